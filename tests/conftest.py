@@ -1,0 +1,69 @@
+"""Shared fixtures: the backend each test runs on, and the hypothesis profiles.
+
+- ``backend``: every test that takes it runs once per backend, "numpy" and "cupy", inside
+  ``with gvmap.backend(name):``. The cupy run skips, with the reason, where CuPy is not
+  importable or no CUDA device is usable. With ``GVMAP_BACKEND=cupy`` in the environment only
+  the cupy run is kept, so the whole suite runs on the GPU.
+- hypothesis profiles: "ci" (the default, fast) and "nightly" (many more examples), chosen
+  with ``GVMAP_HYPOTHESIS_PROFILE``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# The backend fixture is function-scoped but only enters a context manager, so reusing it
+# across hypothesis examples is safe.
+settings.register_profile(
+    "ci", max_examples=20, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile(
+    "nightly", max_examples=1000, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("GVMAP_HYPOTHESIS_PROFILE", "ci"))
+
+
+@functools.lru_cache(maxsize=None)
+def cupy_unusable_reason() -> str | None:
+    """Why CuPy cannot run here, or None when it can (importable, a device, a launch works)."""
+    try:
+        import cupy
+    except Exception as exc:  # ImportError, or a broken CUDA install raising at import
+        return f"CuPy is not importable ({type(exc).__name__}: {exc})"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return "no CUDA device found"
+        (cupy.arange(3) + 1).get()
+    except Exception as exc:
+        return f"no usable CUDA device ({type(exc).__name__}: {exc})"
+    return None
+
+
+def backend_names() -> list[str]:
+    if os.environ.get("GVMAP_BACKEND", "").lower() == "cupy":
+        return ["cupy"]
+    return ["numpy", "cupy"]
+
+
+@pytest.fixture(params=backend_names())
+def backend(request):
+    import gvmap
+
+    name = request.param
+    if name == "cupy":
+        reason = cupy_unusable_reason()
+        if reason is not None:
+            pytest.skip(f"CuPy backend unusable: {reason}")
+    with gvmap.backend(name):
+        yield name
+
+
+@pytest.fixture
+def rng():
+    import numpy as np
+
+    return np.random.RandomState(8675309)

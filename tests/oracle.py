@@ -1,0 +1,175 @@
+"""The loop oracle: what ``vmap`` means, computed one example at a time with plain NumPy.
+
+``oracle(f, in_axes, out_axes, axis_size)(*args, **kwargs)`` moves each batched axis to the
+front, calls ``f`` on every slice (NumPy arrays only, never gvmap), stacks every output leaf
+with ``np.stack`` and moves the stacked axis to ``out_axes``. It knows nothing of gvmap, so a
+wrong gvmap cannot make it agree.
+
+``assert_tree_close(actual, expected)`` is the one comparison every test uses: same pytree
+structure, and for each leaf the same dtype, the same shape and the same values (exactly for
+bool/int, within a dtype-dependent tolerance for floats).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+# Tolerances by result dtype: loose enough for a different summation order (BLAS, fused
+# reductions, CUDA math), tight enough that a wrong axis or a lost term is caught.
+TOLERANCES = {
+    np.dtype(np.float16): dict(rtol=1e-2, atol=1e-2),
+    np.dtype(np.float32): dict(rtol=1e-5, atol=1e-5),
+    np.dtype(np.float64): dict(rtol=1e-12, atol=1e-12),
+}
+
+
+def is_node(x: Any) -> bool:
+    """Pytree nodes are tuples, lists and dicts; everything else is a leaf."""
+    return isinstance(x, (tuple, list, dict))
+
+
+def _children(x: Any) -> list[tuple[Any, Any]]:
+    if isinstance(x, dict):
+        return [(k, x[k]) for k in sorted(x)]
+    return list(enumerate(x))
+
+
+def _rebuild(node: Any, values: list[Any]) -> Any:
+    if isinstance(node, dict):
+        return {k: v for k, v in zip(sorted(node), values)}
+    return type(node)(values)
+
+
+def tree_leaves(tree: Any) -> list[Any]:
+    if not is_node(tree):
+        return [tree]
+    return [leaf for _, child in _children(tree) for leaf in tree_leaves(child)]
+
+
+def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
+    """Map ``fn`` over the leaves of ``tree`` and of trees with the same structure."""
+    if not is_node(tree):
+        return fn(tree, *rest)
+    rest_kids = [[child for _, child in _children(r)] for r in rest]
+    return _rebuild(tree, [tree_map(fn, child, *(kids[i] for kids in rest_kids))
+                           for i, (_, child) in enumerate(_children(tree))])
+
+
+def broadcast_prefix(prefix: Any, tree: Any, what: str) -> Any:
+    """Expand an axis spec that is a pytree prefix of ``tree`` to one axis per leaf."""
+    if not is_node(prefix):
+        return tree_map(lambda _: prefix, tree)
+    if type(prefix) is not type(tree) and not (
+            isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list))):
+        raise ValueError(f"oracle: {what} {prefix!r} does not match {type(tree).__name__}")
+    if isinstance(prefix, dict):
+        if set(prefix) != set(tree):
+            raise ValueError(f"oracle: {what} keys {sorted(prefix)} != {sorted(tree)}")
+        return {k: broadcast_prefix(prefix[k], tree[k], what) for k in tree}
+    if len(prefix) != len(tree):
+        raise ValueError(f"oracle: {what} has {len(prefix)} entries for {len(tree)}")
+    return type(tree)(broadcast_prefix(p, t, what) for p, t in zip(prefix, tree))
+
+
+def to_numpy(x: Any) -> Any:
+    """A CuPy array as NumPy (the oracle runs NumPy only); anything else unchanged."""
+    if type(x).__module__.split(".")[0] == "cupy":
+        return x.get()
+    return x
+
+
+def oracle(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
+           axis_size: int | None = None) -> Callable:
+    """The batched version of ``f``, computed by a Python loop over the examples."""
+
+    def batched(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(tree_map(to_numpy, a) for a in args)
+        kwargs = {k: tree_map(to_numpy, v) for k, v in kwargs.items()}
+        spec = in_axes
+        if isinstance(spec, list):
+            spec = tuple(spec)
+        axes = broadcast_prefix(spec, args, "in_axes")
+
+        sizes = []
+
+        def front(leaf: Any, axis: Any) -> Any:
+            if axis is None:
+                return leaf
+            leaf = np.asarray(leaf)
+            moved = np.moveaxis(leaf, axis, 0)
+            sizes.append(moved.shape[0])
+            return moved
+
+        moved = tree_map(front, args, axes)
+        if axis_size is not None:
+            sizes.append(axis_size)
+        if not sizes:
+            raise ValueError("oracle: no batched argument and no axis_size")
+        if len(set(sizes)) != 1:
+            raise ValueError(f"oracle: batch sizes disagree: {sizes}")
+        n = sizes[0]
+
+        def example(i: int) -> tuple:
+            return tree_map(lambda leaf, axis: leaf if axis is None else np.asarray(leaf[i]),
+                            moved, axes)
+
+        outs = [f(*example(i), **kwargs) for i in range(n)]
+        out_spec = broadcast_prefix(out_axes, outs[0], "out_axes")
+
+        def stack(axis: Any, *leaves: Any) -> np.ndarray:
+            if axis is None:
+                return np.asarray(leaves[0])
+            stacked = np.stack([np.asarray(leaf) for leaf in leaves])
+            return np.moveaxis(stacked, 0, axis)
+
+        return tree_map(stack, out_spec, *outs)
+
+    return batched
+
+
+def _check_structure(actual: Any, expected: Any, path: str) -> None:
+    if not is_node(expected):
+        assert not is_node(actual), f"{path}: got a {type(actual).__name__}, expected a leaf"
+        return
+    assert type(actual) is type(expected), (
+        f"{path}: got {type(actual).__name__}, expected {type(expected).__name__}")
+    if isinstance(expected, dict):
+        assert sorted(actual) == sorted(expected), f"{path}: keys {sorted(actual)} != {sorted(expected)}"
+    else:
+        assert len(actual) == len(expected), f"{path}: {len(actual)} entries, expected {len(expected)}"
+    for (k, a), (_, e) in zip(_children(actual), _children(expected)):
+        _check_structure(a, e, f"{path}[{k!r}]")
+
+
+def assert_leaf_close(actual: Any, expected: Any, where: str = "output") -> None:
+    expected = np.asarray(expected)
+    assert isinstance(actual, np.ndarray), (
+        f"{where}: got {type(actual).__name__}, expected a numpy.ndarray")
+    assert actual.dtype == expected.dtype, f"{where}: dtype {actual.dtype}, expected {expected.dtype}"
+    assert actual.shape == expected.shape, f"{where}: shape {actual.shape}, expected {expected.shape}"
+    tol = TOLERANCES.get(expected.dtype)
+    if tol is None:
+        np.testing.assert_array_equal(actual, expected, err_msg=where)
+    else:
+        np.testing.assert_allclose(actual, expected, equal_nan=True, err_msg=where, **tol)
+
+
+def assert_tree_close(actual: Any, expected: Any) -> None:
+    """``actual`` (gvmap's result, any backend) against ``expected`` (the oracle's)."""
+    import gvmap
+
+    backend = gvmap.get_backend()
+    array_type = np.ndarray
+    if backend == "cupy":
+        import cupy
+        array_type = cupy.ndarray
+    for leaf in tree_leaves(actual):
+        assert isinstance(leaf, array_type), (
+            f"output leaf is a {type(leaf).__module__}.{type(leaf).__name__}; on the "
+            f"{backend} backend outputs must be {array_type.__module__}.{array_type.__name__}")
+    host = gvmap.device_get(actual)
+    _check_structure(host, expected, "output")
+    for i, (a, e) in enumerate(zip(tree_leaves(host), tree_leaves(expected))):
+        assert_leaf_close(a, e, where=f"output leaf {i}")

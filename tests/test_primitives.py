@@ -1,0 +1,413 @@
+"""One sample row per NumPy function of SPEC.md's "must trace and batch" list (functorch style).
+
+A row is a name, a per-example function ``fn(xp, *args)`` written with ``xp.*`` (plain NumPy,
+or ``gvmap.numpy`` in the second test), the per-example argument shapes, and the dtypes it
+supports. Each (row, dtype) test runs ``gvmap.vmap`` over EVERY batch-dim placement of the
+arguments (each argument batched at each of its axes 0..ndim, or unbatched; at least one
+batched: JAX's ``all_bdims``) and batch sizes 1 and 7, against the loop oracle. A failing test
+names the row and the dtype; its message lists every failing placement.
+"""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import gvmap
+from oracle import assert_tree_close, oracle
+
+f32, f64, i32, i64, b1 = (np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64, np.bool_))
+FLOAT = (f32, f64)
+INT = (i32, i64)
+NUM = (f32, f64, i32, i64)
+ALL = NUM + (b1,)
+INTBOOL = (i32, i64, b1)
+SHORT = {f32: "f32", f64: "f64", i32: "i32", i64: "i64", b1: "bool"}
+BATCH_SIZES = (1, 7)
+
+
+@dataclass(frozen=True)
+class A:
+    """One per-example argument: its shape, value domain, and a dtype fixed by the row."""
+
+    shape: tuple
+    domain: str = "any"
+    dtype: Any = None
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    fn: Callable
+    args: tuple
+    dtypes: tuple
+
+
+ROWS: list[Row] = []
+
+
+def row(name: str, fn: Callable, args, dtypes=NUM) -> None:
+    args = tuple(a if isinstance(a, A) else A(a) for a in args)
+    ROWS.append(Row(name, fn, args, tuple(np.dtype(d) for d in dtypes)))
+
+
+def sample(rng: np.random.RandomState, shape: tuple, dtype: np.dtype, domain: str) -> np.ndarray:
+    """Values of ``dtype`` in ``domain``: "any", "pos" (> 0), "nonzero", "exp" (a small
+    non-negative exponent for ints), "nan" (floats with NaNs), "wide" (|x| up to ~6),
+    "index:K" (in [0, K)), "negindex:K" (in [-K, K))."""
+    kind, _, bound = domain.partition(":")
+    if kind in ("index", "negindex"):
+        lo = -int(bound) if kind == "negindex" else 0
+        return rng.randint(lo, int(bound), size=shape).astype(dtype)
+    if dtype == b1:
+        return rng.rand(*shape) > 0.5 if kind != "nonzero" else np.ones(shape, bool)
+    if dtype.kind in "iu":
+        if kind in ("pos",):
+            v = rng.randint(1, 6, size=shape)
+        elif kind == "exp":
+            v = rng.randint(0, 4, size=shape)
+        elif kind == "nonzero":
+            v = rng.randint(1, 6, size=shape) * rng.choice([-1, 1], size=shape)
+        else:
+            v = rng.randint(-5, 6, size=shape)
+        return v.astype(dtype)
+    v = rng.randn(*shape)
+    if kind == "pos":
+        v = rng.rand(*shape) * 2 + 0.5
+    elif kind == "nonzero":
+        v = (rng.rand(*shape) + 0.5) * rng.choice([-1.0, 1.0], size=shape)
+    elif kind == "wide":
+        v = v * 3
+    elif kind == "nan":
+        v[rng.rand(*shape) < 0.3] = np.nan
+    return np.asarray(v, dtype=dtype)
+
+
+def all_bdims(ndims: list[int]):
+    """Every in_axes tuple: each argument at each of its axes 0..ndim, or None; not all None."""
+    for combo in itertools.product(*[[None, *range(n + 1)] for n in ndims]):
+        if any(b is not None for b in combo):
+            yield combo
+
+
+def batched_args(rng, r: Row, dtype: np.dtype, bdims: tuple, n: int) -> list[np.ndarray]:
+    out = []
+    for a, b in zip(r.args, bdims):
+        dt = np.dtype(a.dtype) if a.dtype is not None else dtype
+        shape = a.shape if b is None else a.shape[:b] + (n,) + a.shape[b:]
+        out.append(sample(rng, shape, dt, a.domain))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The table.
+
+X23, Y3 = A((2, 3)), A((3,))
+
+# Operators and their ufuncs.
+row("add", lambda xp, x, y: x + y, [X23, Y3], ALL)
+row("sub", lambda xp, x, y: x - y, [X23, Y3])
+row("mul", lambda xp, x, y: x * y, [X23, Y3], ALL)
+row("truediv", lambda xp, x, y: x / y, [X23, A((3,), "nonzero")])
+row("floordiv", lambda xp, x, y: x // y, [X23, A((3,), "nonzero")])
+row("mod", lambda xp, x, y: x % y, [X23, A((3,), "nonzero")])
+row("pow", lambda xp, x, y: x ** y, [A((2, 3), "pos"), A((3,), "exp")])
+row("neg", lambda xp, x: -x, [X23])
+row("pos", lambda xp, x: +x, [X23])
+row("eq", lambda xp, x, y: x == y, [X23, Y3], ALL)
+row("ne", lambda xp, x, y: x != y, [X23, Y3], ALL)
+row("lt", lambda xp, x, y: x < y, [X23, Y3], ALL)
+row("le", lambda xp, x, y: x <= y, [X23, Y3], ALL)
+row("gt", lambda xp, x, y: x > y, [X23, Y3], ALL)
+row("ge", lambda xp, x, y: x >= y, [X23, Y3], ALL)
+row("and", lambda xp, x, y: x & y, [X23, Y3], INTBOOL)
+row("or", lambda xp, x, y: x | y, [X23, Y3], INTBOOL)
+row("xor", lambda xp, x, y: x ^ y, [X23, Y3], INTBOOL)
+row("invert", lambda xp, x: ~x, [X23], INTBOOL)
+row("add_0d_arg", lambda xp, x, y: x + y, [Y3, A(())])
+row("mul_same_shape", lambda xp, x, y: x * y, [Y3, Y3])
+
+V3, NZ3 = A((3,)), A((3,), "nonzero")
+for name, args, dtypes in [
+        ("add", [V3, V3], ALL), ("subtract", [V3, V3], NUM), ("multiply", [V3, V3], ALL),
+        ("divide", [V3, NZ3], NUM), ("true_divide", [V3, NZ3], NUM),
+        ("floor_divide", [V3, NZ3], NUM), ("remainder", [V3, NZ3], NUM), ("mod", [V3, NZ3], NUM),
+        ("power", [A((3,), "pos"), A((3,), "exp")], NUM), ("negative", [V3], NUM),
+        ("positive", [V3], NUM), ("equal", [V3, V3], ALL), ("not_equal", [V3, V3], ALL),
+        ("less", [V3, V3], ALL), ("less_equal", [V3, V3], ALL), ("greater", [V3, V3], ALL),
+        ("greater_equal", [V3, V3], ALL), ("bitwise_and", [V3, V3], INTBOOL),
+        ("bitwise_or", [V3, V3], INTBOOL), ("bitwise_xor", [V3, V3], INTBOOL),
+        ("invert", [V3], INTBOOL), ("bitwise_not", [V3], INTBOOL),
+        ("maximum", [X23, Y3], ALL), ("minimum", [X23, Y3], ALL),
+        ("arctan2", [X23, Y3], FLOAT), ("logical_and", [X23, Y3], ALL),
+        ("logical_or", [X23, Y3], ALL), ("logical_xor", [V3, V3], ALL),
+        ("logical_not", [X23], ALL)]:
+    row(f"np.{name}", lambda xp, *a, _n=name: getattr(xp, _n)(*a), args, dtypes)
+
+# Unary math: floats, and int32 (which NumPy computes in float64).
+for name, domain in [("tanh", "any"), ("exp", "any"), ("log", "pos"), ("log1p", "pos"),
+                     ("expm1", "any"), ("sqrt", "pos"), ("sin", "any"), ("cos", "any"),
+                     ("tan", "any"), ("floor", "wide"), ("ceil", "wide")]:
+    row(f"np.{name}", lambda xp, x, _n=name: getattr(xp, _n)(x), [A((2, 3), domain)], FLOAT + (i32,))
+row("np.abs", lambda xp, x: xp.abs(x), [X23])
+row("abs_builtin", lambda xp, x: abs(x), [X23])
+row("np.absolute", lambda xp, x: xp.absolute(x), [X23])
+row("np.sign", lambda xp, x: xp.sign(x), [X23])
+row("np.isnan", lambda xp, x: xp.isnan(x), [A((2, 3), "nan")], FLOAT + (i32,))
+row("np.clip_scalars", lambda xp, x: xp.clip(x, -2, 3), [A((2, 3), "wide")])
+row("np.clip_array_lo", lambda xp, x, lo: xp.clip(x, lo, 0.5), [X23, A((3,))], FLOAT)
+row("np.clip_none_lo", lambda xp, x: xp.clip(x, None, 0.5), [X23], FLOAT)
+row("clip_method", lambda xp, x: x.clip(-1, 1), [X23])
+
+# where and astype.
+row("np.where_3args", lambda xp, c, x, y: xp.where(c, x, y), [A((3,), dtype=b1), X23, A(())], ALL)
+row("np.where_cmp_pyscalar", lambda xp, x: xp.where(x > 0, x, 0.0), [X23], FLOAT)
+row("np.where_cmp_neg", lambda xp, x: xp.where(x > 0, x, -x), [X23])
+row("np.where_pyscalars", lambda xp, x: xp.where(x > 0, 1.0, -1.0), [X23])
+for target in (np.float32, np.float64, np.int32, np.int64, np.bool_):
+    row(f"astype_{np.dtype(target).name}", lambda xp, x, _t=target: x.astype(_t),
+        [A((2, 3), "wide")], ALL)
+row("astype_str", lambda xp, x: x.astype("float32"), [X23], ALL)
+
+# Reductions: every axis form, with and without keepdims.
+X234 = A((2, 3, 4))
+REDUCTIONS = {"sum": ALL, "mean": FLOAT + (i32,), "prod": NUM, "max": ALL, "min": ALL,
+              "var": FLOAT + (i32,), "std": FLOAT + (i32,), "argmax": NUM, "argmin": NUM}
+for name, dtypes in REDUCTIONS.items():
+    axes = [None, 1, -1] if name.startswith("arg") else [None, 1, -1, (0, 2)]
+    for axis, keepdims in itertools.product(axes, (False, True)):
+        row(f"np.{name}[axis={axis},keepdims={keepdims}]",
+            lambda xp, x, _n=name, _a=axis, _k=keepdims: getattr(xp, _n)(x, axis=_a, keepdims=_k),
+            [X234], dtypes)
+row("np.var_ddof1", lambda xp, x: xp.var(x, axis=1, ddof=1), [X234], FLOAT)
+row("np.std_ddof1", lambda xp, x: xp.std(x, ddof=1), [X234], FLOAT)
+row("sum_method", lambda xp, x: x.sum(), [X234], ALL)
+row("sum_method_axis", lambda xp, x: x.sum(axis=-2), [X234], ALL)
+row("mean_method", lambda xp, x: x.mean(1), [X234], FLOAT)
+row("max_method_tuple", lambda xp, x: x.max(axis=(0, 2)), [X234])
+row("min_method_keepdims", lambda xp, x: x.min(keepdims=True), [X234])
+row("prod_method", lambda xp, x: x.prod(0), [X234])
+row("argmax_method", lambda xp, x: x.argmax(axis=0), [X234])
+row("argmin_method_flat", lambda xp, x: x.argmin(), [X234])
+row("var_method", lambda xp, x: x.var(), [X234], FLOAT)
+row("std_method", lambda xp, x: x.std(axis=-1), [X234], FLOAT)
+for axis in (None, 0, -1):
+    row(f"np.cumsum[axis={axis}]", lambda xp, x, _a=axis: xp.cumsum(x, axis=_a), [X23], ALL)
+row("cumsum_method", lambda xp, x: x.cumsum(axis=1), [X23])
+
+# Contractions.
+MM = (f32, f64, i32)
+row("matmul_2d_1d", lambda xp, x, y: x @ y, [A((3, 4)), A((4,))], MM)
+row("matmul_1d_2d", lambda xp, x, y: x @ y, [A((4,)), A((4, 3))], MM)
+row("matmul_2d_2d", lambda xp, x, y: x @ y, [A((2, 3)), A((3, 4))], MM)
+row("matmul_1d_1d", lambda xp, x, y: x @ y, [A((4,)), A((4,))], MM)
+row("matmul_3d_3d", lambda xp, x, y: x @ y, [A((2, 3, 4)), A((2, 4, 5))], MM)
+row("matmul_3d_2d", lambda xp, x, y: x @ y, [A((2, 3, 4)), A((4, 5))], MM)
+row("np.matmul", lambda xp, x, y: xp.matmul(x, y), [A((2, 3)), A((3, 4))], MM)
+row("np.dot_1d_1d", lambda xp, x, y: xp.dot(x, y), [A((4,)), A((4,))], MM)
+row("np.dot_2d_1d", lambda xp, x, y: xp.dot(x, y), [A((3, 4)), A((4,))], MM)
+row("np.dot_2d_2d", lambda xp, x, y: xp.dot(x, y), [A((2, 3)), A((3, 4))], MM)
+row("np.dot_0d", lambda xp, x, y: xp.dot(x, y), [A(()), A((3,))], MM)
+row("dot_method", lambda xp, x, y: x.dot(y), [A((2, 3)), A((3,))], MM)
+row("np.vdot_1d", lambda xp, x, y: xp.vdot(x, y), [A((4,)), A((4,))], MM)
+row("np.vdot_2d", lambda xp, x, y: xp.vdot(x, y), [A((2, 3)), A((2, 3))], MM)
+row("np.tensordot_axes1", lambda xp, x, y: xp.tensordot(x, y, axes=1), [A((2, 3)), A((3, 4))], MM)
+row("np.tensordot_axes_lists", lambda xp, x, y: xp.tensordot(x, y, axes=([1, 0], [0, 1])),
+    [A((2, 3)), A((3, 2))], MM)
+row("np.tensordot_axes2", lambda xp, x, y: xp.tensordot(x, y, axes=2), [A((2, 3)), A((2, 3))], MM)
+row("np.tensordot_axes0", lambda xp, x, y: xp.tensordot(x, y, axes=0), [A((2,)), A((3,))], MM)
+for spec, shapes in [("ij,j->i", [(3, 4), (4,)]), ("ij,jk->ik", [(2, 3), (3, 4)]),
+                     ("i,i->", [(4,), (4,)]), ("ij->ji", [(2, 3)]),
+                     ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("ij->", [(2, 3)]),
+                     ("i,j->ij", [(2,), (3,)]), ("ij,ij->i", [(2, 3), (2, 3)])]:
+    row(f"np.einsum[{spec}]", lambda xp, *a, _s=spec: xp.einsum(_s, *a), [A(s) for s in shapes], MM)
+row("np.outer", lambda xp, x, y: xp.outer(x, y), [A((3,)), A((4,))], MM)
+row("np.outer_2d", lambda xp, x, y: xp.outer(x, y), [A((2, 2)), A((3,))], MM)
+
+# Shape manipulation (dtype-agnostic: one float, one int, bool).
+SH = (f32, i64, b1)
+row("np.reshape_flat", lambda xp, x: xp.reshape(x, (6,)), [X23], SH)
+row("np.reshape_minus1", lambda xp, x: xp.reshape(x, (-1,)), [X23], SH)
+row("np.reshape_3_minus1", lambda xp, x: xp.reshape(x, (3, -1)), [X23], SH)
+row("reshape_method_varargs", lambda xp, x: x.reshape(3, 2), [X23], SH)
+row("reshape_method_tuple", lambda xp, x: x.reshape((1, 6)), [X23], SH)
+row("reshape_3d", lambda xp, x: x.reshape(6, -1), [X234], SH)
+row("np.transpose", lambda xp, x: xp.transpose(x), [X234], SH)
+row("np.transpose_axes", lambda xp, x: xp.transpose(x, (1, 0, 2)), [X234], SH)
+row("transpose_method", lambda xp, x: x.transpose(2, 0, 1), [X234], SH)
+row("T_2d", lambda xp, x: x.T, [X23], SH)
+row("T_3d", lambda xp, x: x.T, [X234], SH)
+row("np.swapaxes", lambda xp, x: xp.swapaxes(x, 0, -1), [X234], SH)
+row("swapaxes_method", lambda xp, x: x.swapaxes(1, 2), [X234], SH)
+row("np.moveaxis", lambda xp, x: xp.moveaxis(x, 0, -1), [X234], SH)
+row("np.moveaxis_lists", lambda xp, x: xp.moveaxis(x, [0, 1], [-1, 0]), [X234], SH)
+X131 = A((1, 3, 1))
+row("np.squeeze", lambda xp, x: xp.squeeze(x), [X131], SH)
+row("np.squeeze_axis0", lambda xp, x: xp.squeeze(x, axis=0), [X131], SH)
+row("np.squeeze_axis_neg", lambda xp, x: xp.squeeze(x, axis=-1), [X131], SH)
+row("np.squeeze_axis_tuple", lambda xp, x: xp.squeeze(x, axis=(0, 2)), [X131], SH)
+row("squeeze_method", lambda xp, x: x.squeeze(), [X131], SH)
+for axis in (0, 1, -1, (0, 2)):
+    row(f"np.expand_dims[{axis}]", lambda xp, x, _a=axis: xp.expand_dims(x, _a), [X23], SH)
+row("np.broadcast_to_lead", lambda xp, x: xp.broadcast_to(x, (2, 3)), [Y3], SH)
+row("np.broadcast_to_inner", lambda xp, x: xp.broadcast_to(x, (2, 4)), [A((2, 1))], SH)
+row("np.broadcast_to_0d", lambda xp, x: xp.broadcast_to(x, (3,)), [A(())], SH)
+row("np.ravel", lambda xp, x: xp.ravel(x), [X234], SH)
+row("ravel_method", lambda xp, x: x.ravel(), [X23], SH)
+row("flatten_method", lambda xp, x: x.flatten(), [X23], SH)
+row("np.concatenate_axis0", lambda xp, x, y: xp.concatenate([x, y]), [X23, A((4, 3))], SH)
+row("np.concatenate_axis_neg", lambda xp, x, y: xp.concatenate((x, y), axis=-1),
+    [X23, A((2, 1))], SH)
+row("np.concatenate_three", lambda xp, x, y, z: xp.concatenate([x, y, z]), [Y3, A((2,)), A((1,))], SH)
+row("np.concatenate_axis_none", lambda xp, x, y: xp.concatenate([x, y], axis=None), [X23, Y3], SH)
+row("np.stack_axis0", lambda xp, x, y: xp.stack([x, y]), [Y3, Y3], SH)
+row("np.stack_axis_neg", lambda xp, x, y: xp.stack((x, y), axis=-1), [X23, X23], SH)
+row("np.stack_axis1", lambda xp, x, y: xp.stack([x, y], axis=1), [X23, X23], SH)
+
+# Indexing.
+X45 = A((4, 5))
+IX = (f32, i32, b1)
+for label, index in [
+        ("int", 1), ("neg_int", -1), ("slice", slice(1, 3)), ("step", slice(None, None, 2)),
+        ("neg_step", slice(None, None, -1)), ("neg_step_bounds", slice(3, 0, -2)),
+        ("none", None), ("ellipsis_int", (Ellipsis, 1)), ("slice_none_slice", (slice(None), None, slice(1, None))),
+        ("int_neg_int", (1, -2)), ("neg_slices", (slice(-1, -4, -1), slice(None, None, 2))),
+        ("ellipsis_none", (Ellipsis, None)), ("const_array", np.array([0, 2, 1])),
+        ("list", [3, 0]), ("const_array_axis1_neg", (slice(None), np.array([4, 0, -1]))),
+        ("const_array_2d", np.array([[0, 1], [2, 3]])), ("const_arrays_pair", (np.array([0, 3]), np.array([1, 4]))),
+        ("int_and_array", (2, np.array([0, 4]))), ("array_and_slice", (np.array([1, 1]), slice(1, 4)))]:
+    row(f"index[{label}]", lambda xp, x, _i=index: x[_i], [X45], IX)
+row("index[batched_array]", lambda xp, x, i: x[i], [X45, A((3,), "index:4", i64)], IX)
+row("index[batched_array_i32]", lambda xp, x, i: x[i], [X45, A((3,), "index:4", i32)], IX)
+row("index[batched_neg_array]", lambda xp, x, i: x[i], [X45, A((3,), "negindex:4", i64)], IX)
+row("index[slice,batched_array]", lambda xp, x, i: x[:, i], [X45, A((2,), "index:5", i64)], IX)
+row("index[batched_array,slice]", lambda xp, x, i: x[i, 1:], [X45, A((2,), "index:4", i64)], IX)
+row("index[batched_0d]", lambda xp, x, i: x[i], [X45, A((), "index:4", i64)], IX)
+row("index[two_batched_arrays]", lambda xp, x, i, j: x[i, j],
+    [X45, A((3,), "index:4", i64), A((3,), "index:5", i64)], (f32,))
+row("index[batched_2d_array]", lambda xp, x, i: x[i], [A((5,)), A((2, 2), "index:5", i64)], IX)
+row("np.take_flat", lambda xp, x, i: xp.take(x, i), [X45, A((3,), "index:20", i64)], IX)
+row("np.take_axis0", lambda xp, x, i: xp.take(x, i, axis=0), [X45, A((3,), "index:4", i64)], IX)
+row("np.take_axis_neg", lambda xp, x, i: xp.take(x, i, axis=-1), [X45, A((2,), "index:5", i64)], IX)
+row("np.take_const", lambda xp, x: xp.take(x, np.array([2, 0]), axis=1), [X45], IX)
+row("take_method", lambda xp, x, i: x.take(i, axis=0), [X45, A((3,), "index:4", i64)], IX)
+
+# Array creation from a traced value.
+row("np.zeros_like", lambda xp, x: xp.zeros_like(x), [X23], ALL)
+row("np.ones_like", lambda xp, x: xp.ones_like(x), [X23], ALL)
+row("np.full_like", lambda xp, x: xp.full_like(x, 3.5), [X23], NUM)
+row("np.zeros_like_dtype", lambda xp, x: xp.zeros_like(x, dtype=np.float64), [X23], ALL)
+row("np.full_like_dtype", lambda xp, x: xp.full_like(x, 7, dtype=np.int32), [X23], ALL)
+row("ones_like_plus_x", lambda xp, x: xp.ones_like(x) + x, [X23], NUM)
+
+# Python scalars are weakly typed (NEP 50); NumPy scalars and constant arrays are not.
+row("weak_mul_pyfloat", lambda xp, x: x * 2.0, [X23], ALL)
+row("weak_add_pyint", lambda xp, x: x + 1, [X23], ALL)
+row("weak_truediv_pyint", lambda xp, x: x / 2, [X23])
+row("weak_rsub_pyfloat", lambda xp, x: 2.0 - x, [X23])
+row("weak_rtruediv_pyfloat", lambda xp, x: 1.0 / x, [A((2, 3), "nonzero")])
+row("weak_pow_pyint", lambda xp, x: x ** 2, [X23])
+row("weak_rpow_pyfloat", lambda xp, x: 2.0 ** x, [X23], FLOAT)
+row("weak_mul_pybool", lambda xp, x: x * True, [X23], ALL)
+row("weak_gt_pyfloat", lambda xp, x: x > 0.5, [X23], ALL)
+row("weak_maximum_pyfloat", lambda xp, x: xp.maximum(x, 0.0), [X23])
+row("strong_mul_np_float64", lambda xp, x: x * np.float64(2.0), [X23])
+row("strong_add_np_int32", lambda xp, x: x + np.int32(3), [X23])
+row("mixed_dtype_args", lambda xp, x, y: x + y, [X23, A((3,), dtype=f32)])
+
+_rng = np.random.RandomState(1)
+C64 = _rng.randn(3)
+C32 = _rng.randn(3).astype(np.float32)
+W35 = _rng.randn(3, 5).astype(np.float32)
+MASK = _rng.rand(2, 3) > 0.5
+row("const_f64_mul", lambda xp, x: x * C64, [X23])
+row("const_f32_add", lambda xp, x: x + C32, [X23])
+row("const_matmul_left", lambda xp, v: W35 @ v, [A((5,))], NUM)
+row("const_matmul_right", lambda xp, x: x @ W35.T, [A((2, 5))], FLOAT)
+row("const_mask_where", lambda xp, x: xp.where(MASK, x, 0), [X23])
+row("seed_model", lambda xp, v: xp.tanh(W35 @ v + 1.0).sum(), [A((5,))], FLOAT)
+row("softmax", lambda xp, x: (lambda e: e / e.sum(-1, keepdims=True))(
+    xp.exp(x - x.max(axis=-1, keepdims=True))), [X23], FLOAT)
+row("layernorm", lambda xp, x: (x - x.mean(-1, keepdims=True)) / xp.sqrt(x.var(-1, keepdims=True) + 1e-5),
+    [X23], FLOAT)
+
+
+# ----------------------------------------------------------------------------------------------
+# Running a row.
+
+class _Recorder:
+    """A stand-in for the ``numpy`` module that records which functions a row calls."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.names.append(name)
+        return getattr(np, name)
+
+
+def numpy_names(r: Row) -> list[str]:
+    rec = _Recorder()
+    rng = np.random.RandomState(0)
+    r.fn(rec, *[sample(rng, a.shape, np.dtype(a.dtype or r.dtypes[0]), a.domain) for a in r.args])
+    return rec.names
+
+
+def run_row(r: Row, dtype: np.dtype, xp: Any) -> None:
+    rng = np.random.RandomState(zlib.crc32(r.name.encode()))
+    failures, total = [], 0
+    for n in BATCH_SIZES:
+        for bdims in all_bdims([len(a.shape) for a in r.args]):
+            total += 1
+            args = batched_args(rng, r, dtype, bdims, n)
+            expected = oracle(lambda *a: r.fn(np, *a), in_axes=bdims)(*args)
+            try:
+                got = gvmap.vmap(lambda *a: r.fn(xp, *a), in_axes=bdims)(*args)
+                assert_tree_close(got, expected)
+            except Exception as exc:
+                detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-3))
+                failures.append((f"batch size {n}, in_axes={bdims}", f"{type(exc).__name__}: {exc}", detail))
+    if failures:
+        lines = [f"{where}: {msg.splitlines()[0] if msg.strip() else msg}" for where, msg, _ in failures]
+        pytest.fail(f"{r.name} [{SHORT[dtype]}]: {len(failures)} of {total} placements failed\n"
+                    + "\n".join(lines[:12]) + "\n\nfirst failure:\n" + failures[0][2], pytrace=False)
+
+
+CASES = [pytest.param(r, d, id=f"{r.name}-{SHORT[d]}") for r in ROWS for d in r.dtypes]
+GNP_ROWS = [r for r in ROWS if numpy_names(r)]
+# gvmap.numpy is exercised on one float (or the first supported) dtype per row, to keep it fast.
+GNP_CASES = [pytest.param(r, r.dtypes[0] if f32 not in r.dtypes else f32,
+                          id=f"{r.name}-{SHORT[r.dtypes[0] if f32 not in r.dtypes else f32]}")
+             for r in GNP_ROWS]
+
+
+def test_table_covers_spec_functions():
+    """Every function SPEC.md lists appears in some row (so the table cannot silently shrink)."""
+    spec = ("tanh exp log log1p expm1 sqrt abs sign sin cos tan arctan2 power maximum minimum clip "
+            "floor ceil logical_and logical_or logical_not isnan where sum mean prod max min argmax "
+            "argmin var std cumsum matmul dot vdot tensordot einsum outer reshape transpose swapaxes "
+            "moveaxis squeeze expand_dims broadcast_to ravel concatenate stack take zeros_like "
+            "ones_like full_like").split()
+    used = {name for r in ROWS for name in numpy_names(r)}
+    assert sorted(set(spec) - used) == []
+
+
+@pytest.mark.parametrize("r,dtype", CASES)
+def test_numpy_function(r, dtype, backend):
+    run_row(r, dtype, np)
+
+
+@pytest.mark.parametrize("r,dtype", GNP_CASES)
+def test_gvmap_numpy_function(r, dtype, backend):
+    import gvmap.numpy as gnp
+
+    missing = [name for name in numpy_names(r) if not hasattr(gnp, name)]
+    if missing:
+        pytest.skip(f"gvmap.numpy has no {', '.join(missing)}")
+    run_row(r, dtype, gnp)
