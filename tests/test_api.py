@@ -1,0 +1,414 @@
+"""Every feature of SPEC.md's public API, each against the loop oracle or SPEC's exact text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gvmap
+from conftest import cupy_unusable_reason
+from oracle import assert_leaf_close, assert_tree_close, oracle, tree_leaves
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def check(f, args, in_axes=0, out_axes=0, axis_size=None, **kwargs):
+    """``gvmap.vmap`` against the oracle with the same axes, on the current backend."""
+    got = gvmap.vmap(f, in_axes=in_axes, out_axes=out_axes, axis_size=axis_size)(*args, **kwargs)
+    assert_tree_close(got, oracle(f, in_axes, out_axes, axis_size)(*args, **kwargs))
+    return got
+
+
+# ---------------------------------------------------------------------------------------------
+# The seed of SPEC.md.
+
+rng0 = np.random.RandomState(8675309)
+W = rng0.randn(3, 5).astype(np.float32)
+b = 1.0
+
+
+def model(v, W=W, b=b):
+    return np.tanh(W @ v + b).sum()
+
+
+v_batch = rng0.randn(4, 5).astype(np.float32)
+
+SEED_GRAPH = """\
+{ lambda a:f32[3,5]; b:f32[4,5]. let
+    c:f32[3,4] = dot_general[dimension_numbers=(((1,), (1,)), ((), ()))] a b
+    d:f32[3,4] = add c 1.0
+    e:f32[3,4] = tanh d
+    f:f32[4] = reduce_sum[axes=(0,)] e
+  in (f,) }"""
+
+
+def test_seed_result(backend):
+    got = gvmap.vmap(model)(v_batch)
+    assert_tree_close(got, oracle(model)(v_batch))
+    assert_tree_close(got, np.tanh(v_batch @ W.T + b).sum(-1))
+
+
+def test_seed_graph_text_is_exactly_spec():
+    """The central acceptance test: the printed graph is SPEC.md's block, character for character."""
+    assert str(gvmap.make_graph(gvmap.vmap(model))(v_batch)).strip() == SEED_GRAPH
+
+
+def test_seed_graph_equations():
+    graph = gvmap.make_graph(gvmap.vmap(model))(v_batch)
+    assert [e.primitive.name for e in graph.eqns] == ["dot_general", "add", "tanh", "reduce_sum"]
+    dot, add, tanh, red = graph.eqns
+    assert (len(dot.invars), len(dot.outvars)) == (2, 1)
+    assert (len(add.invars), len(add.outvars)) == (2, 1)
+    assert (len(tanh.invars), len(tanh.outvars)) == (1, 1)
+    assert dict(dot.params)["dimension_numbers"] == (((1,), (1,)), ((), ()))
+    assert dict(red.params)["axes"] == (0,)
+    assert dict(tanh.params) == {}
+    assert add.invars[0] is dot.outvars[0] or str(add.invars[0]) == str(dot.outvars[0])
+    for eqn in graph.eqns:
+        for value in dict(eqn.params).values():
+            hash(value)  # params are hashable (they key caches)
+
+
+def test_make_graph_unbatched():
+    graph = gvmap.make_graph(model)(v_batch[0])
+    assert [e.primitive.name for e in graph.eqns] == ["dot_general", "add", "tanh", "reduce_sum"]
+    text = str(graph)
+    assert "f32[3,5]" in text and "f32[5]" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# vmap arguments.
+
+def test_alias():
+    assert gvmap.gvmap is gvmap.vmap
+
+
+@pytest.mark.parametrize("in_axes", [0, 1, 2, -1, -2, -3])
+def test_in_axes_int(backend, in_axes):
+    x = np.random.RandomState(0).randn(3, 4, 5).astype(np.float32)
+    check(lambda a: np.tanh(a).sum(0) * 2.0, (x,), in_axes=in_axes)
+
+
+def test_in_axes_none_and_tuple(backend):
+    rng = np.random.RandomState(1)
+    x, y = rng.randn(4, 3), rng.randn(3)
+    check(lambda a, c: a * c, (x, y), in_axes=(0, None))
+    check(lambda a, c: a * c, (x.T, y), in_axes=(-1, None))
+    check(lambda a, c: a @ c, (y, x), in_axes=(None, 0))
+
+
+def test_in_axes_list(backend):
+    rng = np.random.RandomState(2)
+    x, y = rng.randn(4, 3), rng.randn(3, 4)
+    check(lambda a, c: a + c, (x, y), in_axes=[0, 1])
+
+
+def test_in_axes_dict_argument(backend):
+    rng = np.random.RandomState(3)
+    params = {"w": rng.randn(3).astype(np.float32), "x": rng.randn(5, 3).astype(np.float32)}
+    f = lambda d: np.sum(d["w"] * d["x"])
+    check(f, (params,), in_axes=({"w": None, "x": 0},))
+    check(lambda d: d["w"] + d["x"], ({"w": rng.randn(6, 3), "x": rng.randn(3, 6)},),
+          in_axes=({"w": 0, "x": 1},))
+
+
+def test_in_axes_prefix_of_pytree(backend):
+    """An int for a whole dict/list/tuple argument batches every leaf of it."""
+    rng = np.random.RandomState(4)
+    tree = {"a": rng.randn(5, 2), "b": [rng.randn(5), (rng.randn(5, 3),)]}
+    f = lambda t, s: t["a"].sum() + t["b"][0] * s + t["b"][1][0].max()
+    check(f, (tree, rng.randn(5)), in_axes=(0, 0))
+    check(f, (tree, np.float64(2.0)), in_axes=(0, None))
+
+
+def test_in_axes_list_argument(backend):
+    rng = np.random.RandomState(5)
+    xs = [rng.randn(4, 3), rng.randn(3, 4)]
+    check(lambda l: l[0] - l[1], (xs,), in_axes=([0, 1],))
+
+
+@pytest.mark.parametrize("out_axes", [0, 1, 2, -1, -2, -3])
+def test_out_axes_int(backend, out_axes):
+    x = np.random.RandomState(6).randn(4, 2, 3)
+    check(lambda a: np.exp(a), (x,), out_axes=out_axes)
+
+
+def test_out_axes_pytree_and_none(backend):
+    rng = np.random.RandomState(7)
+    x, c = rng.randn(5, 3).astype(np.float32), rng.randn(3).astype(np.float32)
+    check(lambda a: (a * 2, a.sum()), (x,), out_axes=(1, 0))
+    check(lambda a: (a + c, c * 2.0), (x,), out_axes=(-1, None))
+    check(lambda a: {"y": a[::-1], "k": np.ones(2)}, (x,), out_axes={"y": 1, "k": None})
+
+
+def test_multiple_outputs(backend):
+    rng = np.random.RandomState(8)
+    x, y = rng.randn(6, 3), rng.randn(6, 3).astype(np.float32)
+    out = check(lambda a, c: (a + c, a * c, (a - c).sum()), (x, y))
+    assert isinstance(out, tuple) and len(out) == 3
+    out = check(lambda a, c: {"s": a.sum(-1), "p": [a.max(), c.min()]}, (x, y))
+    assert isinstance(out, dict) and isinstance(out["p"], list)
+    out = check(lambda a, c: [a, c], (x, y), out_axes=[1, 0])
+    assert isinstance(out, list)
+
+
+def test_output_independent_of_batched_input_is_broadcast(backend):
+    c = np.arange(3.0)
+    out = check(lambda a: c * 2.0, (np.ones((4, 2)),))
+    assert gvmap.device_get(out).shape == (4, 3)
+
+
+def test_axis_size(backend):
+    c = np.arange(6.0).reshape(2, 3)
+    out = check(lambda: np.tanh(c), (), axis_size=4)
+    assert gvmap.device_get(out).shape == (4, 2, 3)
+    check(lambda a: a.sum(), (c,), in_axes=None, axis_size=3)
+    check(lambda a: a * 2, (np.ones((5, 2)),), axis_size=5)
+
+
+@pytest.mark.parametrize("n,chunk", [(6, 2), (6, 3), (7, 3), (7, 1), (7, 7), (5, 10)])
+def test_chunk_size(backend, n, chunk):
+    rng = np.random.RandomState(9)
+    x, y, c = rng.randn(n, 4).astype(np.float32), rng.randn(3, n), rng.randn(4).astype(np.float32)
+    f = lambda a, d: (np.tanh(a @ c) * d.sum(), a * 2.0)
+    whole = gvmap.vmap(f, in_axes=(0, 1))(x, y)
+    chunked = gvmap.vmap(f, in_axes=(0, 1), chunk_size=chunk)(x, y)
+    assert_tree_close(chunked, gvmap.device_get(whole))
+    assert_tree_close(chunked, oracle(f, in_axes=(0, 1))(x, y))
+    chunked = gvmap.vmap(f, in_axes=(0, 1), out_axes=(0, 1), chunk_size=chunk)(x, y)
+    assert_tree_close(chunked, oracle(f, in_axes=(0, 1), out_axes=(0, 1))(x, y))
+
+
+def test_chunk_size_with_axis_size(backend):
+    c = np.arange(3.0)
+    got = gvmap.vmap(lambda: c + 1.0, axis_size=5, chunk_size=2)()
+    assert_tree_close(got, oracle(lambda: c + 1.0, axis_size=5)())
+
+
+def test_keyword_arguments_are_unbatched(backend):
+    rng = np.random.RandomState(10)
+    x, M = rng.randn(5, 3), rng.randn(2, 3)
+
+    def f(a, W=None, scale=1.0, mode="tanh", axis=0):
+        y = W @ a * scale
+        y = np.tanh(y) if mode == "tanh" else np.exp(y)
+        return y.sum(axis=axis)
+
+    check(f, (x,), W=M, scale=2.0)
+    check(f, (x,), W=M, scale=3, mode="exp", axis=-1)
+    check(f, (x,), W=gvmap.device_put(M), mode="exp")
+
+
+def test_static_python_scalar_positional(backend):
+    x = np.random.RandomState(11).randn(4, 3).astype(np.float32)
+    f = lambda a, k: a * k if k > 1 else a - k
+    for k in (2, 0.5, 3.0):
+        got = check(f, (x, k), in_axes=(0, None))
+        assert gvmap.device_get(got).dtype == np.float32
+
+
+def test_inputs_on_the_backend(backend):
+    """Backend arrays (CuPy arrays on the GPU) are accepted as inputs, as NumPy arrays are."""
+    rng = np.random.RandomState(12)
+    x, y = rng.randn(4, 3), rng.randn(3)
+    got = gvmap.vmap(lambda a, c: a * c + 1.0, in_axes=(0, None))(gvmap.device_put(x), gvmap.device_put(y))
+    assert_tree_close(got, x * y + 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Weak typing and constants, checked explicitly (not just through the oracle).
+
+@pytest.mark.parametrize("f,dtype,expected", [
+    (lambda x: x * 2.0, np.float32, np.float32),
+    (lambda x: x + 1, np.int32, np.int32),
+    (lambda x: x / 2, np.int32, np.float64),
+    (lambda x: x * 2.5, np.int32, np.float64),
+    (lambda x: x + True, np.bool_, np.bool_),
+    (lambda x: x * np.float64(2.0), np.float32, np.float64),
+    (lambda x: x + np.ones(3), np.float32, np.float64),
+    (lambda x: x + np.ones(3, np.float32), np.float32, np.float32),
+    (lambda x: np.sum(x), np.int32, np.int64),
+    (lambda x: np.mean(x), np.int32, np.float64),
+], ids=["f32*2.0", "i32+1", "i32/2", "i32*2.5", "bool+True", "f32*np.float64", "f32+const_f64",
+        "f32+const_f32", "sum_i32", "mean_i32"])
+def test_result_dtypes(backend, f, dtype, expected):
+    x = np.arange(12).reshape(4, 3).astype(dtype)
+    got = gvmap.device_get(gvmap.vmap(f)(x))
+    assert got.dtype == np.dtype(expected)
+    assert_leaf_close(got, oracle(f)(x))
+
+
+def test_closed_over_array_is_snapshotted_at_trace_time(backend):
+    c = np.ones(3)
+    f = gvmap.vmap(lambda a: a + c)
+    x = np.zeros((2, 3))
+    first = gvmap.device_get(f(x))
+    c[:] = 5.0  # JAX semantics: the constant was captured when f was traced
+    assert_leaf_close(gvmap.device_get(f(x)), first)
+
+
+# ---------------------------------------------------------------------------------------------
+# jit, lower, the signature cache.
+
+def test_jit_equals_function(backend):
+    rng = np.random.RandomState(13)
+    x, y = rng.randn(3, 4).astype(np.float32), rng.randn(4).astype(np.float32)
+    f = lambda a, c: (np.tanh(a @ c + 1.0).sum(), {"m": a.max(0)})
+    assert_tree_close(gvmap.jit(f)(x, y), f(x, y))
+    assert_tree_close(gvmap.jit(model)(v_batch[0]), np.asarray(model(v_batch[0])))
+
+
+def test_lower_as_text(backend):
+    lowered = gvmap.jit(model).lower(v_batch[0])
+    text = lowered.as_text()
+    assert isinstance(text, str) and text.strip()
+    assert len([line for line in text.splitlines() if line.strip()]) >= 1  # one line per launch
+    vtext = gvmap.vmap(model).lower(v_batch).as_text()
+    assert isinstance(vtext, str) and vtext.strip()
+
+
+def test_lower_for_cupy_without_running():
+    """SPEC: ``lower(..., backend="cupy")`` works with no GPU and no CuPy, and gives CUDA source."""
+    lowered = gvmap.vmap(model).lower(v_batch, backend="cupy")
+    assert lowered.as_text().strip()
+    kernels = lowered.kernels
+    sources = list(kernels.values()) if isinstance(kernels, dict) else list(kernels)
+    assert sources, "the seed has elementwise work, so at least one fused kernel"
+    for src in sources:
+        assert isinstance(src, str) and "__global__" in src  # a complete translation unit
+
+
+def test_lower_for_numpy():
+    text = gvmap.vmap(lambda a: np.exp(a) * 2).lower(np.ones((3, 2)), backend="numpy").as_text()
+    assert isinstance(text, str) and text.strip()
+
+
+def test_signature_cache(backend):
+    calls = []
+
+    def f(a, k):
+        calls.append(1)
+        return np.tanh(a) * k
+
+    g = gvmap.vmap(f, in_axes=(0, None))
+    x = np.random.RandomState(14).randn(5, 3).astype(np.float32)
+    g(x, 2.0)
+    traced = len(calls)
+    assert traced >= 1
+    assert_tree_close(g(x + 1, 2.0), oracle(f, (0, None))(x + 1, 2.0))
+    assert len(calls) == traced, "same shapes and dtypes must not retrace"
+    for args in [(x[:4], 2.0), (x.astype(np.float64), 2.0), (x.reshape(5, 3, 1), 2.0), (x, 3.0)]:
+        before = len(calls)
+        assert_tree_close(g(*args), oracle(f, (0, None))(*args))
+        assert len(calls) > before, f"a new signature must retrace: {[getattr(a, 'shape', a) for a in args]}"
+
+
+def test_cache_distinguishes_backends():
+    reason = cupy_unusable_reason()
+    if reason is not None:
+        pytest.skip(f"CuPy backend unusable: {reason}")
+    import cupy
+
+    calls = []
+
+    def f(a):
+        calls.append(1)
+        return a * 2.0
+
+    g, x = gvmap.vmap(f), np.ones((3, 2))
+    with gvmap.backend("numpy"):
+        assert isinstance(g(x), np.ndarray)
+    before = len(calls)
+    with gvmap.backend("cupy"):
+        out = g(x)
+        assert isinstance(out, cupy.ndarray)
+    assert len(calls) > before
+    assert_leaf_close(out.get(), x * 2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends and data movement.
+
+def test_backend_selection():
+    start = gvmap.get_backend()
+    with gvmap.backend("numpy"):
+        assert gvmap.get_backend() == "numpy"
+        out = gvmap.vmap(lambda a: a + 1)(np.ones((2, 2)))
+        assert type(out) is np.ndarray
+    assert gvmap.get_backend() == start
+    gvmap.set_backend("numpy")
+    try:
+        assert gvmap.get_backend() == "numpy"
+    finally:
+        gvmap.set_backend(start)
+    assert gvmap.get_backend() == start
+
+
+def test_auto_backend():
+    start = gvmap.get_backend()
+    try:
+        gvmap.set_backend("auto")
+        expected = "numpy" if cupy_unusable_reason() else "cupy"
+        assert gvmap.get_backend() == expected
+    finally:
+        gvmap.set_backend(start)
+
+
+@pytest.mark.parametrize("value", ["numpy", "auto"])
+def test_backend_environment_variable(value):
+    env = dict(os.environ, GVMAP_BACKEND=value, PYTHONPATH=str(REPO))
+    out = subprocess.run(
+        [sys.executable, "-c", "import gvmap, numpy as np; print(gvmap.get_backend());"
+         "print(type(gvmap.vmap(lambda a: a * 2)(np.ones((2, 3)))).__module__.split('.')[0])"],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    expected = "numpy" if value == "numpy" or cupy_unusable_reason() else "cupy"
+    assert out.stdout.split() == [expected, expected]
+
+
+def test_device_put_and_get_on_pytrees(backend):
+    tree = {"a": np.arange(3.0), "b": (np.ones((2, 2), np.float32), [np.int32(4) * np.ones(1, np.int32)])}
+    on = gvmap.device_put(tree)
+    assert isinstance(on, dict) and isinstance(on["b"], tuple) and isinstance(on["b"][1], list)
+    array_type = np.ndarray
+    if backend == "cupy":
+        import cupy
+        array_type = cupy.ndarray
+    assert all(isinstance(leaf, array_type) for leaf in tree_leaves(on))
+    back = gvmap.device_get(on)
+    assert isinstance(back, dict) and isinstance(back["b"], tuple) and isinstance(back["b"][1], list)
+    for got, want in zip(tree_leaves(back), tree_leaves(tree)):
+        assert_leaf_close(got, want)
+
+
+def test_gvmap_numpy_eager(backend):
+    import gvmap.numpy as gnp
+
+    x = np.linspace(-1, 1, 5)
+    for got, want in [(gnp.tanh(np.ones(3)), np.tanh(np.ones(3))),
+                      (gnp.sum(x * 2, axis=0), np.sum(x * 2, axis=0)),
+                      (gnp.einsum("i,i->", x, x), np.einsum("i,i->", x, x)),
+                      (gnp.where(x > 0, x, 0.0), np.where(x > 0, x, 0.0)),
+                      (gnp.zeros_like(x), np.zeros_like(x))]:
+        assert_tree_close(got, np.asarray(want))
+
+
+def test_gvmap_numpy_inside_vmap(backend):
+    import gvmap.numpy as gnp
+
+    x = np.random.RandomState(15).randn(4, 3).astype(np.float32)
+    f_np = lambda a: np.tanh(W @ np.concatenate([a, a[:2]]) + 1.0).sum()
+    f_gnp = lambda a: gnp.tanh(W @ gnp.concatenate([a, a[:2]]) + 1.0).sum()
+    assert_tree_close(gvmap.vmap(f_gnp)(x), oracle(f_np)(x))
+
+
+def test_outputs_are_numpy_arrays_on_numpy_backend():
+    with gvmap.backend("numpy"):
+        for out in tree_leaves(gvmap.vmap(lambda a: (a.sum(), {"t": a.T}))(np.ones((3, 2, 4)))):
+            assert type(out) is np.ndarray
+        assert type(gvmap.jit(lambda a: a.sum())(np.ones(3))) is np.ndarray

@@ -1,0 +1,244 @@
+"""Every row of SPEC.md's "Errors users get" table: the exception type AND a message that names
+the argument or operation at fault and says what to do."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import gvmap
+from conftest import cupy_unusable_reason
+
+
+def raises(exc_type, f, *args, **kwargs) -> str:
+    with pytest.raises(exc_type) as info:
+        f(*args, **kwargs)
+    return str(info.value)
+
+
+# --- batched arguments disagree on the batch size ----------------------------------------------
+
+def test_mismatched_batch_sizes_lists_each_argument():
+    f = gvmap.vmap(lambda a, b: a + b.sum(), in_axes=(0, 1))
+    msg = raises(ValueError, f, np.ones((3, 2)), np.ones((2, 5)))
+    assert re.search(r"\b3\b", msg) and re.search(r"\b5\b", msg), msg  # each size
+    assert re.search(r"axis|axes", msg, re.I), msg
+    assert re.search(r"arg", msg, re.I), msg  # names the arguments
+
+
+def test_mismatched_batch_sizes_in_pytree():
+    f = gvmap.vmap(lambda d: d["x"] * d["y"])
+    msg = raises(ValueError, f, {"x": np.ones((4, 2)), "y": np.ones((6, 2))})
+    assert re.search(r"\b4\b", msg) and re.search(r"\b6\b", msg), msg
+
+
+def test_axis_size_disagrees_with_arguments():
+    msg = raises(ValueError, gvmap.vmap(lambda a: a, axis_size=3), np.ones((4, 2)))
+    assert "axis_size" in msg and re.search(r"\b4\b", msg), msg
+
+
+# --- in_axes / out_axes wrong ------------------------------------------------------------------
+
+@pytest.mark.parametrize("in_axes", [2, 3, -3])
+def test_in_axes_out_of_range(in_axes):
+    msg = raises(ValueError, gvmap.vmap(lambda a: a, in_axes=in_axes), np.ones((3, 2)))
+    assert "in_axes" in msg, msg
+    assert str(in_axes) in msg, msg  # says which axis
+
+
+def test_in_axes_out_of_range_names_the_argument():
+    f = gvmap.vmap(lambda a, b: a + b, in_axes=(0, 1))
+    msg = raises(ValueError, f, np.ones((3, 2)), np.ones((3,)))
+    assert "in_axes" in msg and re.search(r"arg|\b1\b", msg, re.I), msg
+
+
+@pytest.mark.parametrize("in_axes,args", [
+    ((0, 0), (np.ones((3, 2)),)),                          # two entries, one argument
+    ((0,), (np.ones((3, 2)), np.ones((3, 2)))),            # one entry, two arguments
+    (({"a": 0},), ({"b": np.ones((3, 2))},)),              # dict keys differ
+    (([0, 0],), ([np.ones((3, 2))],)),                     # list lengths differ
+    (({"a": 0},), (np.ones((3, 2)),)),                     # dict spec for an array
+], ids=["too_many", "too_few", "dict_keys", "list_length", "dict_for_array"])
+def test_in_axes_structure_mismatch(in_axes, args):
+    msg = raises(ValueError, gvmap.vmap(lambda *a: a[0], in_axes=in_axes), *args)
+    assert "in_axes" in msg, msg
+
+
+@pytest.mark.parametrize("in_axes", [1.5, "0", [[0]]])
+def test_in_axes_bad_leaf(in_axes):
+    with pytest.raises((TypeError, ValueError), match="in_axes"):
+        gvmap.vmap(lambda a: a, in_axes=in_axes)(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("out_axes", [2, -3])
+def test_out_axes_out_of_range(out_axes):
+    f = gvmap.vmap(lambda a: a.sum(-1), out_axes=out_axes)  # batched output is 2-D
+    msg = raises(ValueError, f, np.ones((3, 4, 5)))
+    assert "out_axes" in msg and str(out_axes) in msg, msg
+
+
+def test_out_axes_structure_mismatch():
+    msg = raises(ValueError, gvmap.vmap(lambda a: a * 2, out_axes=(0, 0)), np.ones((3, 2)))
+    assert "out_axes" in msg, msg
+    msg = raises(ValueError, gvmap.vmap(lambda a: {"u": a}, out_axes={"v": 0}), np.ones((3, 2)))
+    assert "out_axes" in msg, msg
+
+
+def test_out_axes_none_for_a_batched_output():
+    msg = raises(ValueError, gvmap.vmap(lambda a: a * 2, out_axes=None), np.ones((3, 2)))
+    assert "out_axes" in msg, msg
+
+
+# --- no batched argument and no axis_size ------------------------------------------------------
+
+def test_no_batched_argument():
+    msg = raises(ValueError, gvmap.vmap(lambda a: a * 2, in_axes=None), np.ones(3))
+    assert "axis_size" in msg, msg  # says what to do
+
+
+def test_no_arguments_at_all():
+    msg = raises(ValueError, gvmap.vmap(lambda: np.ones(3)))
+    assert "axis_size" in msg, msg
+
+
+def test_only_keyword_arguments():
+    msg = raises(ValueError, gvmap.vmap(lambda a=None: a * 2), a=np.ones((3, 2)))
+    assert "axis_size" in msg or "positional" in msg, msg
+
+
+# --- Python control flow on a traced value -----------------------------------------------------
+
+def _if(x):
+    if x.sum() > 0:
+        return x
+    return -x
+
+
+def _while(x):
+    while x.max() > 10:
+        x = x / 2
+    return x
+
+
+CONTROL_FLOW = {
+    "if": _if,
+    "while": _while,
+    "bool": lambda x: x * bool(x[0]),
+    "float": lambda x: x * float(x.sum()),
+    "int": lambda x: x * int(x[0]),
+    "index": lambda x: x * [1, 2, 3][x.argmax()],
+    "np.asarray": lambda x: np.asarray(x) * 2,
+    "np.array": lambda x: np.array(x) * 2,
+    "item": lambda x: x * x.sum().item(),
+    "and": lambda x: (x[0] > 0 and x[1] > 0) * x,
+}
+
+
+@pytest.mark.parametrize("name", list(CONTROL_FLOW))
+def test_control_flow_on_traced_value(name):
+    with pytest.raises(TypeError, match=r"np\.where"):
+        gvmap.vmap(CONTROL_FLOW[name])(np.ones((4, 3)))
+
+
+def test_control_flow_under_jit():
+    with pytest.raises(TypeError, match=r"np\.where"):
+        gvmap.jit(_if)(np.ones(3))
+
+
+def test_control_flow_error_is_the_gvmap_class():
+    from gvmap.errors import TracerConversionError
+
+    assert issubclass(TracerConversionError, TypeError)
+    with pytest.raises(TracerConversionError):
+        gvmap.vmap(_if)(np.ones((4, 3)))
+
+
+# --- NumPy functions gvmap cannot trace --------------------------------------------------------
+
+UNSUPPORTED = {
+    "svd": lambda x: np.linalg.svd(x)[1],
+    "fft": lambda x: np.fft.fft(x).real,
+    "unique": lambda x: np.unique(x),
+    "frexp": lambda x: np.frexp(x)[0],
+    "nonzero": lambda x: np.nonzero(x)[0],
+}
+
+
+@pytest.mark.parametrize("name", list(UNSUPPORTED))
+def test_unsupported_numpy_function(name):
+    x = np.random.RandomState(0).randn(4, 3, 3)
+    with pytest.raises(NotImplementedError, match=name):
+        gvmap.vmap(UNSUPPORTED[name])(x)
+
+
+# --- the cupy backend asked for where it cannot run --------------------------------------------
+
+def test_cupy_backend_unusable():
+    reason = cupy_unusable_reason()
+    if reason is None:
+        pytest.skip("CuPy is usable here, so asking for it must succeed")
+    start = gvmap.get_backend()
+    with pytest.raises(RuntimeError, match=r"(?i)cupy") as info:
+        gvmap.set_backend("cupy")
+    assert re.search(r"(?i)not installed|import|no .*device|cuda", str(info.value)), str(info.value)
+    assert gvmap.get_backend() == start  # a failed switch changes nothing
+    with pytest.raises(RuntimeError, match=r"(?i)cupy"):
+        with gvmap.backend("cupy"):
+            pass
+    assert gvmap.get_backend() == start
+
+
+def test_unknown_backend_name():
+    with pytest.raises((ValueError, RuntimeError), match=r"tensorflow"):
+        gvmap.set_backend("tensorflow")
+
+
+# --- arguments that cannot be batched ----------------------------------------------------------
+
+def test_string_argument_cannot_be_batched():
+    with pytest.raises((TypeError, ValueError)) as info:
+        gvmap.vmap(lambda a, s: a, in_axes=(0, 0))(np.ones((3, 2)), "abc")
+    msg = str(info.value)
+    assert re.search(r"arg", msg, re.I) and re.search(r"str|in_axes", msg), msg
+
+
+def test_python_scalar_with_int_in_axes():
+    with pytest.raises((TypeError, ValueError)) as info:
+        gvmap.vmap(lambda a, k: a * k)(np.ones((3, 2)), 3)
+    msg = str(info.value)
+    assert re.search(r"arg", msg, re.I) and re.search(r"in_axes|None", msg), msg
+
+
+def test_zero_dimensional_array_cannot_be_batched():
+    with pytest.raises(ValueError, match="in_axes"):
+        gvmap.vmap(lambda a, b: a * b)(np.ones((3, 2)), np.float32(2.0) * np.ones(()))
+
+
+# --- writing into a traced array ---------------------------------------------------------------
+
+def test_assignment_into_traced_array():
+    def f(x):
+        x[0] = 1.0
+        return x
+
+    with pytest.raises(TypeError) as info:
+        gvmap.vmap(f)(np.ones((4, 3)))
+    assert re.search(r"(?i)assign|immutable|in-place|np\.where|setitem|read-only", str(info.value)), str(info.value)
+
+
+def test_inplace_operator_on_traced_array_is_not_silent():
+    """``x += 1`` on a traced value either rebinds (fine) or raises; it must not corrupt inputs."""
+    x = np.ones((4, 3))
+
+    def f(a):
+        a += 1.0
+        return a
+
+    try:
+        out = gvmap.device_get(gvmap.vmap(f)(x))
+    except TypeError:
+        return
+    np.testing.assert_array_equal(out, np.full((4, 3), 2.0))
+    np.testing.assert_array_equal(x, np.ones((4, 3)))
