@@ -338,6 +338,9 @@ def metadata(settings: dict | None = None) -> dict:
             "pytest_benchmark": _dist_version("pytest-benchmark"),
         },
         "env": {k: os.environ.get(k) for k in ENV_VARS_RECORDED},
+        # other processes on the machine disturb timings: the 1/5/15-min load averages
+        # when the JSON was written (compare with cpu.count)
+        "loadavg_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
     if settings is not None:
         meta["settings"] = settings

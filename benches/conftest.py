@@ -99,6 +99,8 @@ class Settings:
 
 def pytest_configure(config):
     config.gvmap_bench = Settings(config)
+    config.gvmap_bench_loadavg_at_start = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None)
 
 
 def pytest_report_header(config):
@@ -119,5 +121,6 @@ def bench_settings(request):
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     settings = getattr(config, "gvmap_bench", None)
     meta = benchenv.metadata(settings.as_dict() if settings else None)
+    meta["loadavg_at_start"] = getattr(config, "gvmap_bench_loadavg_at_start", None)
     meta["summary"] = benchenv.summary(output_json)
     output_json["gvmap_bench"] = meta
