@@ -26,6 +26,9 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchenv  # noqa: E402
 
+# JAX would otherwise grab 75% of the GPU's memory at first use, starving CuPy.
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
 
 def pytest_addoption(parser):
     g = parser.getgroup("gvmap benches")
