@@ -1,0 +1,79 @@
+"""Runs a ``Plan`` on an array module: the one executor both backends share.
+
+Each step becomes a closure over a prepared implementation (``implementations.py``), so a
+cached call is a loop over closures reading and writing a list of slots, nothing else.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from ..implementations import make_impl
+from ..lowering import Plan, Step
+
+
+class Executable:
+    def __init__(self, plan: Plan, backend: Any):
+        self.plan = plan
+        self.backend = backend
+        xp = backend.xp
+        template: list[Any] = [None] * plan.num_slots
+        for s, c in zip(plan.const_slots, plan.graph.consts):
+            template[s] = backend.asarray(c)  # uploaded once per compiled plan
+        for s, v in plan.literal_slots.items():
+            template[s] = v
+        self._template = template
+        self._in_slots = plan.in_slots
+        self._out_slots = plan.out_slots
+        self._steps = [_make_step(step, make_impl(step.eqn.primitive, xp,
+                                                  [a.aval for a in step.eqn.invars],
+                                                  step.eqn.params))
+                       for step in plan.steps]
+        self._asarray = xp.asarray
+
+    def __call__(self, args: Sequence[Any]) -> list[Any]:
+        env = self._template.copy()
+        for s, a in zip(self._in_slots, args):
+            env[s] = a
+        for step in self._steps:
+            step(env)
+        asarray = self._asarray
+        return [asarray(env[s]) for s in self._out_slots]
+
+
+def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:
+    ins, out, reuse, frees = step.in_slots, step.out_slot, step.reuse, step.frees
+    if reuse is not None:
+        if len(ins) == 1:
+            (a,) = ins
+
+            def run(env):
+                env[out] = fn(env[a], out=env[reuse])
+        elif len(ins) == 2:
+            a, b = ins
+
+            def run(env):
+                env[out] = fn(env[a], env[b], out=env[reuse])
+        else:
+            def run(env):
+                env[out] = fn(*[env[i] for i in ins], out=env[reuse])
+    elif len(ins) == 1:
+        (a,) = ins
+
+        def run(env):
+            env[out] = fn(env[a])
+    elif len(ins) == 2:
+        a, b = ins
+
+        def run(env):
+            env[out] = fn(env[a], env[b])
+    else:
+        def run(env):
+            env[out] = fn(*[env[i] for i in ins])
+    if not frees:
+        return run
+
+    def run_and_free(env):
+        run(env)
+        for s in frees:
+            env[s] = None
+    return run_and_free

@@ -1,0 +1,294 @@
+"""Batching: rewrite a per-example Graph into one that processes the whole batch.
+
+The Graph is interpreted with batch rules, and the rules' primitives are re-traced into a
+new Graph (autodidax's ``vmap_jaxpr``). Each value carries a batch dim (``bdim``) or
+``None`` when it does not depend on a batched input; equations whose inputs are all
+unbatched are copied unchanged, so a closed-over ``W`` stays a plain constant.
+
+Every rule has one signature, ``rule(axis_size, args, bdims, **params) -> (out, out_bdim)``,
+and leaves the bdim where the primitive allows, so no data moves unless it must: the seed's
+``dot_general`` folds the batch dim into its dimension numbers and the chain after it keeps
+bdim 1 until ``reduce_sum`` drops dim 0. ``out_axes`` is applied once, at the end.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from . import primitives as P
+from .graph import AbstractArray, Graph, Literal
+from .tracing import Trace, Tracer, bind
+
+__all__ = ["batch_graph", "batch_rules"]
+
+BatchRule = Callable[..., tuple[Any, int]]
+batch_rules: dict[P.Primitive, BatchRule] = {}
+
+
+def batch_graph(graph: Graph, in_bdims: Sequence[int | None], axis_size: int,
+                out_axes: Sequence[int | None]) -> Graph:
+    """The batched Graph: inputs with a bdim gain a dim of ``axis_size`` there; outputs are
+    moved to ``out_axes`` (None: not batched; an unbatched output with an int out axis is
+    broadcast along it, as in JAX)."""
+    with Trace() as trace:
+        env: dict = {}
+        for v, b in zip(graph.invars, in_bdims):
+            aval = v.aval if b is None else AbstractArray(
+                v.aval.shape[:b] + (axis_size,) + v.aval.shape[b:], v.aval.dtype)
+            env[v] = (trace.new_input(aval), b)
+        for v, c in zip(graph.constvars, graph.consts):
+            if not isinstance(c, Tracer):
+                trace._const(c, v.aval, copy=False)  # already a snapshot: no second copy
+            env[v] = (c, None)
+
+        def read(a):
+            return (a.value, None) if isinstance(a, Literal) else env[a]
+
+        for eqn in graph.eqns:
+            vals, bdims = zip(*map(read, eqn.invars))
+            if all(b is None for b in bdims):
+                out, out_bdim = bind(eqn.primitive, *vals, **eqn.params), None
+            else:
+                rule = batch_rules.get(eqn.primitive)
+                if rule is None:
+                    raise NotImplementedError(f"primitive '{eqn.primitive}' has no batching rule")
+                out, out_bdim = rule(axis_size, list(vals), list(bdims), **eqn.params)
+            env[eqn.outvars[0]] = (out, out_bdim)
+
+        outs = []
+        for a, axis in zip(graph.outvars, out_axes):
+            x, b = read(a)
+            outs.append(_to_out_axis(x, b, axis, axis_size))
+        return trace.to_graph(outs)
+
+
+def _to_out_axis(x: Any, bdim: int | None, axis: int | None, axis_size: int) -> Any:
+    if axis is None:
+        assert bdim is None, "checked by the caller"
+        return x
+    if bdim is None:
+        return broadcast_batched(x, axis_size, axis)
+    return moveaxis(x, bdim, axis)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _ndim(x: Any) -> int:
+    return len(x.shape) if hasattr(x, "shape") else 0
+
+
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    if src == dst:
+        return x
+    perm = [i for i in range(_ndim(x)) if i != src]
+    perm.insert(dst, src)
+    return bind(P.transpose_p, x, permutation=tuple(perm))
+
+
+def expand(x: Any, dims: tuple[int, ...]) -> Any:
+    """Insert size-1 dims; concrete arrays are reshaped now rather than recorded."""
+    if not dims:
+        return x
+    dims = tuple(sorted(dims))
+    if not isinstance(x, Tracer):
+        (aval,) = P.abstract_eval(P.expand_dims_p, [AbstractArray(x.shape, x.dtype)],
+                                  {"dimensions": dims})
+        return x.reshape(aval.shape)
+    return bind(P.expand_dims_p, x, dimensions=dims)
+
+
+def broadcast_batched(x: Any, axis_size: int, at: int) -> Any:
+    """An unbatched x repeated along a new dim of ``axis_size`` at ``at`` (a broadcast view)."""
+    shape = tuple(x.shape) if hasattr(x, "shape") else ()
+    out_shape = shape[:at] + (axis_size,) + shape[at:]
+    dims = tuple(i if i < at else i + 1 for i in range(len(shape)))
+    return bind(P.broadcast_in_dim_p, x, shape=out_shape, broadcast_dimensions=dims)
+
+
+def _batched_axis(axis: int, bdim: int) -> int:
+    """Where per-example axis ``axis`` sits once a batch dim is at ``bdim``."""
+    return axis if axis < bdim else axis + 1
+
+
+# ---------------------------------------------------------------- elementwise
+
+def _elementwise_rule(prim: P.Primitive) -> BatchRule:
+    """n-ary elementwise: operands agree on the bdim if they can, else it moves to 0.
+
+    Unbatched non-scalar operands get a size-1 dim at the bdim (they broadcast along it);
+    scalars stay scalars; a batched per-example scalar becomes (1, ..., n, ..., 1)."""
+    def rule(axis_size, args, bdims, **params):
+        ranks = [_ndim(x) - (b is not None) for x, b in zip(args, bdims)]
+        rank = max(ranks)
+        full = {b for b, r in zip(bdims, ranks) if b is not None and r == rank}
+        d = full.pop() if len(full) == 1 else 0
+        new_args = []
+        for x, b, r in zip(args, bdims, ranks):
+            if b is None:
+                new_args.append(x if r == 0 else expand(x, (d,)))
+            elif r < rank:  # per-example scalar, batched: shape (n,)
+                new_args.append(expand(x, tuple(i for i in range(rank + 1) if i != d)))
+            else:
+                new_args.append(moveaxis(x, b, d))
+        return bind(prim, *new_args, **params), d
+    return rule
+
+
+for _p in P.ELEMENTWISE:
+    batch_rules[_p] = _elementwise_rule(_p)
+
+
+# ---------------------------------------------------------------- reductions and scans
+
+def _reducer_rule(prim: P.Primitive) -> BatchRule:
+    def rule(axis_size, args, bdims, *, axes):
+        (x,), (b,) = args, bdims
+        new_axes = tuple(_batched_axis(a, b) for a in axes)
+        return bind(prim, x, axes=new_axes), b - sum(1 for a in new_axes if a < b)
+    return rule
+
+
+for _p in (P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p, P.reduce_and_p,
+           P.reduce_or_p):
+    batch_rules[_p] = _reducer_rule(_p)
+
+
+def _arg_rule(prim: P.Primitive) -> BatchRule:
+    def rule(axis_size, args, bdims, *, axis, index_dtype):
+        (x,), (b,) = args, bdims
+        ax = _batched_axis(axis, b)
+        return bind(prim, x, axis=ax, index_dtype=index_dtype), b - (ax < b)
+    return rule
+
+
+batch_rules[P.argmax_p] = _arg_rule(P.argmax_p)
+batch_rules[P.argmin_p] = _arg_rule(P.argmin_p)
+
+
+def _cumsum_rule(axis_size, args, bdims, *, axis):
+    (x,), (b,) = args, bdims
+    return bind(P.cumsum_p, x, axis=_batched_axis(axis, b)), b
+
+
+batch_rules[P.cumsum_p] = _cumsum_rule
+
+
+# ---------------------------------------------------------------- contractions
+
+def _dot_general_rule(axis_size, args, bdims, *, dimension_numbers):
+    """Fold the batch dim into the dimension numbers: one contraction, never a loop.
+
+    Both batched: the bdims become a new leading batch dimension (output bdim 0). One side
+    batched: its bdim is a free dimension, and lands where dot_general puts that side's
+    free dims (after the batch dims; rhs free dims after lhs free dims)."""
+    (lhs, rhs), (lb, rb) = args, bdims
+    (lc, rc), (lbatch, rbatch) = dimension_numbers
+    shift = lambda dims, b: tuple(_batched_axis(d, b) for d in dims) if b is not None else tuple(dims)
+    lc2, lbatch2 = shift(lc, lb), shift(lbatch, lb)
+    rc2, rbatch2 = shift(rc, rb), shift(rbatch, rb)
+    if lb is not None and rb is not None:
+        dims = ((lc2, rc2), ((lb, *lbatch2), (rb, *rbatch2)))
+        return bind(P.dot_general_p, lhs, rhs, dimension_numbers=dims), 0
+    dims = ((lc2, rc2), (lbatch2, rbatch2))
+    out = bind(P.dot_general_p, lhs, rhs, dimension_numbers=dims)
+    nbatch = len(lbatch)
+    if lb is not None:
+        lfree = [i for i in range(_ndim(lhs)) if i not in lc2 and i not in lbatch2]
+        return out, nbatch + lfree.index(lb)
+    lfree_count = _ndim(lhs) - len(lc) - len(lbatch)
+    rfree = [i for i in range(_ndim(rhs)) if i not in rc2 and i not in rbatch2]
+    return out, nbatch + lfree_count + rfree.index(rb)
+
+
+batch_rules[P.dot_general_p] = _dot_general_rule
+
+
+# ---------------------------------------------------------------- structural
+
+def _broadcast_in_dim_rule(axis_size, args, bdims, *, shape, broadcast_dimensions):
+    x = moveaxis(args[0], bdims[0], 0)
+    return bind(P.broadcast_in_dim_p, x, shape=(axis_size, *shape),
+                broadcast_dimensions=(0, *(d + 1 for d in broadcast_dimensions))), 0
+
+
+def _reshape_rule(axis_size, args, bdims, *, new_sizes):
+    x = moveaxis(args[0], bdims[0], 0)
+    return bind(P.reshape_p, x, new_sizes=(axis_size, *new_sizes)), 0
+
+
+def _transpose_rule(axis_size, args, bdims, *, permutation):
+    (x,), (b,) = args, bdims
+    perm = [_batched_axis(p, b) for p in permutation]
+    perm.insert(b, b)
+    return bind(P.transpose_p, x, permutation=tuple(perm)), b
+
+
+def _squeeze_rule(axis_size, args, bdims, *, dimensions):
+    (x,), (b,) = args, bdims
+    dims = tuple(_batched_axis(d, b) for d in dimensions)
+    return bind(P.squeeze_p, x, dimensions=dims), b - sum(1 for d in dims if d < b)
+
+
+def _expand_dims_rule(axis_size, args, bdims, *, dimensions):
+    """The bdim stays just before the per-example dim it preceded: no transpose."""
+    (x,), (b,) = args, bdims
+    out_rank = _ndim(x) - 1 + len(dimensions)
+    kept = [i for i in range(out_rank) if i not in dimensions]  # output slots of input dims
+    q = kept[b] if b < len(kept) else out_rank
+    dims = tuple(d if d < q else d + 1 for d in dimensions)
+    return bind(P.expand_dims_p, x, dimensions=dims), q
+
+
+def _slice_rule(axis_size, args, bdims, *, start_indices, limit_indices, strides):
+    (x,), (b,) = args, bdims
+    ins = lambda t, v: tuple(t[:b]) + (v,) + tuple(t[b:])
+    return bind(P.slice_p, x, start_indices=ins(start_indices, 0),
+                limit_indices=ins(limit_indices, axis_size), strides=ins(strides, 1)), b
+
+
+def _rev_rule(axis_size, args, bdims, *, dimensions):
+    (x,), (b,) = args, bdims
+    return bind(P.rev_p, x, dimensions=tuple(_batched_axis(d, b) for d in dimensions)), b
+
+
+def _concatenate_rule(axis_size, args, bdims, *, dimension):
+    xs = [broadcast_batched(x, axis_size, 0) if b is None else moveaxis(x, b, 0)
+          for x, b in zip(args, bdims)]
+    return bind(P.concatenate_p, *xs, dimension=dimension + 1), 0
+
+
+def _take_rule(axis_size, args, bdims, *, axis):
+    (x, idx), (bx, bi) = args, bdims
+    if bi is None:  # same indices for every example
+        ax = _batched_axis(axis, bx)
+        out_bdim = bx if bx < ax else bx + _ndim(idx) - 1
+        return bind(P.take_p, x, idx, axis=ax), out_bdim
+    if bx is None:  # one operand, indices per example: an ordinary take
+        return bind(P.take_p, x, idx, axis=axis), axis + bi
+    return bind(P.batched_take_p, moveaxis(x, bx, 0), moveaxis(idx, bi, 0), axis=axis), 0
+
+
+def _batched_take_rule(axis_size, args, bdims, *, axis):
+    """A gather that is already per-example, batched again (nested vmap): merge the new batch
+    dim into the existing leading one, gather, split."""
+    (x, idx), (bx, bi) = args, bdims
+    x = broadcast_batched(x, axis_size, 1) if bx is None else moveaxis(x, bx, 1)
+    idx = broadcast_batched(idx, axis_size, 1) if bi is None else moveaxis(idx, bi, 1)
+    m = x.shape[0]
+    x = bind(P.reshape_p, x, new_sizes=(m * axis_size, *x.shape[2:]))
+    idx = bind(P.reshape_p, idx, new_sizes=(m * axis_size, *idx.shape[2:]))
+    out = bind(P.batched_take_p, x, idx, axis=axis)
+    return bind(P.reshape_p, out, new_sizes=(m, axis_size, *out.shape[1:])), 1
+
+
+batch_rules.update({
+    P.broadcast_in_dim_p: _broadcast_in_dim_rule,
+    P.reshape_p: _reshape_rule,
+    P.transpose_p: _transpose_rule,
+    P.squeeze_p: _squeeze_rule,
+    P.expand_dims_p: _expand_dims_rule,
+    P.slice_p: _slice_rule,
+    P.rev_p: _rev_rule,
+    P.concatenate_p: _concatenate_rule,
+    P.take_p: _take_rule,
+    P.batched_take_p: _batched_take_rule,
+})

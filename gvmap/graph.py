@@ -1,0 +1,218 @@
+"""The IR: a small, typed, jaxpr-like graph.
+
+A ``Graph`` is a list of equations ``outvars = primitive[params] invars`` over ``Var``s
+(each with an ``AbstractArray``: shape and dtype) and ``Literal`` scalars. ``str(graph)``
+prints the text format of SPEC.md; ``graph.check()`` re-derives every type with the
+primitives' abstract-evaluation rules and names the first equation that disagrees.
+
+Everything here is immutable and hashable by identity (``Var``) or value (avals, params),
+so graphs can be keys of caches and passes can share equations freely.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["AbstractArray", "Var", "Literal", "Eqn", "Graph", "short_dtype", "GraphError"]
+
+_SHORT_DTYPES = {
+    "float16": "f16", "float32": "f32", "float64": "f64",
+    "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
+    "bool": "bool", "complex64": "c64", "complex128": "c128",
+}
+
+
+def short_dtype(dtype: Any) -> str:
+    """``f32``, ``i64``, ``bool`` ... as printed in graph text."""
+    name = np.dtype(dtype).name
+    return _SHORT_DTYPES.get(name, name)
+
+
+@dataclass(frozen=True)
+class AbstractArray:
+    """What tracing knows of a value: its shape and dtype, never its contents."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+        object.__setattr__(self, "dtype", np.dtype(self.dtype))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __str__(self) -> str:
+        return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+
+class Var:
+    """A value produced by one equation (or a graph input/constant). Compared by identity."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: AbstractArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Var({self.aval})"
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A scalar written inline in the graph (``add c 1.0``). ``value`` is a NumPy scalar."""
+
+    value: np.generic
+
+    @property
+    def aval(self) -> AbstractArray:
+        return AbstractArray((), self.value.dtype)
+
+    def __str__(self) -> str:
+        v = self.value
+        if v.dtype == np.bool_:
+            return str(bool(v))
+        if np.issubdtype(v.dtype, np.integer):
+            return str(int(v))
+        if np.issubdtype(v.dtype, np.complexfloating):
+            return str(complex(v))
+        return repr(float(v))
+
+
+Atom = Any  # Var | Literal
+
+
+@dataclass(frozen=True, eq=False)
+class Eqn:
+    """``outvars = primitive[params] invars``. Params are hashable (tuples, ints, dtypes)."""
+
+    primitive: Any  # primitives.Primitive
+    invars: tuple
+    outvars: tuple
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class GraphError(AssertionError):
+    """An internal invariant of the IR does not hold (a gvmap bug, not a user error)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """``{ lambda constvars; invars. let eqns in (outvars) }`` plus the constants' values.
+
+    ``consts[i]`` is the value of ``constvars[i]``: a NumPy array at the top level, or a
+    tracer of an enclosing trace while a nested ``vmap``/``jit`` is being traced.
+    """
+
+    constvars: tuple
+    invars: tuple
+    eqns: tuple
+    outvars: tuple
+    consts: tuple = ()
+
+    def __str__(self) -> str:
+        return _print_graph(self)
+
+    def check(self) -> "Graph":
+        """Re-derive every equation's output types; raise GraphError naming the first bad one."""
+        from .primitives import abstract_eval  # the rules live with the primitives
+
+        defined: set = set(self.constvars) | set(self.invars)
+        names = _Namer()
+        for v in (*self.constvars, *self.invars):
+            names(v)
+        for i, eqn in enumerate(self.eqns):
+            for a in eqn.invars:
+                if isinstance(a, Var) and a not in defined:
+                    raise GraphError(f"equation {i} ({eqn.primitive}) reads an undefined variable\n"
+                                     f"  {_print_eqn(eqn, names)}")
+            try:
+                expected = abstract_eval(eqn.primitive, [a.aval for a in eqn.invars], eqn.params)
+            except Exception as e:
+                raise GraphError(f"equation {i} is ill-typed: {e}\n  {_print_eqn(eqn, names)}") from e
+            got = [v.aval for v in eqn.outvars]
+            if list(expected) != got:
+                raise GraphError(
+                    f"equation {i} ({eqn.primitive}) produces {', '.join(map(str, got))} but its "
+                    f"rule gives {', '.join(map(str, expected))}\n  {_print_eqn(eqn, names)}"
+                )
+            defined.update(eqn.outvars)
+        for v in self.outvars:
+            if isinstance(v, Var) and v not in defined:
+                raise GraphError("an output of the graph is never defined")
+        if len(self.consts) != len(self.constvars):
+            raise GraphError("constvars and consts differ in length")
+        return self
+
+
+class _Namer:
+    """a, b, ..., z, ba, bb, ... in order of first appearance (JAX's scheme)."""
+
+    def __init__(self) -> None:
+        self.names: dict = {}
+
+    def __call__(self, v: Atom) -> str:
+        if isinstance(v, Literal):
+            return str(v)
+        name = self.names.get(v)
+        if name is None:
+            name = self.names[v] = _alphabetic(len(self.names))
+        return name
+
+
+def _alphabetic(i: int) -> str:
+    s = chr(ord("a") + i % 26)
+    i //= 26
+    while i:
+        s = chr(ord("a") + i % 26) + s
+        i //= 26
+    return s
+
+
+def format_param(value: Any) -> str:
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return short_dtype(value)
+    return repr(value)
+
+
+def format_params(params: Mapping[str, Any]) -> str:
+    if not params:
+        return ""
+    return "[" + ", ".join(f"{k}={format_param(params[k])}" for k in sorted(params)) + "]"
+
+
+def _print_eqn(eqn: Eqn, names: _Namer) -> str:
+    ins = " ".join(names(a) for a in eqn.invars)
+    outs = " ".join(f"{names(v)}:{v.aval}" for v in eqn.outvars)
+    return f"{outs} = {eqn.primitive}{format_params(eqn.params)} {ins}".rstrip()
+
+
+def _print_graph(g: Graph) -> str:
+    names = _Namer()
+    consts = " ".join(f"{names(v)}:{v.aval}" for v in g.constvars)
+    ins = " ".join(f"{names(v)}:{v.aval}" for v in g.invars)
+    lines = [f"{{ lambda {consts}; {ins}. let"]
+    lines += ["    " + _print_eqn(e, names) for e in g.eqns]
+    outs = ", ".join(names(v) for v in g.outvars)
+    lines.append(f"  in ({outs}{',' if len(g.outvars) == 1 else ''}) }}")
+    return "\n".join(lines)
+
+
+def live_eqns(eqns: Sequence[Eqn], outvars: Sequence[Atom]) -> list[Eqn]:
+    """Dead-code elimination: the equations that some output depends on, in order."""
+    needed = {v for v in outvars if isinstance(v, Var)}
+    kept = []
+    for eqn in reversed(eqns):
+        if any(v in needed for v in eqn.outvars):
+            kept.append(eqn)
+            needed.update(a for a in eqn.invars if isinstance(a, Var))
+    kept.reverse()
+    return kept

@@ -1,0 +1,193 @@
+"""How each primitive runs on an array module (``numpy`` or ``cupy``).
+
+``impl_rules[prim](xp, in_avals, **params)`` returns a callable over arrays. Rules are
+written once against the array-module interface both backends share, so the CuPy executor
+runs exactly the code the NumPy tests check; preparing a callable per equation (rather than
+interpreting params at every call) keeps the cached-call path thin.
+
+``UFUNC_NAMES`` maps each elementwise primitive to the NumPy/CuPy ufunc of the same
+meaning: the lowering passes ``out=`` to these to reuse dead buffers.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import primitives as P
+from .graph import AbstractArray
+
+__all__ = ["impl_rules", "UFUNC_NAMES", "make_impl"]
+
+impl_rules: dict[P.Primitive, Callable[..., Callable]] = {}
+
+UFUNC_NAMES: dict[P.Primitive, str] = {
+    P.neg_p: "negative", P.abs_p: "absolute", P.sign_p: "sign", P.floor_p: "floor",
+    P.ceil_p: "ceil", P.rint_p: "rint", P.exp_p: "exp", P.exp2_p: "exp2", P.log_p: "log",
+    P.log2_p: "log2", P.log10_p: "log10", P.log1p_p: "log1p", P.expm1_p: "expm1",
+    P.sqrt_p: "sqrt", P.cbrt_p: "cbrt", P.tanh_p: "tanh", P.sin_p: "sin", P.cos_p: "cos",
+    P.tan_p: "tan", P.asin_p: "arcsin", P.acos_p: "arccos", P.atan_p: "arctan",
+    P.sinh_p: "sinh", P.cosh_p: "cosh", P.asinh_p: "arcsinh", P.acosh_p: "arccosh",
+    P.atanh_p: "arctanh", P.not_p: "invert", P.isnan_p: "isnan", P.isinf_p: "isinf",
+    P.isfinite_p: "isfinite",
+    P.add_p: "add", P.sub_p: "subtract", P.mul_p: "multiply", P.div_p: "true_divide",
+    P.floor_div_p: "floor_divide", P.rem_p: "remainder", P.pow_p: "power",
+    P.max_p: "maximum", P.min_p: "minimum", P.atan2_p: "arctan2", P.and_p: "bitwise_and",
+    P.or_p: "bitwise_or", P.xor_p: "bitwise_xor",
+    P.eq_p: "equal", P.ne_p: "not_equal", P.lt_p: "less", P.le_p: "less_equal",
+    P.gt_p: "greater", P.ge_p: "greater_equal",
+}
+
+
+def make_impl(prim: P.Primitive, xp: Any, in_avals: Sequence[AbstractArray], params) -> Callable:
+    rule = impl_rules.get(prim)
+    if rule is None:
+        raise NotImplementedError(f"primitive '{prim}' has no implementation rule")
+    return rule(xp, in_avals, **params)
+
+
+def _ufunc_rule(name: str):
+    return lambda xp, avals: getattr(xp, name)
+
+
+for _prim, _name in UFUNC_NAMES.items():
+    impl_rules[_prim] = _ufunc_rule(_name)
+
+impl_rules[P.select_p] = lambda xp, avals: xp.where
+impl_rules[P.convert_element_type_p] = (
+    lambda xp, avals, new_dtype: lambda x: xp.asarray(x).astype(new_dtype))
+
+
+# ---------------------------------------------------------------- reductions
+
+def _reduction(fn_name: str, keep_dtype: bool):
+    def rule(xp, avals, axes):
+        fn = getattr(xp, fn_name)
+        dtype = avals[0].dtype
+        if keep_dtype:  # NumPy would widen small ints; the front end already chose the dtype
+            return lambda x: fn(x, axis=axes, dtype=dtype)
+        return lambda x: fn(x, axis=axes)
+    return rule
+
+
+impl_rules[P.reduce_sum_p] = _reduction("sum", True)
+impl_rules[P.reduce_prod_p] = _reduction("prod", True)
+impl_rules[P.reduce_max_p] = _reduction("max", False)
+impl_rules[P.reduce_min_p] = _reduction("min", False)
+impl_rules[P.reduce_and_p] = _reduction("all", False)
+impl_rules[P.reduce_or_p] = _reduction("any", False)
+
+
+def _arg_rule(fn_name: str):
+    def rule(xp, avals, axis, index_dtype):
+        fn = getattr(xp, fn_name)
+        return lambda x: fn(x, axis=axis).astype(index_dtype, copy=False)
+    return rule
+
+
+impl_rules[P.argmax_p] = _arg_rule("argmax")
+impl_rules[P.argmin_p] = _arg_rule("argmin")
+impl_rules[P.cumsum_p] = lambda xp, avals, axis: (
+    lambda x, dtype=avals[0].dtype: xp.cumsum(x, axis=axis, dtype=dtype))
+
+
+# ---------------------------------------------------------------- contractions
+
+def _dot_general_rule(xp, avals, dimension_numbers):
+    """Every contraction as ONE (batched) matmul: cuBLAS on CuPy, BLAS on NumPy.
+
+    Operands are permuted to (batch, free, contract) and (batch, contract, free) and
+    flattened to 3-D (2-D without batch dims). The permutations are views; BLAS accepts
+    transposed operands, so the seed's ``W @ v_batch.T`` copies nothing.
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs, rhs = avals
+    lf = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
+    rf = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
+    lperm, rperm = (*lb, *lf, *lc), (*rb, *rc, *rf)
+    size = lambda aval, dims: math.prod(aval.shape[d] for d in dims)
+    B, M, K, N = size(lhs, lb), size(lhs, lf), size(lhs, lc), size(rhs, rf)
+    lshape, rshape = ((B, M, K), (B, K, N)) if lb else ((M, K), (K, N))
+    out_shape = (*(lhs.shape[d] for d in lb), *(lhs.shape[d] for d in lf), *(rhs.shape[d] for d in rf))
+    permute_l = lperm != tuple(range(lhs.ndim))
+    permute_r = rperm != tuple(range(rhs.ndim))
+    reshape_l = tuple(lhs.shape[d] for d in lperm) != lshape
+    reshape_r = tuple(rhs.shape[d] for d in rperm) != rshape
+    reshape_out = out_shape != (lshape[:-1] + rshape[-1:])
+    matmul = xp.matmul
+
+    def run(a, b):
+        if permute_l:
+            a = a.transpose(lperm)
+        if reshape_l:
+            a = a.reshape(lshape)
+        if permute_r:
+            b = b.transpose(rperm)
+        if reshape_r:
+            b = b.reshape(rshape)
+        out = matmul(a, b)
+        return out.reshape(out_shape) if reshape_out else out
+
+    return run
+
+
+impl_rules[P.dot_general_p] = _dot_general_rule
+
+
+# ---------------------------------------------------------------- structural
+
+def _broadcast_in_dim_rule(xp, avals, shape, broadcast_dimensions):
+    x = avals[0]
+    expanded = [1] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        expanded[d] = x.shape[i]
+    expanded = tuple(expanded)
+    return lambda a: xp.broadcast_to(xp.asarray(a).reshape(expanded), shape)
+
+
+def _reshape_like(out_shape_of: Callable):
+    def rule(xp, avals, **params):
+        shape = out_shape_of(avals[0], **params)
+        return lambda a: xp.reshape(a, shape)
+    return rule
+
+
+impl_rules[P.broadcast_in_dim_p] = _broadcast_in_dim_rule
+impl_rules[P.reshape_p] = lambda xp, avals, new_sizes: lambda a: xp.reshape(a, new_sizes)
+impl_rules[P.squeeze_p] = _reshape_like(lambda x, dimensions: P._squeeze_rule(x, dimensions=dimensions)[0].shape)
+impl_rules[P.expand_dims_p] = _reshape_like(lambda x, dimensions: P._expand_dims_rule(x, dimensions=dimensions)[0].shape)
+impl_rules[P.transpose_p] = lambda xp, avals, permutation: lambda a: xp.transpose(a, permutation)
+impl_rules[P.rev_p] = lambda xp, avals, dimensions: lambda a: xp.flip(a, axis=dimensions)
+impl_rules[P.concatenate_p] = lambda xp, avals, dimension: lambda *xs: xp.concatenate(xs, axis=dimension)
+
+
+def _slice_rule(xp, avals, start_indices, limit_indices, strides):
+    index = tuple(slice(s, e, st) for s, e, st in zip(start_indices, limit_indices, strides))
+    return lambda a: a[index]
+
+
+def _take_rule(xp, avals, axis):
+    return lambda a, idx: xp.take(a, idx, axis=axis)
+
+
+def _batched_take_rule(xp, avals, axis):
+    """out[b, pre..., I..., post...] = x[b, pre..., idx[b, I...], post...], by one fancy index."""
+    x, idx = avals
+    n, nidx, npre = x.shape[0], idx.ndim - 1, axis
+    batch_index_shape = (n,) + (1,) * nidx
+    # After indexing x moved to (b, axis, pre..., post...), the result is (b, I..., pre..., post...).
+    out_perm = (0, *range(1 + nidx, 1 + nidx + npre), *range(1, 1 + nidx),
+                *range(1 + nidx + npre, x.ndim - 1 + nidx))
+
+    def run(a, i):
+        moved = xp.moveaxis(a, axis + 1, 1)
+        batch = xp.arange(n).reshape(batch_index_shape)
+        return xp.transpose(moved[batch, i], out_perm)
+
+    return run
+
+
+impl_rules[P.slice_p] = _slice_rule
+impl_rules[P.take_p] = _take_rule
+impl_rules[P.batched_take_p] = _batched_take_rule

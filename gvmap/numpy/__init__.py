@@ -1,0 +1,59 @@
+"""gvmap.numpy: NumPy's functions, traceable (``import gvmap.numpy as gnp``).
+
+Each function is a composition of gvmap's primitives. On traced values it records them; on
+concrete arrays it runs them at once on the current backend and returns backend arrays.
+Plain NumPy calls on traced values land here too, through the Tracer's
+``__array_function__``/``__array_ufunc__`` and the tables filled at the bottom of this file.
+"""
+from __future__ import annotations
+
+import numpy as _np
+
+from ..tracing import HANDLED_FUNCTIONS as _HANDLED_FUNCTIONS, HANDLED_UFUNCS as _HANDLED_UFUNCS
+from .elementwise import *  # noqa: F401,F403
+from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
+from .indexing import getitem, take
+from .linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
+from .reductions import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,
+                         std, sum, var)
+from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, flatten, flip,
+                    full_like, moveaxis, ndim, ones_like, ravel, reshape, shape, size, squeeze,
+                    stack, swapaxes, transpose, zeros_like)
+
+__all__ = sorted(set(_elementwise_all) | {
+    "getitem", "take", "dot", "einsum", "inner", "matmul", "outer", "tensordot", "vdot",
+    "all", "amax", "amin", "any", "argmax", "argmin", "cumsum", "max", "mean", "min", "prod",
+    "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "expand_dims",
+    "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
+    "size", "squeeze", "stack", "swapaxes", "transpose", "zeros_like"})
+
+# NumPy functions (matched by identity, so np.linalg.norm never lands on a same-named function)
+for _name in __all__:
+    _np_fn = getattr(_np, _name, None)
+    if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
+        _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
+for _alias, _target in [("round", "round"), ("around", "around"), ("amax", "amax"), ("amin", "amin")]:
+    if hasattr(_np, _alias):
+        _HANDLED_FUNCTIONS[getattr(_np, _alias)] = globals()[_target]
+
+# ufuncs, by name; their reduce/accumulate/outer methods map to the matching functions
+_HANDLED_UFUNCS.update(_UFUNCS)
+_HANDLED_UFUNCS["matmul"] = matmul
+_HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: sum(a, axis, dtype, keepdims=keepdims)
+_HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: prod(a, axis, dtype, keepdims=keepdims)
+_HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, keepdims=False: max(a, axis, keepdims=keepdims)
+_HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, keepdims=False: min(a, axis, keepdims=keepdims)
+_HANDLED_UFUNCS["logical_and.reduce"] = lambda a, axis=0, keepdims=False: all(a, axis, keepdims=keepdims)
+_HANDLED_UFUNCS["logical_or.reduce"] = lambda a, axis=0, keepdims=False: any(a, axis, keepdims=keepdims)
+_HANDLED_UFUNCS["add.accumulate"] = lambda a, axis=0, dtype=None: cumsum(a, axis, dtype)
+
+
+def _outer(ufunc_impl):
+    """ufunc.outer(a, b): a gets b's rank in trailing size-1 dims, then the ufunc broadcasts."""
+    return lambda a, b: ufunc_impl(expand_dims(a, tuple(range(ndim(a), ndim(a) + ndim(b)))), b)
+
+
+for _name, _impl in list(_UFUNCS.items()):
+    _uf = getattr(_np, _name, None)
+    if isinstance(_uf, _np.ufunc) and _uf.nin == 2:
+        _HANDLED_UFUNCS[f"{_name}.outer"] = _outer(_impl)

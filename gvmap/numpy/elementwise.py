@@ -1,0 +1,208 @@
+"""Ufuncs and other elementwise functions, each one primitive after NumPy's promotion.
+
+``_ufunc(np.tanh, tanh_p)`` builds the traced ``tanh``: NumPy decides the output dtype, the
+operands are converted to the dtype NumPy computes in, ranks are equalized, and one
+primitive is recorded. Comparisons compute in the common dtype and return bool; the
+``logical_*`` functions compute on bools.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import primitives as P
+from ..tracing import bind
+from ._core import (check_operand, convert, dtype_of, equalize_ranks, proxy, reject_kwargs,
+                    result_dtype)
+
+__all__: list[str] = []  # filled below
+UFUNCS: dict[str, Callable] = {}
+
+
+def _ufunc(np_fn: np.ufunc, prim: P.Primitive, compute: str = "out", name: str | None = None):
+    """compute: which dtype the primitive computes in.
+    "out": NumPy's output dtype (arithmetic, transcendental: int inputs to float functions
+    are converted first); "common": the operands' common dtype (comparisons, isnan);
+    "bool": logical functions."""
+    name = name or np_fn.__name__
+    nin = np_fn.nin
+
+    def fn(*args: Any, out=None, where=None, dtype=None, casting=None, order=None, subok=None,
+           signature=None):
+        reject_kwargs(name, out=out, where=where, casting=casting, order=order, subok=subok,
+                      signature=signature)
+        if len(args) != nin:
+            raise TypeError(f"{name} takes {nin} positional arguments, got {len(args)}")
+        args = [check_operand(a, name) for a in args]
+        out_dtype = result_dtype(np_fn, *args, **({"dtype": dtype} if dtype is not None else {}))
+        if compute == "bool":
+            in_dtype = np.dtype(np.bool_)
+        elif compute == "common":
+            in_dtype = result_dtype(np.result_type, *args) if nin > 1 else dtype_of(args[0])
+        else:
+            in_dtype = out_dtype
+        args = equalize_ranks([convert(a, in_dtype) for a in args])
+        result = bind(prim, *args)
+        return convert(result, out_dtype) if compute == "out" and dtype is not None else result
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Traced numpy.{name}: one ``{prim}`` primitive after NumPy's dtype promotion."
+    UFUNCS[name] = fn
+    __all__.append(name)
+    return fn
+
+
+negative = _ufunc(np.negative, P.neg_p)
+absolute = _ufunc(np.absolute, P.abs_p)
+abs = absolute
+sign = _ufunc(np.sign, P.sign_p)
+floor = _ufunc(np.floor, P.floor_p)
+ceil = _ufunc(np.ceil, P.ceil_p)
+rint = _ufunc(np.rint, P.rint_p)
+exp = _ufunc(np.exp, P.exp_p)
+exp2 = _ufunc(np.exp2, P.exp2_p)
+log = _ufunc(np.log, P.log_p)
+log2 = _ufunc(np.log2, P.log2_p)
+log10 = _ufunc(np.log10, P.log10_p)
+log1p = _ufunc(np.log1p, P.log1p_p)
+expm1 = _ufunc(np.expm1, P.expm1_p)
+sqrt = _ufunc(np.sqrt, P.sqrt_p)
+cbrt = _ufunc(np.cbrt, P.cbrt_p)
+tanh = _ufunc(np.tanh, P.tanh_p)
+sin = _ufunc(np.sin, P.sin_p)
+cos = _ufunc(np.cos, P.cos_p)
+tan = _ufunc(np.tan, P.tan_p)
+arcsin = _ufunc(np.arcsin, P.asin_p)
+arccos = _ufunc(np.arccos, P.acos_p)
+arctan = _ufunc(np.arctan, P.atan_p)
+sinh = _ufunc(np.sinh, P.sinh_p)
+cosh = _ufunc(np.cosh, P.cosh_p)
+arcsinh = _ufunc(np.arcsinh, P.asinh_p)
+arccosh = _ufunc(np.arccosh, P.acosh_p)
+arctanh = _ufunc(np.arctanh, P.atanh_p)
+invert = _ufunc(np.invert, P.not_p)
+bitwise_not = invert
+logical_not = _ufunc(np.logical_not, P.not_p, compute="bool")
+isnan = _ufunc(np.isnan, P.isnan_p, compute="common")
+isinf = _ufunc(np.isinf, P.isinf_p, compute="common")
+isfinite = _ufunc(np.isfinite, P.isfinite_p, compute="common")
+
+add = _ufunc(np.add, P.add_p)
+subtract = _ufunc(np.subtract, P.sub_p)
+multiply = _ufunc(np.multiply, P.mul_p)
+true_divide = _ufunc(np.true_divide, P.div_p, name="true_divide")
+divide = true_divide
+floor_divide = _ufunc(np.floor_divide, P.floor_div_p)
+remainder = _ufunc(np.remainder, P.rem_p)
+mod = remainder
+power = _ufunc(np.power, P.pow_p)
+pow = power
+maximum = _ufunc(np.maximum, P.max_p)
+minimum = _ufunc(np.minimum, P.min_p)
+arctan2 = _ufunc(np.arctan2, P.atan2_p)
+bitwise_and = _ufunc(np.bitwise_and, P.and_p)
+bitwise_or = _ufunc(np.bitwise_or, P.or_p)
+bitwise_xor = _ufunc(np.bitwise_xor, P.xor_p)
+logical_and = _ufunc(np.logical_and, P.and_p, compute="bool")
+logical_or = _ufunc(np.logical_or, P.or_p, compute="bool")
+logical_xor = _ufunc(np.logical_xor, P.xor_p, compute="bool")
+equal = _ufunc(np.equal, P.eq_p, compute="common")
+not_equal = _ufunc(np.not_equal, P.ne_p, compute="common")
+less = _ufunc(np.less, P.lt_p, compute="common")
+less_equal = _ufunc(np.less_equal, P.le_p, compute="common")
+greater = _ufunc(np.greater, P.gt_p, compute="common")
+greater_equal = _ufunc(np.greater_equal, P.ge_p, compute="common")
+
+UFUNCS["divide"] = true_divide
+UFUNCS["abs"] = absolute
+
+
+def positive(x: Any, out=None) -> Any:
+    """numpy.positive: the value itself (traced arrays are immutable, so no copy is needed)."""
+    reject_kwargs("positive", out=out)
+    x = check_operand(x, "positive")
+    result_dtype(np.positive, x)  # NumPy's TypeError for bool
+    return x
+
+
+def square(x: Any, out=None) -> Any:
+    """numpy.square as ``mul x x`` (one fusable primitive, no pow)."""
+    reject_kwargs("square", out=out)
+    x = convert(check_operand(x, "square"), result_dtype(np.square, check_operand(x, "square")))
+    return bind(P.mul_p, x, x)
+
+
+def reciprocal(x: Any, out=None) -> Any:
+    reject_kwargs("reciprocal", out=out)
+    x = check_operand(x, "reciprocal")
+    dtype = result_dtype(np.reciprocal, x)
+    if not np.issubdtype(dtype, np.inexact):
+        raise NotImplementedError("gvmap supports numpy.reciprocal on floating-point arrays only")
+    return true_divide(np.asarray(1, dtype)[()], x)
+
+
+UFUNCS.update(positive=positive, square=square, reciprocal=reciprocal)
+__all__ += ["positive", "square", "reciprocal", "abs", "divide", "mod", "pow", "bitwise_not",
+            "where", "clip", "astype", "round", "around"]
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """numpy.where(c, x, y) as one ``select``. The one-argument form has a data-dependent
+    shape, which no batched program can have."""
+    if x is None or y is None:
+        raise NotImplementedError(
+            "gvmap supports numpy.where(condition, x, y) only: where(condition) returns indices "
+            "whose count depends on the data")
+    condition, x, y = (check_operand(a, "where") for a in (condition, x, y))
+    dtype = result_dtype(lambda c, a, b: np.where(c, a, b), np.bool_(True), x, y)
+    cond = condition if dtype_of(condition) == np.bool_ else not_equal(condition, 0)
+    return bind(P.select_p, *equalize_ranks([cond, convert(x, dtype), convert(y, dtype)]))
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None, out=None, **kwargs: Any) -> Any:
+    """numpy.clip as ``max`` then ``min`` in NumPy's result dtype."""
+    reject_kwargs("clip", out=out)
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    if kwargs:
+        raise TypeError(f"clip() got unexpected keyword arguments {sorted(kwargs)}")
+    a = check_operand(a, "clip")
+    if a_min is None and a_max is None:
+        return a
+    lo = None if a_min is None else check_operand(a_min, "clip")
+    hi = None if a_max is None else check_operand(a_max, "clip")
+    with np.errstate(all="ignore"):
+        dtype = np.clip(proxy(a), None if lo is None else proxy(lo),
+                        None if hi is None else proxy(hi)).dtype
+    out_ = convert(a, dtype)
+    if lo is not None:
+        out_ = maximum(out_, convert(lo, dtype))
+    if hi is not None:
+        out_ = minimum(out_, convert(hi, dtype))
+    return out_
+
+
+def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+    """x converted to ``dtype`` (``convert_element_type``), NumPy's unsafe casting."""
+    return convert(check_operand(x, "astype"), dtype)
+
+
+def round(a: Any, decimals: int = 0, out=None) -> Any:
+    """numpy.round: round half to even, at ``decimals`` places (as NumPy computes it)."""
+    reject_kwargs("round", out=out)
+    a = check_operand(a, "round")
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        if decimals >= 0:
+            return a
+        raise NotImplementedError("gvmap supports numpy.round of integers with decimals >= 0")
+    if decimals == 0:
+        return rint(a)
+    scale = np.asarray(10.0 ** abs(decimals), dtype_of(a))[()]
+    if decimals > 0:
+        return true_divide(rint(multiply(a, scale)), scale)
+    return multiply(rint(true_divide(a, scale)), scale)
+
+
+around = round
+

@@ -1,0 +1,149 @@
+"""Reductions and scans: sum, mean, prod, max, min, argmax, argmin, var, std, all, any, cumsum.
+
+Each is a reduce primitive over sorted axes (lax style: reduced dims disappear), preceded by
+the conversion NumPy's accumulator dtype implies (``np.sum`` of int32 is int64) and followed
+by ``expand_dims`` for ``keepdims``. ``mean`` is ``reduce_sum`` then ``div`` by the count,
+which the fusion pass turns into a ReductionKernel with a post-map scale.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import primitives as P
+from ..tracing import bind
+from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
+                    normalize_axis, reject_kwargs, result_dtype, shape_of)
+from .elementwise import multiply, not_equal, sqrt, subtract, true_divide
+from .shape import expand_dims, ravel
+
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
+           "std", "all", "any", "cumsum"]
+
+
+def _prepare(a: Any, name: str) -> Any:
+    return as_operand(check_operand(a, name))
+
+
+def _reduce(prim: P.Primitive, a: Any, axis: Any, keepdims: bool) -> Any:
+    axes = normalize_axes(axis, ndim_of(a))
+    out = bind(prim, a, axes=axes)
+    return expand_dims(out, axes) if keepdims and axes else out
+
+
+def _no_identity(a: Any, axes: tuple[int, ...], name: str) -> None:
+    if any(shape_of(a)[i] == 0 for i in axes):
+        raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+
+
+def sum(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
+        initial=None, where=None) -> Any:
+    reject_kwargs("sum", out=out, initial=initial, where=where)
+    a = _prepare(a, "sum")
+    acc = result_dtype(np.sum, a, dtype=dtype)
+    return _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
+
+
+def prod(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
+         initial=None, where=None) -> Any:
+    reject_kwargs("prod", out=out, initial=initial, where=where)
+    a = _prepare(a, "prod")
+    acc = result_dtype(np.prod, a, dtype=dtype)
+    return _reduce(P.reduce_prod_p, convert(a, acc), axis, keepdims)
+
+
+def _count(a: Any, axis: Any) -> int:
+    return math.prod(shape_of(a)[i] for i in normalize_axes(axis, ndim_of(a)))
+
+
+def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
+         where=None) -> Any:
+    reject_kwargs("mean", out=out, where=where)
+    a = _prepare(a, "mean")
+    acc = result_dtype(np.mean, a, dtype=dtype)
+    total = _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
+    return true_divide(total, np.asarray(_count(a, axis), acc)[()])
+
+
+def _extremum(prim: P.Primitive, name: str):
+    def fn(a: Any, axis: Any = None, out=None, keepdims: bool = False, initial=None,
+           where=None) -> Any:
+        reject_kwargs(name, out=out, initial=initial, where=where)
+        a = _prepare(a, name)
+        _no_identity(a, normalize_axes(axis, ndim_of(a)), name)
+        return _reduce(prim, a, axis, keepdims)
+    fn.__name__ = name
+    return fn
+
+
+max = amax = _extremum(P.reduce_max_p, "max")
+min = amin = _extremum(P.reduce_min_p, "min")
+
+
+def _logical(prim: P.Primitive, name: str):
+    def fn(a: Any, axis: Any = None, out=None, keepdims: bool = False, where=None) -> Any:
+        reject_kwargs(name, out=out, where=where)
+        a = _prepare(a, name)
+        a = a if dtype_of(a) == np.bool_ else not_equal(a, 0)
+        return _reduce(prim, a, axis, keepdims)
+    fn.__name__ = name
+    return fn
+
+
+all = _logical(P.reduce_and_p, "all")
+any = _logical(P.reduce_or_p, "any")
+
+
+def _arg(prim: P.Primitive, name: str):
+    def fn(a: Any, axis: Any = None, out=None, *, keepdims: bool = False) -> Any:
+        reject_kwargs(name, out=out)
+        a = _prepare(a, name)
+        if axis is None:
+            a, ax = ravel(a), 0
+            if shape_of(a)[0] == 0:
+                raise ValueError(f"attempt to get {name} of an empty sequence")
+            out_ = bind(prim, a, axis=0, index_dtype=np.dtype(np.intp))
+            return expand_dims(out_, tuple(range(ndim_of(a)))) if keepdims else out_
+        ax = normalize_axis(axis, ndim_of(a))
+        if shape_of(a)[ax] == 0:
+            raise ValueError(f"attempt to get {name} of an empty sequence")
+        out_ = bind(prim, a, axis=ax, index_dtype=np.dtype(np.intp))
+        return expand_dims(out_, ax) if keepdims else out_
+    fn.__name__ = name
+    return fn
+
+
+argmax = _arg(P.argmax_p, "argmax")
+argmin = _arg(P.argmin_p, "argmin")
+
+
+def var(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: int = 0,
+        keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """Two-pass variance, as NumPy computes it: mean(|x - mean(x)|**2) * n / (n - ddof)."""
+    reject_kwargs("var", out=out, where=where, mean=mean)
+    if correction is not None:
+        ddof = correction
+    a = _prepare(a, "var")
+    acc = result_dtype(np.var, a, dtype=dtype)
+    x = convert(a, acc)
+    m = true_divide(_reduce(P.reduce_sum_p, x, axis, True), np.asarray(_count(a, axis), acc)[()])
+    d = subtract(x, m)
+    ss = _reduce(P.reduce_sum_p, multiply(d, d), axis, keepdims)
+    return true_divide(ss, np.asarray(_count(a, axis) - ddof, acc)[()])
+
+
+def std(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: int = 0,
+        keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                    correction=correction))
+
+
+def cumsum(a: Any, axis: Any = None, dtype: Any = None, out=None) -> Any:
+    reject_kwargs("cumsum", out=out)
+    a = _prepare(a, "cumsum")
+    acc = result_dtype(np.cumsum, a, dtype=dtype)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return bind(P.cumsum_p, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))

@@ -1,0 +1,364 @@
+"""Tracing: run a user's function on ``Tracer``s and record the primitives it applies.
+
+A ``Trace`` collects equations. Traces nest (an inner ``vmap``/``jit`` traces its function
+while the outer one is being traced); the stack of active traces is thread-local, so
+threads trace independently. ``bind`` records a primitive in the innermost active trace:
+
+* a ``Tracer`` of an enclosing trace (a value the inner function closed over) is *lifted*
+  into the inner trace as a constant whose value is that tracer; inlining the inner graph
+  into its parent later turns it back into an ordinary operand;
+* a NumPy/CuPy array becomes a graph constant, snapshotted at trace time (as in JAX);
+* a NumPy scalar or 0-d array becomes an inline ``Literal``.
+
+With no active trace ``bind`` runs the primitive at once on the current backend: that is
+how ``gvmap.numpy`` functions work eagerly on concrete arrays.
+
+The ``Tracer`` speaks NumPy: ``__array_ufunc__``/``__array_function__`` route NumPy calls
+to ``gvmap.numpy`` (through the ``HANDLED_*`` tables that module fills), operators and
+methods do the same, and every way of asking for a concrete value raises
+``TracerConversionError``.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import primitives as P
+from .errors import LeakedTracerError, TracerConversionError
+from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
+
+__all__ = ["Trace", "Tracer", "bind", "current_trace", "trace_function", "inline_graph",
+           "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array"]
+
+# Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
+HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
+HANDLED_UFUNCS: dict[str, Callable] = {}
+
+_state = threading.local()
+
+
+def _stack() -> list["Trace"]:
+    stack = getattr(_state, "stack", None)
+    if stack is None:
+        stack = _state.stack = []
+    return stack
+
+
+def current_trace() -> "Trace | None":
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+def is_array(x: Any) -> bool:
+    """NumPy or CuPy array (or a NumPy scalar), without importing CuPy."""
+    return isinstance(x, (np.ndarray, np.generic)) or type(x).__module__.startswith("cupy")
+
+
+class Trace:
+    """One level of tracing: its inputs, constants and equations, in order."""
+
+    def __init__(self) -> None:
+        self.invars: list[Var] = []
+        self.constvars: list[Var] = []
+        self.consts: list[Any] = []
+        self.eqns: list[Eqn] = []
+        self._const_index: dict[int, Var] = {}
+        self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
+
+    def __enter__(self) -> "Trace":
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        popped = _stack().pop()
+        assert popped is self, "trace stack corrupted"
+
+    def new_input(self, aval: AbstractArray) -> "Tracer":
+        v = Var(aval)
+        self.invars.append(v)
+        return Tracer(self, v)
+
+    def atom(self, x: Any) -> Any:
+        """The Var or Literal standing for operand ``x`` in this trace."""
+        if isinstance(x, Tracer):
+            if x._trace is self:
+                return x._var
+            if x._trace not in _stack():
+                raise LeakedTracerError(
+                    "a traced value from a function that has already finished tracing was used "
+                    "(it leaked out, e.g. stored in a global or a closure); return it from the "
+                    "function instead")
+            return self._const(x, x._var.aval, copy=False)
+        if isinstance(x, np.generic):
+            return Literal(x)
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0:
+                return Literal(x[()])
+            return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
+        if is_array(x):  # a CuPy array closed over: kept on its device
+            return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
+        raise TypeError(f"gvmap cannot use a {type(x).__name__} as an array operand")
+
+    def _const(self, value: Any, aval: AbstractArray, copy: bool) -> Var:
+        var = self._const_index.get(id(value))
+        if var is None:
+            var = self._const_index[id(value)] = Var(aval)
+            self._keepalive.append(value)
+            self.constvars.append(var)
+            self.consts.append(value.copy() if copy else value)
+        return var
+
+    def to_graph(self, outputs: Sequence[Any]) -> Graph:
+        outvars = tuple(self.atom(x) for x in outputs)
+        eqns = live_eqns(self.eqns, outvars)
+        used = {a for e in eqns for a in e.invars if isinstance(a, Var)} | set(outvars)
+        kept = [(v, c) for v, c in zip(self.constvars, self.consts) if v in used]
+        return Graph(constvars=tuple(v for v, _ in kept), invars=tuple(self.invars),
+                     eqns=tuple(eqns), outvars=outvars, consts=tuple(c for _, c in kept))
+
+
+def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
+    """Apply ``prim``: record it in the innermost trace, or run it now if none is active."""
+    trace = current_trace()
+    if trace is None:
+        return _eager(prim, operands, params)
+    atoms = tuple(trace.atom(x) for x in operands)
+    (aval,) = P.abstract_eval(prim, [a.aval for a in atoms], params)
+    out = Var(aval)
+    trace.eqns.append(Eqn(prim, atoms, (out,), params))
+    return Tracer(trace, out)
+
+
+def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
+    from .backends import current_backend
+    from .implementations import make_impl
+
+    backend = current_backend()
+    arrays = [x if isinstance(x, np.generic) else backend.asarray(x) for x in operands]
+    avals = [AbstractArray(np.shape(a), a.dtype) for a in arrays]
+    P.abstract_eval(prim, avals, params)  # the same checks as under tracing
+    return backend.xp.asarray(make_impl(prim, backend.xp, avals, params)(*arrays))
+
+
+def trace_function(fun: Callable, avals: Sequence[AbstractArray]) -> tuple[Graph, Any]:
+    """Trace ``fun(*tracers)``, one Tracer input per aval. Returns ``(graph, out_treedef)``.
+
+    Output leaves may be tracers, arrays or Python numbers (which become constants of
+    NumPy's default dtype, as ``np.stack`` of them would give)."""
+    from .tree import flatten
+
+    with Trace() as trace:
+        out = fun(*[trace.new_input(a) for a in avals])
+        leaves, treedef = flatten(out)
+        for i, leaf in enumerate(leaves):
+            if not (isinstance(leaf, (Tracer, int, float, bool, complex)) or is_array(leaf)):
+                raise TypeError(
+                    f"the function returned a {type(leaf).__name__} as output {i}; outputs must "
+                    f"be arrays or numbers, or tuples/lists/dicts of them")
+        leaves = [np.asarray(x)[()] if isinstance(x, (int, float, bool, complex)) else x
+                  for x in leaves]
+        graph = trace.to_graph(leaves)
+    return graph, treedef
+
+
+def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
+    """Replay ``graph`` into the current trace on operands ``args``; return its outputs.
+
+    Constants are re-bound as operands (NumPy arrays become constants of the current trace,
+    tracers of enclosing traces are used directly), so nesting yields ONE flat graph.
+    """
+    trace = current_trace()
+    assert trace is not None
+    env: dict[Var, Any] = {}
+    for v, x in zip(graph.constvars, graph.consts):
+        env[v] = trace.atom(x)
+    for v, x in zip(graph.invars, args):
+        env[v] = trace.atom(x)
+    read = lambda a: env[a] if isinstance(a, Var) else a
+    for eqn in graph.eqns:
+        outvars = tuple(Var(v.aval) for v in eqn.outvars)
+        trace.eqns.append(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
+        env.update(zip(eqn.outvars, outvars))
+    return [_as_value(trace, read(a)) for a in graph.outvars]
+
+
+def _as_value(trace: Trace, atom: Any) -> Any:
+    if isinstance(atom, Literal):
+        return atom.value
+    return Tracer(trace, atom)
+
+
+def _gnp() -> Any:
+    from . import numpy as gnp
+    return gnp
+
+
+def _control_flow_error(what: str) -> TracerConversionError:
+    return TracerConversionError(
+        f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
+        f"stands for every example of the batch at once. Write data-dependent choices with "
+        f"np.where(cond, x, y) (or np.maximum/np.minimum/np.clip), keep Python `if`/`for` "
+        f"to shapes and other static values, and return arrays instead of converting them.")
+
+
+class Tracer:
+    """A traced array: shape and dtype known, contents not. Behaves like a NumPy array."""
+
+    __slots__ = ("_trace", "_var")
+    __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
+
+    def __init__(self, trace: Trace, var: Var):
+        self._trace = trace
+        self._var = var
+
+    # ---- metadata
+    @property
+    def aval(self) -> AbstractArray:
+        return self._var.aval
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._var.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._var.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._var.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self._var.aval.size
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object (a traced 0-d array)")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        return f"Tracer<{self.aval}>"
+
+    __hash__ = object.__hash__
+
+    # ---- NumPy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _gnp()
+        if kwargs.get("out") is not None:
+            raise TypeError(
+                f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, which a "
+                f"traced function cannot do; use the returned value instead")
+        kwargs.pop("out", None)
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        impl = HANDLED_UFUNCS.get(name)
+        if impl is None:
+            raise NotImplementedError(
+                f"gvmap cannot trace numpy.{name}; rewrite it with supported NumPy functions "
+                f"(see gvmap.numpy) or compute it outside the vmapped function")
+        return impl(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        _gnp()
+        impl = HANDLED_FUNCTIONS.get(func)
+        if impl is None:
+            module = getattr(func, "__module__", "numpy") or "numpy"
+            module = "numpy" if module.startswith("numpy._core") else module
+            raise NotImplementedError(
+                f"gvmap cannot trace {module}.{func.__name__}; rewrite it with supported NumPy "
+                f"functions (see gvmap.numpy) or compute it outside the vmapped function")
+        return impl(*args, **kwargs)
+
+    def __array__(self, *args, **kwargs):
+        raise _control_flow_error("np.asarray()/np.array() on a traced array")
+
+    # ---- concrete-value requests: control flow
+    def __bool__(self):
+        raise _control_flow_error("Python `if`/`while`/`and`/`or`/bool() on a traced array")
+
+    def __float__(self):
+        raise _control_flow_error("float() on a traced array")
+
+    def __int__(self):
+        raise _control_flow_error("int() on a traced array")
+
+    def __complex__(self):
+        raise _control_flow_error("complex() on a traced array")
+
+    def __index__(self):
+        raise _control_flow_error("using a traced array as a Python index or size")
+
+    def item(self, *args):
+        raise _control_flow_error(".item() on a traced array")
+
+    def tolist(self):
+        raise _control_flow_error(".tolist() on a traced array")
+
+    def __setitem__(self, key, value):
+        raise TypeError(
+            "traced arrays are immutable: `x[i] = v` cannot be recorded. Build the new array "
+            "instead, e.g. np.where(mask, v, x) or np.concatenate of the pieces")
+
+    # ---- indexing and methods: gvmap.numpy does the work
+    def __getitem__(self, key):
+        return _gnp().getitem(self, key)
+
+    @property
+    def T(self):
+        return _gnp().transpose(self)
+
+    @property
+    def mT(self):
+        return _gnp().swapaxes(self, -1, -2)
+
+    def astype(self, dtype, copy=True):
+        return _gnp().astype(self, dtype)
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return _gnp().reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _gnp().transpose(self, axes or None)
+
+    def __getattr__(self, name):
+        # Methods that are plain NumPy functions of the array: x.sum(axis=1) == np.sum(x, axis=1).
+        if name in _METHODS:
+            fn = getattr(_gnp(), name)
+            return lambda *a, **k: fn(self, *a, **k)
+        raise AttributeError(f"traced arrays have no attribute '{name}'")
+
+
+_METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum",
+            "ravel", "flatten", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
+            "copy", "conj", "round"}
+
+
+def _binop(name: str, reflected: bool = False):
+    if reflected:
+        return lambda self, other: getattr(_gnp(), name)(other, self)
+    return lambda self, other: getattr(_gnp(), name)(self, other)
+
+
+for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                     ("truediv", "true_divide"), ("floordiv", "floor_divide"),
+                     ("mod", "remainder"), ("pow", "power"), ("matmul", "matmul"),
+                     ("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
+    setattr(Tracer, f"__{_dunder}__", _binop(_fn))
+    setattr(Tracer, f"__r{_dunder}__", _binop(_fn, reflected=True))
+for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
+                     ("gt", "greater"), ("ge", "greater_equal")]:
+    setattr(Tracer, f"__{_dunder}__", _binop(_fn))
+for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
+                     ("invert", "invert")]:
+    setattr(Tracer, f"__{_dunder}__", (lambda f: lambda self: getattr(_gnp(), f)(self))(_fn))
