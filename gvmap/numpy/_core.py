@@ -8,6 +8,7 @@ in. That is how a traced function's dtypes equal the loop oracle's, exactly.
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -67,8 +68,14 @@ def proxy(x: Any) -> Any:
 
 def result_dtype(fn: Callable, *operands: Any, **kwargs: Any) -> np.dtype:
     """The dtype NumPy's ``fn`` gives for these operands (NEP 50 weak scalars included)."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # np.mean of an empty stand-in warns
         return np.asarray(fn(*[proxy(x) for x in operands], **kwargs)).dtype
+
+
+def common_dtype(*operands: Any) -> np.dtype:
+    """``np.result_type`` of the operands, Python scalars weakly typed."""
+    return result_dtype(lambda *ps: np.empty(0, np.result_type(*ps)), *operands)
 
 
 def convert(x: Any, dtype: Any) -> Any:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (check_operand, convert, dtype_of, equalize_ranks, proxy, reject_kwargs,
+from ._core import (check_operand, common_dtype, convert, dtype_of, equalize_ranks, proxy, reject_kwargs,
                     result_dtype)
 
 __all__: list[str] = []  # filled below
@@ -39,7 +39,7 @@ def _ufunc(np_fn: np.ufunc, prim: P.Primitive, compute: str = "out", name: str |
         if compute == "bool":
             in_dtype = np.dtype(np.bool_)
         elif compute == "common":
-            in_dtype = result_dtype(np.result_type, *args) if nin > 1 else dtype_of(args[0])
+            in_dtype = common_dtype(*args)
         else:
             in_dtype = out_dtype
         args = equalize_ranks([convert(a, in_dtype) for a in args])

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, reject_kwargs,
-                    result_dtype, shape_of)
+from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of, reject_kwargs,
+                    shape_of)
 from .elementwise import multiply
 from .reductions import sum as _sum
 from .shape import broadcast_to, expand_dims, ravel, transpose
@@ -26,7 +26,7 @@ __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer"]
 def _operands(name: str, *xs: Any) -> list[Any]:
     """Operands converted to their common dtype (NumPy's contractions compute in it)."""
     xs = [check_operand(x, name) for x in xs]
-    dtype = result_dtype(lambda *ps: np.empty(0, np.result_type(*ps)), *xs)
+    dtype = common_dtype(*xs)
     return [as_operand(convert(x, dtype)) for x in xs]
 
 

@@ -7,6 +7,7 @@ which the fusion pass turns into a ReductionKernel with a post-map scale.
 """
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any
 
@@ -34,7 +35,7 @@ def _reduce(prim: P.Primitive, a: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _no_identity(a: Any, axes: tuple[int, ...], name: str) -> None:
-    if any(shape_of(a)[i] == 0 for i in axes):
+    if builtins.any(shape_of(a)[i] == 0 for i in axes):
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 
