@@ -68,6 +68,7 @@ class _Transformed:
         self._compiled: dict[tuple, tuple[_Built, Executable]] = {}
         self._lock = threading.Lock()
         self._arg_names = _positional_names(fun)
+        self._fast: dict[tuple, tuple] = {}
 
     # -- to be provided by subclasses
     def _leaf_axes(self, treedef: TreeDef) -> list:
@@ -177,10 +178,45 @@ class _Transformed:
         return unflatten(built.out_treedef, outs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and current_trace() is None:
+            # Fast path: positional NumPy/CuPy arrays whose signature ran before. The key
+            # holds each argument's type, so tracers and Python values never match it.
+            try:
+                fast = self._fast.get((current_backend(), *[(type(a), a.shape, a.dtype) for a in args]))
+            except AttributeError:
+                fast = None
+            if fast is not None:
+                executable, single, out_treedef = fast
+                try:
+                    outs = executable(args)
+                except Exception:  # out of memory and friends: the full path handles them
+                    pass
+                else:
+                    return outs[0] if single else unflatten(out_treedef, outs)
         info = self._info(args, kwargs)
         if current_trace() is not None:
             return self._inline(info)
-        return self._call(info)
+        out = self._call(info)
+        self._remember_fast(args, kwargs, info)
+        return out
+
+    def _remember_fast(self, args: tuple, kwargs: dict, info: _CallInfo) -> None:
+        """Record this signature for the fast path when it is a plain array call."""
+        if kwargs or not self._fast_allowed(info):
+            return
+        if not all(type(a) is np.ndarray or type(a).__module__.startswith("cupy") for a in args):
+            return
+        backend = current_backend()
+        built, executable = self._compiled_for(info, backend)
+        if built.traced != tuple(range(len(args))):
+            return
+        fast_exec = _ConvertingExecutable(executable, backend)
+        single = built.out_treedef.kind == "leaf"
+        key = (backend, *[(type(a), a.shape, a.dtype) for a in args])
+        self._fast[key] = (fast_exec, single, built.out_treedef)
+
+    def _fast_allowed(self, info: _CallInfo) -> bool:
+        return True
 
     def _call(self, info: _CallInfo) -> Any:
         outs, built = self._run(info)
@@ -192,6 +228,21 @@ class _Transformed:
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
         return Lowered(lower_graph(self._get_built(info).graph, name))
+
+
+class _ConvertingExecutable:
+    """An Executable that first moves its arguments to the backend (a no-op for arrays
+    already there)."""
+
+    __slots__ = ("_run", "_asarray")
+
+    def __init__(self, executable: Executable, backend: Any):
+        self._run = executable
+        self._asarray = backend.asarray
+
+    def __call__(self, args: Sequence[Any]) -> list:
+        asarray = self._asarray
+        return self._run([asarray(a) for a in args])
 
 
 def _backend_name(name: str) -> str:
@@ -278,6 +329,9 @@ class BatchedFunction(_Transformed):
         _check_unbatched_outputs(graph, in_bdims, out_axes)
         batched = batch_graph(graph, in_bdims, info.axis_size, out_axes)
         return _Built(batched, traced, out_treedef, tuple(out_axes))
+
+    def _fast_allowed(self, info: _CallInfo) -> bool:
+        return self.chunk_size is None or info.axis_size <= self.chunk_size
 
     def _call(self, info: _CallInfo) -> Any:
         n, chunk = info.axis_size, self.chunk_size

@@ -30,6 +30,8 @@ def _prepare(a: Any, name: str) -> Any:
 
 def _reduce(prim: P.Primitive, a: Any, axis: Any, keepdims: bool) -> Any:
     axes = normalize_axes(axis, ndim_of(a))
+    if not axes:  # reducing nothing (a 0-d operand, or axis=()) is the identity
+        return a
     out = bind(prim, a, axes=axes)
     return expand_dims(out, axes) if keepdims and axes else out
 
