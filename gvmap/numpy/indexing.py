@@ -16,7 +16,7 @@ import numpy as np
 from .. import primitives as P
 from ..tracing import Tracer, bind
 from ._core import as_operand, check_operand, dtype_of, ndim_of, normalize_axis, shape_of
-from .shape import expand_dims, moveaxis, ravel, squeeze
+from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
 __all__ = ["getitem", "take"]
 
@@ -71,92 +71,145 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
 
 def getitem(x: Any, key: Any) -> Any:
     """x[key] for the index kinds listed in the module docstring."""
-    key = key if isinstance(key, tuple) else (key,)
-    key = [k.__index__() if isinstance(k, np.ndarray) and k.ndim == 0 and _is_int(k[()]) else k
-           for k in key]
+    key = _expand_key(x, key)
+    if any(_is_array_index(k) for k in key):
+        return _advanced(x, key)
     shape = shape_of(x)
-    consuming = sum(1 for k in key if k is not None and k is not Ellipsis)
-    if sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if consuming > len(shape):
-        raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, but "
-                         f"{consuming} were indexed")
-    if Ellipsis in [k for k in key if not isinstance(k, (np.ndarray, Tracer, list))]:
-        i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        key = key[:i] + [slice(None)] * (len(shape) - consuming) + key[i + 1:]
-    key += [slice(None)] * (len(shape) - sum(1 for k in key if k is not None))
-
     starts, limits, strides, rev, squeezed, new_axes = [], [], [], [], [], []
-    advanced: list[tuple[int, Any]] = []  # (input dim, index array)
-    int_dims: list[int] = []
-    dim = 0
-    out_pos = 0  # position in the result, for None
-    positions: list[int] = []  # key position of each int/array index (adjacency check)
-    for kpos, k in enumerate(key):
+    dim = out_pos = 0
+    for k in key:
         if k is None:
             new_axes.append(out_pos)
             out_pos += 1
             continue
         size = shape[dim]
         if _is_int(k):
-            i = operator.index(k)
-            if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for axis {dim} with size {size}")
-            i %= size
+            i = _normalize_int(k, size, dim)
             starts.append(i); limits.append(i + 1); strides.append(1)
             squeezed.append(dim)
-            int_dims.append(dim)
-            positions.append(kpos)
-        elif isinstance(k, slice):
-            start, stop, step = k.indices(size)
-            picked = range(start, stop, step)
-            if step > 0 or not picked:
-                lo = picked[0] if picked else 0
-                starts.append(lo); limits.append(picked[-1] + 1 if picked else 0)
-                strides.append(abs(step))
-            else:
-                starts.append(picked[-1]); limits.append(picked[0] + 1); strides.append(-step)
+        else:
+            lo, hi, step, flipped = _slice_bounds(k, size)
+            starts.append(lo); limits.append(hi); strides.append(step)
+            if flipped:
                 rev.append(dim)
             out_pos += 1
-        elif isinstance(k, (Tracer, np.ndarray, list)) or np.ndim(k) > 0:
-            if isinstance(k, (bool, np.bool_)):
-                raise NotImplementedError("indexing with a boolean scalar is not supported")
-            starts.append(0); limits.append(size); strides.append(1)
-            advanced.append((dim, _index_operand(k, size, dim)))
-            positions.append(kpos)
-            out_pos += 1  # placeholder; the index's own dims are inserted below
-        else:
+        dim += 1
+    out = _slice(x, starts, limits, strides, rev)
+    if squeezed:
+        out = squeeze(out, tuple(squeezed))
+    if new_axes:
+        out = expand_dims(out, tuple(new_axes))
+    return out
+
+
+def _is_array_index(k: Any) -> bool:
+    return isinstance(k, (Tracer, list)) or (isinstance(k, np.ndarray) and k.ndim > 0)
+
+
+def _expand_key(x: Any, key: Any) -> list:
+    """The key as a list with ``...`` expanded and trailing full slices added."""
+    key = list(key) if isinstance(key, tuple) else [key]
+    key = [k[()] if isinstance(k, np.ndarray) and k.ndim == 0 else k for k in key]
+    for k in key:
+        if not (k is None or k is Ellipsis or _is_int(k) or isinstance(k, slice) or _is_array_index(k)):
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), numpy.newaxis "
                              f"(`None`) and integer or boolean arrays are valid indices, got "
                              f"{type(k).__name__}")
-        dim += 1
+    ndim = ndim_of(x)
+    ellipses = [i for i, k in enumerate(key) if k is Ellipsis]
+    if len(ellipses) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consuming = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if consuming > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
+                         f"{consuming} were indexed")
+    fill = [slice(None)] * (ndim - consuming)
+    if ellipses:
+        key[ellipses[0]:ellipses[0] + 1] = fill
+        return key
+    return key + fill
 
-    if len(advanced) > 1:
-        raise NotImplementedError("gvmap supports one integer-array index per indexing "
-                                  "expression; index twice, or use np.take")
-    if advanced and new_axes:
-        raise NotImplementedError("gvmap does not support None (np.newaxis) together with an "
-                                  "integer-array index; add the axis in a second step")
+
+def _normalize_int(k: Any, size: int, dim: int) -> int:
+    i = operator.index(k)
+    if not -size <= i < size:
+        raise IndexError(f"index {i} is out of bounds for axis {dim} with size {size}")
+    return i % size
+
+
+def _slice_bounds(k: slice, size: int) -> tuple[int, int, int, bool]:
+    """(start, limit, positive stride, reversed?) selecting what ``k`` selects."""
+    start, stop, step = k.indices(size)
+    picked = range(start, stop, step)
+    if not picked:
+        return 0, 0, 1, False
+    if step > 0:
+        return picked[0], picked[-1] + 1, step, False
+    return picked[-1], picked[0] + 1, -step, True
+
+
+def _slice(x: Any, starts: list, limits: list, strides: list, rev: list) -> Any:
+    shape = shape_of(x)
     out = x
     if (starts, limits, strides) != ([0] * len(shape), list(shape), [1] * len(shape)):
         out = bind(P.slice_p, out, start_indices=tuple(starts), limit_indices=tuple(limits),
                    strides=tuple(strides))
     if rev:
         out = bind(P.rev_p, out, dimensions=tuple(rev))
-    if advanced:
-        (adim, idx), = advanced
-        out = bind(P.take_p, out, idx, axis=adim)
-        nidx = ndim_of(idx)
-        # ints before the array shift its dims left once squeezed
-        squeezed = [d if d < adim else d + nidx - 1 for d in squeezed]
-        out = squeeze(out, tuple(squeezed)) if squeezed else out
-        adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
-        if not adjacent:  # NumPy puts the broadcast index dims first
-            start = adim - sum(1 for d in int_dims if d < adim)
-            out = moveaxis(out, list(range(start, start + nidx)), list(range(nidx)))
-        return out
-    if squeezed:
-        out = squeeze(out, tuple(squeezed))
-    if new_axes:
-        out = expand_dims(out, tuple(new_axes))
     return out
+
+
+def _advanced(x: Any, key: list) -> Any:
+    """Integer-array indexing (ints count as 0-d arrays here, as in NumPy).
+
+    The indexed dims are brought together and merged, and the index arrays combined into
+    one linear index (row-major), so any number of index arrays is ONE ``take``. The result
+    dims go where NumPy puts them: in place when the indexed dims are adjacent, else first.
+    """
+    from .elementwise import add, less, multiply, where
+
+    if any(k is None for k in key):
+        raise NotImplementedError("gvmap does not support None (np.newaxis) together with an "
+                                  "integer-array index; add the axis in a second step")
+    shape = shape_of(x)
+    starts, limits, strides, rev = [], [], [], []
+    dims, indices = [], []
+    for dim, k in enumerate(key):
+        size = shape[dim]
+        if isinstance(k, slice):
+            lo, hi, step, flipped = _slice_bounds(k, size)
+            starts.append(lo); limits.append(hi); strides.append(step)
+            if flipped:
+                rev.append(dim)
+            continue
+        starts.append(0); limits.append(size); strides.append(1)
+        dims.append(dim)
+        if _is_int(k):
+            indices.append(np.intp(_normalize_int(k, size, dim)))
+        else:
+            idx = _index_operand(k if isinstance(k, Tracer) else np.asarray(k), size, dim)
+            if isinstance(idx, Tracer):  # negative traced indices count from the end
+                idx = where(less(idx, 0), add(idx, size), idx)
+            indices.append(idx)
+    out = _slice(x, starts, limits, strides, rev)
+    try:
+        index_shape = np.broadcast_shapes(*(shape_of(i) for i in indices))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together with "
+                         f"shapes {' '.join(str(shape_of(i)) for i in indices)}") from None
+    sizes = [shape_of(out)[d] for d in dims]
+    linear = indices[-1]
+    stride = 1
+    for d_size, idx in zip(reversed(sizes[1:]), reversed(indices[:-1])):
+        stride *= d_size
+        linear = add(linear, multiply(idx, stride))
+    if not isinstance(linear, Tracer):
+        linear = np.broadcast_to(np.asarray(linear, dtype=np.intp), index_shape)
+    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
+    pos = dims[0] if adjacent else 0
+    if not adjacent:
+        out = moveaxis(out, dims, list(range(len(dims))))
+    if len(dims) > 1:
+        merged = shape_of(out)[:pos] + (int(np.prod(sizes)),) + shape_of(out)[pos + len(dims):]
+        out = reshape(out, merged)
+    return bind(P.take_p, out, linear, axis=pos)

@@ -17,7 +17,6 @@ from ..tracing import bind
 from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of, reject_kwargs,
                     shape_of)
 from .elementwise import multiply
-from .reductions import sum as _sum
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer"]
@@ -177,7 +176,8 @@ def _sum_unneeded(x: Any, sub: str, needed: str) -> tuple[Any, str]:
     axes = tuple(i for i, c in enumerate(sub) if c not in needed)
     if not axes:
         return x, sub
-    return _sum(x, axis=axes), "".join(c for c in sub if c in needed)
+    # einsum sums in the operands' dtype (no widening of small ints, unlike np.sum)
+    return bind(P.reduce_sum_p, x, axes=axes), "".join(c for c in sub if c in needed)
 
 
 def _contract_pair(a: Any, sa: str, b: Any, sb: str, later: str) -> tuple[Any, str]:

@@ -104,11 +104,12 @@ def _arg(prim: P.Primitive, name: str):
         reject_kwargs(name, out=out)
         a = _prepare(a, name)
         if axis is None:
-            a, ax = ravel(a), 0
+            ndim = ndim_of(a)
+            a = ravel(a)
             if shape_of(a)[0] == 0:
                 raise ValueError(f"attempt to get {name} of an empty sequence")
             out_ = bind(prim, a, axis=0, index_dtype=np.dtype(np.intp))
-            return expand_dims(out_, tuple(range(ndim_of(a)))) if keepdims else out_
+            return expand_dims(out_, tuple(range(ndim))) if keepdims and ndim else out_
         ax = normalize_axis(axis, ndim_of(a))
         if shape_of(a)[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
