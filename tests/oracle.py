@@ -115,13 +115,23 @@ def oracle(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
             return tree_map(lambda leaf, axis: leaf if axis is None else np.asarray(leaf[i]),
                             moved, axes)
 
-        outs = [f(*example(i), **kwargs) for i in range(n)]
+        if n == 0:
+            # No example to run: run a zero-filled one for the output shapes and dtypes,
+            # and stack nothing.
+            zeros = tree_map(lambda leaf, axis: leaf if axis is None
+                             else np.zeros(leaf.shape[1:], leaf.dtype), moved, axes)
+            with np.errstate(all="ignore"):
+                outs = [f(*zeros, **kwargs)]
+        else:
+            outs = [f(*example(i), **kwargs) for i in range(n)]
         out_spec = broadcast_prefix(out_axes, outs[0], "out_axes")
 
         def stack(axis: Any, *leaves: Any) -> np.ndarray:
             if axis is None:
                 return np.asarray(leaves[0])
             stacked = np.stack([np.asarray(leaf) for leaf in leaves])
+            if n == 0:
+                stacked = stacked[:0]
             return np.moveaxis(stacked, 0, axis)
 
         return tree_map(stack, out_spec, *outs)

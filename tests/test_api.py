@@ -174,7 +174,8 @@ def test_axis_size(backend):
 @pytest.mark.parametrize("n,chunk", [(6, 2), (6, 3), (7, 3), (7, 1), (7, 7), (5, 10)])
 def test_chunk_size(backend, n, chunk):
     rng = np.random.RandomState(9)
-    x, y, c = rng.randn(n, 4).astype(np.float32), rng.randn(3, n), rng.randn(4).astype(np.float32)
+    x, y, c = (rng.randn(n, 4).astype(np.float32), rng.randn(3, n).astype(np.float32),
+               rng.randn(4).astype(np.float32))
     f = lambda a, d: (np.tanh(a @ c) * d.sum(), a * 2.0)
     whole = gvmap.vmap(f, in_axes=(0, 1))(x, y)
     chunked = gvmap.vmap(f, in_axes=(0, 1), chunk_size=chunk)(x, y)
@@ -291,20 +292,23 @@ def test_lower_for_numpy():
 def test_signature_cache(backend):
     calls = []
 
+    def body(a, k):
+        return np.tanh(a) * k
+
     def f(a, k):
         calls.append(1)
-        return np.tanh(a) * k
+        return body(a, k)
 
     g = gvmap.vmap(f, in_axes=(0, None))
     x = np.random.RandomState(14).randn(5, 3).astype(np.float32)
     g(x, 2.0)
     traced = len(calls)
     assert traced >= 1
-    assert_tree_close(g(x + 1, 2.0), oracle(f, (0, None))(x + 1, 2.0))
+    assert_tree_close(g(x + 1, 2.0), oracle(body, (0, None))(x + 1, 2.0))
     assert len(calls) == traced, "same shapes and dtypes must not retrace"
     for args in [(x[:4], 2.0), (x.astype(np.float64), 2.0), (x.reshape(5, 3, 1), 2.0), (x, 3.0)]:
         before = len(calls)
-        assert_tree_close(g(*args), oracle(f, (0, None))(*args))
+        assert_tree_close(g(*args), oracle(body, (0, None))(*args))
         assert len(calls) > before, f"a new signature must retrace: {[getattr(a, 'shape', a) for a in args]}"
 
 

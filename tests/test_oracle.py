@@ -26,3 +26,9 @@ def test_pytrees_axis_size_and_kwargs():
 def test_disagreeing_sizes():
     with pytest.raises(ValueError):
         oracle(lambda a, b: a + b)(np.ones(2), np.ones(3))
+
+
+def test_empty_batch():
+    got = oracle(lambda a, b: (a @ b, a.sum()), in_axes=(1, None), out_axes=(-1, 0))(
+        np.ones((3, 0, 4)), np.ones(4))
+    assert got[0].shape == (3, 0) and got[1].shape == (0,) and got[0].dtype == np.float64

@@ -4,7 +4,7 @@ A row is a name, a per-example function ``fn(xp, *args)`` written with ``xp.*`` 
 or ``gvmap.numpy`` in the second test), the per-example argument shapes, and the dtypes it
 supports. Each (row, dtype) test runs ``gvmap.vmap`` over EVERY batch-dim placement of the
 arguments (each argument batched at each of its axes 0..ndim, or unbatched; at least one
-batched: JAX's ``all_bdims``) and batch sizes 1 and 7, against the loop oracle. A failing test
+batched: JAX's ``all_bdims``) and batch sizes 0, 1 and 7, against the loop oracle. A failing test
 names the row and the dtype; its message lists every failing placement.
 """
 
@@ -29,7 +29,7 @@ NUM = (f32, f64, i32, i64)
 ALL = NUM + (b1,)
 INTBOOL = (i32, i64, b1)
 SHORT = {f32: "f32", f64: "f64", i32: "i32", i64: "i64", b1: "bool"}
-BATCH_SIZES = (1, 7)
+BATCH_SIZES = (0, 1, 7)
 
 
 @dataclass(frozen=True)
@@ -380,11 +380,7 @@ def run_row(r: Row, dtype: np.dtype, xp: Any) -> None:
 
 
 CASES = [pytest.param(r, d, id=f"{r.name}-{SHORT[d]}") for r in ROWS for d in r.dtypes]
-GNP_ROWS = [r for r in ROWS if numpy_names(r)]
-# gvmap.numpy is exercised on one float (or the first supported) dtype per row, to keep it fast.
-GNP_CASES = [pytest.param(r, r.dtypes[0] if f32 not in r.dtypes else f32,
-                          id=f"{r.name}-{SHORT[r.dtypes[0] if f32 not in r.dtypes else f32]}")
-             for r in GNP_ROWS]
+GNP_CASES = [case for case in CASES if numpy_names(case.values[0])]
 
 
 def test_table_covers_spec_functions():
