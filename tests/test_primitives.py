@@ -66,7 +66,7 @@ def sample(rng: np.random.RandomState, shape: tuple, dtype: np.dtype, domain: st
         lo = -int(bound) if kind == "negindex" else 0
         return rng.randint(lo, int(bound), size=shape).astype(dtype)
     if dtype == b1:
-        return rng.rand(*shape) > 0.5 if kind != "nonzero" else np.ones(shape, bool)
+        return np.asarray(rng.rand(*shape) > 0.5 if kind != "nonzero" else np.ones(shape, bool))
     if dtype.kind in "iu":
         if kind in ("pos",):
             v = rng.randint(1, 6, size=shape)
@@ -77,7 +77,7 @@ def sample(rng: np.random.RandomState, shape: tuple, dtype: np.dtype, domain: st
         else:
             v = rng.randint(-5, 6, size=shape)
         return v.astype(dtype)
-    v = rng.randn(*shape)
+    v = np.asarray(rng.randn(*shape))
     if kind == "pos":
         v = rng.rand(*shape) * 2 + 0.5
     elif kind == "nonzero":
@@ -337,6 +337,74 @@ row("softmax", lambda xp, x: (lambda e: e / e.sum(-1, keepdims=True))(
 row("layernorm", lambda xp, x: (x - x.mean(-1, keepdims=True)) / xp.sqrt(x.var(-1, keepdims=True) + 1e-5),
     [X23], FLOAT)
 
+
+# Per-example scalars (0-d): the batched value is 1-D.
+S0 = A(())
+row("0d.sum", lambda xp, x: x.sum(), [S0], ALL)
+row("0d.mean", lambda xp, x: xp.mean(x), [S0], FLOAT)
+row("0d.max", lambda xp, x: xp.max(x), [S0])
+row("0d.argmax", lambda xp, x: xp.argmax(x), [S0])
+row("0d.reshape", lambda xp, x: x.reshape(1, 1), [S0], SH)
+row("0d.index_none", lambda xp, x: x[None], [S0], SH)
+row("0d.index_ellipsis", lambda xp, x: x[...], [S0], SH)
+row("0d.stack", lambda xp, x, y: xp.stack([x, y]), [S0, S0], SH)
+row("0d.tanh", lambda xp, x: xp.tanh(x), [S0], FLOAT)
+row("0d.cumsum", lambda xp, x: xp.cumsum(x), [S0])
+row("0d.ravel", lambda xp, x: xp.ravel(x), [S0], SH)
+row("0d.squeeze", lambda xp, x: xp.squeeze(x), [S0], SH)
+row("0d.T", lambda xp, x: x.T, [S0], SH)
+row("0d.expand_dims", lambda xp, x: xp.expand_dims(x, 0), [S0], SH)
+row("0d.astype", lambda xp, x: x.astype(np.float64), [S0], ALL)
+row("0d.where", lambda xp, x: xp.where(x > 0, x, 0), [S0])
+row("0d.outer", lambda xp, x, y: xp.outer(x, y), [S0, Y3], MM)
+row("0d.concatenate", lambda xp, x, y: xp.concatenate([x[None], y]), [S0, Y3], SH)
+row("0d.mul_vector", lambda xp, x, y: x * y, [S0, Y3])
+
+# Per-example arrays with a zero-length dimension.
+row("empty.sum_axis0", lambda xp, x: xp.sum(x, axis=0), [A((0, 3))], NUM)
+row("empty.prod", lambda xp, x: xp.prod(x, axis=-2), [A((0, 3))], NUM)
+row("empty.matmul", lambda xp, x, y: x @ y, [A((2, 0)), A((0, 3))], MM)
+row("empty.concatenate", lambda xp, x, y: xp.concatenate([x, y]), [A((0, 3)), X23], SH)
+row("empty.mul", lambda xp, x, y: x * y, [A((0, 3)), Y3])
+row("empty.slice", lambda xp, x: x[2:2], [X45], SH)
+row("empty.index_array", lambda xp, x: x[np.array([], dtype=np.int64)], [X45], SH)
+
+# NumPy semantics that differ from matmul, einsum forms beyond the SPEC examples, more indexing.
+row("np.dot_3d_2d", lambda xp, x, y: xp.dot(x, y), [A((2, 3, 4)), A((4, 5))], MM)
+row("np.dot_2d_3d", lambda xp, x, y: xp.dot(x, y), [A((2, 3)), A((4, 3, 5))], MM)
+row("np.einsum[...ij,...j->...i]", lambda xp, x, y: xp.einsum("...ij,...j->...i", x, y),
+    [A((2, 3, 4)), A((2, 4))], MM)
+row("np.einsum[implicit ij,jk]", lambda xp, x, y: xp.einsum("ij,jk", x, y), [X23, A((3, 4))], MM)
+row("np.einsum[three operands]", lambda xp, x, y, z: xp.einsum("i,ij,j->", x, y, z),
+    [A((2,)), X23, Y3], MM)
+row("np.tensordot_axes_tuples", lambda xp, x, y: xp.tensordot(x, y, axes=((1,), (0,))),
+    [X23, A((3, 4))], MM)
+row("mixed_dtype_matmul", lambda xp, x, y: x @ y, [X23, A((3,), dtype=f32)], MM)
+for label, index in [
+        ("np_int64", np.int64(1)), ("step_and_int", (slice(1, -1, 2), -1)),
+        ("neg_step_none_step", (slice(None, None, -2), None, slice(None, None, 3))),
+        ("ellipsis_neg_step", (Ellipsis, slice(None, None, -1))),
+        ("slice_list", (slice(None), [0, 0, 2])), ("out_of_range_slice", slice(2, 100))]:
+    row(f"index[{label}]", lambda xp, x, _i=index: x[_i], [X45], IX)
+
+# Narrow dtypes: NumPy's promotion rules for them (uint8 + 1 stays uint8, tanh(int8) is f16).
+u8, i8, i16, f16 = (np.dtype(t) for t in (np.uint8, np.int8, np.int16, np.float16))
+SHORT.update({u8: "u8", i8: "i8", i16: "i16", f16: "f16"})
+NARROW = (u8, i8, i16, f16)
+row("narrow.add", lambda xp, x, y: x + y, [X23, Y3], NARROW)
+row("narrow.mul", lambda xp, x, y: x * y, [X23, Y3], NARROW)
+row("narrow.neg", lambda xp, x: -x, [X23], NARROW)
+row("narrow.gt", lambda xp, x, y: x > y, [X23, Y3], NARROW)
+row("narrow.maximum", lambda xp, x, y: xp.maximum(x, y), [X23, Y3], NARROW)
+row("narrow.floordiv", lambda xp, x, y: x // y, [X23, A((3,), "nonzero")], NARROW)
+row("narrow.weak_add_pyint", lambda xp, x: x + 1, [X23], NARROW)
+row("narrow.weak_mul_pyfloat", lambda xp, x: x * 2.0, [X23], NARROW)
+row("narrow.mixed_with_f32", lambda xp, x, y: x + y, [X23, A((3,), dtype=f32)], NARROW)
+row("narrow.astype_f32", lambda xp, x: x.astype(np.float32), [X23], NARROW)
+row("narrow.tanh", lambda xp, x: xp.tanh(x), [X23], NARROW)
+row("narrow.abs", lambda xp, x: xp.abs(x), [X23], NARROW)
+row("narrow.sum", lambda xp, x: x.sum(axis=-1), [X23], NARROW)
+row("narrow.max", lambda xp, x: x.max(axis=0), [X23], NARROW)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.
