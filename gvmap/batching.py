@@ -229,11 +229,11 @@ def _squeeze_rule(axis_size, args, bdims, *, dimensions):
 
 
 def _expand_dims_rule(axis_size, args, bdims, *, dimensions):
-    """The bdim stays just before the per-example dim it preceded: no transpose."""
+    """The bdim stays between the per-example dims it sat between: no transpose."""
     (x,), (b,) = args, bdims
     out_rank = _ndim(x) - 1 + len(dimensions)
     kept = [i for i in range(out_rank) if i not in dimensions]  # output slots of input dims
-    q = kept[b] if b < len(kept) else out_rank
+    q = kept[b - 1] + 1 if b > 0 else 0  # any slot up to kept[b] would do: take the first
     dims = tuple(d if d < q else d + 1 for d in dimensions)
     return bind(P.expand_dims_p, x, dimensions=dims), q
 

@@ -8,11 +8,15 @@ callables for NumPy or CuPy. ``Lowered`` is what ``jit(f).lower(...)`` returns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import primitives as P
+from .fusion import fuse
 from .graph import Eqn, Graph, Literal, Var, _Namer, format_params
 from .implementations import UFUNC_NAMES
+
+if TYPE_CHECKING:
+    from .codegen.render import KernelSource
 
 __all__ = ["Step", "Plan", "Lowered", "lower_graph"]
 
@@ -33,17 +37,26 @@ _VIEWS = {P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p, P.expan
 
 @dataclass(frozen=True)
 class Step:
-    """One launch: ``eqn`` computed from ``in_slots`` into ``out_slot``.
+    """One launch: ``eqns`` computed from ``in_slots`` into ``out_slots``.
 
-    ``reuse``: a slot holding a dead buffer of the output's shape and dtype that the launch
-    writes into (``out=``) instead of allocating. ``frees``: slots whose last reader this is.
+    ``kernel`` is set for a fused region (its rendered CUDA); otherwise the step is one
+    backend call for its single equation. ``reuse``: a slot holding a dead buffer of the
+    output's shape and dtype that the call writes into (``out=``) instead of allocating.
+    ``frees``: slots whose last reader this is.
     """
 
-    eqn: Eqn
+    eqns: tuple[Eqn, ...]
     in_slots: tuple[int, ...]
-    out_slot: int
-    reuse: int | None
-    frees: tuple[int, ...]
+    out_slots: tuple[int, ...]
+    reuse: int | None = None
+    frees: tuple[int, ...] = ()
+    kernel: "KernelSource | None" = None
+    out_vars: tuple[Var, ...] = ()
+    in_vars: tuple[Any, ...] = ()
+
+    @property
+    def is_view(self) -> bool:
+        return self.kernel is None and self.eqns[0].primitive in _VIEWS
 
 
 @dataclass(frozen=True)
@@ -57,21 +70,44 @@ class Plan:
     out_slots: tuple[int, ...]
     steps: tuple[Step, ...]
 
+    @property
+    def kernels(self) -> dict[str, str]:
+        """Generated kernels by name: each a complete CUDA translation unit."""
+        out: dict[str, str] = {}
+        for step in self.steps:
+            if step.kernel is not None:
+                name, k = step.kernel.name, 1
+                while name in out and out[name] != step.kernel.translation_unit:
+                    name, k = f"{step.kernel.name}_{k}", k + 1
+                out[name] = step.kernel.translation_unit
+        return out
+
     def as_text(self) -> str:
-        """One line per launch, in order, with the graph's variable names."""
+        """One line per step, in order, with the graph's variable names."""
         names = _Namer()
         for v in (*self.graph.constvars, *self.graph.invars):
             names(v)
-        lines = [f"plan for {self.backend}: {len(self.steps)} launch"
-                 f"{'es' if len(self.steps) != 1 else ''}"]
+        launches = sum(1 for s in self.steps if not s.is_view)
+        views = len(self.steps) - launches
+        lines = [f"plan for {self.backend}: {launches} launch{'es' if launches != 1 else ''}"
+                 + (f" (+{views} view{'s' if views != 1 else ''})" if views else "")]
         for step in self.steps:
-            eqn = step.eqn
-            outs = " ".join(f"{names(v)}:{v.aval}" for v in eqn.outvars)
-            ins = " ".join(names(a) for a in eqn.invars)
-            launch = f"{self.backend}.{_launch_name(eqn.primitive)}"
-            if step.reuse is not None:
-                launch += " (in place)"
-            lines.append(f"  {outs} = {eqn.primitive}{format_params(eqn.params)} {ins}  # {launch}")
+            outs = " ".join(f"{names(v)}:{v.aval}" for v in step.out_vars)
+            ins = " ".join(names(a) for a in step.in_vars)
+            if step.kernel is not None:
+                chain = ", ".join(f"{e.primitive}{format_params(e.params)}" for e in step.eqns)
+                what = f"fused[{chain}]"
+                kind = "ElementwiseKernel" if step.kernel.kind == "elementwise" else "ReductionKernel"
+                launch = f"{self.backend}.{kind} {step.kernel.name}"
+            else:
+                eqn = step.eqns[0]
+                what = f"{eqn.primitive}{format_params(eqn.params)}"
+                launch = f"{self.backend}.{_launch_name(eqn.primitive)}"
+                if eqn.primitive is P.dot_general_p and self.backend == "cupy":
+                    launch += " (cuBLAS)"
+                if step.reuse is not None:
+                    launch += " (in place)"
+            lines.append(f"  {outs} = {what} {ins}  # {launch}")
         outs = ", ".join(names(v) for v in self.graph.outvars)
         lines.append(f"  -> ({outs})")
         return "\n".join(lines)
@@ -82,8 +118,28 @@ def _launch_name(prim: P.Primitive) -> str:
 
 
 def lower_graph(graph: Graph, backend: str) -> Plan:
-    """One launch per equation, with dead-buffer reuse for elementwise ufuncs."""
+    """On CuPy, one launch per fused region (``fusion.py``); on NumPy, which has no kernels
+    to fuse, one call per equation with dead buffers reused in place."""
+    if backend == "cupy":
+        from .codegen.render import render_region
+
+        groups = []
+        for region in fuse(graph):
+            fused = region.kind in ("elementwise", "reduction") and (
+                len(region.all_eqns) > 1 or region.kind == "reduction" and region.eqns)
+            if fused:
+                groups.append((tuple(region.all_eqns), region.inputs, region.outputs,
+                               render_region(region)))
+            else:
+                groups += [((e,), e.invars, e.outvars, None) for e in region.all_eqns]
+    else:
+        groups = [((e,), e.invars, e.outvars, None) for e in graph.eqns]
+    return _assign_slots(graph, backend, groups)
+
+
+def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
     slots: dict[Any, int] = {}
+    literal_values: dict[int, Any] = {}
 
     def slot(v: Any) -> int:
         key = v if isinstance(v, Var) else ("literal", id(v))
@@ -93,35 +149,33 @@ def lower_graph(graph: Graph, backend: str) -> Plan:
                 literal_values[slots[key]] = v.value
         return slots[key]
 
-    literal_values: dict[int, Any] = {}
     const_slots = tuple(slot(v) for v in graph.constvars)
     in_slots = tuple(slot(v) for v in graph.invars)
+    wired = [(tuple(slot(a) for a in ins), tuple(slot(v) for v in outs)) for _, ins, outs, _ in groups]
     last_use: dict[int, int] = {}
-    eqn_slots = []
-    for i, eqn in enumerate(graph.eqns):
-        ins = tuple(slot(a) for a in eqn.invars)
+    for i, (ins, _) in enumerate(wired):
         for s in ins:
             last_use[s] = i
-        eqn_slots.append((ins, slot(eqn.outvars[0])))
     out_slots = tuple(slot(v) for v in graph.outvars)
     keep = set(out_slots) | set(const_slots) | set(in_slots) | set(literal_values)
+    viewed = {s for (eqns, _, _, kernel), (ins, _) in zip(groups, wired)
+              if kernel is None and eqns[0].primitive in _VIEWS for s in ins}
     owned: set[int] = set()  # slots holding a buffer this plan allocated (safe to overwrite)
-    viewed = {s for eqn, (ins, _) in zip(graph.eqns, eqn_slots) if eqn.primitive in _VIEWS
-              for s in ins}  # a buffer some view aliases must never be overwritten
 
     steps = []
-    for i, (eqn, (ins, out)) in enumerate(zip(graph.eqns, eqn_slots)):
+    for i, ((eqns, in_vars, out_vars, kernel), (ins, outs)) in enumerate(zip(groups, wired)):
         dying = tuple(sorted({s for s in ins if last_use[s] == i and s not in keep}))
         reuse = None
-        aval = eqn.outvars[0].aval
-        if eqn.primitive in UFUNC_NAMES and aval.ndim > 0:
-            for s, a in zip(ins, eqn.invars):
-                if s in dying and s in owned and s not in viewed and a.aval == aval:
+        if kernel is None and eqns[0].primitive in UFUNC_NAMES:
+            aval = eqns[0].outvars[0].aval
+            for s, a in zip(ins, in_vars):
+                if aval.ndim and s in dying and s in owned and s not in viewed and a.aval == aval:
                     reuse = s
                     break
-        if eqn.primitive not in _VIEWS:
-            owned.add(out)
-        steps.append(Step(eqn, ins, out, reuse, tuple(s for s in dying if s != reuse)))
+        if kernel is not None or eqns[0].primitive not in _VIEWS:
+            owned.update(outs)
+        steps.append(Step(eqns, ins, outs, reuse, tuple(s for s in dying if s != reuse), kernel,
+                          tuple(out_vars), tuple(in_vars)))
     return Plan(backend=backend, graph=graph, num_slots=len(slots), const_slots=const_slots,
                 literal_slots=literal_values, in_slots=in_slots, out_slots=out_slots,
                 steps=tuple(steps))
@@ -131,11 +185,11 @@ class Lowered:
     """A compiled plan, inspectable: ``as_text()`` lists the launches; ``kernels`` maps each
     generated kernel's name to its CUDA source (empty where nothing is generated)."""
 
-    def __init__(self, plan: Plan, kernels: Mapping[str, str] | None = None):
+    def __init__(self, plan: Plan):
         self.plan = plan
         self.graph = plan.graph
         self.backend = plan.backend
-        self.kernels: dict[str, str] = dict(kernels or {})
+        self.kernels: dict[str, str] = plan.kernels
 
     def as_text(self) -> str:
         return self.plan.as_text()

@@ -1,12 +1,12 @@
-"""The CuPy backend: plans run as CuPy calls on the current CUDA device.
+"""The CuPy backend: plans run as CuPy calls and generated kernels on the current device.
 
 This is the only module that imports CuPy, and only when the backend is asked for, so the
-rest of gvmap (tracing, batching, lowering, code generation) works on machines without it.
+rest of gvmap (tracing, batching, fusion, code generation) works on machines without it.
 """
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Callable, Sequence
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,6 +28,10 @@ def cupy_unusable_reason() -> str | None:
     return None
 
 
+class KernelCompileError(RuntimeError):
+    """A generated kernel failed to compile: the message holds its source and primitives."""
+
+
 class CupyBackend:
     name = "cupy"
 
@@ -36,6 +40,7 @@ class CupyBackend:
 
         self.xp = cupy
         self._cupy = cupy
+        self._kernels: dict[tuple, Any] = {}
 
     def asarray(self, x: Any) -> Any:
         """Device array for x: NumPy arrays are uploaded (once, on entry)."""
@@ -49,3 +54,61 @@ class CupyBackend:
 
     def is_out_of_memory(self, error: BaseException) -> bool:
         return isinstance(error, (self._cupy.cuda.memory.OutOfMemoryError, MemoryError))
+
+    def build_kernel(self, source: Any, out_avals: Sequence[Any]) -> Callable:
+        """A callable running one fused region: inputs in, a tuple of outputs out."""
+        cupy = self._cupy
+        kernel = self._kernel_object(source)
+        checked = _compile_checked(cupy, source)
+        if source.kind == "elementwise":
+            outs_spec = [(a.shape, a.dtype) for a in out_avals]
+
+            def run(*xs):
+                outs = [cupy.empty(shape, dtype) for shape, dtype in outs_spec]
+                checked(kernel, *xs, *outs)
+                return outs
+            return run
+
+        shape, axes = source.shape, source.axes
+
+        def run_reduction(*xs):
+            # the map runs over the region's whole index space: broadcast views, no copies
+            xs = [x if x.shape == shape else cupy.broadcast_to(x, shape) for x in xs]
+            return (checked(kernel, *xs, axis=axes),)
+        return run_reduction
+
+    def _kernel_object(self, source: Any) -> Any:
+        """CuPy memoizes compiled binaries by source, in memory and on disk; gvmap's source
+        is deterministic, so those caches hit across plans and processes."""
+        key = (source.kind, source.name, source.in_params, source.out_params, source.operation,
+               source.map_expr, source.reduce_expr, source.post_map_expr, source.identity,
+               source.reduce_type, source.preamble)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            cupy = self._cupy
+            if source.kind == "elementwise":
+                kernel = cupy.ElementwiseKernel(source.in_params, source.out_params,
+                                                source.operation, source.name,
+                                                preamble=source.preamble)
+            else:
+                kernel = cupy.ReductionKernel(source.in_params, source.out_params,
+                                              source.map_expr, source.reduce_expr,
+                                              source.post_map_expr, source.identity, source.name,
+                                              reduce_type=source.reduce_type,
+                                              preamble=source.preamble)
+            self._kernels[key] = kernel
+        return kernel
+
+
+def _compile_checked(cupy: Any, source: Any) -> Callable:
+    """Call a kernel; a compile failure (CuPy compiles on first launch) becomes an error
+    that shows the generated source and the primitive chain, not a bare NVRTC log."""
+    def call(kernel, *args, **kwargs):
+        try:
+            return kernel(*args, **kwargs)
+        except cupy.cuda.compiler.CompileException as e:
+            raise KernelCompileError(
+                f"gvmap generated a kernel that does not compile (a gvmap bug: please report it "
+                f"with this message)\nkernel {source.name}\n--- generated source ---\n"
+                f"{source.translation_unit}\n--- compiler log ---\n{e}") from None
+    return call

@@ -24,10 +24,7 @@ class Executable:
         self._template = template
         self._in_slots = plan.in_slots
         self._out_slots = plan.out_slots
-        self._steps = [_make_step(step, make_impl(step.eqn.primitive, xp,
-                                                  [a.aval for a in step.eqn.invars],
-                                                  step.eqn.params))
-                       for step in plan.steps]
+        self._steps = [_make_step(step, _step_callable(step, backend)) for step in plan.steps]
         self._asarray = xp.asarray
 
     def __call__(self, args: Sequence[Any]) -> list[Any]:
@@ -40,8 +37,38 @@ class Executable:
         return [asarray(env[s]) for s in self._out_slots]
 
 
+def _step_callable(step: Step, backend: Any) -> Callable:
+    """A backend call for one equation, or a fused kernel: generated CUDA on CuPy; on other
+    backends the region's equations in sequence (the same calls an unfused plan makes)."""
+    if step.kernel is None:
+        eqn = step.eqns[0]
+        return make_impl(eqn.primitive, backend.xp, [a.aval for a in eqn.invars], eqn.params)
+    build = getattr(backend, "build_kernel", None)
+    if build is not None:
+        return build(step.kernel, [v.aval for v in step.out_vars])
+    return _interpret(step, backend.xp)
+
+
+def _interpret(step: Step, xp: Any) -> Callable:
+    from ..graph import Literal
+
+    impls = [make_impl(e.primitive, xp, [a.aval for a in e.invars], e.params) for e in step.eqns]
+    eqns, in_vars, out_vars = step.eqns, step.in_vars, step.out_vars
+
+    def run(*args):
+        env = dict(zip(in_vars, args))
+        for eqn, impl in zip(eqns, impls):
+            env[eqn.outvars[0]] = impl(*[a.value if isinstance(a, Literal) else env[a]
+                                         for a in eqn.invars])
+        return tuple(env[v] for v in out_vars)
+
+    return run
+
+
 def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:
-    ins, out, reuse, frees = step.in_slots, step.out_slot, step.reuse, step.frees
+    if step.kernel is not None:
+        return _make_kernel_step(step, fn)
+    ins, (out,), reuse, frees = step.in_slots, step.out_slots, step.reuse, step.frees
     if reuse is not None:
         if len(ins) == 1:
             (a,) = ins
@@ -77,3 +104,14 @@ def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:
         for s in frees:
             env[s] = None
     return run_and_free
+
+
+def _make_kernel_step(step: Step, fn: Callable) -> Callable[[list], None]:
+    ins, outs, frees = step.in_slots, step.out_slots, step.frees
+
+    def run(env):
+        for s, value in zip(outs, fn(*[env[i] for i in ins])):
+            env[s] = value
+        for s in frees:
+            env[s] = None
+    return run

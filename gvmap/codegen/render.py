@@ -1,0 +1,173 @@
+"""Render fused regions as CUDA: the fields of ``cupy.ElementwiseKernel`` /
+``cupy.ReductionKernel``, and a standalone translation unit with the same body.
+
+The region (what fuses) comes from ``fusion.py``; the per-primitive C expressions come from
+``codegen/cuda.py``; this module only assembles them. It imports nothing from CuPy, so the
+CPU tests see every kernel, and NVRTC compiles the standalone units where no GPU is.
+Output is deterministic (names from the primitive chain, operands numbered in order of
+first use), so the same region always gives the same source and CuPy's caches hit.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..fusion import Region
+from ..graph import Eqn, Literal, Var
+from .cuda import PREAMBLE, c_expression, c_literal, c_type, reduce_expr, reduce_identity
+
+__all__ = ["KernelSource", "render_region", "kernel_name"]
+
+
+@dataclass(frozen=True)
+class KernelSource:
+    """Everything needed to build and to show one fused kernel."""
+
+    kind: str                  # "elementwise" | "reduction"
+    name: str
+    in_params: str             # CuPy's "float32 x0, float32 x1"
+    out_params: str
+    operation: str             # elementwise: the loop body
+    map_expr: str              # reduction fields (empty for elementwise kernels)
+    reduce_expr: str
+    post_map_expr: str
+    identity: str
+    reduce_type: str
+    preamble: str
+    axes: tuple[int, ...]      # reduction axes over the region's index space
+    shape: tuple[int, ...]     # the region's index space (a reduction's map shape)
+    translation_unit: str      # standalone CUDA source with the same computation
+
+
+def kernel_name(region: Region) -> str:
+    """``gvmap_add_tanh_reduce_sum``: readable in profilers, stable across runs."""
+    names = [str(e.primitive).replace("convert_element_type", "convert") for e in region.all_eqns]
+    name = "gvmap_" + "_".join(names)
+    return name if len(name) <= 64 else name[:55] + f"_{len(names)}ops"
+
+
+class _Names:
+    """C names of a region's values: inputs x0.., temporaries t0.., literals inline."""
+
+    def __init__(self, inputs: Sequence[Var]):
+        self.names: dict[Var, str] = {v: f"x{i}" for i, v in enumerate(inputs)}
+
+    def __call__(self, a: Any) -> str:
+        if isinstance(a, Literal):
+            return c_literal(a.value)
+        return self.names[a]
+
+    def define(self, v: Var) -> str:
+        name = self.names[v] = f"t{sum(1 for n in self.names.values() if n[0] == 't')}"
+        return name
+
+
+def _statements(eqns: Sequence[Eqn], names: _Names, indent: str) -> list[str]:
+    lines = []
+    for eqn in eqns:
+        out = eqn.outvars[0]
+        expr = c_expression(eqn.primitive, tuple(a.aval.dtype for a in eqn.invars),
+                            out.aval.dtype, [names(a) for a in eqn.invars], eqn.params)
+        lines.append(f"{indent}const {c_type(out.aval.dtype)} {names.define(out)} = {expr};")
+    return lines
+
+
+def _params(vars_: Sequence[Var], prefix: str) -> str:
+    return ", ".join(f"{np.dtype(v.aval.dtype).name} {prefix}{i}" for i, v in enumerate(vars_))
+
+
+def render_region(region: Region) -> KernelSource:
+    if region.kind == "elementwise":
+        return _render_elementwise(region)
+    if region.kind == "reduction":
+        return _render_reduction(region)
+    raise ValueError(f"a {region.kind} region is not rendered as a kernel")
+
+
+def _render_elementwise(region: Region) -> KernelSource:
+    name = kernel_name(region)
+    names = _Names(region.inputs)
+    body = _statements(region.eqns, names, "")
+    stores = [f"y{i} = {names(v)};" for i, v in enumerate(region.outputs)]
+    operation = "\n".join(body + stores)
+    ndim = max(1, len(region.shape))
+    params = ", ".join([f"const {c_type(v.aval.dtype)}* __restrict__ in{i}" for i, v in enumerate(region.inputs)]
+                       + [f"{c_type(v.aval.dtype)}* __restrict__ out{i}" for i, v in enumerate(region.outputs)])
+    nin = len(region.inputs)
+    loads = [f"        const {c_type(v.aval.dtype)} x{i} = in{i}[{name}_offset(layout, {i}, i)];"
+             for i, v in enumerate(region.inputs)]
+    unit = _template("elementwise.cu").substitute(
+        name=name, primitives=", ".join(region.primitive_names()), preamble=PREAMBLE,
+        ndim=ndim, nargs=max(1, nin + len(region.outputs)), params=params,
+        loads="\n".join(loads), body="\n".join("        " + line for line in body),
+        stores="\n".join(f"        out{i}[{name}_offset(layout, {nin + i}, i)] = {names(v)};"
+                         for i, v in enumerate(region.outputs)))
+    return KernelSource("elementwise", name, _params(region.inputs, "x"),
+                        _params(region.outputs, "y"), operation, "", "", "", "", "", PREAMBLE,
+                        (), tuple(region.shape), unit)
+
+
+def _render_reduction(region: Region) -> KernelSource:
+    name = kernel_name(region)
+    red = region.reduce_eqn
+    rdtype = red.invars[0].aval.dtype
+    rtype = c_type(rdtype)
+    names = _Names(region.inputs)
+    if region.eqns:
+        body = _statements(region.eqns, names, "    ")
+        result = names(red.invars[0])
+        args = ", ".join(f"const {c_type(v.aval.dtype)} x{i}" for i, v in enumerate(region.inputs))
+        map_fn = f"{name}_map"
+        preamble = (f"{PREAMBLE}\n__device__ inline {rtype} {map_fn}({args}) {{\n"
+                    + "\n".join(body) + f"\n    return {result};\n}}\n")
+        map_expr = f"{map_fn}({', '.join(f'x{i}' for i in range(len(region.inputs)))})"
+    else:
+        preamble, map_expr = PREAMBLE, "x0"
+    # the post map (mean's scale...) is one expression of the reduced value ``a``
+    exprs: dict[Var, str] = {red.outvars[0]: "a"}
+    for eqn in region.post_eqns:
+        exprs[eqn.outvars[0]] = c_expression(
+            eqn.primitive, tuple(a.aval.dtype for a in eqn.invars), eqn.outvars[0].aval.dtype,
+            [c_literal(a.value) if isinstance(a, Literal) else exprs[a] for a in eqn.invars],
+            eqn.params)
+    final = region.outputs[0]
+    post_value = exprs[final]
+    out_type = c_type(final.aval.dtype)
+    axes = red.params["axes"]
+    shape = region.shape
+    kept = [d for d in range(len(shape)) if d not in axes]
+    ndim = max(1, len(shape))
+    params = ", ".join([f"const {c_type(v.aval.dtype)}* __restrict__ in{i}" for i, v in enumerate(region.inputs)]
+                       + [f"{out_type}* __restrict__ out0"])
+    loads = [f"            const {c_type(v.aval.dtype)} x{i} = in{i}[{name}_offset(layout, {i}, i)];"
+             for i, v in enumerate(region.inputs)]
+    unit = _template("reduction.cu").substitute(
+        name=name, primitives=", ".join(region.primitive_names()) + f" (axes {tuple(axes)}; "
+        f"layout order {tuple(kept + list(axes))})", preamble=preamble, ndim=ndim,
+        nargs=max(1, len(region.inputs)), params=params, reduce_type=rtype,
+        identity=reduce_identity(red.primitive, rdtype), loads="\n".join(loads),
+        map_expr=map_expr, reduce_expr=reduce_expr(red.primitive, rdtype),
+        store=f"out0[o] = ({out_type})({post_value});")
+    return KernelSource("reduction", name, _params(region.inputs, "x"), f"{np.dtype(final.aval.dtype).name} y0",
+                        "", map_expr, reduce_expr(red.primitive, rdtype), f"y0 = ({out_type})({post_value})",
+                        reduce_identity(red.primitive, rdtype), rtype, preamble, tuple(axes),
+                        tuple(shape), unit)
+
+
+@lru_cache(maxsize=None)
+def _template(filename: str) -> string.Template:
+    return string.Template(_kernels_dir().joinpath(filename).read_text())
+
+
+def _kernels_dir() -> Any:
+    """kernels/ of the source tree, or its installed copy (``gvmap._kernels``)."""
+    source_tree = Path(__file__).resolve().parents[2] / "kernels"
+    if (source_tree / "elementwise.cu").is_file():
+        return source_tree
+    from importlib.resources import files
+    return files("gvmap._kernels")

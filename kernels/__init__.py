@@ -1,0 +1,1 @@
+"""CUDA C templates that gvmap's code generator fills in (installed as ``gvmap._kernels``)."""
