@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -416,3 +417,129 @@ def test_outputs_are_numpy_arrays_on_numpy_backend():
         for out in tree_leaves(gvmap.vmap(lambda a: (a.sum(), {"t": a.T}))(np.ones((3, 2, 4)))):
             assert type(out) is np.ndarray
         assert type(gvmap.jit(lambda a: a.sum())(np.ones(3))) is np.ndarray
+
+
+# ---------------------------------------------------------------------------------------------
+# The cache must never hand back a plan traced for different axes, values or types.
+
+def test_cache_keys_on_axes(backend):
+    x = np.arange(9.0).reshape(3, 3)
+    f = lambda a: a * np.arange(3.0)
+    for _ in range(2):
+        assert_tree_close(gvmap.vmap(f, in_axes=0)(x), oracle(f, in_axes=0)(x))
+        assert_tree_close(gvmap.vmap(f, in_axes=1)(x), oracle(f, in_axes=1)(x))
+        assert_tree_close(gvmap.vmap(f, out_axes=1)(x), oracle(f, out_axes=1)(x))
+
+
+def test_unbatched_array_values_are_not_baked_in(backend):
+    """An array passed with in_axes=None, or as a keyword, is an input, not a constant."""
+    rng = np.random.RandomState(16)
+    x, y1, y2 = rng.randn(4, 3), rng.randn(3), rng.randn(3)
+    g = gvmap.vmap(lambda a, c: a * c, in_axes=(0, None))
+    assert_tree_close(g(x, y1), x * y1)
+    assert_tree_close(g(x, y2), x * y2)
+    h = gvmap.vmap(lambda a, W=None: a @ W)
+    M1, M2 = rng.randn(3, 2), rng.randn(3, 2)
+    assert_tree_close(h(x, W=M1), x @ M1)
+    assert_tree_close(h(x, W=M2), x @ M2)
+
+
+def test_static_scalars_are_keyed_by_type_as_well_as_value(backend):
+    """1 == 1.0 == True in Python, but they promote differently (NEP 50)."""
+    g = gvmap.vmap(lambda a, k: a * k, in_axes=(0, None))
+    xi = np.arange(6, dtype=np.int32).reshape(2, 3)
+    xf = np.ones((2, 3), np.float32)
+    for a, k in [(xi, 1), (xi, 1.0), (xi, True), (xf, 2.0), (xf, np.float64(2.0)), (xf, 2),
+                 (xi, 1), (xf, 2.0)]:
+        assert_tree_close(g(a, k), oracle(lambda a, k: a * k, in_axes=(0, None))(a, k))
+
+
+def test_static_keyword_values_retrace(backend):
+    g = gvmap.vmap(lambda a, scale=1.0, flip=False: (a[::-1] if flip else a) * scale)
+    x = np.arange(6.0).reshape(2, 3)
+    for kwargs in [dict(scale=2.0), dict(scale=3.0), dict(scale=3.0, flip=True), dict()]:
+        assert_tree_close(g(x, **kwargs), oracle(g.__wrapped__ if hasattr(g, "__wrapped__") else
+                                                 (lambda a, scale=1.0, flip=False:
+                                                  (a[::-1] if flip else a) * scale))(x, **kwargs))
+
+
+def test_closed_over_constants_differ_between_functions(backend):
+    """Two functions with the same code but different closures are different functions."""
+    def make(c):
+        return gvmap.vmap(lambda a: a + c)
+
+    x = np.zeros((2, 3))
+    assert_tree_close(make(np.ones(3))(x), np.ones((2, 3)))
+    assert_tree_close(make(np.full(3, 2.0))(x), np.full((2, 3), 2.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Unusual but valid inputs and outputs.
+
+def test_non_contiguous_fortran_and_readonly_inputs(backend):
+    rng = np.random.RandomState(17)
+    base = rng.randn(6, 8)
+    ro = base.copy()
+    ro.setflags(write=False)
+    f = lambda a: np.tanh(a).sum(-1) + a[0]
+    for x in [base[:, ::2], base[::-1], np.asfortranarray(base), base.T, ro,
+              np.broadcast_to(base[:1], (6, 8))]:
+        check(f, (x,))
+        check(f, (x,), in_axes=1)
+
+
+def test_same_array_passed_twice(backend):
+    x = np.random.RandomState(18).randn(4, 3)
+    check(lambda a, b: a @ b + a.sum(), (x, x))
+    check(lambda a, b: a - b, (x, x), in_axes=(0, None))
+
+
+def test_identity_and_repeated_outputs(backend):
+    x = np.random.RandomState(19).randn(3, 4, 5).astype(np.float32)
+    check(lambda a: a, (x,), in_axes=1, out_axes=0)
+    check(lambda a: a, (x,), in_axes=2, out_axes=-1)
+    check(lambda a: (a, a, a * 2), (x,), in_axes=1, out_axes=(0, 1, 2))
+
+
+def test_unbatched_input_returned(backend):
+    rng = np.random.RandomState(20)
+    x, y = rng.randn(4, 3), rng.randn(2)
+    check(lambda a, c: (a.sum(), c), (x, y), in_axes=(0, None))
+    check(lambda a, c: (a.sum(), c), (x, y), in_axes=(0, None), out_axes=(0, None))
+    check(lambda a, c: c, (x, y), in_axes=(0, None), out_axes=1)
+
+
+def test_numpy_scalar_arguments(backend):
+    x = np.ones((3, 2), np.float32)
+    check(lambda a, k: a * k, (x, np.float32(3.0)), in_axes=(0, None))
+    check(lambda a, k: a * k, (x, np.float64(3.0)), in_axes=(0, None))
+    check(lambda a, k: a * k, (x, np.arange(3, dtype=np.int32)), in_axes=(0, 0))
+
+
+@pytest.mark.parametrize("name,f", [
+    ("sum where=", lambda a: np.sum(a, where=a > 0)),
+    ("sum initial=", lambda a: np.sum(a, initial=5.0)),
+    ("max initial=", lambda a: np.max(a, axis=0, initial=0.5)),
+    ("sum dtype=", lambda a: np.sum(a, dtype=np.float64)),
+    ("mean dtype=", lambda a: np.mean(a, axis=-1, dtype=np.float64)),
+    ("cumsum dtype=", lambda a: np.cumsum(a, dtype=np.float64)),
+    ("astype copy=", lambda a: a.astype(np.float64, copy=False)),
+    ("clip a_min=", lambda a: np.clip(a, a_min=-0.5, a_max=0.5)),
+    ("reshape order=F", lambda a: np.reshape(a, (-1,), order="F")),
+    ("ravel order=F", lambda a: np.ravel(a, order="F")),
+    ("take mode=clip", lambda a: np.take(a, np.array([0, 9]), mode="clip")),
+    ("concatenate dtype=", lambda a: np.concatenate([a, a], dtype=np.float64)),
+    ("einsum optimize=", lambda a: np.einsum("ij,ij->", a, a, optimize=True)),
+    ("argmax keepdims= axis=", lambda a: np.argmax(a, keepdims=True, axis=1)),
+])
+def test_keyword_arguments_are_honoured_or_refused(backend, name, f):
+    """A NumPy keyword gvmap does not implement must raise, never be silently ignored."""
+    x = np.random.RandomState(21).randn(4, 2, 3).astype(np.float32)
+    try:
+        got = gvmap.vmap(f)(x)
+    except NotImplementedError as exc:
+        function, keyword = name.split()[0], name.split()[1].rstrip("=")
+        assert re.search(rf"(?i){function}|{keyword}", str(exc)), (
+            f"the message must name {function} or {keyword}: {exc}")
+        return
+    assert_tree_close(got, oracle(f)(x))
