@@ -387,6 +387,14 @@ for label, index in [
         ("slice_list", (slice(None), [0, 0, 2])), ("out_of_range_slice", slice(2, 100))]:
     row(f"index[{label}]", lambda xp, x, _i=index: x[_i], [X45], IX)
 
+# Reductions over a size-1 axis still promote (an elided reduction must keep NumPy's dtype).
+X13 = A((1, 3))
+for name, dtypes in REDUCTIONS.items():
+    row(f"size1.{name}", lambda xp, x, _n=name: getattr(xp, _n)(x, axis=0), [X13], dtypes)
+row("size1.sum_keepdims", lambda xp, x: xp.sum(x, axis=(0,), keepdims=True), [X13], ALL)
+row("size1.cumsum", lambda xp, x: xp.cumsum(x, axis=0), [X13], ALL)
+row("size1.sum_all", lambda xp, x: xp.sum(x), [A((1,))], ALL)
+
 # Narrow dtypes: NumPy's promotion rules for them (uint8 + 1 stays uint8, tanh(int8) is f16).
 u8, i8, i16, f16 = (np.dtype(t) for t in (np.uint8, np.int8, np.int16, np.float16))
 SHORT.update({u8: "u8", i8: "i8", i16: "i16", f16: "f16"})
