@@ -19,7 +19,6 @@ else reads the producer's values (a ReductionKernel writes reduced values only).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import primitives as P
 from .graph import Eqn, Graph, Literal, Var
@@ -68,55 +67,66 @@ def fuse(graph: Graph) -> list[Region]:
     graph_outputs = {v for v in graph.outvars if isinstance(v, Var)}
 
     region_of: dict[Var, Region] = {}      # producer region of each value
-    ancestors: dict[Region, set] = {}      # regions each region depends on, transitively
-    order: list[Region] = []
+    preds: dict[Region, set] = {}          # regions whose values each region reads
+    regions: list[Region] = []
 
-    def producers(eqn: Eqn) -> list[Region]:
-        return [region_of[a] for a in eqn.invars if isinstance(a, Var) and a in region_of]
+    def ancestors(region: Region) -> set:
+        seen, stack = set(), list(preds[region])
+        while stack:
+            q = stack.pop()
+            if q not in seen:
+                seen.add(q)
+                stack.extend(preds[q])
+        return seen
 
-    def add(region: Region, eqn: Eqn, deps: set) -> None:
+    def place(region: Region, eqn: Eqn, producers: list) -> None:
         for v in eqn.outvars:
             region_of[v] = region
-        ancestors[region] = ancestors.get(region, set()) | deps
+        # (producers merged into another region meanwhile are gone from preds)
+        preds.setdefault(region, set()).update(q for q in producers if q is not region and q in preds)
+
+    def merge(target: Region, other: Region) -> None:
+        target.eqns.extend(other.eqns)
+        for v, r in region_of.items():
+            if r is other:
+                region_of[v] = target
+        preds[target] |= preds.pop(other)
+        for p in preds.values():
+            if other in p:
+                p.discard(other)
+                p.add(target)
+        preds[target].discard(target)
+        regions.remove(other)
 
     for eqn in graph.eqns:
-        prods = producers(eqn)
-        strict = set().union(*(ancestors[q] for q in prods)) if prods else set()
-        deps = strict | set(prods)
+        prods = list(dict.fromkeys(region_of[a] for a in eqn.invars
+                                   if isinstance(a, Var) and a in region_of))
+        # regions this equation depends on through some other region
+        indirect = set().union(*(ancestors(q) for q in prods)) if prods else set()
         prim = eqn.primitive
 
         if prim in P.ELEMENTWISE:
-            shape = eqn.outvars[0].aval.shape
-            # join open elementwise regions of the same shape that we depend on only directly
-            joinable = [q for q in dict.fromkeys(prods)
-                        if q.kind == "elementwise" and q.shape == shape and q not in strict]
-            post_of = _post_map_target(eqn, prods, users, graph_outputs)
-            if post_of is not None and post_of not in strict:
-                post_of.post_eqns.append(eqn)
-                add(post_of, eqn, deps - {post_of})
+            target = _post_map_target(eqn, prods, users, graph_outputs)
+            if target is not None and target not in indirect:
+                target.post_eqns.append(eqn)
+                place(target, eqn, prods)
                 continue
+            shape = eqn.outvars[0].aval.shape
+            joinable = [q for q in prods
+                        if q.kind == "elementwise" and q.shape == shape and q not in indirect]
             if joinable:
                 target = joinable[0]
-                for other in joinable[1:]:  # merging two regions into one
-                    target.eqns.extend(other.eqns)
-                    for v in list(region_of):
-                        if region_of[v] is other:
-                            region_of[v] = target
-                    ancestors[target] |= ancestors.pop(other)
-                    order.remove(other)
-                    for r in ancestors.values():
-                        if other in r:
-                            r.discard(other)
-                            r.add(target)
+                for other in joinable[1:]:
+                    merge(target, other)
                 target.eqns.append(eqn)
                 target.eqns.sort(key=_position(graph))
-                add(target, eqn, deps - {target})
+                place(target, eqn, prods)
                 continue
             region = Region("elementwise", [eqn])
-        elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, users):
+        elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, users, graph_outputs):
             region = prods[0]
             region.kind, region.reduce_eqn = "reduction", eqn
-            add(region, eqn, deps - {region})
+            place(region, eqn, prods)
             continue
         elif prim in FUSIBLE_REDUCTIONS:  # a reduction of a value computed elsewhere: map = identity
             region = Region("reduction", [], reduce_eqn=eqn)
@@ -124,11 +134,26 @@ def fuse(graph: Graph) -> list[Region]:
             region = Region("contraction", [eqn])
         else:
             region = Region("single", [eqn])
-        order.append(region)
-        add(region, eqn, deps)
+        regions.append(region)
+        place(region, eqn, prods)
 
-    for region in order:
+    for region in regions:
         _set_interface(region, users, graph_outputs)
+    return _topological(regions, preds, _position(graph))
+
+
+def _topological(regions: list[Region], preds: dict, position) -> list[Region]:
+    """Regions ordered so each runs after the regions it reads (merging can make a region
+    need a value produced by a region created after it); ties keep graph order."""
+    first = {r: min(position(e) for e in r.all_eqns) for r in regions}
+    done: set = set()
+    order: list[Region] = []
+    pending = sorted(regions, key=first.__getitem__)
+    while pending:
+        ready = next(r for r in pending if preds[r] <= done)  # exists: the legality rules
+        order.append(ready)                                    # keep the region graph acyclic
+        done.add(ready)
+        pending.remove(ready)
     return order
 
 
@@ -137,9 +162,9 @@ def _position(graph: Graph):
     return lambda e: index[id(e)]
 
 
-def _absorbable(eqn: Eqn, prods: list[Region], users: dict, ) -> bool:
+def _absorbable(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> bool:
     """A reduction fuses with the elementwise region producing its operand when every value
-    of that region is read only inside it or by this reduction."""
+    of that region is read only inside it or by this reduction (and none is an output)."""
     operand = eqn.invars[0]
     if not isinstance(operand, Var) or len(prods) != 1:
         return False
@@ -149,7 +174,7 @@ def _absorbable(eqn: Eqn, prods: list[Region], users: dict, ) -> bool:
     members = {id(e) for e in region.eqns} | {id(eqn)}
     for e in region.eqns:
         for v in e.outvars:
-            if any(id(u) not in members for u in users.get(v, [])):
+            if v in graph_outputs or any(id(u) not in members for u in users.get(v, [])):
                 return False
     return True
 
