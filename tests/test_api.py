@@ -603,3 +603,30 @@ def test_jit_with_keyword_arguments_and_cache(backend):
 def test_make_graph_of_jit():
     graph = gvmap.make_graph(gvmap.jit(model))(v_batch[0])
     assert [e.primitive.name for e in graph.eqns] == ["dot_general", "add", "tanh", "reduce_sum"]
+
+
+def test_cache_keys_on_pytree_structure_and_keyword_dtypes(backend):
+    rng = np.random.RandomState(25)
+    x, y = rng.randn(4, 3), rng.randn(4, 3)
+    f = lambda t: t["a"] - 2.0 * t[sorted(t)[1]]
+    g = gvmap.vmap(f)
+    for tree in [{"a": x, "b": y}, {"a": x, "c": y}, {"a": y, "b": x}]:
+        assert_tree_close(g(tree), oracle(f)(tree))
+    h = gvmap.vmap(lambda s: s[0] * 2.0 + s[1] if isinstance(s, tuple) else s[0] - s[1])
+    h_np = lambda s: s[0] * 2.0 + s[1] if isinstance(s, tuple) else s[0] - s[1]
+    for seq in [(x, y), [x, y], (x, y)]:
+        assert_tree_close(h(seq), oracle(h_np)(seq))
+    k = gvmap.vmap(lambda a, W=None: a @ W if W is not None else a.sum(-1))
+    k_np = lambda a, W=None: a @ W if W is not None else a.sum(-1)
+    M = rng.randn(3, 2)
+    for kwargs in [dict(W=M), dict(W=M.astype(np.float32)), dict(), dict(W=M[:, :1])]:
+        assert_tree_close(k(x, **kwargs), oracle(k_np)(x, **kwargs))
+
+
+def test_cache_keys_on_argument_kind(backend):
+    """A 0-d array, a NumPy scalar and a Python scalar with in_axes=None are three signatures."""
+    x = np.ones((3, 2), np.float32)
+    f = lambda a, k: a * k
+    g = gvmap.vmap(f, in_axes=(0, None))
+    for k in [2.0, np.float64(2.0), np.array(2.0), np.array(2.0, np.float32), 2, np.int64(2)]:
+        assert_tree_close(g(x, k), oracle(f, in_axes=(0, None))(x, k))
