@@ -24,10 +24,14 @@ def batched(draw, shape: tuple, n: int, dtype, allow_none: bool = False):
     axis = draw(st.sampled_from(([None] if allow_none else []) + choices))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.RandomState(seed)
-    if axis is None:
-        return np.asarray(rng.randn(*shape), dtype=dtype), None
-    ax = axis % (len(shape) + 1)
-    return rng.randn(*shape[:ax], n, *shape[ax:]).astype(dtype), axis
+    full = shape if axis is None else shape[:axis % (len(shape) + 1)] + (n,) + shape[axis % (len(shape) + 1):]
+    values = np.asarray(rng.randn(*full))
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        values = values > 0
+    elif dtype.kind == "i":
+        values = np.round(values * 3)
+    return values.astype(dtype), axis
 
 
 def out_axis(draw, per_example_ndim: int):
@@ -52,9 +56,12 @@ def test_elementwise_chain(backend, data, shape, n, dtype):
 REDUCERS = ["sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin"]
 
 
-@given(data=st.data(), shape=shapes, n=st.integers(1, 5), dtype=DTYPES,
+@given(data=st.data(), shape=shapes, n=st.integers(1, 5),
+       dtype=st.sampled_from([np.dtype(t) for t in (np.float32, np.float64, np.int32, np.bool_)]),
        name=st.sampled_from(REDUCERS), keepdims=st.booleans())
 def test_reduction(backend, data, shape, n, dtype, name, keepdims):
+    if dtype == np.bool_ and name in ("var", "std", "prod"):
+        name = "sum"
     nd = len(shape)
     axis_options = [st.none(), st.integers(-nd, nd - 1)]
     if not name.startswith("arg"):
@@ -64,7 +71,11 @@ def test_reduction(backend, data, shape, n, dtype, name, keepdims):
     x, ax = batched(data.draw, shape, n, dtype)
 
     def f(a):
-        return getattr(np, name)(np.sin(a) + a * 0.5, axis=axis, keepdims=keepdims)
+        if a.dtype.kind == "f":
+            a = np.sin(a) + a * 0.5
+        elif a.dtype.kind == "i":
+            a = a * 3 - 1
+        return getattr(np, name)(a, axis=axis, keepdims=keepdims)
 
     run(f, (x,), ax, out_axis(data.draw, np.ndim(f(np.zeros(shape, dtype)))))
 
@@ -126,3 +137,20 @@ def test_random_program(backend, data, shape, n, dtype, program, reduce):
 
     x, ax = batched(data.draw, shape, n, dtype)
     run(f, (x,), ax, out_axis(data.draw, np.ndim(f(np.zeros(shape, dtype)))))
+
+
+@given(data=st.data(), shape=st.lists(st.integers(1, 4), min_size=2, max_size=3).map(tuple),
+       n=st.integers(1, 4), dtype=DTYPES)
+def test_nested_vmap(backend, data, shape, n, dtype):
+    """vmap(vmap(f)) with random axes at both levels, f mixing an elementwise chain and a sum."""
+    inner_in = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x, outer_in = batched(data.draw, shape, n, dtype)  # the outer level's batch of size n
+
+    def f(a):
+        return elementwise(a) + a.sum()
+
+    inner_out = out_axis(data.draw, len(shape) - 1)
+    outer_out = out_axis(data.draw, len(shape))
+    g = gvmap.vmap(gvmap.vmap(f, in_axes=inner_in, out_axes=inner_out), in_axes=outer_in, out_axes=outer_out)
+    o = oracle(oracle(f, in_axes=inner_in, out_axes=inner_out), in_axes=outer_in, out_axes=outer_out)
+    assert_tree_close(g(x), o(x))
