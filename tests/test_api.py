@@ -630,3 +630,20 @@ def test_cache_keys_on_argument_kind(backend):
     g = gvmap.vmap(f, in_axes=(0, None))
     for k in [2.0, np.float64(2.0), np.array(2.0), np.array(2.0, np.float32), 2, np.int64(2)]:
         assert_tree_close(g(x, k), oracle(f, in_axes=(0, None))(x, k))
+
+
+@pytest.mark.parametrize("name,f", [
+    ("mul", lambda a: a * 2), ("abs", lambda a: np.abs(a)), ("sum", lambda a: a.sum()),
+    ("exp", lambda a: np.exp(a)), ("sqrt", lambda a: np.sqrt(a)), ("matmul", lambda a: a @ a),
+    ("maximum", lambda a: np.maximum(a, 0)), ("astype", lambda a: a.astype(np.complex128)),
+    ("eq", lambda a: a == a[0]), ("real", lambda a: a.real), ("conj", lambda a: np.conj(a)),
+])
+def test_complex_inputs_are_correct_or_refused(backend, name, f):
+    """SPEC does not promise complex dtypes; a wrong answer is never acceptable, an error is."""
+    rng = np.random.RandomState(26)
+    x = (rng.randn(4, 3) + 1j * rng.randn(4, 3)).astype(np.complex64)
+    try:
+        got = gvmap.vmap(f)(x)
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return
+    assert_tree_close(got, oracle(f)(x))
