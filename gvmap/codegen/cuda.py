@@ -1,0 +1,370 @@
+"""C expressions for primitives, with NumPy's semantics, for generated CUDA kernels.
+
+The renderer's per-primitive table (``c_expression_templates``) turns one primitive on
+operand expressions into one C++ expression; fused kernels nest these. Integer ``+ - *``
+and negation run in an unsigned type so overflow wraps as NumPy's does instead of being
+undefined behaviour; anything that would repeat an operand, or needs a branch, is a
+``gvmap_`` helper in ``PREAMBLE``. The helpers are ``__host__ __device__`` and the text
+includes no headers, so one source compiles under NVRTC (kernels) and under ``nvcc`` for
+host execution (the CPU semantics tests). Only C++11 features are used: CuPy may compile
+without ``--std=c++17``.
+
+Imports nothing from CuPy: the CPU tests compile every expression this module can emit.
+Output is a pure function of the arguments (no ids, no counters), so kernel source, and
+with it CuPy's on-disk cache, is stable across processes.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .. import primitives as P
+
+__all__ = ["PREAMBLE", "c_type", "c_literal", "c_expression", "c_expression_templates",
+           "reduce_expr", "reduce_identity"]
+
+_C_TYPES = {
+    np.dtype(np.bool_): "bool",
+    np.dtype(np.int8): "signed char",
+    np.dtype(np.int16): "short",
+    np.dtype(np.int32): "int",
+    np.dtype(np.int64): "long long",
+    np.dtype(np.uint8): "unsigned char",
+    np.dtype(np.uint16): "unsigned short",
+    np.dtype(np.uint32): "unsigned int",
+    np.dtype(np.uint64): "unsigned long long",
+    np.dtype(np.float32): "float",
+    np.dtype(np.float64): "double",
+}
+
+PREAMBLE = r"""#ifndef GVMAP_PREAMBLE
+#define GVMAP_PREAMBLE
+// gvmap helpers: NumPy semantics for elementwise primitives (host and device).
+template <typename T> struct gvmap_wide_unsigned { typedef unsigned int type; };
+template <> struct gvmap_wide_unsigned<long long> { typedef unsigned long long type; };
+template <> struct gvmap_wide_unsigned<unsigned long long> { typedef unsigned long long type; };
+
+__host__ __device__ inline float gvmap_f32_from_bits(unsigned int bits) {
+  union { unsigned int u; float f; } v; v.u = bits; return v.f;
+}
+__host__ __device__ inline double gvmap_f64_from_bits(unsigned long long bits) {
+  union { unsigned long long u; double f; } v; v.u = bits; return v.f;
+}
+
+// np.maximum / np.minimum: NaN from either side wins; on ties the second operand.
+template <typename T> __host__ __device__ inline T gvmap_max(T a, T b) {
+  return (a != a) ? a : ((a > b) ? a : b);
+}
+template <typename T> __host__ __device__ inline T gvmap_min(T a, T b) {
+  return (a != a) ? a : ((a < b) ? a : b);
+}
+
+// np.sign: NaN stays NaN, and both zeros give +0.
+template <typename T> __host__ __device__ inline T gvmap_sign(T x) {
+  return (x > T(0)) ? T(1) : ((x < T(0)) ? T(-1) : ((x == T(0)) ? T(0) : x));
+}
+
+// np.absolute on signed integers: the most negative value maps to itself (wraps).
+template <typename T> __host__ __device__ inline T gvmap_int_abs(T x) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  return (x < T(0)) ? (T)(U(0) - (U)x) : x;
+}
+
+// np.floor_divide on integers: floor rounding, x // 0 == 0, MIN // -1 wraps to MIN.
+template <typename T> __host__ __device__ inline T gvmap_int_floor_div(T a, T b) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  if (b == T(0)) return T(0);
+  if (T(-1) < T(0) && b == T(-1)) return (T)(U(0) - (U)a);
+  T q = (T)(a / b);
+  if ((T)(a % b) != T(0) && ((a < T(0)) != (b < T(0)))) q = (T)(q - 1);
+  return q;
+}
+
+// np.remainder on integers: the sign of the divisor, x % 0 == 0.
+template <typename T> __host__ __device__ inline T gvmap_int_rem(T a, T b) {
+  if (b == T(0) || (T(-1) < T(0) && b == T(-1))) return T(0);
+  T r = (T)(a % b);
+  if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = (T)(r + b);
+  return r;
+}
+
+// np.power on integers: repeated squaring with wrapping products. NumPy raises for a
+// negative exponent; a kernel cannot, so it gives the truncated real result (1 / a**-b).
+template <typename T> __host__ __device__ inline T gvmap_int_pow(T a, T b) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  if (b < T(0)) return (a == T(1)) ? T(1) : ((a == T(-1)) ? ((b & 1) ? a : T(1)) : T(0));
+  U base = (U)a, result = 1;
+  while (b != T(0)) {
+    if (b & 1) result *= base;
+    base *= base;
+    b = (T)(b >> 1);
+  }
+  return (T)result;
+}
+
+// np.floor_divide and np.remainder on floats: NumPy's npy_divmod, step by step.
+__host__ __device__ inline float gvmap_fmod(float a, float b) { return fmodf(a, b); }
+__host__ __device__ inline double gvmap_fmod(double a, double b) { return fmod(a, b); }
+__host__ __device__ inline float gvmap_floor(float x) { return floorf(x); }
+__host__ __device__ inline double gvmap_floor(double x) { return floor(x); }
+__host__ __device__ inline float gvmap_copysign(float x, float y) { return copysignf(x, y); }
+__host__ __device__ inline double gvmap_copysign(double x, double y) { return copysign(x, y); }
+
+template <typename T> __host__ __device__ inline T gvmap_float_floor_div(T a, T b) {
+  if (b == T(0)) return a / b;
+  T mod = gvmap_fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != T(0) && ((b < T(0)) != (mod < T(0)))) div -= T(1);
+  if (div != T(0)) {
+    T floordiv = gvmap_floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+    return floordiv;
+  }
+  return gvmap_copysign(T(0), a / b);
+}
+template <typename T> __host__ __device__ inline T gvmap_float_rem(T a, T b) {
+  T mod = gvmap_fmod(a, b);
+  if (b == T(0)) return mod;
+  if (mod == T(0)) return gvmap_copysign(T(0), b);
+  return ((b < T(0)) != (mod < T(0))) ? mod + b : mod;
+}
+#endif  // GVMAP_PREAMBLE
+"""
+
+
+def c_type(dtype: Any) -> str:
+    """The C type of a NumPy dtype; bool is C++ ``bool``, as CuPy's kernels use."""
+    dt = np.dtype(dtype)
+    try:
+        return _C_TYPES[dt]
+    except KeyError:
+        raise NotImplementedError(
+            f"CUDA codegen has no C type for dtype {dt}; supported: "
+            f"{', '.join(str(d) for d in _C_TYPES)}") from None
+
+
+def _float_text(x: np.floating) -> str:
+    """The shortest decimal that gives ``x`` back however the compiler parses it.
+
+    float64: Python's repr (shortest round-trip). float32: the fewest digits that round to
+    ``x`` through double too; that holds unless the double lands exactly on a float32
+    midpoint, which is checked, and 9 digits always suffice.
+    """
+    if x.dtype == np.float64:
+        text = repr(float(x))
+    else:
+        with np.errstate(over="ignore"):  # short decimals near the float32 maximum
+            for digits in range(1, 10):
+                text = f"{float(x):.{digits}g}"
+                d = float(text)
+                if d == float(x):
+                    break
+                neighbour = np.nextafter(x, np.float32(np.inf if d > x else -np.inf))
+                if np.float32(d) == x and d != (float(x) + float(neighbour)) / 2:
+                    break
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def c_literal(value: Any) -> str:
+    """An exact C literal of ``value``'s dtype, parenthesised where it has a sign.
+
+    Floats print as the shortest decimal that round-trips, parsed directly or through
+    double alike. inf is ``1/0``, which NVRTC and host compilers both
+    fold; NaN keeps its exact bits through a preamble helper.
+    """
+    value = np.asarray(value)
+    if value.ndim:
+        raise ValueError(f"c_literal needs a scalar, got an array of shape {value.shape}")
+    dt, ct = value.dtype, c_type(value.dtype)
+    v = value.item()
+    if dt.kind == "b":
+        return "true" if v else "false"
+    if dt.kind == "f":
+        suffix = "f" if dt.itemsize == 4 else ""
+        if np.isnan(v):
+            bits = value.view(np.uint32 if dt.itemsize == 4 else np.uint64).item()
+            helper = "gvmap_f32_from_bits" if dt.itemsize == 4 else "gvmap_f64_from_bits"
+            return f"{helper}({bits:#x}{'u' if dt.itemsize == 4 else 'ULL'})"
+        if np.isinf(v):
+            return f"({'-' if v < 0 else ''}1.0{suffix}/0.0{suffix})"
+        text = _float_text(abs(value[()])) + suffix
+        return f"(-{text})" if np.signbit(v) else text
+    if dt == np.int64 and v == np.iinfo(np.int64).min:
+        return f"({v + 1}LL - 1LL)"
+    if dt == np.int32 and v == np.iinfo(np.int32).min:
+        return f"({v + 1} - 1)"
+    suffix = {"int": "", "long long": "LL", "unsigned int": "u", "unsigned long long": "ULL"}
+    if ct in suffix:
+        text = f"{v}{suffix[ct]}"
+        return f"({text})" if v < 0 else text
+    return f"(({ct}){v})"
+
+
+# ---------------------------------------------------------------- elementwise expressions
+#
+# Each entry maps dtype kinds ("b" bool, "i" signed, "u" unsigned, "f" float; several
+# letters share one template) to a format string over the operands {0} {1} {2}, the C type
+# {T}, the wrapping unsigned type {U} and the float function suffix {f}. A kind missing
+# from an entry is one NumPy itself rejects (or computes in another dtype).
+
+def _math(fn: str, nin: int = 1) -> dict[str, str]:
+    return {"f": f"{fn}{{f}}({', '.join(f'{{{i}}}' for i in range(nin))})"}
+
+
+def _wrapping(op: str) -> str:
+    return f"(({{T}})(({{U}})({{0}}) {op} ({{U}})({{1}})))"
+
+
+c_expression_templates: dict[P.Primitive, dict[str, str]] = {
+    P.neg_p: {"iu": "(({T})(-({U})({0})))", "f": "(-({0}))"},
+    P.abs_p: {"bu": "({0})", "i": "gvmap_int_abs<{T}>({0})", "f": "fabs{f}({0})"},
+    P.sign_p: {"iuf": "gvmap_sign<{T}>({0})"},
+    P.floor_p: {"biu": "({0})", "f": "floor{f}({0})"},
+    P.ceil_p: {"biu": "({0})", "f": "ceil{f}({0})"},
+    P.rint_p: _math("rint"),  # round half to even, as np.rint
+    P.exp_p: _math("exp"), P.exp2_p: _math("exp2"), P.log_p: _math("log"),
+    P.log2_p: _math("log2"), P.log10_p: _math("log10"), P.log1p_p: _math("log1p"),
+    P.expm1_p: _math("expm1"), P.sqrt_p: _math("sqrt"), P.cbrt_p: _math("cbrt"),
+    P.tanh_p: _math("tanh"), P.sin_p: _math("sin"), P.cos_p: _math("cos"),
+    P.tan_p: _math("tan"), P.asin_p: _math("asin"), P.acos_p: _math("acos"),
+    P.atan_p: _math("atan"), P.sinh_p: _math("sinh"), P.cosh_p: _math("cosh"),
+    P.asinh_p: _math("asinh"), P.acosh_p: _math("acosh"), P.atanh_p: _math("atanh"),
+    P.not_p: {"b": "(!({0}))", "iu": "(({T})(~({0})))"},
+    P.isnan_p: {"biu": "false", "f": "isnan({0})"},
+    P.isinf_p: {"biu": "false", "f": "isinf({0})"},
+    P.isfinite_p: {"biu": "true", "f": "isfinite({0})"},
+    P.add_p: {"b": "(({0}) || ({1}))", "iu": _wrapping("+"), "f": "(({0}) + ({1}))"},
+    P.sub_p: {"iu": _wrapping("-"), "f": "(({0}) - ({1}))"},
+    P.mul_p: {"b": "(({0}) && ({1}))", "iu": _wrapping("*"), "f": "(({0}) * ({1}))"},
+    P.div_p: {"f": "(({0}) / ({1}))"},
+    P.floor_div_p: {"iu": "gvmap_int_floor_div<{T}>({0}, {1})",
+                    "f": "gvmap_float_floor_div<{T}>({0}, {1})"},
+    P.rem_p: {"iu": "gvmap_int_rem<{T}>({0}, {1})", "f": "gvmap_float_rem<{T}>({0}, {1})"},
+    P.pow_p: {"iu": "gvmap_int_pow<{T}>({0}, {1})", "f": "pow{f}({0}, {1})"},
+    P.max_p: {"biuf": "gvmap_max<{T}>({0}, {1})"},
+    P.min_p: {"biuf": "gvmap_min<{T}>({0}, {1})"},
+    P.atan2_p: _math("atan2", 2),
+    P.and_p: {"b": "(({0}) && ({1}))", "iu": "(({T})(({0}) & ({1})))"},
+    P.or_p: {"b": "(({0}) || ({1}))", "iu": "(({T})(({0}) | ({1})))"},
+    P.xor_p: {"b": "(({0}) != ({1}))", "iu": "(({T})(({0}) ^ ({1})))"},
+    P.eq_p: {"biuf": "(({0}) == ({1}))"},
+    P.ne_p: {"biuf": "(({0}) != ({1}))"},
+    P.lt_p: {"biuf": "(({0}) < ({1}))"},
+    P.le_p: {"biuf": "(({0}) <= ({1}))"},
+    P.gt_p: {"biuf": "(({0}) > ({1}))"},
+    P.ge_p: {"biuf": "(({0}) >= ({1}))"},
+    P.select_p: {"biuf": "(({0}) ? ({1}) : ({2}))"},
+}
+
+_BOOL_OUT = P.COMPARISONS | {P.isnan_p, P.isinf_p, P.isfinite_p}
+
+
+def _kind(dtype: np.dtype) -> str:
+    c_type(dtype)  # rejects float16, complex, ...
+    return dtype.kind
+
+
+def _template(prim: P.Primitive, kind: str) -> str | None:
+    for kinds, template in c_expression_templates[prim].items():
+        if kind in kinds:
+            return template
+    return None
+
+
+def _convert(in_dtype: np.dtype, new_dtype: np.dtype, x: str) -> str:
+    """NumPy's astype: to bool is ``!= 0`` (NaN is true); float to int truncates toward
+    zero. Float values outside the target's range (and NaN) are undefined in C and
+    platform-specific in NumPy; the GPU saturates."""
+    if in_dtype == new_dtype:
+        return f"({x})"
+    if new_dtype.kind == "b":
+        return f"(({x}) != 0)"
+    return f"(({c_type(new_dtype)})({x}))"
+
+
+def c_expression(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtype: Any,
+                 args: Sequence[str], params: Mapping[str, Any] | None = None) -> str:
+    """A parenthesised C expression computing ``prim`` on the operand expressions ``args``.
+
+    Operands follow the primitive's typing rule (one dtype; ``select``'s predicate bool).
+    Raises NotImplementedError for a (primitive, dtype) pair NumPy has no same-dtype loop
+    for, e.g. ``sign`` of bool or ``and`` of floats.
+    """
+    params = dict(params or {})
+    in_dtypes = [np.dtype(d) for d in in_dtypes]
+    out_dtype = np.dtype(out_dtype)
+    if len(in_dtypes) != len(args):
+        raise TypeError(f"{prim}: {len(in_dtypes)} operand dtypes for {len(args)} operands")
+    if prim is P.convert_element_type_p:
+        new_dtype = np.dtype(params["new_dtype"])
+        if len(args) != 1 or new_dtype != out_dtype:
+            raise TypeError(f"convert_element_type: one operand and out dtype {new_dtype}, "
+                            f"got {len(args)} operands and out dtype {out_dtype}")
+        c_type(in_dtypes[0]), c_type(new_dtype)  # reject dtypes without a C type
+        return _convert(in_dtypes[0], new_dtype, args[0])
+    if prim not in c_expression_templates:
+        raise NotImplementedError(f"primitive '{prim}' has no CUDA expression (codegen stage)")
+    if params:
+        raise TypeError(f"{prim} takes no params, got {sorted(params)}")
+    operands = in_dtypes
+    if prim is P.select_p:
+        if len(in_dtypes) != 3 or in_dtypes[0] != np.bool_:
+            raise TypeError(f"select takes (bool, T, T) operands, got {list(map(str, in_dtypes))}")
+        operands = in_dtypes[1:]
+    if len(set(operands)) != 1:
+        raise TypeError(f"{prim} needs operands of one dtype, got {list(map(str, in_dtypes))}")
+    dtype = operands[0]
+    expected_out = np.dtype(np.bool_) if prim in _BOOL_OUT else dtype
+    if out_dtype != expected_out:
+        raise TypeError(f"{prim} on {dtype} gives {expected_out}, not {out_dtype}")
+    template = _template(prim, _kind(dtype))
+    if template is None:
+        raise NotImplementedError(
+            f"primitive '{prim}' is not defined for dtype {dtype} (NumPy has no {dtype} loop "
+            f"for it); convert the operands first")
+    ct = c_type(dtype)
+    wide = "unsigned long long" if dtype.itemsize == 8 else "unsigned int"
+    return template.format(*args, T=ct, U=wide, f="f" if dtype == np.float32 else "")
+
+
+# ---------------------------------------------------------------- reductions
+
+_REDUCE_AS = {P.reduce_sum_p: P.add_p, P.reduce_prod_p: P.mul_p, P.reduce_max_p: P.max_p,
+              P.reduce_min_p: P.min_p, P.reduce_and_p: P.and_p, P.reduce_or_p: P.or_p}
+
+
+def _reduction_dtype(prim: P.Primitive, dtype: Any) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if prim not in _REDUCE_AS:
+        raise NotImplementedError(f"primitive '{prim}' has no CUDA reduction (codegen stage)")
+    if prim in (P.reduce_and_p, P.reduce_or_p) and dtype != np.bool_:
+        raise NotImplementedError(f"{prim} is defined for bool only, got {dtype}; "
+                                  f"compare with 0 first")
+    return dtype
+
+
+def reduce_expr(prim: P.Primitive, dtype: Any) -> str:
+    """The combining step over ``a`` and ``b`` (CuPy ReductionKernel's names): the binary
+    elementwise primitive the reduction folds, so sums wrap and maxima propagate NaN the
+    same way their elementwise forms do."""
+    dtype = _reduction_dtype(prim, dtype)
+    return c_expression(_REDUCE_AS[prim], [dtype, dtype], dtype, ["a", "b"])
+
+
+def reduce_identity(prim: P.Primitive, dtype: Any) -> str:
+    """The reduction's identity as a C literal: -inf / +inf for float max / min (so NaN
+    still wins), the integer limits for integers, false / true for bool."""
+    dtype = _reduction_dtype(prim, dtype)
+    if prim in (P.reduce_sum_p, P.reduce_or_p):
+        value = 0
+    elif prim in (P.reduce_prod_p, P.reduce_and_p):
+        value = 1
+    elif dtype.kind == "f":
+        value = -np.inf if prim is P.reduce_max_p else np.inf
+    elif dtype.kind == "b":
+        value = prim is P.reduce_min_p
+    else:
+        info = np.iinfo(dtype)
+        value = info.min if prim is P.reduce_max_p else info.max
+    return c_literal(np.array(value).astype(dtype))

@@ -1,0 +1,368 @@
+"""CUDA codegen without a GPU: every expression compiles, and means what NumPy means.
+
+- Compile checks: each (primitive, dtype) NumPy supports is rendered into a tiny kernel and
+  compiled with NVRTC (one translation unit per dtype); skipped only where NVRTC is absent.
+- Semantics: the same expressions, with the ``__host__ __device__`` PREAMBLE, are compiled
+  by ``nvcc`` into ONE host program that evaluates them over edge inputs (NaN, infinities,
+  signed zeros, halves, integer limits, zero divisors); its output is compared with NumPy
+  bit for bit, except for transcendental functions, where libm and NumPy may differ by ulps.
+- Determinism: the same inputs render the same text, across processes too.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from gvmap import primitives as P
+from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
+                           compile_cuda, nvrtc_unavailable_reason, reduce_expr,
+                           reduce_identity)
+from gvmap.codegen.cuda import c_expression_templates
+from gvmap.implementations import UFUNC_NAMES
+
+DTYPES = [np.dtype(d) for d in ("float32", "float64", "int32", "bool",
+                                "int8", "uint8", "int64", "uint64")]
+ELEMENTWISE = sorted(P.ELEMENTWISE, key=lambda p: p.name)
+OPERATORS = [p for p in ELEMENTWISE if p not in (P.select_p, P.convert_element_type_p)]
+REDUCTIONS = [P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
+              P.reduce_and_p, P.reduce_or_p]
+BOOL_OUT = P.COMPARISONS | {P.isnan_p, P.isinf_p, P.isfinite_p}
+# libm and NumPy's own SIMD loops may differ by an ulp or two here; all else is exact.
+TRANSCENDENTAL = {P.exp_p, P.exp2_p, P.log_p, P.log2_p, P.log10_p, P.log1p_p, P.expm1_p,
+                  P.cbrt_p, P.tanh_p, P.sin_p, P.cos_p, P.tan_p, P.asin_p, P.acos_p, P.atan_p,
+                  P.sinh_p, P.cosh_p, P.asinh_p, P.acosh_p, P.atanh_p, P.pow_p, P.atan2_p}
+
+
+def nin(prim: P.Primitive) -> int:
+    return 1 if prim in P.UNARY else 2
+
+
+def out_dtype(prim: P.Primitive, dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.bool_) if prim in BOOL_OUT else dtype
+
+
+def numpy_supports(prim: P.Primitive, dtype: np.dtype) -> bool:
+    """Whether NumPy's ufunc for ``prim`` has a loop keeping the primitive's dtype rule."""
+    ufunc = getattr(np, UFUNC_NAMES[prim])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = ufunc(*[np.zeros(0, dtype)] * ufunc.nin)
+    except TypeError:
+        return False
+    return result.dtype == out_dtype(prim, dtype)
+
+
+SUPPORTED = [(p, d) for p in OPERATORS for d in DTYPES if numpy_supports(p, d)]
+UNSUPPORTED = [(p, d) for p in OPERATORS for d in DTYPES if not numpy_supports(p, d)]
+LOGICAL_REDUCTIONS = {P.reduce_and_p, P.reduce_or_p}
+REDUCTION_CASES = [(p, d) for p in REDUCTIONS for d in DTYPES
+                   if d == np.bool_ or p not in LOGICAL_REDUCTIONS]
+
+
+def case_id(prim: P.Primitive, dtype: np.dtype) -> str:
+    return f"{prim}-{dtype}"
+
+
+def render(prim: P.Primitive, dtype: np.dtype, args: list[str]) -> str:
+    return c_expression(prim, [dtype] * len(args), out_dtype(prim, dtype), args)
+
+
+# ---------------------------------------------------------------- the table itself
+
+def test_every_elementwise_primitive_has_a_cuda_expression():
+    missing = set(P.ELEMENTWISE) - set(c_expression_templates) - {P.convert_element_type_p}
+    assert not missing, f"no CUDA expression for {sorted(map(str, missing))}"
+    assert {p for p, _ in SUPPORTED} == set(OPERATORS)
+
+
+@pytest.mark.parametrize("prim,dtype", UNSUPPORTED, ids=[case_id(*c) for c in UNSUPPORTED])
+def test_unsupported_dtypes_raise_like_numpy(prim, dtype):
+    with pytest.raises(NotImplementedError, match=rf"'{prim}'.*{dtype}"):
+        render(prim, dtype, ["x", "y"][:nin(prim)])
+
+
+def test_dtypes_without_a_c_type_raise():
+    for dtype in ("float16", "complex64", "complex128"):
+        with pytest.raises(NotImplementedError, match=dtype):
+            c_type(dtype)
+        with pytest.raises(NotImplementedError, match=dtype):
+            c_expression(P.add_p, [dtype] * 2, dtype, ["a", "b"])
+    with pytest.raises(NotImplementedError, match="reduce_and.*float32"):
+        reduce_expr(P.reduce_and_p, np.float32)
+    with pytest.raises(NotImplementedError, match="argmax"):
+        reduce_identity(P.argmax_p, np.float32)
+
+
+def test_typing_mistakes_are_errors():
+    with pytest.raises(TypeError, match="one dtype"):
+        c_expression(P.add_p, ["float32", "float64"], "float64", ["a", "b"])
+    with pytest.raises(TypeError, match="bool"):
+        c_expression(P.lt_p, ["int32", "int32"], "int32", ["a", "b"])
+    with pytest.raises(TypeError, match="select"):
+        c_expression(P.select_p, ["int32"] * 3, "int32", ["p", "a", "b"])
+
+
+def test_literals_are_exact_and_parenthesised():
+    assert c_literal(np.float32(0.1)) == "0.1f"
+    assert c_literal(np.float32(3)) == "3.0f"
+    assert c_literal(np.float64(-2.5)) == "(-2.5)"
+    assert c_literal(np.float64(-np.inf)) == "(-1.0/0.0)"
+    assert c_literal(np.int32(-2**31)) == "(-2147483647 - 1)"
+    assert c_literal(np.int64(-2**63)) == "(-9223372036854775807LL - 1LL)"
+    assert c_literal(np.uint64(2**64 - 1)) == "18446744073709551615ULL"
+    assert c_literal(np.int8(-5)) == "((signed char)-5)"
+    assert c_literal(np.bool_(True)) == "true"
+    assert reduce_identity(P.reduce_max_p, np.float32) == "(-1.0f/0.0f)"
+    assert reduce_identity(P.reduce_min_p, np.int32) == "2147483647"
+    assert reduce_identity(P.reduce_max_p, np.bool_) == "false"
+
+
+def test_rendering_is_deterministic_across_processes():
+    """Identical inputs give identical text: no ids, no hash order (CuPy's disk cache)."""
+    script = ("from tests.test_codegen import translation_unit, DTYPES\n"
+              "print(''.join(translation_unit(d) for d in DTYPES))")
+    outs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        outs.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                capture_output=True, text=True,
+                                cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
+    assert len(outs) == 1
+    assert outs.pop() == "".join(translation_unit(d) for d in DTYPES) + "\n"
+
+
+# ---------------------------------------------------------------- NVRTC compile checks
+
+def _kernel(name: str, in_types: list[str], out_type: str, expr_of_args) -> str:
+    params = "".join(f"const {t}* __restrict__ x{i}, " for i, t in enumerate(in_types))
+    args = [f"x{i}[i]" for i in range(len(in_types))]
+    return (f'extern "C" __global__ void {name}({params}{out_type}* __restrict__ out) {{\n'
+            f"  const unsigned int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+            f"  out[i] = {expr_of_args(args)};\n}}\n")
+
+
+def translation_unit(dtype: np.dtype) -> str:
+    """One kernel per primitive for ``dtype``, plus select, conversions from ``dtype``, the
+    reductions, every edge literal and a nested chain: what the renderer can emit."""
+    t = c_type(dtype)
+    parts = [PREAMBLE]
+    for prim in OPERATORS:
+        if (prim, dtype) in SUPPORTED:
+            parts.append(_kernel(f"k_{prim}", [t] * nin(prim), c_type(out_dtype(prim, dtype)),
+                                 lambda a, prim=prim: render(prim, dtype, a)))
+    parts.append(_kernel("k_select", ["bool", t, t], t,
+                         lambda a: c_expression(P.select_p, [np.bool_, dtype, dtype], dtype, a)))
+    for new in DTYPES:
+        parts.append(_kernel(f"k_convert_to_{new}", [t], c_type(new), lambda a, new=new: c_expression(
+            P.convert_element_type_p, [dtype], new, a, {"new_dtype": new})))
+    for prim, d in REDUCTION_CASES:
+        if d == dtype:
+            parts.append(f'extern "C" __global__ void k_{prim}(const {t}* x, {t}* out) {{\n'
+                         f"  {t} a = {reduce_identity(prim, dtype)}, b = x[threadIdx.x];\n"
+                         f"  out[threadIdx.x] = {reduce_expr(prim, dtype)};\n}}\n")
+    literals = ", ".join(c_literal(v) for v in EDGE_VALUES[dtype])
+    parts.append(f'extern "C" __global__ void k_literals({t}* out) {{\n'
+                 f"  const {t} values[] = {{{literals}}};\n"
+                 f"  out[threadIdx.x] = values[threadIdx.x % {len(EDGE_VALUES[dtype])}];\n}}\n")
+    if dtype.kind == "f":  # a nested chain, as fusion emits: tanh(x * 2 + y) > 0.5
+        one = c_literal(dtype.type(2))
+        inner = render(P.add_p, dtype, [render(P.mul_p, dtype, ["x0[i]", one]), "x1[i]"])
+        chain = render(P.gt_p, dtype, [render(P.tanh_p, dtype, [inner]), c_literal(dtype.type(0.5))])
+        parts.append(_kernel("k_chain", [t, t], "bool", lambda a: chain))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def nvrtc():
+    reason = nvrtc_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"NVRTC not available, CUDA compile checks skipped: {reason}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("std", ["--std=c++17", "--std=c++11"])
+def test_every_expression_compiles_with_nvrtc(nvrtc, dtype, std):
+    ptx = compile_cuda(translation_unit(dtype), name=f"gvmap_test_{dtype}.cu",
+                       options=(std, "-arch=compute_90"))
+    for prim, d in SUPPORTED:
+        if d == dtype:
+            assert f".entry k_{prim}(" in ptx
+
+
+def test_compile_errors_carry_log_and_numbered_source(nvrtc):
+    source = PREAMBLE + '\nextern "C" __global__ void k(float* o) { o[0] = gvmap_no_such(); }\n'
+    with pytest.raises(CudaCompileError) as info:
+        compile_cuda(source, name="broken.cu")
+    message = str(info.value)
+    assert "gvmap_no_such" in message and "broken.cu" in message
+    assert f"{len(source.splitlines())} | extern \"C\" __global__ void k" in message
+
+
+# ---------------------------------------------------------------- host semantics with nvcc
+
+def _edge_values(dtype: np.dtype) -> np.ndarray:
+    if dtype.kind == "b":
+        return np.array([False, True])
+    if dtype.kind == "f":
+        big, small = (1e30, 1e-30) if dtype == np.float32 else (1e300, 1e-300)
+        return np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, -2.5,
+                         3.0, -7.0, 0.1, -0.75, 100.0, big, -big, small, 7e-45], dtype)
+    info = np.iinfo(dtype)
+    values = [0, 1, 2, 3, 7, 31, 100, info.max, info.max - 1]
+    if dtype.kind == "i":
+        values += [-1, -2, -3, -7, -100, info.min, info.min + 1]
+    return np.array(values, dtype)
+
+
+EDGE_VALUES = {d: _edge_values(d) for d in DTYPES}
+
+
+def _operands(prim: P.Primitive, dtype: np.dtype) -> list[np.ndarray]:
+    values = EDGE_VALUES[dtype]
+    if nin(prim) == 1:
+        return [values]
+    a, b = (np.array(x, dtype) for x in zip(*itertools.product(values, repeat=2)))
+    return [a, b]
+
+
+def _convert_inputs(src: np.dtype, dst: np.dtype) -> np.ndarray:
+    """Inputs whose conversion C defines: floats to integers only in range (NumPy itself
+    warns and gives platform-specific values outside it)."""
+    x = EDGE_VALUES[src]
+    if src.kind == "f" and dst.kind in "iu":
+        with np.errstate(invalid="ignore"):
+            t = np.trunc(x)
+            x = x[np.isfinite(x) & (t >= np.iinfo(dst).min) & (t <= np.iinfo(dst).max)]
+    return x
+
+
+def _host_cases():
+    """(name, C element type per operand, C out type, expression over a0.., inputs, expected)."""
+    cases = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for prim, dtype in SUPPORTED:
+            operands = _operands(prim, dtype)
+            if prim is P.pow_p and dtype.kind == "i":  # NumPy raises for negative exponents
+                keep = operands[1] >= 0
+                operands = [x[keep] for x in operands]
+            expected = getattr(np, UFUNC_NAMES[prim])(*operands)
+            args = [f"a{i}" for i in range(len(operands))]
+            cases.append((case_id(prim, dtype), operands, render(prim, dtype, args), expected))
+        for dtype in DTYPES:  # where NumPy raises, the truncated real result 1 / a**-b
+            if dtype.kind == "i":
+                a, b = _operands(P.pow_p, dtype)
+                a, b = a[b < 0], b[b < 0]
+                expected = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2, -1, 1), 0))
+                cases.append((f"pow-negative-exponent-{dtype}", [a, b],
+                              render(P.pow_p, dtype, ["a0", "a1"]), expected.astype(dtype)))
+        for dtype in DTYPES:
+            a, b = _operands(P.add_p, dtype)
+            pred = (np.arange(a.size) % 3) == 0
+            expr = c_expression(P.select_p, [np.bool_, dtype, dtype], dtype, ["a0", "a1", "a2"])
+            cases.append((f"select-{dtype}", [pred, a, b], expr, np.where(pred, a, b)))
+            cases.append((f"literals-{dtype}", [], None, EDGE_VALUES[dtype]))
+            for new in DTYPES:
+                x = _convert_inputs(dtype, new)
+                expr = c_expression(P.convert_element_type_p, [dtype], new, ["a0"],
+                                    {"new_dtype": new})
+                cases.append((f"convert-{dtype}-to-{new}", [x], expr, x.astype(new)))
+        for prim, dtype in REDUCTION_CASES:
+            values = EDGE_VALUES[dtype]
+            expr = reduce_expr(prim, dtype)
+            reducer = getattr(np, {P.reduce_sum_p: "add", P.reduce_prod_p: "multiply",
+                                   P.reduce_max_p: "maximum", P.reduce_min_p: "minimum",
+                                   P.reduce_and_p: "logical_and",
+                                   P.reduce_or_p: "logical_or"}[prim])
+            # fold left from the identity; each step is one reduce_expr
+            expected = reducer.accumulate(values, dtype=dtype)
+            cases.append((case_id(prim, dtype), [values], (reduce_identity(prim, dtype), expr),
+                          expected))
+    return cases
+
+
+def _host_program(cases) -> str:
+    lines = ["#include <cstdio>", "#include <cstring>", PREAMBLE,
+             "template <typename T> static void emit(const char* name, T v) {",
+             "  unsigned long long bits = 0; memcpy(&bits, &v, sizeof(T));",
+             '  printf("%s %llx\\n", name, bits);', "}"]
+    for n, (name, operands, expr, expected) in enumerate(cases):
+        t_out = c_type(expected.dtype)
+        lines.append(f"static void case{n}() {{")
+        if name.startswith("literals-"):
+            lines.append(f"  const {t_out} v[] = {{{', '.join(map(c_literal, expected))}}};")
+            lines.append(f"  for (int i = 0; i < {expected.size}; i++) emit(\"{name}\", v[i]);")
+        elif isinstance(expr, tuple):  # reduction: a running fold from the identity
+            identity, step = expr
+            lines.append(f"  const {t_out} x[] = {{{', '.join(map(c_literal, operands[0]))}}};")
+            lines.append(f"  {t_out} a = {identity};")
+            lines.append(f"  for (int i = 0; i < {expected.size}; i++) {{ {t_out} b = x[i];"
+                         f" a = {step}; emit(\"{name}\", a); }}")
+        else:
+            for i, x in enumerate(operands):
+                lines.append(f"  const {c_type(x.dtype)} x{i}[] = {{{', '.join(map(c_literal, x)) or '0'}}};")
+            lines.append(f"  for (int i = 0; i < {expected.size}; i++) {{")
+            for i, x in enumerate(operands):
+                lines.append(f"    const {c_type(x.dtype)} a{i} = x{i}[i];")
+            lines.append(f"    const {t_out} r = {expr}; emit(\"{name}\", r);")
+            lines.append("  }")
+        lines.append("}")
+    lines.append("int main() {")
+    lines += [f"  case{n}();" for n in range(len(cases))]
+    lines += ["  return 0;", "}"]
+    return "\n".join(lines) + "\n"
+
+
+HOST_CASES = _host_cases()
+
+
+@pytest.fixture(scope="module")
+def host_results(tmp_path_factory):
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc not on PATH: host semantics of the CUDA expressions not checked")
+    tmp = tmp_path_factory.mktemp("codegen")
+    (tmp / "semantics.cu").write_text(_host_program(HOST_CASES))
+    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "semantics"),
+                            str(tmp / "semantics.cu")], capture_output=True, text=True)
+    assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
+    run = subprocess.run([str(tmp / "semantics")], capture_output=True, text=True, check=True)
+    results: dict[str, list[int]] = {}
+    for line in run.stdout.splitlines():
+        name, bits = line.split()
+        results.setdefault(name, []).append(int(bits, 16))
+    return results
+
+
+def _from_bits(bits: list[int], dtype: np.dtype) -> np.ndarray:
+    unsigned = np.dtype(f"u{dtype.itemsize}")
+    return np.array(bits, np.uint64).astype(unsigned).view(dtype)
+
+
+@pytest.mark.parametrize("case", HOST_CASES, ids=[c[0] for c in HOST_CASES])
+def test_host_semantics_match_numpy(host_results, case):
+    name, operands, expr, expected = case
+    got = _from_bits(host_results.get(name, []), expected.dtype)
+    assert got.shape == expected.shape, f"{name}: {got.size} results for {expected.size} inputs"
+    prim_name = name.split("-")[0]
+    approximate = any(prim_name == str(p) for p in TRANSCENDENTAL) and expected.dtype.kind == "f"
+    if approximate:
+        rtol = 1e-6 if expected.dtype == np.float32 else 1e-14
+        close = np.isclose(got, expected, rtol=rtol, atol=0, equal_nan=True)
+    else:  # exact, zero signs included (NaN payloads aside)
+        same_bits = got.view(f"u{got.itemsize}") == expected.view(f"u{got.itemsize}")
+        close = same_bits | (np.isnan(got) & np.isnan(expected)) if got.dtype.kind == "f" else same_bits
+    bad = np.flatnonzero(~close)
+    if bad.size:
+        rows = [f"  inputs {[x[i] for x in operands] if operands and isinstance(expr, str) else i}: "
+                f"C gives {got[i]!r}, NumPy {expected[i]!r}" for i in bad[:12]]
+        pytest.fail(f"{name}: {bad.size} of {expected.size} differ from NumPy "
+                    f"(expression {expr}):\n" + "\n".join(rows))
