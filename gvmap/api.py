@@ -29,6 +29,7 @@ from .tree import TreeDef, broadcast_prefix, flatten, leaf_paths, unflatten
 __all__ = ["vmap", "jit", "make_graph", "device_get", "device_put"]
 
 _PY_SCALARS = (bool, int, float, complex)
+_SUPPORTED_KINDS = frozenset("biuf")  # bool, signed, unsigned, float: what every backend computes
 
 
 def _is_array_leaf(x: Any) -> bool:
@@ -86,6 +87,11 @@ class _Transformed:
         for i, (x, ax) in enumerate(zip(leaves, axes)):
             if _is_array_leaf(x):
                 shape = tuple(x.shape)
+                if x.dtype.kind not in _SUPPORTED_KINDS:
+                    raise TypeError(
+                        f"{self._describe(treedef, i)} has dtype {x.dtype}, which gvmap does not "
+                        f"support (bool, integer and float arrays are); pass e.g. the real and "
+                        f"imaginary parts as two float arrays")
                 if ax is not None:
                     if not shape:
                         raise ValueError(
@@ -162,7 +168,7 @@ class _Transformed:
                 hit = self._compiled.get(key)
                 if hit is None:
                     built = self._get_built(info)
-                    hit = (built, Executable(lower_graph(built.graph, backend.name), backend))
+                    hit = (built, Executable(lower_graph(built.graph, backend.name, backend.fuses), backend))
                     self._compiled[key] = hit
         return hit
 
@@ -227,7 +233,7 @@ class _Transformed:
         without running anything."""
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
-        return Lowered(lower_graph(self._get_built(info).graph, name))
+        return Lowered(lower_graph(self._get_built(info).graph, name, name != "numpy"))
 
 
 class _ConvertingExecutable:
@@ -248,7 +254,7 @@ class _ConvertingExecutable:
 def _backend_name(name: str) -> str:
     """``"cupy"`` and ``"numpy"`` lower anywhere (lowering needs no device); ``"auto"``
     resolves to what would run here."""
-    if name in ("numpy", "cupy"):
+    if name in ("numpy", "numpy-fused", "cupy"):
         return name
     return resolve(name).name
 

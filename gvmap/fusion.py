@@ -10,7 +10,8 @@ This pass only decides what goes together; ``codegen/`` renders the kernels. Reg
 * ``contraction``: one ``dot_general`` -> cuBLAS.
 * ``single``: anything else, one backend call.
 
-Legality is a few predicates, each with its reason: an equation joins a region only if it
+Legality is a few predicates, each with its reason: only equations whose dtypes kernels
+compute in (``KERNEL_DTYPES``) fuse; an equation joins a region only if it
 has the region's output shape (one kernel, one index space), and only if it does not also
 depend on the region through an equation outside it (that would be a cycle: the region
 would need a value that needs the region). A reduction absorbs its producer only if nothing
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import primitives as P
 from .graph import Eqn, Graph, Literal, Var
 
@@ -27,6 +30,15 @@ __all__ = ["Region", "fuse", "FUSIBLE_REDUCTIONS"]
 
 FUSIBLE_REDUCTIONS = {P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
                       P.reduce_and_p, P.reduce_or_p}
+
+# dtypes generated kernels compute in (C has no float16 arithmetic without cuda_fp16.h, and
+# complex would need thrust): equations touching others run as plain backend calls
+KERNEL_DTYPES = {np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                                       np.uint16, np.uint32, np.uint64, np.float32, np.float64)}
+
+
+def _kernel_dtypes(eqn: Eqn) -> bool:
+    return all(a.aval.dtype in KERNEL_DTYPES for a in (*eqn.invars, *eqn.outvars))
 
 
 @dataclass(eq=False)
@@ -105,7 +117,7 @@ def fuse(graph: Graph) -> list[Region]:
         indirect = set().union(*(ancestors(q) for q in prods)) if prods else set()
         prim = eqn.primitive
 
-        if prim in P.ELEMENTWISE:
+        if prim in P.ELEMENTWISE and _kernel_dtypes(eqn):
             target = _post_map_target(eqn, prods, users, graph_outputs)
             if target is not None and target not in indirect:
                 target.post_eqns.append(eqn)
@@ -123,6 +135,10 @@ def fuse(graph: Graph) -> list[Region]:
                 place(target, eqn, prods)
                 continue
             region = Region("elementwise", [eqn])
+        elif prim in P.ELEMENTWISE:
+            region = Region("single", [eqn])
+        elif prim in FUSIBLE_REDUCTIONS and not _kernel_dtypes(eqn):
+            region = Region("single", [eqn])
         elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, users, graph_outputs):
             region = prods[0]
             region.kind, region.reduce_eqn = "reduction", eqn

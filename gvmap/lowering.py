@@ -97,8 +97,11 @@ class Plan:
             if step.kernel is not None:
                 chain = ", ".join(f"{e.primitive}{format_params(e.params)}" for e in step.eqns)
                 what = f"fused[{chain}]"
-                kind = "ElementwiseKernel" if step.kernel.kind == "elementwise" else "ReductionKernel"
-                launch = f"{self.backend}.{kind} {step.kernel.name}"
+                if self.backend == "cupy":
+                    kind = "ElementwiseKernel" if step.kernel.kind == "elementwise" else "ReductionKernel"
+                    launch = f"cupy.{kind} {step.kernel.name}"
+                else:  # numpy-fused: the region's equations, one NumPy call each
+                    launch = f"{self.backend} region {step.kernel.name}"
             else:
                 eqn = step.eqns[0]
                 what = f"{eqn.primitive}{format_params(eqn.params)}"
@@ -117,10 +120,13 @@ def _launch_name(prim: P.Primitive) -> str:
     return UFUNC_NAMES.get(prim) or _LAUNCH_NAMES.get(prim, str(prim))
 
 
-def lower_graph(graph: Graph, backend: str) -> Plan:
-    """On CuPy, one launch per fused region (``fusion.py``); on NumPy, which has no kernels
-    to fuse, one call per equation with dead buffers reused in place."""
-    if backend == "cupy":
+def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
+    """With ``fused`` (the default for CuPy), one launch per fused region (``fusion.py``);
+    otherwise (NumPy, which has no kernels to fuse) one call per equation, with dead
+    buffers reused in place."""
+    if fused is None:
+        fused = backend != "numpy"
+    if fused:
         from .codegen.render import render_region
 
         groups = []

@@ -102,6 +102,9 @@ class Trace:
         raise TypeError(f"gvmap cannot use a {type(x).__name__} as an array operand")
 
     def _const(self, value: Any, aval: AbstractArray, copy: bool) -> Var:
+        if aval.dtype.kind not in "biuf":
+            raise TypeError(f"gvmap does not support {aval.dtype} arrays (a constant of shape "
+                            f"{aval.shape} here); bool, integer and float arrays are supported")
         var = self._const_index.get(id(value))
         if var is None:
             var = self._const_index[id(value)] = Var(aval)

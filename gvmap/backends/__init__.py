@@ -1,5 +1,7 @@
 """Backend selection: ``"numpy"``, ``"cupy"`` or ``"auto"`` (CuPy when a CUDA device is usable).
 
+``"numpy-fused"`` is a testing aid: the CuPy backend's fused plan, run on NumPy.
+
 A backend is an array module plus a few conversions; the primitives' implementations are
 shared (``implementations.py``), so both backends run the same plan code. The default comes
 from the ``GVMAP_BACKEND`` environment variable (else ``"auto"``); ``set_backend`` changes
@@ -18,7 +20,7 @@ __all__ = ["Backend", "current_backend", "get_backend", "set_backend", "backend"
 
 Backend = Any  # NumpyBackend | CupyBackend: same interface (name, xp, asarray, to_numpy, ...)
 
-_NAMES = ("auto", "numpy", "cupy")
+_NAMES = ("auto", "numpy", "cupy", "numpy-fused")
 _default = os.environ.get("GVMAP_BACKEND", "auto").strip().lower() or "auto"
 _local = threading.local()
 _instances: dict[str, Backend] = {}
@@ -47,8 +49,8 @@ def resolve(name: str) -> Backend:
     name = _validate(name)
     with _lock:
         if name not in _instances:
-            if name == "numpy":
-                _instances[name] = NumpyBackend()
+            if name in ("numpy", "numpy-fused"):
+                _instances[name] = NumpyBackend(fuses=name == "numpy-fused")
             elif name == "cupy":
                 _instances[name] = _cupy_backend(strict=True)
             else:

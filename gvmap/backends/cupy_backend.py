@@ -34,6 +34,7 @@ class KernelCompileError(RuntimeError):
 
 class CupyBackend:
     name = "cupy"
+    fuses = True
 
     def __init__(self) -> None:
         import cupy

@@ -1,4 +1,10 @@
-"""The NumPy backend: plans run as NumPy calls on the CPU. Always available."""
+"""The NumPy backends: plans run as NumPy calls on the CPU. Always available.
+
+``numpy`` runs one NumPy call per equation (NumPy has no kernels to fuse). ``numpy-fused``
+runs the plan the CuPy backend would run, fused regions and all, each region as its
+equations in sequence: it checks fusion and the CuPy plan's wiring on machines without a
+GPU (the test suite runs on it too); it is not faster than ``numpy``.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +13,11 @@ import numpy as np
 
 
 class NumpyBackend:
-    name = "numpy"
     xp = np
+
+    def __init__(self, fuses: bool = False):
+        self.fuses = fuses
+        self.name = "numpy-fused" if fuses else "numpy"
 
     def asarray(self, x: Any) -> np.ndarray:
         """Host array for x; CuPy arrays are copied to the host (once, on entry)."""

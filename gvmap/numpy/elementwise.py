@@ -156,7 +156,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
             "whose count depends on the data")
     condition, x, y = (check_operand(a, "where") for a in (condition, x, y))
     dtype = result_dtype(lambda c, a, b: np.where(c, a, b), np.bool_(True), x, y)
-    cond = condition if dtype_of(condition) == np.bool_ else not_equal(condition, 0)
+    cond = convert(condition, np.bool_) if dtype_of(condition) == np.bool_ else not_equal(condition, 0)
     return bind(P.select_p, *equalize_ranks([cond, convert(x, dtype), convert(y, dtype)]))
 
 

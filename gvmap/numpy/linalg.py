@@ -24,7 +24,8 @@ __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer"]
 
 def _operands(name: str, *xs: Any) -> list[Any]:
     """Operands converted to their common dtype (NumPy's contractions compute in it)."""
-    xs = [check_operand(x, name) for x in xs]
+    # not ufuncs: NumPy converts Python scalars with np.asarray, so they are strongly typed
+    xs = [as_operand(check_operand(x, name)) for x in xs]
     dtype = common_dtype(*xs)
     return [as_operand(convert(x, dtype)) for x in xs]
 
