@@ -46,7 +46,7 @@ def cupy_unusable_reason() -> str | None:
 def backend_names() -> list[str]:
     if os.environ.get("GVMAP_BACKEND", "").lower() == "cupy":
         return ["cupy"]
-    return ["numpy", "cupy"]
+    return ["numpy", "numpy-fused", "cupy"]
 
 
 @pytest.fixture(params=backend_names())
