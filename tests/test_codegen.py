@@ -212,9 +212,10 @@ def _edge_values(dtype: np.dtype) -> np.ndarray:
     if dtype.kind == "b":
         return np.array([False, True])
     if dtype.kind == "f":
-        big, small = (1e30, 1e-30) if dtype == np.float32 else (1e300, 1e-300)
+        big, small, subnormal = ((1e30, 1e-30, 7e-45) if dtype == np.float32
+                                 else (1e300, 1e-300, 5e-324))
         return np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, -2.5,
-                         3.0, -7.0, 0.1, -0.75, 100.0, big, -big, small, 7e-45], dtype)
+                         3.0, -7.0, 0.1, -0.75, 100.0, big, -big, small, subnormal], dtype)
     info = np.iinfo(dtype)
     values = [0, 1, 2, 3, 7, 31, 100, info.max, info.max - 1]
     if dtype.kind == "i":

@@ -163,15 +163,16 @@ def _float_text(x: np.floating) -> str:
                 neighbour = np.nextafter(x, np.float32(np.inf if d > x else -np.inf))
                 if np.float32(d) == x and d != (float(x) + float(neighbour)) / 2:
                     break
-    return text if any(c in text for c in ".en") else text + ".0"
+    return text if "." in text or "e" in text else text + ".0"
 
 
 def c_literal(value: Any) -> str:
     """An exact C literal of ``value``'s dtype, parenthesised where it has a sign.
 
     Floats print as the shortest decimal that round-trips, parsed directly or through
-    double alike. inf is ``1/0``, which NVRTC and host compilers both
-    fold; NaN keeps its exact bits through a preamble helper.
+    double alike. inf is ``1/0``, which NVRTC and host compilers both fold (NVRTC knows
+    no ``__builtin_huge_valf``/``INFINITY``, the host no ``__int_as_float``); NaN keeps its
+    exact bits through a PREAMBLE helper.
     """
     value = np.asarray(value)
     if value.ndim:
