@@ -1,7 +1,7 @@
 """Shared fixtures: the backend each test runs on, and the hypothesis profiles.
 
-- ``backend``: every test that takes it runs once per backend, "numpy" and "cupy", inside
-  ``with gvmap.backend(name):``. The cupy run skips, with the reason, where CuPy is not
+- ``backend``: every test that takes it runs once per backend, "numpy", "numpy-fused" (the
+  fused CuPy plan executed on NumPy) and "cupy", inside ``with gvmap.backend(name):``. The cupy run skips, with the reason, where CuPy is not
   importable or no CUDA device is usable. With ``GVMAP_BACKEND=cupy`` in the environment only
   the cupy run is kept, so the whole suite runs on the GPU.
 - hypothesis profiles: "ci" (the default, fast) and "nightly" (many more examples), chosen

@@ -170,6 +170,7 @@ row("np.where_3args", lambda xp, c, x, y: xp.where(c, x, y), [A((3,), dtype=b1),
 row("np.where_cmp_pyscalar", lambda xp, x: xp.where(x > 0, x, 0.0), [X23], FLOAT)
 row("np.where_cmp_neg", lambda xp, x: xp.where(x > 0, x, -x), [X23])
 row("np.where_pyscalars", lambda xp, x: xp.where(x > 0, 1.0, -1.0), [X23])
+row("np.where_pybool_cond", lambda xp, x: xp.where(True, x, 0), [X23], ALL)
 for target in (np.float32, np.float64, np.int32, np.int64, np.bool_):
     row(f"astype_{np.dtype(target).name}", lambda xp, x, _t=target: x.astype(_t),
         [A((2, 3), "wide")], ALL)
@@ -214,6 +215,7 @@ row("np.dot_1d_1d", lambda xp, x, y: xp.dot(x, y), [A((4,)), A((4,))], MM)
 row("np.dot_2d_1d", lambda xp, x, y: xp.dot(x, y), [A((3, 4)), A((4,))], MM)
 row("np.dot_2d_2d", lambda xp, x, y: xp.dot(x, y), [A((2, 3)), A((3, 4))], MM)
 row("np.dot_0d", lambda xp, x, y: xp.dot(x, y), [A(()), A((3,))], MM)
+row("np.dot_pyfloat", lambda xp, x: xp.dot(2.0, x), [A((3,))], MM)  # not a ufunc: 2.0 is f64
 row("dot_method", lambda xp, x, y: x.dot(y), [A((2, 3)), A((3,))], MM)
 row("np.vdot_1d", lambda xp, x, y: xp.vdot(x, y), [A((4,)), A((4,))], MM)
 row("np.vdot_2d", lambda xp, x, y: xp.vdot(x, y), [A((2, 3)), A((2, 3))], MM)
