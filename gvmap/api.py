@@ -70,6 +70,23 @@ class _Transformed:
         self._lock = threading.Lock()
         self._arg_names = _positional_names(fun)
         self._fast: dict[tuple, tuple] = {}
+        self._sources: list[tuple[Callable[[], Any], Any]] = []  # see _array_sources
+
+    def _rebound(self) -> bool:
+        """Has a closed-over array been replaced by another object since tracing?"""
+        for get, obj in self._sources:
+            try:
+                if get() is not obj:
+                    return True
+            except (KeyError, IndexError, ValueError, AttributeError):
+                return True
+        return False
+
+    def _forget(self) -> None:
+        """Drop every traced signature: the function's closed-over arrays were rebound."""
+        with self._lock:
+            self._built, self._compiled, self._fast = {}, {}, {}
+            self._sources = []
 
     # -- to be provided by subclasses
     def _leaf_axes(self, treedef: TreeDef) -> list:
@@ -140,6 +157,8 @@ class _Transformed:
     def _get_built(self, info: _CallInfo) -> _Built:
         built = self._built.get(info.key)
         if built is None:
+            if not self._built:
+                self._sources = _array_sources(self.fun)
             built = self._build(info)
             if not any(isinstance(c, Tracer) for c in built.graph.consts):
                 self._built[info.key] = built
@@ -184,6 +203,8 @@ class _Transformed:
         return unflatten(built.out_treedef, outs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._sources and self._rebound():
+            self._forget()
         if not kwargs and current_trace() is None:
             # Fast path: positional NumPy/CuPy arrays whose signature ran before. The key
             # holds each argument's type, so tracers and Python values never match it.
@@ -234,6 +255,42 @@ class _Transformed:
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
         return Lowered(lower_graph(self._get_built(info).graph, name, name != "numpy"))
+
+
+def _array_sources(fun: Any) -> list[tuple[Callable[[], Any], Any]]:
+    """Where ``fun`` finds the arrays it closes over, as (read the current value, the value
+    at trace time) pairs: default arguments, closure cells, and globals its code names.
+
+    Constants are snapshots taken at trace time (as in JAX), so mutating such an array in
+    place does not change a traced function; but rebinding the name to a NEW array (``W =
+    new_W``) is visible here and makes the next call trace again. Arrays reached only
+    through other functions or objects are not tracked: pass them as arguments instead.
+    """
+    while isinstance(fun, (_Transformed, functools.partial)):
+        fun = fun.fun if isinstance(fun, _Transformed) else fun.func
+    sources: list = []
+    code = getattr(fun, "__code__", None)
+    if code is None:
+        return sources
+    for i, value in enumerate(getattr(fun, "__defaults__", None) or ()):
+        if is_array(value):
+            sources.append(((lambda i=i: fun.__defaults__[i]), value))
+    for name, value in (getattr(fun, "__kwdefaults__", None) or {}).items():
+        if is_array(value):
+            sources.append(((lambda name=name: fun.__kwdefaults__[name]), value))
+    for cell in getattr(fun, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if is_array(value):
+            sources.append(((lambda cell=cell: cell.cell_contents), value))
+    glob = getattr(fun, "__globals__", {})
+    for name in code.co_names:
+        value = glob.get(name)
+        if is_array(value):
+            sources.append(((lambda name=name: glob[name]), value))
+    return sources
 
 
 class _ConvertingExecutable:
