@@ -44,8 +44,18 @@ class CupyBackend:
         self._kernels: dict[tuple, Any] = {}
 
     def asarray(self, x: Any) -> Any:
-        """Device array for x: NumPy arrays are uploaded (once, on entry)."""
-        return self._cupy.asarray(x)
+        """Device array for x: NumPy arrays are uploaded (once, on entry); a CuPy array on
+        another GPU than the current one is refused rather than silently copied."""
+        cupy = self._cupy
+        if isinstance(x, cupy.ndarray):
+            current = cupy.cuda.runtime.getDevice()
+            if x.device.id != current:
+                raise ValueError(
+                    f"an argument lives on GPU {x.device.id} but gvmap runs on the current "
+                    f"device, GPU {current}; move it first (with cupy.cuda.Device({current}): "
+                    f"cupy.asarray(x)) or call gvmap under cupy.cuda.Device({x.device.id})")
+            return x
+        return cupy.asarray(x)
 
     def to_numpy(self, x: Any) -> Any:
         return self._cupy.asnumpy(x)
