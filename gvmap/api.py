@@ -237,7 +237,8 @@ class _Transformed:
         built, executable = self._compiled_for(info, backend)
         if built.traced != tuple(range(len(args))):
             return
-        fast_exec = _ConvertingExecutable(executable, backend)
+        native = all(type(a) is type(backend.xp.empty(0)) for a in args)
+        fast_exec = executable if native else _ConvertingExecutable(executable, backend)
         single = built.out_treedef.kind == "leaf"
         key = (backend, *[(type(a), a.shape, a.dtype) for a in args])
         self._fast[key] = (fast_exec, single, built.out_treedef)
