@@ -260,7 +260,12 @@ def test_bench(benchmark, bench_settings, case):
         _check(model, n, method, out, to_numpy, x)
         del x
         del out
-        if bench_settings.smoke:
-            benchmark.pedantic(call, rounds=SMOKE_ROUNDS, iterations=1)
-        else:
-            benchmark(call)
+        with benchenv.Contention() as cont:
+            if bench_settings.smoke:
+                benchmark.pedantic(call, rounds=SMOKE_ROUNDS, iterations=1)
+            else:
+                benchmark(call)
+        # CPU seconds other processes used meanwhile (of cpu_count x wall_s available)
+        benchmark.extra_info["wall_s"] = round(cont.wall_s, 4)
+        benchmark.extra_info["other_processes_cpu_s"] = (
+            None if cont.other_cpu_s is None else round(cont.other_cpu_s, 3))

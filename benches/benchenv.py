@@ -214,6 +214,46 @@ def memory_bytes(on_gpu: bool) -> int:
 
 
 # --------------------------------------------------------------------------
+# contention: CPU time other processes used while a benchmark ran
+# --------------------------------------------------------------------------
+def _busy_cpu_seconds():
+    """(machine-wide busy CPU seconds, this process's CPU seconds) or None."""
+    try:
+        import resource
+
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        user, nice, system, idle, iowait, irq, softirq = fields[:7]
+        steal = fields[7] if len(fields) > 7 else 0
+        busy = (user + nice + system + irq + softirq + steal) / hz
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return busy, ru.ru_utime + ru.ru_stime
+    except Exception:
+        return None
+
+
+class Contention:
+    """Measures, over a `with` block, the CPU seconds used by OTHER processes
+    (machine-wide busy time minus this process's own), a sign of disturbed timings."""
+
+    def __enter__(self):
+        import time
+
+        self._t0, self._c0 = time.perf_counter(), _busy_cpu_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        import time
+
+        self.wall_s = time.perf_counter() - self._t0
+        c1 = _busy_cpu_seconds()
+        self.other_cpu_s = (max(0.0, (c1[0] - self._c0[0]) - (c1[1] - self._c0[1]))
+                            if c1 and self._c0 else None)
+        return False
+
+
+# --------------------------------------------------------------------------
 # metadata
 # --------------------------------------------------------------------------
 def _version(mod: str):
@@ -363,6 +403,20 @@ def medians(results: dict):
     return out
 
 
+def contention(results: dict):
+    """{(model, n): largest average number of cores other processes kept busy
+    during any benchmark of the group} (0 = quiet machine)."""
+    out = {}
+    for b in results.get("benchmarks", []):
+        info = b.get("extra_info", {})
+        if "model" not in info or not info.get("wall_s") or info.get(
+                "other_processes_cpu_s") is None:
+            continue
+        key = (info["model"], int(info["n"]))
+        out[key] = max(out.get(key, 0.0), info["other_processes_cpu_s"] / info["wall_s"])
+    return out
+
+
 def summary(results: dict) -> list:
     """Per (model, n): medians and the ratios the issues ask about.
 
@@ -382,13 +436,16 @@ def summary(results: dict) -> list:
         ("jax", "gvmap-numpy"),
         ("torch", "gvmap-numpy"),
     ]
+    busy = contention(results)
     for (model, n), meds in sorted(medians(results).items()):
         ratios = {}
         for a, b in pairs:
             if a in meds and b in meds and meds[b] > 0:
                 ratios[f"{a}/{b}"] = meds[a] / meds[b]
         rows.append({"model": model, "n": n, "median_s": dict(sorted(meds.items())),
-                     "ratios": ratios})
+                     "ratios": ratios,
+                     "other_processes_cores_busy_max": (
+                         round(busy[(model, n)], 2) if (model, n) in busy else None)})
     return rows
 
 
@@ -398,6 +455,9 @@ def format_summary(rows: list) -> str:
         meds = "  ".join(f"{m}={v * 1e3:.4g}ms" for m, v in r["median_s"].items())
         rat = "  ".join(f"{k}={v:.3g}" for k, v in r["ratios"].items())
         lines.append(f"{r['model']:>9} n={fmt_size(r['n']):>4}  {meds}")
+        busy = r.get("other_processes_cores_busy_max")
+        if busy is not None:
+            rat += f"  [other processes busy: {busy:.2f} cores]"
         if rat:
             lines.append(f"{'':>9}         ratios: {rat}")
     return "\n".join(lines)
