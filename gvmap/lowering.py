@@ -14,6 +14,7 @@ from . import primitives as P
 from .fusion import fuse
 from .graph import Eqn, Graph, Literal, Var, _Namer, format_params
 from .implementations import UFUNC_NAMES
+from .passes import eliminate_common_subexpressions
 
 if TYPE_CHECKING:
     from .codegen.render import KernelSource
@@ -126,6 +127,7 @@ def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
     buffers reused in place."""
     if fused is None:
         fused = backend != "numpy"
+    graph = eliminate_common_subexpressions(graph)
     if fused:
         from .codegen.render import render_region
 

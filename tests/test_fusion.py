@@ -155,3 +155,16 @@ def test_generated_kernels_compile_with_nvrtc(name):
     for kname, src in kernels.items():
         ptx = nvrtc.compile_cuda(src, f"{kname}.cu")
         assert kname in ptx
+
+
+def test_common_subexpressions_are_computed_once():
+    from gvmap.passes import eliminate_common_subexpressions
+
+    graph = gvmap.make_graph(gvmap.vmap(normalize))(np.ones((5, 16), np.float32))
+    sums = lambda g: sum(str(e.primitive) == "reduce_sum" and e.invars[0] in g.invars for e in g.eqns)
+    assert sums(graph) == 2  # mean and std each sum v
+    cleaned = eliminate_common_subexpressions(graph).check()
+    assert sums(cleaned) == 1
+    x = rng.randn(5, 16).astype(np.float32)
+    outs = Executable(lower_graph(cleaned, "numpy"), resolve("numpy"))([x])
+    assert_tree_close(outs[0], oracle(normalize)(x))
