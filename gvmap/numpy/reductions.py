@@ -41,20 +41,20 @@ def _no_identity(a: Any, axes: tuple[int, ...], name: str) -> None:
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 
-def sum(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
-        initial=None, where=None) -> Any:
-    reject_kwargs("sum", out=out, initial=initial, where=where)
-    a = _prepare(a, "sum")
-    acc = result_dtype(np.sum, a, dtype=dtype)
-    return _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
+def _accumulation(prim: P.Primitive, np_fn: Any, name: str):
+    """sum/prod: accumulate in NumPy's dtype for them (int32 sums are int64)."""
+    def fn(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
+           initial=None, where=None) -> Any:
+        reject_kwargs(name, out=out, initial=initial, where=where)
+        a = _prepare(a, name)
+        acc = result_dtype(np_fn, a, dtype=dtype)
+        return _reduce(prim, convert(a, acc), axis, keepdims)
+    fn.__name__ = name
+    return fn
 
 
-def prod(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
-         initial=None, where=None) -> Any:
-    reject_kwargs("prod", out=out, initial=initial, where=where)
-    a = _prepare(a, "prod")
-    acc = result_dtype(np.prod, a, dtype=dtype)
-    return _reduce(P.reduce_prod_p, convert(a, acc), axis, keepdims)
+sum = _accumulation(P.reduce_sum_p, np.sum, "sum")
+prod = _accumulation(P.reduce_prod_p, np.prod, "prod")
 
 
 def _count(a: Any, axis: Any) -> int:
