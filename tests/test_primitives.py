@@ -416,6 +416,18 @@ row("narrow.abs", lambda xp, x: xp.abs(x), [X23], NARROW)
 row("narrow.sum", lambda xp, x: x.sum(axis=-1), [X23], NARROW)
 row("narrow.max", lambda xp, x: x.max(axis=0), [X23], NARROW)
 
+# Beyond SPEC's list: compositions gvmap.numpy also offers.
+row("np.trunc", lambda xp, x: xp.trunc(x * 2.5), [X23], NUM)
+row("np.fmax_nan", lambda xp, x, y: xp.fmax(x, y), [A((2, 3), "nan"), A((3,), "nan")], FLOAT)
+row("np.fmin_nan", lambda xp, x, y: xp.fmin(x, y), [A((2, 3), "nan"), A((3,), "nan")], FLOAT)
+row("np.fmax_int", lambda xp, x, y: xp.fmax(x, y), [X23, Y3], INT)
+row("np.logaddexp", lambda xp, x, y: xp.logaddexp(x, y), [X23, Y3], FLOAT)
+row("np.linalg.norm", lambda xp, x: xp.linalg.norm(x), [Y3], NUM)
+row("np.linalg.norm_matrix", lambda xp, x: xp.linalg.norm(x), [X23], FLOAT)
+row("np.linalg.norm_axis", lambda xp, x: xp.linalg.norm(x, axis=-1, keepdims=True), [X23], FLOAT)
+row("np.linalg.norm_ord", lambda xp, x: (xp.linalg.norm(x, 1), xp.linalg.norm(x, np.inf),
+                                         xp.linalg.norm(x, 0), xp.linalg.norm(x, 3)), [Y3], FLOAT)
+
 # ----------------------------------------------------------------------------------------------
 # Running a row.
 

@@ -13,7 +13,7 @@ from ..tracing import HANDLED_FUNCTIONS as _HANDLED_FUNCTIONS, HANDLED_UFUNCS as
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
 from .indexing import getitem, take
-from .linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
+from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, vdot
 from .reductions import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,
                          std, sum, var)
 from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, flatten, flip,
@@ -35,6 +35,7 @@ for _name in __all__:
 for _alias, _target in [("round", "round"), ("around", "around"), ("amax", "amax"), ("amin", "amin")]:
     if hasattr(_np, _alias):
         _HANDLED_FUNCTIONS[getattr(_np, _alias)] = globals()[_target]
+_HANDLED_FUNCTIONS[_np.linalg.norm] = norm  # gvmap.numpy.linalg.norm is the module linalg.py
 
 # ufuncs, by name; their reduce/accumulate/outer methods map to the matching functions
 _HANDLED_UFUNCS.update(_UFUNCS)

@@ -206,3 +206,46 @@ def round(a: Any, decimals: int = 0, out=None) -> Any:
 
 around = round
 
+
+
+def trunc(x: Any, out=None) -> Any:
+    """numpy.trunc: towards zero, as ceil below zero and floor above (fusable, no new primitive)."""
+    reject_kwargs("trunc", out=out)
+    x = check_operand(x, "trunc")
+    x = convert(x, result_dtype(np.trunc, x))
+    if not np.issubdtype(dtype_of(x), np.inexact):
+        return x
+    return where(less(x, 0), ceil(x), floor(x))
+
+
+def _nan_ignoring(extremum, name: str):
+    def fn(x1: Any, x2: Any, out=None) -> Any:
+        """numpy.fmax/fmin: like maximum/minimum, but a NaN loses to a number."""
+        reject_kwargs(name, out=out)
+        a, b = check_operand(x1, name), check_operand(x2, name)
+        dtype = result_dtype(getattr(np, name), a, b)
+        a, b = convert(a, dtype), convert(b, dtype)
+        if not np.issubdtype(dtype, np.inexact):
+            return extremum(a, b)
+        return where(isnan(b), a, where(isnan(a), b, extremum(a, b)))
+    fn.__name__ = name
+    return fn
+
+
+fmax = _nan_ignoring(maximum, "fmax")
+fmin = _nan_ignoring(minimum, "fmin")
+
+
+def logaddexp(x1: Any, x2: Any, out=None) -> Any:
+    """numpy.logaddexp, stably: max(a, b) + log1p(exp(-|a - b|)) (equal infinities kept)."""
+    reject_kwargs("logaddexp", out=out)
+    a, b = check_operand(x1, "logaddexp"), check_operand(x2, "logaddexp")
+    dtype = result_dtype(np.logaddexp, a, b)
+    a, b = convert(a, dtype), convert(b, dtype)
+    big = maximum(a, b)
+    stable = add(big, log1p(exp(negative(absolute(subtract(a, b))))))
+    return where(equal(a, b), add(a, np.asarray(np.log(2.0), dtype)[()]), stable)
+
+
+UFUNCS.update(trunc=trunc, fmax=fmax, fmin=fmin, logaddexp=logaddexp)
+__all__ += ["trunc", "fmax", "fmin", "logaddexp"]

@@ -19,7 +19,7 @@ from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, 
 from .elementwise import multiply
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
-__all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer"]
+__all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer", "norm"]
 
 
 def _operands(name: str, *xs: Any) -> list[Any]:
@@ -202,3 +202,39 @@ def _lay_out(x: Any, sub: str, out_sub: str) -> Any:
     x = transpose(x, [sub.index(c) for c in present])
     missing = tuple(i for i, c in enumerate(out_sub) if c not in sub)
     return expand_dims(x, missing) if missing else x
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """numpy.linalg.norm for vector norms (ord None, 2, 1, inf, -inf, 0 or p) along an
+    axis, and the Frobenius norm of a whole array or of two axes (ord None or 'fro')."""
+    from ._core import normalize_axes
+    from .elementwise import absolute, not_equal, power, sqrt
+    from .reductions import max as max_, min as min_, sum as sum_
+
+    x = as_operand(check_operand(x, "norm"))
+    dtype = np.linalg.norm(np.zeros((1,), dtype_of(x))).dtype
+    x = convert(x, dtype)
+    nd = ndim_of(x)
+    axes = normalize_axes(axis, nd) if axis is not None else tuple(range(nd))
+    if len(axes) == 2 or (axis is None and nd != 1):
+        if ord not in (None, "fro"):
+            raise NotImplementedError(f"gvmap supports matrix norms with ord=None or 'fro' only, "
+                                      f"not {ord!r}")
+        return sqrt(sum_(multiply(x, x), axis=axes, keepdims=keepdims))
+    if len(axes) != 1:
+        raise ValueError("Improper number of dimensions to norm.")
+    if ord is None or ord == 2:
+        return sqrt(sum_(multiply(x, x), axis=axes, keepdims=keepdims))
+    if ord == np.inf:
+        return max_(absolute(x), axis=axes, keepdims=keepdims)
+    if ord == -np.inf:
+        return min_(absolute(x), axis=axes, keepdims=keepdims)
+    if ord == 0:
+        return sum_(convert(not_equal(x, 0), dtype), axis=axes, keepdims=keepdims)
+    if ord == 1:
+        return sum_(absolute(x), axis=axes, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    p = np.asarray(ord, dtype)[()]
+    return power(sum_(power(absolute(x), p), axis=axes, keepdims=keepdims),
+                 np.asarray(1.0 / ord, dtype)[()])
