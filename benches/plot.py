@@ -91,8 +91,11 @@ def plot(path, out=None):
     cpu = (meta.get("cpu") or {}).get("model")
     rev = ((meta.get("git") or {}).get("revision") or "")[:10]
     smoke = " SMOKE RUN (tiny sizes, 2 rounds)" if (meta.get("settings") or {}).get("smoke") else ""
+    busy = benchenv.contention(results)
+    busy_txt = (f"; other processes kept up to {max(busy.values()):.2f} cores busy"
+                if busy else "")
     fig.suptitle(f"gvmap benches: {gpu or cpu or meta.get('device', '?')}, "
-                 f"{meta.get('date', '')}, git {rev}{smoke}", fontsize=10)
+                 f"{meta.get('date', '')}, git {rev}{smoke}{busy_txt}", fontsize=10)
     fig.tight_layout()
     out = out or os.path.splitext(path)[0] + ".png"
     fig.savefig(out, dpi=110)
