@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from ..implementations import make_impl
 from ..lowering import Plan, Step
 
@@ -20,7 +22,8 @@ class Executable:
         for s, c in zip(plan.const_slots, plan.graph.consts):
             template[s] = backend.asarray(c)  # uploaded once per compiled plan
         for s, v in plan.literal_slots.items():
-            template[s] = v
+            # NumPy takes scalars everywhere; CuPy's structural functions want device arrays
+            template[s] = v if xp is np else xp.asarray(v)
         self._template = template
         self._in_slots = plan.in_slots
         self._out_slots = plan.out_slots
