@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "broadcast_prefix"]
+__all__ = ["TreeDef", "flatten", "unflatten", "broadcast_prefix", "leaf_paths"]
 
 
 class TreeDef:
@@ -104,11 +104,6 @@ def _unflatten(td: TreeDef, it) -> Any:
     if kind == "dict":
         return dict(zip(td.data, children))
     return td.data(*children)
-
-
-def tree_map(fn: Callable, tree: Any) -> Any:
-    leaves, td = flatten(tree)
-    return unflatten(td, [fn(x) for x in leaves])
 
 
 def broadcast_prefix(prefix: Any, full: TreeDef, what: str) -> list:

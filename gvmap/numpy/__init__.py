@@ -21,7 +21,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, fl
                     stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | {
-    "getitem", "take", "dot", "einsum", "inner", "matmul", "outer", "tensordot", "vdot",
+    "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "expand_dims",
     "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import warnings
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -17,10 +17,6 @@ from .. import primitives as P
 from ..tracing import Tracer, bind, current_trace, is_array
 
 PY_SCALARS = (bool, int, float, complex)
-
-
-def is_traced(x: Any) -> bool:
-    return isinstance(x, Tracer)
 
 
 def check_operand(x: Any, name: str) -> Any:
@@ -151,12 +147,3 @@ def reject_kwargs(fn_name: str, **kwargs: Any) -> None:
                 raise TypeError(f"numpy.{fn_name}(..., out=...) writes in place, which a traced "
                                 f"function cannot do; use the returned value instead")
             raise NotImplementedError(f"gvmap does not support numpy.{fn_name}(..., {k}=...)")
-
-
-def registers(*numpy_functions: Callable) -> Callable:
-    """Mark a gvmap.numpy function as the traced implementation of these NumPy functions."""
-    def deco(fn: Callable) -> Callable:
-        fn._implements = numpy_functions
-        return fn
-    return deco
-

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import as_operand, check_operand, dtype_of, ndim_of, normalize_axis, shape_of
+from ._core import as_operand, check_operand, ndim_of, normalize_axis, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
 __all__ = ["getitem", "take"]
