@@ -1,0 +1,339 @@
+"""Dtypes and values at the edges: NaN, +-inf, -0.0 (its sign checked with ``np.signbit``),
+empty batches (n = 0), very large and very small floats, integer overflow (wraparound, as
+NumPy), bool arithmetic. Every case runs on every backend against the loop oracle (which
+is plain NumPy), so "what NumPy does" is the expectation throughout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gvmap
+from oracle import assert_tree_close, oracle, tree_leaves
+
+
+def check(f, *args, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
+    """gvmap against the oracle: values (NaN and inf positions included), dtypes, shapes,
+    and the sign bit of every non-NaN float (so -0.0 != +0.0 here)."""
+    with np.errstate(all="ignore"):
+        expected = oracle(f, in_axes, out_axes, axis_size)(*args)
+        got = gvmap.vmap(f, in_axes=in_axes, out_axes=out_axes, axis_size=axis_size,
+                         chunk_size=chunk_size)(*args)
+    assert_tree_close(got, expected)
+    assert_signbits_equal(gvmap.device_get(got), expected)
+    return got
+
+
+def assert_signbits_equal(got, expected) -> None:
+    for i, (a, e) in enumerate(zip(tree_leaves(got), tree_leaves(expected))):
+        e = np.asarray(e)
+        if e.dtype.kind == "f":
+            keep = ~np.isnan(e)
+            np.testing.assert_array_equal(
+                np.signbit(a)[keep], np.signbit(e)[keep],
+                err_msg=f"output leaf {i}: sign bits differ (-0.0 vs +0.0?): got {a!r}, expected {e!r}")
+
+
+SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 3.0]
+
+FLOAT_DTYPES = [np.float32, np.float64]
+
+
+def specials(dtype) -> np.ndarray:
+    """(3, 10): the special values, reversed, and the specials times -1."""
+    row = np.array(SPECIAL, dtype)
+    return np.stack([row, row[::-1], -row])
+
+
+# ---------------------------------------------------------------------------- NaN, inf, -0.0
+
+ELEMENTWISE = {
+    "tanh": np.tanh, "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1,
+    "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "floor": np.floor, "ceil": np.ceil, "negative": lambda x: -x,
+    "times_zero": lambda x: x * 0.0, "minus_self": lambda x: x - x, "reciprocal": lambda x: 1.0 / x,
+    "square": lambda x: x * x, "relu": lambda x: np.maximum(x, 0.0),
+    "min0": lambda x: np.minimum(x, 0.0), "clip": lambda x: np.clip(x, -1.0, 1.0),
+    "arctan2_y": lambda x: np.arctan2(x, -1.0), "arctan2_x": lambda x: np.arctan2(-0.0, x),
+    "pow2": lambda x: x ** 2, "pow_half": lambda x: np.power(x, 0.5),
+    "pow_zero": lambda x: np.power(x, 0.0), "isnan": np.isnan,
+    "nan_to_zero": lambda x: np.where(np.isnan(x), 0.0, x), "gt0": lambda x: x > 0,
+    "eq_self": lambda x: x == x, "ne_self": lambda x: x != x,
+    "logical_not": np.logical_not, "astype_bool": lambda x: x.astype(bool),
+    "add_neg_zero": lambda x: x + (-0.0), "mul_neg_one": lambda x: x * -1.0,
+    "chain": lambda x: np.tanh(np.exp(x) * 2.0 - x) + np.sqrt(np.abs(x)),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE))
+def test_special_values_elementwise(backend, name, dtype):
+    check(ELEMENTWISE[name], specials(dtype))
+    check(ELEMENTWISE[name], specials(dtype).T, in_axes=1, out_axes=-1)
+
+
+REDUCTIONS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod,
+    "argmax": np.argmax, "argmin": np.argmin, "cumsum": np.cumsum, "var": np.var,
+    "std": np.std, "sum_keepdims": lambda x: np.sum(x, keepdims=True),
+    "max_of_exp": lambda x: np.exp(x).max(), "dot": lambda x: x @ np.ones(x.shape[-1], x.dtype),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_special_values_reductions(backend, name, dtype):
+    """NaN propagates through max/min/sum, inf - inf is NaN, argmax finds the first NaN."""
+    x = specials(dtype)
+    check(REDUCTIONS[name], x)
+    check(REDUCTIONS[name], x[:, 1:3])       # inf and -inf only: sums to NaN
+    check(REDUCTIONS[name], x[:, 3:5])       # +0.0 and -0.0 only
+
+
+NEG_ZERO = {
+    "negate_zero": (lambda x: -x, 0.0),
+    "times_minus_one": (lambda x: x * -1.0, 0.0),
+    "sqrt_neg_zero": (np.sqrt, -0.0),
+    "floor_neg_half": (np.floor, -0.5),   # floor(-0.5) = -1, but ceil(-0.5) = -0.0
+    "ceil_neg_half": (np.ceil, -0.5),
+    "neg_zero_plus_neg_zero": (lambda x: x + x, -0.0),
+    "abs_neg_zero": (np.abs, -0.0),       # +0.0
+    "neg_small_times_zero": (lambda x: x * 0.0, -0.25),
+    "tanh_neg_zero": (np.tanh, -0.0),
+    "sin_neg_zero": (np.sin, -0.0),
+    "sign_neg_zero": (np.sign, -0.0),
+    "min_reduce_neg_zero": (np.min, -0.0),
+    "sum_of_neg_zeros": (np.sum, -0.0),   # NumPy: -0.0 + -0.0 = -0.0
+    "cumsum_of_neg_zeros": (np.cumsum, -0.0),
+    "prod_neg": (np.prod, -0.0),
+    "reciprocal_of_neg_zero": (lambda x: 1.0 / x, -0.0),   # -inf
+    "arctan2_neg_zero": (lambda x: np.arctan2(x, -1.0), -0.0),  # -pi
+    "where_keeps_sign": (lambda x: np.where(x == 0, x, 1.0), -0.0),
+    "expand_and_sum": (lambda x: x[None, :].sum(0), -0.0),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("name", sorted(NEG_ZERO))
+def test_negative_zero_sign(backend, name, dtype):
+    f, value = NEG_ZERO[name]
+    x = np.full((3, 4), value, dtype)
+    check(f, x)
+
+
+def test_signbit_check_is_not_vacuous():
+    """The sign-bit comparison in ``check`` does see -0.0 vs +0.0 (assert_allclose alone
+    treats them as equal)."""
+    assert_tree_close(np.zeros(3), -np.zeros(3))  # passes: the sign is invisible to it
+    with pytest.raises(AssertionError, match="sign bits"):
+        assert_signbits_equal((np.zeros(3),), (-np.zeros(3),))
+    assert_signbits_equal((np.array([np.nan, -0.0]),), (np.array([-np.nan, -0.0]),))
+
+
+# ---------------------------------------------------------------------------- empty batches
+
+EMPTY_CASES = {
+    "tanh": (lambda x: np.tanh(x), (4,), np.float32),
+    "sum": (lambda x: x.sum(), (4,), np.float32),
+    "mean": (lambda x: x.mean(0), (2, 3), np.float64),
+    "max": (lambda x: x.max(-1, keepdims=True), (2, 3), np.float32),
+    "argmax": (lambda x: np.argmax(x), (3,), np.float64),
+    "int_sum": (lambda x: x.sum(), (3,), np.int32),       # int64, as NumPy
+    "bool_any": (lambda x: np.logical_or(x, ~x), (3,), np.bool_),
+    "bool_sum": (lambda x: np.sum(x), (3,), np.bool_),
+    "matvec": (lambda x: np.ones((2, 3), np.float32) @ x, (3,), np.float32),
+    "index": (lambda x: x[::-1, 0], (3, 2), np.float64),
+    "take": (lambda x: np.take(x, np.array([0, 2, 0])), (3,), np.float64),
+    "reshape_T": (lambda x: x.reshape(3, 2).T, (6,), np.float32),
+    "concat": (lambda x: np.concatenate([x, x * 2]), (2,), np.float64),
+    "pair": (lambda x: (x.sum(), x * 2), (3,), np.float32),
+    "astype": (lambda x: x.astype(np.int8), (3,), np.float32),
+    "scalar_out": (lambda x: x[0], (3,), np.int64),
+}
+
+
+@pytest.mark.parametrize("out_axes", [0, -1])
+@pytest.mark.parametrize("name", sorted(EMPTY_CASES))
+def test_empty_batch(backend, name, out_axes):
+    """n = 0: a result of the right shape and dtype (what stacking zero examples gives)."""
+    f, shape, dtype = EMPTY_CASES[name]
+    x = np.zeros((0,) + shape, dtype)
+    got = check(f, x, out_axes=out_axes)
+    for leaf in tree_leaves(gvmap.device_get(got)):
+        assert 0 in np.shape(leaf)
+
+
+def test_empty_batch_on_a_later_axis(backend):
+    x = np.zeros((3, 0, 2), np.float32)
+    got = check(lambda a, b: a.sum(0) + b, x, np.ones((2, 0), np.float32), in_axes=(1, 1))
+    assert gvmap.device_get(got).shape == (0, 2)
+
+
+def test_empty_batch_nested(backend):
+    x = np.zeros((2, 0, 3), np.float64)
+    f = lambda v: np.tanh(v).sum()
+    got = gvmap.vmap(gvmap.vmap(f, in_axes=0), in_axes=1)(x)
+    assert_tree_close(got, oracle(oracle(f, 0), 1)(x))
+
+
+def test_empty_batch_with_chunk_size(backend):
+    check(lambda v: v * 2.0, np.zeros((0, 3), np.float32), chunk_size=2)
+
+
+def test_empty_batch_with_unbatched_argument(backend):
+    check(lambda v, w: w @ v, np.zeros((0, 3)), np.ones((2, 3)), in_axes=(0, None))
+
+
+def test_empty_per_example_dimension(backend):
+    """Batch of 3, each example of shape (0,): sum gives 0, prod gives 1."""
+    x = np.zeros((3, 0), np.float32)
+    check(lambda v: (v.sum(), v.prod(), v * 2), x)
+
+
+# ---------------------------------------------------------------------------- extreme floats
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_overflow_to_inf(backend, dtype):
+    info = np.finfo(dtype)
+    x = np.array([[info.max, -info.max, info.max / 2], [1.0, 2.0, 3.0]], dtype)
+    check(lambda v: v * 2, x)
+    check(lambda v: v + v, x)
+    check(lambda v: np.exp(v * 1e3), x)        # inf, 0, inf ...
+    check(lambda v: v.sum(), x)                # max + (-max) + max/2 in order
+    check(lambda v: np.sum(v[::2]), x)         # max + max/2 overflows to inf
+    check(lambda v: v.mean(), x[:, ::2])
+    check(lambda v: (v * v).sum(), x)
+    check(lambda v: np.sqrt(v * v), x)         # inf, not |v|
+    check(lambda v: v.astype(np.float32), x)   # float64 max -> inf in float32
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_tiny_and_subnormal(backend, dtype):
+    info = np.finfo(dtype)
+    sub = info.smallest_subnormal
+    x = np.array([[info.tiny, sub, -sub, info.tiny / 4], [1e-3, info.eps, -info.eps, 1.0]], dtype)
+    check(lambda v: v / 2, x)                  # subnormals, and 0 from the smallest one
+    check(lambda v: v * 0.5 * 2.0, x)
+    check(lambda v: v.sum(), x)
+    check(lambda v: v > 0, x)
+    check(lambda v: np.log(np.abs(v)), x)
+    check(lambda v: 1.0 / v, x)                # 1/subnormal overflows to inf
+    check(lambda v: v - v[::-1], x)
+
+
+def test_float16_extremes(backend):
+    x = np.array([[65504.0, -65504.0, 6e-8, 1.0]], np.float16).repeat(2, 0)
+    check(lambda v: v * 2, x)
+    check(lambda v: v / 4, x)
+
+
+def test_large_float64_precision_kept(backend):
+    """1e16 + 1 - 1e16 computed in float64 is 0 or 2, never a float32 result."""
+    x = np.array([[1e16, 1.0, 3.0], [2.0**53, 1.0, -1.0]])
+    check(lambda v: (v[0] + v[1]) - v[0], x)
+    check(lambda v: v.astype(np.int64), x)
+
+
+# ---------------------------------------------------------------------------- integer overflow
+
+INT_CASES = {
+    "int32_max_plus_1": (np.int32, [2**31 - 1, -2**31, 5], lambda v: v + np.int32(1)),
+    "int32_min_minus_1": (np.int32, [2**31 - 1, -2**31, 5], lambda v: v - np.int32(1)),
+    "int64_max_plus_1": (np.int64, [2**63 - 1, -2**63, 7], lambda v: v + 1),
+    "int8_mul": (np.int8, [100, -100, 127], lambda v: v * v),
+    "int8_add": (np.int8, [100, -100, 127], lambda v: v + v),
+    "int8_neg_min": (np.int8, [-128, 127, 0], lambda v: -v),
+    "int8_abs_min": (np.int8, [-128, 127, -1], lambda v: np.abs(v)),
+    "uint8_sub": (np.uint8, [0, 1, 255], lambda v: v - np.uint8(1)),
+    "uint8_add": (np.uint8, [255, 128, 3], lambda v: v + v),
+    "int16_square": (np.int16, [300, -300, 181], lambda v: v * v),
+    "int64_mul": (np.int64, [2**62, 3, -2**40], lambda v: v * v),
+    "int32_pow": (np.int32, [7, -3, 1000], lambda v: v ** 3),
+    "floor_divide_neg": (np.int32, [-7, 7, -1], lambda v: v // 2),
+    "remainder_neg": (np.int32, [-7, 7, -1], lambda v: v % 3),
+    "divide_by_neg": (np.int32, [-7, 7, 0], lambda v: v // -2),
+    "int_true_divide": (np.int32, [-7, 7, 2**31 - 1], lambda v: v / 2),
+    "int8_sum_promotes": (np.int8, [100, 100, 100], lambda v: v.sum()),   # int64: 300
+    "int8_cumsum_promotes": (np.int8, [100, 100, 100], lambda v: np.cumsum(v)),
+    "int32_prod": (np.int32, [2**20, 2**20, 2**20], lambda v: np.prod(v)),
+    "int64_sum_wraps": (np.int64, [2**62, 2**62, 2**62], lambda v: v.sum()),
+    "astype_wraps": (np.int32, [300, -129, 2**31 - 1], lambda v: v.astype(np.int8)),
+    "int_mean": (np.int64, [2**62, 2**62, 1], lambda v: v.mean()),
+    "int_max_argmax": (np.int8, [-128, 127, 127], lambda v: (v.max(), v.argmax(), v.min())),
+    "int_matvec_wraps": (np.int32, [2**30, 2**30, 3], lambda v: np.ones((2, 3), np.int32) @ v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INT_CASES))
+def test_integer_overflow_wraps_as_numpy(backend, name):
+    dtype, row, f = INT_CASES[name]
+    x = np.array([row, row[::-1]], dtype)
+    check(f, x)
+
+
+def test_integer_division_by_zero_is_zero(backend):
+    """NumPy: integer x // 0 and x % 0 are 0 (with a warning), never a crash or garbage."""
+    x = np.array([[7, -7, 0], [1, 2, 3]], np.int32)
+    check(lambda v: v // (v * 0), x)
+    check(lambda v: v % (v * 0), x)
+
+
+def test_python_int_out_of_range_for_dtype(backend):
+    """NumPy 2 (NEP 50) refuses ``int8_array + 300``; gvmap must not silently wrap it."""
+    x = np.ones((2, 3), np.int8)
+    with pytest.raises(OverflowError) as numpy_error:
+        x[0] + 300
+    with pytest.raises(OverflowError, match="300"):
+        gvmap.vmap(lambda v: v + 300)(x)
+    assert numpy_error.value is not None
+
+
+# ---------------------------------------------------------------------------- bool arithmetic
+
+BOOL_CASES = {
+    "add_is_or": lambda a, b: a + b,
+    "mul_is_and": lambda a, b: a * b,
+    "and": lambda a, b: a & b,
+    "or": lambda a, b: a | b,
+    "xor": lambda a, b: a ^ b,
+    "invert": lambda a, b: ~a,
+    "not": lambda a, b: np.logical_not(a),
+    "logical_xor_ne": lambda a, b: a != b,
+    "sum": lambda a, b: np.sum(a),              # int64 count
+    "sum_axis": lambda a, b: (a & b).sum(0),
+    "mean": lambda a, b: np.mean(a),            # float64
+    "prod": lambda a, b: np.prod(a),            # int64
+    "max": lambda a, b: a.max(),                # bool
+    "min": lambda a, b: np.min(b, axis=-1),
+    "argmax": lambda a, b: np.argmax(a),
+    "cumsum": lambda a, b: np.cumsum(a),        # int64
+    "plus_int": lambda a, b: a + 1,             # int64
+    "times_float": lambda a, b: a * 2.5,        # float64
+    "astype_f32": lambda a, b: a.astype(np.float32) - b,
+    "maximum": lambda a, b: np.maximum(a, b),
+    "where": lambda a, b: np.where(a, b, ~b),
+    "compare": lambda a, b: (a > b, a <= b, a == b),
+    "matmul": lambda a, b: a @ b.T,             # bool matmul: logical or of ands
+    "dot_int": lambda a, b: np.dot(a.astype(np.int32), b.T.astype(np.int32)),
+    "negative_via_int": lambda a, b: -(a.astype(np.int8)),
+    "bool_true_divide": lambda a, b: a / (b + True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOOL_CASES))
+def test_bool_arithmetic(backend, name):
+    rng = np.random.RandomState(3)
+    a = rng.rand(4, 2, 3) > 0.5
+    b = rng.rand(4, 2, 3) > 0.5
+    check(BOOL_CASES[name], a, b)
+
+
+def test_bool_subtract_refused_like_numpy(backend):
+    a = np.ones((2, 3), bool)
+    with pytest.raises(TypeError):
+        a[0] - a[1]
+    with pytest.raises(TypeError, match="subtract|-"):
+        gvmap.vmap(lambda u, v: u - v)(a, a)
+    with pytest.raises(TypeError, match="negative|-"):
+        gvmap.vmap(lambda u: -u)(a)
