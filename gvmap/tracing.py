@@ -359,6 +359,47 @@ for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
                      ("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
     setattr(Tracer, f"__r{_dunder}__", _binop(_fn, reflected=True))
+def _inplace(name: str, symbol: str):
+    """``x op= y``: NumPy writes into x's memory, so every name bound to x sees the new
+    value. The tracer object takes the new value likewise. Two cases cannot keep NumPy's
+    meaning and are refused: x is an argument (NumPy would write into the caller's array)
+    or a view of x was taken earlier (NumPy's view would see the write)."""
+    def op(self, other):
+        trace = self._trace
+        if self._var in trace.invars or self._var in trace.constvars:
+            raise TypeError(
+                f"`x {symbol}= ...` on an argument of the traced function: NumPy would write "
+                f"into the caller's array, which gvmap never does. Write `x = x {symbol} ...` "
+                f"(same result, and the caller's array stays unchanged)")
+        if any(e.primitive in _VIEW_PRIMITIVES and self._var in e.invars for e in trace.eqns):
+            raise TypeError(
+                f"`x {symbol}= ...` after a view of x was taken (slice, reshape, transpose...): "
+                f"in NumPy the view would see the write, in gvmap it cannot. Write "
+                f"`y = x {symbol} ...` and use y")
+        result = getattr(_gnp(), name)(self, other)
+        if result.shape != self.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
+                             f"match the broadcast shape {result.shape}")
+        if result.dtype != self.dtype:
+            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+                raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype} to "
+                                f"{self.dtype} with casting rule 'same_kind' (as NumPy refuses "
+                                f"`x {symbol}= ...` here); write `x = x {symbol} ...`")
+            result = _gnp().astype(result, self.dtype)
+        self._var = result._var
+        return self
+    return op
+
+
+_VIEW_PRIMITIVES = {P.reshape_p, P.transpose_p, P.squeeze_p, P.expand_dims_p, P.slice_p,
+                    P.rev_p, P.broadcast_in_dim_p}
+
+for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),
+                           ("imul", "multiply", "*"), ("itruediv", "true_divide", "/"),
+                           ("ifloordiv", "floor_divide", "//"), ("imod", "remainder", "%"),
+                           ("ipow", "power", "**"), ("iand", "bitwise_and", "&"),
+                           ("ior", "bitwise_or", "|"), ("ixor", "bitwise_xor", "^")]:
+    setattr(Tracer, f"__{_dunder}__", _inplace(_fn, _sym))
 for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
                      ("gt", "greater"), ("ge", "greater_equal")]:
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
