@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for gpu_check.json (and bench JSON)")
     parser.add_argument("--bench", action="store_true", help="also run the benchmark suite")
     parser.add_argument("--test-timeout", type=int, default=420)
+    parser.add_argument("--workers", type=int, default=8,
+                        help="pytest-xdist workers where xdist is installed (kernel compiles "
+                             "dominate a cold GPU run; they parallelise across processes)")
     parser.add_argument("--bench-args", default="", help="extra arguments for benches/run.py")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -83,9 +86,17 @@ def main(argv: list[str] | None = None) -> int:
                      **_versions()}
 
     junit = os.path.join(args.out, "junit.xml")
-    rc, out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    parallel = []
+    if args.workers > 1:
+        try:
+            import xdist  # noqa: F401
+            parallel = ["-n", str(args.workers)]
+        except ImportError:
+            pass
+    rc, out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel,
                     f"--junitxml={junit}", "tests"], env, args.test_timeout)
-    summary["tests"] = {"exit_code": rc, "output_tail": out[-6000:]}
+    summary["tests"] = {"exit_code": rc, "workers": int(parallel[1]) if parallel else 1,
+                        "output_tail": out[-6000:]}
     if os.path.exists(junit):
         summary["tests"].update(_junit_counts(junit))
     final = [line for line in out.splitlines() if re.search(r"\d+ (passed|failed)", line)]
