@@ -364,6 +364,8 @@ def metadata(settings: dict | None = None) -> dict:
             "revision": _run(["git", "rev-parse", "HEAD"]),
             "describe": _run(["git", "describe", "--always", "--dirty"]),
             "dirty_tracked_files": status.splitlines() if status else [],
+            "untracked_in_gvmap": (_run(["git", "status", "--porcelain", "--", "gvmap"]) or
+                                   "").splitlines(),
         },
         "versions": {
             "python": sys.version.split()[0],
@@ -415,6 +417,19 @@ def contention(results: dict):
         key = (info["model"], int(info["n"]))
         out[key] = max(out.get(key, 0.0), info["other_processes_cpu_s"] / info["wall_s"])
     return out
+
+
+def drop_raw_data(results: dict) -> dict:
+    """Remove the per-round timings pytest-benchmark puts in stats["data"] (megabytes
+    per run); every statistic (min, median, quartiles, mean, stddev, rounds) stays."""
+    dropped = 0
+    for b in results.get("benchmarks", []):
+        if b.get("stats", {}).pop("data", None) is not None:
+            dropped += 1
+    results.setdefault("gvmap_bench", {})["raw_round_timings"] = (
+        f"dropped from {dropped} benchmarks to keep the file small "
+        "(keep them with run.py --keep-data / GVMAP_BENCH_KEEP_DATA=1)" if dropped else "kept")
+    return results
 
 
 def summary(results: dict) -> list:

@@ -127,3 +127,5 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
     meta["loadavg_at_start"] = getattr(config, "gvmap_bench_loadavg_at_start", None)
     meta["summary"] = benchenv.summary(output_json)
     output_json["gvmap_bench"] = meta
+    if not benchenv.env_flag("GVMAP_BENCH_KEEP_DATA"):
+        benchenv.drop_raw_data(output_json)

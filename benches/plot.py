@@ -63,7 +63,7 @@ def plot(path, out=None):
 
     ncols = min(3, len(models))
     nrows = math.ceil(len(models) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(7.0, 5.2 * ncols), 4.2 * nrows + 0.6), squeeze=False)
     for ax in axes.flat[len(models):]:
         ax.set_visible(False)
     for ax, model in zip(axes.flat, models):
@@ -92,7 +92,7 @@ def plot(path, out=None):
     rev = ((meta.get("git") or {}).get("revision") or "")[:10]
     smoke = " SMOKE RUN (tiny sizes, 2 rounds)" if (meta.get("settings") or {}).get("smoke") else ""
     busy = benchenv.contention(results)
-    busy_txt = (f"; other processes kept up to {max(busy.values()):.2f} cores busy"
+    busy_txt = (f"\nother processes kept up to {max(busy.values()):.2f} cores busy"
                 if busy else "")
     fig.suptitle(f"gvmap benches: {gpu or cpu or meta.get('device', '?')}, "
                  f"{meta.get('date', '')}, git {rev}{smoke}{busy_txt}", fontsize=10)

@@ -60,6 +60,8 @@ def main(argv=None):
                    "(default: 4,1e2..1e6 on the host, 4,1e2..1e8 on the GPU)")
     p.add_argument("--loop-max", help="largest n for the Python loop (default 1e4)")
     p.add_argument("--plot", action="store_true", help="also write the PNG (needs matplotlib)")
+    p.add_argument("--keep-data", action="store_true",
+                   help="keep pytest-benchmark's per-round timings in the JSON (large)")
     args = p.parse_args(argv)
 
     out_dir = args.out or (tempfile.mkdtemp(prefix="gvmap-bench-smoke-") if args.smoke
@@ -77,6 +79,8 @@ def main(argv=None):
             env[var] = getattr(args, opt)
     if args.smoke:
         env["GVMAP_BENCH_SMOKE"] = "1"
+    if args.keep_data:
+        env["GVMAP_BENCH_KEEP_DATA"] = "1"
 
     cmd = [
         sys.executable, "-m", "pytest", os.path.join(HERE, "bench_models.py"),
