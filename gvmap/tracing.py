@@ -198,12 +198,18 @@ def _gnp() -> Any:
     return gnp
 
 
-def _control_flow_error(what: str) -> TracerConversionError:
+_INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]`: "
+               "NumPy's own indexing cannot see traced values), write np.take(table, i, axis=0) "
+               "or gvmap.numpy.take(table, i, axis=0) instead.")
+
+
+def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
     return TracerConversionError(
         f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
         f"stands for every example of the batch at once. Write data-dependent choices with "
         f"np.where(cond, x, y) (or np.maximum/np.minimum/np.clip), keep Python `if`/`for` "
-        f"to shapes and other static values, and return arrays instead of converting them.")
+        f"to shapes and other static values, and return arrays instead of converting them."
+        + hint)
 
 
 class Tracer:
@@ -280,7 +286,7 @@ class Tracer:
         return impl(*args, **kwargs)
 
     def __array__(self, *args, **kwargs):
-        raise _control_flow_error("np.asarray()/np.array() on a traced array")
+        raise _control_flow_error("np.asarray()/np.array() on a traced array", _INDEX_HINT)
 
     # ---- concrete-value requests: control flow
     def __bool__(self):
@@ -296,7 +302,7 @@ class Tracer:
         raise _control_flow_error("complex() on a traced array")
 
     def __index__(self):
-        raise _control_flow_error("using a traced array as a Python index or size")
+        raise _control_flow_error("using a traced array as a Python index or size", _INDEX_HINT)
 
     def item(self, *args):
         raise _control_flow_error(".item() on a traced array")

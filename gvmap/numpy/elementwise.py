@@ -7,6 +7,7 @@ primitive is recorded. Comparisons compute in the common dtype and return bool; 
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable
 
 import numpy as np
@@ -198,7 +199,7 @@ def round(a: Any, decimals: int = 0, out=None) -> Any:
         raise NotImplementedError("gvmap supports numpy.round of integers with decimals >= 0")
     if decimals == 0:
         return rint(a)
-    scale = np.asarray(10.0 ** abs(decimals), dtype_of(a))[()]
+    scale = np.asarray(10.0 ** builtins.abs(decimals), dtype_of(a))[()]
     if decimals > 0:
         return true_divide(rint(multiply(a, scale)), scale)
     return multiply(rint(true_divide(a, scale)), scale)

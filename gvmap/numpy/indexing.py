@@ -74,6 +74,7 @@ def getitem(x: Any, key: Any) -> Any:
     key = _expand_key(x, key)
     if any(_is_array_index(k) for k in key):
         return _advanced(x, key)
+    key = [k for k in key if k is not _GAP]
     shape = shape_of(x)
     starts, limits, strides, rev, squeezed, new_axes = [], [], [], [], [], []
     dim = out_pos = 0
@@ -124,10 +125,17 @@ def _expand_key(x: Any, key: Any) -> list:
         raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
                          f"{consuming} were indexed")
     fill = [slice(None)] * (ndim - consuming)
-    if ellipses:
-        key[ellipses[0]:ellipses[0] + 1] = fill
+    if ellipses:  # the marker separates advanced indices even where ... stands for no dims
+        key[ellipses[0]:ellipses[0] + 1] = [_GAP, *fill]
         return key
     return key + fill
+
+
+class _Gap:
+    """Where ``...`` stood in an index: consumes no dimension, but counts as a separator."""
+
+
+_GAP = _Gap()
 
 
 def _normalize_int(k: Any, size: int, dim: int) -> int:
@@ -168,9 +176,12 @@ def _advanced(x: Any, key: list) -> Any:
     """
     from .elementwise import add, less, multiply, where
 
-    if any(k is None for k in key):
-        raise NotImplementedError("gvmap does not support None (np.newaxis) together with an "
-                                  "integer-array index; add the axis in a second step")
+    # NumPy's rule: the advanced entries (arrays and ints) are "adjacent" when nothing
+    # (slice, None, ...) stands between them in the key
+    positions = [i for i, k in enumerate(key) if _is_int(k) or _is_array_index(k)]
+    adjacent = positions == list(range(positions[0], positions[-1] + 1))
+    full_key = key
+    key = [k for k in key if k is not None and k is not _GAP]
     shape = shape_of(x)
     starts, limits, strides, rev = [], [], [], []
     dims, indices = [], []
@@ -197,6 +208,7 @@ def _advanced(x: Any, key: list) -> Any:
     except ValueError:
         raise IndexError("shape mismatch: indexing arrays could not be broadcast together with "
                          f"shapes {' '.join(str(shape_of(i)) for i in indices)}") from None
+    new_axes = _new_axis_positions(full_key, adjacent, len(index_shape))
     sizes = [shape_of(out)[d] for d in dims]
     linear = indices[-1]
     stride = 1
@@ -205,11 +217,27 @@ def _advanced(x: Any, key: list) -> Any:
         linear = add(linear, multiply(idx, stride))
     if not isinstance(linear, Tracer):
         linear = np.broadcast_to(np.asarray(linear, dtype=np.intp), index_shape)
-    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
-    pos = dims[0] if adjacent else 0
+    pos = dims[0] if adjacent else 0  # adjacent entries index consecutive dims
     if not adjacent:
         out = moveaxis(out, dims, list(range(len(dims))))
     if len(dims) > 1:
         merged = shape_of(out)[:pos] + (int(np.prod(sizes)),) + shape_of(out)[pos + len(dims):]
         out = reshape(out, merged)
-    return bind(P.take_p, out, linear, axis=pos)
+    out = bind(P.take_p, out, linear, axis=pos)
+    return expand_dims(out, tuple(new_axes)) if new_axes else out
+
+
+def _new_axis_positions(key: list, adjacent: bool, index_ndim: int) -> list[int]:
+    """The result dims each None becomes: the advanced block (``index_ndim`` dims) sits
+    where the first advanced entry is when the entries are adjacent, else first."""
+    out, pos, placed = [], 0 if adjacent else index_ndim, not adjacent
+    for k in key:
+        if k is None:
+            out.append(pos)
+            pos += 1
+        elif isinstance(k, slice):
+            pos += 1
+        elif (_is_int(k) or _is_array_index(k)) and not placed:
+            placed = True
+            pos += index_ndim
+    return out

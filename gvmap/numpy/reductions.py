@@ -67,6 +67,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool =
     a = _prepare(a, "mean")
     acc = result_dtype(np.mean, a, dtype=dtype)
     total = _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
+    if not np.issubdtype(acc, np.inexact):  # NumPy divides, then casts back (truncating)
+        return convert(true_divide(total, _count(a, axis)), acc)
     return true_divide(total, np.asarray(_count(a, axis), acc)[()])
 
 
