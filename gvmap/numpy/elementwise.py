@@ -97,7 +97,21 @@ divide = true_divide
 floor_divide = _ufunc(np.floor_divide, P.floor_div_p)
 remainder = _ufunc(np.remainder, P.rem_p)
 mod = remainder
-power = _ufunc(np.power, P.pow_p)
+_power = _ufunc(np.power, P.pow_p)
+
+
+def power(x1: Any, x2: Any, out=None, **kwargs: Any) -> Any:
+    """numpy.power; a float base with the Python exponent 2 is ``mul x x`` (what NumPy's
+    ``x ** 2`` computes too: exact, and several times faster than pow on every backend)."""
+    if isinstance(x2, (int, float)) and not isinstance(x2, bool) and x2 == 2:
+        base = check_operand(x1, "power")
+        dtype = result_dtype(np.power, base, x2)
+        if dtype == dtype_of(base) and out is None and not kwargs:
+            return bind(P.mul_p, base, base)
+    return _power(x1, x2, out=out, **kwargs)
+
+
+UFUNCS["power"] = power
 pow = power
 maximum = _ufunc(np.maximum, P.max_p)
 minimum = _ufunc(np.minimum, P.min_p)
