@@ -1,0 +1,540 @@
+"""Row kernels: ONE CUDA kernel in which each thread runs the whole per-example graph.
+
+For small per-example computations (the seed model: a 5-vector in, a 3x5 constant, a
+scalar out) the fastest batched program reads each example's slice once, computes in
+registers with loops over the static per-example shapes, and writes its outputs once:
+the memory-bandwidth limit (DESIGN.md, "Row kernels, beyond the anchors"). The input is
+the PER-EXAMPLE graph (``make_graph(f)(one_example...)``), never the batched one.
+
+Calling convention of the rendered translation unit (``NAME`` is ``RowKernelSource.name``)::
+
+    extern "C" __global__ void NAME(const C0* c0, ..., const X0* x0, long long x0_stride, ...,
+                                    Y0* y0, ..., long long n)
+
+Constants are contiguous row-major arrays shared by all examples. Input k's example i
+starts at ``xk + i * xk_stride`` (a stride in ELEMENTS; 0 for an unbatched input) and is
+contiguous row-major in its per-example shape. Output k's example i is written
+contiguously at ``yk + i * size(out_k)``. The kernel is a grid-stride loop over i in
+[0, n) calling ``NAME_row``, a ``__host__ __device__`` function computing one example, so
+the CPU tests run the very same code on the host.
+
+Inside ``NAME_row`` every intermediate value is a local array ``T vK[size]`` (a scalar when
+its size is 1), filled by a loop nest over its static shape; nests small enough are fully
+unrolled so that every index is a compile-time constant and the arrays live in registers.
+``reshape``, ``squeeze`` and ``expand_dims`` cost nothing: row-major storage is shared.
+The per-primitive C (NumPy semantics, NaN rules, integer wrapping) comes from
+``codegen/cuda.py``; this module only lays out loops. Output is a pure function of the
+graph (names from the primitive chain and a digest of the body), so CuPy's caches hit.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+
+from .. import primitives as P
+from ..graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
+from .cuda import PREAMBLE, c_expression, c_literal, c_type, reduce_expr, reduce_identity
+
+__all__ = ["RowKernelSource", "render_row_kernel", "row_kernel_unsupported_reason",
+           "MAX_VALUE_ELEMENTS", "MAX_LOCAL_BYTES", "MAX_WORK", "UNROLL_LIMIT"]
+
+# Every value (constant, input, intermediate, output) must have at most this many elements
+# per example: 4096 f32 are 16 KiB, already far past the register file (255 registers per
+# thread), so such a value spills to local memory; larger ones belong to batched lowering.
+MAX_VALUE_ELEMENTS = 4096
+# The local arrays of one thread together (they are not overlapped by the compiler): 64 KiB
+# of local memory per thread times the resident threads is what L1/L2 can still cache.
+MAX_LOCAL_BYTES = 64 * 1024
+# Inner-loop iterations per example (a dot_general counts out size x contraction size):
+# one thread runs them serially, so past ~65k a batched lowering (cuBLAS, reduction
+# kernels) wins, and the compile time of the fully unrolled nests stays bounded.
+MAX_WORK = 1 << 16
+# A loop is preceded by ``#pragma unroll`` when the iterations it encloses (itself, the
+# loops inside it and the body's own inner loops) are at most this many.
+UNROLL_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class RowKernelSource:
+    """A rendered row kernel and what a launcher needs to call it.
+
+    ``consts[k]`` / ``inputs[k]`` / ``outputs[k]`` are the per-example shape and dtype of
+    kernel argument ``ck`` / ``xk`` / ``yk`` in the calling convention above; ``consts``
+    follow ``graph.constvars`` (values in ``graph.consts``), ``inputs`` ``graph.invars``.
+    ``work`` estimates the inner-loop iterations per example and ``local_bytes`` the
+    thread-local storage, for the lowering's cost model.
+    """
+
+    name: str
+    row_function: str
+    source: str
+    consts: tuple[AbstractArray, ...]
+    inputs: tuple[AbstractArray, ...]
+    outputs: tuple[AbstractArray, ...]
+    work: int
+    local_bytes: int
+
+
+def row_kernel_unsupported_reason(graph: Graph) -> str | None:
+    """None when ``render_row_kernel(graph)`` succeeds; otherwise why not, naming the
+    primitive, dtype or size. Every primitive of ``primitives.py`` has a rule; what can
+    fail is a dtype without a C type (float16, complex), a (primitive, dtype) pair NumPy
+    has no loop for, a ``take`` from an empty axis, or the size limits above."""
+    try:
+        render_row_kernel(graph)
+    except NotImplementedError as e:
+        return str(e)
+    return None
+
+
+def render_row_kernel(graph: Graph) -> RowKernelSource:
+    """The row kernel of the per-example ``graph``; NotImplementedError (with the reason
+    ``row_kernel_unsupported_reason`` gives) where it cannot be one."""
+    eqns = live_eqns(graph.eqns, graph.outvars)
+    _check_sizes(graph, eqns)
+    row = _RowEmitter(graph)
+    for eqn in eqns:
+        rule = emit_rules.get(eqn.primitive)
+        if rule is None:
+            raise NotImplementedError(f"row kernel: primitive '{eqn.primitive}' has no row rule")
+        row.work += rule(row, eqn)
+    row.write_outputs()
+    if row.work > MAX_WORK:
+        raise NotImplementedError(
+            f"row kernel: {row.work} inner-loop iterations per example, above the limit of "
+            f"{MAX_WORK}; use batched lowering")
+    if row.local_bytes > MAX_LOCAL_BYTES:
+        raise NotImplementedError(
+            f"row kernel: {row.local_bytes} bytes of thread-local values per example, above "
+            f"the limit of {MAX_LOCAL_BYTES}; use batched lowering")
+    return row.finish()
+
+
+def _check_sizes(graph: Graph, eqns: Sequence[Eqn]) -> None:
+    values = [*graph.constvars, *graph.invars, *(v for e in eqns for v in e.outvars)]
+    for v in values:
+        c_type(v.aval.dtype)  # NotImplementedError naming float16, complex, ...
+        if v.aval.size > MAX_VALUE_ELEMENTS:
+            raise NotImplementedError(
+                f"row kernel: a value of type {v.aval} has {v.aval.size} elements per example, "
+                f"above the limit of {MAX_VALUE_ELEMENTS}; use batched lowering")
+
+
+# ---------------------------------------------------------------- storage and indexing
+
+@dataclass(frozen=True)
+class _Storage:
+    """Where a value lives: a pointer or local array (indexed), or a scalar / literal."""
+
+    text: str
+    indexed: bool
+
+    def at(self, offset: str) -> str:
+        return f"{self.text}[{offset}]" if self.indexed else self.text
+
+
+def _offset(shape: Sequence[int], index: Sequence[str]) -> str:
+    """Row-major flat offset of ``index`` in ``shape``. Size-1 dims contribute nothing, so
+    an operand of an elementwise op broadcasts by being indexed with the output's index."""
+    assert len(shape) == len(index), (shape, index)
+    terms, stride = [], 1
+    for d, i in reversed(list(zip(shape, index))):
+        if d != 1 and i != "0":
+            terms.append(i if stride == 1 else f"({i}) * {stride}")
+        stride *= d
+    return " + ".join(reversed(terms)) or "0"
+
+
+class _RowEmitter:
+    """Builds ``NAME_row``'s body: one block per equation, values named v0, v1, ..."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.lines: list[str] = []
+        self.depth = 1
+        self.work = 0
+        self.local_bytes = 0
+        self.storage: dict[Var, _Storage] = {}
+        for prefix, vs in (("c", graph.constvars), ("x", graph.invars)):
+            for k, v in enumerate(vs):
+                self.storage[v] = _Storage(f"{prefix}{k}", True)
+        self.ops: list[str] = []
+
+    # ---- text
+    def emit(self, line: str) -> None:
+        self.lines.append("  " * self.depth + line)
+
+    def open_loops(self, sizes: Sequence[int], names: Sequence[str],
+                   inner: int = 1) -> tuple[list[str], int]:
+        """``for`` loops over the dims of size != 1; returns the index (a size-1 dim's is
+        "0", not looped) and how many loops were opened, for ``close``."""
+        index, opened = [], 0
+        for j, (size, name) in enumerate(zip(sizes, names)):
+            index.append("0" if size == 1 else name)
+            if size == 1:
+                continue
+            if math.prod(sizes[j:]) * inner <= UNROLL_LIMIT:
+                self.emit("#pragma unroll")
+            self.emit(f"for (int {name} = 0; {name} < {size}; {name}++) {{")
+            self.depth += 1
+            opened += 1
+        return index, opened
+
+    def close(self, opened: int) -> None:
+        for _ in range(opened):
+            self.depth -= 1
+            self.emit("}")
+
+    # ---- values
+    def ref(self, atom: Any, index: Sequence[str]) -> str:
+        if isinstance(atom, Literal):
+            return c_literal(atom.value)
+        return self.storage[atom].at(_offset(atom.aval.shape, index))
+
+    def define(self, var: Var) -> _Storage:
+        """Declare the local value ``var``: ``T vK`` when it has one element, else an array."""
+        name, t = f"v{len(self.ops)}", c_type(var.aval.dtype)
+        self.local_bytes += max(var.aval.size, 1) * var.aval.dtype.itemsize
+        if var.aval.size == 1:
+            self.emit(f"{t} {name};")
+            storage = _Storage(name, False)
+        else:  # size 0 still declares one element: loops that never run may name it
+            self.emit(f"{t} {name}[{max(var.aval.size, 1)}];")
+            storage = _Storage(name, True)
+        self.storage[var] = storage
+        return storage
+
+    def alias(self, out: Var, atom: Any) -> None:
+        """``out`` shares ``atom``'s row-major storage (reshape and friends)."""
+        if isinstance(atom, Literal):
+            self.storage[out] = _Storage(c_literal(atom.value), False)
+        else:
+            self.storage[out] = self.storage[atom]
+
+    def write_outputs(self) -> None:
+        for k, v in enumerate(self.graph.outvars):
+            size = v.aval.size
+            self.emit(f"// output y{k}: {v.aval}")
+            if size == 0:
+                continue
+            if isinstance(v, Literal) or not self.storage[v].indexed or size == 1:
+                flat = "0"
+                opened = 0
+            else:
+                flat = "o"
+                _, opened = self.open_loops([size], ["o"])
+            source = c_literal(v.value) if isinstance(v, Literal) else self.storage[v].at(flat)
+            self.emit(f"y{k}[{flat}] = {source};")
+            self.close(opened)
+            self.work += size
+
+    # ---- the translation unit
+    def finish(self) -> RowKernelSource:
+        g = self.graph
+        consts = tuple(v.aval for v in g.constvars)
+        inputs = tuple(v.aval for v in g.invars)
+        outputs = tuple(v.aval for v in g.outvars)
+        row_params = ([f"const {c_type(a.dtype)}* __restrict__ c{k}" for k, a in enumerate(consts)]
+                      + [f"const {c_type(a.dtype)}* __restrict__ x{k}" for k, a in enumerate(inputs)]
+                      + [f"{c_type(a.dtype)}* __restrict__ y{k}" for k, a in enumerate(outputs)])
+        body = "\n".join(self.lines)
+        signature = f"{g}\n" + ", ".join(row_params)
+        digest = hashlib.sha1((signature + "\n" + body).encode()).hexdigest()[:10]
+        name = "gvmap_row_"
+        for op in dict.fromkeys(self.ops):  # readable in profilers; the digest makes it unique
+            if len(name) + len(op) > 50:
+                break
+            name += op + "_"
+        name += digest
+        row = f"{name}_row"
+        kernel_params = ([f"const {c_type(a.dtype)}* __restrict__ c{k}" for k, a in enumerate(consts)]
+                         + [p for k, a in enumerate(inputs)
+                            for p in (f"const {c_type(a.dtype)}* __restrict__ x{k}",
+                                      f"long long x{k}_stride")]
+                         + [f"{c_type(a.dtype)}* __restrict__ y{k}" for k, a in enumerate(outputs)]
+                         + ["long long n"])
+        call_args = ([f"c{k}" for k in range(len(consts))]
+                     + [f"x{k} + i * x{k}_stride" for k in range(len(inputs))]
+                     + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)])
+        graph_comment = "\n".join("// " + line for line in str(g).splitlines())
+        source = (
+            f"{PREAMBLE}\n"
+            f"// gvmap row kernel: one thread computes one example of\n{graph_comment}\n"
+            f"__host__ __device__ inline void {row}({', '.join(row_params)}) {{\n"
+            f"{body}\n}}\n\n"
+            f'extern "C" __global__ void {name}({", ".join(kernel_params)}) {{\n'
+            f"  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;\n"
+            f"       i += (long long)blockDim.x * gridDim.x) {{\n"
+            f"    {row}({', '.join(call_args)});\n"
+            f"  }}\n}}\n")
+        return RowKernelSource(name=name, row_function=row, source=source, consts=consts,
+                               inputs=inputs, outputs=outputs, work=self.work,
+                               local_bytes=self.local_bytes)
+
+
+def _names(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{j}" for j in range(n)]
+
+
+# ---------------------------------------------------------------- rules
+#
+# ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
+# iterations). Each block is wrapped in braces so loop indices and accumulators are local.
+
+emit_rules: dict[P.Primitive, Callable[[_RowEmitter, Eqn], int]] = {}
+
+
+def _block(fn: Callable[[_RowEmitter, Eqn], int]) -> Callable[[_RowEmitter, Eqn], int]:
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        row.ops.append(str(eqn.primitive).replace("convert_element_type", "convert"))
+        out = eqn.outvars[0]
+        row.define(out)
+        if out.aval.size == 0:
+            return 0
+        row.emit(f"{{  // {eqn.primitive}")
+        row.depth += 1
+        work = fn(row, eqn)
+        row.depth -= 1
+        row.emit("}")
+        return work
+    return rule
+
+
+@_block
+def _elementwise(row: _RowEmitter, eqn: Eqn) -> int:
+    out = eqn.outvars[0]
+    idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+    args = [row.ref(a, idx if a.aval.ndim else ()) for a in eqn.invars]
+    expr = c_expression(eqn.primitive, [a.aval.dtype for a in eqn.invars], out.aval.dtype,
+                        args, eqn.params)
+    row.emit(f"{row.ref(out, idx)} = {expr};")
+    row.close(opened)
+    return out.aval.size
+
+
+for _prim in P.ELEMENTWISE:
+    emit_rules[_prim] = _elementwise
+
+
+def _reduced_index(ndim: int, axes: Sequence[int], kept_idx: Sequence[str],
+                   axes_idx: Sequence[str]) -> list[str]:
+    """The operand's index from the index over its kept dims and over ``axes``."""
+    kept, x_idx = iter(kept_idx), []
+    for d in range(ndim):
+        x_idx.append(axes_idx[list(axes).index(d)] if d in axes else next(kept))
+    return x_idx
+
+
+@_block
+def _reduction(row: _RowEmitter, eqn: Eqn) -> int:
+    (x,), out = eqn.invars, eqn.outvars[0]
+    axes = tuple(eqn.params["axes"])
+    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+    step, identity = reduce_expr(eqn.primitive, dtype), reduce_identity(eqn.primitive, dtype)
+    inner_sizes = [x.aval.shape[d] for d in axes]
+    out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim),
+                                     inner=math.prod(inner_sizes))
+    row.emit(f"{t} acc = {identity};")
+    inner, inner_opened = row.open_loops(inner_sizes, [f"r{d}" for d in axes])
+    x_idx = _reduced_index(x.aval.ndim, axes, out_idx, inner)
+    row.emit(f"const {t} a = acc, b = {row.ref(x, x_idx)};")
+    row.emit(f"acc = {step};")
+    row.close(inner_opened)
+    row.emit(f"{row.ref(out, out_idx)} = acc;")
+    row.close(opened)
+    return x.aval.size
+
+
+for _prim in (P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
+              P.reduce_and_p, P.reduce_or_p):
+    emit_rules[_prim] = _reduction
+
+
+def _arg_rule(better: str):
+    """argmax / argmin: the first extremum; NaN as NumPy: the first NaN wins and stays."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"]
+        t, n = c_type(x.aval.dtype), x.aval.shape[axis]
+        out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim), inner=n)
+        first = _reduced_index(x.aval.ndim, (axis,), out_idx, ["0"])
+        x_idx = _reduced_index(x.aval.ndim, (axis,), out_idx, [f"r{axis}"])
+        row.emit(f"{t} best = {row.ref(x, first)};")
+        row.emit("int best_k = 0;")
+        if n > 1:
+            if math.prod(out.aval.shape) * n <= UNROLL_LIMIT:
+                row.emit("#pragma unroll")
+            row.emit(f"for (int r{axis} = 1; r{axis} < {n}; r{axis}++) {{")
+            row.emit(f"  const {t} v = {row.ref(x, x_idx)};")
+            row.emit(f"  if (!(best != best) && ((v {better} best) || (v != v))) "
+                     f"{{ best = v; best_k = r{axis}; }}")
+            row.emit("}")
+        row.emit(f"{row.ref(out, out_idx)} = ({c_type(out.aval.dtype)})best_k;")
+        row.close(opened)
+        return x.aval.size
+    return rule
+
+
+emit_rules[P.argmax_p] = _arg_rule(">")
+emit_rules[P.argmin_p] = _arg_rule("<")
+
+
+@_block
+def _cumsum(row: _RowEmitter, eqn: Eqn) -> int:
+    (x,), out = eqn.invars, eqn.outvars[0]
+    axis = eqn.params["axis"]
+    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+    kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
+    kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                      inner=x.aval.shape[axis])
+    row.emit(f"{t} acc = {c_literal(dtype.type(0))};")
+    inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
+    x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
+    step = c_expression(P.add_p, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
+    row.emit(f"acc = {step};")
+    row.emit(f"{row.ref(out, x_idx)} = acc;")
+    row.close(inner_opened)
+    row.close(opened)
+    return x.aval.size
+
+
+emit_rules[P.cumsum_p] = _cumsum
+
+
+@_block
+def _dot_general(row: _RowEmitter, eqn: Eqn) -> int:
+    (lhs, rhs), out = eqn.invars, eqn.outvars[0]
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    dtype, t = out.aval.dtype, c_type(out.aval.dtype)
+    lf = [d for d in range(lhs.aval.ndim) if d not in lc and d not in lb]
+    rf = [d for d in range(rhs.aval.ndim) if d not in rc and d not in rb]
+    k_sizes = [lhs.aval.shape[d] for d in lc]
+    out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim),
+                                     inner=math.prod(k_sizes))
+    row.emit(f"{t} acc = {c_literal(dtype.type(0))};")
+    k_idx, inner_opened = row.open_loops(k_sizes, _names("k", len(lc)))
+    l_idx, r_idx = [""] * lhs.aval.ndim, [""] * rhs.aval.ndim
+    for j, (a, b) in enumerate(zip(lb, rb)):
+        l_idx[a] = r_idx[b] = out_idx[j]
+    for j, d in enumerate(lf):
+        l_idx[d] = out_idx[len(lb) + j]
+    for j, d in enumerate(rf):
+        r_idx[d] = out_idx[len(lb) + len(lf) + j]
+    for j, (a, b) in enumerate(zip(lc, rc)):
+        l_idx[a] = r_idx[b] = k_idx[j]
+    product = c_expression(P.mul_p, [dtype, dtype], dtype,
+                           [row.ref(lhs, l_idx), row.ref(rhs, r_idx)])
+    row.emit(f"acc = {c_expression(P.add_p, [dtype, dtype], dtype, ['acc', product])};")
+    row.close(inner_opened)
+    row.emit(f"{row.ref(out, out_idx)} = acc;")
+    row.close(opened)
+    return out.aval.size * math.prod(k_sizes)
+
+
+emit_rules[P.dot_general_p] = _dot_general
+
+
+def _gather(operand_index: Callable[[Eqn, list[str]], tuple[Any, list[str]]]):
+    """A rule whose output element at ``idx`` is one operand element: a copy loop."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        out = eqn.outvars[0]
+        idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+        x, x_idx = operand_index(eqn, idx)
+        row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
+        row.close(opened)
+        return out.aval.size
+    return rule
+
+
+def _broadcast_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    return x, [idx[d] for d in eqn.params["broadcast_dimensions"]]
+
+
+def _transpose_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    x_idx = [""] * x.aval.ndim
+    for j, p in enumerate(eqn.params["permutation"]):
+        x_idx[p] = idx[j]
+    return x, x_idx
+
+
+def _slice_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    x_idx = []
+    for i, start, stride in zip(idx, eqn.params["start_indices"], eqn.params["strides"]):
+        term = i if stride == 1 else f"{i} * {stride}"
+        x_idx.append(term if start == 0 else f"{start} + {term}")
+    return x, x_idx
+
+
+def _rev_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    dims = eqn.params["dimensions"]
+    return x, [f"{x.aval.shape[d] - 1} - {i}" if d in dims else i for d, i in enumerate(idx)]
+
+
+emit_rules[P.broadcast_in_dim_p] = _gather(_broadcast_index)
+emit_rules[P.transpose_p] = _gather(_transpose_index)
+emit_rules[P.slice_p] = _gather(_slice_index)
+emit_rules[P.rev_p] = _gather(_rev_index)
+
+
+def _alias(row: _RowEmitter, eqn: Eqn) -> int:
+    row.alias(eqn.outvars[0], eqn.invars[0])
+    return 0
+
+
+for _prim in (P.reshape_p, P.squeeze_p, P.expand_dims_p):
+    emit_rules[_prim] = _alias
+
+
+@_block
+def _concatenate(row: _RowEmitter, eqn: Eqn) -> int:
+    out, dim = eqn.outvars[0], eqn.params["dimension"]
+    start = 0
+    for x in eqn.invars:
+        idx, opened = row.open_loops(x.aval.shape, _names("i", x.aval.ndim))
+        out_idx = list(idx)
+        if start:
+            out_idx[dim] = f"{start} + {idx[dim]}" if idx[dim] != "0" else str(start)
+        row.emit(f"{row.ref(out, out_idx)} = {row.ref(x, idx)};")
+        row.close(opened)
+        start += x.aval.shape[dim]
+    return out.aval.size
+
+
+emit_rules[P.concatenate_p] = _concatenate
+
+
+def _take_rule(batched: bool):
+    """take / batched_take: negative indices wrap once (as NumPy), then indices are
+    CLAMPED to the axis, where NumPy would raise IndexError: a kernel cannot raise."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        (x, indices), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"] + (1 if batched else 0)  # x's gathered dim
+        n = x.aval.shape[axis]
+        if n == 0 and out.aval.size:
+            raise NotImplementedError(f"row kernel: {eqn.primitive} from an empty axis "
+                                      f"(NumPy raises IndexError)")
+        nidx = indices.aval.ndim - (1 if batched else 0)
+        idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+        i_idx = ([idx[0]] if batched else []) + idx[axis:axis + nidx]
+        row.emit(f"long long j = (long long){row.ref(indices, i_idx)};")
+        row.emit(f"j = j < 0 ? j + {n} : j;")
+        row.emit(f"j = j < 0 ? 0 : (j > {n - 1} ? {n - 1} : j);")
+        x_idx = idx[:axis] + ["(int)j"] + idx[axis + nidx:]
+        row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
+        row.close(opened)
+        return out.aval.size
+    return rule
+
+
+emit_rules[P.take_p] = _take_rule(batched=False)
+emit_rules[P.batched_take_p] = _take_rule(batched=True)

@@ -1,0 +1,382 @@
+"""Row kernels without a GPU: they compile with NVRTC and compute what NumPy computes.
+
+- Compile checks: every case's translation unit is compiled with NVRTC (C++11 and C++17),
+  and each kernel's PTX entry has the calling convention's parameters.
+- Semantics: the generated sources are compiled by ``nvcc`` into ONE host program whose
+  ``main`` calls each ``NAME_row`` (the ``__host__ __device__`` function the kernel's
+  grid-stride loop calls) for every example, at the calling convention's offsets
+  (``x + i * stride``, stride 0 for unbatched inputs; ``y + i * size``), reading inputs and
+  constants from binary files and writing outputs to files. Results are compared with the
+  per-example NumPy function applied to each example.
+- Determinism of the text, and the reasons a graph is refused.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import gvmap
+from gvmap import primitives as P
+from gvmap.codegen import compile_cuda, nvrtc_unavailable_reason
+from gvmap.codegen.cuda import c_type
+from gvmap.codegen.rowkernel import (MAX_LOCAL_BYTES, MAX_VALUE_ELEMENTS, MAX_WORK,
+                                     render_row_kernel, row_kernel_unsupported_reason)
+from gvmap.graph import AbstractArray, Eqn, Graph, Var
+from gvmap.tree import flatten
+
+N = 5  # examples per case
+
+
+@dataclass(frozen=True)
+class Case:
+    """``fn`` applied per example; ``examples(rng)`` gives each argument, with a leading
+    axis of N where ``batched`` says so (else one block every example shares)."""
+
+    name: str
+    fn: Callable
+    examples: Callable[[np.random.Generator], list]
+    batched: tuple[bool, ...]
+    graph: Graph | None = None  # hand-built where no NumPy function traces to it
+
+
+def _normal(rng, shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def _with_nans(rng, shape, dtype=np.float64):
+    x = rng.standard_normal(shape).astype(dtype)
+    x.reshape(len(x), -1)[1, 2] = np.nan          # example 1: one NaN
+    x.reshape(len(x), -1)[3, [1, 4]] = np.nan     # example 3: two NaNs
+    return x
+
+
+rng0 = np.random.default_rng(0)
+W = _normal(rng0, (3, 5))
+B = _normal(rng0, (3,))
+W1, B1 = _normal(rng0, (16, 8)) * 0.5, _normal(rng0, (16,))
+W2, B2 = _normal(rng0, (4, 16)) * 0.5, _normal(rng0, (4,))
+TAKE_CONST = np.array([0, 2, 2, 1, 5], np.int64)
+
+
+def _batched_take_graph() -> Graph:
+    """``out[b, i] = x[b, idx[b, i]]``: the primitive batching emits; built by hand."""
+    x = Var(AbstractArray((3, 4), np.float32))
+    idx = Var(AbstractArray((3, 2), np.int32))
+    out = Var(AbstractArray((3, 2), np.float32))
+    return Graph((), (x, idx), (Eqn(P.batched_take_p, (x, idx), (out,), {"axis": 0}),),
+                 (out,)).check()
+
+
+def _batched_take_numpy(x, idx):
+    n = x.shape[0]
+    idx = np.where(idx < 0, idx + x.shape[1], idx)
+    return x[np.arange(n)[:, None], idx]
+
+
+def _softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+CASES = [
+    Case("seed", lambda v: np.tanh(W @ v + B).sum(),
+         lambda rng: [_normal(rng, (N, 5))], (True,)),
+    Case("chain64", lambda v: (np.tanh(1.5 * v + 0.5) * np.exp(-v ** 2) + np.sin(v)).sum(),
+         lambda rng: [_normal(rng, (N, 64))], (True,)),
+    Case("mlp", lambda x: W2 @ np.tanh(W1 @ x + B1) + B2,
+         lambda rng: [_normal(rng, (N, 8))], (True,)),
+    Case("pairwise", lambda x: ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1),
+         lambda rng: [_normal(rng, (N, 8, 3), np.float64)], (True,)),
+    Case("cross_distances_unbatched_y", lambda x, y: ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1),
+         lambda rng: [_normal(rng, (N, 4, 3), np.float64), _normal(rng, (6, 3), np.float64)],
+         (True, False)),
+    Case("softmax", _softmax, lambda rng: [_normal(rng, (N, 10))], (True,)),
+    Case("arg_cumsum_index",
+         lambda x, i: (x[i], x[::-1].argmax(), x.argmin(), np.cumsum(x), x[1:7:2], x[TAKE_CONST]),
+         lambda rng: [_with_nans(rng, (N, 8)), np.array([3, -1, 0, 7, -8], np.int32)],
+         (True, True)),
+    Case("traced_index_vector", lambda x, idx: x[idx] * 2,
+         lambda rng: [_normal(rng, (N, 4, 3)), np.array([3, 0, -1, 2, -4, 1], np.int64)],
+         (True, False)),
+    Case("reductions_nan", lambda x: (x.max(axis=(0, 2)), x.min(axis=0), x.sum(axis=(0, 2)),
+                                      x.prod(axis=1), x.argmax(axis=1), x.argmin(axis=2)),
+         lambda rng: [_with_nans(rng, (N, 3, 4, 2))], (True,)),
+    Case("transpose_concat_where",
+         lambda a, b: (np.concatenate([a.T, b, a.T[:, :1]], axis=1),
+                       np.where(a > 0, a, -2 * a), np.transpose(a[None], (2, 0, 1)),
+                       np.broadcast_to(a[0], (2, 4)), np.flip(a, axis=(0, 1)).reshape(2, 6)),
+         lambda rng: [_normal(rng, (N, 3, 4)), _normal(rng, (4, 2))], (True, False)),
+    Case("batched_matmul", lambda a, b: (a @ b, np.einsum("ij,kj->ik", a[0], b[1].T)),
+         lambda rng: [_normal(rng, (N, 2, 3, 4), np.float64), _normal(rng, (N, 2, 4, 3), np.float64)],
+         (True, True)),
+    Case("int32", lambda x: ((x * 3 - 7) // 2 % 5, x.sum(), x.max(), np.cumsum(x), x.prod(),
+                             np.abs(x), x.astype(np.float32) / 2, x.argmax()),
+         lambda rng: [rng.integers(-50, 50, (N, 6)).astype(np.int32)], (True,)),
+    Case("bool", lambda m, y: (np.logical_and(m, y > 0), m.any(), m.all(), ~m,
+                               np.where(m, y, 0), m.argmax(), np.cumsum(m)),
+         lambda rng: [rng.random((N, 7)) < 0.4, _normal(rng, (N, 7))], (True, True)),
+    Case("small_and_wide_ints", lambda x, y: (x * np.uint8(200), x.max(), np.cumsum(x, dtype=np.uint8),
+                                               y * y - 3, y // -3, y.min(), y.argmin()),
+         lambda rng: [rng.integers(0, 256, (N, 5)).astype(np.uint8),
+                      rng.integers(-2**40, 2**40, (N, 4))], (True, True)),
+    Case("edge_shapes", lambda x, s: (x[2:2], x[2:2].sum(), s * x, x.reshape(1, 4, 1).sum(axis=(0, 2)),
+                                      1.5, np.ones(3), x[:1] * s, s),
+         lambda rng: [_normal(rng, (N, 4)), np.float32(2.5)], (True, False)),
+    Case("multiple_outputs", lambda x: {"s": x.sum(), "v": x * 2, "m": np.outer(x, x), "x": x},
+         lambda rng: [_normal(rng, (N, 4), np.float64)], (True,)),
+    Case("batched_take", _batched_take_numpy,
+         lambda rng: [_normal(rng, (N, 3, 4)), np.array([[[0, 3], [-1, 2], [1, 1]]] * N, np.int32)],
+         (True, True), graph=_batched_take_graph()),
+]
+CASE_IDS = [c.name for c in CASES]
+
+
+def graph_of(case: Case) -> Graph:
+    if case.graph is not None:
+        return case.graph
+    examples = case.examples(np.random.default_rng(1))
+    first = [x[0] if b else x for x, b in zip(examples, case.batched)]
+    return gvmap.make_graph(case.fn)(*first)
+
+
+RENDERED = {c.name: render_row_kernel(graph_of(c)) for c in CASES}
+GRAPHS = {c.name: graph_of(c) for c in CASES}
+
+
+# ---------------------------------------------------------------- NVRTC compile checks
+
+@pytest.fixture(scope="module")
+def nvrtc():
+    reason = nvrtc_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"NVRTC not available, row-kernel compile checks skipped: {reason}")
+
+
+def _entry_params(ptx: str, name: str) -> int:
+    start = ptx.index(f".entry {name}(")
+    return ptx[start:ptx.index(")", start)].count(".param")
+
+
+@pytest.mark.parametrize("std", ["--std=c++11", "--std=c++17"])
+def test_every_case_compiles_with_nvrtc(nvrtc, std):
+    """All cases in one translation unit (the PREAMBLE is include-guarded)."""
+    source = "\n".join(k.source for k in RENDERED.values())
+    ptx = compile_cuda(source, name="gvmap_rowkernels.cu", options=(std, "-arch=compute_90"))
+    for k in RENDERED.values():
+        expected = len(k.consts) + 2 * len(k.inputs) + len(k.outputs) + 1
+        assert _entry_params(ptx, k.name) == expected, k.name
+
+
+@pytest.mark.parametrize("name", ["seed", "mlp", "pairwise", "softmax", "reductions_nan"])
+def test_small_models_keep_every_value_in_registers(nvrtc, name):
+    """Fully unrolled loops index the local arrays with constants: no local memory.
+    (``chain64`` is left out: sinf's slow path, not a row value, uses a 28-byte depot.)"""
+    ptx = compile_cuda(RENDERED[name].source, name=f"{name}.cu")
+    assert ".local" not in ptx, f"the {name} row kernel uses local memory"
+
+
+# ---------------------------------------------------------------- host semantics with nvcc
+
+def _host_runner(k: Any, case_index: int) -> str:
+    """``run_caseK(dir)``: load constants and inputs, call the row function per example at
+    the calling convention's offsets, save outputs."""
+    lines = [f"static void run_case{case_index}(const std::string& dir, long long n) {{"]
+    args = []
+    for j, a in enumerate(k.consts):
+        lines.append(f'  {c_type(a.dtype)}* c{j} = load<{c_type(a.dtype)}>(dir + "/case{case_index}_c{j}.bin");')
+        args.append(f"c{j}")
+    for j, a in enumerate(k.inputs):
+        lines.append(f'  long long x{j}_stride = read_stride(dir + "/case{case_index}_x{j}.stride");')
+        lines.append(f'  {c_type(a.dtype)}* x{j} = load<{c_type(a.dtype)}>(dir + "/case{case_index}_x{j}.bin");')
+        args.append(f"x{j} + i * x{j}_stride")
+    for j, a in enumerate(k.outputs):
+        lines.append(f"  {c_type(a.dtype)}* y{j} = new {c_type(a.dtype)}[n * {a.size} + 1];")
+        args.append(f"y{j} + i * {a.size}LL")
+    lines.append(f"  for (long long i = 0; i < n; i++) {k.row_function}({', '.join(args)});")
+    for j, a in enumerate(k.outputs):
+        lines.append(f'  save(dir + "/case{case_index}_y{j}.bin", y{j}, n * {a.size});')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+HOST_HEADER = r"""#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+template <typename T> static T* load(const std::string& path) {
+  FILE* f = fopen(path.c_str(), "rb");
+  if (!f) { fprintf(stderr, "cannot open %s\n", path.c_str()); exit(2); }
+  std::vector<char> bytes;
+  char buf[4096];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
+  fclose(f);
+  T* p = new T[bytes.size() / sizeof(T) + 1];
+  for (size_t i = 0; i < bytes.size(); i++) ((char*)p)[i] = bytes[i];
+  return p;
+}
+static long long read_stride(const std::string& path) {
+  FILE* f = fopen(path.c_str(), "r");
+  long long s = -1;
+  if (!f || fscanf(f, "%lld", &s) != 1) { fprintf(stderr, "bad %s\n", path.c_str()); exit(2); }
+  fclose(f);
+  return s;
+}
+template <typename T> static void save(const std::string& path, const T* p, long long count) {
+  FILE* f = fopen(path.c_str(), "wb");
+  fwrite(p, sizeof(T), count, f);
+  fclose(f);
+}
+"""
+
+
+def _expected(case: Case, examples: list) -> list[np.ndarray]:
+    """The per-example NumPy function on each example, stacked, one array per output."""
+    per_example = []
+    for i in range(N):
+        args = [x[i] if b else x for x, b in zip(examples, case.batched)]
+        leaves, _ = flatten(case.fn(*args))
+        per_example.append([np.asarray(leaf) for leaf in leaves])
+    return [np.stack(outs) for outs in zip(*per_example)]
+
+
+@pytest.fixture(scope="module")
+def host_results(tmp_path_factory):
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc not on PATH: host semantics of the row kernels not checked")
+    tmp = tmp_path_factory.mktemp("rowkernel")
+    parts = [HOST_HEADER]
+    inputs = {}
+    for n, case in enumerate(CASES):
+        k = RENDERED[case.name]
+        examples = case.examples(np.random.default_rng(100 + n))
+        inputs[case.name] = examples
+        for j, c in enumerate(GRAPHS[case.name].consts):
+            np.ascontiguousarray(c).tofile(tmp / f"case{n}_c{j}.bin")
+        for j, (x, batched, aval) in enumerate(zip(examples, case.batched, k.inputs)):
+            assert x.dtype == aval.dtype and x.shape[batched:] == aval.shape, (case.name, j)
+            np.ascontiguousarray(x).tofile(tmp / f"case{n}_x{j}.bin")
+            (tmp / f"case{n}_x{j}.stride").write_text(str(aval.size if batched else 0))
+        parts += [k.source, _host_runner(k, n)]
+    parts.append("int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
+                 + "".join(f"  run_case{n}(dir, {N});\n" for n in range(len(CASES)))
+                 + "  return 0;\n}\n")
+    (tmp / "rowkernels.cu").write_text("\n".join(parts))
+    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "rowkernels"),
+                            str(tmp / "rowkernels.cu")], capture_output=True, text=True)
+    assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
+    subprocess.run([str(tmp / "rowkernels"), str(tmp)], check=True)
+    results = {}
+    for n, case in enumerate(CASES):
+        k = RENDERED[case.name]
+        results[case.name] = (inputs[case.name], [
+            np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((N, *a.shape))
+            for j, a in enumerate(k.outputs)])
+    return results
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_row_function_matches_numpy(host_results, case):
+    examples, got = host_results[case.name]
+    expected = _expected(case, examples)
+    assert len(got) == len(expected)
+    for j, (g, e) in enumerate(zip(got, expected)):
+        e = e.astype(g.dtype)
+        msg = f"{case.name}, output {j}"
+        if g.dtype.kind == "f":
+            rtol = 1e-5 if g.dtype == np.float32 else 1e-12
+            atol = 1e-6 if g.dtype == np.float32 else 1e-14
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=msg)
+        else:
+            np.testing.assert_array_equal(g, e, err_msg=msg)
+
+
+# ---------------------------------------------------------------- the source text
+
+def test_launch_metadata_follows_the_graph():
+    k, g = RENDERED["seed"], GRAPHS["seed"]
+    assert k.consts == tuple(v.aval for v in g.constvars) == (AbstractArray((3, 5), np.float32),
+                                                              AbstractArray((3,), np.float32))
+    assert k.inputs == (AbstractArray((5,), np.float32),)
+    assert k.outputs == (AbstractArray((), np.float32),)
+    assert k.row_function == k.name + "_row"
+    assert k.name.startswith("gvmap_row_dot_general_add_tanh_reduce_sum_")
+    assert (f'extern "C" __global__ void {k.name}(const float* __restrict__ c0, '
+            f"const float* __restrict__ c1, const float* __restrict__ x0, long long x0_stride, "
+            f"float* __restrict__ y0, long long n)") in k.source
+    assert k.work == 3 * 5 + 3 + 3 + 3 + 1
+
+
+def test_reshapes_share_storage():
+    k = render_row_kernel(gvmap.make_graph(lambda x: x.reshape(2, 3)[:, None].squeeze(1).T)(
+        np.zeros(6, np.float32)))
+    body = k.source[k.source.index(k.row_function):]
+    assert "reshape" not in body.split("{", 1)[1] and body.count("float v") == 1
+
+
+def test_rendering_is_deterministic_across_processes():
+    """Same graph, same text: no ids or hash order (CuPy's disk cache keys on it)."""
+    script = ("from tests.test_rowkernel import RENDERED\n"
+              "print(''.join(k.source for k in RENDERED.values()), end='')")
+    outs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        outs.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                capture_output=True, text=True,
+                                cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
+    assert len(outs) == 1
+    case = CASES[0]
+    assert render_row_kernel(graph_of(case)).source == RENDERED[case.name].source
+
+
+def test_different_graphs_get_different_names():
+    names = {k.name for k in RENDERED.values()}
+    assert len(names) == len(RENDERED)
+    other = render_row_kernel(gvmap.make_graph(lambda v: np.tanh(W @ v + B).sum())(
+        np.zeros(5, np.float64)))
+    assert other.name != RENDERED["seed"].name
+
+
+# ---------------------------------------------------------------- refusals
+
+def test_supported_graphs_have_no_reason():
+    for name, g in GRAPHS.items():
+        assert row_kernel_unsupported_reason(g) is None, name
+
+
+def test_a_value_too_large_is_refused():
+    big = np.ones((100, 100), np.float32)
+    g = gvmap.make_graph(lambda x: (big @ x).sum())(np.ones(100, np.float32))
+    reason = row_kernel_unsupported_reason(g)
+    assert reason is not None and "f32[100,100]" in reason and str(MAX_VALUE_ELEMENTS) in reason
+    with pytest.raises(NotImplementedError, match="limit"):
+        render_row_kernel(g)
+
+
+def test_too_much_work_is_refused():
+    side = int(math.isqrt(MAX_VALUE_ELEMENTS))
+    g = gvmap.make_graph(lambda a, b: a @ b)(np.ones((side, side), np.float32),
+                                             np.ones((side, side), np.float32))
+    reason = row_kernel_unsupported_reason(g)
+    assert reason is not None and "iterations" in reason and str(MAX_WORK) in reason
+
+
+def test_too_many_local_bytes_are_refused():
+    g = gvmap.make_graph(lambda x: np.exp(np.sin(np.cos(np.tanh(x * 2) + 1))))(
+        np.ones(MAX_VALUE_ELEMENTS, np.float64))
+    reason = row_kernel_unsupported_reason(g)
+    assert reason is not None and "bytes" in reason and str(MAX_LOCAL_BYTES) in reason
+
+
+def test_dtypes_without_a_c_type_are_refused():
+    g = gvmap.make_graph(lambda x: x * 2)(np.ones(3, np.float16))
+    assert "float16" in row_kernel_unsupported_reason(g)
