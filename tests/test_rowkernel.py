@@ -189,20 +189,21 @@ def _host_runner(k: Any, case_index: int) -> str:
     """``run_caseK(dir)``: load constants and inputs, call the row function per example at
     the calling convention's offsets, save outputs."""
     lines = [f"static void run_case{case_index}(const std::string& dir, long long n) {{"]
+    file = f'dir + "/case{case_index}'
     args = []
     for j, a in enumerate(k.consts):
-        lines.append(f'  {c_type(a.dtype)}* c{j} = load<{c_type(a.dtype)}>(dir + "/case{case_index}_c{j}.bin");')
+        lines.append(f'  {c_type(a.dtype)}* c{j} = load<{c_type(a.dtype)}>({file}_c{j}.bin");')
         args.append(f"c{j}")
     for j, a in enumerate(k.inputs):
-        lines.append(f'  long long x{j}_stride = read_stride(dir + "/case{case_index}_x{j}.stride");')
-        lines.append(f'  {c_type(a.dtype)}* x{j} = load<{c_type(a.dtype)}>(dir + "/case{case_index}_x{j}.bin");')
+        lines.append(f'  long long x{j}_stride = read_stride({file}_x{j}.stride");')
+        lines.append(f'  {c_type(a.dtype)}* x{j} = load<{c_type(a.dtype)}>({file}_x{j}.bin");')
         args.append(f"x{j} + i * x{j}_stride")
     for j, a in enumerate(k.outputs):
         lines.append(f"  {c_type(a.dtype)}* y{j} = new {c_type(a.dtype)}[n * {a.size} + 1];")
         args.append(f"y{j} + i * {a.size}LL")
     lines.append(f"  for (long long i = 0; i < n; i++) {k.row_function}({', '.join(args)});")
     for j, a in enumerate(k.outputs):
-        lines.append(f'  save(dir + "/case{case_index}_y{j}.bin", y{j}, n * {a.size});')
+        lines.append(f'  save({file}_y{j}.bin", y{j}, n * {a.size});')
     lines.append("}")
     return "\n".join(lines)
 
@@ -363,7 +364,7 @@ def test_a_value_too_large_is_refused():
 
 
 def test_too_much_work_is_refused():
-    side = int(math.isqrt(MAX_VALUE_ELEMENTS))
+    side = math.isqrt(MAX_VALUE_ELEMENTS)
     g = gvmap.make_graph(lambda a, b: a @ b)(np.ones((side, side), np.float32),
                                              np.ones((side, side), np.float32))
     reason = row_kernel_unsupported_reason(g)

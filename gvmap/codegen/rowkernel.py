@@ -157,6 +157,7 @@ class _RowEmitter:
         self.depth = 1
         self.work = 0
         self.local_bytes = 0
+        self.n_values = 0
         self.storage: dict[Var, _Storage] = {}
         for prefix, vs in (("c", graph.constvars), ("x", graph.invars)):
             for k, v in enumerate(vs):
@@ -196,7 +197,8 @@ class _RowEmitter:
 
     def define(self, var: Var) -> _Storage:
         """Declare the local value ``var``: ``T vK`` when it has one element, else an array."""
-        name, t = f"v{len(self.ops)}", c_type(var.aval.dtype)
+        name, t = f"v{self.n_values}", c_type(var.aval.dtype)
+        self.n_values += 1
         self.local_bytes += max(var.aval.size, 1) * var.aval.dtype.itemsize
         if var.aval.size == 1:
             self.emit(f"{t} {name};")
@@ -237,9 +239,13 @@ class _RowEmitter:
         consts = tuple(v.aval for v in g.constvars)
         inputs = tuple(v.aval for v in g.invars)
         outputs = tuple(v.aval for v in g.outvars)
-        row_params = ([f"const {c_type(a.dtype)}* __restrict__ c{k}" for k, a in enumerate(consts)]
-                      + [f"const {c_type(a.dtype)}* __restrict__ x{k}" for k, a in enumerate(inputs)]
-                      + [f"{c_type(a.dtype)}* __restrict__ y{k}" for k, a in enumerate(outputs)])
+        def pointers(prefix: str, avals: Sequence[AbstractArray], const: str) -> list[str]:
+            return [f"{const}{c_type(a.dtype)}* __restrict__ {prefix}{k}"
+                    for k, a in enumerate(avals)]
+
+        cs, xs = pointers("c", consts, "const "), pointers("x", inputs, "const ")
+        ys = pointers("y", outputs, "")
+        row_params = cs + xs + ys
         body = "\n".join(self.lines)
         signature = f"{g}\n" + ", ".join(row_params)
         digest = hashlib.sha1((signature + "\n" + body).encode()).hexdigest()[:10]
@@ -250,12 +256,8 @@ class _RowEmitter:
             name += op + "_"
         name += digest
         row = f"{name}_row"
-        kernel_params = ([f"const {c_type(a.dtype)}* __restrict__ c{k}" for k, a in enumerate(consts)]
-                         + [p for k, a in enumerate(inputs)
-                            for p in (f"const {c_type(a.dtype)}* __restrict__ x{k}",
-                                      f"long long x{k}_stride")]
-                         + [f"{c_type(a.dtype)}* __restrict__ y{k}" for k, a in enumerate(outputs)]
-                         + ["long long n"])
+        kernel_params = (cs + [p for k, x in enumerate(xs) for p in (x, f"long long x{k}_stride")]
+                         + ys + ["long long n"])
         call_args = ([f"c{k}" for k in range(len(consts))]
                      + [f"x{k} + i * x{k}_stride" for k in range(len(inputs))]
                      + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)])
