@@ -25,6 +25,11 @@ unrolled so that every index is a compile-time constant and the arrays live in r
 The per-primitive C (NumPy semantics, NaN rules, integer wrapping) comes from
 ``codegen/cuda.py``; this module only lays out loops. Output is a pure function of the
 graph (names from the primitive chain and a digest of the body), so CuPy's caches hit.
+
+Where a thread must differ from NumPy: sums and contractions accumulate sequentially
+(NumPy sums pairwise and BLAS blocks, so float results differ by rounding only), and
+``take`` / ``batched_take`` CLAMP an index still out of range after wrapping negatives once,
+where NumPy raises IndexError.
 """
 from __future__ import annotations
 
@@ -32,7 +37,6 @@ import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
-
 
 from .. import primitives as P
 from ..graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
@@ -45,9 +49,11 @@ __all__ = ["RowKernelSource", "render_row_kernel", "row_kernel_unsupported_reaso
 # per example: 4096 f32 are 16 KiB, already far past the register file (255 registers per
 # thread), so such a value spills to local memory; larger ones belong to batched lowering.
 MAX_VALUE_ELEMENTS = 4096
-# The local arrays of one thread together (they are not overlapped by the compiler): 64 KiB
-# of local memory per thread times the resident threads is what L1/L2 can still cache.
-MAX_LOCAL_BYTES = 64 * 1024
+# The local arrays of one thread together (the compiler does not overlap them). What does
+# not fit in registers is local memory, which the driver reserves for every thread the
+# device can hold: 16 KiB x 2048 threads x 132 SMs is 4.3 GiB on an H100. Past that a
+# row kernel is slow anyway; batched lowering is the better program.
+MAX_LOCAL_BYTES = 16 * 1024
 # Inner-loop iterations per example (a dot_general counts out size x contraction size):
 # one thread runs them serially, so past ~65k a batched lowering (cuBLAS, reduction
 # kernels) wins, and the compile time of the fully unrolled nests stays bounded.
