@@ -743,7 +743,7 @@ def test_generator_covers_the_catalogue():
     against a strategy that silently stopped producing some of them)."""
     seen = set()
 
-    @settings(max_examples=300, database=None, deadline=None,
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(case=cases())
     def collect(case):
