@@ -18,10 +18,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .backends import current_backend, resolve
-from .backends.executor import Executable
+from .backends.executor import Executable, executable_for
 from .batching import batch_graph
 from .graph import AbstractArray, Graph
-from .lowering import Lowered, lower_graph
+from .lowering import Lowered, lower_graph, lower_rows
 from .tracing import Tracer, current_trace, inline_graph, is_array, trace_function
 from .tree import TreeDef, broadcast_prefix, flatten, leaf_paths, unflatten
 
@@ -43,6 +43,9 @@ class _Built:
     traced: tuple[int, ...]      # indices of the argument leaves that are graph inputs
     out_treedef: TreeDef
     out_axes: tuple              # per output leaf: int, or None (not batched); () for jit
+    per_example: Graph | None = None   # vmap: the graph of one example (for row kernels)
+    in_bdims: tuple = ()               # vmap: batch axis of each graph input, or None
+    axis_size: int | None = None
 
 
 @dataclass
@@ -186,7 +189,8 @@ class _Transformed:
                 hit = self._compiled.get(key)
                 if hit is None:
                     built = self._get_built(info)
-                    hit = (built, Executable(lower_graph(built.graph, backend.name, backend.fuses), backend))
+                    plan = _lower(built, backend.name, backend.fuses)
+                    hit = (built, executable_for(plan, backend))
                     self._compiled[key] = hit
         return hit
 
@@ -254,7 +258,18 @@ class _Transformed:
         without running anything."""
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
-        return Lowered(lower_graph(self._get_built(info).graph, name, name != "numpy"))
+        return Lowered(_lower(self._get_built(info), name, name != "numpy"))
+
+
+def _lower(built: _Built, backend: str, fused: bool) -> Any:
+    """A row kernel where the cost model picks one (fused backends only), else the plan of
+    the batched graph."""
+    if fused and built.per_example is not None:
+        row = lower_rows(built.per_example, built.graph, built.in_bdims, built.out_axes,
+                         built.axis_size, backend)
+        if row is not None:
+            return row
+    return lower_graph(built.graph, backend, fused)
 
 
 def _array_sources(fun: Any) -> list[tuple[Callable[[], Any], Any]]:
@@ -391,7 +406,8 @@ class BatchedFunction(_Transformed):
         in_bdims = [info.axes[i] for i in traced]
         _check_unbatched_outputs(graph, in_bdims, out_axes)
         batched = batch_graph(graph, in_bdims, info.axis_size, out_axes)
-        return _Built(batched, traced, out_treedef, tuple(out_axes))
+        return _Built(batched, traced, out_treedef, tuple(out_axes), graph, tuple(in_bdims),
+                      info.axis_size)
 
     def _fast_allowed(self, info: _CallInfo) -> bool:
         return self.chunk_size is None or info.axis_size <= self.chunk_size

@@ -7,6 +7,7 @@ callables for NumPy or CuPy. ``Lowered`` is what ``jit(f).lower(...)`` returns.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -19,7 +20,7 @@ from .passes import eliminate_common_subexpressions
 if TYPE_CHECKING:
     from .codegen.render import KernelSource
 
-__all__ = ["Step", "Plan", "Lowered", "lower_graph"]
+__all__ = ["Step", "Plan", "RowPlan", "Lowered", "lower_graph", "lower_rows"]
 
 _LAUNCH_NAMES = {
     P.dot_general_p: "matmul", P.reduce_sum_p: "sum", P.reduce_prod_p: "prod",
@@ -189,13 +190,75 @@ def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
                 steps=tuple(steps))
 
 
+# Row kernels are opt-in until measured on a GPU (benches/: compare GVMAP_ROW_KERNELS=1 and 0).
+ROW_KERNEL_MAX_WORK = 4096  # inner-loop iterations per example, one thread each
+
+
+def row_kernels_enabled() -> bool:
+    return os.environ.get("GVMAP_ROW_KERNELS", "0").strip().lower() in ("1", "on", "true", "yes")
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """One kernel, one thread per example, running the whole per-example graph.
+
+    DESIGN.md's "row kernels": when every per-example value is small, reading each input
+    once and writing each output once beats a chain of batched launches. ``graph`` is the
+    per-example graph; ``batched`` the batched one (for names in ``as_text``)."""
+
+    backend: str
+    graph: Graph
+    batched: Graph
+    kernel: Any  # codegen.rowkernel.RowKernelSource
+    in_bdims: tuple
+    out_axes: tuple
+    axis_size: int
+    reason: str
+
+    @property
+    def kernels(self) -> dict[str, str]:
+        return {self.kernel.name: self.kernel.source}
+
+    def as_text(self) -> str:
+        names = _Namer()
+        for v in (*self.batched.constvars, *self.batched.invars):
+            names(v)
+        outs = " ".join(f"{names(v)}:{v.aval}" for v in self.batched.outvars)
+        ins = " ".join(names(v) for v in self.batched.invars)
+        chain = ", ".join(str(e.primitive) for e in self.graph.eqns)
+        launch = ("cupy.RawKernel" if self.backend == "cupy" else f"{self.backend} emulation") \
+            + f" {self.kernel.name}, one thread per example"
+        return "\n".join([f"plan for {self.backend}: 1 launch (row kernel: {self.reason})",
+                          f"  {outs} = row_kernel[{chain}] {ins}  # {launch}",
+                          f"  -> ({', '.join(names(v) for v in self.batched.outvars)})"])
+
+
+def lower_rows(per_example: Graph, batched: Graph, in_bdims: tuple, out_axes: tuple,
+               axis_size: int, backend: str) -> RowPlan | None:
+    """The row-kernel plan when it is enabled and the cost model picks it, else None."""
+    if not row_kernels_enabled() or not axis_size or not per_example.eqns:
+        return None
+    from .codegen.rowkernel import render_row_kernel, row_kernel_unsupported_reason
+
+    if row_kernel_unsupported_reason(per_example) is not None:
+        return None
+    kernel = render_row_kernel(per_example)
+    if kernel.work > ROW_KERNEL_MAX_WORK:
+        return None
+    launches = sum(1 for s in lower_graph(batched, backend, True).steps if not s.is_view)
+    reason = (f"{kernel.work} inner iterations and {kernel.local_bytes} B of locals per "
+              f"example, instead of {launches} batched launch{'es' if launches != 1 else ''}")
+    return RowPlan(backend, per_example, batched, kernel, tuple(in_bdims), tuple(out_axes),
+                   axis_size, reason)
+
+
 class Lowered:
     """A compiled plan, inspectable: ``as_text()`` lists the launches; ``kernels`` maps each
     generated kernel's name to its CUDA source (empty where nothing is generated)."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: "Plan | RowPlan"):
         self.plan = plan
-        self.graph = plan.graph
+        self.graph = plan.batched if isinstance(plan, RowPlan) else plan.graph
         self.backend = plan.backend
         self.kernels: dict[str, str] = plan.kernels
 

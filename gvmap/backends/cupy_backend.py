@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 
 @functools.lru_cache(maxsize=1)
 def cupy_unusable_reason() -> str | None:
@@ -88,6 +90,29 @@ class CupyBackend:
             return (checked(kernel, *xs, axis=axes),)
         return run_reduction
 
+    def build_row_kernel(self, source: Any, consts: Sequence[Any]) -> Callable:
+        """A launcher for a generated row kernel (one thread per example): takes
+        ``[(input, stride), ...]`` in the kernel's layout and the batch size, returns the
+        outputs as (n, *per-example shape) arrays."""
+        cupy = self._cupy
+        kernel = cupy.RawKernel(source.source, source.name)
+        checked = _compile_checked(cupy, source)
+        dev_consts = [cupy.ascontiguousarray(cupy.asarray(c)) for c in consts]
+        out_specs = [(a.shape, a.dtype) for a in source.outputs]
+
+        def launch(ins, n):
+            outs = [cupy.empty((n, *shape), dtype) for shape, dtype in out_specs]
+            if n:
+                args = [*dev_consts]
+                for x, stride in ins:
+                    args += [x, np.int64(stride)]
+                args += [*outs, np.int64(n)]
+                block = 128
+                grid = min(-(-n // block), 1 << 20)  # the kernel loops over the rest
+                checked(kernel, (grid,), (block,), tuple(args))
+            return outs
+        return launch
+
     def _kernel_object(self, source: Any) -> Any:
         """CuPy memoizes compiled binaries by source, in memory and on disk; gvmap's source
         is deterministic, so those caches hit across plans and processes."""
@@ -121,5 +146,6 @@ def _compile_checked(cupy: Any, source: Any) -> Callable:
             raise KernelCompileError(
                 f"gvmap generated a kernel that does not compile (a gvmap bug: please report it "
                 f"with this message)\nkernel {source.name}\n--- generated source ---\n"
-                f"{source.translation_unit}\n--- compiler log ---\n{e}") from None
+                f"{getattr(source, 'translation_unit', None) or source.source}\n"
+                f"--- compiler log ---\n{e}") from None
     return call

@@ -10,7 +10,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..implementations import make_impl
-from ..lowering import Plan, Step
+from ..lowering import Plan, RowPlan, Step, lower_graph
+
+
+def executable_for(plan: "Plan | RowPlan", backend: Any) -> Callable[[Sequence[Any]], list]:
+    return RowExecutable(plan, backend) if isinstance(plan, RowPlan) else Executable(plan, backend)
 
 
 class Executable:
@@ -118,3 +122,45 @@ def _make_kernel_step(step: Step, fn: Callable) -> Callable[[list], None]:
         for s in frees:
             env[s] = None
     return run
+
+
+class RowExecutable:
+    """Runs a RowPlan: batched inputs moved to (n, ...) and made contiguous (unbatched ones
+    are shared: stride 0), one launch, outputs moved to their out_axes.
+
+    On CuPy the launch is the generated RawKernel; elsewhere (numpy-fused) it is emulated by
+    the batched graph of the same per-example graph with the kernel's exact layout
+    contract, so the layout handling here is tested without a GPU."""
+
+    def __init__(self, plan: RowPlan, backend: Any):
+        self.plan = plan
+        self.xp = backend.xp
+        build = getattr(backend, "build_row_kernel", None)
+        self._launch = (build(plan.kernel, plan.graph.consts) if build is not None
+                        else _emulated_row_launch(plan, backend))
+        self._sizes = [a.size for a in plan.kernel.inputs]
+
+    def __call__(self, args: Sequence[Any]) -> list[Any]:
+        xp, plan = self.xp, self.plan
+        ins = []
+        for x, b, size in zip(args, plan.in_bdims, self._sizes):
+            if b is None:
+                ins.append((xp.ascontiguousarray(x), 0))
+            else:
+                ins.append((xp.ascontiguousarray(xp.moveaxis(x, b, 0)), size))
+        outs = self._launch(ins, plan.axis_size)
+        return [o[0, ...] if ax is None else xp.moveaxis(o, 0, ax) for o, ax in zip(outs, plan.out_axes)]
+
+
+def _emulated_row_launch(plan: RowPlan, backend: Any) -> Callable:
+    from ..batching import batch_graph
+
+    graph = batch_graph(plan.graph, [None if b is None else 0 for b in plan.in_bdims],
+                        plan.axis_size, [0] * len(plan.graph.outvars))
+    run = Executable(lower_graph(graph, backend.name, True), backend)
+
+    def launch(ins, n):
+        # the kernel reads an unbatched input's one block (stride 0) for every example
+        return run([x if b is not None else x.reshape(a.shape)
+                    for (x, _), a, b in zip(ins, plan.kernel.inputs, plan.in_bdims)])
+    return launch
