@@ -9,7 +9,9 @@ stream synchronize, JAX block_until_ready, torch.cuda.synchronize).
 """
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 
 import numpy as np
@@ -140,6 +142,19 @@ def _skip_reason(settings, model, n, method):
 # --------------------------------------------------------------------------
 # the functions to time
 # --------------------------------------------------------------------------
+@contextlib.contextmanager
+def _environ(name, value):
+    saved = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+
 def _prepare(model, n, method, stack):
     """-> (call, to_numpy, x): `call()` runs one synchronised batched evaluation of
     the model on the input `x`; `to_numpy` brings a result (or `x`) to the host."""
@@ -170,11 +185,13 @@ def _prepare(model, n, method, stack):
             return r
 
         return call, cupy.asnumpy, x
-    if method == "gvmap-cupy":
+    if method in ("gvmap-cupy", "gvmap-cupy-rows"):
         import cupy
         import gvmap
 
         stack.enter_context(gvmap.backend("cupy"))
+        # row kernels are opt-in until measured: the variable is read when a plan is built
+        stack.enter_context(_environ("GVMAP_ROW_KERNELS", "1" if method.endswith("rows") else "0"))
         x = _data(model, n, "cupy")
         f = gvmap.vmap(model.numpy_example)
         stream = cupy.cuda.get_current_stream
@@ -232,7 +249,6 @@ def _check(model, n, method, out, to_numpy, x):
 
 
 def test_bench(benchmark, bench_settings, case):
-    import contextlib
 
     model_name, n, method = case
     model = MODELS[model_name]

@@ -28,6 +28,7 @@ METHODS = {
     "gvmap-numpy": ("host", "gvmap.vmap on the NumPy backend"),
     "hand-cupy": ("cupy", "hand-batched CuPy (the NumPy code with xp=cupy)"),
     "gvmap-cupy": ("cupy", "gvmap.vmap on the CuPy backend"),
+    "gvmap-cupy-rows": ("cupy", "gvmap.vmap on CuPy with row kernels (GVMAP_ROW_KERNELS=1)"),
     "jax": ("jax", "jax.jit(jax.vmap(f)) on JAX's default device"),
     "torch": ("torch", "torch.func.vmap(f) on cuda when available, else cpu"),
 }
@@ -444,6 +445,8 @@ def summary(results: dict) -> list:
     pairs = [
         ("gvmap-numpy", "hand-numpy"),
         ("gvmap-cupy", "hand-cupy"),
+        ("gvmap-cupy-rows", "gvmap-cupy"),
+        ("gvmap-cupy-rows", "hand-cupy"),
         ("loop", "gvmap-numpy"),
         ("loop", "gvmap-cupy"),
         ("jax", "gvmap-cupy"),

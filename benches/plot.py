@@ -28,6 +28,7 @@ STYLE = {  # method -> (colour, marker, line style)
     "gvmap-numpy": ("tab:blue", "s", "-"),
     "hand-cupy": ("tab:green", "o", "--"),
     "gvmap-cupy": ("tab:green", "s", "-"),
+    "gvmap-cupy-rows": ("tab:purple", "D", "-"),
     "jax": ("tab:orange", "^", "-."),
     "torch": ("tab:red", "v", "-."),
 }
