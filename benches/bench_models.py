@@ -249,7 +249,6 @@ def _check(model, n, method, out, to_numpy, x):
 
 
 def test_bench(benchmark, bench_settings, case):
-
     model_name, n, method = case
     model = MODELS[model_name]
     reason = _skip_reason(bench_settings, model, n, method)

@@ -18,7 +18,6 @@ import concurrent.futures
 import threading
 
 import numpy as np
-import pytest
 
 import gvmap
 from oracle import assert_tree_close, oracle
