@@ -1,0 +1,275 @@
+"""Row-kernel rules: the loop nest each primitive becomes inside a row function.
+
+``emit_rules[prim](row, eqn)`` writes the C for one equation into ``row`` (a
+``rowkernel._RowEmitter``: local arrays, loop nests, element references) and returns the
+inner-loop iterations it costs per example. The C of each scalar operation comes from
+``codegen/cuda.py``, so row kernels and fused kernels share NumPy's semantics.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+from .. import primitives as P
+from ..graph import Eqn
+from .cuda import c_expression, c_literal, c_type, reduce_expr, reduce_identity
+from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
+
+#
+# ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
+# iterations). Each block is wrapped in braces so loop indices and accumulators are local.
+
+emit_rules: dict[P.Primitive, Callable[[_RowEmitter, Eqn], int]] = {}
+
+
+def _block(fn: Callable[[_RowEmitter, Eqn], int]) -> Callable[[_RowEmitter, Eqn], int]:
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        row.ops.append(str(eqn.primitive).replace("convert_element_type", "convert"))
+        out = eqn.outvars[0]
+        row.define(out)
+        if out.aval.size == 0:
+            return 0
+        row.emit(f"{{  // {eqn.primitive}")
+        row.depth += 1
+        work = fn(row, eqn)
+        row.depth -= 1
+        row.emit("}")
+        return work
+    return rule
+
+
+@_block
+def _elementwise(row: _RowEmitter, eqn: Eqn) -> int:
+    out = eqn.outvars[0]
+    idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+    args = [row.ref(a, idx if a.aval.ndim else ()) for a in eqn.invars]
+    expr = c_expression(eqn.primitive, [a.aval.dtype for a in eqn.invars], out.aval.dtype,
+                        args, eqn.params)
+    row.emit(f"{row.ref(out, idx)} = {expr};")
+    row.close(opened)
+    return out.aval.size
+
+
+for _prim in P.ELEMENTWISE:
+    emit_rules[_prim] = _elementwise
+
+
+def _reduced_index(ndim: int, axes: Sequence[int], kept_idx: Sequence[str],
+                   axes_idx: Sequence[str]) -> list[str]:
+    """The operand's index from the index over its kept dims and over ``axes``."""
+    kept, x_idx = iter(kept_idx), []
+    for d in range(ndim):
+        x_idx.append(axes_idx[list(axes).index(d)] if d in axes else next(kept))
+    return x_idx
+
+
+@_block
+def _reduction(row: _RowEmitter, eqn: Eqn) -> int:
+    (x,), out = eqn.invars, eqn.outvars[0]
+    axes = tuple(eqn.params["axes"])
+    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+    step, identity = reduce_expr(eqn.primitive, dtype), reduce_identity(eqn.primitive, dtype)
+    inner_sizes = [x.aval.shape[d] for d in axes]
+    out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim),
+                                     inner=math.prod(inner_sizes))
+    row.emit(f"{t} acc = {identity};")
+    inner, inner_opened = row.open_loops(inner_sizes, [f"r{d}" for d in axes])
+    x_idx = _reduced_index(x.aval.ndim, axes, out_idx, inner)
+    row.emit(f"const {t} a = acc, b = {row.ref(x, x_idx)};")
+    row.emit(f"acc = {step};")
+    row.close(inner_opened)
+    row.emit(f"{row.ref(out, out_idx)} = acc;")
+    row.close(opened)
+    return x.aval.size
+
+
+for _prim in (P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
+              P.reduce_and_p, P.reduce_or_p):
+    emit_rules[_prim] = _reduction
+
+
+def _arg_rule(better: str):
+    """argmax / argmin: the first extremum; NaN as NumPy: the first NaN wins and stays."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"]
+        t, n = c_type(x.aval.dtype), x.aval.shape[axis]
+        out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim), inner=n)
+        first = _reduced_index(x.aval.ndim, (axis,), out_idx, ["0"])
+        x_idx = _reduced_index(x.aval.ndim, (axis,), out_idx, [f"r{axis}"])
+        row.emit(f"{t} best = {row.ref(x, first)};")
+        row.emit("int best_k = 0;")
+        if n > 1:
+            if math.prod(out.aval.shape) * n <= UNROLL_LIMIT:
+                row.emit("#pragma unroll")
+            row.emit(f"for (int r{axis} = 1; r{axis} < {n}; r{axis}++) {{")
+            row.emit(f"  const {t} v = {row.ref(x, x_idx)};")
+            row.emit(f"  if (!(best != best) && ((v {better} best) || (v != v))) "
+                     f"{{ best = v; best_k = r{axis}; }}")
+            row.emit("}")
+        row.emit(f"{row.ref(out, out_idx)} = ({c_type(out.aval.dtype)})best_k;")
+        row.close(opened)
+        return x.aval.size
+    return rule
+
+
+emit_rules[P.argmax_p] = _arg_rule(">")
+emit_rules[P.argmin_p] = _arg_rule("<")
+
+
+@_block
+def _cumsum(row: _RowEmitter, eqn: Eqn) -> int:
+    (x,), out = eqn.invars, eqn.outvars[0]
+    axis = eqn.params["axis"]
+    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+    kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
+    kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                      inner=x.aval.shape[axis])
+    row.emit(f"{t} acc = {c_literal(dtype.type(0))};")
+    inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
+    x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
+    step = c_expression(P.add_p, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
+    row.emit(f"acc = {step};")
+    row.emit(f"{row.ref(out, x_idx)} = acc;")
+    row.close(inner_opened)
+    row.close(opened)
+    return x.aval.size
+
+
+emit_rules[P.cumsum_p] = _cumsum
+
+
+@_block
+def _dot_general(row: _RowEmitter, eqn: Eqn) -> int:
+    (lhs, rhs), out = eqn.invars, eqn.outvars[0]
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    dtype, t = out.aval.dtype, c_type(out.aval.dtype)
+    lf = [d for d in range(lhs.aval.ndim) if d not in lc and d not in lb]
+    rf = [d for d in range(rhs.aval.ndim) if d not in rc and d not in rb]
+    k_sizes = [lhs.aval.shape[d] for d in lc]
+    out_idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim),
+                                     inner=math.prod(k_sizes))
+    row.emit(f"{t} acc = {c_literal(dtype.type(0))};")
+    k_idx, inner_opened = row.open_loops(k_sizes, _names("k", len(lc)))
+    l_idx, r_idx = [""] * lhs.aval.ndim, [""] * rhs.aval.ndim
+    for j, (a, b) in enumerate(zip(lb, rb)):
+        l_idx[a] = r_idx[b] = out_idx[j]
+    for j, d in enumerate(lf):
+        l_idx[d] = out_idx[len(lb) + j]
+    for j, d in enumerate(rf):
+        r_idx[d] = out_idx[len(lb) + len(lf) + j]
+    for j, (a, b) in enumerate(zip(lc, rc)):
+        l_idx[a] = r_idx[b] = k_idx[j]
+    product = c_expression(P.mul_p, [dtype, dtype], dtype,
+                           [row.ref(lhs, l_idx), row.ref(rhs, r_idx)])
+    row.emit(f"acc = {c_expression(P.add_p, [dtype, dtype], dtype, ['acc', product])};")
+    row.close(inner_opened)
+    row.emit(f"{row.ref(out, out_idx)} = acc;")
+    row.close(opened)
+    return out.aval.size * math.prod(k_sizes)
+
+
+emit_rules[P.dot_general_p] = _dot_general
+
+
+def _gather(operand_index: Callable[[Eqn, list[str]], tuple[Any, list[str]]]):
+    """A rule whose output element at ``idx`` is one operand element: a copy loop."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        out = eqn.outvars[0]
+        idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+        x, x_idx = operand_index(eqn, idx)
+        row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
+        row.close(opened)
+        return out.aval.size
+    return rule
+
+
+def _broadcast_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    return x, [idx[d] for d in eqn.params["broadcast_dimensions"]]
+
+
+def _transpose_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    x_idx = [""] * x.aval.ndim
+    for j, p in enumerate(eqn.params["permutation"]):
+        x_idx[p] = idx[j]
+    return x, x_idx
+
+
+def _slice_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    x_idx = []
+    for i, start, stride in zip(idx, eqn.params["start_indices"], eqn.params["strides"]):
+        term = i if stride == 1 else f"{i} * {stride}"
+        x_idx.append(term if start == 0 else f"{start} + {term}")
+    return x, x_idx
+
+
+def _rev_index(eqn: Eqn, idx: list[str]) -> tuple[Any, list[str]]:
+    x = eqn.invars[0]
+    dims = eqn.params["dimensions"]
+    return x, [f"{x.aval.shape[d] - 1} - {i}" if d in dims else i for d, i in enumerate(idx)]
+
+
+emit_rules[P.broadcast_in_dim_p] = _gather(_broadcast_index)
+emit_rules[P.transpose_p] = _gather(_transpose_index)
+emit_rules[P.slice_p] = _gather(_slice_index)
+emit_rules[P.rev_p] = _gather(_rev_index)
+
+
+def _alias(row: _RowEmitter, eqn: Eqn) -> int:
+    row.alias(eqn.outvars[0], eqn.invars[0])
+    return 0
+
+
+for _prim in (P.reshape_p, P.squeeze_p, P.expand_dims_p):
+    emit_rules[_prim] = _alias
+
+
+@_block
+def _concatenate(row: _RowEmitter, eqn: Eqn) -> int:
+    out, dim = eqn.outvars[0], eqn.params["dimension"]
+    start = 0
+    for x in eqn.invars:
+        idx, opened = row.open_loops(x.aval.shape, _names("i", x.aval.ndim))
+        out_idx = list(idx)
+        if start:
+            out_idx[dim] = f"{start} + {idx[dim]}" if idx[dim] != "0" else str(start)
+        row.emit(f"{row.ref(out, out_idx)} = {row.ref(x, idx)};")
+        row.close(opened)
+        start += x.aval.shape[dim]
+    return out.aval.size
+
+
+emit_rules[P.concatenate_p] = _concatenate
+
+
+def _take_rule(batched: bool):
+    """take / batched_take: negative indices wrap once (as NumPy), then indices are
+    CLAMPED to the axis, where NumPy would raise IndexError: a kernel cannot raise."""
+    @_block
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        (x, indices), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"] + (1 if batched else 0)  # x's gathered dim
+        n = x.aval.shape[axis]
+        if n == 0 and out.aval.size:
+            raise NotImplementedError(f"row kernel: {eqn.primitive} from an empty axis "
+                                      f"(NumPy raises IndexError)")
+        nidx = indices.aval.ndim - (1 if batched else 0)
+        idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
+        i_idx = ([idx[0]] if batched else []) + idx[axis:axis + nidx]
+        row.emit(f"long long j = (long long){row.ref(indices, i_idx)};")
+        row.emit(f"j = j < 0 ? j + {n} : j;")
+        row.emit(f"j = j < 0 ? 0 : (j > {n - 1} ? {n - 1} : j);")
+        x_idx = idx[:axis] + ["(int)j"] + idx[axis + nidx:]
+        row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
+        row.close(opened)
+        return out.aval.size
+    return rule
+
+
+emit_rules[P.take_p] = _take_rule(batched=False)
+emit_rules[P.batched_take_p] = _take_rule(batched=True)
