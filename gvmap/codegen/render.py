@@ -9,10 +9,7 @@ first use), so the same region always gives the same source and CuPy's caches hi
 """
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -20,6 +17,7 @@ import numpy as np
 from ..fusion import Region
 from ..graph import Eqn, Literal, Var
 from .cuda import PREAMBLE, c_expression, c_literal, c_type, reduce_expr, reduce_identity
+from .templates import template
 
 __all__ = ["KernelSource", "render_region", "kernel_name"]
 
@@ -101,7 +99,7 @@ def _render_elementwise(region: Region) -> KernelSource:
     nin = len(region.inputs)
     loads = [f"        const {c_type(v.aval.dtype)} x{i} = in{i}[{name}_offset(layout, {i}, i)];"
              for i, v in enumerate(region.inputs)]
-    unit = _template("elementwise.cu").substitute(
+    unit = template("elementwise.cu").substitute(
         name=name, primitives=", ".join(region.primitive_names()), preamble=PREAMBLE,
         ndim=ndim, nargs=max(1, nin + len(region.outputs)), params=params,
         loads="\n".join(loads), body="\n".join("        " + line for line in body),
@@ -146,7 +144,7 @@ def _render_reduction(region: Region) -> KernelSource:
                        + [f"{out_type}* __restrict__ out0"])
     loads = [f"            const {c_type(v.aval.dtype)} x{i} = in{i}[{name}_offset(layout, {i}, i)];"
              for i, v in enumerate(region.inputs)]
-    unit = _template("reduction.cu").substitute(
+    unit = template("reduction.cu").substitute(
         name=name, primitives=", ".join(region.primitive_names()) + f" (axes {tuple(axes)}; "
         f"layout order {tuple(kept + list(axes))})", preamble=preamble, ndim=ndim,
         nargs=max(1, len(region.inputs)), params=params, reduce_type=rtype,
@@ -157,17 +155,3 @@ def _render_reduction(region: Region) -> KernelSource:
                         "", map_expr, reduce_expr(red.primitive, rdtype), f"y0 = ({out_type})({post_value})",
                         reduce_identity(red.primitive, rdtype), rtype, preamble, tuple(axes),
                         tuple(shape), unit)
-
-
-@lru_cache(maxsize=None)
-def _template(filename: str) -> string.Template:
-    return string.Template(_kernels_dir().joinpath(filename).read_text())
-
-
-def _kernels_dir() -> Any:
-    """kernels/ of the source tree, or its installed copy (``gvmap._kernels``)."""
-    source_tree = Path(__file__).resolve().parents[2] / "kernels"
-    if (source_tree / "elementwise.cu").is_file():
-        return source_tree
-    from importlib.resources import files
-    return files("gvmap._kernels")

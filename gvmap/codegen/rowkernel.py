@@ -40,6 +40,7 @@ from typing import Any, Sequence
 
 from ..graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 from .cuda import PREAMBLE, c_literal, c_type
+from .templates import template
 
 __all__ = ["RowKernelSource", "render_row_kernel", "row_kernel_unsupported_reason",
            "MAX_VALUE_ELEMENTS", "MAX_LOCAL_BYTES", "MAX_WORK", "UNROLL_LIMIT"]
@@ -268,17 +269,10 @@ class _RowEmitter:
         call_args = ([f"c{k}" for k in range(len(consts))]
                      + [f"x{k} + i * x{k}_stride" for k in range(len(inputs))]
                      + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)])
-        graph_comment = "\n".join("// " + line for line in str(g).splitlines())
-        source = (
-            f"{PREAMBLE}\n"
-            f"// gvmap row kernel: one thread computes one example of\n{graph_comment}\n"
-            f"__host__ __device__ inline void {row}({', '.join(row_params)}) {{\n"
-            f"{body}\n}}\n\n"
-            f'extern "C" __global__ void {name}({", ".join(kernel_params)}) {{\n'
-            f"  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;\n"
-            f"       i += (long long)blockDim.x * gridDim.x) {{\n"
-            f"    {row}({', '.join(call_args)});\n"
-            f"  }}\n}}\n")
+        source = template("row.cu").substitute(
+            preamble=PREAMBLE, row=row, row_params=", ".join(row_params), body=body, name=name,
+            graph_comment="\n".join("// " + line for line in str(g).splitlines()),
+            kernel_params=", ".join(kernel_params), call_args=", ".join(call_args))
         return RowKernelSource(name=name, row_function=row, source=source, consts=consts,
                                inputs=inputs, outputs=outputs, work=self.work,
                                local_bytes=self.local_bytes)
