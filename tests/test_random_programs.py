@@ -46,6 +46,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gvmap
+from gvmap.passes import eliminate_common_subexpressions
 from oracle import assert_tree_close, oracle, tree_leaves, tree_map
 
 PROFILE = os.environ.get("GVMAP_HYPOTHESIS_PROFILE", "ci")
@@ -733,7 +734,8 @@ def test_random_program(backend, case):
         got = case.gvmap_fn()(*case.args)
     check_result(got, expected, case.uses_float32)
     graph = gvmap.make_graph(case.gvmap_fn())(*case.args)
-    graph.check()
+    graph.check()  # after tracing and batching
+    eliminate_common_subexpressions(graph).check()  # after the pre-lowering pass
     assert str(graph)
 
 
