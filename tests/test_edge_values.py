@@ -337,3 +337,13 @@ def test_bool_subtract_refused_like_numpy(backend):
         gvmap.vmap(lambda u, v: u - v)(a, a)
     with pytest.raises(TypeError, match="negative|-"):
         gvmap.vmap(lambda u: -u)(a)
+
+
+def test_sum_of_a_scalar_negative_zero_is_positive_zero(backend):
+    """NumPy's sum starts from +0.0, so even a 0-d sum turns -0.0 into +0.0 (found by the
+    random programs: arctan2 of the result then differs by pi)."""
+    def f(v):
+        s = (-v.var()).sum()
+        return np.arctan2(s, s), 1.0 / s.sum(axis=())  # +inf for +0.0, -inf for -0.0
+
+    check(f, np.ones((3, 1)))

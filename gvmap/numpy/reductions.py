@@ -17,7 +17,7 @@ from .. import primitives as P
 from ..tracing import bind
 from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
                     normalize_axis, reject_kwargs, result_dtype, shape_of)
-from .elementwise import multiply, not_equal, sqrt, subtract, true_divide
+from .elementwise import add, multiply, not_equal, sqrt, subtract, true_divide
 from .shape import expand_dims, ravel
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
@@ -30,7 +30,9 @@ def _prepare(a: Any, name: str) -> Any:
 
 def _reduce(prim: P.Primitive, a: Any, axis: Any, keepdims: bool) -> Any:
     axes = normalize_axes(axis, ndim_of(a))
-    if not axes:  # reducing nothing (a 0-d operand, or axis=()) is the identity
+    if not axes:  # reducing nothing (a 0-d operand, or axis=()) keeps the value...
+        if prim is P.reduce_sum_p and np.issubdtype(dtype_of(a), np.floating):
+            return add(a, np.zeros((), dtype_of(a))[()])  # ...but NumPy adds its +0.0 start
         return a
     out = bind(prim, a, axes=axes)
     return expand_dims(out, axes) if keepdims and axes else out
