@@ -69,3 +69,18 @@ def rng():
     import numpy as np
 
     return np.random.RandomState(8675309)
+
+
+def stdout_across_hash_seeds(script: str, seeds: tuple[str, ...] = ("1", "2")) -> set[str]:
+    """The distinct outputs of ``python -c script`` run from the repository root under
+    different ``PYTHONHASHSEED``s: one element when the output is deterministic."""
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    path = os.pathsep.join([root, here, os.environ.get("PYTHONPATH", "")])  # as under pytest
+    return {subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                           text=True, cwd=root,
+                           env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=path)).stdout
+            for seed in seeds}

@@ -11,14 +11,13 @@
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import subprocess
-import sys
 import warnings
 
 import numpy as np
 import pytest
+from conftest import stdout_across_hash_seeds
 
 from gvmap import primitives as P
 from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
@@ -129,12 +128,7 @@ def test_rendering_is_deterministic_across_processes():
     """Identical inputs give identical text: no ids, no hash order (CuPy's disk cache)."""
     script = ("from tests.test_codegen import translation_unit, DTYPES\n"
               "print(''.join(translation_unit(d) for d in DTYPES))")
-    outs = set()
-    for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        outs.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
-                                capture_output=True, text=True,
-                                cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
+    outs = stdout_across_hash_seeds(script)
     assert len(outs) == 1
     assert outs.pop() == "".join(translation_unit(d) for d in DTYPES) + "\n"
 

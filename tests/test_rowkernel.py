@@ -13,15 +13,14 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 import pytest
+from conftest import stdout_across_hash_seeds
 
 import gvmap
 from gvmap import primitives as P
@@ -328,12 +327,7 @@ def test_rendering_is_deterministic_across_processes():
     """Same graph, same text: no ids or hash order (CuPy's disk cache keys on it)."""
     script = ("from tests.test_rowkernel import RENDERED\n"
               "print(''.join(k.source for k in RENDERED.values()), end='')")
-    outs = set()
-    for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        outs.add(subprocess.run([sys.executable, "-c", script], env=env, check=True,
-                                capture_output=True, text=True,
-                                cwd=os.path.dirname(os.path.dirname(__file__))).stdout)
+    outs = stdout_across_hash_seeds(script)
     assert len(outs) == 1
     case = CASES[0]
     assert render_row_kernel(graph_of(case)).source == RENDERED[case.name].source
