@@ -4,20 +4,7 @@
 // The layout lists kept dims first, then reduced dims, so element i = out * n_reduce + j.
 ${preamble}
 
-struct ${name}_layout {
-    long long shape[${ndim}];
-    long long strides[${nargs}][${ndim}];  // in elements, per input operand
-};
-
-__device__ inline long long ${name}_offset(const ${name}_layout& layout, int arg, long long i) {
-    long long offset = 0;
-    for (int d = ${ndim} - 1; d >= 0; --d) {
-        offset += (i % layout.shape[d]) * layout.strides[arg][d];
-        i /= layout.shape[d];
-    }
-    return offset;
-}
-
+${layout}
 extern "C" __global__ void ${name}(${params}, const ${name}_layout layout,
                                    const long long n_out, const long long n_reduce) {
     for (long long o = (long long)blockIdx.x * blockDim.x + threadIdx.x; o < n_out;

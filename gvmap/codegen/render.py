@@ -101,7 +101,8 @@ def _render_elementwise(region: Region) -> KernelSource:
              for i, v in enumerate(region.inputs)]
     unit = template("elementwise.cu").substitute(
         name=name, primitives=", ".join(region.primitive_names()), preamble=PREAMBLE,
-        ndim=ndim, nargs=max(1, nin + len(region.outputs)), params=params,
+        layout=_layout(name, ndim, max(1, nin + len(region.outputs)), "inputs, then outputs"),
+        params=params,
         loads="\n".join(loads), body="\n".join("        " + line for line in body),
         stores="\n".join(f"        out{i}[{name}_offset(layout, {nin + i}, i)] = {names(v)};"
                          for i, v in enumerate(region.outputs)))
@@ -146,8 +147,9 @@ def _render_reduction(region: Region) -> KernelSource:
              for i, v in enumerate(region.inputs)]
     unit = template("reduction.cu").substitute(
         name=name, primitives=", ".join(region.primitive_names()) + f" (axes {tuple(axes)}; "
-        f"layout order {tuple(kept + list(axes))})", preamble=preamble, ndim=ndim,
-        nargs=max(1, len(region.inputs)), params=params, reduce_type=rtype,
+        f"layout order {tuple(kept + list(axes))})", preamble=preamble,
+        layout=_layout(name, ndim, max(1, len(region.inputs)), "inputs; kept dims, then reduced"),
+        params=params, reduce_type=rtype,
         identity=reduce_identity(red.primitive, rdtype), loads="\n".join(loads),
         map_expr=map_expr, reduce_expr=reduce_expr(red.primitive, rdtype),
         store=f"out0[o] = ({out_type})({post_value});")
@@ -155,3 +157,7 @@ def _render_reduction(region: Region) -> KernelSource:
                         "", map_expr, reduce_expr(red.primitive, rdtype), f"y0 = ({out_type})({post_value})",
                         reduce_identity(red.primitive, rdtype), rtype, preamble, tuple(axes),
                         tuple(shape), unit)
+
+
+def _layout(name: str, ndim: int, nargs: int, operands: str) -> str:
+    return template("layout.cu").substitute(name=name, ndim=ndim, nargs=nargs, operands=operands)
