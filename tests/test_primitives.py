@@ -428,6 +428,22 @@ row("np.linalg.norm_axis", lambda xp, x: xp.linalg.norm(x, axis=-1, keepdims=Tru
 row("np.linalg.norm_ord", lambda xp, x: (xp.linalg.norm(x, 1), xp.linalg.norm(x, np.inf),
                                          xp.linalg.norm(x, 0), xp.linalg.norm(x, 3)), [Y3], FLOAT)
 
+row("np.diff", lambda xp, x: xp.diff(x, axis=0), [A((3, 4))], NUM)
+row("np.diff2", lambda xp, x: xp.diff(x, n=2), [A((3, 4))], NUM)
+row("np.roll", lambda xp, x: (xp.roll(x, 2, axis=1), xp.roll(x, -1), xp.roll(x, (1, 1), (0, 1))), [X23], ALL)
+row("np.repeat", lambda xp, x: (xp.repeat(x, 2, axis=1), xp.repeat(x, 3)), [X23], ALL)
+row("np.tile", lambda xp, x: (xp.tile(x, 2), xp.tile(x, (2, 1, 3))), [X23], ALL)
+row("np.triu_tril", lambda xp, x: (xp.triu(x), xp.tril(x, -1), xp.triu(x, 1)), [A((3, 3))], ALL)
+row("np.cross", lambda xp, x, y: xp.cross(x, y), [A((2, 3)), A((3,))], NUM)
+row("np.hypot", lambda xp, x, y: xp.hypot(x, y), [X23, Y3], NUM)
+row("np.degrees_radians", lambda xp, x: (xp.degrees(x), xp.radians(x), xp.rad2deg(x), xp.deg2rad(x)), [X23], NUM)
+row("np.ptp", lambda xp, x: (xp.ptp(x), xp.ptp(x, axis=0, keepdims=True)), [X23], NUM)
+row("np.average", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1), xp.average(x)),
+    [X23, A((3,), "pos")], NUM)  # weights never sum to 0, even for the oracle's n=0 probe
+row("np.nan_reductions", lambda xp, x: (xp.nansum(x, axis=1), xp.nanmean(x), xp.nanmax(x, axis=0),
+                                        xp.nanmin(x, axis=1, keepdims=True)), [A((2, 3), "nan")], FLOAT)
+row("np.nanmax_all_nan", lambda xp, x: xp.nanmax(x * np.nan), [Y3], FLOAT)
+
 # ----------------------------------------------------------------------------------------------
 # Running a row.
 
