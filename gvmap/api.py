@@ -490,7 +490,28 @@ def _check_unbatched_outputs(graph: Graph, in_bdims: Sequence, out_axes: Sequenc
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, *, axis_size: int | None = None,
          chunk_size: int | None = None) -> BatchedFunction:
-    """The batched version of ``fun``: see SPEC.md. ``fun`` is written for ONE example."""
+    """The batched version of ``fun``, a function written for ONE example.
+
+    in_axes: where each positional argument carries the batch: an int (negative counts from
+        the end), None (not batched: shared by every example), or a tuple/list with one
+        entry per positional argument, each entry itself a pytree prefix (dicts by key).
+        Keyword arguments are never batched.
+    out_axes: where each output gets the batch axis (same forms; None for an output that
+        does not depend on a batched argument).
+    axis_size: the batch size, needed only when no argument is batched.
+    chunk_size: run at most this many examples at a time (bounded memory); by default a
+        batch that runs out of device memory is retried in halves.
+
+    The first call with a new signature (argument structure, shapes, dtypes, axes, static
+    values, backend) traces, batches, fuses and compiles; later calls only launch. Called
+    inside another vmap/jit trace, the batched graph is inlined into the outer one.
+    ``vmap(fun).lower(*args, backend="cupy")`` shows the plan without running anything.
+
+    >>> import numpy as np, gvmap
+    >>> W = np.ones((3, 5), np.float32)
+    >>> gvmap.vmap(lambda v: np.tanh(W @ v + 1.0).sum())(np.zeros((4, 5), np.float32)).shape
+    (4,)
+    """
     return BatchedFunction(fun, in_axes, out_axes, axis_size=axis_size, chunk_size=chunk_size)
 
 
@@ -509,6 +530,8 @@ class JittedFunction(_Transformed):
 
 
 def jit(fun: Callable) -> JittedFunction:
+    """``fun`` traced, fused and compiled once per signature (no batching); later calls with
+    the same signature only launch. ``jit(fun).lower(*args)`` returns the plan."""
     return JittedFunction(fun)
 
 
