@@ -320,6 +320,14 @@ class Tracer:
         return _gnp().getitem(self, key)
 
     @property
+    def real(self):
+        return _gnp().real(self)
+
+    @property
+    def imag(self):
+        return _gnp().imag(self)
+
+    @property
     def T(self):
         return _gnp().transpose(self)
 

@@ -442,6 +442,8 @@ row("np.average", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1), xp
     [X23, A((3,), "pos")], NUM)  # weights never sum to 0, even for the oracle's n=0 probe
 row("np.nan_reductions", lambda xp, x: (xp.nansum(x, axis=1), xp.nanmean(x), xp.nanmax(x, axis=0),
                                         xp.nanmin(x, axis=1, keepdims=True)), [A((2, 3), "nan")], FLOAT)
+row("real_arrays", lambda xp, x: (xp.conj(x), xp.conjugate(x), x.conj(), xp.real(x), xp.imag(x),
+                                  x.real, x.imag), [X23], ALL)
 row("np.nanmax_all_nan", lambda xp, x: xp.nanmax(x * np.nan), [Y3], FLOAT)
 
 # ----------------------------------------------------------------------------------------------

@@ -264,3 +264,30 @@ def logaddexp(x1: Any, x2: Any, out=None) -> Any:
 
 UFUNCS.update(trunc=trunc, fmax=fmax, fmin=fmin, logaddexp=logaddexp)
 __all__ += ["trunc", "fmax", "fmin", "logaddexp"]
+
+
+def conjugate(x: Any, out=None) -> Any:
+    """numpy.conjugate: the value itself (gvmap's arrays are real: complex ones are refused),
+    in NumPy's result dtype (which is int8 for bool)."""
+    reject_kwargs("conjugate", out=out)
+    x = check_operand(x, "conjugate")
+    return convert(x, result_dtype(np.conjugate, x))
+
+
+conj = conjugate
+UFUNCS.update(conjugate=conjugate)
+__all__ += ["conjugate", "conj"]
+
+
+def real(val: Any) -> Any:
+    """numpy.real of a real array: the array."""
+    return check_operand(val, "real")
+
+
+def imag(val: Any) -> Any:
+    """numpy.imag of a real array: zeros of its shape and dtype."""
+    from .shape import zeros_like
+    return zeros_like(check_operand(val, "imag"))
+
+
+__all__ += ["real", "imag"]
