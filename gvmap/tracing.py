@@ -319,6 +319,12 @@ class Tracer:
     def __getitem__(self, key):
         return _gnp().getitem(self, key)
 
+    def conj(self):
+        """ndarray.conj of a real array is the array itself (np.conj(bool) is int8, this is not)."""
+        return self
+
+    conjugate = conj
+
     @property
     def real(self):
         return _gnp().real(self)
@@ -358,7 +364,7 @@ class Tracer:
 
 _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum",
             "ravel", "flatten", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
-            "copy", "conj", "round"}
+            "copy", "round"}
 
 
 def _binop(name: str, reflected: bool = False):
