@@ -32,6 +32,9 @@ def main() -> None:
     print(gvmap.make_graph(gvmap.vmap(model))(v_batch))
     print()
     print(gvmap.vmap(model).lower(v_batch).as_text())
+    if gvmap.get_backend() != "cupy":
+        print("\nwhat a GPU would run (lowered here without one):")
+        print(gvmap.vmap(model).lower(v_batch, backend="cupy").as_text())
 
 
 if __name__ == "__main__":
