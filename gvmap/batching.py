@@ -164,12 +164,15 @@ batch_rules[P.argmax_p] = _arg_rule(P.argmax_p)
 batch_rules[P.argmin_p] = _arg_rule(P.argmin_p)
 
 
-def _cumsum_rule(axis_size, args, bdims, *, axis):
-    (x,), (b,) = args, bdims
-    return bind(P.cumsum_p, x, axis=_batched_axis(axis, b)), b
+def _scan_rule(prim: P.Primitive) -> BatchRule:
+    def rule(axis_size, args, bdims, *, axis):
+        (x,), (b,) = args, bdims
+        return bind(prim, x, axis=_batched_axis(axis, b)), b
+    return rule
 
 
-batch_rules[P.cumsum_p] = _cumsum_rule
+batch_rules[P.cumsum_p] = _scan_rule(P.cumsum_p)
+batch_rules[P.cumprod_p] = _scan_rule(P.cumprod_p)
 
 
 # ---------------------------------------------------------------- contractions

@@ -92,6 +92,8 @@ impl_rules[P.argmax_p] = _arg_rule("argmax")
 impl_rules[P.argmin_p] = _arg_rule("argmin")
 impl_rules[P.cumsum_p] = lambda xp, avals, axis: (
     lambda x, dtype=avals[0].dtype: xp.cumsum(x, axis=axis, dtype=dtype))
+impl_rules[P.cumprod_p] = lambda xp, avals, axis: (
+    lambda x, dtype=avals[0].dtype: xp.cumprod(x, axis=axis, dtype=dtype))
 
 
 # ---------------------------------------------------------------- contractions

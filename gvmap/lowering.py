@@ -25,7 +25,7 @@ __all__ = ["Step", "Plan", "RowPlan", "Lowered", "lower_graph", "lower_rows"]
 _LAUNCH_NAMES = {
     P.dot_general_p: "matmul", P.reduce_sum_p: "sum", P.reduce_prod_p: "prod",
     P.reduce_max_p: "max", P.reduce_min_p: "min", P.reduce_and_p: "all", P.reduce_or_p: "any",
-    P.argmax_p: "argmax", P.argmin_p: "argmin", P.cumsum_p: "cumsum", P.select_p: "where",
+    P.argmax_p: "argmax", P.argmin_p: "argmin", P.cumsum_p: "cumsum", P.cumprod_p: "cumprod", P.select_p: "where",
     P.convert_element_type_p: "astype", P.broadcast_in_dim_p: "broadcast_to (view)",
     P.reshape_p: "reshape", P.transpose_p: "transpose (view)", P.squeeze_p: "reshape (view)",
     P.expand_dims_p: "reshape (view)", P.slice_p: "slice (view)", P.rev_p: "flip (view)",

@@ -212,13 +212,14 @@ argmax_p = _new("argmax", REDUCTIONS, _arg_rule("argmax"))
 argmin_p = _new("argmin", REDUCTIONS, _arg_rule("argmin"))
 
 
-def _cumsum_rule(x: AbstractArray, *, axis: int):
-    _check_axes(x, (axis,), "cumsum")
+def _scan_rule(x: AbstractArray, *, axis: int):
+    _check_axes(x, (axis,), "scan")
     return [x]
 
 
-# cumsum is a scan, not a reduction: it keeps the shape, so fusion must not treat it as one.
-cumsum_p = _new("cumsum", STRUCTURAL, _cumsum_rule)
+# Scans are not reductions: they keep the shape, so fusion must not treat them as ones.
+cumsum_p = _new("cumsum", STRUCTURAL, _scan_rule)
+cumprod_p = _new("cumprod", STRUCTURAL, _scan_rule)
 
 
 # ---------------------------------------------------------------- contractions

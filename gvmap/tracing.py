@@ -362,7 +362,7 @@ class Tracer:
         raise AttributeError(f"traced arrays have no attribute '{name}'")
 
 
-_METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum",
+_METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum", "cumprod",
             "ravel", "flatten", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
             "copy", "round"}
 

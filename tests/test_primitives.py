@@ -444,6 +444,15 @@ row("np.nan_reductions", lambda xp, x: (xp.nansum(x, axis=1), xp.nanmean(x), xp.
                                         xp.nanmin(x, axis=1, keepdims=True)), [A((2, 3), "nan")], FLOAT)
 row("real_arrays", lambda xp, x: (xp.conj(x), xp.conjugate(x), x.conj(), xp.real(x), xp.imag(x),
                                   x.real, x.imag), [X23], ALL)
+row("np.cumprod", lambda xp, x: (xp.cumprod(x, axis=1), x.cumprod()), [A((2, 3), "wide")], ALL)
+# ufunc methods: NumPy routes np.add.reduce(tracer) etc. through __array_ufunc__
+row("ufunc.reduce_accumulate", lambda xp, x: (np.add.reduce(x, axis=1), np.multiply.reduce(x),
+                                              np.maximum.reduce(x, axis=0), np.add.accumulate(x),
+                                              np.multiply.accumulate(x, axis=1),
+                                              np.minimum.reduce(x, axis=1, keepdims=True)),
+    [A((2, 3), "wide")], NUM)
+row("ufunc.outer", lambda xp, x, y: (np.multiply.outer(x, y), np.subtract.outer(y, x)),
+    [A((2,)), Y3], NUM)
 row("np.nanmax_all_nan", lambda xp, x: xp.nanmax(x * np.nan), [Y3], FLOAT)
 
 # ----------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from ..graph import Eqn
 from .cuda import c_expression, c_literal, c_type, reduce_expr, reduce_identity
 from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
 
-#
 # ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
 # iterations). Each block is wrapped in braces so loop indices and accumulators are local.
 
@@ -118,26 +117,29 @@ emit_rules[P.argmax_p] = _arg_rule(">")
 emit_rules[P.argmin_p] = _arg_rule("<")
 
 
-@_block
-def _cumsum(row: _RowEmitter, eqn: Eqn) -> int:
-    (x,), out = eqn.invars, eqn.outvars[0]
-    axis = eqn.params["axis"]
-    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
-    kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
-    kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
-                                      inner=x.aval.shape[axis])
-    row.emit(f"{t} acc = {c_literal(dtype.type(0))};")
-    inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
-    x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
-    step = c_expression(P.add_p, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
-    row.emit(f"acc = {step};")
-    row.emit(f"{row.ref(out, x_idx)} = acc;")
-    row.close(inner_opened)
-    row.close(opened)
-    return x.aval.size
+def _scan(step_prim: P.Primitive, start: int):
+    """cumsum / cumprod: a running ``acc = acc op x`` along the axis, from ``start``."""
+    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"]
+        dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+        kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
+        kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                          inner=x.aval.shape[axis])
+        row.emit(f"{t} acc = {c_literal(dtype.type(start))};")
+        inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
+        x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
+        step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
+        row.emit(f"acc = {step};")
+        row.emit(f"{row.ref(out, x_idx)} = acc;")
+        row.close(inner_opened)
+        row.close(opened)
+        return x.aval.size
+    return _block(rule)
 
 
-emit_rules[P.cumsum_p] = _cumsum
+emit_rules[P.cumsum_p] = _scan(P.add_p, 0)
+emit_rules[P.cumprod_p] = _scan(P.mul_p, 1)
 
 
 @_block

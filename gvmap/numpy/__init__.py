@@ -16,15 +16,15 @@ from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, vdot
-from .reductions import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,
-                         std, sum, var)
+from .reductions import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min,
+                         prod, std, sum, var)
 from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, flatten, flip,
                     full_like, moveaxis, ndim, ones_like, ravel, reshape, shape, size, squeeze,
                     stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
     "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
-    "all", "amax", "amin", "any", "argmax", "argmin", "cumsum", "max", "mean", "min", "prod",
+    "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "expand_dims",
     "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
     "size", "squeeze", "stack", "swapaxes", "transpose", "zeros_like"})
@@ -49,6 +49,7 @@ _HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, keepdims=False: min(a, axi
 _HANDLED_UFUNCS["logical_and.reduce"] = lambda a, axis=0, keepdims=False: all(a, axis, keepdims=keepdims)
 _HANDLED_UFUNCS["logical_or.reduce"] = lambda a, axis=0, keepdims=False: any(a, axis, keepdims=keepdims)
 _HANDLED_UFUNCS["add.accumulate"] = lambda a, axis=0, dtype=None: cumsum(a, axis, dtype)
+_HANDLED_UFUNCS["multiply.accumulate"] = lambda a, axis=0, dtype=None: cumprod(a, axis, dtype)
 
 
 def _outer(ufunc_impl):

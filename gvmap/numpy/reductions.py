@@ -1,4 +1,5 @@
-"""Reductions and scans: sum, mean, prod, max, min, argmax, argmin, var, std, all, any, cumsum.
+"""Reductions and scans: sum, mean, prod, max, min, argmax, argmin, var, std, all, any,
+cumsum, cumprod.
 
 Each is a reduce primitive over sorted axes (lax style: reduced dims disappear), preceded by
 the conversion NumPy's accumulator dtype implies (``np.sum`` of int32 is int64) and followed
@@ -21,7 +22,7 @@ from .elementwise import add, multiply, not_equal, sqrt, subtract, true_divide
 from .shape import expand_dims, ravel
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
-           "std", "all", "any", "cumsum"]
+           "std", "all", "any", "cumsum", "cumprod"]
 
 
 def _prepare(a: Any, name: str) -> Any:
@@ -148,10 +149,18 @@ def std(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: int = 0,
                     correction=correction))
 
 
-def cumsum(a: Any, axis: Any = None, dtype: Any = None, out=None) -> Any:
-    reject_kwargs("cumsum", out=out)
-    a = _prepare(a, "cumsum")
-    acc = result_dtype(np.cumsum, a, dtype=dtype)
-    if axis is None:
-        a, axis = ravel(a), 0
-    return bind(P.cumsum_p, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+def _scan(prim: P.Primitive, np_fn: Any, name: str):
+    """cumsum/cumprod: in NumPy's accumulator dtype; axis=None scans the flattened array."""
+    def fn(a: Any, axis: Any = None, dtype: Any = None, out=None) -> Any:
+        reject_kwargs(name, out=out)
+        a = _prepare(a, name)
+        acc = result_dtype(np_fn, a, dtype=dtype)
+        if axis is None:
+            a, axis = ravel(a), 0
+        return bind(prim, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+    fn.__name__ = name
+    return fn
+
+
+cumsum = _scan(P.cumsum_p, np.cumsum, "cumsum")
+cumprod = _scan(P.cumprod_p, np.cumprod, "cumprod")
