@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=8,
                         help="pytest-xdist workers where xdist is installed (kernel compiles "
                              "dominate a cold GPU run; they parallelise across processes)")
-    parser.add_argument("--bench-args", default="", help="extra arguments for benches/run.py")
+    parser.add_argument("--bench-args", default="--sizes 4,1e4,1e6,1e7,1e8",
+                        help="arguments for benches/run.py (default: five sizes, so a device "
+                             "session's few minutes cover every model and method)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
