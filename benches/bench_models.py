@@ -155,6 +155,20 @@ def _environ(name, value):
             os.environ[name] = saved
 
 
+def _synchronized(fn, x):
+    """A call of fn(x) that waits for the GPU (CuPy launches are asynchronous)."""
+    import cupy
+
+    stream = cupy.cuda.get_current_stream
+
+    def call():
+        r = fn(x)
+        stream().synchronize()
+        return r
+
+    return call
+
+
 def _prepare(model, n, method, stack):
     """-> (call, to_numpy, x): `call()` runs one synchronised batched evaluation of
     the model on the input `x`; `to_numpy` brings a result (or `x`) to the host."""
@@ -176,15 +190,7 @@ def _prepare(model, n, method, stack):
         import cupy
 
         x = _data(model, n, "cupy")
-        g = model.hand("cupy")
-        stream = cupy.cuda.get_current_stream
-
-        def call():
-            r = g(x)
-            stream().synchronize()
-            return r
-
-        return call, cupy.asnumpy, x
+        return _synchronized(model.hand("cupy"), x), cupy.asnumpy, x
     if method in ("gvmap-cupy", "gvmap-cupy-rows"):
         import cupy
         import gvmap
@@ -193,15 +199,7 @@ def _prepare(model, n, method, stack):
         # row kernels are opt-in until measured: the variable is read when a plan is built
         stack.enter_context(_environ("GVMAP_ROW_KERNELS", "1" if method.endswith("rows") else "0"))
         x = _data(model, n, "cupy")
-        f = gvmap.vmap(model.numpy_example)
-        stream = cupy.cuda.get_current_stream
-
-        def call():
-            r = f(x)
-            stream().synchronize()
-            return r
-
-        return call, gvmap.device_get, x
+        return _synchronized(gvmap.vmap(model.numpy_example), x), gvmap.device_get, x
     if method == "jax":
         import jax
 
