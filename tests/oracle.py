@@ -166,11 +166,17 @@ def assert_leaf_close(actual: Any, expected: Any, where: str = "output") -> None
         np.testing.assert_allclose(actual, expected, equal_nan=True, err_msg=where, **tol)
 
 
-def assert_tree_close(actual: Any, expected: Any) -> None:
-    """``actual`` (gvmap's result, any backend) against ``expected`` (the oracle's)."""
+def assert_tree_close(actual: Any, expected: Any, backend: str | None = None) -> None:
+    """``actual`` (gvmap's result) against ``expected`` (the oracle's).
+
+    ``backend`` names the backend that computed ``actual`` (its outputs must be that
+    backend's arrays); by default the current one. A test that computes under
+    ``gvmap.backend(name)`` and compares outside the block, or runs a plan on NumPy
+    directly, names it: with ``GVMAP_BACKEND=cupy`` the current backend is CuPy."""
     import gvmap
 
-    backend = gvmap.get_backend()
+    if backend is None:
+        backend = gvmap.get_backend()
     array_type = np.ndarray
     if backend == "cupy":
         import cupy
