@@ -55,14 +55,15 @@ class BatchedFunction(Transformation):
             self._axes_cache[treedef] = axes
         return list(axes)
 
-    def _axis_size(self, treedef: TreeDef, sizes: list) -> int:
+    def _axis_size(self, treedef: TreeDef, sizes: list, requested: int | None) -> int:
+        requested = self.axis_size if requested is None else requested
         distinct = {s for _, _, s in sizes}
-        if self.axis_size is not None:
-            distinct.add(self.axis_size)
+        if requested is not None:
+            distinct.add(requested)
         if len(distinct) > 1:
             lines = [f"  {self._describe(treedef, i)}: axis {ax} has size {s}" for i, ax, s in sizes]
-            if self.axis_size is not None:
-                lines.append(f"  axis_size={self.axis_size}")
+            if requested is not None:
+                lines.append(f"  axis_size={requested}")
             raise ValueError("vmap got batched arguments of different sizes along their in_axes:\n"
                              + "\n".join(lines) + "\nevery batched argument needs the same size "
                              "along its batch axis")
@@ -110,7 +111,10 @@ class BatchedFunction(Transformation):
                         f"vmap: a single example does not fit in {backend.name} memory (argument "
                         f"shapes {[tuple(x.shape) for x in info.leaves if is_array_leaf(x)]}); "
                         f"the per-example computation itself is too large") from e
-                return self._run_batch(info, n, -(-n // 2))
+            # Retry only now that the handler has ended: the exception's traceback held the
+            # failed attempt's frames, and with them every intermediate it had computed.
+            backend.release_memory()
+            return self._run_batch(info, n, -(-n // 2))
         pieces = []
         built = None
         for start in range(0, n, chunk):
@@ -129,11 +133,16 @@ class BatchedFunction(Transformation):
             if ax is not None:
                 leaves[i] = leaves[i][(slice(None),) * ax + (slice(start, stop),)]
         args, kwargs = unflatten(info.treedef, leaves)
-        saved, self.axis_size = self.axis_size, (stop - start if self.axis_size is not None else None)
-        try:
-            return self._info(args, kwargs)
-        finally:
-            self.axis_size = saved
+        return self._info(args, kwargs, axis_size=stop - start if self.axis_size is not None else None)
+
+    def __reduce__(self) -> tuple:
+        return _restore_vmap, (self.fun, self.in_axes, self.out_axes, self.axis_size,
+                               self.chunk_size)
+
+
+def _restore_vmap(fun: Callable, in_axes: Any, out_axes: Any, axis_size: int | None,
+                  chunk_size: int | None) -> "BatchedFunction":
+    return BatchedFunction(fun, in_axes, out_axes, axis_size=axis_size, chunk_size=chunk_size)
 
 
 def _check_axes_spec(spec: Any, what: str) -> None:
@@ -207,6 +216,9 @@ class JittedFunction(Transformation):
         graph, traced, out_treedef = self._trace(
             info, lambda i, x: AbstractArray(tuple(x.shape), x.dtype))
         return Built(graph, traced, out_treedef, ())
+
+    def __reduce__(self) -> tuple:
+        return jit, (self.fun,)
 
 
 def jit(fun: Callable) -> JittedFunction:

@@ -17,3 +17,8 @@ class TracerConversionError(TypeError):
 
 class LeakedTracerError(RuntimeError):
     """A traced value escaped the function being traced and was used afterwards."""
+
+
+class TracedRandomnessError(RuntimeError):
+    """The function drew random numbers while being traced (they would be frozen into the
+    plan: the same numbers for every example and every call)."""

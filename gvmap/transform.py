@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import struct
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -19,8 +20,10 @@ import numpy as np
 
 from .backends import current_backend, resolve
 from .backends.executor import Executable, executable_for
+from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
 from .lowering import Lowered, lower_graph, lower_rows
+from .sources import RandomnessCheck, Watch, describe
 from .tracing import Tracer, current_trace, inline_graph, is_array, trace_function
 from .tree import TreeDef, flatten, leaf_paths, unflatten
 
@@ -58,35 +61,62 @@ class CallInfo:
 
 
 class Transformation:
-    """Shared machinery of ``vmap`` and ``jit`` (``jit`` is the case with no batch axes)."""
+    """Shared machinery of ``vmap`` and ``jit`` (``jit`` is the case with no batch axes).
+
+    State per object: the bounded caches of traced (``_built``) and compiled
+    (``_compiled``) signatures, the fast-path index into the compiled ones, and the
+    ``Watch`` of the names the traced code read. Nothing on a call path is mutated but
+    these caches, so one object serves many threads. It pickles as its function and
+    options (``__reduce__``): caches, locks and device arrays stay behind, and the copy
+    traces again where it is used (a Dask worker, another process).
+    """
 
     def __init__(self, fun: Callable):
         if not callable(fun):
             raise TypeError(f"expected a function to transform, got a {type(fun).__name__}")
         self.fun = fun
         functools.update_wrapper(self, fun, updated=())
-        self._built: dict[tuple, Built] = {}
-        self._compiled: dict[tuple, tuple[Built, Executable]] = {}
         self._lock = threading.Lock()
         self._arg_names = _positional_names(fun)
         self._fast: dict[tuple, tuple] = {}
-        self._sources: list[tuple[Callable[[], Any], Any]] = []  # see _array_sources
+        self._built = LRUCache(DEFAULT_CACHE_SIZE)
+        self._compiled = LRUCache(DEFAULT_CACHE_SIZE, on_evict=self._drop_fast)
+        self._watch: Watch | None = None
 
-    def _rebound(self) -> bool:
-        """Has a closed-over array been replaced by another object since tracing?"""
-        for get, obj in self._sources:
-            try:
-                if get() is not obj:
-                    return True
-            except (KeyError, IndexError, ValueError, AttributeError):
-                return True
-        return False
+    @property
+    def cache_size(self) -> int:
+        """How many signatures this function keeps compiled (least recently used ones are
+        evicted). Default ``GVMAP_CACHE_SIZE`` or 128."""
+        return self._compiled.maxsize
+
+    @cache_size.setter
+    def cache_size(self, n: int) -> None:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"cache_size must be a positive int, got {n!r}")
+        self._built.maxsize = self._compiled.maxsize = int(n)
+
+    def cache_info(self) -> CacheInfo:
+        """Compiled-signature cache statistics, as ``functools.lru_cache``'s (hits, misses,
+        evictions, maxsize, currsize); cached calls that take the fast path count as hits
+        only when they miss it."""
+        return self._compiled.info()
+
+    def _drop_fast(self, key: tuple, value: Any) -> None:
+        """An evicted compiled signature leaves the fast-path index too (its memory goes)."""
+        for fkey, entry in list(self._fast.items()):
+            if entry[0] is value[1]:
+                self._fast.pop(fkey, None)
 
     def _forget(self) -> None:
-        """Drop every traced signature: the function's closed-over arrays were rebound."""
+        """Drop every traced signature: a name the traced code read was rebound."""
         with self._lock:
-            self._built, self._compiled, self._fast = {}, {}, {}
-            self._sources = []
+            self._built.clear()
+            self._compiled.clear()
+            self._fast = {}
+            self._watch = None
+
+    def __reduce__(self) -> tuple:
+        raise NotImplementedError  # each transformation says how it is rebuilt
 
     # -- to be provided by subclasses
     def _leaf_axes(self, treedef: TreeDef) -> list:
@@ -96,7 +126,10 @@ class Transformation:
         raise NotImplementedError
 
     # -- signature
-    def _info(self, args: tuple, kwargs: dict) -> CallInfo:
+    def _info(self, args: tuple, kwargs: dict, axis_size: int | None = None) -> CallInfo:
+        """The call's signature. ``axis_size`` overrides the transformation's own (a chunk
+        of a batch with no batched argument); nothing on ``self`` changes, so threads
+        sharing one transformation never see each other's chunks."""
         leaves, treedef = flatten((args, kwargs))
         axes = self._leaf_axes(treedef)
         sig = []
@@ -104,6 +137,8 @@ class Transformation:
         for i, (x, ax) in enumerate(zip(leaves, axes)):
             if is_array_leaf(x):
                 shape = tuple(x.shape)
+                if type(x) is not np.ndarray and isinstance(x, np.ndarray):
+                    _check_ndarray_subclass(x, self._describe(treedef, i))
                 if x.dtype.kind not in _SUPPORTED_KINDS:
                     raise TypeError(
                         f"{self._describe(treedef, i)} has dtype {x.dtype}, which gvmap does not "
@@ -135,11 +170,11 @@ class Transformation:
                         f"{self._describe(treedef, i)} is a {type(x).__name__}, which is neither "
                         f"an array nor a hashable static value; pass arrays (or tuples/lists/"
                         f"dicts of arrays)") from None
-                sig.append(("static", type(x), x))
-        axis_size = self._axis_size(treedef, sizes)
+                sig.append(("static", *_static_key(x)))
+        axis_size = self._axis_size(treedef, sizes, axis_size)
         return CallInfo(leaves, treedef, axes, axis_size, (treedef, tuple(sig), axis_size))
 
-    def _axis_size(self, treedef: TreeDef, sizes: list) -> int | None:
+    def _axis_size(self, treedef: TreeDef, sizes: list, requested: int | None) -> int | None:
         return None
 
     def _describe(self, treedef: TreeDef, i: int) -> str:
@@ -157,11 +192,11 @@ class Transformation:
     def _get_built(self, info: CallInfo) -> Built:
         built = self._built.get(info.key)
         if built is None:
-            if not self._built:
-                self._sources = _array_sources(self.fun)
+            if self._watch is None:
+                self._watch = Watch(self.fun)
             built = self._build(info)
             if not any(isinstance(c, Tracer) for c in built.graph.consts):
-                self._built[info.key] = built
+                self._built.put(info.key, built)
         return built
 
     def _trace(self, info: CallInfo, avals_of: Callable[[int, Any], AbstractArray]):
@@ -176,20 +211,22 @@ class Transformation:
             return fun(*args, **kwargs)
 
         avals = [avals_of(i, leaves[i]) for i in traced]
+        randomness = RandomnessCheck(self._watch or Watch(fun))
         graph, out_treedef = trace_function(flat_fun, avals)
+        randomness.verify(describe(fun))
         return graph, traced, out_treedef
 
     def _compiled_for(self, info: CallInfo, backend: Any) -> tuple[Built, Executable]:
-        key = (backend.name, info.key)
+        key = (backend.name, backend.device_id(), info.key)
         hit = self._compiled.get(key)
         if hit is None:
             with self._lock:
-                hit = self._compiled.get(key)
+                hit = self._compiled.peek(key)
                 if hit is None:
                     built = self._get_built(info)
                     plan = _lower(built, backend.name, backend.fuses)
                     hit = (built, executable_for(plan, backend))
-                    self._compiled[key] = hit
+                    self._compiled.put(key, hit)
         return hit
 
     def _run(self, info: CallInfo) -> tuple[list, Built]:
@@ -204,21 +241,28 @@ class Transformation:
         return unflatten(built.out_treedef, outs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._sources and self._rebound():
+        watch = self._watch
+        if watch is not None and watch.changed():
             self._forget()
         if not kwargs and current_trace() is None:
             # Fast path: positional NumPy/CuPy arrays whose signature ran before. The key
-            # holds each argument's type, so tracers and Python values never match it.
+            # holds each argument's type, so tracers and Python values never match it, and
+            # the device, so a plan (and its uploaded constants) never runs on another GPU.
+            backend = current_backend()
             try:
-                fast = self._fast.get((current_backend(), *[(type(a), a.shape, a.dtype) for a in args]))
+                fast = self._fast.get((backend, backend.device_id(),
+                                       *[(type(a), a.shape, a.dtype) for a in args]))
             except AttributeError:
                 fast = None
             if fast is not None:
-                executable, single, out_treedef = fast
+                _, executable, single, out_treedef = fast
                 try:
                     outs = executable(args)
-                except Exception:  # out of memory and friends: the full path handles them
-                    pass
+                except Exception as e:
+                    if not backend.is_out_of_memory(e):
+                        raise
+                    # out of memory: the full path (below, outside this handler, so the
+                    # failed attempt's buffers are already released) retries in halves
                 else:
                     return outs[0] if single else unflatten(out_treedef, outs)
         info = self._info(args, kwargs)
@@ -238,11 +282,11 @@ class Transformation:
         built, executable = self._compiled_for(info, backend)
         if built.traced != tuple(range(len(args))):
             return
-        native = all(type(a) is type(backend.xp.empty(0)) for a in args)
+        native = backend.takes_as_is(args)
         fast_exec = executable if native else _ConvertingExecutable(executable, backend)
         single = built.out_treedef.kind == "leaf"
-        key = (backend, *[(type(a), a.shape, a.dtype) for a in args])
-        self._fast[key] = (fast_exec, single, built.out_treedef)
+        key = (backend, backend.device_id(), *[(type(a), a.shape, a.dtype) for a in args])
+        self._fast[key] = (executable, fast_exec, single, built.out_treedef)
 
     def _fast_allowed(self, info: CallInfo) -> bool:
         return True
@@ -254,6 +298,9 @@ class Transformation:
     def lower(self, *args: Any, backend: str | None = None, **kwargs: Any) -> Lowered:
         """The plan for these arguments on ``backend`` (default: the current one), built
         without running anything."""
+        watch = self._watch
+        if watch is not None and watch.changed():
+            self._forget()
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
         return Lowered(_lower(self._get_built(info), name, name != "numpy"))
@@ -268,42 +315,6 @@ def _lower(built: Built, backend: str, fused: bool) -> Any:
         if row is not None:
             return row
     return lower_graph(built.graph, backend, fused)
-
-
-def _array_sources(fun: Any) -> list[tuple[Callable[[], Any], Any]]:
-    """Where ``fun`` finds the arrays it closes over, as (read the current value, the value
-    at trace time) pairs: default arguments, closure cells, and globals its code names.
-
-    Constants are snapshots taken at trace time (as in JAX), so mutating such an array in
-    place does not change a traced function; but rebinding the name to a NEW array (``W =
-    new_W``) is visible here and makes the next call trace again. Arrays reached only
-    through other functions or objects are not tracked: pass them as arguments instead.
-    """
-    while isinstance(fun, (Transformation, functools.partial)):
-        fun = fun.fun if isinstance(fun, Transformation) else fun.func
-    sources: list = []
-    code = getattr(fun, "__code__", None)
-    if code is None:
-        return sources
-    for i, value in enumerate(getattr(fun, "__defaults__", None) or ()):
-        if is_array(value):
-            sources.append(((lambda i=i: fun.__defaults__[i]), value))
-    for name, value in (getattr(fun, "__kwdefaults__", None) or {}).items():
-        if is_array(value):
-            sources.append(((lambda name=name: fun.__kwdefaults__[name]), value))
-    for cell in getattr(fun, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:  # an empty cell
-            continue
-        if is_array(value):
-            sources.append(((lambda cell=cell: cell.cell_contents), value))
-    glob = getattr(fun, "__globals__", {})
-    for name in code.co_names:
-        value = glob.get(name)
-        if is_array(value):
-            sources.append(((lambda name=name: glob[name]), value))
-    return sources
 
 
 class _ConvertingExecutable:
@@ -335,3 +346,27 @@ def _positional_names(fun: Callable) -> list[str]:
     except (TypeError, ValueError):
         return []
     return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _static_key(x: Any) -> tuple:
+    """How a static value enters the signature: by type and, for floats, by bits, so that
+    0.0 and -0.0 are different signatures (they give different results: 1/x) and a NaN
+    equals itself (one cache entry, not one per call)."""
+    if isinstance(x, float):
+        return type(x), struct.pack("<d", x)
+    if isinstance(x, complex):
+        return type(x), struct.pack("<dd", x.real, x.imag)
+    return type(x), x
+
+
+def _check_ndarray_subclass(x: np.ndarray, what: str) -> None:
+    """ndarray subclasses whose meaning is not an ndarray's are refused, never reinterpreted."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{what} is a masked array (numpy.ma): gvmap computes on plain arrays and would "
+            f"drop its mask. Pass x.filled(fill_value) for the data, and, where the mask "
+            f"matters, np.ma.getmaskarray(x) as another argument to use with np.where")
+    if isinstance(x, np.matrix):
+        raise TypeError(
+            f"{what} is a numpy.matrix, whose `*` and `@` and indexing differ from an "
+            f"ndarray's; pass np.asarray(x) (and use `@` for matrix products)")

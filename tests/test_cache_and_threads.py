@@ -378,3 +378,184 @@ def test_threads_nested_and_jit_mixed(backend):
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         for got, exp in pool.map(call, range(len(xs))):
             np.testing.assert_allclose(got, exp, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- regressions
+
+def test_chunking_from_threads_never_poisons_the_cache(backend):
+    """Chunking used to overwrite ``self.axis_size`` while it sliced: another thread then
+    built (and the fast path kept) a plan of the chunk's size. Nothing on the call path is
+    shared mutable state now, so every call, and the single-threaded call after, is right."""
+    g = gvmap.vmap(lambda x: x * 2.0, in_axes=None, axis_size=10, chunk_size=3)
+    x = np.arange(4.0)
+    name = backend
+
+    def call(_):
+        with gvmap.backend(name):
+            return gvmap.device_get(g(x)).shape
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        shapes = list(pool.map(call, range(200)))
+    assert set(shapes) == {(10, 4)}, sorted(set(shapes))
+    assert_tree_close(g(x), np.tile(x * 2.0, (10, 1)))
+
+
+def test_static_signed_zero_and_nan_are_distinct_signatures(backend):
+    f, runs = counted(lambda x, s: x / s)
+    g = gvmap.vmap(f, in_axes=(0, None))
+    x = np.ones((3, 2))
+    with np.errstate(divide="ignore"):
+        assert_tree_close(g(x, 0.0), np.full((3, 2), np.inf))
+        assert_tree_close(g(x, -0.0), np.full((3, 2), -np.inf))     # -inf, not inf's plan
+    k = gvmap.vmap(lambda x, s=0.0: x / s)
+    assert_tree_close(k(x, s=0.0), np.full((3, 2), np.inf))
+    assert_tree_close(k(x, s=-0.0), np.full((3, 2), -np.inf))        # keyword too
+    t = gvmap.vmap(lambda x, s: x / s[1], in_axes=(0, None))
+    assert_tree_close(t(x, (1.0, 0.0)), np.full((3, 2), np.inf))
+    assert_tree_close(t(x, (1.0, -0.0)), np.full((3, 2), -np.inf))   # inside a tuple
+    before = g.cache_info().currsize
+    for _ in range(5):
+        g(x, float("nan"))
+    assert g.cache_info().currsize == before + 1                     # NaN: one entry
+
+
+def test_signature_cache_is_bounded_and_counts_evictions(backend):
+    g = gvmap.vmap(lambda x: x + 1.0)
+    g.cache_size = 3
+    for n in range(1, 8):
+        assert_tree_close(g(np.zeros((2, n))), np.ones((2, n)))
+    info = g.cache_info()
+    assert info.currsize == 3 and info.maxsize == 3 and info.evictions == 4, info
+    assert len(g._fast) <= 3 and len(g._built) <= 3
+    assert_tree_close(g(np.zeros((2, 1))), np.ones((2, 1)))          # evicted: traced again
+    assert g.cache_info().evictions == 5
+
+
+def test_cache_size_must_be_positive():
+    g = gvmap.vmap(lambda x: x)
+    for bad in (0, -1, 1.5, True):
+        try:
+            g.cache_size = bad
+        except ValueError as e:
+            assert "cache_size" in str(e)
+        else:
+            raise AssertionError(f"cache_size={bad!r} accepted")
+
+
+G_T = 1.0
+
+
+def _scaled(v):
+    return v * G_T
+
+
+def _calls_helper(v):
+    return _scaled(v) + 1.0
+
+
+def test_rebinding_a_python_scalar_retraces(backend):
+    global G_T
+    saved = G_T
+    try:
+        g = gvmap.vmap(_scaled)
+        x = np.ones((2, 3))
+        assert_tree_close(g(x), x)
+        G_T = 2.0
+        assert_tree_close(g(x), x * 2.0)
+        G_T = -0.0
+        assert_tree_close(g(x, **{}), oracle(_scaled)(x))
+    finally:
+        G_T = saved
+
+
+def test_rebinding_a_global_read_by_a_helper_retraces(backend):
+    global G_T
+    saved = G_T
+    try:
+        g = gvmap.vmap(_calls_helper)
+        x = np.ones((2, 3))
+        assert_tree_close(g(x), x + 1.0)
+        G_T = 3.0
+        assert_tree_close(g(x), oracle(_calls_helper)(x))            # 4.0, not 2.0
+    finally:
+        G_T = saved
+
+
+def test_rebinding_seen_through_nesting(backend):
+    """``gi`` alone re-traces when ``G_T`` is rebound; an outer vmap that calls ``gi`` must
+    too (it used to keep gi's old graph)."""
+    global G_T
+    saved = G_T
+    try:
+        gi = gvmap.vmap(_scaled)
+        outer = gvmap.vmap(lambda m: gi(m))
+        x = np.ones((2, 3, 4))
+        assert_tree_close(outer(x), x)
+        G_T = 5.0
+        assert_tree_close(gi(x[0]), x[0] * 5.0)
+        assert_tree_close(outer(x), x * 5.0)
+    finally:
+        G_T = saved
+
+
+def test_rebinding_a_closure_scalar_retraces(backend):
+    scale = 1.0
+
+    def f(v):
+        return v * scale
+
+    g = gvmap.vmap(f)
+    x = np.ones((2, 2))
+    assert_tree_close(g(x), x)
+    scale = 4.0  # noqa: F841 (read through f's closure cell)
+    assert_tree_close(g(x), x * 4.0)
+
+
+def test_contents_of_containers_are_snapshotted(backend):
+    """Documented: item updates inside a closed-over list are not watched (as jax.jit)."""
+    table = [1.0]
+    g = gvmap.vmap(lambda v: v * table[0])
+    x = np.ones((2, 2))
+    assert_tree_close(g(x), x)
+    table[0] = 9.0
+    assert_tree_close(g(x), x)
+
+
+def _module_level(v):
+    return np.tanh(v).sum()
+
+
+def test_vmapped_and_jitted_functions_pickle(backend):
+    import pickle
+
+    x = np.random.RandomState(3).randn(4, 5)
+    for fn in (gvmap.vmap(_module_level), gvmap.vmap(_module_level, in_axes=1, chunk_size=2),
+               gvmap.jit(_module_level)):
+        fn(x)                                       # caches, locks, plans: left behind
+        copy = pickle.loads(pickle.dumps(fn))
+        assert type(copy) is type(fn) and copy.fun is _module_level
+        assert copy.cache_info().currsize == 0
+        assert_tree_close(copy(x), fn(x))
+    v = pickle.loads(pickle.dumps(gvmap.vmap(_module_level, in_axes=1, chunk_size=2)))
+    assert (v.in_axes, v.chunk_size) == (1, 2)
+
+
+def test_device_is_part_of_the_signature(monkeypatch):
+    """A plan (and the constants it uploaded) is never reused on another device: the
+    compiled-signature key and the fast-path key hold ``backend.device_id()``."""
+    from gvmap.backends import current_backend
+
+    backend = current_backend()
+    device = [0]
+    monkeypatch.setattr(type(backend), "device_id", lambda self: device[0])
+    W = np.ones(3)
+    g = gvmap.vmap(lambda v: v * W)
+    x = np.ones((2, 3))
+    g(x)
+    g(x)
+    assert g.cache_info().currsize == 1
+    device[0] = 1
+    g(x)
+    assert g.cache_info().currsize == 2
+    assert {k[1] for k in g._compiled._data} == {0, 1}
+    assert {k[1] for k in g._fast} == {0, 1}

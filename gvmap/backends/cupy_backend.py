@@ -68,6 +68,21 @@ class CupyBackend:
     def is_out_of_memory(self, error: BaseException) -> bool:
         return isinstance(error, (self._cupy.cuda.memory.OutOfMemoryError, MemoryError))
 
+    def device_id(self) -> int:
+        """The current device: part of every signature, so a plan and the constants it
+        uploaded are only ever used on the GPU they were built for."""
+        return self._cupy.cuda.runtime.getDevice()
+
+    def takes_as_is(self, args: Any) -> bool:
+        """Never: every argument goes through ``asarray``, which refuses arrays living on
+        another GPU (the fast path included)."""
+        return False
+
+    def release_memory(self) -> None:
+        """Before an out-of-memory retry: hand the pool's cached blocks back to the driver,
+        so the halves are not refused for fragmentation."""
+        self._cupy.get_default_memory_pool().free_all_blocks()
+
     def build_kernel(self, source: Any, out_avals: Sequence[Any]) -> Callable:
         """A callable running one fused region: inputs in, a tuple of outputs out."""
         cupy = self._cupy

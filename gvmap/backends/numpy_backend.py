@@ -33,3 +33,14 @@ class NumpyBackend:
 
     def is_out_of_memory(self, error: BaseException) -> bool:
         return isinstance(error, MemoryError)
+
+    def device_id(self) -> None:
+        """The device plans are built for: part of every signature (none on the host)."""
+        return None
+
+    def takes_as_is(self, args: Any) -> bool:
+        """May the fast path hand ``args`` to a plan without ``asarray``?"""
+        return all(type(a) is np.ndarray for a in args)
+
+    def release_memory(self) -> None:
+        """Before an out-of-memory retry: nothing is cached on the host."""

@@ -1,0 +1,233 @@
+"""What a traced function reads from outside its arguments, and whether that changed.
+
+Tracing bakes in everything the function reads that is not an argument: closed-over arrays
+become graph constants (a snapshot), closed-over Python numbers become literals, helper
+functions are inlined. A compiled plan is therefore only valid while every NAME the traced
+code read still refers to the same object. ``Watch`` records those names at trace time,
+through the routes Python itself resolves them:
+
+* default and keyword-default arguments of the function,
+* its closure cells,
+* the globals its code (and the code of lambdas/comprehensions nested in it) loads,
+
+and, recursively, the same for every user-defined function reached through those names
+(helpers the function calls, the function inside a nested ``vmap``/``jit``, the pieces of a
+``functools.partial``). ``Watch.changed()`` is then one identity test per name: rebinding
+any of them (``W = new_W``, ``T = 2.0``, ``helper = other_helper``) makes the next call
+trace again. What is NOT watched, and stays a snapshot as under ``jax.jit``: the contents
+of mutable containers (a list or dict the function reads items from), attributes of
+objects and modules (``cfg.T``, ``np.pi``), and arrays mutated in place.
+
+Library code (NumPy, gvmap itself, anything installed under the interpreter's prefix) is
+not walked: its globals are not the user's state.
+
+The same walk finds the random generators a function closes over; ``RandomnessCheck``
+compares their states (and NumPy's global state) before and after tracing, because a
+draw made while tracing would be frozen into the plan.
+"""
+from __future__ import annotations
+
+import dis
+import functools
+import os
+import sysconfig
+import types
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .errors import TracedRandomnessError
+
+__all__ = ["Watch", "RandomnessCheck", "describe"]
+
+_MISSING = object()
+_GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_MAX_FUNCTIONS = 200  # a bound on the walk: a function graph this large is not user state
+
+
+def _library_roots() -> tuple[str, ...]:
+    paths = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths.add(os.path.dirname(os.path.abspath(__file__)))  # gvmap itself (editable installs too)
+    paths.add(os.path.dirname(os.path.abspath(np.__file__)))
+    return tuple(sorted(os.path.join(os.path.abspath(p), "") for p in paths))
+
+
+_LIBRARY_ROOTS = _library_roots()
+
+
+def _is_user_code(code: types.CodeType) -> bool:
+    filename = code.co_filename
+    if filename.startswith("<") and not filename.startswith(("<stdin", "<string", "<ipython")):
+        return False  # frozen modules and the like
+    path = os.path.abspath(filename)
+    return not path.startswith(_LIBRARY_ROOTS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _global_names(code: types.CodeType) -> tuple[str, ...]:
+    """Names loaded as globals by ``code`` and by the code objects nested in it."""
+    names: dict[str, None] = {}
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        for ins in dis.get_instructions(c):
+            if ins.opname in _GLOBAL_OPS:
+                names[ins.argval] = None
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return tuple(names)
+
+
+def _unwrap(fun: Any) -> Iterator[Any]:
+    """The Python functions (and other values) a callable stands for: itself, the function
+    a ``vmap``/``jit`` object or a ``functools.wraps`` decorator wraps (``__wrapped__``),
+    the pieces of a ``functools.partial``, the function of a bound method."""
+    if isinstance(fun, types.FunctionType):
+        yield fun
+    wrapped = getattr(fun, "__wrapped__", None) if not isinstance(fun, type) else None
+    if wrapped is not None:
+        yield wrapped
+    if isinstance(fun, functools.partial):
+        yield fun.func
+        yield from fun.args
+        yield from fun.keywords.values()
+    elif isinstance(fun, types.MethodType):
+        yield fun.__func__
+
+
+def _walk(fun: Any) -> tuple[list, list, list]:
+    """What the user functions reachable from ``fun`` read: ``(globals, cells, functions)``
+    as ``[(dict, name, value)]``, ``[(cell, value)]`` and ``[(function, defaults,
+    kwdefaults items)]``. Names missing at trace time (builtins, empty cells) were not
+    read by the traced path, so they are not watched."""
+    import builtins
+
+    globals_: list = []
+    cells: list = []
+    functions: list = []
+    seen: set[int] = set()
+    pending = list(_unwrap(fun))
+    while pending and len(functions) < _MAX_FUNCTIONS:
+        f = pending.pop(0)
+        if not isinstance(f, types.FunctionType) or id(f) in seen:
+            continue
+        seen.add(id(f))
+        if not _is_user_code(f.__code__):
+            continue
+        values: list = list(f.__defaults__ or ())
+        kwdefaults = tuple((f.__kwdefaults__ or {}).items())
+        values += [v for _, v in kwdefaults]
+        functions.append((f, f.__defaults__, kwdefaults))
+        for cell in f.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            cells.append((cell, value))
+            values.append(value)
+        glob = f.__globals__
+        for name in _global_names(f.__code__):
+            value = glob.get(name, _MISSING)
+            if value is _MISSING:
+                continue  # a builtin, or a name the traced path never read
+            globals_.append((glob, name, value))
+            values.append(value)
+        for value in values:
+            pending.extend(_unwrap(value))
+    return globals_, cells, functions
+
+
+class Watch:
+    """The names a traced function read, with the objects they held at trace time."""
+
+    __slots__ = ("_globals", "_cells", "_functions")
+
+    def __init__(self, fun: Any):
+        self._globals, self._cells, self._functions = _walk(fun)
+
+    def changed(self) -> bool:
+        """Has any watched name been rebound since? An identity test per name: this runs
+        on every call, cached ones included."""
+        for d, name, value in self._globals:
+            if d.get(name, _MISSING) is not value:
+                return True
+        try:
+            for cell, value in self._cells:
+                if cell.cell_contents is not value:
+                    return True
+        except ValueError:  # a cell was emptied (``del name`` in the enclosing scope)
+            return True
+        for f, defaults, kwdefaults in self._functions:
+            if f.__defaults__ is not defaults:
+                return True
+            if kwdefaults:
+                current = f.__kwdefaults__ or {}
+                if any(current.get(k, _MISSING) is not v for k, v in kwdefaults):
+                    return True
+        return False
+
+    def values(self) -> Iterator[Any]:
+        """Every object a watched name held at trace time."""
+        yield from (v for _, _, v in self._globals)
+        yield from (v for _, v in self._cells)
+        for _, defaults, kwdefaults in self._functions:
+            yield from defaults or ()
+            yield from (v for _, v in kwdefaults)
+
+
+# ---------------------------------------------------------------------------- randomness
+
+def _generators(values: Iterator[Any]) -> list[tuple[str, Any]]:
+    found: dict[int, tuple[str, Any]] = {}
+    for v in values:
+        if isinstance(v, (np.random.Generator, np.random.RandomState, np.random.BitGenerator)):
+            found[id(v)] = (f"the closed-over {type(v).__name__}", v)
+    return list(found.values())
+
+
+def _state(gen: Any) -> Any:
+    if isinstance(gen, np.random.RandomState):
+        return gen.get_state(legacy=False)
+    if isinstance(gen, np.random.Generator):
+        return gen.bit_generator.state
+    return gen.state
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and bool(np.array_equal(a, b))
+    return a == b
+
+
+class RandomnessCheck:
+    """Refuse random draws made while tracing (``torch.func.vmap``'s randomness="error").
+
+    Under ``vmap``/``jit`` the function body runs once, at trace time: ``np.random.rand()``
+    there would give every example, and every later call, the same numbers. NumPy's global
+    generator and the generators the function closes over (``Watch``'s routes) are compared
+    before and after tracing; any change raises ``TracedRandomnessError``.
+    """
+
+    def __init__(self, watch: Watch):
+        self._global = np.random.mtrand._rand
+        self._gens = [("NumPy's global random state (np.random.*)", self._global)]
+        self._gens += _generators(watch.values())
+        self._before = [_state(g) for _, g in self._gens]
+
+    def verify(self, fun_name: str) -> None:
+        for (what, gen), before in zip(self._gens, self._before):
+            if not _same(_state(gen), before):
+                raise TracedRandomnessError(
+                    f"{fun_name} drew random numbers from {what} while it was being traced. "
+                    f"Under gvmap.vmap/jit the function body runs once, at trace time, so "
+                    f"every example and every later call would get the same numbers. Draw "
+                    f"them outside and pass them in as a batched argument, e.g. "
+                    f"`noise = rng.standard_normal((n, *shape)); gvmap.vmap(f)(x, noise)` "
+                    f"with `def f(x, noise): ...`")
+
+
+def describe(fun: Callable) -> str:
+    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None)
+    return f"the function {name!r}" if name else "the traced function"
+

@@ -1,0 +1,96 @@
+"""Inputs gvmap cannot give NumPy's meaning to are refused with the fix in the message,
+never silently reinterpreted: random draws made while tracing (frozen into the plan),
+masked arrays (the mask would be dropped) and ``np.matrix`` (other operator meanings)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gvmap
+from gvmap.errors import TracedRandomnessError
+from oracle import assert_tree_close, oracle
+
+
+def test_global_random_state_drawn_while_tracing_is_refused(backend):
+    def noisy(v):
+        return v + np.random.rand(*v.shape)
+
+    with pytest.raises(TracedRandomnessError, match="batched argument") as info:
+        gvmap.vmap(noisy)(np.zeros((4, 3)))
+    assert "np.random" in str(info.value) and "noisy" in str(info.value)
+
+
+def test_legacy_seed_call_while_tracing_is_refused():
+    def reseeds(v):
+        np.random.seed(0)
+        return v
+
+    state = np.random.get_state()
+    try:
+        with pytest.raises(TracedRandomnessError):
+            gvmap.jit(reseeds)(np.zeros(3))
+    finally:
+        np.random.set_state(state)
+
+
+def test_closed_over_generator_drawn_while_tracing_is_refused(backend):
+    rng = np.random.default_rng(0)
+
+    def noisy(v):
+        return v + rng.standard_normal(v.shape)
+
+    with pytest.raises(TracedRandomnessError, match="Generator"):
+        gvmap.vmap(noisy)(np.zeros((4, 3)))
+
+
+_GLOBAL_RS = np.random.RandomState(1)
+
+
+def _noisy_helper(v):
+    return v * _GLOBAL_RS.rand()
+
+
+def test_generator_reached_through_a_helper_is_refused(backend):
+    with pytest.raises(TracedRandomnessError, match="RandomState"):
+        gvmap.vmap(lambda v: _noisy_helper(v) + 1.0)(np.zeros((2, 3)))
+
+
+def test_random_draws_passed_in_batch_as_the_message_says(backend):
+    """The rewrite the message names works and matches the loop."""
+    rng = np.random.default_rng(0)
+    x = np.zeros((4, 3))
+    noise = rng.standard_normal((4, 3))
+    f = lambda v, eps: v + eps
+    assert_tree_close(gvmap.vmap(f)(x, noise), oracle(f)(x, noise))
+
+
+def test_generator_not_used_is_fine(backend):
+    rng = np.random.default_rng(0)
+    g = gvmap.vmap(lambda v, k=rng: v * 2.0)
+    assert_tree_close(g(np.ones((2, 2))), np.full((2, 2), 2.0))
+
+
+def test_masked_array_argument_is_refused(backend):
+    x = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
+    with pytest.raises(TypeError, match=r"masked array.*filled"):
+        gvmap.vmap(lambda v: v.sum())(x)
+    # the rewrite the message names works: data and mask as two arguments
+    f = lambda v, m: np.where(m, 0.0, v).sum()
+    got = gvmap.vmap(f)(x.filled(0.0), np.ma.getmaskarray(x))
+    assert_tree_close(got, np.array([1.0, 7.0]))
+
+
+def test_matrix_argument_is_refused(backend):
+    x = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"numpy.matrix.*np.asarray"):
+        gvmap.vmap(lambda v: v @ v.T)(x)
+    f = lambda v: v @ v.T
+    assert_tree_close(gvmap.vmap(f)(np.asarray(x)), oracle(f)(np.asarray(x)))
+
+
+def test_plain_ndarray_subclasses_still_work(backend):
+    class Tagged(np.ndarray):
+        pass
+
+    x = np.arange(6.0).reshape(2, 3).view(Tagged)
+    assert_tree_close(gvmap.vmap(lambda v: v * 2)(x), np.asarray(x) * 2)
