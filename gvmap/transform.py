@@ -130,7 +130,9 @@ class Transformation:
         """The call's signature. ``axis_size`` overrides the transformation's own (a chunk
         of a batch with no batched argument); nothing on ``self`` changes, so threads
         sharing one transformation never see each other's chunks."""
-        leaves, treedef = flatten((args, kwargs))
+        return self._info_flat(*flatten((args, kwargs)), axis_size)
+
+    def _info_flat(self, leaves: list, treedef: TreeDef, axis_size: int | None = None) -> CallInfo:
         axes = self._leaf_axes(treedef)
         sig = []
         sizes = []
@@ -265,7 +267,12 @@ class Transformation:
                     # failed attempt's buffers are already released) retries in halves
                 else:
                     return outs[0] if single else unflatten(out_treedef, outs)
-        info = self._info(args, kwargs)
+        leaves, treedef = flatten((args, kwargs))
+        if any(type(x).__module__.startswith("dask.") for x in leaves):
+            from .dask_arrays import call_on_dask_arrays  # Dask is imported only here
+
+            return call_on_dask_arrays(self, leaves, treedef)
+        info = self._info_flat(leaves, treedef)
         if current_trace() is not None:
             return self._inline(info)
         out = self._call(info)
