@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import cupy_unusable_reason
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +31,8 @@ SEED_GRAPH = """\
 
 @pytest.fixture(scope="module")
 def printed() -> str:
+    if os.environ.get("GVMAP_BACKEND", "").lower() == "cupy" and cupy_unusable_reason():
+        pytest.skip(f"GVMAP_BACKEND=cupy, but {cupy_unusable_reason()}")
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
     p = subprocess.run([sys.executable, "-m", "gvmap"], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=120)
