@@ -30,7 +30,7 @@ from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
 __all__ = ["Trace", "Tracer", "bind", "current_trace", "trace_function", "inline_graph",
-           "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array"]
+           "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
@@ -54,6 +54,17 @@ def current_trace() -> "Trace | None":
 def is_array(x: Any) -> bool:
     """NumPy or CuPy array (or a NumPy scalar), without importing CuPy."""
     return isinstance(x, (np.ndarray, np.generic)) or type(x).__module__.startswith("cupy")
+
+
+def complex_error(what: str) -> TypeError:
+    """The refusal for any complex value: gvmap's primitives, batching rules and kernels have
+    real semantics only, and computing on a complex value as if it were real gives silently
+    wrong answers (``abs(v + 1j)`` would be ``abs(v)``)."""
+    return TypeError(
+        f"{what}: gvmap does not support complex numbers (bool, integer and float arrays are "
+        f"supported). Pass the real and imaginary parts as two float arrays and compute with "
+        f"the pairs, e.g. (a + bj) * (c + dj) = (a*c - b*d) + (a*d + b*c)j and "
+        f"|a + bj| = np.hypot(a, b)")
 
 
 class Trace:
@@ -92,16 +103,24 @@ class Trace:
                     "function instead")
             return self._const(x, x._var.aval, copy=False)
         if isinstance(x, np.generic):
-            return Literal(x)
+            return self._literal(x)
         if isinstance(x, np.ndarray):
             if x.ndim == 0:
-                return Literal(x[()])
+                return self._literal(x[()])
             return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
         if is_array(x):  # a CuPy array closed over: kept on its device
             return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
         raise TypeError(f"gvmap cannot use a {type(x).__name__} as an array operand")
 
+    @staticmethod
+    def _literal(value: np.generic) -> Literal:
+        if value.dtype.kind == "c":
+            raise complex_error(f"the complex constant {value!r}")
+        return Literal(value)
+
     def _const(self, value: Any, aval: AbstractArray, copy: bool) -> Var:
+        if aval.dtype.kind == "c":
+            raise complex_error(f"a {aval.dtype} constant of shape {aval.shape}")
         if aval.dtype.kind not in "biuf":
             raise TypeError(f"gvmap does not support {aval.dtype} arrays (a constant of shape "
                             f"{aval.shape} here); bool, integer and float arrays are supported")
@@ -129,6 +148,8 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         return _eager(prim, operands, params)
     atoms = tuple(trace.atom(x) for x in operands)
     (aval,) = P.abstract_eval(prim, [a.aval for a in atoms], params)
+    if aval.dtype.kind == "c":  # the front end refuses complex values first; this is the net
+        raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
     out = Var(aval)
     trace.eqns.append(Eqn(prim, atoms, (out,), params))
     return Tracer(trace, out)

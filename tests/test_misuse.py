@@ -184,6 +184,47 @@ def test_complex_arrays_refused():
     assert "complex64" in msg and "argument 0" in msg, msg
 
 
+COMPLEX_INTERMEDIATES = {
+    "python_literal": (lambda v: np.abs(v + 1j), "add"),         # was abs(v): 3.0, not 3.1623
+    "imag_of_product": (lambda v: (v * 1j).imag, "multiply"),    # was zeros
+    "exp_of_imaginary": (lambda v: np.exp(1j * v), "multiply"),
+    "numpy_scalar": (lambda v: v + np.complex128(1), "add"),
+    "complex64_scalar": (lambda v: v * np.complex64(2), "multiply"),
+    "astype": (lambda v: v.astype(np.complex64), "complex64"),
+    "np_astype": (lambda v: np.astype(v, np.complex128), "complex128"),
+    "dtype_keyword": (lambda v: np.sqrt(v, dtype=np.complex128), "sqrt"),
+    "closed_over_array": (lambda v: v * np.array([1j, 2.0]), "multiply"),
+    "closed_over_0d": (lambda v: v - np.array(1j), "subtract"),
+    "list_operand": (lambda v: np.add(v, [1j, 1.0]), "add"),
+    "full_like_fill": (lambda v: np.full_like(v, 1j), "full_like"),
+    "zeros_like_dtype": (lambda v: np.zeros_like(v, dtype=complex), "complex128"),
+    "where_branch": (lambda v: np.where(v > 0, v, 1j), "where"),
+    "comparison": (lambda v: v == 1j, "equal"),
+    "output": (lambda v: (v, 2j), "complex"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_INTERMEDIATES))
+def test_complex_intermediates_refused(name):
+    """README: complex values are refused with a clear error, also when they arise inside
+    the function (a complex literal, promotion to complex, astype(complex)): computing on
+    them with real semantics gave silently wrong answers, with only a ComplexWarning. The
+    message names the operation and the rewrite (real and imaginary parts as float arrays)."""
+    f, operation = COMPLEX_INTERMEDIATES[name]
+    v = np.array([[3.0, 1.0], [2.0, -1.0]])
+    msg = message(TypeError, gvmap.vmap(f), v)
+    assert operation in msg and "complex" in msg, msg
+    assert "real and imaginary parts" in msg and "two float arrays" in msg, msg
+
+
+def test_complex_refused_in_eager_gvmap_numpy():
+    """gvmap.numpy on concrete complex operands refuses too (the eager path shares it)."""
+    import gvmap.numpy as gnp
+
+    msg = message(TypeError, gnp.add, np.ones(2), 1j)
+    assert "numpy.add" in msg and "two float arrays" in msg, msg
+
+
 def test_object_arrays_refused():
     msg = message(TypeError, gvmap.vmap(lambda a: a), np.array([[1], [2]], dtype=object))
     assert "object" in msg, msg

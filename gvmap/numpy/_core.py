@@ -14,20 +14,24 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import Tracer, bind, current_trace, is_array
+from ..tracing import Tracer, bind, complex_error, current_trace, is_array
 
 PY_SCALARS = (bool, int, float, complex)
 
 
 def check_operand(x: Any, name: str) -> Any:
-    """Arrays, tracers and Python numbers are operands; lists become NumPy arrays."""
-    if isinstance(x, (Tracer, np.ndarray, np.generic) + PY_SCALARS) or is_array(x):
-        return x
+    """Arrays, tracers and Python numbers are operands; lists become NumPy arrays. Complex
+    operands are refused here, where the NumPy function's name is known."""
     if isinstance(x, (list, tuple)):
         if any(isinstance(e, Tracer) for e in _leaves(x)):
             return stack_nested(x)
-        return np.asarray(x)
-    raise TypeError(f"{name}: cannot use a {type(x).__name__} as an array")
+        x = np.asarray(x)
+    elif not (isinstance(x, (Tracer, np.ndarray, np.generic) + PY_SCALARS) or is_array(x)):
+        raise TypeError(f"{name}: cannot use a {type(x).__name__} as an array")
+    if isinstance(x, complex) or (not isinstance(x, PY_SCALARS) and dtype_of(x).kind == "c"):
+        what = repr(x) if isinstance(x, (complex, np.generic)) else f"a {dtype_of(x)} array"
+        raise complex_error(f"numpy.{name} of a complex operand ({what})")
+    return x
 
 
 def _leaves(x):
@@ -66,7 +70,12 @@ def result_dtype(fn: Callable, *operands: Any, **kwargs: Any) -> np.dtype:
     """The dtype NumPy's ``fn`` gives for these operands (NEP 50 weak scalars included)."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # np.mean of an empty stand-in warns
-        return np.asarray(fn(*[proxy(x) for x in operands], **kwargs)).dtype
+        dtype = np.asarray(fn(*[proxy(x) for x in operands], **kwargs)).dtype
+    if dtype.kind == "c":  # e.g. a dtype=complex keyword
+        name = getattr(fn, "__name__", "<")
+        raise complex_error(f"{'this operation' if name[0] == '<' else 'numpy.' + name} "
+                            f"giving {dtype}")
+    return dtype
 
 
 def common_dtype(*operands: Any) -> np.dtype:
@@ -77,6 +86,8 @@ def common_dtype(*operands: Any) -> np.dtype:
 def convert(x: Any, dtype: Any) -> Any:
     """x as ``dtype``: a graph conversion for traced values, a plain cast for concrete ones."""
     dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise complex_error(f"conversion to {dtype}")
     if isinstance(x, PY_SCALARS):
         return np.asarray(x, dtype=dtype)[()]
     if dtype_of(x) == dtype:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import bind
+from ..tracing import bind, complex_error
 from ._core import (check_operand, common_dtype, convert, dtype_of, equalize_ranks, proxy, reject_kwargs,
                     result_dtype)
 
@@ -200,6 +200,8 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out=None, **kwargs: Any) 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     """x converted to ``dtype`` (``convert_element_type``), NumPy's unsafe casting."""
+    if np.dtype(dtype).kind == "c":
+        raise complex_error(f"astype to {np.dtype(dtype)}")
     return convert(check_operand(x, "astype"), dtype)
 
 
