@@ -29,7 +29,7 @@ from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
-__all__ = ["Trace", "Tracer", "bind", "current_trace", "trace_function", "inline_graph",
+__all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
            "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
@@ -67,10 +67,47 @@ def complex_error(what: str) -> TypeError:
         f"|a + bj| = np.hypot(a, b)")
 
 
+class Snapshots:
+    """The copies of a function's closed-over arrays, taken once per function (the first
+    time a trace uses each) and shared by every trace of it: ten batch shapes of a
+    function closing over a 32 MB ``W`` hold one 32 MB copy, not ten. Arrays not listed
+    (temporaries made while tracing, arrays reached through containers or attributes) are
+    copied per trace, as before."""
+
+    def __init__(self, arrays: Any = ()):
+        self._entries: dict[int, list] = {id(a): [a, None] for a in arrays}
+        self._copies: dict[int, Any] = {}
+        self._on_device: dict[tuple, Any] = {}
+
+    def copy_of(self, value: Any) -> Any:
+        entry = self._entries.get(id(value))
+        if entry is None or entry[0] is not value:
+            return value.copy()
+        if entry[1] is None:
+            entry[1] = value.copy()
+            self._copies[id(entry[1])] = entry[1]
+        return entry[1]
+
+    def upload(self, backend: Any, const: Any) -> Any:
+        """``const`` on ``backend``'s current device: a shared snapshot is uploaded once
+        per device and reused by every plan; other constants once per plan."""
+        if self._copies.get(id(const)) is not const:
+            return backend.asarray(const)
+        key = (backend.name, backend.device_id(), id(const))
+        on_device = self._on_device.get(key)
+        if on_device is None:
+            on_device = self._on_device[key] = backend.asarray(const)
+        return on_device
+
+
+_NO_SNAPSHOTS = Snapshots()
+
+
 class Trace:
     """One level of tracing: its inputs, constants and equations, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: Snapshots = _NO_SNAPSHOTS) -> None:
+        self.snapshots = snapshots
         self.invars: list[Var] = []
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
@@ -91,8 +128,10 @@ class Trace:
         self.invars.append(v)
         return Tracer(self, v)
 
-    def atom(self, x: Any) -> Any:
-        """The Var or Literal standing for operand ``x`` in this trace."""
+    def atom(self, x: Any, copy: bool = True) -> Any:
+        """The Var or Literal standing for operand ``x`` in this trace. An array becomes a
+        constant holding a snapshot of it, unless ``copy=False`` says it already is one
+        (the constants of a graph being inlined)."""
         if isinstance(x, Tracer):
             if x._trace is self:
                 return x._var
@@ -107,9 +146,9 @@ class Trace:
         if isinstance(x, np.ndarray):
             if x.ndim == 0:
                 return self._literal(x[()])
-            return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
+            return self._const(x, AbstractArray(x.shape, x.dtype), copy=copy)
         if is_array(x):  # a CuPy array closed over: kept on its device
-            return self._const(x, AbstractArray(x.shape, x.dtype), copy=True)
+            return self._const(x, AbstractArray(x.shape, x.dtype), copy=copy)
         raise TypeError(f"gvmap cannot use a {type(x).__name__} as an array operand")
 
     @staticmethod
@@ -129,7 +168,7 @@ class Trace:
             var = self._const_index[id(value)] = Var(aval)
             self._keepalive.append(value)
             self.constvars.append(var)
-            self.consts.append(value.copy() if copy else value)
+            self.consts.append(self.snapshots.copy_of(value) if copy else value)
         return var
 
     def to_graph(self, outputs: Sequence[Any]) -> Graph:
@@ -166,14 +205,16 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
     return backend.xp.asarray(make_impl(prim, backend.xp, avals, params)(*arrays))
 
 
-def trace_function(fun: Callable, avals: Sequence[AbstractArray]) -> tuple[Graph, Any]:
+def trace_function(fun: Callable, avals: Sequence[AbstractArray],
+                   snapshots: Snapshots = _NO_SNAPSHOTS) -> tuple[Graph, Any]:
     """Trace ``fun(*tracers)``, one Tracer input per aval. Returns ``(graph, out_treedef)``.
 
     Output leaves may be tracers, arrays or Python numbers (which become constants of
-    NumPy's default dtype, as ``np.stack`` of them would give)."""
+    NumPy's default dtype, as ``np.stack`` of them would give). Closed-over arrays listed
+    in ``snapshots`` share one copy across every trace of the function."""
     from .tree import flatten
 
-    with Trace() as trace:
+    with Trace(snapshots) as trace:
         out = fun(*[trace.new_input(a) for a in avals])
         leaves, treedef = flatten(out)
         for i, leaf in enumerate(leaves):
@@ -197,7 +238,7 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
     assert trace is not None
     env: dict[Var, Any] = {}
     for v, x in zip(graph.constvars, graph.consts):
-        env[v] = trace.atom(x)
+        env[v] = trace.atom(x, copy=False)  # already snapshots, owned by the inner function
     for v, x in zip(graph.invars, args):
         env[v] = trace.atom(x)
     read = lambda a: env[a] if isinstance(a, Var) else a

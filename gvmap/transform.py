@@ -24,7 +24,7 @@ from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
 from .lowering import Lowered, lower_graph, lower_rows
 from .sources import RandomnessCheck, Watch, describe
-from .tracing import Tracer, current_trace, inline_graph, is_array, trace_function
+from .tracing import Snapshots, Tracer, current_trace, inline_graph, is_array, trace_function
 from .tree import TreeDef, flatten, leaf_paths, unflatten
 
 __all__ = ["Transformation", "Built", "CallInfo", "is_array_leaf"]
@@ -81,7 +81,8 @@ class Transformation:
         self._fast: dict[tuple, tuple] = {}
         self._built = LRUCache(DEFAULT_CACHE_SIZE)
         self._compiled = LRUCache(DEFAULT_CACHE_SIZE, on_evict=self._drop_fast)
-        self._watch: Watch | None = None
+        self._watch: Watch | None = None         # the names the traced code read
+        self._snapshots = Snapshots()              # copies of the arrays among them
 
     @property
     def cache_size(self) -> int:
@@ -114,6 +115,7 @@ class Transformation:
             self._compiled.clear()
             self._fast = {}
             self._watch = None
+            self._snapshots = Snapshots()
 
     def __reduce__(self) -> tuple:
         raise NotImplementedError  # each transformation says how it is rebuilt
@@ -196,6 +198,8 @@ class Transformation:
         if built is None:
             if self._watch is None:
                 self._watch = Watch(self.fun)
+                self._snapshots = Snapshots(v for v in self._watch.values()
+                                            if is_array(v) and not isinstance(v, np.generic))
             built = self._build(info)
             if not any(isinstance(c, Tracer) for c in built.graph.consts):
                 self._built.put(info.key, built)
@@ -214,7 +218,7 @@ class Transformation:
 
         avals = [avals_of(i, leaves[i]) for i in traced]
         randomness = RandomnessCheck(self._watch or Watch(fun))
-        graph, out_treedef = trace_function(flat_fun, avals)
+        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots)
         randomness.verify(describe(fun))
         return graph, traced, out_treedef
 
@@ -227,7 +231,8 @@ class Transformation:
                 if hit is None:
                     built = self._get_built(info)
                     plan = _lower(built, backend.name, backend.fuses)
-                    hit = (built, executable_for(plan, backend))
+                    upload = functools.partial(self._snapshots.upload, backend)
+                    hit = (built, executable_for(plan, backend, upload))
                     self._compiled.put(key, hit)
         return hit
 

@@ -559,3 +559,43 @@ def test_device_is_part_of_the_signature(monkeypatch):
     assert g.cache_info().currsize == 2
     assert {k[1] for k in g._compiled._data} == {0, 1}
     assert {k[1] for k in g._fast} == {0, 1}
+
+
+def test_closed_over_array_is_snapshotted_once_per_function(backend):
+    """Ten batch shapes share one copy of a closed-over array (they used to hold ten), and
+    a nested vmap inlines its inner function's copy instead of copying it again."""
+    W = np.arange(12.0).reshape(3, 4)
+    g = gvmap.vmap(lambda v: W @ v)
+    for n in range(1, 11):
+        assert_tree_close(g(np.ones((n, 4))), oracle(lambda v: W @ v)(np.ones((n, 4))))
+    consts = [c for b in g._built._data.values() for c in b.graph.consts if c.shape == W.shape]
+    assert len(consts) == 10 and len({id(c) for c in consts}) == 1
+    assert not np.shares_memory(consts[0], W)  # still a snapshot
+    inner = gvmap.vmap(lambda v: W @ v)
+    outer = gvmap.vmap(inner)
+    for n in (2, 3):
+        outer(np.ones((n, 2, 4)))
+    inner_copy = {id(c) for b in inner._built._data.values() for c in b.graph.consts}
+    outer_copies = {id(c) for b in outer._built._data.values() for c in b.graph.consts}
+    assert outer_copies == inner_copy and len(inner_copy) == 1
+
+
+def test_shared_snapshot_is_uploaded_once_per_device(monkeypatch):
+    """Plans of one function upload a shared snapshot once (per device), not per plan."""
+    from gvmap.backends import current_backend
+
+    backend = current_backend()
+    uploads = []
+    real = type(backend).asarray
+
+    def counting(self, x):
+        if getattr(x, "shape", None) == (6, 7):
+            uploads.append(id(x))
+        return real(self, x)
+
+    monkeypatch.setattr(type(backend), "asarray", counting)
+    W = np.arange(42.0).reshape(6, 7)
+    g = gvmap.vmap(lambda v: W @ v)
+    for n in range(1, 6):
+        g(np.ones((n, 7)))
+    assert len(uploads) == 1, uploads

@@ -106,13 +106,14 @@ class CupyBackend:
         return run_reduction
 
     def build_row_kernel(self, source: Any, consts: Sequence[Any]) -> Callable:
-        """A launcher for a generated row kernel (one thread per example): takes
+        """A launcher for a generated row kernel (one thread per example), whose constants
+        ``consts`` are already on the current device: takes
         ``[(input, stride), ...]`` in the kernel's layout and the batch size, returns the
         outputs as (n, *per-example shape) arrays."""
         cupy = self._cupy
         kernel = cupy.RawKernel(source.source, source.name)
         checked = _compile_checked(cupy, source)
-        dev_consts = [cupy.ascontiguousarray(cupy.asarray(c)) for c in consts]
+        dev_consts = [cupy.ascontiguousarray(c) for c in consts]  # already on the device
         out_specs = [(a.shape, a.dtype) for a in source.outputs]
 
         def launch(ins, n):

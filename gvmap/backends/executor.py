@@ -13,18 +13,26 @@ from ..implementations import make_impl
 from ..lowering import Plan, RowPlan, Step, lower_graph
 
 
-def executable_for(plan: "Plan | RowPlan", backend: Any) -> Callable[[Sequence[Any]], list]:
-    return RowExecutable(plan, backend) if isinstance(plan, RowPlan) else Executable(plan, backend)
+Upload = Callable[[Any], Any]  # a graph constant -> the same values on the backend's device
+
+
+def executable_for(plan: "Plan | RowPlan", backend: Any,
+                   upload: Upload | None = None) -> Callable[[Sequence[Any]], list]:
+    """``upload`` puts the plan's constants on the device (default ``backend.asarray``: once
+    per plan); a transformation passes one that shares a snapshot's upload across plans."""
+    cls = RowExecutable if isinstance(plan, RowPlan) else Executable
+    return cls(plan, backend, upload or backend.asarray)
 
 
 class Executable:
-    def __init__(self, plan: Plan, backend: Any):
+    def __init__(self, plan: Plan, backend: Any, upload: Upload | None = None):
         self.plan = plan
         self.backend = backend
         xp = backend.xp
+        upload = upload or backend.asarray
         template: list[Any] = [None] * plan.num_slots
         for s, c in zip(plan.const_slots, plan.graph.consts):
-            template[s] = backend.asarray(c)  # uploaded once per compiled plan
+            template[s] = upload(c)  # on the device before the first call
         for s, v in plan.literal_slots.items():
             # NumPy takes scalars everywhere; CuPy's structural functions want device arrays
             template[s] = v if xp is np else xp.asarray(v)
@@ -132,12 +140,13 @@ class RowExecutable:
     the batched graph of the same per-example graph with the kernel's exact layout
     contract, so the layout handling here is tested without a GPU."""
 
-    def __init__(self, plan: RowPlan, backend: Any):
+    def __init__(self, plan: RowPlan, backend: Any, upload: Upload | None = None):
         self.plan = plan
         self.xp = backend.xp
+        upload = upload or backend.asarray
         build = getattr(backend, "build_row_kernel", None)
-        self._launch = (build(plan.kernel, plan.graph.consts) if build is not None
-                        else _emulated_row_launch(plan, backend))
+        self._launch = (build(plan.kernel, [upload(c) for c in plan.graph.consts])
+                        if build is not None else _emulated_row_launch(plan, backend, upload))
         self._sizes = [a.size for a in plan.kernel.inputs]
 
     def __call__(self, args: Sequence[Any]) -> list[Any]:
@@ -152,12 +161,12 @@ class RowExecutable:
         return [o[0, ...] if ax is None else xp.moveaxis(o, 0, ax) for o, ax in zip(outs, plan.out_axes)]
 
 
-def _emulated_row_launch(plan: RowPlan, backend: Any) -> Callable:
+def _emulated_row_launch(plan: RowPlan, backend: Any, upload: Upload) -> Callable:
     from ..batching import batch_graph
 
     graph = batch_graph(plan.graph, [None if b is None else 0 for b in plan.in_bdims],
                         plan.axis_size, [0] * len(plan.graph.outvars))
-    run = Executable(lower_graph(graph, backend.name, True), backend)
+    run = Executable(lower_graph(graph, backend.name, True), backend, upload)
 
     def launch(ins, n):
         # the kernel reads an unbatched input's one block (stride 0) for every example
