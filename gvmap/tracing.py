@@ -30,7 +30,8 @@ from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
 __all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
-           "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error"]
+           "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error",
+           "check_plain_ndarray"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
@@ -65,6 +66,19 @@ def complex_error(what: str) -> TypeError:
         f"supported). Pass the real and imaginary parts as two float arrays and compute with "
         f"the pairs, e.g. (a + bj) * (c + dj) = (a*c - b*d) + (a*d + b*c)j and "
         f"|a + bj| = np.hypot(a, b)")
+
+
+def check_plain_ndarray(x: np.ndarray, what: str) -> None:
+    """ndarray subclasses whose meaning is not an ndarray's are refused, never reinterpreted."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"{what} is a masked array (numpy.ma): gvmap computes on plain arrays and would "
+            f"drop its mask. Pass x.filled(fill_value) for the data, and, where the mask "
+            f"matters, np.ma.getmaskarray(x) as another argument to use with np.where")
+    if isinstance(x, np.matrix):
+        raise TypeError(
+            f"{what} is a numpy.matrix, whose `*` and `@` and indexing differ from an "
+            f"ndarray's; pass np.asarray(x) (and use `@` for matrix products)")
 
 
 class Snapshots:
@@ -144,6 +158,8 @@ class Trace:
         if isinstance(x, np.generic):
             return self._literal(x)
         if isinstance(x, np.ndarray):
+            if type(x) is not np.ndarray:
+                check_plain_ndarray(x, "an array the function closes over")
             if x.ndim == 0:
                 return self._literal(x[()])
             return self._const(x, AbstractArray(x.shape, x.dtype), copy=copy)

@@ -24,7 +24,8 @@ from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
 from .lowering import Lowered, lower_graph, lower_rows
 from .sources import RandomnessCheck, Watch, describe
-from .tracing import Snapshots, Tracer, current_trace, inline_graph, is_array, trace_function
+from .tracing import (Snapshots, Tracer, check_plain_ndarray, current_trace, inline_graph,
+                      is_array, trace_function)
 from .tree import TreeDef, flatten, leaf_paths, unflatten
 
 __all__ = ["Transformation", "Built", "CallInfo", "is_array_leaf"]
@@ -142,7 +143,7 @@ class Transformation:
             if is_array_leaf(x):
                 shape = tuple(x.shape)
                 if type(x) is not np.ndarray and isinstance(x, np.ndarray):
-                    _check_ndarray_subclass(x, self._describe(treedef, i))
+                    check_plain_ndarray(x, self._describe(treedef, i))
                 if x.dtype.kind not in _SUPPORTED_KINDS:
                     raise TypeError(
                         f"{self._describe(treedef, i)} has dtype {x.dtype}, which gvmap does not "
@@ -370,15 +371,3 @@ def _static_key(x: Any) -> tuple:
         return type(x), struct.pack("<dd", x.real, x.imag)
     return type(x), x
 
-
-def _check_ndarray_subclass(x: np.ndarray, what: str) -> None:
-    """ndarray subclasses whose meaning is not an ndarray's are refused, never reinterpreted."""
-    if isinstance(x, np.ma.MaskedArray):
-        raise TypeError(
-            f"{what} is a masked array (numpy.ma): gvmap computes on plain arrays and would "
-            f"drop its mask. Pass x.filled(fill_value) for the data, and, where the mask "
-            f"matters, np.ma.getmaskarray(x) as another argument to use with np.where")
-    if isinstance(x, np.matrix):
-        raise TypeError(
-            f"{what} is a numpy.matrix, whose `*` and `@` and indexing differ from an "
-            f"ndarray's; pass np.asarray(x) (and use `@` for matrix products)")

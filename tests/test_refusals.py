@@ -94,3 +94,9 @@ def test_plain_ndarray_subclasses_still_work(backend):
 
     x = np.arange(6.0).reshape(2, 3).view(Tagged)
     assert_tree_close(gvmap.vmap(lambda v: v * 2)(x), np.asarray(x) * 2)
+
+
+def test_closed_over_masked_array_is_refused(backend):
+    M = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match=r"closes over is a masked array"):
+        gvmap.vmap(lambda v: np.add(v, M).sum())(np.ones((2, 3)))
