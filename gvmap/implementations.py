@@ -6,11 +6,14 @@ runs exactly the code the NumPy tests check; preparing a callable per equation (
 interpreting params at every call) keeps the cached-call path thin.
 
 ``UFUNC_NAMES`` maps each elementwise primitive to the NumPy/CuPy ufunc of the same
-meaning: the lowering passes ``out=`` to these to reuse dead buffers.
+name: the lowering passes ``out=`` to these to reuse dead buffers. Same name is not always
+same meaning: ``CUPY_AUDIT`` says, per primitive, whether CuPy's function computes what
+NumPy's does, and what gvmap does where it does not.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -18,7 +21,8 @@ import numpy as np
 from . import primitives as P
 from .graph import AbstractArray
 
-__all__ = ["impl_rules", "UFUNC_NAMES", "make_impl"]
+__all__ = ["impl_rules", "UFUNC_NAMES", "make_impl", "CupyVerdict", "CUPY_AUDIT",
+           "runs_as_kernel"]
 
 impl_rules: dict[P.Primitive, Callable[..., Callable]] = {}
 
@@ -39,6 +43,102 @@ UFUNC_NAMES: dict[P.Primitive, str] = {
     P.gt_p: "greater", P.ge_p: "greater_equal",
 }
 
+
+
+@dataclass(frozen=True)
+class CupyVerdict:
+    """How CuPy's function for a primitive compares with NumPy's, from CuPy's source.
+
+    ``kind``: ``"same"`` (NumPy's result; floats up to rounding), ``"kernel"`` (differs: the
+    primitive runs as gvmap's generated kernel, whose C in ``codegen/cuda.py`` is checked
+    against NumPy, even when it is alone in its region), ``"rule"`` (differs: the rule here
+    composes NumPy's result from CuPy calls), ``"checked"`` (differs where NumPy raises: the
+    plan checks the operands and raises as NumPy does) or ``"differs"`` (a known difference
+    gvmap keeps; ``reason`` says why).
+    """
+
+    kind: str
+    reason: str
+
+
+def _same(reason: str) -> CupyVerdict:
+    return CupyVerdict("same", reason)
+
+
+_LIBM = _same("CUDA's libm (the f-suffixed function for float32): equal up to rounding")
+_STRUCTURAL = _same("moves or copies elements, no arithmetic")
+
+# One entry per primitive, read from CuPy's source (cupy/_core/_routines_math.pyx,
+# _routines_binary.pyx, _routines_logic.pyx, _routines_statistics.pyx, cupy/_math/*.py,
+# cupy/_logic/content.py, cupy/_core/include/cupy/carray.cuh): test_backend_semantics.py
+# fails for a primitive without one, so a new primitive gets audited.
+CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
+    P.neg_p: _same("-x: integers wrap at the minimum (two's complement), as NumPy's"),
+    P.abs_p: _same("x > 0 ? x : -x, fabs for floats: abs(MIN) wraps to MIN, -0.0 gives +0.0"),
+    P.sign_p: _same("copysign(1, x), or x - x for zeros and NaN: NaN stays, -0.0 gives +0.0"),
+    P.floor_p: _same("floor; the identity on integers and bool"),
+    P.ceil_p: _same("ceil; the identity on integers and bool"),
+    P.rint_p: _same("CUDA's rint rounds half to even, as np.rint"),
+    **{p: _LIBM for p in (P.exp_p, P.log_p, P.log2_p, P.log10_p, P.log1p_p, P.expm1_p,
+                          P.sqrt_p, P.cbrt_p, P.tanh_p, P.sin_p, P.cos_p, P.tan_p, P.asin_p,
+                          P.acos_p, P.atan_p, P.sinh_p, P.cosh_p, P.asinh_p, P.acosh_p,
+                          P.atanh_p, P.atan2_p)},
+    P.exp2_p: _same("pow(2, x): equal up to rounding"),
+    P.not_p: _same("~x on integers, !x on bool"),
+    **{p: _same("float loops only: integers and bool are cast to float64 first, which never "
+                "gives NaN or inf") for p in (P.isnan_p, P.isinf_p, P.isfinite_p)},
+    P.add_p: _same("x + y, | on bool; integers wrap"),
+    P.sub_p: _same("x - y; integers wrap; bool refused, as by NumPy"),
+    P.mul_p: _same("x * y, & on bool; integers wrap"),
+    P.div_p: _same("x / y in the float dtype"),
+    P.floor_div_p: CupyVerdict("kernel", "floats: floor(a / b), so 1.0 // 0.1 is 10.0 (NumPy's "
+                               "divmod gives 9.0); integers agree except MIN // -1, undefined in C"),
+    P.rem_p: CupyVerdict("kernel", "floats: a - floor(a / b) * b, so 1.0 % 0.1 is 0.0 (NumPy "
+                         "0.09999999999999995), 1.0 % inf is NaN (NumPy 1.0), zeros lose the "
+                         "divisor's sign"),
+    P.pow_p: CupyVerdict("differs", "powf/pow, integers by wrapping repeated squaring, as gvmap's "
+                         "kernels; a negative integer exponent gives the truncated real result "
+                         "(1, -1 or 0) where NumPy raises ValueError"),
+    P.max_p: CupyVerdict("kernel", "floats: a NaN test, then CUDA's max, which picks +0.0 over "
+                         "-0.0 whatever the order (np.maximum: ties give the second operand)"),
+    P.min_p: CupyVerdict("kernel", "floats: a NaN test, then CUDA's min, which picks -0.0 over "
+                         "+0.0 whatever the order (np.minimum: ties give the second operand)"),
+    **{p: _same("&, |, ^ on integers and bool") for p in (P.and_p, P.or_p, P.xor_p)},
+    **{p: _same("the C comparison: IEEE, NaN compares unequal")
+       for p in (P.eq_p, P.ne_p, P.lt_p, P.le_p, P.gt_p, P.ge_p)},
+    P.select_p: _same("cupy.where"),
+    P.convert_element_type_p: CupyVerdict(
+        "differs", "the C conversion, as gvmap's kernels: float to integer of NaN, inf or an "
+        "out-of-range value is undefined in C (the GPU saturates) and platform-specific in "
+        "NumPy, which warns"),
+    **{p: _same("a tree of a + b (a * b) from the identity: floats differ by rounding only "
+                "(NumPy sums pairwise), integers wrap in the dtype")
+       for p in (P.reduce_sum_p, P.reduce_prod_p)},
+    **{p: _same("NaN wins (CuPy's my_max_float, CUB's Max); the zero a reduction over mixed "
+                "+0.0 and -0.0 gives depends on the combining order, in NumPy's SIMD loops too")
+       for p in (P.reduce_max_p, P.reduce_min_p)},
+    **{p: _same("all / any of bool") for p in (P.reduce_and_p, P.reduce_or_p)},
+    **{p: CupyVerdict("rule", "floats with two or more NaNs on the axis: CuPy's combine keeps the "
+                      "NaN its reduction tree meets first, not the first NaN; the rule takes "
+                      "that index from argmax(isnan(x)) (four more launches for floats)")
+       for p in (P.argmax_p, P.argmin_p)},
+    **{p: _same("a parallel scan over the axis: floats differ by rounding only")
+       for p in (P.cumsum_p, P.cumprod_p)},
+    P.dot_general_p: _same("cuBLAS for floats (rounding only); CuPy's integer GEMM wraps in the "
+                           "dtype"),
+    **{p: _STRUCTURAL for p in (P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p,
+                                P.expand_dims_p, P.slice_p, P.rev_p, P.concatenate_p)},
+    **{p: CupyVerdict("differs", "CuPy wraps an out-of-range index silently (NumPy raises "
+                      "IndexError); negative indices count from the end on both")
+       for p in (P.take_p, P.batched_take_p)},
+}
+
+
+def runs_as_kernel(prim: P.Primitive) -> bool:
+    """Whether ``prim`` runs as gvmap's generated kernel on CuPy even where it would be a
+    region of one equation: its CuPy function computes something else than NumPy's."""
+    verdict = CUPY_AUDIT.get(prim)
+    return verdict is not None and verdict.kind == "kernel"
 
 def make_impl(prim: P.Primitive, xp: Any, in_avals: Sequence[AbstractArray], params) -> Callable:
     rule = impl_rules.get(prim)
@@ -84,8 +184,23 @@ impl_rules[P.reduce_or_p] = _reduction("any", "logical_or", False)
 def _arg_rule(fn_name: str):
     def rule(xp, avals, axis, index_dtype):
         fn = getattr(xp, fn_name)
-        return lambda x: fn(x, axis=axis).astype(index_dtype, copy=False)
+        if xp is np or avals[0].dtype.kind != "f":
+            return lambda x: fn(x, axis=axis).astype(index_dtype, copy=False)
+        return first_nan_wins(xp, fn, axis, index_dtype)
     return rule
+
+
+def first_nan_wins(xp: Any, fn: Callable, axis: int, index_dtype: Any) -> Callable:
+    """argmax / argmin as NumPy's: the first NaN on the axis wins, else ``fn`` (ties go to
+    the first extremum on CuPy too). CuPy's float combine returns whichever NaN its
+    reduction tree meets first, so with two NaNs it may name the later one; argmax of the
+    bool ``isnan(x)`` has no NaN and resolves ties to the lowest index, so it names the
+    first NaN. Costs four launches (isnan, any, argmax, where) besides ``fn``'s."""
+    def run(x):
+        nan = xp.isnan(x)
+        found = xp.where(nan.any(axis=axis), xp.argmax(nan, axis=axis), fn(x, axis=axis))
+        return found.astype(index_dtype, copy=False)
+    return run
 
 
 impl_rules[P.argmax_p] = _arg_rule("argmax")

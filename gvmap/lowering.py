@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from . import primitives as P
-from .fusion import fuse
+from .fusion import Region, fuse
 from .graph import Eqn, Graph, Literal, Var, _Namer, format_params
-from .implementations import UFUNC_NAMES
+from .implementations import UFUNC_NAMES, runs_as_kernel
 from .passes import eliminate_common_subexpressions
 
 if TYPE_CHECKING:
@@ -123,9 +123,9 @@ def _launch_name(prim: P.Primitive) -> str:
 
 
 def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
-    """With ``fused`` (the default for CuPy), one launch per fused region (``fusion.py``);
-    otherwise (NumPy, which has no kernels to fuse) one call per equation, with dead
-    buffers reused in place."""
+    """With ``fused`` (the default for CuPy), one launch per fused region (``fusion.py``),
+    a generated kernel for each region ``_runs_as_kernel`` picks; otherwise (NumPy, which
+    has no kernels to fuse) one call per equation, with dead buffers reused in place."""
     if fused is None:
         fused = backend != "numpy"
     graph = eliminate_common_subexpressions(graph)
@@ -134,9 +134,7 @@ def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
 
         groups = []
         for region in fuse(graph):
-            fused = region.kind in ("elementwise", "reduction") and (
-                len(region.all_eqns) > 1 or region.kind == "reduction" and region.eqns)
-            if fused:
+            if _runs_as_kernel(region):
                 groups.append((tuple(region.all_eqns), region.inputs, region.outputs,
                                render_region(region)))
             else:
@@ -144,6 +142,15 @@ def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
     else:
         groups = [((e,), e.invars, e.outvars, None) for e in graph.eqns]
     return _assign_slots(graph, backend, groups)
+
+
+def _runs_as_kernel(region: Region) -> bool:
+    """A region of several equations is one generated kernel. So is a lone elementwise
+    equation whose CuPy function means something else than NumPy's (``runs_as_kernel``,
+    from the audit table in ``implementations.py``): fused or not, one semantics."""
+    if region.kind == "elementwise":
+        return len(region.eqns) > 1 or runs_as_kernel(region.eqns[0].primitive)
+    return region.kind == "reduction" and len(region.all_eqns) > 1
 
 
 def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:

@@ -208,8 +208,13 @@ def _edge_values(dtype: np.dtype) -> np.ndarray:
     if dtype.kind == "f":
         big, small, subnormal = ((1e30, 1e-30, 7e-45) if dtype == np.float32
                                  else (1e300, 1e-300, 5e-324))
+        info = np.finfo(dtype)
+        # beyond the usual suspects: the largest finite value, -subnormal, the first
+        # integer whose successor is not representable, and a divisor (0.3) whose
+        # quotients round across an integer, as 1.0 // 0.1 does
         return np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, -2.5,
-                         3.0, -7.0, 0.1, -0.75, 100.0, big, -big, small, subnormal], dtype)
+                         3.0, -7.0, 0.1, -0.75, 100.0, big, -big, small, subnormal,
+                         -subnormal, info.max, 2.0 ** (info.nmant + 1), 0.3], dtype)
     info = np.iinfo(dtype)
     values = [0, 1, 2, 3, 7, 31, 100, info.max, info.max - 1]
     if dtype.kind == "i":
@@ -361,3 +366,20 @@ def test_host_semantics_match_numpy(host_results, case):
                 f"C gives {got[i]!r}, NumPy {expected[i]!r}" for i in bad[:12]]
         pytest.fail(f"{name}: {bad.size} of {expected.size} differ from NumPy "
                     f"(expression {expr}):\n" + "\n".join(rows))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_the_floor_division_cases_cupy_gets_wrong(host_results, dtype):
+    """The values CuPy's floor_divide / remainder give differently (10.0, 0.0, NaN): the C
+    helpers give NumPy's, which is why a lone ``//`` or ``%`` runs as gvmap's kernel."""
+    cases = {("floor_div", 1.0, 0.1): 9.0, ("rem", 1.0, 0.1): np.remainder(dtype(1.0), dtype(0.1)),
+             ("rem", 1.0, np.inf): 1.0, ("rem", -1.0, np.inf): np.inf,
+             ("floor_div", -0.0, 1.0): -0.0, ("rem", 1.0, -1.0): -0.0,
+             ("floor_div", np.nan, 1.0): np.nan, ("rem", 1.0, np.nan): np.nan}
+    for (prim, a, b), want in cases.items():
+        x, y = _operands(getattr(P, f"{prim}_p"), np.dtype(dtype))
+        same = lambda values, v: (values == dtype(v)) | (np.isnan(values) & np.isnan(v))
+        (k,) = np.flatnonzero(same(x, a) & same(y, b) & (np.signbit(x) == np.signbit(a)))
+        got = _from_bits(host_results[f"{prim}-{np.dtype(dtype)}"], np.dtype(dtype))[k]
+        assert (np.isnan(got) and np.isnan(want)) or (got == want and np.signbit(got) == np.signbit(want)), (
+            f"{a} {prim} {b}: C gives {got!r}, NumPy {want!r}")
