@@ -66,11 +66,24 @@ class Var:
         return f"Var({self.aval})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Literal:
-    """A scalar written inline in the graph (``add c 1.0``). ``value`` is a NumPy scalar."""
+    """A scalar written inline in the graph (``add c 1.0``). ``value`` is a NumPy scalar.
+
+    Two literals are equal when they have the same dtype and the same bits: NumPy's ``==``
+    would make 0.0 equal -0.0 (which give different results, e.g. ``1 / (x * 0.0)``), 1
+    equal 1.0, and a NaN unequal to itself."""
 
     value: np.generic
+
+    def _key(self) -> tuple:
+        return self.value.dtype, self.value.tobytes()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Literal) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @property
     def aval(self) -> AbstractArray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .graph import Eqn, Graph, Literal, Var, live_eqns
+from .graph import Eqn, Graph, Var, live_eqns
 
 __all__ = ["eliminate_common_subexpressions"]
 
@@ -23,12 +23,10 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
     def operand(a: Any) -> Any:
         return replaced.get(a, a) if isinstance(a, Var) else a
 
-    def key_of(a: Any) -> Any:
-        return ("literal", a.value.dtype.str, a.value.item()) if isinstance(a, Literal) else a
-
     for eqn in graph.eqns:
         invars = tuple(operand(a) for a in eqn.invars)
-        key = (eqn.primitive, tuple(key_of(a) for a in invars), tuple(sorted(eqn.params.items())))
+        # Vars are keys by identity, Literals by dtype and bits (0.0 and -0.0 stay apart)
+        key = (eqn.primitive, invars, tuple(sorted(eqn.params.items())))
         first = seen.get(key)
         if first is not None:
             replaced.update(zip(eqn.outvars, first.outvars))

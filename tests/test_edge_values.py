@@ -347,3 +347,63 @@ def test_sum_of_a_scalar_negative_zero_is_positive_zero(backend):
         return np.arctan2(s, s), 1.0 / s.sum(axis=())  # +inf for +0.0, -inf for -0.0
 
     check(f, np.ones((3, 1)))
+
+
+# ---------------------------------------------------------------------------- literals by bits
+
+def _float_from_bits(bits: int) -> np.float64:
+    return np.array(bits, np.uint64).view(np.float64)[()]
+
+
+NAN_A, NAN_B = _float_from_bits(0x7FF8000000000001), _float_from_bits(0x7FF8000000000002)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_signed_zero_literals_are_not_merged(backend, dtype):
+    """Common-subexpression elimination keyed literals by value, so ``x * 0.0`` and
+    ``x * -0.0`` were one equation: 1/(x * -0.0) gave +inf where NumPy gives -inf."""
+    zero, neg_zero = dtype(0.0), dtype(-0.0)
+    x = np.array([[1.0, 2.0], [-3.0, 0.5]], dtype)
+    check(lambda v: (1 / (v * 0.0), 1 / (v * -0.0)), x)
+    check(lambda v: (v * neg_zero + 0.0, v * zero - 0.0, np.arctan2(v * neg_zero, -1.0)), x)
+
+
+def test_nan_literals_with_different_payloads_are_not_merged(backend):
+    """Two NaN literals with different bits are different values: selecting one or the
+    other (no arithmetic, so every backend keeps the bits) must give each its own bits."""
+    x = np.array([[1.0, -1.0], [2.0, 0.0]])
+
+    def f(v):
+        return np.where(v > 0, NAN_A, v), np.where(v > 0, NAN_B, v)
+
+    expected = oracle(f)(x)
+    got = gvmap.device_get(gvmap.vmap(f)(x))
+    for a, e in zip(got, expected):
+        np.testing.assert_array_equal(a.view(np.uint64), e.view(np.uint64))
+    assert not np.array_equal(got[0].view(np.uint64), got[1].view(np.uint64))
+
+
+def test_literal_equality_is_by_dtype_and_bits():
+    """The IR's literals (and with them CSE's keys) compare by dtype and bits."""
+    from gvmap.graph import Literal
+
+    assert Literal(np.float64(0.0)) != Literal(np.float64(-0.0))
+    assert Literal(np.float64(1.0)) != Literal(np.float32(1.0))
+    assert Literal(np.int64(1)) != Literal(np.float64(1.0))
+    assert Literal(NAN_A) == Literal(_float_from_bits(0x7FF8000000000001))
+    assert Literal(NAN_A) != Literal(NAN_B)
+    assert len({Literal(np.float64(0.0)), Literal(np.float64(-0.0)), Literal(np.float64(0.0))}) == 2
+
+
+def test_cse_merges_equal_literals_only():
+    """The pass still merges repeats with bit-identical literals (NaNs included)."""
+    from gvmap.passes import eliminate_common_subexpressions
+
+    def f(v):
+        return (v + NAN_A, v + NAN_A, v + NAN_B, v * 0.0, v * 0.0, v * -0.0,
+                v * np.float32(2), v.astype(np.float32) * np.float32(2))
+
+    graph = gvmap.make_graph(gvmap.vmap(f))(np.ones((2, 3)))
+    cleaned = eliminate_common_subexpressions(graph).check()
+    names = [str(e.primitive) for e in cleaned.eqns]
+    assert names.count("add") == 2 and names.count("mul") == 4, str(cleaned)
