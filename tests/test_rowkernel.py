@@ -133,6 +133,9 @@ CASES = [
          lambda rng: [_normal(rng, (N, 4)), np.float32(2.5)], (True, False)),
     Case("multiple_outputs", lambda x: {"s": x.sum(), "v": x * 2, "m": np.outer(x, x), "x": x},
          lambda rng: [_normal(rng, (N, 4), np.float64)], (True,)),
+    Case("signed_zero_scans", lambda x: (np.cumsum(x), np.cumprod(x), np.cumsum(x[::-1])),
+         lambda rng: [np.array([[-0.0, -0.0, 1.0, -1.0], [-0.0, 0.0, -0.0, -0.0], [0.0, -0.0, 2.0, 0.0],
+                                [-0.0, np.nan, -0.0, 3.0], [-2.0, 2.0, -0.0, -0.0]])], (True,)),
     Case("batched_take", _batched_take_numpy,
          lambda rng: [_normal(rng, (N, 3, 4)), np.array([[[0, 3], [-1, 2], [1, 1]]] * N, np.int32)],
          (True, True), graph=_batched_take_graph()),
@@ -298,6 +301,8 @@ def test_row_function_matches_numpy(host_results, case):
             rtol = 1e-5 if g.dtype == np.float32 else 1e-12
             atol = 1e-6 if g.dtype == np.float32 else 1e-14
             np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=msg)
+            zeros = e == 0  # the sign of a zero is NumPy's too (-0.0 + -0.0 is -0.0)
+            np.testing.assert_array_equal(np.signbit(g[zeros]), np.signbit(e[zeros]), err_msg=msg)
         else:
             np.testing.assert_array_equal(g, e, err_msg=msg)
 

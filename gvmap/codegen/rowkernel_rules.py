@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from .. import primitives as P
 from ..graph import Eqn
 from .cuda import c_expression, c_literal, c_type, reduce_expr, reduce_identity
@@ -117,8 +119,10 @@ emit_rules[P.argmax_p] = _arg_rule(">")
 emit_rules[P.argmin_p] = _arg_rule("<")
 
 
-def _scan(step_prim: P.Primitive, start: int):
-    """cumsum / cumprod: a running ``acc = acc op x`` along the axis, from ``start``."""
+def _scan(step_prim: P.Primitive, start: float):
+    """cumsum / cumprod: a running ``acc = acc op x`` along the axis, from ``start``, the
+    operation's exact identity: -0.0 for float sums (+0.0 would turn a leading -0.0 into
+    +0.0, where np.cumsum keeps the first element as it is), 1 for products."""
     def rule(row: _RowEmitter, eqn: Eqn) -> int:
         (x,), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"]
@@ -126,7 +130,7 @@ def _scan(step_prim: P.Primitive, start: int):
         kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
         kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
                                           inner=x.aval.shape[axis])
-        row.emit(f"{t} acc = {c_literal(dtype.type(start))};")
+        row.emit(f"{t} acc = {c_literal(np.array(start).astype(dtype)[()])};")
         inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
         x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
         step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
@@ -138,7 +142,7 @@ def _scan(step_prim: P.Primitive, start: int):
     return _block(rule)
 
 
-emit_rules[P.cumsum_p] = _scan(P.add_p, 0)
+emit_rules[P.cumsum_p] = _scan(P.add_p, -0.0)
 emit_rules[P.cumprod_p] = _scan(P.mul_p, 1)
 
 
