@@ -3,8 +3,9 @@ it to a graph of primitives, batches it, fuses it and runs it on the GPU (or on 
 from . import numpy
 from .api import device_get, device_put, jit, make_graph, vmap
 from .backends import backend, get_backend, set_backend
+from .tree import register_pytree_node
 
 gvmap = vmap
 
 __all__ = ["vmap", "gvmap", "jit", "make_graph", "numpy", "set_backend", "get_backend",
-           "backend", "device_get", "device_put"]
+           "backend", "device_get", "device_put", "register_pytree_node"]

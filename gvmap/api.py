@@ -45,6 +45,13 @@ class BatchedFunction(Transformation):
         if axes is None:
             args_td, kwargs_td = treedef.children
             in_axes = self.in_axes
+            if isinstance(in_axes, dict):
+                raise ValueError(
+                    f"vmap: in_axes is a dict ({in_axes!r}), but in_axes describes the "
+                    f"positional arguments, a tuple: give one entry per positional argument, "
+                    f"e.g. in_axes=({in_axes!r},) when the first argument is a dict with those "
+                    f"keys (keyword arguments are never batched; pass a batched value "
+                    f"positionally)")
             if isinstance(in_axes, tuple) and len(in_axes) != len(args_td.children):
                 raise ValueError(
                     f"vmap: in_axes has {len(in_axes)} entries but the function was called with "

@@ -12,6 +12,7 @@ bool/int, within a dtype-dependent tolerance for floats).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable
 
 import numpy as np
@@ -26,19 +27,32 @@ TOLERANCES = {
 
 
 def is_node(x: Any) -> bool:
-    """Pytree nodes are tuples, lists and dicts; everything else is a leaf."""
-    return isinstance(x, (tuple, list, dict))
+    """Pytree nodes are tuples (namedtuples too), lists, dicts (OrderedDicts too),
+    dataclass instances and None (no children); everything else is a leaf."""
+    return (x is None or isinstance(x, (tuple, list, dict))
+            or (dataclasses.is_dataclass(x) and not isinstance(x, type)))
 
 
 def _children(x: Any) -> list[tuple[Any, Any]]:
+    if x is None:
+        return []
     if isinstance(x, dict):
-        return [(k, x[k]) for k in sorted(x)]
+        keys = list(x) if type(x) is not dict else sorted(x)
+        return [(k, x[k]) for k in keys]
+    if dataclasses.is_dataclass(x):
+        return [(f.name, getattr(x, f.name)) for f in dataclasses.fields(x)]
     return list(enumerate(x))
 
 
 def _rebuild(node: Any, values: list[Any]) -> Any:
+    if node is None:
+        return None
     if isinstance(node, dict):
-        return {k: v for k, v in zip(sorted(node), values)}
+        return type(node)(zip([k for k, _ in _children(node)], values))
+    if dataclasses.is_dataclass(node):
+        return dataclasses.replace(node, **{k: v for (k, _), v in zip(_children(node), values)})
+    if hasattr(type(node), "_fields"):
+        return type(node)(*values)
     return type(node)(values)
 
 
@@ -58,19 +72,23 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
 
 
 def broadcast_prefix(prefix: Any, tree: Any, what: str) -> Any:
-    """Expand an axis spec that is a pytree prefix of ``tree`` to one axis per leaf."""
-    if not is_node(prefix):
+    """Expand an axis spec that is a pytree prefix of ``tree`` to one axis per leaf
+    (``None`` in the spec is a leaf: not batched)."""
+    if prefix is None or not is_node(prefix):
         return tree_map(lambda _: prefix, tree)
-    if type(prefix) is not type(tree) and not (
-            isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list))):
+    sequences = isinstance(prefix, (tuple, list)) and isinstance(tree, (tuple, list))
+    if type(prefix) is not type(tree) and not sequences and not (
+            isinstance(prefix, dict) and isinstance(tree, dict)):
         raise ValueError(f"oracle: {what} {prefix!r} does not match {type(tree).__name__}")
     if isinstance(prefix, dict):
         if set(prefix) != set(tree):
             raise ValueError(f"oracle: {what} keys {sorted(prefix)} != {sorted(tree)}")
-        return {k: broadcast_prefix(prefix[k], tree[k], what) for k in tree}
-    if len(prefix) != len(tree):
-        raise ValueError(f"oracle: {what} has {len(prefix)} entries for {len(tree)}")
-    return type(tree)(broadcast_prefix(p, t, what) for p, t in zip(prefix, tree))
+        return _rebuild(tree, [broadcast_prefix(prefix[k], t, what) for k, t in _children(tree)])
+    pairs = list(zip(_children(prefix), _children(tree)))
+    if len(_children(prefix)) != len(_children(tree)):
+        raise ValueError(f"oracle: {what} has {len(_children(prefix))} entries for "
+                         f"{len(_children(tree))}")
+    return _rebuild(tree, [broadcast_prefix(p, t, what) for (_, p), (_, t) in pairs])
 
 
 def to_numpy(x: Any) -> Any:
@@ -134,7 +152,9 @@ def oracle(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
                 stacked = stacked[:0]
             return np.moveaxis(stacked, 0, axis)
 
-        return tree_map(stack, out_spec, *outs)
+        # walk the outputs' structure (None there is an empty subtree; in out_spec, a leaf)
+        return tree_map(lambda first, axis, *rest: stack(axis, first, *rest),
+                        outs[0], out_spec, *outs[1:])
 
     return batched
 
@@ -146,8 +166,10 @@ def _check_structure(actual: Any, expected: Any, path: str) -> None:
     assert type(actual) is type(expected), (
         f"{path}: got {type(actual).__name__}, expected {type(expected).__name__}")
     if isinstance(expected, dict):
-        assert sorted(actual) == sorted(expected), f"{path}: keys {sorted(actual)} != {sorted(expected)}"
-    else:
+        assert list(actual) == list(expected) or (
+            type(expected) is dict and sorted(actual) == sorted(expected)), (
+            f"{path}: keys {list(actual)} != {list(expected)}")
+    elif expected is not None and not dataclasses.is_dataclass(expected):
         assert len(actual) == len(expected), f"{path}: {len(actual)} entries, expected {len(expected)}"
     for (k, a), (_, e) in zip(_children(actual), _children(expected)):
         _check_structure(a, e, f"{path}[{k!r}]")
