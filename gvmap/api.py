@@ -4,6 +4,7 @@ running, inlining under an outer trace) is in ``transform.py``.
 """
 from __future__ import annotations
 
+import inspect
 import operator
 from typing import Any, Callable, Sequence
 
@@ -75,6 +76,13 @@ class BatchedFunction(Transformation):
                              + "\n".join(lines) + "\nevery batched argument needs the same size "
                              "along its batch axis")
         if not distinct:
+            missing = _missing_arguments(self.fun, treedef)
+            if missing:
+                raise TypeError(
+                    f"vmap: {getattr(self.fun, '__name__', 'the function')}() is missing the "
+                    f"positional argument{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(repr(m) for m in missing)}: pass the batched value(s), e.g. "
+                    f"vmap(f)({', '.join(missing)})")
             raise ValueError("vmap: no argument is batched (in_axes is None for every array "
                              "argument) and axis_size was not given; batch an argument or pass "
                              "axis_size=N")
@@ -150,6 +158,20 @@ class BatchedFunction(Transformation):
 def _restore_vmap(fun: Callable, in_axes: Any, out_axes: Any, axis_size: int | None,
                   chunk_size: int | None) -> "BatchedFunction":
     return BatchedFunction(fun, in_axes, out_axes, axis_size=axis_size, chunk_size=chunk_size)
+
+
+def _missing_arguments(fun: Callable, treedef: TreeDef) -> list[str]:
+    """Required parameters of ``fun`` that the call (``treedef`` of (args, kwargs)) did not
+    supply; empty where the signature cannot be read."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    args_td, kwargs_td = treedef.children
+    given = set(kwargs_td.data or ())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [p.name for p in positional[len(args_td.children):]
+            if p.default is p.empty and p.name not in given]
 
 
 def _check_axes_spec(spec: Any, what: str) -> None:

@@ -112,3 +112,13 @@ def test_in_axes_for_a_list_argument_must_match_its_length():
     assert_tree_close(f([np.ones((2, 3)), np.ones((2, 3))]), np.full((2, 3), 2.0))
     with pytest.raises(ValueError, match=r"at \[0\] has 2 entries but the value there has 3"):
         f([np.ones((2, 3))] * 3)
+
+
+def test_missing_positional_argument_is_named():
+    def f(x, y):
+        return x + y
+
+    with pytest.raises(TypeError, match=r"missing the positional arguments 'x', 'y'"):
+        gvmap.vmap(f)()
+    with pytest.raises(TypeError, match=r"missing the positional argument 'y'"):
+        gvmap.vmap(f, in_axes=None)(np.ones(3))
