@@ -150,10 +150,7 @@ class Trace:
             if x._trace is self:
                 return x._var
             if x._trace not in _stack():
-                raise LeakedTracerError(
-                    "a traced value from a function that has already finished tracing was used "
-                    "(it leaked out, e.g. stored in a global or a closure); return it from the "
-                    "function instead")
+                raise leaked_error()
             return self._const(x, x._var.aval, copy=False)
         if isinstance(x, np.generic):
             return self._literal(x)
@@ -210,10 +207,20 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
     return Tracer(trace, out)
 
 
+def leaked_error() -> LeakedTracerError:
+    return LeakedTracerError(
+        "a traced value leaked out of the function being traced: it escaped (kept in a "
+        "global, a closure or an object, or returned inside something that is not a "
+        "container) and was used after tracing ended, where it stands for no array. Return it from the function as an "
+        "output instead, and use the output")
+
+
 def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
     from .backends import current_backend
     from .implementations import make_impl
 
+    if any(isinstance(x, Tracer) for x in operands):
+        raise leaked_error()  # no trace is active, so no tracer can be a live one
     backend = current_backend()
     arrays = [x if isinstance(x, np.generic) else backend.asarray(x) for x in operands]
     avals = [AbstractArray(np.shape(a), a.dtype) for a in arrays]
@@ -363,30 +370,38 @@ class Tracer:
                 f"functions (see gvmap.numpy) or compute it outside the vmapped function")
         return impl(*args, **kwargs)
 
+    def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
+        if self._trace not in _stack():
+            return leaked_error()
+        return _control_flow_error(what, hint)
+
     def __array__(self, *args, **kwargs):
-        raise _control_flow_error("np.asarray()/np.array() on a traced array", _INDEX_HINT)
+        raise self._concrete_value_error(
+            "np.asarray()/np.array()/np.ascontiguousarray() on a traced array",
+            " The traced value is already an array: use it as it is, or x.copy() for a copy "
+            "(np.array(x) copies)." + _INDEX_HINT)
 
     # ---- concrete-value requests: control flow
     def __bool__(self):
-        raise _control_flow_error("Python `if`/`while`/`and`/`or`/bool() on a traced array")
+        raise self._concrete_value_error("Python `if`/`while`/`and`/`or`/bool() on a traced array")
 
     def __float__(self):
-        raise _control_flow_error("float() on a traced array")
+        raise self._concrete_value_error("float() on a traced array")
 
     def __int__(self):
-        raise _control_flow_error("int() on a traced array")
+        raise self._concrete_value_error("int() on a traced array")
 
     def __complex__(self):
-        raise _control_flow_error("complex() on a traced array")
+        raise self._concrete_value_error("complex() on a traced array")
 
     def __index__(self):
-        raise _control_flow_error("using a traced array as a Python index or size", _INDEX_HINT)
+        raise self._concrete_value_error("using a traced array as a Python index or size", _INDEX_HINT)
 
     def item(self, *args):
-        raise _control_flow_error(".item() on a traced array")
+        raise self._concrete_value_error(".item() on a traced array")
 
     def tolist(self):
-        raise _control_flow_error(".tolist() on a traced array")
+        raise self._concrete_value_error(".tolist() on a traced array")
 
     def __setitem__(self, key, value):
         raise TypeError(

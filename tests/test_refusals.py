@@ -100,3 +100,28 @@ def test_closed_over_masked_array_is_refused(backend):
     M = np.ma.masked_array([1.0, 2.0, 3.0], mask=[0, 1, 0])
     with pytest.raises(TypeError, match=r"closes over is a masked array"):
         gvmap.vmap(lambda v: np.add(v, M).sum())(np.ones((2, 3)))
+
+
+def test_escaped_traced_value_says_it_escaped(backend):
+    kept = []
+
+    def f(v):
+        kept.append(v * 2)
+        return v
+
+    gvmap.vmap(f)(np.ones((2, 3)))
+    from gvmap.errors import LeakedTracerError
+
+    for use in (lambda t: t + 1, lambda t: np.tanh(t), lambda t: float(t), lambda t: np.asarray(t),
+                lambda t: bool(t)):
+        with pytest.raises(LeakedTracerError, match="escaped"):
+            use(kept[0])
+    with pytest.raises(LeakedTracerError, match="escaped"):
+        gvmap.vmap(lambda v: v + kept[0])(np.ones((2, 3)))
+
+
+def test_asarray_of_a_traced_array_names_copy(backend):
+    with pytest.raises(TypeError, match=r"x\.copy\(\)"):
+        gvmap.vmap(lambda v: np.ascontiguousarray(v) * 2)(np.ones((2, 3)))
+    f = lambda v: v.copy() * 2                                        # the rewrite it names
+    assert_tree_close(gvmap.vmap(f)(np.ones((2, 3))), oracle(f)(np.ones((2, 3))))
