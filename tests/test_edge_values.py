@@ -407,3 +407,115 @@ def test_cse_merges_equal_literals_only():
     cleaned = eliminate_common_subexpressions(graph).check()
     names = [str(e.primitive) for e in cleaned.eqns]
     assert names.count("add") == 2 and names.count("mul") == 4, str(cleaned)
+
+
+# ---------------------------------------------------------------------------- clip on ties
+
+CLIP_X = [0.0, -0.0, np.nan, -1.0, 2.0]
+CLIP_LO = [0.0, -0.0, -1.0, np.nan]
+CLIP_HI = [0.0, -0.0, 1.0, np.nan]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("bounds", ["python", "numpy_scalar", "0d_constant", "array_constant"])
+@pytest.mark.parametrize("x_shape", [(), (3,), (2, 3)])
+def test_clip_signed_zeros_with_unbatched_bounds(backend, dtype, bounds, x_shape):
+    """np.clip(0.0, -1.0, -0.0) is 0.0 in NumPy (scalar bounds: a tie keeps x) but
+    np.clip([0.0], [-1.0], [-0.0]) is -0.0 (array bounds: a tie gives the bound); gvmap
+    gave -0.0 for both, which arctan2 turns into -pi (found by the random programs)."""
+    x = np.array(CLIP_X, dtype).reshape((-1,) + (1,) * len(x_shape)) * np.ones(x_shape, dtype)
+    for lo in CLIP_LO:
+        for hi in CLIP_HI:
+            lo_, hi_ = {"python": (lo, hi), "numpy_scalar": (dtype(lo), dtype(hi)),
+                        "0d_constant": (np.array(lo, dtype), np.array(hi, dtype)),
+                        "array_constant": (np.full(x_shape, lo, dtype), np.full(x_shape, hi, dtype)),
+                        }[bounds]
+            check(lambda v: np.clip(v, lo_, hi_), x)
+            check(lambda v: (v.clip(lo_, hi_), np.arctan2(np.clip(v, lo_, hi_), -1.0)), x)
+
+
+def _clip_triples(dtype, shape=()):
+    """Every (x, lo, hi) of the tables above as three batched arrays of per-example ``shape``."""
+    grid = np.array([(x, lo, hi) for x in CLIP_X for lo in CLIP_LO for hi in CLIP_HI], dtype)
+    return [np.broadcast_to(grid[:, k].reshape((-1,) + (1,) * len(shape)), (len(grid),) + shape).copy()
+            for k in range(3)]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 3)])
+def test_clip_signed_zeros_with_batched_bounds(backend, dtype, shape):
+    """Per-example bounds: 0-d ones take NumPy's scalar-bounds loop, arrays of x's shape the
+    other; and mixed with a Python-float bound."""
+    x, lo, hi = _clip_triples(dtype, shape)
+    check(lambda v, a, b: np.clip(v, a, b), x, lo, hi)
+    check(lambda v, a, b: np.arctan2(np.clip(v, a, b), -1.0), x, lo, hi)
+    for bound in (0.0, -0.0, np.nan):
+        check(lambda v, a: (np.clip(v, a, bound), np.clip(v, bound, a)), x, lo)
+    if shape:  # bounds broadcast along the last axis
+        check(lambda v, a, b: np.clip(v, a[..., :1], b[..., :1]), x, lo, hi)
+
+
+@pytest.mark.parametrize("x_shape,lo_shape,hi_shape", [
+    ((2, 3), (2, 1), (2, 1)),    # NumPy: inner loop over 3, both bounds stride 0: keeps x
+    ((3, 2), (3, 1), (3, 1)),    # NumPy buffers the bounds (cheaper than 3 loops of 2)
+    ((2, 3), (), (2, 1)),        # the (2, 1) bound is buffered: ties give the bound
+    ((2, 3), (1, 3), ()),
+    ((3,), (2, 1), (2, 1)),      # x broadcast: output (2, 3)
+    ((2, 3, 4), (2, 1, 1), (2, 1, 1)),
+    ((2, 3, 4), (1, 3, 1), (1, 3, 1)),
+    ((), (1,), (1,)),            # NumPy's trivial loop: 1-D bounds keep their stride
+    ((1,), (1,), (1, 1)),        # the iterator: size-1 dims have stride 0
+])
+def test_clip_signed_zeros_with_broadcast_bounds(backend, x_shape, lo_shape, hi_shape):
+    """Bounds that broadcast: which NumPy loop runs depends on its iterator's inner loop."""
+    n = 2
+    x = np.zeros((n,) + x_shape)
+    x[1] = -0.0
+    lo = np.full((n,) + lo_shape, -1.0)
+    hi = np.full((n,) + hi_shape, -0.0)
+    check(lambda v, a, b: np.clip(v, a, b), x, lo, hi)
+    check(lambda v, a, b: np.clip(v, -b, -a), x, lo, hi)
+
+
+def test_clip_model_matches_numpy():
+    """``numpy_keeps_x`` (which loop NumPy's clip runs) against NumPy itself, on random
+    C-ordered shapes with size-1 and missing dims, large ones near the buffer size, and
+    mixed dtypes (casts change NumPy's buffering)."""
+    from gvmap.numpy.clip import numpy_keeps_x
+
+    rng = np.random.RandomState(5)
+    for _ in range(1500):
+        ndim = rng.randint(0, 4)
+        out = tuple(rng.choice([1, 2, 3, 5, 64, 300], size=ndim))
+        if np.prod(out) > 200_000:
+            continue
+        shapes = []
+        for _ in range(3):
+            shape = out[ndim - rng.randint(0, ndim + 1):]
+            shapes.append(tuple(1 if rng.rand() < 0.4 else d for d in shape))
+        dtypes = [(np.float32, np.float64)[rng.randint(2)] for _ in range(3)]
+        loop = np.result_type(*dtypes)
+        x = np.zeros(shapes[0], dtypes[0])
+        result = np.clip(x, np.full(shapes[1], -1.0, dtypes[1]), np.full(shapes[2], -0.0, dtypes[2]))
+        expected = not np.signbit(result).any()
+        assert np.signbit(result).all() != expected, (shapes, dtypes)  # one loop for all
+        got = numpy_keeps_x(shapes, [np.dtype(d) != loop for d in dtypes])
+        assert got == expected, (shapes, dtypes)
+
+
+def test_clip_one_sided_and_float16(backend):
+    """One bound: NumPy's _clip calls maximum/minimum (a tie gives the bound); float16's
+    loops keep x on ties."""
+    x = np.array([[0.0, -0.0, np.nan], [1.0, -1.0, 0.0]])
+    check(lambda v: (np.clip(v, -0.0, None), np.clip(v, None, -0.0), np.clip(v, 0.0, None),
+                     np.clip(v, max=0.0)), x)
+    x16 = x.astype(np.float16)
+    check(lambda v: (np.clip(v, np.float16(-0.0), np.float16(0.0)),
+                     np.clip(v, np.zeros(3, np.float16), -np.zeros(3, np.float16))), x16)
+
+
+def test_clip_python_int_bounds_beyond_the_dtype(backend):
+    """NumPy's _clip drops Python-int bounds beyond an integer dtype's range (NEP 50 would
+    refuse to convert them); gvmap raised OverflowError converting -1000 to int8."""
+    x = np.array([[-128, 0, 127], [5, -5, 100]], np.int8)
+    check(lambda v: (np.clip(v, -1000, 1000), np.clip(v, -1000, 50), np.clip(v, -3, 300)), x)

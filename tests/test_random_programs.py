@@ -85,12 +85,14 @@ BINARY = [
     "({x} == {y})", "({x} != {y})", "np.logical_and({x} > 0, {y} < 1)",
     "np.logical_or({x} > 0, {y} < 1)", "np.add({x}, {y})", "np.multiply({x}, {y})",
     "np.subtract({y}, {x})", "np.where({x} > {y}, {x}, {y})",
-    "np.power(np.abs({x}) + 0.5, np.clip({y}, -2, 2))", "np.clip({x}, -1.0, {y})",
-]
+    "np.power(np.abs({x}) + 0.5, np.clip({y}, -2, 2))",
+]  # (clip with a node bound: op_clip)
 # Signed zeros and NaN among them: 0.0 and -0.0 in one program must stay two values
 # (test_signed_zero_literals_are_not_merged), and NaN must propagate like NumPy's.
 LITERALS = ["2.0", "-1.5", "3", "1", "0.5", "True", "np.float32(0.5)", "np.int32(2)",
             "np.float64(-0.25)", "0.0", "-0.0", "np.float32(-0.0)", "np.float64(0.0)", "np.nan"]
+# clip bounds: ties with +-0.0 (and NaN bounds) are where NumPy's two clip loops differ
+CLIP_BOUNDS = ["0.0", "-0.0", "-1.0", "1.0", "0.5", "np.nan", "np.float32(-0.0)", "np.float64(0.0)"]
 REDUCERS = ["sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "cumsum"]
 CASTS = ["np.float32", "np.float64", "np.int32", "np.int64", "np.bool_"]
 
@@ -249,6 +251,36 @@ class Builder:
         else:
             expr = f"{x.name}.{name}({', '.join(args)})"
         return self.add(expr, x.deps)
+
+    def op_clip(self) -> bool:
+        """np.clip where ties (x equal to a bound, +0.0 against -0.0) are frequent. Bounds
+        are literals, 0-d nodes or values of x's shape, whose NumPy loop is the same in every
+        memory layout (gvmap's choice of loop assumes C order: see gvmap/numpy/clip.py);
+        arctan2 makes the sign of a zero result visible."""
+        x = self.pick(lambda n: n.kind == "f")
+        if x is None:
+            return False
+
+        def bound() -> tuple[str, frozenset]:
+            how = self.choice(["literal", "literal", "node", "zero", "x"])
+            y = self.pick(lambda n: n.shape in ((), x.shape) and n.kind in "fib")
+            if how == "node" and y is not None:
+                return y.name, y.deps
+            if how == "zero":
+                return self.choice([f"{x.name} * 0.0", f"{x.name} * -0.0", f"-({x.name} * 0.0)"]), x.deps
+            if how == "x":
+                return self.choice([x.name, f"-{x.name}"]), x.deps
+            return self.choice(CLIP_BOUNDS), frozenset()
+
+        (lo, lo_deps), (hi, hi_deps) = bound(), bound()
+        a = self.choice([x.name, f"{x.name} * 0.0", f"{x.name} * -0.0"])
+        form = self.choice(["np.clip({a}, {lo}, {hi})", "{a}.clip({lo}, {hi})",
+                            "np.clip({a}, min={lo}, max={hi})", "np.clip({a}, {lo}, None)",
+                            "np.clip({a}, None, {hi})"])
+        expr = form.format(a=f"({a})", lo=lo, hi=hi)
+        if self.draw(st.booleans()):
+            expr = f"np.arctan2({expr}, -1.0)"
+        return self.add(expr, x.deps | lo_deps | hi_deps)
 
     def op_contract(self) -> bool:
         x = self.pick(lambda n: n.kind in "fi")
@@ -483,7 +515,7 @@ class Builder:
 
 OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        + ["op_contract"] * 2 + ["op_shape"] * 2 + ["op_index"] * 2 + ["op_take", "op_gather", "op_join",
-       "op_astype", "op_like"])
+       "op_astype", "op_like", "op_clip"])
 
 
 def _broadcasts(a: tuple, b: tuple) -> bool:
@@ -756,7 +788,7 @@ def test_generator_covers_the_catalogue():
     @given(case=cases())
     def collect(case):
         src = case.source
-        for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where",
+        for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
                      "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-"]:
             if word in src:
@@ -774,7 +806,7 @@ def test_generator_covers_the_catalogue():
                 seen.add("negative in_axes")
 
     collect()
-    missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate",
+    missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
                "g['a']", "= g", "return {", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen

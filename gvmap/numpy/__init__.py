@@ -12,6 +12,7 @@ import numpy as _np
 from ..tracing import HANDLED_FUNCTIONS as _HANDLED_FUNCTIONS, HANDLED_UFUNCS as _HANDLED_UFUNCS
 from .elementwise import *  # noqa: F401,F403
 from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
+from .clip import clip
 from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
@@ -23,7 +24,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, fl
                     stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
-    "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
+    "clip", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "expand_dims",
     "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",

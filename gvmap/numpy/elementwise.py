@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind, complex_error
-from ._core import (check_operand, common_dtype, convert, dtype_of, equalize_ranks, proxy, reject_kwargs,
+from ._core import (check_operand, common_dtype, convert, dtype_of, equalize_ranks, reject_kwargs,
                     result_dtype)
 
 __all__: list[str] = []  # filled below
@@ -159,7 +159,7 @@ def reciprocal(x: Any, out=None) -> Any:
 
 UFUNCS.update(positive=positive, square=square, reciprocal=reciprocal)
 __all__ += ["positive", "square", "reciprocal", "abs", "divide", "mod", "pow", "bitwise_not",
-            "where", "clip", "astype", "round", "around"]
+            "where", "astype", "round", "around"]
 
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -173,29 +173,6 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     dtype = result_dtype(lambda c, a, b: np.where(c, a, b), np.bool_(True), x, y)
     cond = convert(condition, np.bool_) if dtype_of(condition) == np.bool_ else not_equal(condition, 0)
     return bind(P.select_p, *equalize_ranks([cond, convert(x, dtype), convert(y, dtype)]))
-
-
-def clip(a: Any, a_min: Any = None, a_max: Any = None, out=None, **kwargs: Any) -> Any:
-    """numpy.clip as ``max`` then ``min`` in NumPy's result dtype."""
-    reject_kwargs("clip", out=out)
-    a_min = kwargs.pop("min", a_min)
-    a_max = kwargs.pop("max", a_max)
-    if kwargs:
-        raise TypeError(f"clip() got unexpected keyword arguments {sorted(kwargs)}")
-    a = check_operand(a, "clip")
-    if a_min is None and a_max is None:
-        return a
-    lo = None if a_min is None else check_operand(a_min, "clip")
-    hi = None if a_max is None else check_operand(a_max, "clip")
-    with np.errstate(all="ignore"):
-        dtype = np.clip(proxy(a), None if lo is None else proxy(lo),
-                        None if hi is None else proxy(hi)).dtype
-    out_ = convert(a, dtype)
-    if lo is not None:
-        out_ = maximum(out_, convert(lo, dtype))
-    if hi is not None:
-        out_ = minimum(out_, convert(hi, dtype))
-    return out_
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
