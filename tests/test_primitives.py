@@ -307,6 +307,13 @@ row("np.full_like", lambda xp, x: xp.full_like(x, 3.5), [X23], NUM)
 row("np.zeros_like_dtype", lambda xp, x: xp.zeros_like(x, dtype=np.float64), [X23], ALL)
 row("np.full_like_dtype", lambda xp, x: xp.full_like(x, 7, dtype=np.int32), [X23], ALL)
 row("ones_like_plus_x", lambda xp, x: xp.ones_like(x) + x, [X23], NUM)
+# of a 0-d traced value: the result must be traced too, or NumPy's own indexing meets the
+# traced index (found by the random programs, numpy-fused)
+row("np.*_like_0d_then_traced_index",
+    lambda xp, x, i: (xp.zeros_like(x[0, 0])[None][i], xp.ones_like(x[1, 2])[None][i],
+                      xp.full_like(x[0, 1], 2)[None][i], xp.zeros_like(x, shape=())[None][i],
+                      xp.imag(x[1, 0])[None][i], xp.full_like(x[0, 0], 3, dtype=np.float32)[None][i]),
+    [X23, A((), "negindex:1", i64)], ALL)
 
 # Python scalars are weakly typed (NEP 50); NumPy scalars and constant arrays are not.
 row("weak_mul_pyfloat", lambda xp, x: x * 2.0, [X23], ALL)
@@ -524,3 +531,15 @@ def test_gvmap_numpy_function(r, dtype, backend):
     if missing:
         pytest.skip(f"gvmap.numpy has no {', '.join(missing)}")
     run_row(r, dtype, gnp)
+
+
+def test_empty_like(backend):
+    """np.empty_like's values are arbitrary (so no oracle row): gvmap gives zeros of the
+    shape and dtype NumPy gives, traced like zeros_like (a 0-d one can be indexed)."""
+    x = np.arange(6.0).reshape(2, 3)
+    f = lambda v, i: (np.empty_like(v), np.empty_like(v, dtype=np.int32), np.empty_like(v, shape=(2, 2)),
+                      np.empty_like(v[0])[None][i])
+    got = gvmap.device_get(gvmap.vmap(f)(x, np.zeros(2, np.int64)))
+    expected = oracle(f)(x, np.zeros(2, np.int64))
+    assert [(a.dtype, a.shape) for a in got] == [(e.dtype, e.shape) for e in expected]
+    assert all(not a.any() for a in got)

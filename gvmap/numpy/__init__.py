@@ -19,15 +19,15 @@ from .indexing import getitem, take
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, vdot
 from .reductions import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min,
                          prod, std, sum, var)
-from .shape import (atleast_1d, broadcast_to, concatenate, copy, expand_dims, flatten, flip,
-                    full_like, moveaxis, ndim, ones_like, ravel, reshape, shape, size, squeeze,
-                    stack, swapaxes, transpose, zeros_like)
+from .shape import (atleast_1d, broadcast_to, concatenate, copy, empty_like, expand_dims,
+                    flatten, flip, full_like, moveaxis, ndim, ones_like, ravel, reshape, shape,
+                    size, squeeze, stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
     "clip", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
-    "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "expand_dims",
-    "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
+    "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "empty_like",
+    "expand_dims", "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
     "size", "squeeze", "stack", "swapaxes", "transpose", "zeros_like"})
 
 # NumPy functions (matched by identity, so np.linalg.norm never lands on a same-named function)

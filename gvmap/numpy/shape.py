@@ -18,7 +18,7 @@ from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, norma
 
 __all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims",
            "broadcast_to", "ravel", "concatenate", "stack", "zeros_like", "ones_like",
-           "full_like", "copy", "flip", "shape", "ndim", "size", "atleast_1d"]
+           "empty_like", "full_like", "copy", "flip", "shape", "ndim", "size", "atleast_1d"]
 
 
 def _operand(a: Any, name: str) -> Any:
@@ -186,7 +186,13 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subo
         return xp.full(shape, xp.asarray(fill).astype(dtype), dtype=dtype)
     if ndim_of(fill) != 0:
         fill = broadcast_to(fill, shape)
-    return broadcast_to(convert(fill, dtype), shape)
+    out = broadcast_to(convert(fill, dtype), shape)
+    if not isinstance(out, Tracer):
+        # A 0-d result of a concrete fill would be a NumPy scalar: NumPy, not gvmap, would
+        # then see what is done with it, e.g. indexing it with a traced index fails. The
+        # equation (broadcast to shape ()) makes it a traced value.
+        out = bind(P.broadcast_in_dim_p, out, shape=(), broadcast_dimensions=())
+    return out
 
 
 def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None) -> Any:
@@ -195,6 +201,11 @@ def zeros_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True, 
 
 def ones_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None) -> Any:
     return full_like(a, 1, dtype=dtype, shape=shape)
+
+
+def empty_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None) -> Any:
+    """numpy.empty_like: any values are allowed, and zeros make results reproducible."""
+    return full_like(a, 0, dtype=dtype, shape=shape)
 
 
 def copy(a: Any, order: str = "K", subok: bool = False) -> Any:
