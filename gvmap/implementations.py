@@ -22,7 +22,8 @@ from . import primitives as P
 from .graph import AbstractArray
 
 __all__ = ["impl_rules", "UFUNC_NAMES", "make_impl", "CupyVerdict", "CUPY_AUDIT",
-           "runs_as_kernel"]
+           "runs_as_kernel", "check_indices_p", "GATHER_NAME", "index_bounds", "index_error",
+           "out_of_bounds_mask", "raise_if_out_of_bounds"]
 
 impl_rules: dict[P.Primitive, Callable[..., Callable]] = {}
 
@@ -128,8 +129,8 @@ CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
                            "dtype"),
     **{p: _STRUCTURAL for p in (P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p,
                                 P.expand_dims_p, P.slice_p, P.rev_p, P.concatenate_p)},
-    **{p: CupyVerdict("differs", "CuPy wraps an out-of-range index silently (NumPy raises "
-                      "IndexError); negative indices count from the end on both")
+    **{p: CupyVerdict("checked", "CuPy wraps an out-of-range index silently where NumPy raises "
+                      "IndexError: the plan checks traced indices (check_indices, lowering.py)")
        for p in (P.take_p, P.batched_take_p)},
 }
 
@@ -286,14 +287,85 @@ def _slice_rule(xp, avals, start_indices, limit_indices, strides):
     return lambda a: a[index]
 
 
+# ---------------------------------------------------------------- gathers and their indices
+#
+# The one rule for the indices of ``take`` / ``batched_take`` on every backend and plan kind
+# (NumPy's): an index i of an axis of size n is valid when -n <= i < n, negative ones
+# counting from the end; any other raises IndexError (``index_error``). Indices known when
+# the plan is built are checked then (lowering.py). On NumPy the gathers below check traced
+# ones themselves (NumPy's gathers do, at no cost). CuPy's wrap them silently, so the CuPy
+# plan (and its numpy-fused emulation) ends with a ``check_indices`` step; a row kernel
+# writes an error buffer its launcher reads (codegen/rowkernel.py).
+
+# How an index error names a gather, batched or not: what the user wrote
+GATHER_NAME = "integer-array indexing (x[i] or np.take)"
+
+
+def index_bounds(dtype: Any, size: int) -> tuple[int | None, int | None]:
+    """The comparisons an index of ``dtype`` needs against an axis of ``size``: (lower,
+    upper) for ``i < lower`` or ``i >= upper`` being out of range, each None where no
+    value of the dtype can fail it (an unsigned index is never below -size; an int8 never
+    reaches 1000)."""
+    info = np.iinfo(np.dtype(dtype))
+    return (-size if info.min < -size else None), (size if info.max >= size else None)
+
+
+def index_error(size: int, lo: int, hi: int) -> IndexError:
+    """What every backend raises for out-of-range gather indices."""
+    seen = (f"index {lo} is out of bounds" if lo == hi else
+            f"indices are out of bounds (the lowest {lo}, the highest {hi})")
+    valid = f"-{size} to {size - 1}" if size else "none, the axis is empty"
+    rewrite = (f"; clip or wrap them first: np.clip(i, -{size}, {size - 1}) or i % {size}"
+               if size else "")
+    return IndexError(f"{GATHER_NAME}: {seen} for an axis of size {size} (valid indices: {valid})"
+                      f"{rewrite}")
+
+
+def out_of_bounds_mask(xp: Any, idx: Any, size: int) -> Any:
+    """Where ``idx`` breaks the index rule (all False where its dtype cannot)."""
+    lower, upper = index_bounds(idx.dtype, size)
+    bad = xp.zeros(idx.shape, bool)
+    if lower is not None:
+        bad = bad | (idx < lower)
+    if upper is not None:
+        bad = bad | (idx >= upper)
+    return bad
+
+
+def raise_if_out_of_bounds(xp: Any, size: int, idx: Any) -> None:
+    """The error path: find the offending indices (on the device, then their extremes)."""
+    bad = idx[out_of_bounds_mask(xp, idx, size)]
+    if bad.size:
+        raise index_error(size, int(bad.min()), int(bad.max()))
+
+
+def _gather(xp: Any, out: AbstractArray, size: int, gather: Callable) -> Callable:
+    """``gather`` under the index rule. NumPy's gathers raise for an out-of-range index,
+    which becomes gvmap's IndexError. CuPy's wrap it (its take reads index i % size), and
+    the plan's ``check_indices`` step raises after the launches; from an empty axis nothing
+    can be read, so there the result is zeros, never a launch."""
+    if xp is not np:
+        return gather if size else (lambda a, idx: xp.zeros(out.shape, out.dtype))
+
+    def run(a, idx):
+        try:
+            return gather(a, idx)
+        except IndexError:
+            raise_if_out_of_bounds(np, size, np.asarray(idx))
+            raise
+    return run
+
+
 def _take_rule(xp, avals, axis):
-    return lambda a, idx: xp.take(a, idx, axis=axis)
+    x, idx = avals
+    out = P.abstract_eval(P.take_p, avals, {"axis": axis})[0]
+    return _gather(xp, out, x.shape[axis], lambda a, i: xp.take(a, i, axis=axis))
 
 
 def _batched_take_rule(xp, avals, axis):
     """out[b, pre..., I..., post...] = x[b, pre..., idx[b, I...], post...], by one fancy index."""
     x, idx = avals
-    n, nidx, npre = x.shape[0], idx.ndim - 1, axis
+    n, nidx, npre, size = x.shape[0], idx.ndim - 1, axis, x.shape[axis + 1]
     batch_index_shape = (n,) + (1,) * nidx
     # After indexing x moved to (b, axis, pre..., post...), the result is (b, I..., pre..., post...).
     out_perm = (0, *range(1 + nidx, 1 + nidx + npre), *range(1, 1 + nidx),
@@ -304,9 +376,40 @@ def _batched_take_rule(xp, avals, axis):
         batch = xp.arange(n).reshape(batch_index_shape)
         return xp.transpose(moved[batch, i], out_perm)
 
-    return run
+    out = P.abstract_eval(P.batched_take_p, avals, {"axis": axis})[0]
+    return _gather(xp, out, size, run)
 
 
 impl_rules[P.slice_p] = _slice_rule
 impl_rules[P.take_p] = _take_rule
 impl_rules[P.batched_take_p] = _batched_take_rule
+
+
+# A plan-only primitive (lowering.py puts it last in fused plans; nothing traces to it):
+# reads the out-of-range flag of every traced gather index and the indices themselves, and
+# raises the first violation. Its output is the flag, which nothing reads.
+check_indices_p = P.Primitive("check_indices")
+
+
+def _check_indices_abstract_eval(flag: AbstractArray, *indices: AbstractArray, sizes):
+    if flag.shape != () or flag.dtype != np.bool_ or len(indices) != len(sizes):
+        raise TypeError(f"check_indices takes a bool flag and one index array per axis size, "
+                        f"got {flag} and {len(indices)} arrays for {len(sizes)} sizes")
+    return [flag]
+
+
+P.abstract_eval_rules[check_indices_p] = _check_indices_abstract_eval
+
+
+def _check_indices_rule(xp, avals, sizes):
+    """On CuPy, ``bool(flag)`` is the plan's one device-to-host copy for its index checks:
+    it waits for the launches queued before it, which is why this step comes last."""
+    def run(flag, *indices):
+        if bool(flag):
+            for size, idx in zip(sizes, indices):
+                raise_if_out_of_bounds(xp, size, idx)
+        return flag
+    return run
+
+
+impl_rules[check_indices_p] = _check_indices_rule

@@ -11,10 +11,13 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
+
 from . import primitives as P
 from .fusion import Region, fuse
-from .graph import Eqn, Graph, Literal, Var, _Namer, format_params
-from .implementations import UFUNC_NAMES, runs_as_kernel
+from .graph import AbstractArray, Eqn, Graph, Literal, Var, _Namer, format_params
+from .implementations import (UFUNC_NAMES, check_indices_p, index_bounds, index_error,
+                              out_of_bounds_mask, runs_as_kernel)
 from .passes import eliminate_common_subexpressions
 
 if TYPE_CHECKING:
@@ -108,6 +111,9 @@ class Plan:
                 eqn = step.eqns[0]
                 what = f"{eqn.primitive}{format_params(eqn.params)}"
                 launch = f"{self.backend}.{_launch_name(eqn.primitive)}"
+                if eqn.primitive is check_indices_p:
+                    launch = (f"{self.backend}: IndexError if set"
+                              + (" (one device-to-host copy)" if self.backend == "cupy" else ""))
                 if eqn.primitive is P.dot_general_p and self.backend == "cupy":
                     launch += " (cuBLAS)"
                 if step.reuse is not None:
@@ -128,7 +134,7 @@ def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
     has no kernels to fuse) one call per equation, with dead buffers reused in place."""
     if fused is None:
         fused = backend != "numpy"
-    graph = eliminate_common_subexpressions(graph)
+    graph = _with_index_checks(eliminate_common_subexpressions(graph), fused)
     if fused:
         from .codegen.render import render_region
 
@@ -151,6 +157,78 @@ def _runs_as_kernel(region: Region) -> bool:
     if region.kind == "elementwise":
         return len(region.eqns) > 1 or runs_as_kernel(region.eqns[0].primitive)
     return region.kind == "reduction" and len(region.all_eqns) > 1
+
+
+# The gathers, and where the indexed axis is past ``axis`` (batched_take: the batch dim)
+_GATHERS = {P.take_p: 0, P.batched_take_p: 1}
+
+
+def _with_index_checks(graph: Graph, fused: bool) -> Graph:
+    """NumPy's index rule (``implementations.py``) for every gather of ``graph``.
+
+    Indices known now (literals, constants) are checked now: IndexError at lowering.
+    Unfused plans run on NumPy, whose gathers check traced indices themselves. In fused
+    plans (CuPy's, whose gathers wrap, and its numpy-fused emulation) each gather of traced
+    indices gets a flag, "some index is out of range" (comparisons and an ``any``: ONE fused
+    reduction kernel on CuPy), and the plan ends with ONE ``check_indices`` step reading the
+    flags' ``or``, which raises the IndexError. Its cost on CuPy: one launch per gather, one
+    more to combine several flags, and one device-to-host copy of a bool per call, which
+    waits for the GPU to run the plan (as using its results does anyway); it comes last so
+    that no launch waits behind it. A step before it that raises by itself (np.linalg's
+    LinAlgError) on values read through a wrapped index raises first.
+    """
+    static = {v: np.asarray(c) for v, c in zip(graph.constvars, graph.consts)
+              if isinstance(c, (np.ndarray, np.generic))}
+    eqns: list[Eqn] = []
+    flags, indices, sizes = [], [], []
+    for eqn in graph.eqns:
+        eqns.append(eqn)
+        if eqn.primitive not in _GATHERS:
+            continue
+        x, idx = eqn.invars
+        size = x.aval.shape[eqn.params["axis"] + _GATHERS[eqn.primitive]]
+        known = np.asarray(idx.value) if isinstance(idx, Literal) else static.get(idx)
+        if known is not None:
+            bad = known[out_of_bounds_mask(np, known, size)]
+            if bad.size:
+                raise index_error(size, int(bad.min()), int(bad.max()))
+            continue
+        flag = _out_of_bounds_flag(idx, size, eqns) if fused else None
+        if flag is not None:
+            flags.append(flag)
+            indices.append(idx)
+            sizes.append(size)
+    if not flags:
+        return graph
+    scalar = AbstractArray((), np.bool_)
+    any_flag = flags[0]
+    for flag in flags[1:]:
+        any_flag = _emit(eqns, P.or_p, (any_flag, flag), scalar)
+    _emit(eqns, check_indices_p, (any_flag, *indices), scalar, sizes=tuple(sizes))
+    return Graph(graph.constvars, graph.invars, tuple(eqns), graph.outvars, graph.consts)
+
+
+def _out_of_bounds_flag(idx: Var, size: int, eqns: list) -> Var | None:
+    """A bool scalar: whether some element of ``idx`` breaks the index rule; None where
+    none can (no elements, or a dtype whose every value is in range)."""
+    lower, upper = index_bounds(idx.aval.dtype, size)
+    if idx.aval.size == 0 or (lower is None and upper is None):
+        return None
+    shape, dtype = idx.aval.shape, idx.aval.dtype
+    mask = AbstractArray(shape, np.bool_)
+    parts = [_emit(eqns, prim, (idx, Literal(dtype.type(bound))), mask)
+             for prim, bound in ((P.lt_p, lower), (P.ge_p, upper)) if bound is not None]
+    bad = parts[0] if len(parts) == 1 else _emit(eqns, P.or_p, tuple(parts), mask)
+    if not shape:
+        return bad
+    return _emit(eqns, P.reduce_or_p, (bad,), AbstractArray((), np.bool_),
+                 axes=tuple(range(len(shape))))
+
+
+def _emit(eqns: list, prim: P.Primitive, operands: tuple, aval: AbstractArray, **params) -> Var:
+    out = Var(aval)
+    eqns.append(Eqn(prim, operands, (out,), params))
+    return out
 
 
 def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:

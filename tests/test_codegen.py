@@ -23,8 +23,8 @@ from gvmap import primitives as P
 from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
                            compile_cuda, nvrtc_unavailable_reason, reduce_expr,
                            reduce_identity)
-from gvmap.codegen.cuda import c_expression_templates
-from gvmap.implementations import UFUNC_NAMES
+from gvmap.codegen.cuda import c_expression_templates, index_out_of_bounds
+from gvmap.implementations import UFUNC_NAMES, out_of_bounds_mask
 
 DTYPES = [np.dtype(d) for d in ("float32", "float64", "int32", "bool",
                                 "int8", "uint8", "int64", "uint64")]
@@ -275,6 +275,13 @@ def _host_cases():
                 expr = c_expression(P.convert_element_type_p, [dtype], new, ["a0"],
                                     {"new_dtype": new})
                 cases.append((f"convert-{dtype}-to-{new}", [x], expr, x.astype(new)))
+        for dtype in DTYPES:  # the gather index rule: out of bounds outside [-size, size)
+            if dtype.kind in "iu":
+                values = EDGE_VALUES[dtype]
+                for size in (0, 1, 3, 7, 100, 128, 255, 256, 2**31, 2**63 - 1):
+                    cases.append((f"index_out_of_bounds-{dtype}-{size}", [values],
+                                  index_out_of_bounds(dtype, size, "a0"),
+                                  out_of_bounds_mask(np, values, size)))
         for prim, dtype in REDUCTION_CASES:
             values = EDGE_VALUES[dtype]
             expr = reduce_expr(prim, dtype)

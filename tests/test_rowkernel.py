@@ -29,7 +29,9 @@ from gvmap.codegen.cuda import c_type
 from gvmap.codegen.rowkernel import (MAX_LOCAL_BYTES, MAX_VALUE_ELEMENTS, MAX_WORK,
                                      render_row_kernel, row_kernel_unsupported_reason)
 from gvmap.graph import AbstractArray, Eqn, Graph, Var
+from gvmap.implementations import index_error
 from gvmap.tree import flatten
+from oracle import oracle
 
 N = 5  # examples per case
 
@@ -65,11 +67,11 @@ W2, B2 = _normal(rng0, (4, 16)) * 0.5, _normal(rng0, (4,))
 TAKE_CONST = np.array([0, 2, 2, 1, 5], np.int64)
 
 
-def _batched_take_graph() -> Graph:
+def _batched_take_graph(count: int = 2) -> Graph:
     """``out[b, i] = x[b, idx[b, i]]``: the primitive batching emits; built by hand."""
     x = Var(AbstractArray((3, 4), np.float32))
-    idx = Var(AbstractArray((3, 2), np.int32))
-    out = Var(AbstractArray((3, 2), np.float32))
+    idx = Var(AbstractArray((3, count), np.int32))
+    out = Var(AbstractArray((3, count), np.float32))
     return Graph((), (x, idx), (Eqn(P.batched_take_p, (x, idx), (out,), {"axis": 0}),),
                  (out,)).check()
 
@@ -143,6 +145,33 @@ CASES = [
 CASE_IDS = [c.name for c in CASES]
 
 
+def _take_pair(x, i, j):
+    return np.take(x, i), np.take(x, j, axis=0) + 1
+
+
+# Gathers whose traced indices leave the axis in some examples: NumPy raises IndexError,
+# so the row function flags them in the error buffer (what the launcher turns into the error)
+INDEX_ERROR_CASES = [
+    Case("take_out_of_range", lambda x, i: np.take(x, i) * 2,
+         lambda rng: [_normal(rng, (N, 4)),
+                      np.array([[0, 1, 2], [4, 0, 0], [0, -5, 1], [7, -1, 3], [0, 0, 0]], np.int64)],
+         (True, True)),
+    Case("unsigned_index_out_of_range", lambda x, i: np.take(x, i),
+         lambda rng: [_normal(rng, (N, 4)), np.array([[0, 3], [200, 1], [2, 2], [1, 9], [3, 0]], np.uint8)],
+         (True, True)),
+    Case("second_gather_out_of_range", _take_pair,
+         lambda rng: [_normal(rng, (N, 4)), np.array([[0, -4]] * N, np.int32),
+                      np.array([[1, 2], [3, -6], [0, 0], [-9, 1], [2, 2]], np.int32)],
+         (True, True, True)),
+    Case("batched_take_out_of_range", _batched_take_numpy,
+         lambda rng: [_normal(rng, (N, 3, 4)),
+                      np.array([[[0, 3, 1], [-1, 2, 0], [1, 1, 1]]] * 2 + [[[0, 4, 1], [-5, 2, 0], [1, 1, 1]]]
+                               + [[[0, 3, 1], [-1, 2, 0], [1, 1, 1]]] * 2, np.int32)],
+         (True, True), graph=_batched_take_graph(3)),
+]
+INDEX_ERROR_IDS = [c.name for c in INDEX_ERROR_CASES]
+
+
 def graph_of(case: Case) -> Graph:
     if case.graph is not None:
         return case.graph
@@ -151,8 +180,8 @@ def graph_of(case: Case) -> Graph:
     return gvmap.make_graph(case.fn)(*first)
 
 
-RENDERED = {c.name: render_row_kernel(graph_of(c)) for c in CASES}
-GRAPHS = {c.name: graph_of(c) for c in CASES}
+RENDERED = {c.name: render_row_kernel(graph_of(c)) for c in CASES + INDEX_ERROR_CASES}
+GRAPHS = {c.name: graph_of(c) for c in CASES + INDEX_ERROR_CASES}
 
 
 # ---------------------------------------------------------------- NVRTC compile checks
@@ -175,7 +204,7 @@ def test_every_case_compiles_with_nvrtc(nvrtc, std):
     source = "\n".join(k.source for k in RENDERED.values())
     ptx = compile_cuda(source, name="gvmap_rowkernels.cu", options=(std, "-arch=compute_90"))
     for k in RENDERED.values():
-        expected = len(k.consts) + 2 * len(k.inputs) + len(k.outputs) + 1
+        expected = len(k.consts) + 2 * len(k.inputs) + len(k.outputs) + bool(k.index_checks) + 1
         assert _entry_params(ptx, k.name) == expected, k.name
 
 
@@ -205,9 +234,15 @@ def _host_runner(k: Any, case_index: int) -> str:
     for j, a in enumerate(k.outputs):
         lines.append(f"  {c_type(a.dtype)}* y{j} = new {c_type(a.dtype)}[n * {a.size} + 1];")
         args.append(f"y{j} + i * {a.size}LL")
+    errors = k.error_buffer()
+    if errors is not None:  # what the launcher passes: the empty (lowest, highest) pairs
+        lines.append(f"  long long error[] = {{{', '.join(f'{v}LL' if v > 0 else f'({v + 1}LL - 1LL)' for v in errors)}}};")
+        args.append("error")
     lines.append(f"  for (long long i = 0; i < n; i++) {k.row_function}({', '.join(args)});")
     for j, a in enumerate(k.outputs):
         lines.append(f'  save({file}_y{j}.bin", y{j}, n * {a.size});')
+    if errors is not None:
+        lines.append(f'  save({file}_error.bin", error, {errors.size});')
     lines.append("}")
     return "\n".join(lines)
 
@@ -261,7 +296,8 @@ def host_results(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rowkernel")
     parts = [HOST_HEADER]
     inputs = {}
-    for n, case in enumerate(CASES):
+    cases = CASES + INDEX_ERROR_CASES
+    for n, case in enumerate(cases):
         k = RENDERED[case.name]
         examples = case.examples(np.random.default_rng(100 + n))
         inputs[case.name] = examples
@@ -273,7 +309,7 @@ def host_results(tmp_path_factory):
             (tmp / f"case{n}_x{j}.stride").write_text(str(aval.size if batched else 0))
         parts += [k.source, _host_runner(k, n)]
     parts.append("int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
-                 + "".join(f"  run_case{n}(dir, {N});\n" for n in range(len(CASES)))
+                 + "".join(f"  run_case{n}(dir, {N});\n" for n in range(len(cases)))
                  + "  return 0;\n}\n")
     (tmp / "rowkernels.cu").write_text("\n".join(parts))
     build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "rowkernels"),
@@ -281,17 +317,20 @@ def host_results(tmp_path_factory):
     assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
     subprocess.run([str(tmp / "rowkernels"), str(tmp)], check=True)
     results = {}
-    for n, case in enumerate(CASES):
+    for n, case in enumerate(cases):
         k = RENDERED[case.name]
+        errors = np.fromfile(tmp / f"case{n}_error.bin", np.int64) if k.index_checks else None
         results[case.name] = (inputs[case.name], [
             np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((N, *a.shape))
-            for j, a in enumerate(k.outputs)])
+            for j, a in enumerate(k.outputs)], errors)
     return results
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_row_function_matches_numpy(host_results, case):
-    examples, got = host_results[case.name]
+    examples, got, errors = host_results[case.name]
+    if errors is not None:  # in-range indices leave the error buffer as the launcher filled it
+        np.testing.assert_array_equal(errors, RENDERED[case.name].error_buffer())
     expected = _expected(case, examples)
     assert len(got) == len(expected)
     for j, (g, e) in enumerate(zip(got, expected)):
@@ -305,6 +344,41 @@ def test_row_function_matches_numpy(host_results, case):
             np.testing.assert_array_equal(np.signbit(g[zeros]), np.signbit(e[zeros]), err_msg=msg)
         else:
             np.testing.assert_array_equal(g, e, err_msg=msg)
+
+
+def _offending(indices: np.ndarray, size: int) -> tuple[int, int]:
+    idx = indices.astype(np.int64)
+    bad = idx[(idx < -size) | (idx >= size)]
+    return int(bad.min()), int(bad.max())
+
+
+@pytest.mark.parametrize("case", INDEX_ERROR_CASES, ids=INDEX_ERROR_IDS)
+def test_out_of_range_indices_are_flagged_as_numpy_would_raise(host_results, case, monkeypatch):
+    """The row function records the lowest and highest offending index of each gather; the
+    launcher's ``raise_index_error`` then raises what every other plan raises."""
+    examples, _, errors = host_results[case.name]
+    k = RENDERED[case.name]
+    with pytest.raises(IndexError):  # what the loop oracle does
+        oracle(case.fn, in_axes=tuple(0 if b else None for b in case.batched))(*examples)
+    size = k.index_checks[-1]
+    expected = k.error_buffer()
+    expected[-2:] = _offending(examples[-1], size)  # the last gather reads the last argument
+    np.testing.assert_array_equal(errors, expected)
+    with pytest.raises(IndexError) as raised:
+        k.raise_index_error(errors)
+    lo, hi = expected[-2:]
+    assert str(raised.value) == str(index_error(size, lo, hi))
+    assert f"size {size}" in str(raised.value) and str(hi) in str(raised.value)
+    if case.graph is not None:
+        return
+    for row_kernels in ("0", "1"):  # the same words from batched plans and emulated row kernels
+        monkeypatch.setenv("GVMAP_ROW_KERNELS", row_kernels)
+        with gvmap.backend("numpy-fused"):
+            f = gvmap.vmap(case.fn)
+            assert ("row kernel" in f.lower(*examples).as_text()) == (row_kernels == "1")
+            with pytest.raises(IndexError) as batched:
+                f(*examples)
+        assert str(batched.value) == str(raised.value)
 
 
 # ---------------------------------------------------------------- the source text

@@ -20,9 +20,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .. import primitives as P
+from ..implementations import index_bounds
 
 __all__ = ["PREAMBLE", "c_type", "c_literal", "c_expression", "c_expression_templates",
-           "reduce_expr", "reduce_identity"]
+           "reduce_expr", "reduce_identity", "index_out_of_bounds"]
 
 _C_TYPES = {
     np.dtype(np.bool_): "bool",
@@ -369,3 +370,17 @@ def reduce_identity(prim: P.Primitive, dtype: Any) -> str:
         info = np.iinfo(dtype)
         value = info.min if prim is P.reduce_max_p else info.max
     return c_literal(np.array(value).astype(dtype))
+
+
+# ---------------------------------------------------------------- gather indices
+
+def index_out_of_bounds(dtype: Any, size: int, x: str) -> str:
+    """A C bool expression: whether the index ``x`` (of integer ``dtype``) breaks NumPy's
+    rule for an axis of ``size`` (valid: -size <= x < size; ``implementations.py``). Each
+    bound is compared in the index's own type, so no conversion can wrap a huge unsigned
+    index into range; a bound no value of the dtype can cross is left out."""
+    dtype = np.dtype(dtype)
+    lower, upper = index_bounds(dtype, size)
+    tests = [f"(({x}) {op} {c_literal(np.array(bound).astype(dtype)[()])})"
+             for op, bound in (("<", lower), (">=", upper)) if bound is not None]
+    return f"({' || '.join(tests)})" if tests else "false"

@@ -26,10 +26,18 @@ The per-primitive C (NumPy semantics, NaN rules, integer wrapping) comes from
 ``codegen/cuda.py``; this module only lays out loops. Output is a pure function of the
 graph (names from the primitive chain and a digest of the body), so CuPy's caches hit.
 
-Where a thread must differ from NumPy: sums and contractions accumulate sequentially
-(NumPy sums pairwise and BLAS blocks, so float results differ by rounding only), and
-``take`` / ``batched_take`` CLAMP an index still out of range after wrapping negatives once,
-where NumPy raises IndexError.
+Gathers (``take`` / ``batched_take``) follow NumPy's index rule (``implementations.py``):
+an index outside [-n, n) is an IndexError. A thread cannot raise, so a kernel with traced
+gather indices takes one more argument, ``long long* error`` (after the outputs; the row
+function takes it last): two entries per checked gather, the lowest and the highest
+offending index, which a thread that meets one updates (atomicMin / atomicMax) before
+reading element 0 instead. The launcher fills it with ``error_buffer()`` and, after the
+launch, hands what it reads back to ``raise_index_error`` (one device-to-host copy of
+16 bytes per gather, which waits for the kernel). Indices known when the kernel is rendered
+(constants) are checked then, at no run-time cost.
+
+Where a thread differs from NumPy: sums and contractions accumulate sequentially (NumPy
+sums pairwise and BLAS blocks), so float results differ by rounding only.
 """
 from __future__ import annotations
 
@@ -38,7 +46,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
+from ..implementations import index_error
 from .cuda import PREAMBLE, c_literal, c_type
 from .templates import template
 
@@ -82,6 +93,22 @@ class RowKernelSource:
     outputs: tuple[AbstractArray, ...]
     work: int
     local_bytes: int
+    index_checks: tuple[int, ...] = ()  # the indexed axis's size, per checked gather
+
+    def error_buffer(self) -> np.ndarray | None:
+        """The ``error`` argument before the launch: per check, (lowest, highest) offending
+        index seen, starting empty (INT64_MAX, INT64_MIN). None without checks."""
+        if not self.index_checks:
+            return None
+        info = np.iinfo(np.int64)
+        return np.array([info.max, info.min] * len(self.index_checks), np.int64)
+
+    def raise_index_error(self, error: Any) -> None:
+        """After the launch: the IndexError of the first check a thread flagged, if any."""
+        for k, size in enumerate(self.index_checks):
+            lo, hi = int(error[2 * k]), int(error[2 * k + 1])
+            if lo <= hi:
+                raise index_error(size, lo, hi)
 
 
 def row_kernel_unsupported_reason(graph: Graph) -> str | None:
@@ -171,6 +198,13 @@ class _RowEmitter:
             for k, v in enumerate(vs):
                 self.storage[v] = _Storage(f"{prefix}{k}", True)
         self.ops: list[str] = []
+        self.index_checks: list[int] = []
+
+    def index_check(self, size: int) -> str:
+        """A new error slot for a gather of traced indices: the C pointer to pass to
+        ``gvmap_row_index_error``."""
+        self.index_checks.append(size)
+        return f"error + {2 * (len(self.index_checks) - 1)}"
 
     # ---- text
     def emit(self, line: str) -> None:
@@ -253,7 +287,8 @@ class _RowEmitter:
 
         cs, xs = pointers("c", consts, "const "), pointers("x", inputs, "const ")
         ys = pointers("y", outputs, "")
-        row_params = cs + xs + ys
+        errors = ["long long* __restrict__ error"] if self.index_checks else []
+        row_params = cs + xs + ys + errors
         body = "\n".join(self.lines)
         signature = f"{g}\n" + ", ".join(row_params)
         digest = hashlib.sha1((signature + "\n" + body).encode()).hexdigest()[:10]
@@ -265,17 +300,36 @@ class _RowEmitter:
         name += digest
         row = f"{name}_row"
         kernel_params = (cs + [p for k, x in enumerate(xs) for p in (x, f"long long x{k}_stride")]
-                         + ys + ["long long n"])
+                         + ys + errors + ["long long n"])
         call_args = ([f"c{k}" for k in range(len(consts))]
                      + [f"x{k} + i * x{k}_stride" for k in range(len(inputs))]
-                     + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)])
+                     + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)]
+                     + (["error"] if errors else []))
         source = template("row.cu").substitute(
-            preamble=PREAMBLE, row=row, row_params=", ".join(row_params), body=body, name=name,
+            preamble=PREAMBLE + (_INDEX_ERROR if errors else ""), row=row, row_params=", ".join(row_params), body=body, name=name,
             graph_comment="\n".join("// " + line for line in str(g).splitlines()),
             kernel_params=", ".join(kernel_params), call_args=", ".join(call_args))
         return RowKernelSource(name=name, row_function=row, source=source, consts=consts,
                                inputs=inputs, outputs=outputs, work=self.work,
-                               local_bytes=self.local_bytes)
+                               local_bytes=self.local_bytes,
+                               index_checks=tuple(self.index_checks))
+
+
+# A thread records an out-of-range gather index j in its check's two error slots (lowest,
+# highest); on the host (the CPU tests call the row function directly) without atomics.
+_INDEX_ERROR = r"""#ifndef GVMAP_ROW_INDEX_ERROR
+#define GVMAP_ROW_INDEX_ERROR
+__host__ __device__ inline void gvmap_row_index_error(long long* slots, long long j) {
+#ifdef __CUDA_ARCH__
+  atomicMin(slots, j);
+  atomicMax(slots + 1, j);
+#else
+  if (j < slots[0]) slots[0] = j;
+  if (j > slots[1]) slots[1] = j;
+#endif
+}
+#endif  // GVMAP_ROW_INDEX_ERROR
+"""
 
 
 def _names(prefix: str, n: int) -> list[str]:

@@ -13,8 +13,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import primitives as P
-from ..graph import Eqn
-from .cuda import c_expression, c_literal, c_type, reduce_expr, reduce_identity
+from ..graph import Eqn, Literal
+from ..implementations import index_error, out_of_bounds_mask
+from .cuda import (c_expression, c_literal, c_type, index_out_of_bounds, reduce_expr,
+                   reduce_identity)
 from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
 
 # ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
@@ -254,8 +256,9 @@ emit_rules[P.concatenate_p] = _concatenate
 
 
 def _take_rule(batched: bool):
-    """take / batched_take: negative indices wrap once (as NumPy), then indices are
-    CLAMPED to the axis, where NumPy would raise IndexError: a kernel cannot raise."""
+    """take / batched_take under NumPy's index rule: negative indices count from the end;
+    one outside [-n, n) is recorded in the kernel's error buffer (the launcher raises) and
+    element 0 is read instead. Constant indices are checked now (IndexError at lowering)."""
     @_block
     def rule(row: _RowEmitter, eqn: Eqn) -> int:
         (x, indices), out = eqn.invars, eqn.outvars[0]
@@ -264,17 +267,36 @@ def _take_rule(batched: bool):
         if n == 0 and out.aval.size:
             raise NotImplementedError(f"row kernel: {eqn.primitive} from an empty axis "
                                       f"(NumPy raises IndexError)")
+        known = _known_value(row, indices)
+        if known is not None:
+            bad = known[out_of_bounds_mask(np, known, n)]
+            if bad.size:
+                raise index_error(n, int(bad.min()), int(bad.max()))
         nidx = indices.aval.ndim - (1 if batched else 0)
         idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
         i_idx = ([idx[0]] if batched else []) + idx[axis:axis + nidx]
-        row.emit(f"long long j = (long long){row.ref(indices, i_idx)};")
+        index = row.ref(indices, i_idx)
+        row.emit(f"long long j = (long long){index};")
+        bad_test = index_out_of_bounds(indices.aval.dtype, n, index)
+        if known is None and bad_test != "false":
+            row.emit(f"if {bad_test} {{ gvmap_row_index_error({row.index_check(n)}, j); j = 0; }}")
         row.emit(f"j = j < 0 ? j + {n} : j;")
-        row.emit(f"j = j < 0 ? 0 : (j > {n - 1} ? {n - 1} : j);")
         x_idx = idx[:axis] + ["(int)j"] + idx[axis + nidx:]
         row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
         row.close(opened)
         return out.aval.size
     return rule
+
+
+def _known_value(row: _RowEmitter, atom: Any) -> np.ndarray | None:
+    """The value of a literal or of a constant given as an array, else None (traced)."""
+    if isinstance(atom, Literal):
+        return np.asarray(atom.value)
+    graph = row.graph
+    for v, c in zip(graph.constvars, graph.consts):
+        if v is atom and isinstance(c, (np.ndarray, np.generic)):
+            return np.asarray(c)
+    return None
 
 
 emit_rules[P.take_p] = _take_rule(batched=False)
