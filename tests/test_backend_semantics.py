@@ -131,3 +131,17 @@ def test_argmax_with_several_nans_matches_numpy(backend):
                  np.float32)
     f = lambda v: (np.argmax(v), np.argmin(v))
     assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+@pytest.mark.parametrize("prim", ROUTED, ids=str)
+def test_routed_kernels_compile_in_cupys_own_templates(prim):
+    """A lone ``max`` is the kernel ``gvmap_max``, beside the C helper ``gvmap_max<T>`` it
+    calls: CuPy's ElementwiseKernel wrapper must compile with both names."""
+    from test_cupy_codegen import assert_compiles, cupy_sources, plan_kernels
+
+    sources = []
+    for dtype in (np.float32, np.float64, np.int64, np.uint8):
+        x = np.ones((2, 3), dtype)
+        for ks in plan_kernels(gvmap.vmap(LONE[prim]).lower(x, x, backend="cupy")):
+            sources += cupy_sources(ks, f"lone {prim} of {np.dtype(dtype)}")
+    assert_compiles(sources)

@@ -192,3 +192,15 @@ def test_the_cupy_plan_raises_from_its_check_when_gathers_wrap():
     with pytest.raises(IndexError) as info:
         run([X, np.array([1, -9, 7])])
     assert str(info.value) == str(index_error(4, -9, 7))
+
+
+def test_the_index_flag_kernels_compile_in_cupys_own_templates():
+    from test_cupy_codegen import assert_compiles, cupy_sources, plan_kernels
+
+    sources = []
+    for dtype in (np.int64, np.int32, np.uint8, np.int8):
+        f = gvmap.vmap(lambda x, i, j: np.take(x, i) + np.take(x, j))
+        i = np.zeros((3, 2), dtype)
+        for ks in plan_kernels(f.lower(X, i, i, backend="cupy")):
+            sources += cupy_sources(ks, f"index flags of {np.dtype(dtype)}")
+    assert_compiles(sources)
