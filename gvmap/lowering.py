@@ -114,6 +114,9 @@ class Plan:
                 if eqn.primitive is check_indices_p:
                     launch = (f"{self.backend}: IndexError if set"
                               + (" (one device-to-host copy)" if self.backend == "cupy" else ""))
+                if eqn.primitive is P.convert_element_type_p and \
+                        eqn.invars[0].aval.dtype == eqn.params["new_dtype"]:
+                    launch += " (a copy: an output owns its memory)"
                 if eqn.primitive is P.dot_general_p and self.backend == "cupy":
                     launch += " (cuBLAS)"
                 if step.reuse is not None:
@@ -134,7 +137,7 @@ def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
     has no kernels to fuse) one call per equation, with dead buffers reused in place."""
     if fused is None:
         fused = backend != "numpy"
-    graph = _with_index_checks(eliminate_common_subexpressions(graph), fused)
+    graph = _fresh_outputs(_with_index_checks(eliminate_common_subexpressions(graph), fused))
     if fused:
         from .codegen.render import render_region
 
@@ -157,6 +160,45 @@ def _runs_as_kernel(region: Region) -> bool:
     if region.kind == "elementwise":
         return len(region.eqns) > 1 or runs_as_kernel(region.eqns[0].primitive)
     return region.kind == "reduction" and len(region.all_eqns) > 1
+
+
+def _fresh_outputs(graph: Graph) -> Graph:
+    """Outputs never share memory with the arguments, the constants or each other, as the
+    loop's ``np.stack`` and JAX give fresh arrays: writing into one must not change an
+    argument, the plan's constant snapshot, a later call's literal or another output.
+
+    An output gets a copy step (``convert_element_type`` to its own dtype: astype copies)
+    when it is an input, a constant or a literal, or a view chain (``_VIEWS``) of one; when
+    its view chain broadcasts (stride 0: NumPy's view is read-only, and on CuPy one write
+    would change many elements); or when it reads the buffer of an earlier output. An output
+    computed into a buffer of its own, or a view of one (the batched graph's final
+    transpose), is not copied.
+    """
+    base: dict[Var, Any] = {}      # each view: the value whose buffer it reads
+    broadcast: set[Var] = set()    # views whose chain broadcasts a dimension
+    computed: set[Var] = set()     # values in buffers the plan allocates
+    for eqn in graph.eqns:
+        (out,) = eqn.outvars[:1]
+        if eqn.primitive not in _VIEWS:
+            computed.update(eqn.outvars)
+            continue
+        src = eqn.invars[0]
+        base[out] = base.get(src, src) if isinstance(src, Var) else src
+        if src in broadcast or out.aval.size > src.aval.size:
+            broadcast.add(out)
+    eqns, outvars, claimed = list(graph.eqns), [], set()
+    for v in graph.outvars:
+        buffer = base.get(v, v) if isinstance(v, Var) else v
+        if isinstance(buffer, Var) and buffer in computed and buffer not in claimed \
+                and v not in broadcast:
+            claimed.add(buffer)
+            outvars.append(v)
+        else:
+            outvars.append(_emit(eqns, P.convert_element_type_p, (v,), v.aval,
+                                 new_dtype=v.aval.dtype))
+    if outvars == list(graph.outvars):
+        return graph
+    return Graph(graph.constvars, graph.invars, tuple(eqns), tuple(outvars), graph.consts)
 
 
 # The gathers, and where the indexed axis is past ``axis`` (batched_take: the batch dim)
