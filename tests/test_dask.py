@@ -229,7 +229,7 @@ def test_bounded_memory_a_large_generated_batch_reduced_to_a_scalar():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 12 * chunk_bytes, f"peak {peak / 1e6:.1f} MB for {chunk_bytes / 1e6:.1f} MB chunks"
+    assert peak < 12 * chunk_bytes, f"peak {peak / 1e6:.1f} MB, chunks of {chunk_bytes / 1e6} MB"
     hand = x.map_blocks(lambda b: np.tanh(b @ W.T + 1.0).sum(1), drop_axis=1, dtype=np.float32)
     np.testing.assert_allclose(got, hand.sum(dtype=np.float64).compute(), rtol=1e-4)
 
@@ -263,7 +263,7 @@ def client():
     Dask's threads."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, worker_dashboard_address=None) as cluster:
+                                  dashboard_address=":0", worker_dashboard_address=":0") as cluster:
         with distributed.Client(cluster, set_as_default=False) as client:
             yield client
 
