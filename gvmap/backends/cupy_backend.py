@@ -115,6 +115,7 @@ class CupyBackend:
         checked = _compile_checked(cupy, source)
         dev_consts = [cupy.ascontiguousarray(c) for c in consts]  # already on the device
         out_specs = [(a.shape, a.dtype) for a in source.outputs]
+        error_init = source.error_buffer()  # None without traced gather indices
 
         def launch(ins, n):
             outs = [cupy.empty((n, *shape), dtype) for shape, dtype in out_specs]
@@ -122,10 +123,16 @@ class CupyBackend:
                 args = [*dev_consts]
                 for x, stride in ins:
                     args += [x, np.int64(stride)]
-                args += [*outs, np.int64(n)]
+                args += outs
+                if error_init is not None:
+                    error = cupy.asarray(error_init)
+                    args.append(error)
+                args.append(np.int64(n))
                 block = 128
                 grid = min(-(-n // block), 1 << 20)  # the kernel loops over the rest
                 checked(kernel, (grid,), (block,), tuple(args))
+                if error_init is not None:  # one device-to-host copy, after the launch
+                    source.raise_index_error(error.get())
             return outs
         return launch
 
