@@ -19,6 +19,7 @@ else reads the producer's values (a ReductionKernel writes reduced values only).
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,51 +71,63 @@ class Region:
 
 
 def fuse(graph: Graph) -> list[Region]:
-    """Regions in an order that respects every dependency."""
+    """Regions in an order that respects every dependency.
+
+    One pass over the equations in graph order, each placed once; the bookkeeping keeps it
+    near-linear in the number of equations (unrolled loops give graphs of thousands):
+    a topological numbering of the regions bounds every cycle test (``_RegionDag``), merged
+    regions move the smaller one's values, and each region counts the uses of its values
+    from outside it, so a reduction's test for absorbing its producer is O(1)."""
     users: dict[Var, list[Eqn]] = {}
     for eqn in graph.eqns:
         for a in eqn.invars:
             if isinstance(a, Var):
                 users.setdefault(a, []).append(eqn)
     graph_outputs = {v for v in graph.outvars if isinstance(v, Var)}
+    position = {id(e): i for i, e in enumerate(graph.eqns)}
 
     region_of: dict[Var, Region] = {}      # producer region of each value
-    preds: dict[Region, set] = {}          # regions whose values each region reads
-    regions: list[Region] = []
+    values: dict[Region, list[Var]] = {}   # the values each region produces
+    outside_uses: dict[Region, int] = {}   # uses of those values by equations outside it
+    dag = _RegionDag()
+    regions: dict[Region, None] = {}       # in order of creation (a dict: merges delete)
 
-    def ancestors(region: Region) -> set:
-        seen, stack = set(), list(preds[region])
-        while stack:
-            q = stack.pop()
-            if q not in seen:
-                seen.add(q)
-                stack.extend(preds[q])
-        return seen
+    def uses_of(v: Var) -> int:
+        return len(users.get(v, ())) + (v in graph_outputs)
+
+    def reads_from(eqn: Eqn, region: Region) -> int:
+        return sum(1 for a in eqn.invars if isinstance(a, Var) and region_of.get(a) is region)
 
     def place(region: Region, eqn: Eqn, producers: list) -> None:
+        outside_uses[region] = outside_uses.get(region, 0) - reads_from(eqn, region)
         for v in eqn.outvars:
             region_of[v] = region
-        # (producers merged into another region meanwhile are gone from preds)
-        preds.setdefault(region, set()).update(q for q in producers if q is not region and q in preds)
+            outside_uses[region] += uses_of(v)
+        values.setdefault(region, []).extend(eqn.outvars)
+        # (producers merged into another region meanwhile are gone from the dag)
+        dag.add(region, [q for q in producers if q is not region and q in dag])
 
-    def merge(target: Region, other: Region) -> None:
-        target.eqns.extend(other.eqns)
-        for v, r in region_of.items():
-            if r is other:
-                region_of[v] = target
-        preds[target] |= preds.pop(other)
-        for p in preds.values():
-            if other in p:
-                p.discard(other)
-                p.add(target)
-        preds[target].discard(target)
-        regions.remove(other)
+    def merge(keep: Region, gone: Region) -> None:
+        inner = sum(reads_from(e, keep) for e in gone.eqns) + sum(
+            1 for v in values[gone] for u in users.get(v, ())
+            if region_of.get(u.outvars[0]) is keep)
+        outside_uses[keep] += outside_uses.pop(gone) - inner
+        for v in values[gone]:
+            region_of[v] = keep
+        values[keep].extend(values.pop(gone))
+        keep.eqns.extend(gone.eqns)
+        dag.contract(keep, gone)
+        del regions[gone]
+
+    def size(region: Region) -> int:
+        return len(values[region]) + dag.degree(region)
 
     for eqn in graph.eqns:
         prods = list(dict.fromkeys(region_of[a] for a in eqn.invars
                                    if isinstance(a, Var) and a in region_of))
-        # regions this equation depends on through some other region
-        indirect = set().union(*(ancestors(q) for q in prods)) if prods else set()
+        # regions this equation depends on through some other region (among those a
+        # producer can be: numbered at least as the lowest-numbered producer)
+        indirect = dag.ancestors_of_all(prods)
         prim = eqn.primitive
 
         if prim in P.ELEMENTWISE and _kernel_dtypes(eqn):
@@ -127,11 +140,11 @@ def fuse(graph: Graph) -> list[Region]:
             joinable = [q for q in prods
                         if q.kind == "elementwise" and q.shape == shape and q not in indirect]
             if joinable:
-                target = joinable[0]
-                for other in joinable[1:]:
-                    merge(target, other)
+                target = max(joinable, key=size)  # the others move into it
+                for other in joinable:
+                    if other is not target:
+                        merge(target, other)
                 target.eqns.append(eqn)
-                target.eqns.sort(key=_position(graph))
                 place(target, eqn, prods)
                 continue
             region = Region("elementwise", [eqn])
@@ -139,7 +152,7 @@ def fuse(graph: Graph) -> list[Region]:
             region = Region("single", [eqn])
         elif prim in FUSIBLE_REDUCTIONS and not _kernel_dtypes(eqn):
             region = Region("single", [eqn])
-        elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, users, graph_outputs):
+        elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, region_of, outside_uses):
             region = prods[0]
             region.kind, region.reduce_eqn = "reduction", eqn
             place(region, eqn, prods)
@@ -150,49 +163,143 @@ def fuse(graph: Graph) -> list[Region]:
             region = Region("contraction", [eqn])
         else:
             region = Region("single", [eqn])
-        regions.append(region)
+        regions[region] = None
         place(region, eqn, prods)
 
+    def graph_position(e: Eqn) -> int:
+        return position[id(e)]
+
     for region in regions:
+        region.eqns.sort(key=graph_position)  # merged regions: back to graph order
         _set_interface(region, users, graph_outputs)
-    return _topological(regions, preds, _position(graph))
+    return _topological(list(regions), dag.preds, graph_position)
+
+
+class _RegionDag:
+    """The regions' dependency DAG while fusion builds it, with a topological numbering
+    (``number``) kept valid under its two updates, after Pearce and Kelly's dynamic
+    topological sort: an edge against the numbering, and merging two unrelated regions.
+    A path from region ``t`` to region ``q`` only visits numbers between theirs, so cycle
+    tests stay local instead of walking every ancestor."""
+
+    def __init__(self) -> None:
+        self.number: dict[Region, int] = {}
+        self.preds: dict[Region, set] = {}
+        self.succs: dict[Region, set] = {}
+        self._next = 0  # numbers only move among existing ones, so new ones come after
+
+    def __contains__(self, region: Region) -> bool:
+        return region in self.number
+
+    def degree(self, region: Region) -> int:
+        return len(self.preds[region]) + len(self.succs[region])
+
+    def add(self, region: Region, producers: list) -> None:
+        """``region`` (new, or growing) reads values of ``producers``."""
+        if region not in self.number:
+            self.number[region] = self._next
+            self._next += 1
+            self.preds[region], self.succs[region] = set(), set()
+        for q in producers:
+            if q not in self.preds[region]:
+                if self.number[q] > self.number[region]:
+                    self._reorder_for_edge(q, region)
+                self.preds[region].add(q)
+                self.succs[q].add(region)
+
+    def ancestors_of_all(self, regions: list) -> set:
+        """Every region some region of ``regions`` depends on, numbered at least as the
+        lowest of ``regions`` (all a member of ``regions`` can depend on)."""
+        if not regions:
+            return set()
+        low = min(self.number[r] for r in regions)
+        found: set = set()
+        stack = [p for r in regions for p in self.preds[r] if self.number[p] >= low]
+        while stack:
+            p = stack.pop()
+            if p not in found:
+                found.add(p)
+                stack.extend(q for q in self.preds[p] if self.number[q] >= low)
+        return found
+
+    def contract(self, keep: Region, gone: Region) -> None:
+        """``gone`` merges into ``keep``; the two are unrelated (no path either way)."""
+        a, b = sorted((keep, gone), key=self.number.__getitem__)
+        lo, hi = self.number[a], self.number[b]
+        before = self._window(b, self.preds, lo, hi)   # b's ancestors numbered above a
+        after = self._window(a, self.succs, lo, hi)    # a's descendants numbered below b
+        slots = sorted(self.number[r] for r in before | after)[1:]
+        order = (sorted(before - {b}, key=self.number.__getitem__) + [keep]
+                 + sorted(after - {a}, key=self.number.__getitem__))
+        for region, slot in zip(order, slots):
+            self.number[region] = slot
+        del self.number[gone]
+        for p in self.preds.pop(gone):
+            self.succs[p].discard(gone)
+            self.succs[p].add(keep)
+            self.preds[keep].add(p)
+        for s in self.succs.pop(gone):
+            self.preds[s].discard(gone)
+            self.preds[s].add(keep)
+            self.succs[keep].add(s)
+
+    def _reorder_for_edge(self, x: Region, y: Region) -> None:
+        """Renumber so that a new edge x -> y (x numbered after y, no path y -> x) fits."""
+        lo, hi = self.number[y], self.number[x]
+        before = self._window(x, self.preds, lo, hi)   # x and its ancestors above y
+        after = self._window(y, self.succs, lo, hi)    # y and its descendants below x
+        slots = sorted(self.number[r] for r in before | after)
+        order = (sorted(before, key=self.number.__getitem__)
+                 + sorted(after, key=self.number.__getitem__))
+        for region, slot in zip(order, slots):
+            self.number[region] = slot
+
+    def _window(self, start: Region, edges: dict, lo: int, hi: int) -> set:
+        """``start`` and the regions reachable from it along ``edges`` numbered in [lo, hi]."""
+        found, stack = {start}, [start]
+        while stack:
+            for q in edges[stack.pop()]:
+                if q not in found and lo <= self.number[q] <= hi:
+                    found.add(q)
+                    stack.append(q)
+        return found
 
 
 def _topological(regions: list[Region], preds: dict, position) -> list[Region]:
     """Regions ordered so each runs after the regions it reads (merging can make a region
-    need a value produced by a region created after it); ties keep graph order."""
+    need a value produced by a region created after it); of the regions ready to run, the
+    one whose first equation comes first in the graph runs first."""
     first = {r: min(position(e) for e in r.all_eqns) for r in regions}
-    done: set = set()
+    waiting = {r: len(preds[r]) for r in regions}
+    readers: dict[Region, list] = {r: [] for r in regions}
+    for r in regions:
+        for p in preds[r]:
+            readers[p].append(r)
+    ready = [(first[r], id(r), r) for r in regions if not waiting[r]]  # (firsts are unique)
+    heapq.heapify(ready)
     order: list[Region] = []
-    pending = sorted(regions, key=first.__getitem__)
-    while pending:
-        ready = next(r for r in pending if preds[r] <= done)  # exists: the legality rules
-        order.append(ready)                                    # keep the region graph acyclic
-        done.add(ready)
-        pending.remove(ready)
+    while ready:  # never empty early: the legality rules keep the region graph acyclic
+        _, _, region = heapq.heappop(ready)
+        order.append(region)
+        for r in readers[region]:
+            waiting[r] -= 1
+            if not waiting[r]:
+                heapq.heappush(ready, (first[r], id(r), r))
+    assert len(order) == len(regions), "fusion made a cycle of regions"
     return order
 
 
-def _position(graph: Graph):
-    index = {id(e): i for i, e in enumerate(graph.eqns)}
-    return lambda e: index[id(e)]
-
-
-def _absorbable(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> bool:
+def _absorbable(eqn: Eqn, prods: list[Region], region_of: dict, outside_uses: dict) -> bool:
     """A reduction fuses with the elementwise region producing its operand when every value
     of that region is read only inside it or by this reduction (and none is an output)."""
     operand = eqn.invars[0]
     if not isinstance(operand, Var) or len(prods) != 1:
         return False
     region = prods[0]
-    if region.kind != "elementwise" or operand not in {v for e in region.eqns for v in e.outvars}:
+    if region.kind != "elementwise" or region_of.get(operand) is not region:
         return False
-    members = {id(e) for e in region.eqns} | {id(eqn)}
-    for e in region.eqns:
-        for v in e.outvars:
-            if v in graph_outputs or any(id(u) not in members for u in users.get(v, [])):
-                return False
-    return True
+    reads = sum(1 for a in eqn.invars if isinstance(a, Var) and region_of.get(a) is region)
+    return outside_uses[region] == reads
 
 
 def _post_map_target(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> Region | None:

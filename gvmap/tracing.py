@@ -126,6 +126,8 @@ class Trace:
         self.constvars: list[Var] = []
         self.consts: list[Any] = []
         self.eqns: list[Eqn] = []
+        self.computed: set[Var] = set()       # outputs of eqns (not inputs or constants)
+        self.view_bases: set[Var] = set()     # values a view (reshape, slice...) was taken of
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
 
@@ -184,6 +186,13 @@ class Trace:
             self.consts.append(self.snapshots.copy_of(value) if copy else value)
         return var
 
+    def record(self, eqn: Eqn) -> None:
+        """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations."""
+        self.eqns.append(eqn)
+        self.computed.update(eqn.outvars)
+        if eqn.primitive in _VIEW_PRIMITIVES:
+            self.view_bases.update(a for a in eqn.invars if isinstance(a, Var))
+
     def to_graph(self, outputs: Sequence[Any]) -> Graph:
         outvars = tuple(self.atom(x) for x in outputs)
         eqns = live_eqns(self.eqns, outvars)
@@ -203,7 +212,7 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
     if aval.dtype.kind == "c":  # the front end refuses complex values first; this is the net
         raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
     out = Var(aval)
-    trace.eqns.append(Eqn(prim, atoms, (out,), params))
+    trace.record(Eqn(prim, atoms, (out,), params))
     return Tracer(trace, out)
 
 
@@ -267,7 +276,7 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
     read = lambda a: env[a] if isinstance(a, Var) else a
     for eqn in graph.eqns:
         outvars = tuple(Var(v.aval) for v in eqn.outvars)
-        trace.eqns.append(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
+        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
         env.update(zip(eqn.outvars, outvars))
     return [_as_value(trace, read(a)) for a in graph.outvars]
 
@@ -479,12 +488,12 @@ def _inplace(name: str, symbol: str):
     or a view of x was taken earlier (NumPy's view would see the write)."""
     def op(self, other):
         trace = self._trace
-        if self._var in trace.invars or self._var in trace.constvars:
+        if self._var not in trace.computed:  # an input or a constant
             raise TypeError(
                 f"`x {symbol}= ...` on an argument of the traced function: NumPy would write "
                 f"into the caller's array, which gvmap never does. Write `x = x {symbol} ...` "
                 f"(same result, and the caller's array stays unchanged)")
-        if any(e.primitive in _VIEW_PRIMITIVES and self._var in e.invars for e in trace.eqns):
+        if self._var in trace.view_bases:
             raise TypeError(
                 f"`x {symbol}= ...` after a view of x was taken (slice, reshape, transpose...): "
                 f"in NumPy the view would see the write, in gvmap it cannot. Write "

@@ -54,6 +54,7 @@ class _Names:
 
     def __init__(self, inputs: Sequence[Var]):
         self.names: dict[Var, str] = {v: f"x{i}" for i, v in enumerate(inputs)}
+        self.temporaries = 0
 
     def __call__(self, a: Any) -> str:
         if isinstance(a, Literal):
@@ -61,7 +62,8 @@ class _Names:
         return self.names[a]
 
     def define(self, v: Var) -> str:
-        name = self.names[v] = f"t{sum(1 for n in self.names.values() if n[0] == 't')}"
+        name = self.names[v] = f"t{self.temporaries}"
+        self.temporaries += 1
         return name
 
 
