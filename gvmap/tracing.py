@@ -20,6 +20,8 @@ methods do the same, and every way of asking for a concrete value raises
 """
 from __future__ import annotations
 
+import dis
+import sys
 import threading
 from typing import Any, Callable, Sequence
 
@@ -188,6 +190,7 @@ class Trace:
 
     def record(self, eqn: Eqn) -> None:
         """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations."""
+        _check_rank(eqn)
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
         if eqn.primitive in _VIEW_PRIMITIVES:
@@ -200,6 +203,23 @@ class Trace:
         kept = [(v, c) for v, c in zip(self.constvars, self.consts) if v in used]
         return Graph(constvars=tuple(v for v, _ in kept), invars=tuple(self.invars),
                      eqns=tuple(eqns), outvars=outvars, consts=tuple(c for _, c in kept))
+
+
+# NumPy's (and so the loop oracle's) limit on an array's dimensions (NPY_MAXDIMS)
+MAX_DIMS = 64
+
+
+def _check_rank(eqn: Eqn) -> None:
+    """Refuse, while tracing, an array NumPy could not hold (the plan would fail deep
+    inside NumPy at run time). Batching traces again, so a vmap level's added dimension is
+    checked too."""
+    for v in eqn.outvars:
+        if v.aval.ndim > MAX_DIMS:
+            raise ValueError(
+                f"{eqn.primitive} would make an array of {v.aval.ndim} dimensions ({v.aval}); "
+                f"NumPy arrays have at most {MAX_DIMS}, and each gvmap.vmap level adds one to "
+                f"the per-example arrays. Keep fewer dimensions: drop size-1 axes with "
+                f"np.squeeze, merge axes with reshape, or vmap over fewer levels")
 
 
 def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
@@ -247,7 +267,15 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
     from .tree import flatten
 
     with Trace(snapshots) as trace:
-        out = fun(*[trace.new_input(a) for a in avals])
+        try:
+            out = fun(*[trace.new_input(a) for a in avals])
+        except ValueError as e:
+            # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
+            # "setting an array element with a sequence" (a Tracer is a sequence); ours says
+            # what happened and what to write instead
+            if isinstance(e.__cause__, TracerConversionError):
+                raise e.__cause__ from None
+            raise
         leaves, treedef = flatten(out)
         for i, leaf in enumerate(leaves):
             if not (isinstance(leaf, (Tracer, int, float, bool, complex)) or is_array(leaf)):
@@ -304,6 +332,24 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
         f"np.where(cond, x, y) (or np.maximum/np.minimum/np.clip), keep Python `if`/`for` "
         f"to shapes and other static values, and return arrays instead of converting them."
         + hint)
+
+
+def _in_item_assignment(frame: Any) -> bool:
+    """Whether ``frame`` (the Python code that asked a tracer for a concrete value) is
+    running ``a[key] = value``: NumPy's ndarray.__setitem__, called from C by that
+    statement, converts the value (and a traced key) with ``__float__``/``__array__``..."""
+    op = dis.opname[frame.f_code.co_code[frame.f_lasti]] if frame is not None else ""
+    return op in ("STORE_SUBSCR", "STORE_SLICE")
+
+
+def _assignment_error() -> TracerConversionError:
+    return TracerConversionError(
+        "`a[i] = v` with a traced v (or i) writes into a NumPy array, which needs concrete "
+        "values now; inside gvmap.vmap/jit a traced value stands for every example of the "
+        "batch at once. Build the array from traced values instead: np.stack([...]) or "
+        "np.concatenate([...]) of the pieces, or np.where to place values, e.g. for "
+        "w = np.zeros(3); w[1] = v[0] write w = np.where(np.arange(3) == 1, v[0], np.zeros(3)) "
+        "(and np.arange(3) == i for a traced index i)")
 
 
 class Tracer:
@@ -382,6 +428,8 @@ class Tracer:
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
             return leaked_error()
+        if _in_item_assignment(sys._getframe(2)):  # 0: here, 1: the dunder, 2: its caller
+            return _assignment_error()
         return _control_flow_error(what, hint)
 
     def __array__(self, *args, **kwargs):

@@ -228,6 +228,98 @@ def test_assignment_into_traced_array():
     assert re.search(r"(?i)assign|immutable|in-place|np\.where|setitem|read-only", str(info.value)), str(info.value)
 
 
+def _write_scalar(v):
+    w = np.zeros(3)
+    w[1] = v[0]           # NumPy said only "setting an array element with a sequence"
+    return w
+
+
+def _write_row(v):
+    w = np.zeros((2, 3))
+    w[1] = v
+    return w
+
+
+def _write_slice(v):
+    w = np.zeros(4)
+    w[1:] = v
+    return w
+
+
+def _write_int(v):
+    w = np.zeros(3, np.int64)
+    w[0] = v.astype(np.int64)[0]
+    return w
+
+
+def _write_bool(v):
+    w = np.zeros(3, bool)
+    w[2] = v[0] > 0
+    return w
+
+
+def _write_at_traced_index(v):
+    w = np.zeros(3)
+    w[v.astype(np.int64)[0]] = 1.0
+    return w
+
+
+@pytest.mark.parametrize("f", [_write_scalar, _write_row, _write_slice, _write_int, _write_bool,
+                               _write_at_traced_index], ids=lambda f: f.__name__[1:])
+def test_traced_value_written_into_a_numpy_array(f):
+    """``w[i] = v`` into a concrete NumPy array: NumPy asks the tracer for float(v) or
+    np.asarray(v), which has no answer; the message names the assignment and the rewrite
+    (np.stack / np.concatenate, or np.where), not control flow in general."""
+    msg = raises(TypeError, gvmap.vmap(f), np.ones((2, 3)))
+    assert "`a[i] = v`" in msg and "NumPy array" in msg, msg
+    assert "np.stack" in msg and "np.concatenate" in msg and "np.where" in msg, msg
+
+
+def test_concrete_value_messages_outside_assignments_are_unchanged():
+    """float(v) and np.asarray(v) in an assignment's right-hand side are not the write."""
+    def f(v):
+        w = np.zeros(3)
+        w[1] = float(v[0])
+        return w
+
+    msg = raises(TypeError, gvmap.vmap(f), np.ones((2, 3)))
+    assert "float()" in msg and "`a[i] = v`" not in msg, msg
+
+
+# --- arrays of many dimensions -----------------------------------------------------------------
+
+def _expand(k):
+    def f(v):
+        for _ in range(k):
+            v = np.expand_dims(v, 0)
+        return (v * 2.0 + v).sum(axis=0), np.where(v > 0, v, 0.0).reshape(-1)
+    return f
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_arrays_beyond_32_dimensions_trace_as_numpy_computes_them(backend, depth):
+    """NumPy computes on arrays of up to 64 dimensions, but its np.broadcast_shapes stops at
+    32: gvmap's broadcasting used it and failed 17 frames deep inside NumPy."""
+    from oracle import assert_tree_close, oracle
+
+    f, g = _expand(38), _expand(38)
+    x = np.arange(12.0).reshape((2,) * depth + (6 // depth, 1))[..., 0]
+    for _ in range(depth):
+        f, g = gvmap.vmap(f), oracle(g)
+    assert_tree_close(f(x), g(x))
+
+
+def test_more_than_64_dimensions_is_refused_at_trace_time():
+    """NumPy arrays have at most 64 dimensions (the plan failed when it ran, deep inside
+    NumPy); a vmap level adds one to the per-example arrays."""
+    msg = raises(ValueError, gvmap.vmap(_expand(70)), np.ones((2, 3)))
+    assert "expand_dims" in msg and "65 dimensions" in msg and "at most 64" in msg, msg
+    assert "squeeze" in msg and "reshape" in msg and "vmap level" in msg, msg
+    f = lambda v: v.reshape((1,) * 63 + (3,)).sum()   # 64 per example: 65 once batched
+    msg = raises(ValueError, gvmap.vmap(f), np.ones((2, 3)))
+    assert "65 dimensions" in msg and "vmap level" in msg, msg
+
+
 def test_inplace_operator_on_traced_array_is_not_silent():
     """``x += 1`` on a traced value either rebinds (fine) or raises; it must not corrupt inputs."""
     x = np.ones((4, 3))

@@ -109,12 +109,26 @@ def expand_leading(x: Any, ndim: int) -> Any:
     return bind(P.expand_dims_p, x, dimensions=tuple(range(k)))
 
 
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """np.broadcast_shapes without its 32-dimension limit (NumPy's legacy broadcast object;
+    its ufuncs and arrays go to 64 dimensions, so the loop oracle does too)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for axis in range(-ndim, 0):
+        sizes = {s[axis] for s in shapes if len(s) >= -axis} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shape mismatch: objects cannot be broadcast to a single shape: "
+                             f"{' '.join(str(tuple(s)) for s in shapes)}")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
 def equalize_ranks(operands: Sequence[Any]) -> list[Any]:
     """Elementwise primitives take equal-rank operands (or scalars): pad with leading 1s."""
     rank = max((ndim_of(x) for x in operands), default=0)
     shapes = [shape_of(x) for x in operands]
     try:
-        np.broadcast_shapes(*shapes)
+        broadcast_shapes(*shapes)
     except ValueError:
         raise ValueError(f"operands could not be broadcast together with shapes "
                          f"{' '.join(map(str, shapes))}") from None

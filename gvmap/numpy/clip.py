@@ -14,7 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._core import PY_SCALARS, check_operand, convert, dtype_of, proxy, reject_kwargs, shape_of
+from ._core import (PY_SCALARS, broadcast_shapes, check_operand, convert, dtype_of, proxy,
+                    reject_kwargs, shape_of)
 from .elementwise import maximum, minimum
 
 __all__ = ["clip"]
@@ -100,7 +101,7 @@ def numpy_keeps_x(shapes: Sequence[tuple[int, ...]], casts: Sequence[bool]) -> b
         arrays = {s for s in shapes if s}
         if len(arrays) <= 1:
             return shapes[1] == () and shapes[2] == ()
-    out = np.broadcast_shapes(*shapes)          # 3.
+    out = broadcast_shapes(*shapes)             # 3.
     operands = [*shapes, out]
     cast.append(False)  # the output, allocated in the loop dtype
     axes = _coalesced_axes(out, operands)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import as_operand, check_operand, ndim_of, normalize_axis, shape_of
+from ._core import as_operand, broadcast_shapes, check_operand, ndim_of, normalize_axis, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
 __all__ = ["getitem", "take"]
@@ -204,7 +204,7 @@ def _advanced(x: Any, key: list) -> Any:
             indices.append(idx)
     out = _slice(x, starts, limits, strides, rev)
     try:
-        index_shape = np.broadcast_shapes(*(shape_of(i) for i in indices))
+        index_shape = broadcast_shapes(*(shape_of(i) for i in indices))
     except ValueError:
         raise IndexError("shape mismatch: indexing arrays could not be broadcast together with "
                          f"shapes {' '.join(str(shape_of(i)) for i in indices)}") from None

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of, reject_kwargs,
-                    shape_of)
+from ._core import (as_operand, broadcast_shapes, check_operand, common_dtype, convert, dtype_of,
+                    ndim_of, reject_kwargs, shape_of)
 from .elementwise import multiply
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
@@ -57,7 +57,7 @@ def matmul(a: Any, b: Any, out=None, **kwargs: Any) -> Any:
             nd = ndim_of(out_)
             out_ = transpose(out_, (*range(1, nd - 1), 0, nd - 1))
         return out_
-    batch = np.broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2])
+    batch = broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2])
     a = broadcast_to(a, batch + shape_of(a)[-2:])
     b = broadcast_to(b, batch + shape_of(b)[-2:])
     nbatch = len(batch)
