@@ -10,14 +10,20 @@ import numpy as np
 import pytest
 
 import gvmap
-from oracle import assert_tree_close, oracle, tree_leaves
+from oracle import assert_tree_close, oracle, tree_leaves, tree_map
 
 
-def check(f, *args, in_axes=0, out_axes=0, axis_size=None, chunk_size=None):
+def check(f, *args, in_axes=0, out_axes=0, axis_size=None, chunk_size=None, ftz=False):
     """gvmap against the oracle: values (NaN and inf positions included), dtypes, shapes,
-    and the sign bit of every non-NaN float (so -0.0 != +0.0 here)."""
+    and the sign bit of every non-NaN float (so -0.0 != +0.0 here). ``ftz``: the oracle
+    flushes float32 subnormals to zero, as the cupy backend does (``FlushToZero``)."""
     with np.errstate(all="ignore"):
-        expected = oracle(f, in_axes, out_axes, axis_size)(*args)
+        if ftz:
+            expected = tree_map(flush_subnormals, oracle(
+                lambda *a: f(*(x.view(FlushToZero) for x in a)), in_axes, out_axes,
+                axis_size)(*map(flush_subnormals, args)))
+        else:
+            expected = oracle(f, in_axes, out_axes, axis_size)(*args)
         got = gvmap.vmap(f, in_axes=in_axes, out_axes=out_axes, axis_size=axis_size,
                          chunk_size=chunk_size)(*args)
     assert_tree_close(got, expected)
@@ -33,6 +39,28 @@ def assert_signbits_equal(got, expected) -> None:
             np.testing.assert_array_equal(
                 np.signbit(a)[keep], np.signbit(e)[keep],
                 err_msg=f"output leaf {i}: sign bits differ (-0.0 vs +0.0?): got {a!r}, expected {e!r}")
+
+
+def flush_subnormals(x):
+    """float32 subnormals (inputs or results) as the GPU gives them under CuPy's -ftz=true:
+    zeros of the same sign. Other values, and other dtypes, unchanged."""
+    x = np.asarray(x)
+    if x.dtype != np.float32:
+        return x
+    tiny = np.finfo(np.float32).tiny
+    return np.where(np.abs(x) < tiny, np.copysign(np.float32(0), x), x).astype(np.float32)
+
+
+class FlushToZero(np.ndarray):
+    """A NumPy array computing as the cupy backend does on float32: every ufunc (reductions
+    included) sees its subnormal inputs, and gives its subnormal results, as zeros."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = [flush_subnormals(x) if isinstance(x, np.ndarray) else x for x in inputs]
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(flush_subnormals(r).view(FlushToZero) for r in result)
+        return flush_subnormals(result).view(FlushToZero)
 
 
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 3.0]
@@ -210,16 +238,43 @@ def test_overflow_to_inf(backend, dtype):
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_tiny_and_subnormal(backend, dtype):
+    """Subnormals are kept, as NumPy keeps them, except float32 on the cupy backend: CuPy
+    compiles every kernel (its own ufuncs and gvmap's) with -ftz=true, so there float32
+    subnormal inputs and results are zeros of their sign (as XLA does on GPUs), and the
+    expectation is the oracle's with each float32 input and result flushed alike."""
     info = np.finfo(dtype)
     sub = info.smallest_subnormal
     x = np.array([[info.tiny, sub, -sub, info.tiny / 4], [1e-3, info.eps, -info.eps, 1.0]], dtype)
-    check(lambda v: v / 2, x)                  # subnormals, and 0 from the smallest one
-    check(lambda v: v * 0.5 * 2.0, x)
-    check(lambda v: v.sum(), x)
-    check(lambda v: v > 0, x)
-    check(lambda v: np.log(np.abs(v)), x)
-    check(lambda v: 1.0 / v, x)                # 1/subnormal overflows to inf
-    check(lambda v: v - v[::-1], x)
+    ftz = backend == "cupy" and dtype == np.float32
+    check(lambda v: v / 2, x, ftz=ftz)         # subnormals, and 0 from the smallest one
+    check(lambda v: v * 0.5 * 2.0, x, ftz=ftz)
+    check(lambda v: v.sum(), x, ftz=ftz)
+    check(lambda v: v > 0, x, ftz=ftz)
+    check(lambda v: np.log(np.abs(v)), x, ftz=ftz)
+    check(lambda v: 1.0 / v, x, ftz=ftz)       # 1/subnormal overflows to inf
+    check(lambda v: v - v[::-1], x, ftz=ftz)
+
+
+def test_flush_to_zero_oracle():
+    """The cupy expectation above flushes float32 subnormals, and only them: the smallest
+    subnormal is not > 0, log|.| of it is -inf, tiny * 0.5 * 2 is 0, normal values stay."""
+    info = np.finfo(np.float32)
+    sub, tiny = info.smallest_subnormal, info.tiny
+    x = np.array([[tiny, sub, -sub, tiny / 4], [1e-3, info.eps, -info.eps, 1.0]], np.float32)
+
+    def expected(f):
+        with np.errstate(all="ignore"):
+            flushed = oracle(lambda v: f(v.view(FlushToZero)))(flush_subnormals(x))
+        return tree_map(flush_subnormals, flushed)
+
+    np.testing.assert_array_equal(expected(lambda v: v > 0),
+                                  [[True, False, False, False], [True, True, False, True]])
+    assert np.isneginf(expected(lambda v: np.log(np.abs(v)))[0, 1:]).all()
+    halved = expected(lambda v: v * 0.5 * 2.0)
+    np.testing.assert_array_equal(halved[0], [0.0, 0.0, -0.0, 0.0])
+    assert np.signbit(halved[0, 2]) and halved[1, 3] == 1.0
+    assert expected(lambda v: v.sum())[0] == tiny
+    np.testing.assert_array_equal(flush_subnormals(x.astype(np.float64)), x.astype(np.float64))
 
 
 def test_float16_extremes(backend):
@@ -428,7 +483,8 @@ def test_clip_signed_zeros_with_unbatched_bounds(backend, dtype, bounds, x_shape
         for hi in CLIP_HI:
             lo_, hi_ = {"python": (lo, hi), "numpy_scalar": (dtype(lo), dtype(hi)),
                         "0d_constant": (np.array(lo, dtype), np.array(hi, dtype)),
-                        "array_constant": (np.full(x_shape, lo, dtype), np.full(x_shape, hi, dtype)),
+                        "array_constant": (np.full(x_shape, lo, dtype),
+                                           np.full(x_shape, hi, dtype)),
                         }[bounds]
             check(lambda v: np.clip(v, lo_, hi_), x)
             check(lambda v: (v.clip(lo_, hi_), np.arctan2(np.clip(v, lo_, hi_), -1.0)), x)
@@ -437,8 +493,8 @@ def test_clip_signed_zeros_with_unbatched_bounds(backend, dtype, bounds, x_shape
 def _clip_triples(dtype, shape=()):
     """Every (x, lo, hi) of the tables above as three batched arrays of per-example ``shape``."""
     grid = np.array([(x, lo, hi) for x in CLIP_X for lo in CLIP_LO for hi in CLIP_HI], dtype)
-    return [np.broadcast_to(grid[:, k].reshape((-1,) + (1,) * len(shape)), (len(grid),) + shape).copy()
-            for k in range(3)]
+    column = lambda k: grid[:, k].reshape((-1,) + (1,) * len(shape))
+    return [np.broadcast_to(column(k), (len(grid),) + shape).copy() for k in range(3)]
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
@@ -496,7 +552,8 @@ def test_clip_model_matches_numpy():
         dtypes = [(np.float32, np.float64)[rng.randint(2)] for _ in range(3)]
         loop = np.result_type(*dtypes)
         x = np.zeros(shapes[0], dtypes[0])
-        result = np.clip(x, np.full(shapes[1], -1.0, dtypes[1]), np.full(shapes[2], -0.0, dtypes[2]))
+        lo, hi = np.full(shapes[1], -1.0, dtypes[1]), np.full(shapes[2], -0.0, dtypes[2])
+        result = np.clip(x, lo, hi)
         expected = not np.signbit(result).any()
         assert np.signbit(result).all() != expected, (shapes, dtypes)  # one loop for all
         got = numpy_keeps_x(shapes, [np.dtype(d) != loop for d in dtypes])
