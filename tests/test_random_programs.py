@@ -267,7 +267,8 @@ class Builder:
             if how == "node" and y is not None:
                 return y.name, y.deps
             if how == "zero":
-                return self.choice([f"{x.name} * 0.0", f"{x.name} * -0.0", f"-({x.name} * 0.0)"]), x.deps
+                zeros = [f"{x.name} * 0.0", f"{x.name} * -0.0", f"-({x.name} * 0.0)"]
+                return self.choice(zeros), x.deps
             if how == "x":
                 return self.choice([x.name, f"-{x.name}"]), x.deps
             return self.choice(CLIP_BOUNDS), frozenset()
