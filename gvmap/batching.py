@@ -5,8 +5,9 @@ new Graph (autodidax's ``vmap_jaxpr``). Each value carries a batch dim (``bdim``
 ``None`` when it does not depend on a batched input; equations whose inputs are all
 unbatched are copied unchanged, so a closed-over ``W`` stays a plain constant.
 
-Every rule has one signature, ``rule(axis_size, args, bdims, **params) -> (out, out_bdim)``,
-and leaves the bdim where the primitive allows, so no data moves unless it must: the seed's
+Every rule has one signature, ``rule(axis_size, args, bdims, **params) -> (out, out_bdim)``
+(for a primitive with several results, a list of outs and a list of bdims, as
+autodidax's rules return), and leaves the bdim where the primitive allows, so no data moves unless it must: the seed's
 ``dot_general`` folds the batch dim into its dimension numbers and the chain after it keeps
 bdim 1 until ``reduce_sum`` drops dim 0. ``out_axes`` is applied once, at the end.
 """
@@ -52,7 +53,12 @@ def batch_graph(graph: Graph, in_bdims: Sequence[int | None], axis_size: int,
                 if rule is None:
                     raise NotImplementedError(f"primitive '{eqn.primitive}' has no batching rule")
                 out, out_bdim = rule(axis_size, list(vals), list(bdims), **eqn.params)
-            env[eqn.outvars[0]] = (out, out_bdim)
+            if eqn.primitive.multiple_results:
+                if out_bdim is None or isinstance(out_bdim, int):
+                    out_bdim = [out_bdim] * len(eqn.outvars)
+                env.update(zip(eqn.outvars, zip(out, out_bdim)))
+            else:
+                env[eqn.outvars[0]] = (out, out_bdim)
 
         outs = []
         for a, axis in zip(graph.outvars, out_axes):
@@ -115,7 +121,8 @@ def _elementwise_rule(prim: P.Primitive) -> BatchRule:
     """n-ary elementwise: operands agree on the bdim if they can, else it moves to 0.
 
     Unbatched non-scalar operands get a size-1 dim at the bdim (they broadcast along it);
-    scalars stay scalars; a batched per-example scalar becomes (1, ..., n, ..., 1)."""
+    scalars stay scalars; a batched per-example scalar becomes (1, ..., n, ..., 1). Every
+    result of a primitive with several (``divmod``) has the same bdim."""
     def rule(axis_size, args, bdims, **params):
         ranks = [_ndim(x) - (b is not None) for x, b in zip(args, bdims)]
         rank = max(ranks)
@@ -147,8 +154,7 @@ def _reducer_rule(prim: P.Primitive) -> BatchRule:
     return rule
 
 
-for _p in (P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p, P.reduce_and_p,
-           P.reduce_or_p):
+for _p in P.MONOID_REDUCTIONS:
     batch_rules[_p] = _reducer_rule(_p)
 
 

@@ -29,8 +29,8 @@ from .graph import Eqn, Graph, Literal, Var
 
 __all__ = ["Region", "fuse", "FUSIBLE_REDUCTIONS"]
 
-FUSIBLE_REDUCTIONS = {P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
-                      P.reduce_and_p, P.reduce_or_p}
+# what a ReductionKernel folds: the reductions with a monoid (argmax/argmin are not)
+FUSIBLE_REDUCTIONS = frozenset(P.MONOID_REDUCTIONS)
 
 # dtypes generated kernels compute in (C has no float16 arithmetic without cuda_fp16.h, and
 # complex would need thrust): equations touching others run as plain backend calls
@@ -304,8 +304,9 @@ def _absorbable(eqn: Eqn, prods: list[Region], region_of: dict, outside_uses: di
 
 def _post_map_target(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> Region | None:
     """A reduction region whose result this equation scales by constants (mean's division):
-    it becomes the region's ``post_map_expr``."""
-    if len(prods) != 1 or prods[0].kind != "reduction":
+    it becomes the region's ``post_map_expr`` (one expression: a primitive with several
+    results cannot be one)."""
+    if len(prods) != 1 or prods[0].kind != "reduction" or eqn.primitive.multiple_results:
         return None
     region = prods[0]
     last = (region.post_eqns or [region.reduce_eqn])[-1].outvars[0]

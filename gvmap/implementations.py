@@ -5,10 +5,10 @@ written once against the array-module interface both backends share, so the CuPy
 runs exactly the code the NumPy tests check; preparing a callable per equation (rather than
 interpreting params at every call) keeps the cached-call path thin.
 
-``UFUNC_NAMES`` maps each elementwise primitive to the NumPy/CuPy ufunc of the same
-name: the lowering passes ``out=`` to these to reuse dead buffers. Same name is not always
-same meaning: ``CUPY_AUDIT`` says, per primitive, whether CuPy's function computes what
-NumPy's does, and what gvmap does where it does not.
+Each elementwise primitive names its NumPy/CuPy ufunc (``Primitive.ufunc``) and each
+reduction its monoid's functions, so their rules are derived here, not listed. Same name
+is not always same meaning: ``CUPY_AUDIT`` says, per primitive, whether CuPy's function
+computes what NumPy's does, and what gvmap does where it does not.
 """
 from __future__ import annotations
 
@@ -21,30 +21,11 @@ import numpy as np
 from . import primitives as P
 from .graph import AbstractArray
 
-__all__ = ["impl_rules", "UFUNC_NAMES", "make_impl", "CupyVerdict", "CUPY_AUDIT",
+__all__ = ["impl_rules", "make_impl", "CupyVerdict", "CUPY_AUDIT",
            "runs_as_kernel", "check_indices_p", "GATHER_NAME", "index_bounds", "index_error",
            "out_of_bounds_mask", "raise_if_out_of_bounds"]
 
 impl_rules: dict[P.Primitive, Callable[..., Callable]] = {}
-
-UFUNC_NAMES: dict[P.Primitive, str] = {
-    P.neg_p: "negative", P.abs_p: "absolute", P.sign_p: "sign", P.floor_p: "floor",
-    P.ceil_p: "ceil", P.rint_p: "rint", P.exp_p: "exp", P.exp2_p: "exp2", P.log_p: "log",
-    P.log2_p: "log2", P.log10_p: "log10", P.log1p_p: "log1p", P.expm1_p: "expm1",
-    P.sqrt_p: "sqrt", P.cbrt_p: "cbrt", P.tanh_p: "tanh", P.sin_p: "sin", P.cos_p: "cos",
-    P.tan_p: "tan", P.asin_p: "arcsin", P.acos_p: "arccos", P.atan_p: "arctan",
-    P.sinh_p: "sinh", P.cosh_p: "cosh", P.asinh_p: "arcsinh", P.acosh_p: "arccosh",
-    P.atanh_p: "arctanh", P.not_p: "invert", P.isnan_p: "isnan", P.isinf_p: "isinf",
-    P.isfinite_p: "isfinite",
-    P.add_p: "add", P.sub_p: "subtract", P.mul_p: "multiply", P.div_p: "true_divide",
-    P.floor_div_p: "floor_divide", P.rem_p: "remainder", P.pow_p: "power",
-    P.max_p: "maximum", P.min_p: "minimum", P.atan2_p: "arctan2", P.and_p: "bitwise_and",
-    P.or_p: "bitwise_or", P.xor_p: "bitwise_xor",
-    P.eq_p: "equal", P.ne_p: "not_equal", P.lt_p: "less", P.le_p: "less_equal",
-    P.gt_p: "greater", P.ge_p: "greater_equal",
-}
-
-
 
 @dataclass(frozen=True)
 class CupyVerdict:
@@ -92,6 +73,8 @@ CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
     P.sub_p: _same("x - y; integers wrap; bool refused, as by NumPy"),
     P.mul_p: _same("x * y, & on bool; integers wrap"),
     P.div_p: _same("x / y in the float dtype"),
+    P.divmod_p: CupyVerdict("kernel", "cupy.divmod computes floor_divide and remainder with "
+                            "CuPy's formulas (see floor_div and rem)"),
     P.floor_div_p: CupyVerdict("kernel", "floats: floor(a / b), so 1.0 // 0.1 is 10.0 (NumPy's "
                                "divmod gives 9.0); integers agree except MIN // -1, undefined in C"),
     P.rem_p: CupyVerdict("kernel", "floats: a - floor(a / b) * b, so 1.0 % 0.1 is 0.0 (NumPy "
@@ -152,8 +135,9 @@ def _ufunc_rule(name: str):
     return lambda xp, avals: getattr(xp, name)
 
 
-for _prim, _name in UFUNC_NAMES.items():
-    impl_rules[_prim] = _ufunc_rule(_name)
+for _prim in P.ELEMENTWISE:
+    if _prim.ufunc is not None:
+        impl_rules[_prim] = _ufunc_rule(_prim.ufunc)
 
 impl_rules[P.select_p] = lambda xp, avals: xp.where
 impl_rules[P.convert_element_type_p] = (
@@ -162,24 +146,20 @@ impl_rules[P.convert_element_type_p] = (
 
 # ---------------------------------------------------------------- reductions
 
-def _reduction(fn_name: str, ufunc_name: str, keep_dtype: bool):
+def _reduction(monoid: P.Monoid):
     """On NumPy, ``ufunc.reduce`` directly: ``np.sum``'s Python wrapper costs microseconds,
     which is most of a small batch's time."""
     def rule(xp, avals, axes):
-        fn = getattr(xp, ufunc_name).reduce if xp is np else getattr(xp, fn_name)
+        fn = getattr(xp, monoid.ufunc).reduce if xp is np else getattr(xp, monoid.function)
         dtype = avals[0].dtype
-        if keep_dtype:  # NumPy would widen small ints; the front end already chose the dtype
+        if monoid.keeps_dtype:  # NumPy would widen small ints; the front end chose the dtype
             return lambda x: fn(x, axis=axes, dtype=dtype)
         return lambda x: fn(x, axis=axes)
     return rule
 
 
-impl_rules[P.reduce_sum_p] = _reduction("sum", "add", True)
-impl_rules[P.reduce_prod_p] = _reduction("prod", "multiply", True)
-impl_rules[P.reduce_max_p] = _reduction("max", "maximum", False)
-impl_rules[P.reduce_min_p] = _reduction("min", "minimum", False)
-impl_rules[P.reduce_and_p] = _reduction("all", "logical_and", False)
-impl_rules[P.reduce_or_p] = _reduction("any", "logical_or", False)
+for _prim in P.MONOID_REDUCTIONS:
+    impl_rules[_prim] = _reduction(_prim.monoid)
 
 
 def _arg_rule(fn_name: str):

@@ -16,29 +16,14 @@ import numpy as np
 from . import primitives as P
 from .fusion import Region, fuse
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, _Namer, format_params
-from .implementations import (UFUNC_NAMES, check_indices_p, index_bounds, index_error,
-                              out_of_bounds_mask, runs_as_kernel)
+from .implementations import (check_indices_p, index_bounds, index_error, out_of_bounds_mask,
+                              runs_as_kernel)
 from .passes import eliminate_common_subexpressions
 
 if TYPE_CHECKING:
     from .codegen.render import KernelSource
 
 __all__ = ["Step", "Plan", "RowPlan", "Lowered", "lower_graph", "lower_rows"]
-
-_LAUNCH_NAMES = {
-    P.dot_general_p: "matmul", P.reduce_sum_p: "sum", P.reduce_prod_p: "prod",
-    P.reduce_max_p: "max", P.reduce_min_p: "min", P.reduce_and_p: "all", P.reduce_or_p: "any",
-    P.argmax_p: "argmax", P.argmin_p: "argmin", P.cumsum_p: "cumsum", P.cumprod_p: "cumprod", P.select_p: "where",
-    P.convert_element_type_p: "astype", P.broadcast_in_dim_p: "broadcast_to (view)",
-    P.reshape_p: "reshape", P.transpose_p: "transpose (view)", P.squeeze_p: "reshape (view)",
-    P.expand_dims_p: "reshape (view)", P.slice_p: "slice (view)", P.rev_p: "flip (view)",
-    P.concatenate_p: "concatenate", P.take_p: "take", P.batched_take_p: "take (batched)",
-}
-
-# Primitives whose result may be a view of an operand: never overwritten in place.
-_VIEWS = {P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p, P.expand_dims_p,
-          P.slice_p, P.rev_p}
-
 
 @dataclass(frozen=True)
 class Step:
@@ -61,7 +46,7 @@ class Step:
 
     @property
     def is_view(self) -> bool:
-        return self.kernel is None and self.eqns[0].primitive in _VIEWS
+        return self.kernel is None and self.eqns[0].primitive.view
 
 
 @dataclass(frozen=True)
@@ -128,7 +113,12 @@ class Plan:
 
 
 def _launch_name(prim: P.Primitive) -> str:
-    return UFUNC_NAMES.get(prim) or _LAUNCH_NAMES.get(prim, str(prim))
+    return prim.launch
+
+
+def _reuses_buffers(prim: P.Primitive) -> bool:
+    """A lone call of ``prim`` may write into a dead buffer (``out=``): ufuncs of one result."""
+    return prim.ufunc is not None and not prim.multiple_results
 
 
 def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
@@ -168,9 +158,10 @@ def _fresh_outputs(graph: Graph) -> Graph:
     argument, the plan's constant snapshot, a later call's literal or another output.
 
     An output gets a copy step (``convert_element_type`` to its own dtype: astype copies)
-    when it is an input, a constant or a literal, or a view chain (``_VIEWS``) of one; when
-    its view chain broadcasts (stride 0: NumPy's view is read-only, and on CuPy one write
-    would change many elements); or when it reads the buffer of an earlier output. An output
+    when it is an input, a constant or a literal, or a view chain (``Primitive.view``) of
+    one; when its view chain broadcasts (stride 0: NumPy's view is read-only, and on CuPy
+    one write would change many elements); or when it reads the buffer of an earlier
+    output. An output
     computed into a buffer of its own, or a view of one (the batched graph's final
     transpose), is not copied.
     """
@@ -179,7 +170,7 @@ def _fresh_outputs(graph: Graph) -> Graph:
     computed: set[Var] = set()     # values in buffers the plan allocates
     for eqn in graph.eqns:
         (out,) = eqn.outvars[:1]
-        if eqn.primitive not in _VIEWS:
+        if not eqn.primitive.view:
             computed.update(eqn.outvars)
             continue
         src = eqn.invars[0]
@@ -295,20 +286,20 @@ def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
     out_slots = tuple(slot(v) for v in graph.outvars)
     keep = set(out_slots) | set(const_slots) | set(in_slots) | set(literal_values)
     viewed = {s for (eqns, _, _, kernel), (ins, _) in zip(groups, wired)
-              if kernel is None and eqns[0].primitive in _VIEWS for s in ins}
+              if kernel is None and eqns[0].primitive.view for s in ins}
     owned: set[int] = set()  # slots holding a buffer this plan allocated (safe to overwrite)
 
     steps = []
     for i, ((eqns, in_vars, out_vars, kernel), (ins, outs)) in enumerate(zip(groups, wired)):
         dying = tuple(sorted({s for s in ins if last_use[s] == i and s not in keep}))
         reuse = None
-        if kernel is None and eqns[0].primitive in UFUNC_NAMES:
+        if kernel is None and _reuses_buffers(eqns[0].primitive):
             aval = eqns[0].outvars[0].aval
             for s, a in zip(ins, in_vars):
                 if aval.ndim and s in dying and s in owned and s not in viewed and a.aval == aval:
                     reuse = s
                     break
-        if kernel is not None or eqns[0].primitive not in _VIEWS:
+        if kernel is not None or not eqns[0].primitive.view:
             owned.update(outs)
         steps.append(Step(eqns, ins, outs, reuse, tuple(s for s in dying if s != reuse), kernel,
                           tuple(out_vars), tuple(in_vars)))

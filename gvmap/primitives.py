@@ -1,9 +1,35 @@
-"""The primitive set: names, groups, and abstract-evaluation (shape/dtype) rules.
+"""The primitive set: names, the facts about each, and abstract-evaluation rules.
 
-A primitive is a name; what it means lives in per-stage tables keyed by it (autodidax's
-habit): ``abstract_eval_rules`` here, ``impl_rules`` in ``implementations.py``,
-``batch_rules`` in ``batching.py``, C expressions in ``codegen/cuda.py``. The set is small
-and lax-like; richer NumPy functions are compositions written once in ``gvmap.numpy``.
+A primitive is a name plus facts stated ONCE, here, on the ``Primitive`` object: its group
+(``ELEMENTWISE``, ``REDUCTIONS``, ...), the NumPy/CuPy ufunc of the same meaning, whether
+its result may be a view of an operand, whether its outputs are bool, the monoid of a
+reduction (combining primitive, identity, NumPy/CuPy functions), how many results it
+has. Every stage derives from these facts; what each stage DOES with a primitive lives in
+that stage's table keyed by it (autodidax's habit): ``abstract_eval_rules`` here,
+``batch_rules`` in ``batching.py``, ``impl_rules`` and ``CUPY_AUDIT`` in
+``implementations.py``, C templates in ``codegen/cuda.py``, ``emit_rules`` in
+``codegen/rowkernel_rules.py``. The set is small and lax-like; richer NumPy functions are
+compositions written once in ``gvmap.numpy``.
+
+How to add a primitive (``tests/test_primitive_tables.py`` checks every step):
+
+1. Define it here with ``_new`` / ``_elementwise`` / ``_reducer``, stating its facts
+   (group, ``ufunc=``, ``view=``, ``monoid=``, ``results=``) and its abstract-eval rule.
+2. A batching rule in ``batching.py`` (elementwise and monoid reductions get theirs from
+   the group).
+3. An implementation in ``implementations.py`` (a ufunc gets it from ``ufunc=``) and a
+   ``CUPY_AUDIT`` verdict saying whether CuPy's function computes NumPy's result.
+4. If elementwise: a C template in ``codegen/cuda.py`` for every dtype kind NumPy has a
+   same-dtype loop for; a row-kernel rule in ``codegen/rowkernel_rules.py`` (elementwise
+   and monoid reductions get theirs), or an entry in ``ROW_KERNEL_UNSUPPORTED`` there
+   saying why not.
+5. A ``gvmap.numpy`` function (or method) that records it, sample-table rows in
+   ``tests/test_primitives.py`` and a place in ``tests/test_random_programs.py``.
+
+Six reduction primitives (``reduce_sum`` ... ``reduce_or``) rather than one
+``reduce[monoid=...]``: graph text names them as lax does (``reduce_sum[axes=(0,)]``, the
+seed's graph in README), and every stage reads the monoid from the primitive, so a new
+reduction is still one ``_reducer`` line.
 
 Typing discipline (as in lax): n-ary elementwise primitives take operands of ONE dtype
 (``select``'s predicate is bool), and operands either have the same rank, with each
@@ -13,6 +39,7 @@ broadcasting imply, so every rule here stays simple and every backend agrees on 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -20,18 +47,59 @@ import numpy as np
 from .graph import AbstractArray
 
 __all__ = [
-    "Primitive", "abstract_eval", "abstract_eval_rules",
+    "Primitive", "Monoid", "abstract_eval", "abstract_eval_rules", "ALL",
     "ELEMENTWISE", "UNARY", "BINARY", "COMPARISONS", "REDUCTIONS", "CONTRACTIONS", "STRUCTURAL",
 ]
 
 
+@dataclass(frozen=True)
+class Monoid:
+    """What a reduction folds with: ``combine`` (a binary elementwise primitive, so sums
+    wrap and maxima propagate NaN exactly as their elementwise forms), its identity per
+    dtype, and the NumPy ufunc / array-module function that computes it.
+
+    ``keeps_dtype``: the result has the operand's dtype even where NumPy's function would
+    widen (``np.sum`` of int8 is int64): the front end already chose the dtype.
+    """
+
+    combine: "Primitive"
+    identity: Callable[[np.dtype], Any]
+    ufunc: str           # np.<ufunc>.reduce computes it on NumPy
+    function: str        # xp.<function>(x, axis=...) on an array module
+    keeps_dtype: bool
+
+
 class Primitive:
-    """A named operation. Identity matters; the name is what graphs print."""
+    """A named operation and the facts every stage reads. Identity matters; the name is
+    what graphs print.
 
-    __slots__ = ("name",)
+    ``ufunc``: the NumPy/CuPy ufunc of the same meaning (elementwise primitives), or None.
+    ``view``: the result may share memory with the (first) operand.
+    ``bool_output``: every result is bool whatever the operand dtype.
+    ``monoid``: for reductions that fold a binary primitive, its ``Monoid``.
+    ``results``: how many outputs an equation of it has (``bind`` returns a list when > 1).
+    ``launch``: how a plan's text names a lone call of it (default: ``ufunc`` or the name).
+    ``kernel_name``: its part of a generated kernel's name (short, readable in profilers).
+    """
 
-    def __init__(self, name: str):
+    __slots__ = ("name", "ufunc", "view", "bool_output", "monoid", "results", "launch",
+                 "kernel_name")
+
+    def __init__(self, name: str, *, ufunc: str | None = None, view: bool = False,
+                 bool_output: bool = False, monoid: Monoid | None = None, results: int = 1,
+                 launch: str | None = None, kernel_name: str | None = None):
         self.name = name
+        self.ufunc = ufunc
+        self.view = view
+        self.bool_output = bool_output
+        self.monoid = monoid
+        self.results = results
+        self.launch = launch or ufunc or name
+        self.kernel_name = kernel_name or name
+
+    @property
+    def multiple_results(self) -> bool:
+        return self.results > 1
 
     def __repr__(self) -> str:
         return self.name
@@ -41,6 +109,7 @@ class Primitive:
 
 abstract_eval_rules: dict[Primitive, Callable[..., list[AbstractArray]]] = {}
 
+ALL: list[Primitive] = []   # every primitive, in definition order
 ELEMENTWISE: set[Primitive] = set()
 UNARY: set[Primitive] = set()
 BINARY: set[Primitive] = set()
@@ -57,9 +126,10 @@ def abstract_eval(prim: Primitive, avals: Sequence[AbstractArray], params: Mappi
     return rule(*avals, **params)
 
 
-def _new(name: str, group: set[Primitive], rule: Callable) -> Primitive:
-    p = Primitive(name)
+def _new(name: str, group: set[Primitive], rule: Callable, **facts: Any) -> Primitive:
+    p = Primitive(name, **facts)
     group.add(p)
+    ALL.append(p)
     abstract_eval_rules[p] = rule
     return p
 
@@ -90,71 +160,75 @@ def _same_dtype(avals: Sequence[AbstractArray], name: str) -> np.dtype:
     return dtypes.pop()
 
 
-def _elementwise(name: str, nin: int, group: set[Primitive], out_dtype: Any = None) -> Primitive:
+def _elementwise(name: str, nin: int, group: set[Primitive], ufunc: str,
+                 bool_output: bool = False, results: int = 1) -> Primitive:
     def rule(*avals: AbstractArray) -> list[AbstractArray]:
         if len(avals) != nin:
             raise TypeError(f"{name} takes {nin} operands, got {len(avals)}")
         dtype = _same_dtype(avals, name)
-        return [AbstractArray(broadcast_shapes(*(a.shape for a in avals)),
-                              dtype if out_dtype is None else out_dtype)]
+        shape = broadcast_shapes(*(a.shape for a in avals))
+        return [AbstractArray(shape, np.bool_ if bool_output else dtype)] * results
 
-    p = _new(name, ELEMENTWISE, rule)
+    p = _new(name, ELEMENTWISE, rule, ufunc=ufunc, bool_output=bool_output, results=results)
     group.add(p)
     return p
 
 
-neg_p = _elementwise("neg", 1, UNARY)
-abs_p = _elementwise("abs", 1, UNARY)
-sign_p = _elementwise("sign", 1, UNARY)
-floor_p = _elementwise("floor", 1, UNARY)
-ceil_p = _elementwise("ceil", 1, UNARY)
-rint_p = _elementwise("rint", 1, UNARY)
-exp_p = _elementwise("exp", 1, UNARY)
-exp2_p = _elementwise("exp2", 1, UNARY)
-log_p = _elementwise("log", 1, UNARY)
-log2_p = _elementwise("log2", 1, UNARY)
-log10_p = _elementwise("log10", 1, UNARY)
-log1p_p = _elementwise("log1p", 1, UNARY)
-expm1_p = _elementwise("expm1", 1, UNARY)
-sqrt_p = _elementwise("sqrt", 1, UNARY)
-cbrt_p = _elementwise("cbrt", 1, UNARY)
-tanh_p = _elementwise("tanh", 1, UNARY)
-sin_p = _elementwise("sin", 1, UNARY)
-cos_p = _elementwise("cos", 1, UNARY)
-tan_p = _elementwise("tan", 1, UNARY)
-asin_p = _elementwise("asin", 1, UNARY)
-acos_p = _elementwise("acos", 1, UNARY)
-atan_p = _elementwise("atan", 1, UNARY)
-sinh_p = _elementwise("sinh", 1, UNARY)
-cosh_p = _elementwise("cosh", 1, UNARY)
-asinh_p = _elementwise("asinh", 1, UNARY)
-acosh_p = _elementwise("acosh", 1, UNARY)
-atanh_p = _elementwise("atanh", 1, UNARY)
-not_p = _elementwise("not", 1, UNARY)  # bitwise on integers, logical on bool (NumPy's invert)
-isnan_p = _elementwise("isnan", 1, UNARY, out_dtype=np.bool_)
-isinf_p = _elementwise("isinf", 1, UNARY, out_dtype=np.bool_)
-isfinite_p = _elementwise("isfinite", 1, UNARY, out_dtype=np.bool_)
+neg_p = _elementwise("neg", 1, UNARY, "negative")
+abs_p = _elementwise("abs", 1, UNARY, "absolute")
+sign_p = _elementwise("sign", 1, UNARY, "sign")
+floor_p = _elementwise("floor", 1, UNARY, "floor")
+ceil_p = _elementwise("ceil", 1, UNARY, "ceil")
+rint_p = _elementwise("rint", 1, UNARY, "rint")
+exp_p = _elementwise("exp", 1, UNARY, "exp")
+exp2_p = _elementwise("exp2", 1, UNARY, "exp2")
+log_p = _elementwise("log", 1, UNARY, "log")
+log2_p = _elementwise("log2", 1, UNARY, "log2")
+log10_p = _elementwise("log10", 1, UNARY, "log10")
+log1p_p = _elementwise("log1p", 1, UNARY, "log1p")
+expm1_p = _elementwise("expm1", 1, UNARY, "expm1")
+sqrt_p = _elementwise("sqrt", 1, UNARY, "sqrt")
+cbrt_p = _elementwise("cbrt", 1, UNARY, "cbrt")
+tanh_p = _elementwise("tanh", 1, UNARY, "tanh")
+sin_p = _elementwise("sin", 1, UNARY, "sin")
+cos_p = _elementwise("cos", 1, UNARY, "cos")
+tan_p = _elementwise("tan", 1, UNARY, "tan")
+asin_p = _elementwise("asin", 1, UNARY, "arcsin")
+acos_p = _elementwise("acos", 1, UNARY, "arccos")
+atan_p = _elementwise("atan", 1, UNARY, "arctan")
+sinh_p = _elementwise("sinh", 1, UNARY, "sinh")
+cosh_p = _elementwise("cosh", 1, UNARY, "cosh")
+asinh_p = _elementwise("asinh", 1, UNARY, "arcsinh")
+acosh_p = _elementwise("acosh", 1, UNARY, "arccosh")
+atanh_p = _elementwise("atanh", 1, UNARY, "arctanh")
+not_p = _elementwise("not", 1, UNARY, "invert")  # bitwise on integers, logical on bool
+isnan_p = _elementwise("isnan", 1, UNARY, "isnan", bool_output=True)
+isinf_p = _elementwise("isinf", 1, UNARY, "isinf", bool_output=True)
+isfinite_p = _elementwise("isfinite", 1, UNARY, "isfinite", bool_output=True)
 
-add_p = _elementwise("add", 2, BINARY)
-sub_p = _elementwise("sub", 2, BINARY)
-mul_p = _elementwise("mul", 2, BINARY)
-div_p = _elementwise("div", 2, BINARY)            # true division (float operands)
-floor_div_p = _elementwise("floor_div", 2, BINARY)  # NumPy's floor_divide semantics
-rem_p = _elementwise("rem", 2, BINARY)            # NumPy's remainder: sign of the divisor
-pow_p = _elementwise("pow", 2, BINARY)
-max_p = _elementwise("max", 2, BINARY)            # NaN-propagating, as np.maximum
-min_p = _elementwise("min", 2, BINARY)
-atan2_p = _elementwise("atan2", 2, BINARY)
-and_p = _elementwise("and", 2, BINARY)            # bitwise on integers, logical on bool
-or_p = _elementwise("or", 2, BINARY)
-xor_p = _elementwise("xor", 2, BINARY)
+add_p = _elementwise("add", 2, BINARY, "add")
+sub_p = _elementwise("sub", 2, BINARY, "subtract")
+mul_p = _elementwise("mul", 2, BINARY, "multiply")
+div_p = _elementwise("div", 2, BINARY, "true_divide")      # true division (float operands)
+floor_div_p = _elementwise("floor_div", 2, BINARY, "floor_divide")  # NumPy's semantics
+rem_p = _elementwise("rem", 2, BINARY, "remainder")        # NumPy's: sign of the divisor
+# np.divmod: (floor_div, rem) in one equation with two results, as NumPy's ufunc computes
+# both at once (and a fused kernel shares the fmod between them)
+divmod_p = _elementwise("divmod", 2, BINARY, "divmod", results=2)
+pow_p = _elementwise("pow", 2, BINARY, "power")
+max_p = _elementwise("max", 2, BINARY, "maximum")          # NaN-propagating, as np.maximum
+min_p = _elementwise("min", 2, BINARY, "minimum")
+atan2_p = _elementwise("atan2", 2, BINARY, "arctan2")
+and_p = _elementwise("and", 2, BINARY, "bitwise_and")      # bitwise on integers, logical on bool
+or_p = _elementwise("or", 2, BINARY, "bitwise_or")
+xor_p = _elementwise("xor", 2, BINARY, "bitwise_xor")
 
-eq_p = _elementwise("eq", 2, COMPARISONS, out_dtype=np.bool_)
-ne_p = _elementwise("ne", 2, COMPARISONS, out_dtype=np.bool_)
-lt_p = _elementwise("lt", 2, COMPARISONS, out_dtype=np.bool_)
-le_p = _elementwise("le", 2, COMPARISONS, out_dtype=np.bool_)
-gt_p = _elementwise("gt", 2, COMPARISONS, out_dtype=np.bool_)
-ge_p = _elementwise("ge", 2, COMPARISONS, out_dtype=np.bool_)
+eq_p = _elementwise("eq", 2, COMPARISONS, "equal", bool_output=True)
+ne_p = _elementwise("ne", 2, COMPARISONS, "not_equal", bool_output=True)
+lt_p = _elementwise("lt", 2, COMPARISONS, "less", bool_output=True)
+le_p = _elementwise("le", 2, COMPARISONS, "less_equal", bool_output=True)
+gt_p = _elementwise("gt", 2, COMPARISONS, "greater", bool_output=True)
+ge_p = _elementwise("ge", 2, COMPARISONS, "greater_equal", bool_output=True)
 
 
 def _select_rule(pred: AbstractArray, on_true: AbstractArray, on_false: AbstractArray):
@@ -164,14 +238,15 @@ def _select_rule(pred: AbstractArray, on_true: AbstractArray, on_false: Abstract
     return [AbstractArray(broadcast_shapes(pred.shape, on_true.shape, on_false.shape), dtype)]
 
 
-select_p = _new("select", ELEMENTWISE, _select_rule)
+select_p = _new("select", ELEMENTWISE, _select_rule, launch="where")
 
 
 def _convert_rule(x: AbstractArray, *, new_dtype: np.dtype):
     return [AbstractArray(x.shape, new_dtype)]
 
 
-convert_element_type_p = _new("convert_element_type", ELEMENTWISE, _convert_rule)
+convert_element_type_p = _new("convert_element_type", ELEMENTWISE, _convert_rule,
+                              launch="astype", kernel_name="convert")
 UNARY.add(convert_element_type_p)
 
 
@@ -182,20 +257,35 @@ def _check_axes(x: AbstractArray, axes: tuple[int, ...], name: str) -> None:
         raise TypeError(f"{name}: bad axes {axes} for an operand of rank {x.ndim}")
 
 
-def _reducer(name: str) -> Primitive:
+def _reducer(name: str, monoid: Monoid | None) -> Primitive:
     def rule(x: AbstractArray, *, axes: tuple[int, ...]):
         _check_axes(x, axes, name)
         return [AbstractArray(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)]
 
-    return _new(name, REDUCTIONS, rule)
+    return _new(name, REDUCTIONS, rule, monoid=monoid,
+                launch=monoid.function if monoid else name)
 
 
-reduce_sum_p = _reducer("reduce_sum")
-reduce_prod_p = _reducer("reduce_prod")
-reduce_max_p = _reducer("reduce_max")
-reduce_min_p = _reducer("reduce_min")
-reduce_and_p = _reducer("reduce_and")
-reduce_or_p = _reducer("reduce_or")
+def _extreme(sign: int) -> Callable[[np.dtype], Any]:
+    """max's identity (sign -1): -inf for floats (NaN still wins), the minimum integer,
+    False; min's (sign +1): +inf, the maximum integer, True."""
+    def identity(dtype: np.dtype) -> Any:
+        if dtype.kind == "f":
+            return sign * np.inf
+        if dtype.kind == "b":
+            return sign > 0
+        info = np.iinfo(dtype)
+        return info.min if sign < 0 else info.max
+    return identity
+
+
+reduce_sum_p = _reducer("reduce_sum", Monoid(add_p, lambda dt: 0, "add", "sum", True))
+reduce_prod_p = _reducer("reduce_prod", Monoid(mul_p, lambda dt: 1, "multiply", "prod", True))
+reduce_max_p = _reducer("reduce_max", Monoid(max_p, _extreme(-1), "maximum", "max", False))
+reduce_min_p = _reducer("reduce_min", Monoid(min_p, _extreme(+1), "minimum", "min", False))
+reduce_and_p = _reducer("reduce_and", Monoid(and_p, lambda dt: True, "logical_and", "all", False))
+reduce_or_p = _reducer("reduce_or", Monoid(or_p, lambda dt: False, "logical_or", "any", False))
+MONOID_REDUCTIONS = [p for p in ALL if p.monoid is not None]
 
 
 def _arg_rule(name: str):
@@ -242,7 +332,7 @@ def _dot_general_rule(lhs: AbstractArray, rhs: AbstractArray, *, dimension_numbe
     return [AbstractArray(batch + lfree + rfree, lhs.dtype)]
 
 
-dot_general_p = _new("dot_general", CONTRACTIONS, _dot_general_rule)
+dot_general_p = _new("dot_general", CONTRACTIONS, _dot_general_rule, launch="matmul")
 
 
 # ---------------------------------------------------------------- structural
@@ -334,13 +424,16 @@ def _batched_take_rule(x: AbstractArray, idx: AbstractArray, *, axis: int):
     return [AbstractArray(x.shape[:axis + 1] + idx.shape[1:] + x.shape[axis + 2:], x.dtype)]
 
 
-broadcast_in_dim_p = _new("broadcast_in_dim", STRUCTURAL, _broadcast_in_dim_rule)
-reshape_p = _new("reshape", STRUCTURAL, _reshape_rule)
-transpose_p = _new("transpose", STRUCTURAL, _transpose_rule)
-squeeze_p = _new("squeeze", STRUCTURAL, _squeeze_rule)
-expand_dims_p = _new("expand_dims", STRUCTURAL, _expand_dims_rule)
-slice_p = _new("slice", STRUCTURAL, _slice_rule)
-rev_p = _new("rev", STRUCTURAL, _rev_rule)
+broadcast_in_dim_p = _new("broadcast_in_dim", STRUCTURAL, _broadcast_in_dim_rule, view=True,
+                          launch="broadcast_to (view)")
+reshape_p = _new("reshape", STRUCTURAL, _reshape_rule, view=True)
+transpose_p = _new("transpose", STRUCTURAL, _transpose_rule, view=True,
+                   launch="transpose (view)")
+squeeze_p = _new("squeeze", STRUCTURAL, _squeeze_rule, view=True, launch="reshape (view)")
+expand_dims_p = _new("expand_dims", STRUCTURAL, _expand_dims_rule, view=True,
+                     launch="reshape (view)")
+slice_p = _new("slice", STRUCTURAL, _slice_rule, view=True, launch="slice (view)")
+rev_p = _new("rev", STRUCTURAL, _rev_rule, view=True, launch="flip (view)")
 concatenate_p = _new("concatenate", STRUCTURAL, _concatenate_rule)
 take_p = _new("take", STRUCTURAL, _take_rule)
-batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule)
+batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")

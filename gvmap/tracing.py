@@ -193,7 +193,7 @@ class Trace:
         _check_rank(eqn)
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
-        if eqn.primitive in _VIEW_PRIMITIVES:
+        if eqn.primitive.view:
             self.view_bases.update(a for a in eqn.invars if isinstance(a, Var))
 
     def to_graph(self, outputs: Sequence[Any]) -> Graph:
@@ -223,17 +223,21 @@ def _check_rank(eqn: Eqn) -> None:
 
 
 def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
-    """Apply ``prim``: record it in the innermost trace, or run it now if none is active."""
+    """Apply ``prim``: record it in the innermost trace, or run it now if none is active.
+    A primitive with several results (``Primitive.results``) returns a list of them."""
     trace = current_trace()
     if trace is None:
         return _eager(prim, operands, params)
     atoms = tuple(trace.atom(x) for x in operands)
-    (aval,) = P.abstract_eval(prim, [a.aval for a in atoms], params)
-    if aval.dtype.kind == "c":  # the front end refuses complex values first; this is the net
-        raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
-    out = Var(aval)
-    trace.record(Eqn(prim, atoms, (out,), params))
-    return Tracer(trace, out)
+    avals = P.abstract_eval(prim, [a.aval for a in atoms], params)
+    for aval in avals:
+        if aval.dtype.kind == "c":  # the front end refuses complex values first; the net
+            raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
+    outs = tuple(Var(aval) for aval in avals)
+    trace.record(Eqn(prim, atoms, outs, params))
+    if prim.multiple_results:
+        return [Tracer(trace, v) for v in outs]
+    return Tracer(trace, outs[0])
 
 
 def leaked_error() -> LeakedTracerError:
@@ -254,7 +258,10 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
     arrays = [x if isinstance(x, np.generic) else backend.asarray(x) for x in operands]
     avals = [AbstractArray(np.shape(a), a.dtype) for a in arrays]
     P.abstract_eval(prim, avals, params)  # the same checks as under tracing
-    return backend.xp.asarray(make_impl(prim, backend.xp, avals, params)(*arrays))
+    out = make_impl(prim, backend.xp, avals, params)(*arrays)
+    if prim.multiple_results:
+        return [backend.xp.asarray(o) for o in out]
+    return backend.xp.asarray(out)
 
 
 def trace_function(fun: Callable, avals: Sequence[AbstractArray],
@@ -525,10 +532,13 @@ def _binop(name: str, reflected: bool = False):
 
 for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
                      ("truediv", "true_divide"), ("floordiv", "floor_divide"),
-                     ("mod", "remainder"), ("pow", "power"), ("matmul", "matmul"),
-                     ("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
+                     ("mod", "remainder"), ("divmod", "divmod"), ("pow", "power"),
+                     ("matmul", "matmul"), ("and", "bitwise_and"), ("or", "bitwise_or"),
+                     ("xor", "bitwise_xor")]:
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
     setattr(Tracer, f"__r{_dunder}__", _binop(_fn, reflected=True))
+
+
 def _inplace(name: str, symbol: str):
     """``x op= y``: NumPy writes into x's memory, so every name bound to x sees the new
     value. The tracer object takes the new value likewise. Two cases cannot keep NumPy's
@@ -560,9 +570,6 @@ def _inplace(name: str, symbol: str):
         return self
     return op
 
-
-_VIEW_PRIMITIVES = {P.reshape_p, P.transpose_p, P.squeeze_p, P.expand_dims_p, P.slice_p,
-                    P.rev_p, P.broadcast_in_dim_p}
 
 for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),
                            ("imul", "multiply", "*"), ("itruediv", "true_divide", "/"),

@@ -22,7 +22,7 @@ ALL_PRIMITIVES = (P.ELEMENTWISE | P.REDUCTIONS | P.CONTRACTIONS | P.STRUCTURAL)
 KINDS = {"same", "kernel", "rule", "checked", "differs"}
 ROUTED = sorted((p for p in P.ELEMENTWISE if runs_as_kernel(p)), key=str)
 LONE = {P.floor_div_p: lambda a, b: a // b, P.rem_p: lambda a, b: a % b,
-        P.max_p: np.maximum, P.min_p: np.minimum}
+        P.divmod_p: np.divmod, P.max_p: np.maximum, P.min_p: np.minimum}
 
 
 def test_every_primitive_has_an_audited_cupy_verdict():
@@ -36,7 +36,7 @@ def test_every_primitive_has_an_audited_cupy_verdict():
 
 
 def test_the_routed_primitives_are_the_audited_ones():
-    assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.max_p, P.min_p}
+    assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.divmod_p, P.max_p, P.min_p}
     assert set(ROUTED) == set(LONE)
 
 

@@ -23,8 +23,8 @@ from gvmap import primitives as P
 from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
                            compile_cuda, nvrtc_unavailable_reason, reduce_expr,
                            reduce_identity)
-from gvmap.codegen.cuda import c_expression_templates, index_out_of_bounds
-from gvmap.implementations import UFUNC_NAMES, out_of_bounds_mask
+from gvmap.codegen.cuda import c_expression_templates, c_expressions, index_out_of_bounds
+from gvmap.implementations import out_of_bounds_mask
 
 DTYPES = [np.dtype(d) for d in ("float32", "float64", "int32", "bool",
                                 "int8", "uint8", "int64", "uint64")]
@@ -49,14 +49,15 @@ def out_dtype(prim: P.Primitive, dtype: np.dtype) -> np.dtype:
 
 def numpy_supports(prim: P.Primitive, dtype: np.dtype) -> bool:
     """Whether NumPy's ufunc for ``prim`` has a loop keeping the primitive's dtype rule."""
-    ufunc = getattr(np, UFUNC_NAMES[prim])
+    ufunc = getattr(np, prim.ufunc)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = ufunc(*[np.zeros(0, dtype)] * ufunc.nin)
     except TypeError:
         return False
-    return result.dtype == out_dtype(prim, dtype)
+    results = result if ufunc.nout > 1 else (result,)
+    return all(r.dtype == out_dtype(prim, dtype) for r in results)
 
 
 SUPPORTED = [(p, d) for p in OPERATORS for d in DTYPES if numpy_supports(p, d)]
@@ -68,6 +69,11 @@ REDUCTION_CASES = [(p, d) for p in REDUCTIONS for d in DTYPES
 
 def case_id(prim: P.Primitive, dtype: np.dtype) -> str:
     return f"{prim}-{dtype}"
+
+
+def renders(prim: P.Primitive, dtype: np.dtype, args: list[str]) -> list[str]:
+    """One expression per result of ``prim`` (divmod has two)."""
+    return c_expressions(prim, [dtype] * len(args), [out_dtype(prim, dtype)] * prim.results, args)
 
 
 def render(prim: P.Primitive, dtype: np.dtype, args: list[str]) -> str:
@@ -85,7 +91,7 @@ def test_every_elementwise_primitive_has_a_cuda_expression():
 @pytest.mark.parametrize("prim,dtype", UNSUPPORTED, ids=[case_id(*c) for c in UNSUPPORTED])
 def test_unsupported_dtypes_raise_like_numpy(prim, dtype):
     with pytest.raises(NotImplementedError, match=rf"'{prim}'.*{dtype}"):
-        render(prim, dtype, ["x", "y"][:nin(prim)])
+        renders(prim, dtype, ["x", "y"][:nin(prim)])
 
 
 def test_dtypes_without_a_c_type_raise():
@@ -150,8 +156,10 @@ def translation_unit(dtype: np.dtype) -> str:
     parts = [PREAMBLE]
     for prim in OPERATORS:
         if (prim, dtype) in SUPPORTED:
-            parts.append(_kernel(f"k_{prim}", [t] * nin(prim), c_type(out_dtype(prim, dtype)),
-                                 lambda a, prim=prim: render(prim, dtype, a)))
+            for k in range(prim.results):
+                parts.append(_kernel(f"k_{prim}_{k}", [t] * nin(prim),
+                                     c_type(out_dtype(prim, dtype)),
+                                     lambda a, prim=prim, k=k: renders(prim, dtype, a)[k]))
     parts.append(_kernel("k_select", ["bool", t, t], t,
                          lambda a: c_expression(P.select_p, [np.bool_, dtype, dtype], dtype, a)))
     for new in DTYPES:
@@ -188,7 +196,8 @@ def test_every_expression_compiles_with_nvrtc(nvrtc, dtype, std):
                        options=(std, "-arch=compute_90"))
     for prim, d in SUPPORTED:
         if d == dtype:
-            assert f".entry k_{prim}(" in ptx
+            for k in range(prim.results):
+                assert f".entry k_{prim}_{k}(" in ptx
 
 
 def test_compile_errors_carry_log_and_numbered_source(nvrtc):
@@ -254,9 +263,14 @@ def _host_cases():
             if prim is P.pow_p and dtype.kind == "i":  # NumPy raises for negative exponents
                 keep = operands[1] >= 0
                 operands = [x[keep] for x in operands]
-            expected = getattr(np, UFUNC_NAMES[prim])(*operands)
+            expected = getattr(np, prim.ufunc)(*operands)
             args = [f"a{i}" for i in range(len(operands))]
-            cases.append((case_id(prim, dtype), operands, render(prim, dtype, args), expected))
+            if prim.multiple_results:  # one case per result
+                for k, (expr, want) in enumerate(zip(renders(prim, dtype, args), expected)):
+                    cases.append((f"{case_id(prim, dtype)}-{k}", operands, expr, want))
+            else:
+                cases.append((case_id(prim, dtype), operands, render(prim, dtype, args),
+                              expected))
         for dtype in DTYPES:  # where NumPy raises, the truncated real result 1 / a**-b
             if dtype.kind == "i":
                 a, b = _operands(P.pow_p, dtype)

@@ -56,7 +56,7 @@ import pytest
 
 import gvmap
 from gvmap import primitives as P
-from gvmap.codegen.cuda import c_expression
+from gvmap.codegen.cuda import c_expressions
 from gvmap.codegen.render import KernelSource, render_region
 from gvmap.fusion import KERNEL_DTYPES, Region
 from gvmap.graph import AbstractArray, Eqn, Literal, Var
@@ -453,14 +453,14 @@ def _nin(prim: P.Primitive) -> int:
 
 
 def _eqn(prim: P.Primitive, args: Sequence[Any], **params: Any) -> Eqn:
-    (aval,) = P.abstract_eval(prim, [a.aval for a in args], params)
-    return Eqn(prim, tuple(args), (Var(aval),), params)
+    avals = P.abstract_eval(prim, [a.aval for a in args], params)
+    return Eqn(prim, tuple(args), tuple(Var(aval) for aval in avals), params)
 
 
 def _has_expression(prim: P.Primitive, dtype: np.dtype) -> bool:
-    out = BOOL if prim in P.COMPARISONS | {P.isnan_p, P.isinf_p, P.isfinite_p} else dtype
+    out = BOOL if prim.bool_output else dtype
     try:
-        c_expression(prim, [dtype] * _nin(prim), out, ["a", "b"][:_nin(prim)])
+        c_expressions(prim, [dtype] * _nin(prim), [out] * prim.results, ["a", "b"][:_nin(prim)])
     except NotImplementedError:
         return False
     return True
@@ -494,7 +494,7 @@ def sweep_elementwise(dtype: np.dtype) -> Region:
     eqns.append(_eqn(P.select_p, (pred, x0, x1)))
     eqns += [_eqn(P.convert_element_type_p, (x0,), new_dtype=d) for d in DTYPES]
     eqns += [_eqn(P.max_p, (x0, lit)) for lit in _edge_literals(dtype)]
-    outputs = tuple(e.outvars[0] for e in eqns)
+    outputs = tuple(v for e in eqns for v in e.outvars)
     return Region("elementwise", eqns, inputs=(x0, x1, pred), outputs=outputs)
 
 

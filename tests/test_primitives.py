@@ -131,6 +131,9 @@ row("or", lambda xp, x, y: x | y, [X23, Y3], INTBOOL)
 row("xor", lambda xp, x, y: x ^ y, [X23, Y3], INTBOOL)
 row("invert", lambda xp, x: ~x, [X23], INTBOOL)
 row("add_0d_arg", lambda xp, x, y: x + y, [Y3, A(())])
+row("divmod_builtin", lambda xp, x, y: divmod(x, y), [X23, A((3,), "nonzero")], NUM)
+row("divmod_both_used", lambda xp, x, y: sum(xp.divmod(x * 2.5, y)) * 2, [X23, A((3,), "nonzero")],
+    NUM)
 row("mul_same_shape", lambda xp, x, y: x * y, [Y3, Y3])
 
 V3, NZ3 = A((3,)), A((3,), "nonzero")
@@ -138,6 +141,7 @@ for name, args, dtypes in [
         ("add", [V3, V3], ALL), ("subtract", [V3, V3], NUM), ("multiply", [V3, V3], ALL),
         ("divide", [V3, NZ3], NUM), ("true_divide", [V3, NZ3], NUM),
         ("floor_divide", [V3, NZ3], NUM), ("remainder", [V3, NZ3], NUM), ("mod", [V3, NZ3], NUM),
+        ("divmod", [V3, NZ3], NUM),
         ("power", [A((3,), "pos"), A((3,), "exp")], NUM), ("negative", [V3], NUM),
         ("positive", [V3], NUM), ("equal", [V3, V3], ALL), ("not_equal", [V3, V3], ALL),
         ("less", [V3, V3], ALL), ("less_equal", [V3, V3], ALL), ("greater", [V3, V3], ALL),

@@ -69,11 +69,13 @@ FLOAT_UNARY = [
     "np.square({x})", "np.negative({x})", "np.isnan({x})", "np.logical_not({x} > 0)",
     "{x} ** 2", "abs({x})", "np.maximum({x}, 0.0)", "np.tanh({x} * 2.0 + 1.0)",
     "np.exp(-{x} * {x})", "np.round({x} * 3.0)", "np.clip({x}, -np.abs({x}) * 0.5, 0.25)",
+    "np.divmod({x}, 0.75)[0]", "np.divmod({x}, -1.25)[1]", "sum(np.divmod({x} * 3.0, 0.5))",
 ]
 INT_UNARY = [
     "{x} * 3 - 1", "np.abs({x})", "-{x}", "{x} // 2", "{x} % 3", "{x}.astype(np.float64)",
     "({x} > 0)", "np.maximum({x}, 1)", "np.clip({x}, -2, 2)", "{x} + 1", "np.sign({x})",
-    "{x} * {x}", "np.square({x})", "{x} & 3", "{x} ^ 1",
+    "{x} * {x}", "np.square({x})", "{x} & 3", "{x} ^ 1", "np.divmod({x}, 3)[1]",
+    "divmod({x}, -2)[0]",
 ]
 BOOL_UNARY = [
     "np.logical_not({x})", "~{x}", "{x}.astype(np.float32)", "{x}.astype(np.int32)",
@@ -86,6 +88,7 @@ BINARY = [
     "np.logical_or({x} > 0, {y} < 1)", "np.add({x}, {y})", "np.multiply({x}, {y})",
     "np.subtract({y}, {x})", "np.where({x} > {y}, {x}, {y})",
     "np.power(np.abs({x}) + 0.5, np.clip({y}, -2, 2))",
+    "np.divmod({x}, 1.5 + np.abs({y}))[1]",
 ]  # (clip with a node bound: op_clip)
 # Signed zeros and NaN among them: 0.0 and -0.0 in one program must stay two values
 # (test_signed_zero_literals_are_not_merged), and NaN must propagate like NumPy's.

@@ -73,15 +73,18 @@ def _interpret(step: Step, xp: Any) -> Callable:
     def run(*args):
         env = dict(zip(in_vars, args))
         for eqn, impl in zip(eqns, impls):
-            env[eqn.outvars[0]] = impl(*[a.value if isinstance(a, Literal) else env[a]
-                                         for a in eqn.invars])
+            out = impl(*[a.value if isinstance(a, Literal) else env[a] for a in eqn.invars])
+            if eqn.primitive.multiple_results:
+                env.update(zip(eqn.outvars, out))
+            else:
+                env[eqn.outvars[0]] = out
         return tuple(env[v] for v in out_vars)
 
     return run
 
 
 def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:
-    if step.kernel is not None:
+    if step.kernel is not None or len(step.out_slots) > 1:  # fn returns a tuple of outputs
         return _make_kernel_step(step, fn)
     ins, (out,), reuse, frees = step.in_slots, step.out_slots, step.reuse, step.frees
     if reuse is not None:
@@ -122,6 +125,8 @@ def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:
 
 
 def _make_kernel_step(step: Step, fn: Callable) -> Callable[[list], None]:
+    """A step whose callable returns its outputs as a sequence: a fused kernel, or one
+    equation of a primitive with several results."""
     ins, outs, frees = step.in_slots, step.out_slots, step.frees
 
     def run(env):

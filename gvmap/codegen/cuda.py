@@ -22,7 +22,8 @@ import numpy as np
 from .. import primitives as P
 from ..implementations import index_bounds
 
-__all__ = ["PREAMBLE", "c_type", "c_literal", "c_expression", "c_expression_templates",
+__all__ = ["PREAMBLE", "c_type", "c_literal", "c_expression", "c_expressions",
+           "c_expression_templates",
            "reduce_expr", "reduce_identity", "index_out_of_bounds"]
 
 _C_TYPES = {
@@ -243,6 +244,9 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.floor_div_p: {"iu": "gvmap_int_floor_div<{T}>({0}, {1})",
                     "f": "gvmap_float_floor_div<{T}>({0}, {1})"},
     P.rem_p: {"iu": "gvmap_int_rem<{T}>({0}, {1})", "f": "gvmap_float_rem<{T}>({0}, {1})"},
+    # several results: one template per result, in order
+    P.divmod_p: {"iu": ("gvmap_int_floor_div<{T}>({0}, {1})", "gvmap_int_rem<{T}>({0}, {1})"),
+                 "f": ("gvmap_float_floor_div<{T}>({0}, {1})", "gvmap_float_rem<{T}>({0}, {1})")},
     P.pow_p: {"iu": "gvmap_int_pow<{T}>({0}, {1})", "f": "pow{f}({0}, {1})"},
     P.max_p: {"biuf": "gvmap_max<{T}>({0}, {1})"},
     P.min_p: {"biuf": "gvmap_min<{T}>({0}, {1})"},
@@ -259,15 +263,12 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.select_p: {"biuf": "(({0}) ? ({1}) : ({2}))"},
 }
 
-_BOOL_OUT = P.COMPARISONS | {P.isnan_p, P.isinf_p, P.isfinite_p}
-
-
 def _kind(dtype: np.dtype) -> str:
     c_type(dtype)  # rejects float16, complex, ...
     return dtype.kind
 
 
-def _template(prim: P.Primitive, kind: str) -> str | None:
+def _template(prim: P.Primitive, kind: str) -> "str | tuple[str, ...] | None":
     for kinds, template in c_expression_templates[prim].items():
         if kind in kinds:
             return template
@@ -291,20 +292,32 @@ def c_expression(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtype: Any,
 
     Operands follow the primitive's typing rule (one dtype; ``select``'s predicate bool).
     Raises NotImplementedError for a (primitive, dtype) pair NumPy has no same-dtype loop
-    for, e.g. ``sign`` of bool or ``and`` of floats.
+    for, e.g. ``sign`` of bool or ``and`` of floats. A primitive with several results
+    needs ``c_expressions``.
     """
+    if prim.multiple_results:
+        raise TypeError(f"{prim} has {prim.results} results: use c_expressions")
+    (expr,) = c_expressions(prim, in_dtypes, [out_dtype], args, params)
+    return expr
+
+
+def c_expressions(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtypes: Sequence[Any],
+                  args: Sequence[str], params: Mapping[str, Any] | None = None) -> list[str]:
+    """One C expression per result of ``prim`` (``c_expression``'s rules)."""
     params = dict(params or {})
     in_dtypes = [np.dtype(d) for d in in_dtypes]
-    out_dtype = np.dtype(out_dtype)
+    out_dtypes = [np.dtype(d) for d in out_dtypes]
     if len(in_dtypes) != len(args):
         raise TypeError(f"{prim}: {len(in_dtypes)} operand dtypes for {len(args)} operands")
+    if len(out_dtypes) != prim.results:
+        raise TypeError(f"{prim} has {prim.results} results, got {len(out_dtypes)} out dtypes")
     if prim is P.convert_element_type_p:
         new_dtype = np.dtype(params["new_dtype"])
-        if len(args) != 1 or new_dtype != out_dtype:
+        if len(args) != 1 or new_dtype != out_dtypes[0]:
             raise TypeError(f"convert_element_type: one operand and out dtype {new_dtype}, "
-                            f"got {len(args)} operands and out dtype {out_dtype}")
+                            f"got {len(args)} operands and out dtype {out_dtypes[0]}")
         c_type(in_dtypes[0]), c_type(new_dtype)  # reject dtypes without a C type
-        return _convert(in_dtypes[0], new_dtype, args[0])
+        return [_convert(in_dtypes[0], new_dtype, args[0])]
     if prim not in c_expression_templates:
         raise NotImplementedError(f"primitive '{prim}' has no CUDA expression (codegen stage)")
     if params:
@@ -317,9 +330,10 @@ def c_expression(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtype: Any,
     if len(set(operands)) != 1:
         raise TypeError(f"{prim} needs operands of one dtype, got {list(map(str, in_dtypes))}")
     dtype = operands[0]
-    expected_out = np.dtype(np.bool_) if prim in _BOOL_OUT else dtype
-    if out_dtype != expected_out:
-        raise TypeError(f"{prim} on {dtype} gives {expected_out}, not {out_dtype}")
+    expected_out = np.dtype(np.bool_) if prim.bool_output else dtype
+    for out_dtype in out_dtypes:
+        if out_dtype != expected_out:
+            raise TypeError(f"{prim} on {dtype} gives {expected_out}, not {out_dtype}")
     template = _template(prim, _kind(dtype))
     if template is None:
         raise NotImplementedError(
@@ -327,18 +341,16 @@ def c_expression(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtype: Any,
             f"for it); convert the operands first")
     ct = c_type(dtype)
     wide = "unsigned long long" if dtype.itemsize == 8 else "unsigned int"
-    return template.format(*args, T=ct, U=wide, f="f" if dtype == np.float32 else "")
+    templates = template if isinstance(template, tuple) else (template,)
+    return [t.format(*args, T=ct, U=wide, f="f" if dtype == np.float32 else "")
+            for t in templates]
 
 
 # ---------------------------------------------------------------- reductions
 
-_REDUCE_AS = {P.reduce_sum_p: P.add_p, P.reduce_prod_p: P.mul_p, P.reduce_max_p: P.max_p,
-              P.reduce_min_p: P.min_p, P.reduce_and_p: P.and_p, P.reduce_or_p: P.or_p}
-
-
 def _reduction_dtype(prim: P.Primitive, dtype: Any) -> np.dtype:
     dtype = np.dtype(dtype)
-    if prim not in _REDUCE_AS:
+    if prim.monoid is None:
         raise NotImplementedError(f"primitive '{prim}' has no CUDA reduction (codegen stage)")
     if prim in (P.reduce_and_p, P.reduce_or_p) and dtype != np.bool_:
         raise NotImplementedError(f"{prim} is defined for bool only, got {dtype}; "
@@ -347,29 +359,18 @@ def _reduction_dtype(prim: P.Primitive, dtype: Any) -> np.dtype:
 
 
 def reduce_expr(prim: P.Primitive, dtype: Any) -> str:
-    """The combining step over ``a`` and ``b`` (CuPy ReductionKernel's names): the binary
-    elementwise primitive the reduction folds, so sums wrap and maxima propagate NaN the
-    same way their elementwise forms do."""
+    """The combining step over ``a`` and ``b`` (CuPy ReductionKernel's names): the monoid's
+    binary elementwise primitive, so sums wrap and maxima propagate NaN the same way their
+    elementwise forms do."""
     dtype = _reduction_dtype(prim, dtype)
-    return c_expression(_REDUCE_AS[prim], [dtype, dtype], dtype, ["a", "b"])
+    return c_expression(prim.monoid.combine, [dtype, dtype], dtype, ["a", "b"])
 
 
 def reduce_identity(prim: P.Primitive, dtype: Any) -> str:
-    """The reduction's identity as a C literal: -inf / +inf for float max / min (so NaN
-    still wins), the integer limits for integers, false / true for bool."""
+    """The monoid's identity as a C literal of the dtype (-inf / +inf for float max / min,
+    so NaN still wins; the integer limits for integers; false / true for bool)."""
     dtype = _reduction_dtype(prim, dtype)
-    if prim in (P.reduce_sum_p, P.reduce_or_p):
-        value = 0
-    elif prim in (P.reduce_prod_p, P.reduce_and_p):
-        value = 1
-    elif dtype.kind == "f":
-        value = -np.inf if prim is P.reduce_max_p else np.inf
-    elif dtype.kind == "b":
-        value = prim is P.reduce_min_p
-    else:
-        info = np.iinfo(dtype)
-        value = info.min if prim is P.reduce_max_p else info.max
-    return c_literal(np.array(value).astype(dtype))
+    return c_literal(np.array(prim.monoid.identity(dtype)).astype(dtype))
 
 
 # ---------------------------------------------------------------- gather indices

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..fusion import Region
 from ..graph import Eqn, Literal, Var
-from .cuda import PREAMBLE, c_expression, c_literal, c_type, reduce_expr, reduce_identity
+from .cuda import (PREAMBLE, c_expression, c_expressions, c_literal, c_type, reduce_expr,
+                   reduce_identity)
 from .templates import template
 
 __all__ = ["KernelSource", "render_region", "kernel_name"]
@@ -44,7 +45,7 @@ class KernelSource:
 
 def kernel_name(region: Region) -> str:
     """``gvmap_add_tanh_reduce_sum``: readable in profilers, stable across runs."""
-    names = [str(e.primitive).replace("convert_element_type", "convert") for e in region.all_eqns]
+    names = [e.primitive.kernel_name for e in region.all_eqns]
     name = "gvmap_" + "_".join(names)
     return name if len(name) <= 64 else name[:55] + f"_{len(names)}ops"
 
@@ -70,10 +71,11 @@ class _Names:
 def _statements(eqns: Sequence[Eqn], names: _Names, indent: str) -> list[str]:
     lines = []
     for eqn in eqns:
-        out = eqn.outvars[0]
-        expr = c_expression(eqn.primitive, tuple(a.aval.dtype for a in eqn.invars),
-                            out.aval.dtype, [names(a) for a in eqn.invars], eqn.params)
-        lines.append(f"{indent}const {c_type(out.aval.dtype)} {names.define(out)} = {expr};")
+        exprs = c_expressions(eqn.primitive, tuple(a.aval.dtype for a in eqn.invars),
+                              [v.aval.dtype for v in eqn.outvars], [names(a) for a in eqn.invars],
+                              eqn.params)
+        for out, expr in zip(eqn.outvars, exprs):  # one statement per result
+            lines.append(f"{indent}const {c_type(out.aval.dtype)} {names.define(out)} = {expr};")
     return lines
 
 

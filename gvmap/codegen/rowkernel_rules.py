@@ -15,8 +15,8 @@ import numpy as np
 from .. import primitives as P
 from ..graph import Eqn, Literal
 from ..implementations import index_error, out_of_bounds_mask
-from .cuda import (c_expression, c_literal, c_type, index_out_of_bounds, reduce_expr,
-                   reduce_identity)
+from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
+                   reduce_expr, reduce_identity)
 from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
 
 # ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
@@ -24,12 +24,17 @@ from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
 
 emit_rules: dict[P.Primitive, Callable[[_RowEmitter, Eqn], int]] = {}
 
+# A primitive without a rule says why here (tests/test_primitive_tables.py checks that
+# every primitive has one or the other); a graph holding it is lowered batched.
+ROW_KERNEL_UNSUPPORTED: dict[P.Primitive, str] = {}
+
 
 def _block(fn: Callable[[_RowEmitter, Eqn], int]) -> Callable[[_RowEmitter, Eqn], int]:
     def rule(row: _RowEmitter, eqn: Eqn) -> int:
-        row.ops.append(str(eqn.primitive).replace("convert_element_type", "convert"))
+        row.ops.append(eqn.primitive.kernel_name)
         out = eqn.outvars[0]
-        row.define(out)
+        for v in eqn.outvars:  # several results (divmod) share one shape and one loop nest
+            row.define(v)
         if out.aval.size == 0:
             return 0
         row.emit(f"{{  // {eqn.primitive}")
@@ -46,9 +51,10 @@ def _elementwise(row: _RowEmitter, eqn: Eqn) -> int:
     out = eqn.outvars[0]
     idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
     args = [row.ref(a, idx if a.aval.ndim else ()) for a in eqn.invars]
-    expr = c_expression(eqn.primitive, [a.aval.dtype for a in eqn.invars], out.aval.dtype,
-                        args, eqn.params)
-    row.emit(f"{row.ref(out, idx)} = {expr};")
+    exprs = c_expressions(eqn.primitive, [a.aval.dtype for a in eqn.invars],
+                          [v.aval.dtype for v in eqn.outvars], args, eqn.params)
+    for v, expr in zip(eqn.outvars, exprs):
+        row.emit(f"{row.ref(v, idx)} = {expr};")
     row.close(opened)
     return out.aval.size
 
@@ -86,8 +92,7 @@ def _reduction(row: _RowEmitter, eqn: Eqn) -> int:
     return x.aval.size
 
 
-for _prim in (P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
-              P.reduce_and_p, P.reduce_or_p):
+for _prim in P.MONOID_REDUCTIONS:
     emit_rules[_prim] = _reduction
 
 

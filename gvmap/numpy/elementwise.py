@@ -45,7 +45,11 @@ def _ufunc(np_fn: np.ufunc, prim: P.Primitive, compute: str = "out", name: str |
             in_dtype = out_dtype
         args = equalize_ranks([convert(a, in_dtype) for a in args])
         result = bind(prim, *args)
-        return convert(result, out_dtype) if compute == "out" and dtype is not None else result
+        if compute == "out" and dtype is not None:
+            if prim.multiple_results:
+                return tuple(convert(r, out_dtype) for r in result)
+            return convert(result, out_dtype)
+        return tuple(result) if prim.multiple_results else result
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Traced numpy.{name}: one ``{prim}`` primitive after NumPy's dtype promotion."
@@ -97,6 +101,7 @@ divide = true_divide
 floor_divide = _ufunc(np.floor_divide, P.floor_div_p)
 remainder = _ufunc(np.remainder, P.rem_p)
 mod = remainder
+divmod = _ufunc(np.divmod, P.divmod_p)
 _power = _ufunc(np.power, P.pow_p)
 
 

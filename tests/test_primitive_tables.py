@@ -1,0 +1,105 @@
+"""Every primitive is complete: each stage has what it needs for it, and the facts stated
+once on the primitive (primitives.py) agree with NumPy. The checklist in primitives.py's
+docstring, enforced."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gvmap import primitives as P
+from gvmap.batching import batch_rules
+from gvmap.codegen.cuda import c_expressions
+from gvmap.codegen.rowkernel_rules import ROW_KERNEL_UNSUPPORTED, emit_rules
+from gvmap.fusion import KERNEL_DTYPES
+from gvmap.implementations import CUPY_AUDIT, impl_rules
+
+ALL = sorted(P.ALL, key=str)
+GROUPS = {"ELEMENTWISE": P.ELEMENTWISE, "REDUCTIONS": P.REDUCTIONS,
+          "CONTRACTIONS": P.CONTRACTIONS, "STRUCTURAL": P.STRUCTURAL}
+
+
+def test_names_are_unique_and_groups_partition_the_set():
+    assert len({p.name for p in P.ALL}) == len(P.ALL)
+    for prim in P.ALL:
+        homes = [g for g, members in GROUPS.items() if prim in members]
+        assert len(homes) == 1, f"{prim} is in {homes}"
+    assert set().union(*GROUPS.values()) == set(P.ALL)
+    assert P.UNARY | P.BINARY | P.COMPARISONS | {P.select_p} == P.ELEMENTWISE
+
+
+@pytest.mark.parametrize("prim", ALL, ids=str)
+def test_every_stage_has_a_rule(prim):
+    assert prim in P.abstract_eval_rules, f"{prim}: no abstract-eval rule (primitives.py)"
+    assert prim in batch_rules, f"{prim}: no batching rule (batching.py)"
+    assert prim in impl_rules, f"{prim}: no implementation (implementations.py)"
+    assert prim in CUPY_AUDIT, f"{prim}: no CuPy verdict (implementations.CUPY_AUDIT)"
+    has_rule, has_reason = prim in emit_rules, prim in ROW_KERNEL_UNSUPPORTED
+    assert has_rule != has_reason, (
+        f"{prim}: needs a row-kernel rule or a stated reason (rowkernel_rules.py), not "
+        f"{'both' if has_rule else 'neither'}")
+
+
+def _numpy_dtypes(prim: P.Primitive) -> list[np.dtype]:
+    """The kernel dtypes NumPy's ufunc computes ``prim`` in without changing dtype (the
+    dtypes a fused kernel can meet it in), bool results for bool-output primitives."""
+    ufunc = getattr(np, prim.ufunc)
+    found = []
+    for dtype in sorted(KERNEL_DTYPES, key=str):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = ufunc(*[np.zeros(1, dtype)] * ufunc.nin)
+        except TypeError:
+            continue
+        outs = out if ufunc.nout > 1 else (out,)
+        want = np.dtype(np.bool_) if prim.bool_output else dtype
+        if all(o.dtype == want for o in outs):
+            found.append(dtype)
+    return found
+
+
+ELEMENTWISE_UFUNCS = sorted((p for p in P.ELEMENTWISE if p.ufunc), key=str)
+
+
+@pytest.mark.parametrize("prim", ELEMENTWISE_UFUNCS, ids=str)
+def test_elementwise_facts_agree_with_numpy_and_every_numpy_loop_has_c(prim):
+    ufunc = getattr(np, prim.ufunc, None)
+    assert isinstance(ufunc, np.ufunc), f"{prim}: ufunc={prim.ufunc!r} is not a NumPy ufunc"
+    assert ufunc.nout == prim.results, f"{prim}: {prim.results} results, np.{prim.ufunc} has {ufunc.nout}"
+    assert ufunc.nin == (1 if prim in P.UNARY else 2)
+    dtypes = _numpy_dtypes(prim)
+    assert dtypes, f"{prim}: NumPy has no same-dtype loop in any kernel dtype"
+    for dtype in dtypes:
+        out = np.dtype(np.bool_) if prim.bool_output else dtype
+        exprs = c_expressions(prim, [dtype] * ufunc.nin, [out] * prim.results,
+                              ["a", "b"][:ufunc.nin])
+        assert len(exprs) == prim.results
+
+
+def test_select_and_convert_have_c_for_every_kernel_dtype():
+    for dtype in KERNEL_DTYPES:
+        c_expressions(P.select_p, [np.bool_, dtype, dtype], [dtype], ["p", "a", "b"])
+        for new in KERNEL_DTYPES:
+            c_expressions(P.convert_element_type_p, [dtype], [new], ["a"], {"new_dtype": new})
+
+
+@pytest.mark.parametrize("prim", P.MONOID_REDUCTIONS, ids=str)
+def test_monoids_are_consistent(prim):
+    m = prim.monoid
+    assert m.combine in P.BINARY and not m.combine.multiple_results
+    reduce = getattr(np, m.ufunc).reduce
+    for dtype in ([np.dtype(np.bool_)] if prim in (P.reduce_and_p, P.reduce_or_p)
+                  else [np.dtype(t) for t in (np.float32, np.int32, np.uint8)]):
+        identity = np.array(m.identity(dtype)).astype(dtype)
+        x = np.array([identity]).astype(dtype)
+        # folding the identity into itself gives the identity: NumPy agrees it is neutral
+        assert reduce(x).astype(dtype) == identity, (prim, dtype)
+        assert np.array(getattr(np, m.function)(x)).astype(dtype) == identity
+
+
+def test_views_are_structural_and_single_valued():
+    for prim in P.ALL:
+        if prim.view:
+            assert prim in P.STRUCTURAL and not prim.multiple_results, prim
