@@ -1,7 +1,7 @@
 """Exceptions users see.
 
 Each names what went wrong and what to do about it; the built-in base classes are the
-ones SPEC.md promises (``TypeError`` for control flow on traced values, ...), so code that
+ones users already catch (``TypeError`` for control flow on traced values, ...), so code that
 catches the standard exceptions keeps working.
 """
 

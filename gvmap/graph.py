@@ -2,7 +2,7 @@
 
 A ``Graph`` is a list of equations ``outvars = primitive[params] invars`` over ``Var``s
 (each with an ``AbstractArray``: shape and dtype) and ``Literal`` scalars. ``str(graph)``
-prints the text format of SPEC.md; ``graph.check()`` re-derives every type with the
+prints the jaxpr-like text README.md shows for the seed; ``graph.check()`` re-derives every type with the
 primitives' abstract-evaluation rules and names the first equation that disagrees.
 
 Everything here is immutable and hashable by identity (``Var``) or value (avals, params),

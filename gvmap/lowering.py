@@ -320,8 +320,8 @@ def row_kernels_enabled() -> bool:
 class RowPlan:
     """One kernel, one thread per example, running the whole per-example graph.
 
-    DESIGN.md's "row kernels": when every per-example value is small, reading each input
-    once and writing each output once beats a chain of batched launches. ``graph`` is the
+    When every per-example value is small, reading each input once and writing each
+    output once beats a chain of batched launches. ``graph`` is the
     per-example graph; ``batched`` the batched one (for names in ``as_text``)."""
 
     backend: str

@@ -3,8 +3,8 @@
 For small per-example computations (the seed model: a 5-vector in, a 3x5 constant, a
 scalar out) the fastest batched program reads each example's slice once, computes in
 registers with loops over the static per-example shapes, and writes its outputs once:
-the memory-bandwidth limit (DESIGN.md, "Row kernels, beyond the anchors"). The input is
-the PER-EXAMPLE graph (``make_graph(f)(one_example...)``), never the batched one.
+the memory-bandwidth limit, where a chain of batched launches reads and writes every
+intermediate. The input is the PER-EXAMPLE graph (``make_graph(f)(one_example...)``), never the batched one.
 
 Calling convention of the rendered translation unit (``NAME`` is ``RowKernelSource.name``)::
 
