@@ -356,13 +356,15 @@ def lower_rows(per_example: Graph, batched: Graph, in_bdims: tuple, out_axes: tu
     """The row-kernel plan when it is enabled and the cost model picks it, else None."""
     if not row_kernels_enabled() or not axis_size or not per_example.eqns:
         return None
-    from .codegen.rowkernel import render_row_kernel, row_kernel_unsupported_reason
+    from .codegen.rowkernel import render_row_kernel, size_row_kernel
 
-    if row_kernel_unsupported_reason(per_example) is not None:
+    try:
+        sizing = size_row_kernel(per_example)  # decided without rendering
+    except NotImplementedError:
         return None
-    kernel = render_row_kernel(per_example)
-    if kernel.work > ROW_KERNEL_MAX_WORK:
+    if sizing.work > ROW_KERNEL_MAX_WORK:
         return None
+    kernel = render_row_kernel(per_example, sizing)  # rendered once
     launches = sum(1 for s in lower_graph(batched, backend, True).steps if not s.is_view)
     reason = (f"{kernel.work} inner iterations and {kernel.local_bytes} B of locals per "
               f"example, instead of {launches} batched launch{'es' if launches != 1 else ''}")

@@ -460,3 +460,24 @@ def test_too_many_local_bytes_are_refused():
 def test_dtypes_without_a_c_type_are_refused():
     g = gvmap.make_graph(lambda x: x * 2)(np.ones(3, np.float16))
     assert "float16" in row_kernel_unsupported_reason(g)
+
+
+def test_deciding_renders_nothing_and_lowering_renders_once(monkeypatch):
+    """The cost model sizes a row kernel without emitting C; lowering renders it once."""
+    import gvmap.codegen.rowkernel as rk
+    from gvmap.lowering import lower_rows
+
+    renders = []
+    real = rk.RowEmitter.finish
+    monkeypatch.setattr(rk.RowEmitter, "finish", lambda self, *a: renders.append(1) or real(self, *a))
+    monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+    case = CASES[0]
+    graph = graph_of(case)
+    assert rk.row_kernel_unsupported_reason(graph) is None and not renders
+    sizing = rk.size_row_kernel(graph)
+    assert (sizing.work, sizing.local_bytes) == (RENDERED[case.name].work,
+                                                 RENDERED[case.name].local_bytes)
+    x = np.zeros((3, 5), np.float32)
+    batched = gvmap.make_graph(gvmap.vmap(case.fn))(x)
+    assert lower_rows(graph, batched, (0,), (0,), 3, "cupy") is not None
+    assert len(renders) == 1

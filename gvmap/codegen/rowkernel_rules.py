@@ -1,8 +1,11 @@
-"""Row-kernel rules: the loop nest each primitive becomes inside a row function.
+"""Row-kernel rules: the loop nest each primitive becomes inside a row function, and what
+it costs.
 
 ``emit_rules[prim](row, eqn)`` writes the C for one equation into ``row`` (a
-``rowkernel._RowEmitter``: local arrays, loop nests, element references) and returns the
-inner-loop iterations it costs per example. The C of each scalar operation comes from
+``rowemitter.RowEmitter``: local arrays, loop nests, element references). ``row_work``,
+``row_local_bytes`` and ``row_refusal`` decide, without emitting anything, what an
+equation costs and whether it can be in a row kernel at all (``rowkernel.size_row_kernel``
+sums them for the cost model). The C of each scalar operation comes from
 ``codegen/cuda.py``, so row kernels and fused kernels share NumPy's semantics.
 """
 from __future__ import annotations
@@ -17,37 +20,37 @@ from ..graph import Eqn, Literal
 from ..implementations import index_error, out_of_bounds_mask
 from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
                    reduce_expr, reduce_identity)
-from .rowkernel import UNROLL_LIMIT, _names, _RowEmitter
+from .rowemitter import UNROLL_LIMIT, RowEmitter, names as _names
 
-# ``emit_rules[prim](row, eqn)`` emits one equation's block and returns its work (inner
-# iterations). Each block is wrapped in braces so loop indices and accumulators are local.
+# ``emit_rules[prim](row, eqn)`` emits one equation's block; each block is wrapped in braces
+# so loop indices and accumulators are local. What a block costs is decided apart from
+# emitting it (``row_work`` below), so the cost model never renders.
 
-emit_rules: dict[P.Primitive, Callable[[_RowEmitter, Eqn], int]] = {}
+emit_rules: dict[P.Primitive, Callable[[RowEmitter, Eqn], None]] = {}
 
 # A primitive without a rule says why here (tests/test_primitive_tables.py checks that
 # every primitive has one or the other); a graph holding it is lowered batched.
 ROW_KERNEL_UNSUPPORTED: dict[P.Primitive, str] = {}
 
 
-def _block(fn: Callable[[_RowEmitter, Eqn], int]) -> Callable[[_RowEmitter, Eqn], int]:
-    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+def _block(fn: Callable[[RowEmitter, Eqn], None]) -> Callable[[RowEmitter, Eqn], None]:
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
         row.ops.append(eqn.primitive.kernel_name)
         out = eqn.outvars[0]
         for v in eqn.outvars:  # several results (divmod) share one shape and one loop nest
             row.define(v)
         if out.aval.size == 0:
-            return 0
+            return
         row.emit(f"{{  // {eqn.primitive}")
         row.depth += 1
-        work = fn(row, eqn)
+        fn(row, eqn)
         row.depth -= 1
         row.emit("}")
-        return work
     return rule
 
 
 @_block
-def _elementwise(row: _RowEmitter, eqn: Eqn) -> int:
+def _elementwise(row: RowEmitter, eqn: Eqn) -> None:
     out = eqn.outvars[0]
     idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
     args = [row.ref(a, idx if a.aval.ndim else ()) for a in eqn.invars]
@@ -56,7 +59,6 @@ def _elementwise(row: _RowEmitter, eqn: Eqn) -> int:
     for v, expr in zip(eqn.outvars, exprs):
         row.emit(f"{row.ref(v, idx)} = {expr};")
     row.close(opened)
-    return out.aval.size
 
 
 for _prim in P.ELEMENTWISE:
@@ -73,7 +75,7 @@ def _reduced_index(ndim: int, axes: Sequence[int], kept_idx: Sequence[str],
 
 
 @_block
-def _reduction(row: _RowEmitter, eqn: Eqn) -> int:
+def _reduction(row: RowEmitter, eqn: Eqn) -> None:
     (x,), out = eqn.invars, eqn.outvars[0]
     axes = tuple(eqn.params["axes"])
     dtype, t = x.aval.dtype, c_type(x.aval.dtype)
@@ -89,7 +91,6 @@ def _reduction(row: _RowEmitter, eqn: Eqn) -> int:
     row.close(inner_opened)
     row.emit(f"{row.ref(out, out_idx)} = acc;")
     row.close(opened)
-    return x.aval.size
 
 
 for _prim in P.MONOID_REDUCTIONS:
@@ -99,7 +100,7 @@ for _prim in P.MONOID_REDUCTIONS:
 def _arg_rule(better: str):
     """argmax / argmin: the first extremum; NaN as NumPy: the first NaN wins and stays."""
     @_block
-    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
         (x,), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"]
         t, n = c_type(x.aval.dtype), x.aval.shape[axis]
@@ -118,7 +119,6 @@ def _arg_rule(better: str):
             row.emit("}")
         row.emit(f"{row.ref(out, out_idx)} = ({c_type(out.aval.dtype)})best_k;")
         row.close(opened)
-        return x.aval.size
     return rule
 
 
@@ -130,7 +130,7 @@ def _scan(step_prim: P.Primitive, start: float):
     """cumsum / cumprod: a running ``acc = acc op x`` along the axis, from ``start``, the
     operation's exact identity: -0.0 for float sums (+0.0 would turn a leading -0.0 into
     +0.0, where np.cumsum keeps the first element as it is), 1 for products."""
-    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
         (x,), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"]
         dtype, t = x.aval.dtype, c_type(x.aval.dtype)
@@ -145,7 +145,6 @@ def _scan(step_prim: P.Primitive, start: float):
         row.emit(f"{row.ref(out, x_idx)} = acc;")
         row.close(inner_opened)
         row.close(opened)
-        return x.aval.size
     return _block(rule)
 
 
@@ -154,7 +153,7 @@ emit_rules[P.cumprod_p] = _scan(P.mul_p, 1)
 
 
 @_block
-def _dot_general(row: _RowEmitter, eqn: Eqn) -> int:
+def _dot_general(row: RowEmitter, eqn: Eqn) -> None:
     (lhs, rhs), out = eqn.invars, eqn.outvars[0]
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     dtype, t = out.aval.dtype, c_type(out.aval.dtype)
@@ -180,7 +179,6 @@ def _dot_general(row: _RowEmitter, eqn: Eqn) -> int:
     row.close(inner_opened)
     row.emit(f"{row.ref(out, out_idx)} = acc;")
     row.close(opened)
-    return out.aval.size * math.prod(k_sizes)
 
 
 emit_rules[P.dot_general_p] = _dot_general
@@ -189,13 +187,12 @@ emit_rules[P.dot_general_p] = _dot_general
 def _gather(operand_index: Callable[[Eqn, list[str]], tuple[Any, list[str]]]):
     """A rule whose output element at ``idx`` is one operand element: a copy loop."""
     @_block
-    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
         out = eqn.outvars[0]
         idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
         x, x_idx = operand_index(eqn, idx)
         row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
         row.close(opened)
-        return out.aval.size
     return rule
 
 
@@ -233,17 +230,18 @@ emit_rules[P.slice_p] = _gather(_slice_index)
 emit_rules[P.rev_p] = _gather(_rev_index)
 
 
-def _alias(row: _RowEmitter, eqn: Eqn) -> int:
+def _alias(row: RowEmitter, eqn: Eqn) -> None:
     row.alias(eqn.outvars[0], eqn.invars[0])
-    return 0
 
 
-for _prim in (P.reshape_p, P.squeeze_p, P.expand_dims_p):
+# row-major storage is shared: these cost nothing and allocate nothing
+ALIASES = frozenset({P.reshape_p, P.squeeze_p, P.expand_dims_p})
+for _prim in ALIASES:
     emit_rules[_prim] = _alias
 
 
 @_block
-def _concatenate(row: _RowEmitter, eqn: Eqn) -> int:
+def _concatenate(row: RowEmitter, eqn: Eqn) -> None:
     out, dim = eqn.outvars[0], eqn.params["dimension"]
     start = 0
     for x in eqn.invars:
@@ -254,7 +252,6 @@ def _concatenate(row: _RowEmitter, eqn: Eqn) -> int:
         row.emit(f"{row.ref(out, out_idx)} = {row.ref(x, idx)};")
         row.close(opened)
         start += x.aval.shape[dim]
-    return out.aval.size
 
 
 emit_rules[P.concatenate_p] = _concatenate
@@ -265,13 +262,10 @@ def _take_rule(batched: bool):
     one outside [-n, n) is recorded in the kernel's error buffer (the launcher raises) and
     element 0 is read instead. Constant indices are checked now (IndexError at lowering)."""
     @_block
-    def rule(row: _RowEmitter, eqn: Eqn) -> int:
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
         (x, indices), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"] + (1 if batched else 0)  # x's gathered dim
-        n = x.aval.shape[axis]
-        if n == 0 and out.aval.size:
-            raise NotImplementedError(f"row kernel: {eqn.primitive} from an empty axis "
-                                      f"(NumPy raises IndexError)")
+        n = x.aval.shape[axis]  # > 0 where out has elements: row_refusal checked it
         known = _known_value(row, indices)
         if known is not None:
             bad = known[out_of_bounds_mask(np, known, n)]
@@ -289,11 +283,10 @@ def _take_rule(batched: bool):
         x_idx = idx[:axis] + ["(int)j"] + idx[axis + nidx:]
         row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
         row.close(opened)
-        return out.aval.size
     return rule
 
 
-def _known_value(row: _RowEmitter, atom: Any) -> np.ndarray | None:
+def _known_value(row: RowEmitter, atom: Any) -> np.ndarray | None:
     """The value of a literal or of a constant given as an array, else None (traced)."""
     if isinstance(atom, Literal):
         return np.asarray(atom.value)
@@ -306,3 +299,47 @@ def _known_value(row: _RowEmitter, atom: Any) -> np.ndarray | None:
 
 emit_rules[P.take_p] = _take_rule(batched=False)
 emit_rules[P.batched_take_p] = _take_rule(batched=True)
+
+
+# ---------------------------------------------------------------- deciding, without emitting
+
+def row_work(eqn: Eqn) -> int:
+    """Inner-loop iterations one thread spends on ``eqn`` (the cost model's unit): one per
+    output element, one per operand element for reductions and scans, out x contraction
+    size for ``dot_general``, none for aliases and empty values."""
+    prim, out = eqn.primitive, eqn.outvars[0]
+    if out.aval.size == 0 or prim in ALIASES:
+        return 0
+    if prim is P.dot_general_p:
+        (lc, _), _ = eqn.params["dimension_numbers"]
+        return out.aval.size * math.prod(eqn.invars[0].aval.shape[d] for d in lc)
+    if prim in P.REDUCTIONS or prim in (P.cumsum_p, P.cumprod_p):
+        return eqn.invars[0].aval.size
+    return out.aval.size
+
+
+def row_local_bytes(eqn: Eqn) -> int:
+    """Thread-local storage ``eqn``'s results take (a local array each; aliases share)."""
+    if eqn.primitive in ALIASES:
+        return 0
+    return sum(max(v.aval.size, 1) * v.aval.dtype.itemsize for v in eqn.outvars)
+
+
+def row_refusal(eqn: Eqn) -> str | None:
+    """Why ``eqn`` cannot be part of a row kernel, or None: no rule, no C loop for its
+    (primitive, dtype), a gather from an empty axis."""
+    prim = eqn.primitive
+    if prim not in emit_rules:
+        return ROW_KERNEL_UNSUPPORTED.get(prim, f"primitive '{prim}' has no row rule")
+    if prim in P.ELEMENTWISE:
+        try:
+            c_expressions(prim, [a.aval.dtype for a in eqn.invars],
+                          [v.aval.dtype for v in eqn.outvars], ["a"] * len(eqn.invars),
+                          eqn.params)
+        except NotImplementedError as e:
+            return str(e)
+    if prim in (P.take_p, P.batched_take_p):
+        axis = eqn.params["axis"] + (prim is P.batched_take_p)
+        if eqn.invars[0].aval.shape[axis] == 0 and eqn.outvars[0].aval.size:
+            return f"{prim} from an empty axis (NumPy raises IndexError)"
+    return None
