@@ -105,11 +105,21 @@ def test_the_first_failing_gather_is_named(backend):
     assert message == str(index_error(8, 8, 9))
 
 
-@pytest.mark.xfail(strict=True, reason="x[i] wraps a traced i < 0 once before the gather "
-                   "(gvmap/numpy/indexing.py), so -5 reads element 3 of 4; needs the patch in "
-                   "the index-rule report")
-def test_indexing_with_an_index_below_minus_n_raises():
-    _raises_like_the_loop(lambda x, i: x[i], X, np.array([[0], [-5], [1]]))
+def test_indexing_with_an_index_below_minus_n_raises(plan_kind):
+    """-5 on an axis of 4 is an error, not element 3 (it was wrapped once before the take)."""
+    message = _raises_like_the_loop(lambda x, i: x[i], X, np.array([[0], [-5], [1]]))
+    assert message == str(index_error(4, -5, -5))
+
+
+@pytest.mark.parametrize("j", [3, -4, 7], ids=["past the end", "below -n", "past the merged axis"])
+def test_one_bad_component_of_a_multi_array_index_raises(plan_kind, j):
+    """x[i, j] is one take of the linear index i * 3 + j: a j out of its own axis must not
+    land on a valid element of the merged axis (x[0, 3] is not x[1, 0])."""
+    f = lambda a, p, q: a[p, q]
+    x = np.arange(18.0).reshape(3, 2, 3)
+    _raises_like_the_loop(f, x, np.array([[0], [0], [1]]), np.array([[0], [j], [1]]))
+    i, fine = np.array([[-2], [1], [-1]]), np.array([[0], [-3], [2]])  # in range: no error
+    assert_tree_close(gvmap.vmap(f)(x, i, fine), oracle(f)(x, i, fine))
 
 
 # ---------------------------------------------------------------- what the plan holds

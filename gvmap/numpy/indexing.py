@@ -174,7 +174,7 @@ def _advanced(x: Any, key: list) -> Any:
     one linear index (row-major), so any number of index arrays is ONE ``take``. The result
     dims go where NumPy puts them: in place when the indexed dims are adjacent, else first.
     """
-    from .elementwise import add, less, multiply, where
+    from .elementwise import add, multiply, where
 
     # NumPy's rule: the advanced entries (arrays and ints) are "adjacent" when nothing
     # (slice, None, ...) stands between them in the key
@@ -198,10 +198,7 @@ def _advanced(x: Any, key: list) -> Any:
         if _is_int(k):
             indices.append(np.intp(_normalize_int(k, size, dim)))
         else:
-            idx = _index_operand(k if isinstance(k, Tracer) else np.asarray(k), size, dim)
-            if isinstance(idx, Tracer):  # negative traced indices count from the end
-                idx = where(less(idx, 0), add(idx, size), idx)
-            indices.append(idx)
+            indices.append(_index_operand(k if isinstance(k, Tracer) else np.asarray(k), size, dim))
     out = _slice(x, starts, limits, strides, rev)
     try:
         index_shape = broadcast_shapes(*(shape_of(i) for i in indices))
@@ -210,6 +207,9 @@ def _advanced(x: Any, key: list) -> Any:
                          f"shapes {' '.join(str(shape_of(i)) for i in indices)}") from None
     new_axes = _new_axis_positions(full_key, adjacent, len(index_shape))
     sizes = [shape_of(out)[d] for d in dims]
+    bad = None
+    if len(indices) > 1:  # the take sees one linear index: normalize each component first
+        indices, bad = _wrap_components(indices, sizes)
     linear = indices[-1]
     stride = 1
     for d_size, idx in zip(reversed(sizes[1:]), reversed(indices[:-1])):
@@ -217,6 +217,8 @@ def _advanced(x: Any, key: list) -> Any:
         linear = add(linear, multiply(idx, stride))
     if not isinstance(linear, Tracer):
         linear = np.broadcast_to(np.asarray(linear, dtype=np.intp), index_shape)
+    if bad is not None:  # a component out of its own range makes the linear index one too
+        linear = where(bad, int(np.prod(sizes)), linear)
     pos = dims[0] if adjacent else 0  # adjacent entries index consecutive dims
     if not adjacent:
         out = moveaxis(out, dims, list(range(len(dims))))
@@ -225,6 +227,22 @@ def _advanced(x: Any, key: list) -> Any:
         out = reshape(out, merged)
     out = bind(P.take_p, out, linear, axis=pos)
     return expand_dims(out, tuple(new_axes)) if new_axes else out
+
+
+def _wrap_components(indices: list, sizes: list) -> tuple[list, Any]:
+    """Traced components of a multi-array index with negatives counted from the end, and
+    where any of them is still outside [0, size) (None when none is traced). A single index
+    array needs neither: the take applies NumPy's rule to it as it is."""
+    from .elementwise import add, greater_equal, less, logical_or, where
+
+    wrapped, bad = [], None
+    for idx, size in zip(indices, sizes):
+        if isinstance(idx, Tracer):
+            idx = where(less(idx, 0), add(idx, size), idx)
+            out = logical_or(less(idx, 0), greater_equal(idx, size))
+            bad = out if bad is None else logical_or(bad, out)
+        wrapped.append(idx)
+    return wrapped, bad
 
 
 def _new_axis_positions(key: list, adjacent: bool, index_ndim: int) -> list[int]:
