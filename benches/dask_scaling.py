@@ -128,7 +128,8 @@ def cluster(workers: int):
                         dashboard_address=":0", worker_dashboard_address=":0", memory_limit=0)
 
 
-def throughput(model, n: int, chunk: int, worker_counts: list, repeats: int) -> dict:
+def throughput(model, n: int, chunk: int, worker_counts: list, repeats: int,
+               with_hand: bool) -> dict:
     import contextlib
 
     import dask.array as da
@@ -140,9 +141,12 @@ def throughput(model, n: int, chunk: int, worker_counts: list, repeats: int) -> 
     xd = da.random.default_rng(model.seed).standard_normal((n, *shape), chunks=(chunk, *shape),
                                                            dtype=np.float32)
     g = gvmap.vmap(model.numpy_example)
+    hand = model.hand("numpy")
     host = xd.compute(scheduler="threads")
     g(host)
     fns = {"one process": lambda: g(host).sum()}
+    if with_hand:
+        fns["hand, one process"] = lambda: hand(host).sum()
     with contextlib.ExitStack() as stack:
         for k in worker_counts:  # every cluster up at once, so that runs can interleave
             client = stack.enter_context(Client(stack.enter_context(cluster(k)),
@@ -154,6 +158,14 @@ def throughput(model, n: int, chunk: int, worker_counts: list, repeats: int) -> 
             total.compute(scheduler=client)  # every worker traces and compiles
             fns[f"{k} workers"] = lambda total=total, client=client: total.compute(
                 scheduler=client)
+            if with_hand:  # the same Dask graph with the hand-batched NumPy function
+                tail = hand(host[:1]).shape[1:]
+                drop = list(range(1 + len(tail), xp.ndim))
+                plain = xp.map_blocks(hand, chunks=(xp.chunks[0], *((d,) for d in tail)),
+                                      drop_axis=drop, dtype=np.float32).sum()
+                plain.compute(scheduler=client)
+                fns[f"hand, {k} workers"] = lambda plain=plain, client=client: plain.compute(
+                    scheduler=client)
         results = timed(fns, repeats)
     expected = results["one process"]["value"]
     for name, r in results.items():
@@ -164,11 +176,12 @@ def throughput(model, n: int, chunk: int, worker_counts: list, repeats: int) -> 
         r["speedup_over_one_process"] = results["one process"]["median_s"] / r["median_s"]
     row = {"model": model.name, "description": model.description, "n": n, "chunk": chunk,
            "chunks": len(xd.chunks[0]), "methods": results}
-    if {"1 workers", "2 workers"} <= set(results):
+    for prefix in ("", "hand, "):
+        one, two = results.get(f"{prefix}1 workers"), results.get(f"{prefix}2 workers")
         for stat in ("median_s", "min_s", "quiet_median_s"):
-            t1, t2 = results["1 workers"][stat], results["2 workers"][stat]
-            if t1 and t2:
-                row[f"scaling_efficiency_2_workers_{stat[:-2]}"] = t1 / (2 * t2)
+            if one and two and one[stat] and two[stat]:
+                key = f"{prefix.replace(', ', '_')}scaling_efficiency_2_workers_{stat[:-2]}"
+                row[key] = one[stat] / (2 * two[stat])
     return row
 
 
@@ -293,13 +306,16 @@ def table(rows: list, over: dict | None, bigrun: dict | None) -> str:
                     f"min {t['min_s']:.3g} s)")
 
         busy = [b for t in m.values() for b in t["other_processes_cores"] if b is not None]
-        eff = [f"{r[key]:.0%} ({what})" for key, what in
-               (("scaling_efficiency_2_workers_median", "medians"),
-                ("scaling_efficiency_2_workers_min", "mins")) if key in r]
-        lines.append(f"| {r['model']} | {benchenv.fmt_size(r['n'])} | {r['chunks']} "
-                     f"| {cell('one process')} | {cell('1 workers')} | {cell('2 workers')} "
-                     f"| {', '.join(eff) or '-'} "
-                     f"| {f'{min(busy):.2f} to {max(busy):.2f}' if busy else 'runs too short'} |")
+        load = f"{min(busy):.2f} to {max(busy):.2f}" if busy else "runs too short"
+        for prefix, label in (("", "gvmap.vmap"), ("hand, ", "hand-batched NumPy")):
+            if f"{prefix}one process" not in m:
+                continue
+            key = f"{prefix.replace(', ', '_')}scaling_efficiency_2_workers_"
+            eff = [f"{r[key + stat]:.0%} ({stat}s)" for stat in ("median", "min")
+                   if key + stat in r]
+            lines.append(f"| {r['model']}, {label} | {benchenv.fmt_size(r['n'])} | {r['chunks']} "
+                         f"| {cell(prefix + 'one process')} | {cell(prefix + '1 workers')} "
+                         f"| {cell(prefix + '2 workers')} | {', '.join(eff) or '-'} | {load} |")
     if over:
         lines += ["", f"Per-task overhead ({over['examples_per_chunk']} examples a chunk; "
                       f"slope of the fastest run between {over['chunk_counts'][0]} and "
@@ -333,6 +349,8 @@ def main(argv=None) -> int:
     p.add_argument("--chunk", default="5e5", help="examples per chunk of the throughput runs")
     p.add_argument("--workers", default="1,2", help="cluster sizes (worker processes)")
     p.add_argument("--repeats", type=int, default=5, help="timed runs per measurement (median)")
+    p.add_argument("--no-hand", action="store_true",
+                   help="skip the hand-batched NumPy reference runs (one process and workers)")
     p.add_argument("--overhead-chunks", default="64,512",
                    help="the two chunk counts of the overhead slope ('' skips it)")
     p.add_argument("--big", default="1e8", help="examples of the bounded-memory run (0 skips)")
@@ -354,7 +372,8 @@ def main(argv=None) -> int:
                 "repeats": args.repeats,
                 "overhead_chunks": tuple(int(k) for k in benchenv.parse_list(args.overhead_chunks)
                                          or ()),
-                "big": int(float(args.big)), "big_chunk": size(args.big_chunk)}
+                "big": int(float(args.big)), "big_chunk": size(args.big_chunk),
+                "hand": not args.no_hand}
     if args.smoke:
         settings.update(SMOKE)
     out_dir = args.out or (tempfile.mkdtemp(prefix="gvmap-dask-smoke-") if args.smoke
@@ -372,7 +391,7 @@ def main(argv=None) -> int:
     for name in settings["models"]:
         print(f"throughput: {name} n={benchenv.fmt_size(settings['n'])}", flush=True)
         rows.append(throughput(MODELS[name], settings["n"], settings["chunk"],
-                               settings["workers"], settings["repeats"]))
+                               settings["workers"], settings["repeats"], settings["hand"]))
     over = None
     if settings["overhead_chunks"]:
         print("per-task overhead", flush=True)
