@@ -88,6 +88,8 @@ CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
     P.min_p: CupyVerdict("kernel", "floats: a NaN test, then CUDA's min, which picks -0.0 over "
                          "+0.0 whatever the order (np.minimum: ties give the second operand)"),
     **{p: _same("&, |, ^ on integers and bool") for p in (P.and_p, P.or_p, P.xor_p)},
+    P.hypot_p: _same("CUDA's hypot / hypotf (cupy/_math/trigonometric.py), scaled so no square "
+                     "overflows; hypot(inf, NaN) is inf, as C99 and NumPy: equal up to rounding"),
     **{p: _same("the C comparison: IEEE, NaN compares unequal")
        for p in (P.eq_p, P.ne_p, P.lt_p, P.le_p, P.gt_p, P.ge_p)},
     P.select_p: _same("cupy.where"),

@@ -222,6 +222,7 @@ atan2_p = _elementwise("atan2", 2, BINARY, "arctan2")
 and_p = _elementwise("and", 2, BINARY, "bitwise_and")      # bitwise on integers, logical on bool
 or_p = _elementwise("or", 2, BINARY, "bitwise_or")
 xor_p = _elementwise("xor", 2, BINARY, "bitwise_xor")
+hypot_p = _elementwise("hypot", 2, BINARY, "hypot")            # no overflow in the squares
 
 eq_p = _elementwise("eq", 2, COMPARISONS, "equal", bool_output=True)
 ne_p = _elementwise("ne", 2, COMPARISONS, "not_equal", bool_output=True)

@@ -251,6 +251,7 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.max_p: {"biuf": "gvmap_max<{T}>({0}, {1})"},
     P.min_p: {"biuf": "gvmap_min<{T}>({0}, {1})"},
     P.atan2_p: _math("atan2", 2),
+    P.hypot_p: _math("hypot", 2),  # scaled by the libm: no overflow in the squares
     P.and_p: {"b": "(({0}) && ({1}))", "iu": "(({T})(({0}) & ({1})))"},
     P.or_p: {"b": "(({0}) || ({1}))", "iu": "(({T})(({0}) | ({1})))"},
     P.xor_p: {"b": "(({0}) != ({1}))", "iu": "(({T})(({0}) ^ ({1})))"},

@@ -1,5 +1,5 @@
 """More NumPy functions, each a composition of the ones above (so they fuse like them):
-diff, roll, repeat, tile, triu, tril, cross, hypot, degrees/radians, ptp, average, and the
+diff, roll, repeat, tile, triu, tril, cross, degrees/radians, ptp, average, and the
 NaN-ignoring reductions nansum, nanmean, nanmax, nanmin."""
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 
 from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, result_dtype, shape_of)
-from .elementwise import (UFUNCS, add, isnan, logical_not, multiply, sqrt, subtract,
+from .elementwise import (UFUNCS, add, isnan, logical_not, multiply, subtract,
                           true_divide, where)
 from .indexing import getitem
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
 from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
-__all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "hypot", "degrees",
+__all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
            "nanmin"]
 
@@ -111,15 +111,6 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
     return stack(c, axis=-1)
 
 
-def hypot(x1: Any, x2: Any) -> Any:
-    """sqrt(x1**2 + x2**2). Unlike NumPy's hypot this overflows to inf once a square does
-    (|x| above ~1.8e19 in float32, ~1.3e154 in float64)."""
-    x1, x2 = check_operand(x1, "hypot"), check_operand(x2, "hypot")
-    dtype = result_dtype(np.hypot, x1, x2)
-    x1, x2 = convert(x1, dtype), convert(x2, dtype)
-    return sqrt(add(multiply(x1, x1), multiply(x2, x2)))
-
-
 def _scale(factor: float, name: str):
     def fn(x: Any) -> Any:
         x = check_operand(x, name)
@@ -189,4 +180,4 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 # the ufuncs among them: NumPy calls on traced values reach them through __array_ufunc__
-UFUNCS.update(hypot=hypot, degrees=degrees, radians=radians, rad2deg=rad2deg, deg2rad=deg2rad)
+UFUNCS.update(degrees=degrees, radians=radians, rad2deg=rad2deg, deg2rad=deg2rad)
