@@ -90,6 +90,14 @@ CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
     **{p: _same("&, |, ^ on integers and bool") for p in (P.and_p, P.or_p, P.xor_p)},
     P.hypot_p: _same("CUDA's hypot / hypotf (cupy/_math/trigonometric.py), scaled so no square "
                      "overflows; hypot(inf, NaN) is inf, as C99 and NumPy: equal up to rounding"),
+    P.fmod_p: CupyVerdict("kernel", "integers: in1 == 0 ? 0 : fmod((double)in0, (double)in1) "
+                          "(cupy/_math/arithmetic.py), so int64 / uint64 values beyond 2**53 "
+                          "lose digits before the division; floats are C's fmod, as NumPy's"),
+    P.copysign_p: _same("CUDA's copysign / copysignf (cupy/_math/floating.py): bit for bit"),
+    P.nextafter_p: _same("CUDA's nextafter / nextafterf (cupy/_math/floating.py): exact, float32 "
+                         "subnormal results flushed to zero, as every CuPy kernel (-ftz=true)"),
+    P.heaviside_p: _same("isnan(x) ? x : x == 0 ? h0 : (x > 0) (cupy/_math/misc.py): NumPy's "
+                         "result, NaN payloads aside"),
     **{p: _same("the C comparison: IEEE, NaN compares unequal")
        for p in (P.eq_p, P.ne_p, P.lt_p, P.le_p, P.gt_p, P.ge_p)},
     P.select_p: _same("cupy.where"),

@@ -223,6 +223,10 @@ and_p = _elementwise("and", 2, BINARY, "bitwise_and")      # bitwise on integers
 or_p = _elementwise("or", 2, BINARY, "bitwise_or")
 xor_p = _elementwise("xor", 2, BINARY, "bitwise_xor")
 hypot_p = _elementwise("hypot", 2, BINARY, "hypot")            # no overflow in the squares
+fmod_p = _elementwise("fmod", 2, BINARY, "fmod")               # C's fmod: sign of the dividend
+copysign_p = _elementwise("copysign", 2, BINARY, "copysign")
+nextafter_p = _elementwise("nextafter", 2, BINARY, "nextafter")
+heaviside_p = _elementwise("heaviside", 2, BINARY, "heaviside")  # heaviside(x, value at 0)
 
 eq_p = _elementwise("eq", 2, COMPARISONS, "equal", bool_output=True)
 ne_p = _elementwise("ne", 2, COMPARISONS, "not_equal", bool_output=True)

@@ -426,6 +426,7 @@ row("narrow.tanh", lambda xp, x: xp.tanh(x), [X23], NARROW)
 row("narrow.abs", lambda xp, x: xp.abs(x), [X23], NARROW)
 row("narrow.sum", lambda xp, x: x.sum(axis=-1), [X23], NARROW)
 row("narrow.max", lambda xp, x: x.max(axis=0), [X23], NARROW)
+row("narrow.fmod", lambda xp, x, y: xp.fmod(x, y), [X23, A((3,), "nonzero")], (u8, i8, i16))
 row("narrow.hypot", lambda xp, x, y: xp.hypot(x * 100, y * 100), [X23, Y3], (f16,))  # squares > 65504
 
 # Beyond SPEC's list: compositions gvmap.numpy also offers.
@@ -449,6 +450,11 @@ row("np.triu_tril", lambda xp, x: (xp.triu(x), xp.tril(x, -1), xp.triu(x, 1)), [
 row("np.cross", lambda xp, x, y: xp.cross(x, y), [A((2, 3)), A((3,))], NUM)
 row("np.hypot", lambda xp, x, y: xp.hypot(x, y), [X23, Y3], NUM)
 row("np.hypot_huge", lambda xp, x, y: xp.hypot(x * 1e200, y * 1e200), [X23, Y3], (f64,))
+row("np.fmod", lambda xp, x, y: xp.fmod(x, y), [X23, A((3,), "nonzero")], NUM)
+row("np.copysign", lambda xp, x, y: xp.copysign(x, y), [X23, Y3], FLOAT + (i32, b1))
+row("np.nextafter", lambda xp, x, y: (xp.nextafter(x, y), xp.nextafter(x, 0.0)), [X23, Y3], FLOAT)
+row("np.heaviside", lambda xp, x, h: xp.heaviside(xp.floor(x), h), [A((2, 3), "wide"), Y3],
+    FLOAT + (i32,))  # floor: zeros are frequent, so h0 is read
 row("np.degrees_radians", lambda xp, x: (xp.degrees(x), xp.radians(x), xp.rad2deg(x), xp.deg2rad(x)), [X23], NUM)
 row("np.ptp", lambda xp, x: (xp.ptp(x), xp.ptp(x, axis=0, keepdims=True)), [X23], NUM)
 row("np.average", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1), xp.average(x)),

@@ -131,6 +131,21 @@ template <typename T> __host__ __device__ inline T gvmap_float_rem(T a, T b) {
   if (mod == T(0)) return gvmap_copysign(T(0), b);
   return ((b < T(0)) != (mod < T(0))) ? mod + b : mod;
 }
+
+// np.fmod on integers: C's % (the sign of the dividend), x fmod 0 == 0, MIN fmod -1 == 0.
+template <typename T> __host__ __device__ inline T gvmap_int_fmod(T a, T b) {
+  if (b == T(0) || (T(-1) < T(0) && b == T(-1))) return T(0);
+  return (T)(a % b);
+}
+
+// np.heaviside(x, h0): NaN for NaN (NumPy's NPY_NAN), h0 at either zero, else 0 or 1.
+__host__ __device__ inline float gvmap_heaviside(float x, float h0) {
+  return (x != x) ? gvmap_f32_from_bits(0x7fc00000u) : ((x == 0.0f) ? h0 : ((x < 0.0f) ? 0.0f : 1.0f));
+}
+__host__ __device__ inline double gvmap_heaviside(double x, double h0) {
+  return (x != x) ? gvmap_f64_from_bits(0x7ff8000000000000ULL)
+                  : ((x == 0.0) ? h0 : ((x < 0.0) ? 0.0 : 1.0));
+}
 #endif  // GVMAP_PREAMBLE
 """
 
@@ -252,6 +267,10 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.min_p: {"biuf": "gvmap_min<{T}>({0}, {1})"},
     P.atan2_p: _math("atan2", 2),
     P.hypot_p: _math("hypot", 2),  # scaled by the libm: no overflow in the squares
+    P.fmod_p: {"iu": "gvmap_int_fmod<{T}>({0}, {1})", "f": "fmod{f}({0}, {1})"},
+    P.copysign_p: _math("copysign", 2),
+    P.nextafter_p: _math("nextafter", 2),
+    P.heaviside_p: {"f": "gvmap_heaviside(({T})({0}), ({T})({1}))"},
     P.and_p: {"b": "(({0}) && ({1}))", "iu": "(({T})(({0}) & ({1})))"},
     P.or_p: {"b": "(({0}) || ({1}))", "iu": "(({T})(({0}) | ({1})))"},
     P.xor_p: {"b": "(({0}) != ({1}))", "iu": "(({T})(({0}) ^ ({1})))"},
