@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
@@ -48,6 +48,20 @@ class Step:
     def is_view(self) -> bool:
         return self.kernel is None and self.eqns[0].primitive.view
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the plan text adds after any backend's launch description."""
+        if self.kernel is not None:
+            return ()
+        eqn = self.eqns[0]
+        notes = []
+        if eqn.primitive is P.convert_element_type_p and \
+                eqn.invars[0].aval.dtype == eqn.params["new_dtype"]:
+            notes.append("a copy: an output owns its memory")
+        if self.reuse is not None:
+            notes.append("in place")
+        return tuple(notes)
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -72,8 +86,11 @@ class Plan:
                 out[name] = step.kernel.translation_unit
         return out
 
-    def as_text(self) -> str:
-        """One line per step, in order, with the graph's variable names."""
+    def as_text(self, describe: "Describe | None" = None) -> str:
+        """One line per step, in order, with the graph's variable names; the comment after
+        each step says how it runs, in words ``describe(step)`` gives (each backend
+        describes its own launches: ``backends.launch_describer``)."""
+        describe = describe or _generic_description(self.backend)
         names = _Namer()
         for v in (*self.graph.constvars, *self.graph.invars):
             names(v)
@@ -85,35 +102,24 @@ class Plan:
             outs = " ".join(f"{names(v)}:{v.aval}" for v in step.out_vars)
             ins = " ".join(names(a) for a in step.in_vars)
             if step.kernel is not None:
-                chain = ", ".join(f"{e.primitive}{format_params(e.params)}" for e in step.eqns)
-                what = f"fused[{chain}]"
-                if self.backend == "cupy":
-                    kind = "ElementwiseKernel" if step.kernel.kind == "elementwise" else "ReductionKernel"
-                    launch = f"cupy.{kind} {step.kernel.name}"
-                else:  # numpy-fused: the region's equations, one NumPy call each
-                    launch = f"{self.backend} region {step.kernel.name}"
+                what = "fused[" + ", ".join(f"{e.primitive}{format_params(e.params)}"
+                                            for e in step.eqns) + "]"
             else:
                 eqn = step.eqns[0]
                 what = f"{eqn.primitive}{format_params(eqn.params)}"
-                launch = f"{self.backend}.{_launch_name(eqn.primitive)}"
-                if eqn.primitive is check_indices_p:
-                    launch = (f"{self.backend}: IndexError if set"
-                              + (" (one device-to-host copy)" if self.backend == "cupy" else ""))
-                if eqn.primitive is P.convert_element_type_p and \
-                        eqn.invars[0].aval.dtype == eqn.params["new_dtype"]:
-                    launch += " (a copy: an output owns its memory)"
-                if eqn.primitive is P.dot_general_p and self.backend == "cupy":
-                    launch += " (cuBLAS)"
-                if step.reuse is not None:
-                    launch += " (in place)"
+            launch = describe(step) + "".join(f" ({note})" for note in step.notes)
             lines.append(f"  {outs} = {what} {ins}  # {launch}")
         outs = ", ".join(names(v) for v in self.graph.outvars)
         lines.append(f"  -> ({outs})")
         return "\n".join(lines)
 
 
-def _launch_name(prim: P.Primitive) -> str:
-    return prim.launch
+Describe = Callable[[Step], str]  # a step's launch in a backend's words
+
+
+def _generic_description(backend: str) -> Describe:
+    return lambda step: (f"{backend} kernel {step.kernel.name}" if step.kernel is not None
+                         else f"{backend}.{step.eqns[0].primitive.launch}")
 
 
 def _reuses_buffers(prim: P.Primitive) -> bool:
@@ -337,15 +343,24 @@ class RowPlan:
     def kernels(self) -> dict[str, str]:
         return {self.kernel.name: self.kernel.source}
 
-    def as_text(self) -> str:
+    def emulation(self) -> Graph:
+        """The batched graph of ``graph`` in the kernel's layout (batched inputs and every
+        output at axis 0): what a backend without the kernel runs to emulate it."""
+        from .batching import batch_graph
+
+        return batch_graph(self.graph, [None if b is None else 0 for b in self.in_bdims],
+                           self.axis_size, [0] * len(self.graph.outvars))
+
+    def as_text(self, describe: "Callable[[RowPlan], str] | None" = None) -> str:
+        """The one launch; ``describe(plan)`` says how it runs in the backend's words."""
         names = _Namer()
         for v in (*self.batched.constvars, *self.batched.invars):
             names(v)
         outs = " ".join(f"{names(v)}:{v.aval}" for v in self.batched.outvars)
         ins = " ".join(names(v) for v in self.batched.invars)
         chain = ", ".join(str(e.primitive) for e in self.graph.eqns)
-        launch = ("cupy.RawKernel" if self.backend == "cupy" else f"{self.backend} emulation") \
-            + f" {self.kernel.name}, one thread per example"
+        launch = (describe(self) if describe is not None
+                  else f"{self.backend} row kernel {self.kernel.name}, one thread per example")
         return "\n".join([f"plan for {self.backend}: 1 launch (row kernel: {self.reason})",
                           f"  {outs} = row_kernel[{chain}] {ins}  # {launch}",
                           f"  -> ({', '.join(names(v) for v in self.batched.outvars)})"])
@@ -374,17 +389,22 @@ def lower_rows(per_example: Graph, batched: Graph, in_bdims: tuple, out_axes: tu
 
 class Lowered:
     """A compiled plan, inspectable: ``as_text()`` lists the launches; ``kernels`` maps each
-    generated kernel's name to its CUDA source (empty where nothing is generated)."""
+    generated kernel's name to its CUDA source (empty where nothing is generated).
+    ``describe``: the backend's words for its launches (a step describer and a row-plan
+    describer, ``backends.launch_describers``); without them the text is generic."""
 
-    def __init__(self, plan: "Plan | RowPlan"):
+    def __init__(self, plan: "Plan | RowPlan", describe: tuple | None = None):
         self.plan = plan
         self.graph = plan.batched if isinstance(plan, RowPlan) else plan.graph
         self.backend = plan.backend
         self.kernels: dict[str, str] = plan.kernels
+        self._describe = describe
 
     def as_text(self) -> str:
-        return self.plan.as_text()
+        if self._describe is None:
+            return self.plan.as_text()
+        step_words, row_words = self._describe
+        return self.plan.as_text(row_words if isinstance(self.plan, RowPlan) else step_words)
 
     def __repr__(self) -> str:
         return f"Lowered(backend={self.backend!r}, launches={len(self.plan.steps)})"
-

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .backends import current_backend, resolve
+from .backends import current_backend, launch_describers, resolve
 from .backends.executor import Executable, executable_for
 from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
@@ -316,7 +316,8 @@ class Transformation:
             self._forget()
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
-        return Lowered(_lower(self._get_built(info), name, name != "numpy"))
+        return Lowered(_lower(self._get_built(info), name, name != "numpy"),
+                       launch_describers(name))
 
 
 def _lower(built: Built, backend: str, fused: bool) -> Any:

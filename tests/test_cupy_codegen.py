@@ -42,6 +42,7 @@ all-primitive map, sends every kind x dtype through CUB and draws 1000 programs 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import importlib.util
 import itertools
 import os
@@ -57,7 +58,8 @@ import pytest
 import gvmap
 from gvmap import primitives as P
 from gvmap.codegen.cuda import c_expressions
-from gvmap.codegen.render import KernelSource, render_region
+from gvmap.codegen.render import (ElementwiseSource, KernelSource, ReductionSource,
+                                  render_region)
 from gvmap.fusion import KERNEL_DTYPES, Region
 from gvmap.graph import AbstractArray, Eqn, Literal, Var
 
@@ -296,7 +298,7 @@ def cub_sources(ks: KernelSource, origin: str) -> list[CupySource]:
 
 def cupy_sources(ks: KernelSource, origin: str, cub: bool = True) -> list[CupySource]:
     """Every translation unit CuPy may build for one gvmap kernel."""
-    if ks.kind == "elementwise":
+    if isinstance(ks, ElementwiseSource):
         return [elementwise_source(ks, origin)]
     sources = [reduction_source(ks, origin)]
     if cub and len(_dtypes(ks.in_params)) == 1:
@@ -399,7 +401,7 @@ def test_a_broken_kernel_is_reported_with_cupys_source():
     x, y = Var(AbstractArray((4,), np.float32)), Var(AbstractArray((4,), np.float32))
     ks = render_region(Region("elementwise", [Eqn(P.neg_p, (x,), (y,))], inputs=(x,),
                               outputs=(y,)))
-    broken = KernelSource(**{**ks.__dict__, "operation": ks.operation + "\ngvmap_no_such(y0);"})
+    broken = dataclasses.replace(ks, operation=ks.operation + "\ngvmap_no_such(y0);")
     (error,) = compile_all([elementwise_source(broken, "a deliberately broken kernel")])
     assert "gvmap_no_such" in error and "deliberately broken" in error
     assert "CUPY_FOR(i, _ind.size())" in error  # CuPy's template, not gvmap's unit
@@ -431,8 +433,8 @@ def _model_kernels() -> list[tuple[str, KernelSource]]:
 
 def test_model_kernels_compile_through_every_cupy_path(batched_plans):
     kernels = _model_kernels()
-    kinds = {k.kind for _, k in kernels}
-    assert kinds == {"elementwise", "reduction"}, kinds
+    kinds = {type(k) for _, k in kernels}
+    assert kinds == {ElementwiseSource, ReductionSource}, kinds
     sources = [s for origin, k in kernels for s in cupy_sources(k, origin)]
     assert {"elementwise", "reduction", "cub"} <= {s.path for s in sources}
     assert_compiles(sources)
@@ -607,7 +609,7 @@ def test_cub_cases_and_the_models_reach_every_kind_and_branch(batched_plans):
     """A guard for the default CUB selection: with the models' CUB kernels, every reduction
     kind reaches CuPy's CUB template, and so do both of its load branches."""
     models = [k for _, k in _model_kernels()
-              if k.kind == "reduction" and len(_dtypes(k.in_params)) == 1]
+              if isinstance(k, ReductionSource) and len(_dtypes(k.in_params)) == 1]
     kinds = {k.name.split("_reduce_")[1].split("_")[0] for k in models}
     kinds |= {str(r).split("_")[1] for _, r, _ in cub_cases()}
     assert kinds == {str(r).split("_")[1] for r in REDUCTIONS}, kinds

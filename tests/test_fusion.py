@@ -15,6 +15,7 @@ from gvmap.backends import resolve
 from gvmap.backends.executor import Executable
 from gvmap.fusion import fuse
 from gvmap.lowering import lower_graph
+from gvmap.codegen.render import ReductionSource
 from oracle import assert_tree_close, oracle
 
 rng = np.random.RandomState(8675309)
@@ -93,7 +94,7 @@ def test_chain_of_eight_elementwise_ops_and_a_sum_is_one_launch():
 def test_mean_scale_is_the_reduction_post_map():
     lowered = gvmap.vmap(lambda v: v.mean()).lower(np.ones((3, 4), np.float32), backend="cupy")
     (step,) = lowered.plan.steps
-    assert step.kernel.kind == "reduction" and "/" in step.kernel.post_map_expr
+    assert isinstance(step.kernel, ReductionSource) and "/" in step.kernel.post_map_expr
 
 
 def test_multi_output_region():
@@ -221,3 +222,20 @@ def test_row_plan_with_unbatched_input_and_out_axes(row_kernels):
         f = gvmap.vmap(g, in_axes=(1, None), out_axes=(0, 2))
         assert "row kernel" in f.lower(a, c).as_text()
         assert_tree_close(f(a, c), oracle(g, in_axes=(1, None), out_axes=(0, 2))(a, c))
+
+
+def test_each_backend_describes_its_own_launches():
+    """Lowering prints the plan; the words for a launch come from the backend's describer."""
+    from gvmap.backends import launch_describers
+    from gvmap.lowering import Lowered
+
+    x = rng.randn(4, 5).astype(np.float32)
+    plan = gvmap.vmap(model).lower(x, backend="cupy").plan
+    text = Lowered(plan, (lambda step: "LAUNCH", lambda p: "ROW")).as_text()
+    assert text.count("# LAUNCH") == len(plan.steps) and "cupy." not in text
+    cupy_words, _ = launch_describers("cupy")
+    numpy_words, _ = launch_describers("numpy-fused")
+    kernel_step = plan.steps[-1]
+    assert cupy_words(kernel_step).startswith("cupy.ReductionKernel gvmap_")
+    assert numpy_words(kernel_step).startswith("numpy-fused region gvmap_")
+    assert cupy_words(plan.steps[0]) == "cupy.matmul (cuBLAS)"

@@ -475,8 +475,8 @@ def test_deciding_renders_nothing_and_lowering_renders_once(monkeypatch):
     graph = graph_of(case)
     assert rk.row_kernel_unsupported_reason(graph) is None and not renders
     sizing = rk.size_row_kernel(graph)
-    assert (sizing.work, sizing.local_bytes) == (RENDERED[case.name].work,
-                                                 RENDERED[case.name].local_bytes)
+    # the seed: dot 3x5 + add 3 + tanh 3 + sum 3 + one output; locals 3+3+3+1 float32
+    assert (sizing.work, sizing.local_bytes) == (25, 40)
     x = np.zeros((3, 5), np.float32)
     batched = gvmap.make_graph(gvmap.vmap(case.fn))(x)
     assert lower_rows(graph, batched, (0,), (0,), 3, "cupy") is not None

@@ -16,7 +16,8 @@ from typing import Any, Iterator
 
 from .numpy_backend import NumpyBackend
 
-__all__ = ["Backend", "current_backend", "get_backend", "set_backend", "backend", "resolve"]
+__all__ = ["Backend", "current_backend", "get_backend", "set_backend", "backend", "resolve",
+           "launch_describers"]
 
 Backend = Any  # NumpyBackend | CupyBackend: same interface (name, xp, asarray, to_numpy, ...)
 
@@ -88,3 +89,15 @@ def backend(name: str) -> Iterator[str]:
         yield resolved
     finally:
         _local.override = previous
+
+
+def launch_describers(name: str) -> tuple:
+    """How backend ``name`` describes the launches of its plans (for ``Lowered.as_text``):
+    a step describer and a row-plan describer. Importing them needs no CuPy."""
+    import functools
+
+    if name == "cupy":
+        from . import cupy_backend as module
+    else:
+        from . import numpy_backend as module
+    return functools.partial(module.describe_step, backend=name), module.describe_row

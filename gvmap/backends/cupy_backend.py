@@ -10,6 +10,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..codegen.render import ElementwiseSource
+
 
 @functools.lru_cache(maxsize=1)
 def cupy_unusable_reason() -> str | None:
@@ -88,7 +90,7 @@ class CupyBackend:
         cupy = self._cupy
         kernel = self._kernel_object(source)
         checked = _compile_checked(cupy, source)
-        if source.kind == "elementwise":
+        if isinstance(source, ElementwiseSource):
             outs_spec = [(a.shape, a.dtype) for a in out_avals]
 
             def run(*xs):
@@ -139,13 +141,10 @@ class CupyBackend:
     def _kernel_object(self, source: Any) -> Any:
         """CuPy memoizes compiled binaries by source, in memory and on disk; gvmap's source
         is deterministic, so those caches hit across plans and processes."""
-        key = (source.kind, source.name, source.in_params, source.out_params, source.operation,
-               source.map_expr, source.reduce_expr, source.post_map_expr, source.identity,
-               source.reduce_type, source.preamble)
-        kernel = self._kernels.get(key)
+        kernel = self._kernels.get(source)  # sources are frozen records: keys by value
         if kernel is None:
             cupy = self._cupy
-            if source.kind == "elementwise":
+            if isinstance(source, ElementwiseSource):
                 kernel = cupy.ElementwiseKernel(source.in_params, source.out_params,
                                                 source.operation, source.name,
                                                 preamble=source.preamble)
@@ -155,7 +154,7 @@ class CupyBackend:
                                               source.post_map_expr, source.identity, source.name,
                                               reduce_type=source.reduce_type,
                                               preamble=source.preamble)
-            self._kernels[key] = kernel
+            self._kernels[source] = kernel
         return kernel
 
 
@@ -172,3 +171,24 @@ def _compile_checked(cupy: Any, source: Any) -> Callable:
                 f"{getattr(source, 'translation_unit', None) or source.source}\n"
                 f"--- compiler log ---\n{e}") from None
     return call
+
+
+def describe_step(step: Any, backend: str = "cupy") -> str:
+    """A plan step in CuPy's words: the generated kernel class and name, or the CuPy call
+    (cuBLAS for contractions). Needs no CuPy: plans are shown on any machine."""
+    from ..implementations import check_indices_p
+    from .. import primitives as P
+
+    if step.kernel is not None:
+        kind = "ElementwiseKernel" if isinstance(step.kernel, ElementwiseSource) else "ReductionKernel"
+        return f"cupy.{kind} {step.kernel.name}"
+    prim = step.eqns[0].primitive
+    if prim is check_indices_p:
+        return "cupy: IndexError if set (one device-to-host copy)"
+    if prim is P.dot_general_p:
+        return "cupy.matmul (cuBLAS)"
+    return f"cupy.{prim.launch}"
+
+
+def describe_row(plan: Any) -> str:
+    return f"cupy.RawKernel {plan.kernel.name}, one thread per example"

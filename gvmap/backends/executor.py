@@ -167,11 +167,7 @@ class RowExecutable:
 
 
 def _emulated_row_launch(plan: RowPlan, backend: Any, upload: Upload) -> Callable:
-    from ..batching import batch_graph
-
-    graph = batch_graph(plan.graph, [None if b is None else 0 for b in plan.in_bdims],
-                        plan.axis_size, [0] * len(plan.graph.outvars))
-    run = Executable(lower_graph(graph, backend.name, True), backend, upload)
+    run = Executable(lower_graph(plan.emulation(), backend.name, True), backend, upload)
 
     def launch(ins, n):
         # the kernel reads an unbatched input's one block (stride 0) for every example

@@ -44,3 +44,21 @@ class NumpyBackend:
 
     def release_memory(self) -> None:
         """Before an out-of-memory retry: nothing is cached on the host."""
+
+
+def describe_step(step: Any, backend: str = "numpy") -> str:
+    """A plan step in NumPy's words: the NumPy call, or (numpy-fused) the region whose
+    equations run as NumPy calls in sequence."""
+    from ..implementations import check_indices_p
+
+    if step.kernel is not None:
+        return f"{backend} region {step.kernel.name}"
+    prim = step.eqns[0].primitive
+    if prim is check_indices_p:
+        return f"{backend}: IndexError if set"
+    return f"{backend}.{prim.launch}"
+
+
+def describe_row(plan: Any) -> str:
+    """numpy-fused runs a row plan as the batched graph with the kernel's layout."""
+    return f"{plan.backend} emulation {plan.kernel.name}, one thread per example"

@@ -20,27 +20,44 @@ from .cuda import (PREAMBLE, c_expression, c_expressions, c_literal, c_type, red
                    reduce_identity)
 from .templates import template
 
-__all__ = ["KernelSource", "render_region", "kernel_name"]
+__all__ = ["ElementwiseSource", "ReductionSource", "KernelSource", "render_region", "kernel_name"]
 
 
 @dataclass(frozen=True)
-class KernelSource:
-    """Everything needed to build and to show one fused kernel."""
+class ElementwiseSource:
+    """What ``cupy.ElementwiseKernel(in_params, out_params, operation, name, preamble=...)``
+    takes for one elementwise region, and the standalone translation unit it shows."""
 
-    kind: str                  # "elementwise" | "reduction"
     name: str
     in_params: str             # CuPy's "float32 x0, float32 x1"
+    out_params: str            # "float32 y0, bool y1"
+    operation: str             # the loop body: statements, then y0 = ...;
+    preamble: str
+    shape: tuple[int, ...]     # the region's index space
+    translation_unit: str      # standalone CUDA source with the same computation
+
+
+@dataclass(frozen=True)
+class ReductionSource:
+    """What ``cupy.ReductionKernel(in_params, out_params, map_expr, reduce_expr,
+    post_map_expr, identity, name, reduce_type=..., preamble=...)`` takes for one
+    reduction region (its map folded in), and the standalone translation unit."""
+
+    name: str
+    in_params: str
     out_params: str
-    operation: str             # elementwise: the loop body
-    map_expr: str              # reduction fields (empty for elementwise kernels)
-    reduce_expr: str
-    post_map_expr: str
+    map_expr: str
+    reduce_expr: str           # over ``a`` and ``b``, CuPy's names
+    post_map_expr: str         # y0 = (T)(f(a)): mean's scale, or the identity
     identity: str
     reduce_type: str
     preamble: str
-    axes: tuple[int, ...]      # reduction axes over the region's index space
-    shape: tuple[int, ...]     # the region's index space (a reduction's map shape)
-    translation_unit: str      # standalone CUDA source with the same computation
+    axes: tuple[int, ...]      # reduced axes of the map's index space
+    shape: tuple[int, ...]     # the map's index space
+    translation_unit: str
+
+
+KernelSource = ElementwiseSource | ReductionSource  # a rendered fused region
 
 
 def kernel_name(region: Region) -> str:
@@ -91,7 +108,7 @@ def render_region(region: Region) -> KernelSource:
     raise ValueError(f"a {region.kind} region is not rendered as a kernel")
 
 
-def _render_elementwise(region: Region) -> KernelSource:
+def _render_elementwise(region: Region) -> ElementwiseSource:
     name = kernel_name(region)
     names = _Names(region.inputs)
     body = _statements(region.eqns, names, "")
@@ -110,12 +127,12 @@ def _render_elementwise(region: Region) -> KernelSource:
         loads="\n".join(loads), body="\n".join("        " + line for line in body),
         stores="\n".join(f"        out{i}[{name}_offset(layout, {nin + i}, i)] = {names(v)};"
                          for i, v in enumerate(region.outputs)))
-    return KernelSource("elementwise", name, _params(region.inputs, "x"),
-                        _params(region.outputs, "y"), operation, "", "", "", "", "", PREAMBLE,
-                        (), tuple(region.shape), unit)
+    return ElementwiseSource(name=name, in_params=_params(region.inputs, "x"),
+                             out_params=_params(region.outputs, "y"), operation=operation,
+                             preamble=PREAMBLE, shape=tuple(region.shape), translation_unit=unit)
 
 
-def _render_reduction(region: Region) -> KernelSource:
+def _render_reduction(region: Region) -> ReductionSource:
     name = kernel_name(region)
     red = region.reduce_eqn
     rdtype = red.invars[0].aval.dtype
@@ -157,10 +174,13 @@ def _render_reduction(region: Region) -> KernelSource:
         identity=reduce_identity(red.primitive, rdtype), loads="\n".join(loads),
         map_expr=map_expr, reduce_expr=reduce_expr(red.primitive, rdtype),
         store=f"out0[o] = ({out_type})({post_value});")
-    return KernelSource("reduction", name, _params(region.inputs, "x"), f"{np.dtype(final.aval.dtype).name} y0",
-                        "", map_expr, reduce_expr(red.primitive, rdtype), f"y0 = ({out_type})({post_value})",
-                        reduce_identity(red.primitive, rdtype), rtype, preamble, tuple(axes),
-                        tuple(shape), unit)
+    return ReductionSource(
+        name=name, in_params=_params(region.inputs, "x"),
+        out_params=f"{np.dtype(final.aval.dtype).name} y0", map_expr=map_expr,
+        reduce_expr=reduce_expr(red.primitive, rdtype),
+        post_map_expr=f"y0 = ({out_type})({post_value})",
+        identity=reduce_identity(red.primitive, rdtype), reduce_type=rtype, preamble=preamble,
+        axes=tuple(axes), shape=tuple(shape), translation_unit=unit)
 
 
 def _layout(name: str, ndim: int, nargs: int, operands: str) -> str:

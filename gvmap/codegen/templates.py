@@ -1,7 +1,10 @@
 """The CUDA templates in ``kernels/`` (``string.Template``, ``${name}`` placeholders).
 
 Found in the source tree (editable installs, runs from a checkout with PYTHONPATH=.) or,
-in an installed wheel, as the package data ``gvmap._kernels``.
+in an installed wheel, as the package data ``gvmap._kernels``. They stay a top-level
+``kernels/`` directory, as the project's layout names them, rather than moving into the
+package: the GPU machine runs ``PYTHONPATH=. python benches/gpu_check.py`` from a plain
+checkout, with nothing installed, and pyproject.toml ships the same files in the wheel.
 """
 from __future__ import annotations
 
