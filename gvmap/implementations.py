@@ -98,6 +98,10 @@ CUPY_AUDIT: dict[P.Primitive, CupyVerdict] = {
                          "subnormal results flushed to zero, as every CuPy kernel (-ftz=true)"),
     P.heaviside_p: _same("isnan(x) ? x : x == 0 ? h0 : (x > 0) (cupy/_math/misc.py): NumPy's "
                          "result, NaN payloads aside"),
+    **{p: CupyVerdict("kernel", "out0 = in0 << in1 / in0 >> in1 (cupy/_core/_routines_binary.pyx): "
+                      "undefined in C for a count >= the width or a negative count, where NumPy "
+                      "gives 0 (-1 for a right shift of a negative value)")
+       for p in (P.shift_left_p, P.shift_right_p)},
     **{p: _same("the C comparison: IEEE, NaN compares unequal")
        for p in (P.eq_p, P.ne_p, P.lt_p, P.le_p, P.gt_p, P.ge_p)},
     P.select_p: _same("cupy.where"),

@@ -227,6 +227,10 @@ fmod_p = _elementwise("fmod", 2, BINARY, "fmod")               # C's fmod: sign 
 copysign_p = _elementwise("copysign", 2, BINARY, "copysign")
 nextafter_p = _elementwise("nextafter", 2, BINARY, "nextafter")
 heaviside_p = _elementwise("heaviside", 2, BINARY, "heaviside")  # heaviside(x, value at 0)
+# NumPy's shifts: counts >= the width (or negative) give 0, or -1 for a right shift of a
+# negative value; right shifts are arithmetic on signed integers, logical on unsigned
+shift_left_p = _elementwise("shift_left", 2, BINARY, "left_shift")
+shift_right_p = _elementwise("shift_right", 2, BINARY, "right_shift")
 
 eq_p = _elementwise("eq", 2, COMPARISONS, "equal", bool_output=True)
 ne_p = _elementwise("ne", 2, COMPARISONS, "not_equal", bool_output=True)

@@ -534,7 +534,8 @@ for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
                      ("truediv", "true_divide"), ("floordiv", "floor_divide"),
                      ("mod", "remainder"), ("divmod", "divmod"), ("pow", "power"),
                      ("matmul", "matmul"), ("and", "bitwise_and"), ("or", "bitwise_or"),
-                     ("xor", "bitwise_xor")]:
+                     ("xor", "bitwise_xor"), ("lshift", "left_shift"),
+                     ("rshift", "right_shift")]:
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
     setattr(Tracer, f"__r{_dunder}__", _binop(_fn, reflected=True))
 
@@ -575,7 +576,8 @@ for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),
                            ("imul", "multiply", "*"), ("itruediv", "true_divide", "/"),
                            ("ifloordiv", "floor_divide", "//"), ("imod", "remainder", "%"),
                            ("ipow", "power", "**"), ("iand", "bitwise_and", "&"),
-                           ("ior", "bitwise_or", "|"), ("ixor", "bitwise_xor", "^")]:
+                           ("ior", "bitwise_or", "|"), ("ixor", "bitwise_xor", "^"),
+                           ("ilshift", "left_shift", "<<"), ("irshift", "right_shift", ">>")]:
     setattr(Tracer, f"__{_dunder}__", _inplace(_fn, _sym))
 for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
                      ("gt", "greater"), ("ge", "greater_equal")]:

@@ -234,11 +234,25 @@ def _edge_values(dtype: np.dtype) -> np.ndarray:
 EDGE_VALUES = {d: _edge_values(d) for d in DTYPES}
 
 
+SHIFTS = {P.shift_left_p, P.shift_right_p}
+
+
+def _shift_counts(dtype: np.dtype) -> np.ndarray:
+    """The edge values plus the counts around the width (width - 1 is the last defined in
+    C, width and beyond are NumPy's 0 or -1) and negative ones, where the dtype holds them."""
+    width = 8 * dtype.itemsize
+    info = np.iinfo(dtype)
+    extra = [c for c in (width - 1, width, width + 1, 2 * width, -width, -width - 1)
+             if info.min <= c <= info.max]
+    return np.unique(np.concatenate([EDGE_VALUES[dtype], np.array(extra, dtype)]))
+
+
 def _operands(prim: P.Primitive, dtype: np.dtype) -> list[np.ndarray]:
     values = EDGE_VALUES[dtype]
     if nin(prim) == 1:
         return [values]
-    a, b = (np.array(x, dtype) for x in zip(*itertools.product(values, repeat=2)))
+    second = _shift_counts(dtype) if prim in SHIFTS else values
+    a, b = (np.array(x, dtype) for x in zip(*itertools.product(values, second)))
     return [a, b]
 
 
@@ -404,3 +418,26 @@ def test_the_floor_division_cases_cupy_gets_wrong(host_results, dtype):
         got = _from_bits(host_results[f"{prim}-{np.dtype(dtype)}"], np.dtype(dtype))[k]
         assert (np.isnan(got) and np.isnan(want)) or (got == want and np.signbit(got) == np.signbit(want)), (
             f"{a} {prim} {b}: C gives {got!r}, NumPy {want!r}")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64], ids=str)
+def test_the_shift_and_fmod_cases_cupy_gets_wrong(host_results, dtype):
+    """CuPy's ``in0 << in1`` / ``in0 >> in1`` are undefined in C for a count >= the width
+    or a negative one, and its integer fmod goes through double; the C helpers give
+    NumPy's values, which is why a lone shift or integer fmod runs as gvmap's kernel."""
+    dtype = np.dtype(dtype)
+    info, width = np.iinfo(dtype), 8 * dtype.itemsize
+    cases = {("shift_left", 1, width): 0, ("shift_left", 1, width - 1): dtype.type(1) << (width - 1),
+             ("shift_right", info.max, width): 0, ("shift_right", info.max, width + 1): 0,
+             ("fmod", info.max, 2): 1, ("fmod", info.max - 1, 7): (info.max - 1) % 7}
+    if dtype.kind == "i":
+        cases.update({("shift_left", 1, -1): 0, ("shift_right", -7, width): -1,
+                      ("shift_right", -7, -1): -1, ("shift_right", info.min, width - 1): -1,
+                      ("fmod", -7, 3): -1, ("fmod", info.min, -1): 0})
+    for (name, a, b), want in cases.items():
+        prim = getattr(P, f"{name}_p")
+        x, y = _operands(prim, dtype)
+        (k,) = np.flatnonzero((x == dtype.type(a)) & (y == np.array(b).astype(dtype)))
+        assert getattr(np, prim.ufunc)(x[k], y[k]) == np.array(want).astype(dtype)  # NumPy's
+        got = _from_bits(host_results[f"{name}-{dtype}"], dtype)[k]
+        assert got == np.array(want).astype(dtype), f"{a} {name} {b}: C gives {got!r}, NumPy {want!r}"

@@ -332,6 +332,23 @@ def test_augmented_assignment_on_an_argument():
     np.testing.assert_array_equal(X, before)
 
 
+def test_shift_assignment_on_an_argument():
+    def f(x):
+        x <<= 1
+        return x
+
+    msg = message(TypeError, gvmap.vmap(f), np.arange(6).reshape(2, 3))
+    assert "x = x <<" in msg, msg
+
+
+def test_shifting_floats_raises_numpys_error():
+    """``<<`` and ``>>`` are integer operations: NumPy's TypeError, not a silent cast."""
+    for f in (lambda x: x << 1, lambda x: 1 >> x, lambda x: np.left_shift(x, x)):
+        with pytest.raises(TypeError) as numpy_error:
+            f(X[0])
+        assert str(numpy_error.value) in message(TypeError, gvmap.vmap(f), X)
+
+
 def test_rebinding_with_plain_operators_is_fine(backend):
     def f(x):
         x = x + 1.0

@@ -426,6 +426,7 @@ row("narrow.tanh", lambda xp, x: xp.tanh(x), [X23], NARROW)
 row("narrow.abs", lambda xp, x: xp.abs(x), [X23], NARROW)
 row("narrow.sum", lambda xp, x: x.sum(axis=-1), [X23], NARROW)
 row("narrow.max", lambda xp, x: x.max(axis=0), [X23], NARROW)
+row("narrow.shifts", lambda xp, x, y: (x << y, x >> y), [X23, A((3,), "negindex:20")], (u8, i8, i16))
 row("narrow.fmod", lambda xp, x, y: xp.fmod(x, y), [X23, A((3,), "nonzero")], (u8, i8, i16))
 row("narrow.hypot", lambda xp, x, y: xp.hypot(x * 100, y * 100), [X23, Y3], (f16,))  # squares > 65504
 
@@ -455,6 +456,23 @@ row("np.copysign", lambda xp, x, y: xp.copysign(x, y), [X23, Y3], FLOAT + (i32, 
 row("np.nextafter", lambda xp, x, y: (xp.nextafter(x, y), xp.nextafter(x, 0.0)), [X23, Y3], FLOAT)
 row("np.heaviside", lambda xp, x, h: xp.heaviside(xp.floor(x), h), [A((2, 3), "wide"), Y3],
     FLOAT + (i32,))  # floor: zeros are frequent, so h0 is read
+# shift counts from -70 to 69: negative, in range and past the width of every dtype
+COUNTS = A((3,), "negindex:70")
+row("lshift", lambda xp, x, y: x << y, [X23, COUNTS], INTBOOL)
+row("rshift", lambda xp, x, y: x >> y, [X23, COUNTS], INTBOOL)
+row("np.left_shift", lambda xp, x, y: xp.left_shift(x, y), [X23, COUNTS], INT)
+row("np.right_shift", lambda xp, x, y: xp.right_shift(x, y), [X23, COUNTS], INT)
+row("shift_pyint", lambda xp, x: (x << 3, 1 << x, x >> 1, -64 >> x), [A((2, 3), "index:70")], INT)
+
+
+def _shift_assignments(xp, x, y):
+    z, w = x * 1, x + 0  # computed values: x <<= y on an argument is refused (test_misuse)
+    z <<= y
+    w >>= 2
+    return z, w
+
+
+row("ilshift_irshift", _shift_assignments, [X23, COUNTS], INT)
 row("np.degrees_radians", lambda xp, x: (xp.degrees(x), xp.radians(x), xp.rad2deg(x), xp.deg2rad(x)), [X23], NUM)
 row("np.ptp", lambda xp, x: (xp.ptp(x), xp.ptp(x, axis=0, keepdims=True)), [X23], NUM)
 row("np.average", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1), xp.average(x)),

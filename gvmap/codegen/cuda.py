@@ -146,6 +146,18 @@ __host__ __device__ inline double gvmap_heaviside(double x, double h0) {
   return (x != x) ? gvmap_f64_from_bits(0x7ff8000000000000ULL)
                   : ((x == 0.0) ? h0 : ((x < 0.0) ? 0.0 : 1.0));
 }
+
+// np.left_shift / np.right_shift (NumPy's npy_lshift / npy_rshift): C leaves a count >= the
+// width, or a negative one, undefined; NumPy gives 0, or -1 for a right shift of a
+// negative value. Left shifts run in the unsigned type, so bits leave as NumPy's do.
+template <typename T> __host__ __device__ inline T gvmap_shift_left(T a, T b) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  return ((unsigned long long)b < sizeof(T) * 8u) ? (T)((U)a << b) : T(0);
+}
+template <typename T> __host__ __device__ inline T gvmap_shift_right(T a, T b) {
+  if ((unsigned long long)b < sizeof(T) * 8u) return (T)(a >> b);
+  return (T(-1) < T(0) && a < T(0)) ? (T)(-1) : T(0);
+}
 #endif  // GVMAP_PREAMBLE
 """
 
@@ -271,6 +283,8 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.copysign_p: _math("copysign", 2),
     P.nextafter_p: _math("nextafter", 2),
     P.heaviside_p: {"f": "gvmap_heaviside(({T})({0}), ({T})({1}))"},
+    P.shift_left_p: {"iu": "gvmap_shift_left<{T}>({0}, {1})"},
+    P.shift_right_p: {"iu": "gvmap_shift_right<{T}>({0}, {1})"},
     P.and_p: {"b": "(({0}) && ({1}))", "iu": "(({T})(({0}) & ({1})))"},
     P.or_p: {"b": "(({0}) || ({1}))", "iu": "(({T})(({0}) | ({1})))"},
     P.xor_p: {"b": "(({0}) != ({1}))", "iu": "(({T})(({0}) ^ ({1})))"},
