@@ -473,6 +473,17 @@ def _shift_assignments(xp, x, y):
 
 
 row("ilshift_irshift", _shift_assignments, [X23, COUNTS], INT)
+row("np.sinc", lambda xp, x: (xp.sinc(x), xp.sinc(xp.floor(x))), [A((2, 3), "wide")], NUM)  # floor: 0s
+row("np.isclose", lambda xp, x, y: (xp.isclose(x, y), xp.isclose(x, x + y * 1e-6), xp.isclose(y, 1),
+                                    xp.isclose(x, y, rtol=0.5, atol=0.25),
+                                    xp.isclose(x, x, equal_nan=True)), [A((2, 3), "nan"), Y3], ALL)
+row("np.isclose_array_tolerances", lambda xp, x, y, t: xp.isclose(x, y, rtol=t * t, atol=t),
+    [X23, Y3, A((3,), dtype=f64)], NUM)
+row("np.count_nonzero", lambda xp, x: (xp.count_nonzero(x), xp.count_nonzero(x, axis=1),
+                                       xp.count_nonzero(x, axis=(0, 2), keepdims=True),
+                                       xp.count_nonzero(x, keepdims=True)),
+    [A((2, 3, 4), "index:3")], ALL)  # "index:3": zeros are frequent
+row("np.i0", lambda xp, x: xp.i0(x * 4), [A((2, 3), "wide")], NUM)  # |x| on both sides of 8
 row("np.degrees_radians", lambda xp, x: (xp.degrees(x), xp.radians(x), xp.rad2deg(x), xp.deg2rad(x)), [X23], NUM)
 row("np.ptp", lambda xp, x: (xp.ptp(x), xp.ptp(x, axis=0, keepdims=True)), [X23], NUM)
 row("np.average", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1), xp.average(x)),

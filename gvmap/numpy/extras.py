@@ -1,15 +1,19 @@
 """More NumPy functions, each a composition of the ones above (so they fuse like them):
-diff, roll, repeat, tile, triu, tril, cross, degrees/radians, ptp, average, and the
-NaN-ignoring reductions nansum, nanmean, nanmax, nanmin."""
+diff, roll, repeat, tile, triu, tril, cross, degrees/radians, ptp, average, the
+NaN-ignoring reductions nansum, nanmean, nanmax, nanmin, count_nonzero, and sinc, isclose
+and i0 written as NumPy writes them (same operations, same order: same results)."""
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, result_dtype, shape_of)
-from .elementwise import (UFUNCS, add, isnan, logical_not, multiply, subtract,
+from ..tracing import Tracer
+from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
+                          isnan, less_equal, logical_not, multiply, sin, sqrt, subtract,
                           true_divide, where)
 from .indexing import getitem
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
@@ -17,7 +21,7 @@ from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
-           "nanmin"]
+           "nanmin", "count_nonzero", "sinc", "isclose", "i0"]
 
 
 def _operand(a: Any, name: str) -> Any:
@@ -177,6 +181,106 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     total = sum_(where(nan, np.zeros((), dtype_of(a))[()], a), axis, keepdims=keepdims)
     count = sum_(convert(logical_not(nan), dtype_of(a)), axis, keepdims=keepdims)
     return true_divide(total, count)
+
+
+def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+    """numpy.count_nonzero: a sum of ``a != 0`` (NaN counts, -0.0 does not) in intp, the
+    dtype NumPy returns with and without ``axis``."""
+    a = _operand(a, "count_nonzero")
+    return sum_(convert(a, np.bool_), axis, np.intp, keepdims=keepdims)
+
+
+def sinc(x: Any) -> Any:
+    """numpy.sinc, as NumPy computes it: y = pi * x, y's dtype's eps where y is 0 (so the
+    result there is sin(eps) / eps, 1), then sin(y) / y."""
+    y = multiply(np.pi, _operand(x, "sinc"))
+    y = where(y, y, np.finfo(dtype_of(y)).eps)
+    return true_divide(sin(y), y)
+
+
+def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Any:
+    """numpy.isclose: ``|a - b| <= atol + rtol * |b|`` where b is finite, or ``a == b``; b in
+    at least float64's kind (``result_type(b, 1.0)``), as NumPy makes it."""
+    a, b, rtol, atol = (check_operand(v, "isclose") for v in (a, b, rtol, atol))
+    if isinstance(b, int):  # Python ints and bools, which NumPy makes floats
+        b = float(b)
+    elif not isinstance(b, float):
+        b = convert(b, np.result_type(dtype_of(b), 1.0))
+    if not any(isinstance(t, Tracer) for t in (rtol, atol)):
+        _warn_if_not_finite(rtol, atol)
+    close = bitwise_and(less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b)))),
+                        isfinite(b))
+    result = bitwise_or(close, equal(a, b))
+    if equal_nan:
+        result = bitwise_or(result, bitwise_and(isnan(a), isnan(b)))
+    return result
+
+
+def _warn_if_not_finite(rtol: Any, atol: Any) -> None:
+    """NumPy's complaint about a tolerance that is inf or NaN (under np.seterr's "invalid")."""
+    if np.all(np.isfinite(atol)) and np.all(np.isfinite(rtol)):
+        return
+    message = f"One of rtol or atol is not valid, atol: {atol}, rtol: {rtol}"
+    mode = np.geterr()["invalid"]
+    if mode == "warn":
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    elif mode == "raise":
+        raise FloatingPointError(message)
+    elif mode == "print":
+        print(message)
+
+
+# Chebyshev coefficients of numpy.i0 (Cephes' i0, as NumPy's _i0A / _i0B): for x <= 8,
+# exp(-x) I0(x) on [0, 8]; for x > 8, exp(-x) sqrt(x) I0(x) on (8, inf]
+_I0_SMALL = [
+    -4.4153416464793395e-18, 3.3307945188222384e-17, -2.431279846547955e-16,
+    1.715391285555133e-15, -1.1685332877993451e-14, 7.676185498604936e-14,
+    -4.856446783111929e-13, 2.95505266312964e-12, -1.726826291441556e-11,
+    9.675809035373237e-11, -5.189795601635263e-10, 2.6598237246823866e-09,
+    -1.300025009986248e-08, 6.046995022541919e-08, -2.670793853940612e-07,
+    1.1173875391201037e-06, -4.4167383584587505e-06, 1.6448448070728896e-05,
+    -5.754195010082104e-05, 0.00018850288509584165, -0.0005763755745385824,
+    0.0016394756169413357, -0.004324309995050576, 0.010546460394594998,
+    -0.02373741480589947, 0.04930528423967071, -0.09490109704804764, 0.17162090152220877,
+    -0.3046826723431984, 0.6767952744094761,
+]
+_I0_LARGE = [
+    -7.233180487874754e-18, -4.830504485944182e-18, 4.46562142029676e-17,
+    3.461222867697461e-17, -2.8276239805165836e-16, -3.425485619677219e-16,
+    1.7725601330565263e-15, 3.8116806693526224e-15, -9.554846698828307e-15,
+    -4.150569347287222e-14, 1.54008621752141e-14, 3.8527783827421426e-13,
+    7.180124451383666e-13, -1.7941785315068062e-12, -1.3215811840447713e-11,
+    -3.1499165279632416e-11, 1.1889147107846439e-11, 4.94060238822497e-10,
+    3.3962320257083865e-09, 2.266668990498178e-08, 2.0489185894690638e-07,
+    2.8913705208347567e-06, 6.889758346916825e-05, 0.0033691164782556943, 0.8044904110141088,
+]
+
+
+def _chebyshev(x: Any, coefficients: list[float]) -> Any:
+    """NumPy's _chbevl, step for step (Python-float coefficients: x's dtype throughout)."""
+    b0, b1, b2 = coefficients[0], 0.0, 0.0
+    for c in coefficients[1:]:
+        b2, b1 = b1, b0
+        b0 = add(subtract(multiply(x, b1), b2), c)
+    return multiply(0.5, subtract(b0, b2))
+
+
+def i0(x: Any) -> Any:
+    """numpy.i0 (the modified Bessel function of order 0), NumPy's formula: on |x|, a
+    Chebyshev series in x / 2 - 2 up to 8 and in 32 / x - 2 beyond, times exp(x) (divided
+    by sqrt(x) beyond). NumPy evaluates each branch only where it applies; here both are
+    evaluated everywhere, each on a harmless stand-in where the other applies, so neither
+    warns where NumPy does not (32 / 0, exp of a huge value)."""
+    x = _operand(x, "i0")
+    if dtype_of(x).kind != "f":
+        x = convert(x, np.float64)
+    x = absolute(x)
+    small = less_equal(x, 8.0)
+    lo, hi = where(small, x, 0.0), where(small, 32.0, x)
+    below = multiply(exp(lo), _chebyshev(subtract(true_divide(lo, 2.0), 2), _I0_SMALL))
+    above = true_divide(multiply(exp(hi), _chebyshev(subtract(true_divide(32.0, hi), 2.0), _I0_LARGE)),
+                        sqrt(hi))
+    return where(small, below, above)
 
 
 # the ufuncs among them: NumPy calls on traced values reach them through __array_ufunc__
