@@ -311,7 +311,8 @@ def table(rows: list, over: dict | None, bigrun: dict | None) -> str:
             if f"{prefix}one process" not in m:
                 continue
             key = f"{prefix.replace(', ', '_')}scaling_efficiency_2_workers_"
-            eff = [f"{r[key + stat]:.0%} ({stat}s)" for stat in ("median", "min")
+            eff = [f"{r[key + stat]:.0%} ({what})" for stat, what in
+                   (("median", "medians"), ("min", "mins"), ("quiet_median", "quiet runs"))
                    if key + stat in r]
             lines.append(f"| {r['model']}, {label} | {benchenv.fmt_size(r['n'])} | {r['chunks']} "
                          f"| {cell(prefix + 'one process')} | {cell(prefix + '1 workers')} "
