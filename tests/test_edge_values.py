@@ -576,3 +576,123 @@ def test_clip_python_int_bounds_beyond_the_dtype(backend):
     refuse to convert them); gvmap raised OverflowError converting -1000 to int8."""
     x = np.array([[-128, 0, 127], [5, -5, 100]], np.int8)
     check(lambda v: (np.clip(v, -1000, 1000), np.clip(v, -1000, 50), np.clip(v, -3, 300)), x)
+
+
+# ---------------------------------------------------------------------------- hypot, fmod, copysign,
+# ---------------------------------------------------------------------------- nextafter, heaviside, shifts
+
+def pairs(values, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Every (a, b) of ``values``, as two (2, k) batches: the pairs, and the pairs reversed
+    (so each example sees every combination, batched at 0)."""
+    a, b = np.meshgrid(np.array(values, dtype), np.array(values, dtype))
+    a, b = a.ravel(), b.ravel()
+    return np.stack([a, a[::-1]]), np.stack([b, b[::-1]])
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_hypot_does_not_overflow_in_the_squares(backend, dtype):
+    """NumPy's hypot (C's) scales: hypot(3e200, 4e200) is 5e200 where the squares are inf;
+    an infinity wins over NaN (hypot(inf, NaN) is inf)."""
+    info = np.finfo(dtype)
+    big = 3e200 if dtype == np.float64 else 3e30
+    got = gvmap.device_get(check(lambda a, b: np.hypot(a, b),
+                                 *pairs([big, -4 * big / 3, info.max, info.tiny, 0.0, -0.0,
+                                         np.inf, -np.inf, np.nan, 1.0], dtype)))
+    assert np.isclose(gvmap.device_get(gvmap.vmap(np.hypot)(np.array([big], dtype),
+                                                           np.array([4 * big / 3], dtype)))[0],
+                      5 * big / 3, rtol=1e-6)
+    assert np.isfinite(got[0, 0]) and np.isinf(got).any() and not np.isnan(got).all()
+    inf_nan = gvmap.device_get(gvmap.vmap(np.hypot)(np.array([np.inf, np.nan, -np.inf], dtype),
+                                                    np.array([np.nan, -np.inf, np.nan], dtype)))
+    np.testing.assert_array_equal(inf_nan, [np.inf] * 3)
+
+
+def test_hypot_float16_past_the_squares_range(backend):
+    """float16's largest value is 65504: hypot(300, 400) squares past it, NumPy gives 500."""
+    x = np.array([[300.0, 257.0, 1000.0, 20000.0], [256.5, -0.5, 60000.0, 65504.0]], np.float16)
+    y = np.array([[400.0, 256.5, -3000.0, 20000.0], [256.5, 300.0, 40000.0, 0.0]], np.float16)
+    got = gvmap.device_get(check(lambda a, b: np.hypot(a, b), x, y))
+    assert got.dtype == np.float16 and got[0, 0] == 500 and np.isfinite(got[0]).all()
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_fmod_signs_zeros_and_infinities(backend, dtype):
+    """C's fmod: the dividend's sign (fmod(-0.0, 1) is -0.0, fmod(-3.5, 2) is -1.5), x fmod
+    inf is x, inf fmod y and x fmod 0 are NaN."""
+    check(lambda a, b: np.fmod(a, b), *pairs([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -3.5,
+                                             2.0, 0.1, -0.75], dtype))
+    got = gvmap.device_get(gvmap.vmap(np.fmod)(np.array([-0.0, 1.0, -1.0, -3.5], dtype),
+                                               np.array([1.0, np.inf, np.inf, 2.0], dtype)))
+    np.testing.assert_array_equal(got, [-0.0, 1.0, -1.0, -1.5])
+    assert np.signbit(got[0])
+
+
+def test_integer_fmod_by_zero_and_by_minus_one(backend):
+    """NumPy: x fmod 0 is 0 (with a warning), the sign of the dividend, MIN fmod -1 is 0."""
+    for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64):
+        info = np.iinfo(dtype)
+        values = [0, 1, 7, 3, info.max] + ([-1, -7, -3, info.min] if info.min else [])
+        check(lambda a, b: np.fmod(a, b), *pairs(values, dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_copysign_of_nan_and_signed_zeros(backend, dtype):
+    check(lambda a, b: np.copysign(a, b), *pairs([np.nan, -np.nan, np.inf, 0.0, -0.0, 1.0, -2.5],
+                                                 dtype))
+    # the sign of a NaN result (check() compares NaN positions only)
+    got = gvmap.device_get(gvmap.vmap(np.copysign)(np.array([np.nan, np.nan, 1.0], dtype),
+                                                   np.array([-0.0, 1.0, -np.nan], dtype)))
+    np.testing.assert_array_equal(np.signbit(got), [True, False, True])
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_nextafter_towards_infinities_and_zeros(backend, dtype):
+    """One step toward the second operand: from 0 to the smallest subnormal (flushed to a
+    zero of its sign on cupy float32), from the largest value to inf, from inf back, between
+    the zeros (nextafter(0.0, -0.0) is -0.0), NaN from either side."""
+    info = np.finfo(dtype)
+    ftz = backend == "cupy" and dtype == np.float32
+    check(lambda a, b: np.nextafter(a, b), *pairs([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0,
+                                                  info.max, -info.max, info.tiny,
+                                                  info.smallest_subnormal], dtype), ftz=ftz)
+    if not ftz:
+        with np.errstate(over="ignore"):  # NumPy's warning for max -> inf
+            got = gvmap.device_get(gvmap.vmap(np.nextafter)(
+                np.array([0.0, info.max, np.inf, 0.0, -0.0], dtype),
+                np.array([1.0, np.inf, 0.0, -0.0, 0.0], dtype)))
+        np.testing.assert_array_equal(got, [info.smallest_subnormal, np.inf, info.max, 0.0, 0.0])
+        np.testing.assert_array_equal(np.signbit(got[3:]), [True, False])
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_heaviside_at_zero_nan_and_infinities(backend, dtype):
+    """NaN for NaN, h0 at either zero (h0 may be NaN or -0.0), else 0 or 1."""
+    check(lambda a, b: np.heaviside(a, b), *pairs([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0,
+                                                  -1.0, 0.5], dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32,
+                                   np.uint64], ids=lambda d: np.dtype(d).name)
+def test_shift_counts_past_the_width_and_negative(backend, dtype):
+    """NumPy's shifts (C's are undefined there): a count >= the width, or a negative one,
+    gives 0, and -1 for a right shift of a negative value; width - 1 keeps one bit."""
+    info, width = np.iinfo(dtype), 8 * np.dtype(dtype).itemsize
+    values = [0, 1, 5, info.max] + ([-1, -5, info.min] if info.min else [])
+    counts = [c for c in (0, 1, width - 1, width, width + 1, 2 * width, -1, -width)
+              if info.min <= c <= info.max]
+    a, b = np.meshgrid(np.array(values, dtype), np.array(counts, dtype))
+    x, s = np.stack([a.ravel()] * 2), np.stack([b.ravel()] * 2)
+    check(lambda v, c: (v << c, v >> c, np.left_shift(v, c), np.right_shift(v, c)), x, s)
+    got = gvmap.device_get(gvmap.vmap(lambda v: (v << width, v >> width))(np.array([[1, 5]], dtype)))
+    np.testing.assert_array_equal(got, np.zeros((2, 1, 2), dtype))
+
+
+def test_shift_assignments(backend):
+    def f(v, c):
+        w = v * 1
+        w <<= c
+        z = v + 0
+        z >>= c
+        return w, z
+
+    check(f, np.array([[1, -8, 2**30], [-1, 7, 3]], np.int32), np.array([[0, 33, -1], [31, 2, 32]]))

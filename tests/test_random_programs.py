@@ -70,12 +70,19 @@ FLOAT_UNARY = [
     "{x} ** 2", "abs({x})", "np.maximum({x}, 0.0)", "np.tanh({x} * 2.0 + 1.0)",
     "np.exp(-{x} * {x})", "np.round({x} * 3.0)", "np.clip({x}, -np.abs({x}) * 0.5, 0.25)",
     "np.divmod({x}, 0.75)[0]", "np.divmod({x}, -1.25)[1]", "sum(np.divmod({x} * 3.0, 0.5))",
+    "np.hypot({x}, 2.0)", "np.fmod({x}, 0.75)", "np.fmod(-1.25, {x})", "np.copysign(1.5, {x})",
+    "np.copysign({x}, -0.0)", "np.nextafter({x}, 0.0)", "np.nextafter({x}, np.inf)",
+    "np.heaviside({x}, 0.5)", "np.heaviside(np.floor({x}), -1.0)", "np.sinc({x})",
+    "np.sinc(np.round({x}))", "np.isclose({x}, 0.5, atol=0.3)", "np.i0({x} * 4.0)",
+    "np.count_nonzero(np.floor({x}), axis=-1)",
 ]
 INT_UNARY = [
     "{x} * 3 - 1", "np.abs({x})", "-{x}", "{x} // 2", "{x} % 3", "{x}.astype(np.float64)",
     "({x} > 0)", "np.maximum({x}, 1)", "np.clip({x}, -2, 2)", "{x} + 1", "np.sign({x})",
     "{x} * {x}", "np.square({x})", "{x} & 3", "{x} ^ 1", "np.divmod({x}, 3)[1]",
-    "divmod({x}, -2)[0]",
+    "divmod({x}, -2)[0]", "{x} << 3", "{x} >> 1", "np.left_shift({x}, 33)",
+    "np.right_shift({x}, 65)", "{x} >> ({x} & 7)", "1 << ({x} & 31)", "np.fmod({x}, -3)",
+    "np.fmod({x} * 7, {x})", "np.count_nonzero({x})", "np.isclose({x}, 2)",
 ]
 BOOL_UNARY = [
     "np.logical_not({x})", "~{x}", "{x}.astype(np.float32)", "{x}.astype(np.int32)",
@@ -89,6 +96,9 @@ BINARY = [
     "np.subtract({y}, {x})", "np.where({x} > {y}, {x}, {y})",
     "np.power(np.abs({x}) + 0.5, np.clip({y}, -2, 2))",
     "np.divmod({x}, 1.5 + np.abs({y}))[1]",
+    "np.hypot({x}, {y})", "np.fmod({x}, 1.5 + np.abs({y}))", "np.copysign({x}, {y})",
+    "np.nextafter({x}, {y})", "np.heaviside({x}, {y})", "np.isclose({x}, {y}, rtol=0.1)",
+    "{x} << {y}", "{x} >> {y}",
 ]  # (clip with a node bound: op_clip)
 # Signed zeros and NaN among them: 0.0 and -0.0 in one program must stay two values
 # (test_signed_zero_literals_are_not_merged), and NaN must propagate like NumPy's.
