@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import primitives as P
 from .graph import Eqn, Graph, Var, live_eqns
 
 __all__ = ["eliminate_common_subexpressions"]
@@ -15,7 +16,9 @@ __all__ = ["eliminate_common_subexpressions"]
 
 def eliminate_common_subexpressions(graph: Graph) -> Graph:
     """Equations with the same primitive, params and operands compute the same value: keep
-    the first, and read it wherever a repeat was read."""
+    the first, and read it wherever a repeat was read. A conversion to the operand's own
+    dtype (what ``x.copy()`` records, so that writing into the copy is NumPy's meaning
+    while tracing) is its operand's value: read the operand instead."""
     replaced: dict[Var, Var] = {}
     seen: dict[tuple, Eqn] = {}
     eqns: list[Eqn] = []
@@ -25,6 +28,10 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
 
     for eqn in graph.eqns:
         invars = tuple(operand(a) for a in eqn.invars)
+        if eqn.primitive is P.convert_element_type_p and isinstance(invars[0], Var) and \
+                invars[0].aval.dtype == eqn.params["new_dtype"]:
+            replaced[eqn.outvars[0]] = invars[0]
+            continue
         # Vars are keys by identity, Literals by dtype and bits (0.0 and -0.0 stay apart)
         key = (eqn.primitive, invars, tuple(sorted(eqn.params.items())))
         first = seen.get(key)

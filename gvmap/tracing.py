@@ -23,6 +23,7 @@ from __future__ import annotations
 import dis
 import sys
 import threading
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -129,7 +130,9 @@ class Trace:
         self.consts: list[Any] = []
         self.eqns: list[Eqn] = []
         self.computed: set[Var] = set()       # outputs of eqns (not inputs or constants)
-        self.view_bases: set[Var] = set()     # values a view (reshape, slice...) was taken of
+        # values views were taken of (reshape, slice...): per value, a weak reference to
+        # each view the user holds (x[1:]), or None for a view nothing tracks (x.T)
+        self.views: dict[Var, list] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
 
@@ -194,7 +197,14 @@ class Trace:
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
         if eqn.primitive.view:
-            self.view_bases.update(a for a in eqn.invars if isinstance(a, Var))
+            for a in eqn.invars:
+                if isinstance(a, Var):
+                    self.views.setdefault(a, []).append(None)
+
+    def has_untracked_views(self, var: Var) -> bool:
+        """Was a view of ``var`` taken that no tracer follows (``x.T``, ``x.reshape``)? A
+        write into ``var`` could not reach it, so the write is refused."""
+        return any(ref is None for ref in self.views.get(var, ()))
 
     def to_graph(self, outputs: Sequence[Any]) -> Graph:
         outvars = tuple(self.atom(x) for x in outputs)
@@ -362,12 +372,13 @@ def _assignment_error() -> TracerConversionError:
 class Tracer:
     """A traced array: shape and dtype known, contents not. Behaves like a NumPy array."""
 
-    __slots__ = ("_trace", "_var")
+    __slots__ = ("_trace", "_var", "_base", "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
     def __init__(self, trace: Trace, var: Var):
         self._trace = trace
         self._var = var
+        self._base: tuple | None = None  # (tracer, key): a basic-indexing view of it
 
     # ---- metadata
     @property
@@ -468,13 +479,83 @@ class Tracer:
         raise self._concrete_value_error(".tolist() on a traced array")
 
     def __setitem__(self, key, value):
-        raise TypeError(
-            "traced arrays are immutable: `x[i] = v` cannot be recorded. Build the new array "
-            "instead, e.g. np.where(mask, v, x) or np.concatenate of the pieces")
+        """``x[key] = value`` as NumPy means it, recorded as a new value x stands for
+        (``gvmap.numpy.updates``); through a view, the array it views changes too."""
+        base = value._base if isinstance(value, Tracer) else None
+        if base is not None and base[0] is self and _same_key(base[1], key):
+            return  # the write-back of `x[key] op= v`: the view already wrote through
+        from .numpy.updates import setitem
+
+        self._assign(setitem(self, key, value), f"`x[{_key_text(key)}] = ...`",
+                     "Write into a copy: `x = x.copy()` first")
+
+    def _assign(self, new: "Tracer", what: str, rewrite: str) -> None:
+        """Make this tracer stand for ``new`` (a write into x in NumPy). Where NumPy's
+        meaning cannot be kept it is refused: x is an argument or constant (NumPy would
+        write into the caller's array), or a view of x was taken that no tracer follows.
+        A basic-indexing view writes through to the array it views, and the other views
+        of x that are alive see the write, as NumPy's views do."""
+        trace = self._trace
+        if self._var not in trace.computed:  # an input or a constant
+            raise TypeError(
+                f"{what} writes into an argument of the traced function (or an array it "
+                f"closes over): NumPy would change the caller's array, which gvmap never "
+                f"does. {rewrite} (same result, and the caller's array stays unchanged)")
+        _refuse_untracked_views(trace, self._var, what)
+        if self._base is not None:
+            base, key = self._base
+            base._write_through(key, new, self)
+        old, self._var = self._var, new._var
+        self._refresh_views(old, skip=None)
+
+    def _write_through(self, key: Any, view_value: "Tracer", view: "Tracer") -> None:
+        """The view ``view`` (``self[key]``) was written: ``self[key]`` takes its value."""
+        from .numpy.updates import setitem
+
+        trace = self._trace
+        if self._var not in trace.computed:
+            raise TypeError(
+                "writing into a view of an argument of the traced function (or of an array "
+                "it closes over): NumPy would change the caller's array, which gvmap never "
+                "does. Copy it first (`x = x.copy()`), then take the view")
+        _refuse_untracked_views(trace, self._var, "writing into a view")
+        new = setitem(self, key, view_value)
+        if self._base is not None:
+            base, base_key = self._base
+            base._write_through(base_key, new, self)
+        old, self._var = self._var, new._var
+        self._refresh_views(old, skip=view)
+
+    def _refresh_views(self, old: Var, skip: "Tracer | None") -> None:
+        """After this tracer moved from ``old`` to a new value: every live basic-indexing
+        view of ``old`` (but ``skip``, which already holds its part) is taken again from
+        the new value, as a NumPy view always shows its base, and follows the new value."""
+        trace = self._trace
+        views = [ref() for ref in trace.views.pop(old, ()) if ref is not None]
+        kept = []
+        for view in views:
+            if view is None:
+                continue
+            if view is not skip:
+                fresh = _gnp().getitem(self, view._base[1])
+                previous, view._var = view._var, fresh._var
+                view._refresh_views(previous, skip=None)
+            kept.append(weakref.ref(view))
+        trace.views[self._var] = kept
 
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
-        return _gnp().getitem(self, key)
+        trace = self._trace
+        before = len(trace.views.get(self._var, ()))
+        out = _gnp().getitem(self, key)
+        if isinstance(out, Tracer) and out is not self and _basic_key(key) \
+                and trace is current_trace():
+            # the views this indexing took of x are the tracer it returns: tracked weakly,
+            # so a temporary (x[1:].sum()) does not block later writes into x
+            refs = trace.views.get(self._var, [])
+            refs[before:] = [weakref.ref(out)] * (len(refs) - before)
+            out._base = (self, key)
+        return out
 
     def conj(self):
         """ndarray.conj of a real array is the array itself (np.conj(bool) is int8, this is not)."""
@@ -546,17 +627,6 @@ def _inplace(name: str, symbol: str):
     meaning and are refused: x is an argument (NumPy would write into the caller's array)
     or a view of x was taken earlier (NumPy's view would see the write)."""
     def op(self, other):
-        trace = self._trace
-        if self._var not in trace.computed:  # an input or a constant
-            raise TypeError(
-                f"`x {symbol}= ...` on an argument of the traced function: NumPy would write "
-                f"into the caller's array, which gvmap never does. Write `x = x {symbol} ...` "
-                f"(same result, and the caller's array stays unchanged)")
-        if self._var in trace.view_bases:
-            raise TypeError(
-                f"`x {symbol}= ...` after a view of x was taken (slice, reshape, transpose...): "
-                f"in NumPy the view would see the write, in gvmap it cannot. Write "
-                f"`y = x {symbol} ...` and use y")
         result = getattr(_gnp(), name)(self, other)
         if result.shape != self.shape:
             raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
@@ -567,9 +637,38 @@ def _inplace(name: str, symbol: str):
                                 f"{self.dtype} with casting rule 'same_kind' (as NumPy refuses "
                                 f"`x {symbol}= ...` here); write `x = x {symbol} ...`")
             result = _gnp().astype(result, self.dtype)
-        self._var = result._var
+        self._assign(result, f"`x {symbol}= ...`", f"Write `x = x {symbol} ...`")
         return self
     return op
+
+
+def _refuse_untracked_views(trace: Trace, var: Var, what: str) -> None:
+    if trace.has_untracked_views(var):
+        raise TypeError(
+            f"{what} after a view of x was taken by reshape, transpose, ravel or the like: "
+            f"in NumPy that view would see the write, in gvmap it cannot. Write into a copy "
+            f"(`y = x.copy()`) and use y, or index x (x[1:], x[:, 0]) for the views you write "
+            f"through")
+
+
+def _basic_key(key: Any) -> bool:
+    """Basic indexing (ints, slices, None, ...): NumPy returns a view, not a copy."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
+               and not isinstance(k, (bool, np.bool_)) for k in parts)
+
+
+def _same_key(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # keys holding arrays: never the write-back of a basic view
+        return False
+
+
+def _key_text(key: Any) -> str:
+    parts = key if isinstance(key, tuple) else (key,)
+    return ", ".join("i" if isinstance(k, Tracer) else ":" if isinstance(k, slice) else
+                     "..." if k is Ellipsis else repr(k) for k in parts)
 
 
 for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),

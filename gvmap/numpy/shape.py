@@ -209,8 +209,13 @@ def empty_like(a: Any, dtype: Any = None, order: str = "K", subok: bool = True, 
 
 
 def copy(a: Any, order: str = "K", subok: bool = False) -> Any:
-    """Traced arrays are immutable values: a copy is the value itself."""
-    return _operand(a, "copy")
+    """A new value: writing into the copy (``y = x.copy(); y += 1``, ``y[i] = v``) must not
+    change ``x``, as in NumPy. Recorded as a conversion to the same dtype, which the
+    clean-up passes remove once tracing has resolved every write (passes.py)."""
+    a = _operand(a, "copy")
+    if not isinstance(a, Tracer):
+        return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+    return bind(P.convert_element_type_p, a, new_dtype=a.dtype)
 
 
 def flip(m: Any, axis: Any = None) -> Any:

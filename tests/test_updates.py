@@ -1,0 +1,216 @@
+"""Index updates on local arrays, as NumPy users write them, against the loop oracle on
+every backend and plan kind: ``y = x.copy(); y[i] = v``, ``y[idx] += v``, ``y[2:5] *= 2``,
+``y[mask] = 0``, ``out = np.zeros_like(x); out[0] = ...``, traced and batched indices,
+writes through views, and the refusals that keep NumPy's meaning (arguments, live views)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gvmap
+from oracle import assert_tree_close, oracle
+
+
+@pytest.fixture(params=["plans", "row kernels"])
+def plan_kind(request, backend, monkeypatch):
+    if request.param == "row kernels":
+        if backend == "numpy":
+            pytest.skip("row kernels run on the fused backends")
+        monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+    return backend
+
+
+def check(f, *args, in_axes=0):
+    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+
+
+X = np.random.RandomState(0).randn(5, 6)
+I = np.array([3, -1, 0, 5, -6])          # one index per example, negatives included
+
+
+def set_one(x):
+    y = x.copy()
+    y[1] = 5.0
+    y[-1] = y[0] * 2
+    return y
+
+
+def add_repeated(x):
+    y = x.copy()
+    y[[0, 2, 0]] += np.array([1.0, 2.0, 3.0])   # NumPy: once per distinct index, the last
+    return y
+
+
+def scale_slice(x):
+    y = x.copy()
+    y[2:5] *= 2
+    y[::2] -= 1.0
+    return y
+
+
+def masked_fill(x):
+    y = x.copy()
+    y[np.array([True, False, True, False, False, True])] = 0
+    return y
+
+
+def build_from_zeros(x):
+    out = np.zeros_like(x)
+    out[0] = x.sum()
+    out[1:] = x[:-1]
+    return out
+
+
+def fill_over_range(x):
+    out = np.empty_like(x)
+    for k in range(x.shape[0]):
+        out[k] = x[k] * k
+    return out
+
+
+def copy_then_inplace(x):
+    y = x * 2
+    z = y.copy()
+    z += 1
+    w = x.copy()
+    w += 5
+    return y, z, w
+
+
+@pytest.mark.parametrize("f", [set_one, add_repeated, scale_slice, masked_fill,
+                               build_from_zeros, fill_over_range, copy_then_inplace],
+                         ids=lambda f: f.__name__)
+def test_static_updates(plan_kind, f):
+    check(f, X)
+    check(f, X.astype(np.float32))
+    check(f, X[:0])
+
+
+def test_int_and_bool_updates_cast_as_numpy(plan_kind):
+    def f(x):
+        y = (x * 10).astype(np.int32)
+        y[0] = 7.9                         # NumPy casts unsafely: 7
+        m = x > 0
+        m[1] = True
+        return y, m
+    check(f, X)
+
+
+def test_two_dimensional_keys(plan_kind):
+    def f(x):
+        y = x.reshape(2, 3).copy()
+        y[:, 0] = x[:2]
+        y[1, :] = 0.0
+        y[..., -1] = y[..., 0]
+        y[0, 1] += 10.0
+        return y
+    check(f, X)
+
+
+def test_traced_index(plan_kind):
+    def f(x, i):
+        y = x.copy()
+        y[i] = -1.0
+        return y
+    check(f, X, I)
+    check(f, X, np.array([2]), in_axes=(0, None))
+
+
+def test_traced_index_array_last_write_wins(plan_kind):
+    def f(x, idx):
+        y = x.copy()
+        y[idx] = np.arange(3.0)            # repeated indices: the last write stays
+        return y
+    idx = np.array([[1, 1, 4], [0, 5, 0], [2, 3, 2], [5, 5, 5], [-1, 0, -6]])
+    check(f, X, idx)
+
+
+def test_traced_index_rows_of_a_matrix(plan_kind):
+    def f(x, i):
+        y = x.reshape(3, 2).copy()
+        y[i] = y[0] + 1.0
+        y[i, :] = y[i] * 2                 # read at a traced index, then write there
+        return y
+    check(f, X, np.array([0, 1, 2, -1, -3]))
+
+
+def test_traced_index_out_of_range_raises_like_the_loop(backend):
+    def f(x, i):
+        y = x.copy()
+        y[i] = 0.0
+        return y
+    bad = np.array([0, 1, 6, 2, 3])
+    with pytest.raises(IndexError):
+        oracle(f)(X, bad)
+    with pytest.raises(IndexError):
+        gvmap.vmap(f)(X, bad)
+
+
+def test_writes_through_a_view(plan_kind):
+    def f(x):
+        y = x * 1.0
+        v = y[1:]
+        v += 1.0            # NumPy: y sees it
+        v[0] = 9.0          # and this
+        return y, v
+    check(f, X)
+
+
+def test_nested_vmap_updates(backend):
+    def f(m):
+        y = m.copy()
+        y[0] = y[-1] + 1.0
+        return y
+    x = X.reshape(5, 2, 3)
+    assert_tree_close(gvmap.vmap(gvmap.vmap(f))(x), oracle(oracle(f))(x))
+
+
+def test_write_into_an_argument_is_refused_with_the_copy_rewrite(backend):
+    def f(x):
+        x[0] = 1.0
+        return x
+    with pytest.raises(TypeError, match=r"argument.*x = x\.copy\(\)"):
+        gvmap.vmap(f)(X)
+
+
+def test_live_views_see_writes_into_their_base(plan_kind):
+    def f(x):
+        y = x * 1.0
+        v = y[1:]
+        w = v[::2]          # a view of a view
+        y[2] = 5.0          # NumPy: v[1] and w changes too
+        y[1:4] *= 3.0
+        c = y[1:]
+        y[:-1] = c          # overlapping: NumPy buffers, then c shows the new y[1:]
+        return y, v, w, c
+    check(f, X)
+
+
+def test_write_after_an_untracked_view_is_refused(backend):
+    def f(x):
+        y = (x * 1.0).reshape(2, 3)
+        t = y.T
+        y[0] = 5.0          # NumPy: t would change; gvmap does not follow transposes
+        return t
+    with pytest.raises(TypeError, match="reshape, transpose"):
+        gvmap.vmap(f)(X)
+
+
+def test_a_temporary_view_does_not_block_later_writes(plan_kind):
+    def f(x):
+        y = x.copy()
+        s = y[:3].sum()     # the view is gone after this line
+        y[0] = s
+        return y
+    check(f, X)
+
+
+def test_write_into_a_closed_over_array_is_refused(backend):
+    table = np.zeros(6)
+
+    def f(x):
+        t = table
+        t[0] = x[0]
+        return t
+    with pytest.raises(TypeError):
+        gvmap.vmap(f)(X)
