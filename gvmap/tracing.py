@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dis
 import sys
+import contextlib
 import threading
 import weakref
 from typing import Any, Callable, Sequence
@@ -200,6 +201,18 @@ class Trace:
             for a in eqn.invars:
                 if isinstance(a, Var):
                     self.views.setdefault(a, []).append(None)
+
+    @contextlib.contextmanager
+    def internal_views(self, var: Var):
+        """Views of ``var`` taken inside the block are gvmap's own temporaries (an update
+        computed from x's raveled values): they do not count as views the user holds."""
+        count = len(self.views.get(var, ()))
+        try:
+            yield
+        finally:
+            refs = self.views.get(var)
+            if refs is not None:
+                del refs[count:]
 
     def has_untracked_views(self, var: Var) -> bool:
         """Was a view of ``var`` taken that no tracer follows (``x.T``, ``x.reshape``)? A

@@ -214,3 +214,36 @@ def test_write_into_a_closed_over_array_is_refused(backend):
         return t
     with pytest.raises(TypeError):
         gvmap.vmap(f)(X)
+
+
+def accumulate_at(x):
+    y = np.zeros_like(x)
+    np.add.at(y, [0, 2, 0, 5], x[:4])                     # repeats accumulate
+    z = x.copy()
+    np.maximum.at(z, [1, 1, 3], np.array([10.0, -3.0, 7.0]))
+    w = x.copy()
+    np.minimum.at(w, np.array([4, 4]), np.array([-1.0, -2.0]))
+    np.multiply.at(w, [0, 0], 2.0)
+    return y, z, w
+
+
+def test_ufunc_at_accumulates_repeats(plan_kind):
+    check(accumulate_at, X)
+
+
+def test_ufunc_at_with_traced_indices(plan_kind):
+    def f(x, i):
+        y = np.zeros_like(x)
+        np.add.at(y, i, 1.0)                               # a histogram of i
+        np.minimum.at(y, i, -x[:3])
+        return y
+    check(f, X, np.array([[0, 0, 1], [5, 5, 5], [2, 3, -1], [0, 1, 2], [4, -6, 4]]))
+
+
+def test_ufunc_at_into_a_numpy_array_names_the_rewrite(backend):
+    def f(x):
+        y = np.zeros(6)
+        np.add.at(y, [0], x[:1])
+        return y
+    with pytest.raises(TypeError):
+        gvmap.vmap(f)(X)

@@ -11,6 +11,7 @@ import numpy as _np
 
 from ..tracing import HANDLED_FUNCTIONS as _HANDLED_FUNCTIONS, HANDLED_UFUNCS as _HANDLED_UFUNCS
 from .elementwise import *  # noqa: F401,F403
+from . import updates as _updates
 from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
 from .clip import clip
 from .extras import *  # noqa: F401,F403
@@ -43,6 +44,8 @@ _HANDLED_FUNCTIONS[_np.linalg.norm] = norm  # gvmap.numpy.linalg.norm is the mod
 # ufuncs, by name; their reduce/accumulate/outer methods map to the matching functions
 _HANDLED_UFUNCS.update(_UFUNCS)
 _HANDLED_UFUNCS["matmul"] = matmul
+for _name in ("add", "multiply", "maximum", "minimum"):  # unbuffered: repeats accumulate
+    _HANDLED_UFUNCS[f"{_name}.at"] = _updates.ufunc_at(_name)
 _HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: sum(a, axis, dtype, keepdims=keepdims)
 _HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: prod(a, axis, dtype, keepdims=keepdims)
 _HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, keepdims=False: max(a, axis, keepdims=keepdims)

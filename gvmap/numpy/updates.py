@@ -26,7 +26,7 @@ from .. import primitives as P
 from ..tracing import Tracer, bind
 from ._core import check_operand, convert, shape_of
 
-__all__ = ["setitem", "has_traced_index"]
+__all__ = ["setitem", "has_traced_index", "ufunc_at"]
 
 
 def has_traced_index(key: Any) -> bool:
@@ -88,3 +88,58 @@ def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
     gathered = take(values, last, axis=0)
     mask = reshape(written, (n,) + (1,) * (x.ndim - 1))
     return where(mask, gathered, x)
+
+
+_AT_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
+
+
+def ufunc_at(ufunc_name: str):
+    """``np.<ufunc>.at(a, indices, b)``: unbuffered, so repeated indices accumulate (unlike
+    ``a[idx] += b``). Each target element folds every value aimed at it, then combines
+    with its own value; ``a`` (a traced local array) then stands for the result."""
+    from . import reductions
+    from .elementwise import UFUNCS, equal, where
+    from .indexing import take
+    from .shape import broadcast_to, expand_dims, ravel, reshape
+
+    combine = UFUNCS[ufunc_name]
+    fold = getattr(reductions, _AT_REDUCTIONS[ufunc_name])
+
+    def at(a: Any, indices: Any, b: Any = None) -> None:
+        if not isinstance(a, Tracer):
+            raise TypeError(
+                f"np.{ufunc_name}.at writes into its first argument in place, and a NumPy "
+                f"array cannot hold traced values; start from a traced array (e.g. "
+                f"y = np.zeros_like(x); np.{ufunc_name}.at(y, idx, v))")
+        if b is None:
+            raise TypeError(f"np.{ufunc_name}.at needs the values to combine (b)")
+        size = a.size
+        if has_traced_index(indices):
+            parts = indices if isinstance(indices, tuple) else (indices,)
+            if len(parts) != 1 or a.ndim != 1:
+                raise NotImplementedError(
+                    f"gvmap records np.{ufunc_name}.at with traced indices on 1-d arrays "
+                    f"only; reshape to 1-d first (np.{ufunc_name}.at(y.reshape(-1), flat_idx, v))")
+            targets = ravel(take(np.arange(size), parts[0]))   # the index rule applies
+            selected = shape_of(parts[0])
+        else:
+            targets = np.arange(size).reshape(a.shape)[indices]  # NumPy's own key errors
+            selected = targets.shape
+            targets = targets.ravel()
+        k = int(np.prod(selected, dtype=np.int64))
+        if k == 0:
+            return
+        values = reshape(broadcast_to(convert(check_operand(b, f"np.{ufunc_name}.at"), a.dtype),
+                                      selected), (k,))
+        hits = equal(expand_dims(targets, 1), np.arange(size)[None, :])   # (k, size)
+        with a._trace.internal_views(a._var):
+            flat = ravel(a)
+            # a value not aimed at an element stands in as the fold's neutral element
+            # there: the identity of + and *, the element itself for maximum / minimum
+            neutral = {"add": 0, "multiply": 1}.get(ufunc_name, expand_dims(flat, 0))
+            folded = fold(where(hits, expand_dims(values, 1), neutral), axis=0)
+            result = reshape(combine(flat, folded), a.shape)
+        a._assign(result, f"np.{ufunc_name}.at(x, ...)", "Write into a copy: `x = x.copy()` first")
+
+    at.__name__ = f"{ufunc_name}_at"
+    return at
