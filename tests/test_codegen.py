@@ -427,7 +427,8 @@ def test_the_shift_and_fmod_cases_cupy_gets_wrong(host_results, dtype):
     NumPy's values, which is why a lone shift or integer fmod runs as gvmap's kernel."""
     dtype = np.dtype(dtype)
     info, width = np.iinfo(dtype), 8 * dtype.itemsize
-    cases = {("shift_left", 1, width): 0, ("shift_left", 1, width - 1): dtype.type(1) << (width - 1),
+    cases = {("shift_left", 1, width): 0,
+             ("shift_left", 1, width - 1): dtype.type(1) << dtype.type(width - 1),
              ("shift_right", info.max, width): 0, ("shift_right", info.max, width + 1): 0,
              ("fmod", info.max, 2): 1, ("fmod", info.max - 1, 7): (info.max - 1) % 7}
     if dtype.kind == "i":
@@ -440,4 +441,5 @@ def test_the_shift_and_fmod_cases_cupy_gets_wrong(host_results, dtype):
         (k,) = np.flatnonzero((x == dtype.type(a)) & (y == np.array(b).astype(dtype)))
         assert getattr(np, prim.ufunc)(x[k], y[k]) == np.array(want).astype(dtype)  # NumPy's
         got = _from_bits(host_results[f"{name}-{dtype}"], dtype)[k]
-        assert got == np.array(want).astype(dtype), f"{a} {name} {b}: C gives {got!r}, NumPy {want!r}"
+        assert got == np.array(want).astype(dtype), (
+            f"{a} {name} {b}: C gives {got!r}, NumPy {want!r}")

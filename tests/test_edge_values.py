@@ -578,8 +578,8 @@ def test_clip_python_int_bounds_beyond_the_dtype(backend):
     check(lambda v: (np.clip(v, -1000, 1000), np.clip(v, -1000, 50), np.clip(v, -3, 300)), x)
 
 
-# ---------------------------------------------------------------------------- hypot, fmod, copysign,
-# ---------------------------------------------------------------------------- nextafter, heaviside, shifts
+# ---------------------------------------------------------------------------- more ufuncs' edges
+# hypot, fmod, copysign, nextafter, heaviside and the shifts where C or CuPy would differ
 
 def pairs(values, dtype) -> tuple[np.ndarray, np.ndarray]:
     """Every (a, b) of ``values``, as two (2, k) batches: the pairs, and the pairs reversed
@@ -683,7 +683,8 @@ def test_shift_counts_past_the_width_and_negative(backend, dtype):
     a, b = np.meshgrid(np.array(values, dtype), np.array(counts, dtype))
     x, s = np.stack([a.ravel()] * 2), np.stack([b.ravel()] * 2)
     check(lambda v, c: (v << c, v >> c, np.left_shift(v, c), np.right_shift(v, c)), x, s)
-    got = gvmap.device_get(gvmap.vmap(lambda v: (v << width, v >> width))(np.array([[1, 5]], dtype)))
+    shifted = gvmap.vmap(lambda v: (v << width, v >> width))(np.array([[1, 5]], dtype))
+    got = gvmap.device_get(shifted)
     np.testing.assert_array_equal(got, np.zeros((2, 1, 2), dtype))
 
 

@@ -426,7 +426,8 @@ row("narrow.tanh", lambda xp, x: xp.tanh(x), [X23], NARROW)
 row("narrow.abs", lambda xp, x: xp.abs(x), [X23], NARROW)
 row("narrow.sum", lambda xp, x: x.sum(axis=-1), [X23], NARROW)
 row("narrow.max", lambda xp, x: x.max(axis=0), [X23], NARROW)
-row("narrow.shifts", lambda xp, x, y: (x << y, x >> y), [X23, A((3,), "negindex:20")], (u8, i8, i16))
+row("narrow.shifts", lambda xp, x, y: (x << y, x >> y), [X23, A((3,), "negindex:20")],
+    (u8, i8, i16))
 row("narrow.fmod", lambda xp, x, y: xp.fmod(x, y), [X23, A((3,), "nonzero")], (u8, i8, i16))
 row("narrow.hypot", lambda xp, x, y: xp.hypot(x * 100, y * 100), [X23, Y3], (f16,))  # squares > 65504
 

@@ -140,7 +140,8 @@ template <typename T> __host__ __device__ inline T gvmap_int_fmod(T a, T b) {
 
 // np.heaviside(x, h0): NaN for NaN (NumPy's NPY_NAN), h0 at either zero, else 0 or 1.
 __host__ __device__ inline float gvmap_heaviside(float x, float h0) {
-  return (x != x) ? gvmap_f32_from_bits(0x7fc00000u) : ((x == 0.0f) ? h0 : ((x < 0.0f) ? 0.0f : 1.0f));
+  return (x != x) ? gvmap_f32_from_bits(0x7fc00000u)
+                  : ((x == 0.0f) ? h0 : ((x < 0.0f) ? 0.0f : 1.0f));
 }
 __host__ __device__ inline double gvmap_heaviside(double x, double h0) {
   return (x != x) ? gvmap_f64_from_bits(0x7ff8000000000000ULL)
@@ -278,7 +279,7 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.max_p: {"biuf": "gvmap_max<{T}>({0}, {1})"},
     P.min_p: {"biuf": "gvmap_min<{T}>({0}, {1})"},
     P.atan2_p: _math("atan2", 2),
-    P.hypot_p: _math("hypot", 2),  # scaled by the libm: no overflow in the squares
+    P.hypot_p: _math("hypot", 2),  # C's hypot scales: no overflow in the squares
     P.fmod_p: {"iu": "gvmap_int_fmod<{T}>({0}, {1})", "f": "fmod{f}({0}, {1})"},
     P.copysign_p: _math("copysign", 2),
     P.nextafter_p: _math("nextafter", 2),

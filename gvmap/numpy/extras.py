@@ -208,9 +208,8 @@ def isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: boo
         b = convert(b, np.result_type(dtype_of(b), 1.0))
     if not any(isinstance(t, Tracer) for t in (rtol, atol)):
         _warn_if_not_finite(rtol, atol)
-    close = bitwise_and(less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b)))),
-                        isfinite(b))
-    result = bitwise_or(close, equal(a, b))
+    near = less_equal(absolute(subtract(a, b)), add(atol, multiply(rtol, absolute(b))))
+    result = bitwise_or(bitwise_and(near, isfinite(b)), equal(a, b))
     if equal_nan:
         result = bitwise_or(result, bitwise_and(isnan(a), isnan(b)))
     return result
@@ -278,8 +277,8 @@ def i0(x: Any) -> Any:
     small = less_equal(x, 8.0)
     lo, hi = where(small, x, 0.0), where(small, 32.0, x)
     below = multiply(exp(lo), _chebyshev(subtract(true_divide(lo, 2.0), 2), _I0_SMALL))
-    above = true_divide(multiply(exp(hi), _chebyshev(subtract(true_divide(32.0, hi), 2.0), _I0_LARGE)),
-                        sqrt(hi))
+    series = _chebyshev(subtract(true_divide(32.0, hi), 2.0), _I0_LARGE)
+    above = true_divide(multiply(exp(hi), series), sqrt(hi))
     return where(small, below, above)
 
 
