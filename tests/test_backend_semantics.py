@@ -22,7 +22,13 @@ ALL_PRIMITIVES = (P.ELEMENTWISE | P.REDUCTIONS | P.CONTRACTIONS | P.STRUCTURAL)
 KINDS = {"same", "kernel", "rule", "checked", "differs"}
 ROUTED = sorted((p for p in P.ELEMENTWISE if runs_as_kernel(p)), key=str)
 LONE = {P.floor_div_p: lambda a, b: a // b, P.rem_p: lambda a, b: a % b,
-        P.divmod_p: np.divmod, P.max_p: np.maximum, P.min_p: np.minimum}
+        P.divmod_p: np.divmod, P.max_p: np.maximum, P.min_p: np.minimum, P.fmod_p: np.fmod,
+        P.shift_left_p: lambda a, b: a << b, P.shift_right_p: lambda a, b: a >> b}
+INTEGER_ONLY = {P.shift_left_p, P.shift_right_p}  # NumPy has no float loop for them
+
+
+def _dtypes(prim: P.Primitive, dtypes: list) -> list:
+    return [d for d in dtypes if prim not in INTEGER_ONLY or np.dtype(d).kind in "iu"]
 
 
 def test_every_primitive_has_an_audited_cupy_verdict():
@@ -36,12 +42,14 @@ def test_every_primitive_has_an_audited_cupy_verdict():
 
 
 def test_the_routed_primitives_are_the_audited_ones():
-    assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.divmod_p, P.max_p, P.min_p}
+    assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.divmod_p, P.max_p, P.min_p, P.fmod_p,
+                           P.shift_left_p, P.shift_right_p}
     assert set(ROUTED) == set(LONE)
 
 
-@pytest.mark.parametrize("prim", ROUTED, ids=str)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.uint8])
+@pytest.mark.parametrize("prim,dtype", [(p, d) for p in ROUTED for d in _dtypes(
+    p, [np.float32, np.float64, np.int32, np.uint8])], ids=lambda v: str(v) if isinstance(
+    v, P.Primitive) else np.dtype(v).name)
 def test_a_lone_routed_primitive_is_a_generated_kernel_on_cupy(prim, dtype):
     x = np.arange(1, 7, dtype=dtype).reshape(2, 3)
     text = gvmap.vmap(LONE[prim]).lower(x, x, backend="cupy").as_text()
@@ -66,7 +74,7 @@ def test_routed_kernels_compile_with_nvrtc(prim):
     reason = nvrtc_unavailable_reason()
     if reason is not None:
         pytest.skip(f"NVRTC unavailable: {reason}")
-    for dtype in (np.float32, np.float64, np.int64):
+    for dtype in _dtypes(prim, [np.float32, np.float64, np.int64]):
         x = np.ones((2, 3), dtype)
         for name, source in gvmap.vmap(LONE[prim]).lower(x, x, backend="cupy").kernels.items():
             assert f".entry {name}(" in compile_cuda(source, f"{name}.cu")
@@ -76,7 +84,7 @@ FLOAT_EDGES = np.array([1.0, 1.0, 1.0, -1.0, -0.0, 0.0, -0.0, np.nan, 2.0, 5.0, 
 DIVISORS = np.array([0.1, np.inf, -np.inf, np.inf, 1.0, -0.0, 0.0, 3.0, np.nan, -1.0, 2.0, 2.0])
 
 
-@pytest.mark.parametrize("prim", ROUTED, ids=str)
+@pytest.mark.parametrize("prim", [p for p in ROUTED if p not in INTEGER_ONLY], ids=str)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lone_routed_primitives_match_numpy_at_the_edges(backend, prim, dtype):
     """``1.0 // 0.1 == 9.0``, ``1.0 % 0.1 == 0.09999999999999995``, ``1.0 % inf == 1.0``,
@@ -140,7 +148,7 @@ def test_routed_kernels_compile_in_cupys_own_templates(prim):
     from test_cupy_codegen import assert_compiles, cupy_sources, plan_kernels
 
     sources = []
-    for dtype in (np.float32, np.float64, np.int64, np.uint8):
+    for dtype in _dtypes(prim, [np.float32, np.float64, np.int64, np.uint8]):
         x = np.ones((2, 3), dtype)
         for ks in plan_kernels(gvmap.vmap(LONE[prim]).lower(x, x, backend="cupy")):
             sources += cupy_sources(ks, f"lone {prim} of {np.dtype(dtype)}")
