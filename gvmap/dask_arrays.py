@@ -88,7 +88,8 @@ def call_on_dask_arrays(transformation: Transformation, leaves: list, treedef: T
         if isinstance(x, da.Array) or is_array_leaf(x):
             positions.append(i)
             args += [x, None] if ax is None else [_chunked(x, ax, chunks), _index(i, x.ndim, ax)]
-    template = tuple(None if i in positions else x for i, x in enumerate(leaves))
+    arrays = set(positions)
+    template = tuple(None if i in arrays else x for i, x in enumerate(leaves))
     task = _ChunkTask(treedef, template, tuple(positions), tuple(axes), whole.axis_size,
                       _chosen_backend())
     name = funcname(transformation.fun)
@@ -100,22 +101,25 @@ def call_on_dask_arrays(transformation: Transformation, leaves: list, treedef: T
                              meta=np.empty((0,), object), dtype=object)
 
     like = _meta_like(leaves)
-    outs = []
-    for j, (var, out_axis) in enumerate(zip(built.graph.outvars, built.out_axes)):
-        shape, dtype = var.aval.shape, var.aval.dtype
-        meta = meta_from_array(like, ndim=len(shape), dtype=dtype)
-        if out_axis is None:
-            chunk0 = per_chunk.to_delayed(optimize_graph=False).ravel()[0]
-            value = dask.delayed(operator.getitem, pure=True)(chunk0, j)
-            outs.append(da.from_delayed(value, shape, dtype=dtype, meta=meta,
-                                        name=f"vmap-{name}-out{j}-{tokenize(value.key)}"))
-            continue
-        index = tuple(BATCH if d == out_axis else f"out{j}_{d}" for d in range(len(shape)))
-        sizes = {index[d]: shape[d] for d in range(len(shape)) if d != out_axis}
-        outs.append(da.blockwise(operator.getitem, index, per_chunk, (BATCH,), j, None,
-                                 new_axes=sizes, concatenate=None, meta=meta, dtype=dtype,
-                                 token=f"vmap-{name}-out{j}"))
+    outs = [_output(per_chunk, j, var.aval.shape, var.aval.dtype, out_axis, like, name)
+            for j, (var, out_axis) in enumerate(zip(built.graph.outvars, built.out_axes))]
     return unflatten(built.out_treedef, outs)
+
+
+def _output(per_chunk: da.Array, j: int, shape: tuple, dtype: np.dtype, out_axis: int | None,
+            like: Any, name: str) -> da.Array:
+    """Output leaf ``j``: item ``j`` of every chunk's tuple, its batch axis at ``out_axis``;
+    an unbatched one (``out_axis`` None) is the same in every chunk: read from the first."""
+    meta = meta_from_array(like, ndim=len(shape), dtype=dtype)
+    if out_axis is None:
+        chunk0 = per_chunk.to_delayed(optimize_graph=False).ravel()[0]
+        value = dask.delayed(operator.getitem, pure=True)(chunk0, j)
+        return da.from_delayed(value, shape, dtype=dtype, meta=meta,
+                               name=f"vmap-{name}-out{j}-{tokenize(value.key)}")
+    index = tuple(BATCH if d == out_axis else f"out{j}_{d}" for d in range(len(shape)))
+    sizes = {index[d]: shape[d] for d in range(len(shape)) if d != out_axis}
+    return da.blockwise(operator.getitem, index, per_chunk, (BATCH,), j, None, new_axes=sizes,
+                        concatenate=None, meta=meta, dtype=dtype, token=f"vmap-{name}-out{j}")
 
 
 def _check_call(transformation: Transformation, leaves: list, treedef: TreeDef) -> None:
