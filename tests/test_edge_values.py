@@ -697,3 +697,18 @@ def test_shift_assignments(backend):
         return w, z
 
     check(f, np.array([[1, -8, 2**30], [-1, 7, 3]], np.int32), np.array([[0, 33, -1], [31, 2, 32]]))
+
+
+def test_reductions_of_a_0d_value_take_axis_0_or_minus_1(backend):
+    """NumPy's ufunc.reduce accepts axis 0 / -1 of a 0-d array (np.sum(x, axis=-1) is x),
+    and refuses a tuple of axes or axis 1 (found by the random programs: count_nonzero)."""
+    x = np.array([0.5, 0.0, -1.0])
+    f = lambda v: (np.count_nonzero(v, axis=-1), np.sum(v, axis=0), np.max(v, axis=-1),
+                   (v > 0).any(axis=0), np.min(v, axis=0, keepdims=True), v.prod(axis=-1))
+    check(f, x)
+    for bad in (lambda v: np.sum(v, axis=1), lambda v: np.sum(v, axis=(0,)),
+                lambda v: np.mean(v, axis=0)):
+        with pytest.raises(np.exceptions.AxisError):
+            bad(np.array(0.5))
+        with pytest.raises(np.exceptions.AxisError):
+            gvmap.vmap(bad)(x)

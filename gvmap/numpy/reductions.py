@@ -29,7 +29,18 @@ def _prepare(a: Any, name: str) -> Any:
     return as_operand(check_operand(a, name))
 
 
+def _ufunc_axis(a: Any, axis: Any) -> Any:
+    """NumPy's ufunc.reduce takes axis 0 or -1 of a 0-d array, as of a 1-element 1-d one
+    (np.sum(x, axis=-1) is x; np.mean refuses): that axis reduces nothing. A tuple of axes
+    it refuses, as normalize_axes does."""
+    if ndim_of(a) == 0 and axis is not None and not isinstance(axis, tuple):
+        normalize_axis(axis, 1)
+        return None
+    return axis
+
+
 def _reduce(prim: P.Primitive, a: Any, axis: Any, keepdims: bool) -> Any:
+    axis = _ufunc_axis(a, axis)
     axes = normalize_axes(axis, ndim_of(a))
     if not axes:  # reducing nothing (a 0-d operand, or axis=()) keeps the value...
         if prim is P.reduce_sum_p and np.issubdtype(dtype_of(a), np.floating):
@@ -80,7 +91,7 @@ def _extremum(prim: P.Primitive, name: str):
            where=None) -> Any:
         reject_kwargs(name, out=out, initial=initial, where=where)
         a = _prepare(a, name)
-        _no_identity(a, normalize_axes(axis, ndim_of(a)), name)
+        _no_identity(a, normalize_axes(_ufunc_axis(a, axis), ndim_of(a)), name)
         return _reduce(prim, a, axis, keepdims)
     fn.__name__ = name
     return fn
