@@ -187,7 +187,7 @@ def _chosen_backend() -> str | None:
     """The backend a ``with gvmap.backend(name):`` in this thread names, if any. The tasks
     run under it; a process-wide default (``set_backend``) is not carried to other
     processes, whose own defaults apply there."""
-    return getattr(backends._local, "override", None)
+    return backends.chosen_backend()
 
 
 def _meta_like(leaves: list) -> Any:

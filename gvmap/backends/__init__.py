@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .numpy_backend import NumpyBackend
 
 __all__ = ["Backend", "current_backend", "get_backend", "set_backend", "backend", "resolve",
-           "launch_describers"]
+           "launch_describers", "chosen_backend"]
 
 Backend = Any  # NumpyBackend | CupyBackend: same interface (name, xp, asarray, to_numpy, ...)
 
@@ -60,9 +60,15 @@ def resolve(name: str) -> Backend:
 
 
 def current_backend() -> Backend:
-    name = getattr(_local, "override", None) or _default
+    name = getattr(_local, "override", None) or _default  # chosen_backend(), inlined: hot path
     backend_ = _instances.get(name)
     return backend_ if backend_ is not None else resolve(name)
+
+
+def chosen_backend() -> str | None:
+    """The backend a ``with gvmap.backend(name):`` in this thread names, or None (the
+    process-wide default applies)."""
+    return getattr(_local, "override", None)
 
 
 def get_backend() -> str:
