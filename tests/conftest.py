@@ -64,6 +64,18 @@ def backend(request):
         yield name
 
 
+@pytest.fixture(params=["batched", "row kernels"])
+def plan_kind(request, backend, monkeypatch):
+    """Every backend and plan kind: the batched plan, and the row-kernel plan
+    (``GVMAP_ROW_KERNELS=1``: emulated on numpy-fused, launched on cupy; numpy has no
+    kernels)."""
+    if request.param == "row kernels":
+        if backend == "numpy":
+            pytest.skip("row kernels run on the fused backends only")
+        monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+    return request.param
+
+
 @pytest.fixture
 def rng():
     import numpy as np

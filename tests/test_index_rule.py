@@ -23,16 +23,6 @@ from oracle import assert_tree_close, oracle
 X = np.arange(12, dtype=np.float32).reshape(3, 4)
 
 
-@pytest.fixture(params=["batched", "row kernels"])
-def plan_kind(request, backend, monkeypatch):
-    """Every backend; on numpy-fused also the row-kernel plan (its launch emulated)."""
-    if request.param == "row kernels":
-        if backend != "numpy-fused":
-            pytest.skip("row kernels are emulated on numpy-fused only (cupy runs them for real)")
-        monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
-    return request.param
-
-
 def _raises_like_the_loop(f, *args, in_axes=0, match=None):
     with pytest.raises(IndexError):
         oracle(f, in_axes=in_axes)(*args)

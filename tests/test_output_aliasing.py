@@ -54,15 +54,12 @@ def _assert_own_memory(out, *others):
             assert not np.shares_memory(leaf, leaves[j]), f"outputs {j} and {i} share memory"
 
 
-@pytest.fixture(params=["batched", "row kernels"])
-def plan_kind(request, backend, monkeypatch):
-    if request.param == "row kernels":
-        if backend != "numpy-fused":
-            pytest.skip("row kernels are emulated on numpy-fused only")
-        monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+@pytest.fixture
+def plan_kind(plan_kind, backend):
+    """conftest's plan kinds, on the host backends: np.shares_memory needs host arrays."""
     if backend == "cupy":
         pytest.skip("np.shares_memory needs host arrays (CuPy: see test_cupy_outputs_own_memory)")
-    return request.param
+    return plan_kind
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

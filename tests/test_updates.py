@@ -11,15 +11,6 @@ import gvmap
 from oracle import assert_tree_close, oracle
 
 
-@pytest.fixture(params=["plans", "row kernels"])
-def plan_kind(request, backend, monkeypatch):
-    if request.param == "row kernels":
-        if backend == "numpy":
-            pytest.skip("row kernels run on the fused backends")
-        monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
-    return backend
-
-
 def check(f, *args, in_axes=0):
     assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
 
