@@ -177,10 +177,14 @@ class Watch:
 # ---------------------------------------------------------------------------- randomness
 
 def _generators(values: Iterator[Any]) -> list[tuple[str, Any]]:
+    """The generators among ``values``, and those whose bound methods are among them
+    (``draw = rng.standard_normal`` closed over reaches ``rng``)."""
     found: dict[int, tuple[str, Any]] = {}
+    kinds = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
     for v in values:
-        if isinstance(v, (np.random.Generator, np.random.RandomState, np.random.BitGenerator)):
-            found[id(v)] = (f"the closed-over {type(v).__name__}", v)
+        owner = v if isinstance(v, kinds) else getattr(v, "__self__", None)
+        if isinstance(owner, kinds):
+            found[id(owner)] = (f"the closed-over {type(owner).__name__}", owner)
     return list(found.values())
 
 
@@ -210,9 +214,11 @@ class RandomnessCheck:
     """
 
     def __init__(self, watch: Watch):
-        self._global = np.random.mtrand._rand
-        self._gens = [("NumPy's global random state (np.random.*)", self._global)]
-        self._gens += _generators(watch.values())
+        # NumPy's global generator always: library code the function calls (not walked)
+        # may draw from it too. (A draw by another thread during the trace is refused as
+        # well; traces are short and happen once per signature.)
+        self._gens = [("NumPy's global random state (np.random.*)", np.random.mtrand._rand)]
+        self._gens += [g for g in _generators(watch.values()) if g[1] is not self._gens[0][1]]
         self._before = [_state(g) for _, g in self._gens]
 
     def verify(self, fun_name: str) -> None:

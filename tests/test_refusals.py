@@ -125,3 +125,23 @@ def test_asarray_of_a_traced_array_names_copy(backend):
         gvmap.vmap(lambda v: np.ascontiguousarray(v) * 2)(np.ones((2, 3)))
     f = lambda v: v.copy() * 2                                        # the rewrite it names
     assert_tree_close(gvmap.vmap(f)(np.ones((2, 3))), oracle(f)(np.ones((2, 3))))
+
+
+def test_imported_global_draw_function_is_refused(backend):
+    from numpy.random import rand  # a bound method of NumPy's global RandomState
+
+    def noisy(v):
+        return v + rand()
+
+    with pytest.raises(TracedRandomnessError, match="global random state"):
+        gvmap.vmap(noisy)(np.zeros((2, 3)))
+
+
+def test_closed_over_bound_draw_method_is_refused(backend):
+    draw = np.random.default_rng(0).standard_normal  # the generator is reached through it
+
+    def noisy(v):
+        return v + draw(v.shape)
+
+    with pytest.raises(TracedRandomnessError, match="Generator"):
+        gvmap.vmap(noisy)(np.zeros((2, 3)))
