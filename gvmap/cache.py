@@ -82,10 +82,6 @@ class LRUCache:
             for k, v in evicted:
                 self._on_evict(k, v)
 
-    def pop(self, key: Hashable) -> Any:
-        with self._lock:
-            return self._data.pop(key, None)
-
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
