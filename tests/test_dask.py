@@ -30,6 +30,7 @@ da = pytest.importorskip("dask.array")
 import dask  # noqa: E402  (after the skip: dask is an optional dependency)
 
 from gvmap import dask_arrays  # noqa: E402
+from test_memory import memory_limit  # noqa: E402,F401  (the fixture: plan runs' batch sizes)
 
 W = np.random.RandomState(8675309).randn(3, 5).astype(np.float32)
 
@@ -166,27 +167,8 @@ def test_empty_batch():
     assert y.shape == (0,) and y.compute(scheduler="sync").shape == (0,)
 
 
-@pytest.fixture
-def plan_batches(monkeypatch):
-    """Every plan run's batch size; runs above ``limit[0]`` raise MemoryError."""
-    from gvmap.backends import executor
-
-    limit, seen = [None], []
-    real = executor.Executable.__call__
-
-    def limited(self, args):
-        n = len(args[0])
-        seen.append(n)
-        if limit[0] is not None and n > limit[0]:
-            raise MemoryError(f"pretend out of memory at batch {n}")
-        return real(self, args)
-
-    monkeypatch.setattr(executor.Executable, "__call__", limited)
-    return limit, seen
-
-
-def test_chunk_size_and_out_of_memory_halving_act_inside_each_chunk(plan_batches):
-    limit, seen = plan_batches
+def test_chunk_size_and_out_of_memory_halving_act_inside_each_chunk(memory_limit):
+    limit, seen = memory_limit
     host = np.random.RandomState(4).randn(20, 5).astype(np.float32)
     x = da.from_array(host, chunks=10)
     with sync():

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import cupy_unusable_reason
+from test_api import SEED_GRAPH  # the graph text README shows for the seed
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,13 +21,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODEL_V = 2.0699806
 BATCH = [-2.2630827, -1.4514353, 0.94014835, 2.9187162]
 
-SEED_GRAPH = """\
-{ lambda a:f32[3,5]; b:f32[4,5]. let
-    c:f32[3,4] = dot_general[dimension_numbers=(((1,), (1,)), ((), ()))] a b
-    d:f32[3,4] = add c 1.0
-    e:f32[3,4] = tanh d
-    f:f32[4] = reduce_sum[axes=(0,)] e
-  in (f,) }"""
 
 
 @pytest.fixture(scope="module")
