@@ -465,10 +465,15 @@ class Builder:
         return self.add(f"np.take({x.name}, {idx}, axis={axis})", x.deps)
 
     def op_gather(self) -> bool:
-        """Indexing by a traced integer array (an int node, clipped into range)."""
-        # x must be traced: np.take(numpy_array, traced) cannot dispatch to gvmap
-        # (test_numpy_constant_indexed_by_traced_array)
-        x = self.pick(lambda n: n.ndim >= 1 and bool(n.deps - self.py_inputs))
+        """Indexing by a traced integer array (an int node, clipped into range); the
+        indexed array is a node or, a third of the time, a closed-over table (NumPy's
+        indexing cannot see the traced index: gvmap.rebinding makes it work)."""
+        if self.draw(st.integers(0, 2)) == 0:
+            shape = (self.draw(st.integers(1, 6)),) + self.choice([(), (2,), (3, 2)])
+            table = self.const(shape, self.choice(list(DTYPES.values())))
+            x = Node(table, self.consts[table], frozenset())
+        else:
+            x = self.pick(lambda n: n.ndim >= 1)
         i = self.pick(lambda n: n.kind in "iu" and n.ndim <= 2)
         if x is None or i is None:
             return False
@@ -519,6 +524,58 @@ class Builder:
                else x.name)
         return self.add(f"{src}.astype({dtype})", x.deps)
 
+    def op_build(self) -> bool:
+        """``np.array([a, b, ...])`` of nodes of one shape (and literals where 0-d), the
+        commonest construction in per-example code (a rotation, an ODE right-hand side)."""
+        x = self.pick()
+        parts, deps = [x.name], x.deps
+        for _ in range(self.draw(st.integers(1, 3))):
+            y = self.pick(lambda n: n.shape == x.shape)
+            if y is not None and self.draw(st.booleans()):
+                parts.append(y.name)
+                deps |= y.deps
+            elif x.ndim == 0:
+                parts.append(self.choice(LITERALS))
+            else:
+                parts.append(self.const(x.shape, x.value.dtype))
+        if x.ndim == 0 and len(parts) == 4 and self.draw(st.booleans()):
+            items = f"[[{parts[0]}, {parts[1]}], [{parts[2]}, {parts[3]}]]"
+        else:
+            items = f"[{', '.join(parts)}]"
+        dtype = self.choice(["", "", ", dtype=np.float32", ", dtype=float", ", dtype=np.int64"])
+        return self.add(f"np.array({items}{dtype})", deps)
+
+    def op_write(self) -> bool:
+        """``w = np.zeros(shape); w[key] = x`` (or ``+=``): an array made inside the
+        function and written into, with a static key."""
+        x = self.pick()
+        lead = self.draw(st.integers(1, 3))
+        shape = (lead,) + x.shape
+        if int(np.prod(shape)) > MAX_SIZE:
+            return False
+        k = self.draw(st.integers(-lead, lead - 1))
+        key = self.choice([str(k), f"{k}:", f"::{self.choice([1, -1, 2])}", f"[{k}, {k}]"])
+        op = self.choice(["=", "=", "+="])
+        maker = self.choice(["np.zeros", "np.ones", "np.empty"]) if op == "=" else "np.ones"
+        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={x.value.dtype.name!r}"])
+        name = f"v{len(self.nodes)}"
+        lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
+        if maker == "np.empty":
+            lines.insert(1, f"{name}.fill(0)")
+        try:
+            env = dict(self.env)
+            with np.errstate(all="ignore"):
+                exec("\n".join(lines), env)
+        except Exception:
+            return False
+        value = env[name]
+        if value.dtype.kind not in "biuf" or (x.kind == "f" and value.dtype.kind != "f"):
+            return False  # float into int: NaN/inf casts are platform-specific (op_astype)
+        self.env[name] = value
+        self.nodes.append(Node(name, value, x.deps))
+        self.lines.extend(lines)
+        return True
+
     def op_like(self) -> bool:
         x = self.pick()
         expr = self.choice([f"np.zeros_like({x.name})", f"np.ones_like({x.name})",
@@ -529,7 +586,7 @@ class Builder:
 
 OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        + ["op_contract"] * 2 + ["op_shape"] * 2 + ["op_index"] * 2 + ["op_take", "op_gather", "op_join",
-       "op_astype", "op_like", "op_clip"])
+       "op_astype", "op_like", "op_clip", "op_build", "op_write"])
 
 
 def _broadcasts(a: tuple, b: tuple) -> bool:
@@ -683,7 +740,9 @@ def cases(draw) -> Case:
     body = unpack + builder.lines + [f"return {ret}"]
     source = f"def f({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = {"np": np, **builder.consts}
-    exec(compile(source, "<random program>", "exec"), namespace)
+    # "<string...": user code, so gvmap traces it with its NumPy names rebound
+    # (gvmap.rebinding): the constants c0, c1... are known values, folded where alone
+    exec(compile(source, "<string: random program>", "exec"), namespace)
     fn = namespace["f"]
 
     # nesting levels, innermost first
@@ -804,7 +863,8 @@ def test_generator_covers_the_catalogue():
         src = case.source
         for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
-                     "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-"]:
+                     "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-",
+                     "np.array([", "] = ", "] += ", ".fill(0)"]:
             if word in src:
                 seen.add(word)
         if any(w in src for w in (".T", "transpose", "swapaxes", "moveaxis")):
@@ -822,7 +882,7 @@ def test_generator_covers_the_catalogue():
     collect()
     missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
-               "g['a']", "= g", "return {", ("depth", 1), ("depth", 2), ("depth", 3),
+               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen
     assert not missing, f"the generator never produced: {missing}"
 

@@ -14,6 +14,7 @@ from .elementwise import *  # noqa: F401,F403
 from . import updates as _updates
 from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
 from .clip import clip
+from .construction import array, asanyarray, asarray, ascontiguousarray, full
 from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
@@ -25,7 +26,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, empty_like, exp
                     size, squeeze, stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
-    "clip", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
+    "clip", "array", "asarray", "asanyarray", "ascontiguousarray", "full", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "empty_like",
     "expand_dims", "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
