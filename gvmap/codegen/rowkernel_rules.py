@@ -343,3 +343,10 @@ def row_refusal(eqn: Eqn) -> str | None:
         if eqn.invars[0].aval.shape[axis] == 0 and eqn.outvars[0].aval.size:
             return f"{prim} from an empty axis (NumPy raises IndexError)"
     return None
+
+
+# --- sorting and searching ---
+for _prim in (P.sort_p, P.argsort_p):
+    ROW_KERNEL_UNSUPPORTED[_prim] = (
+        f"{_prim} has no row rule yet: a graph with it runs batched (one CuPy sort of the "
+        f"whole batch)")
