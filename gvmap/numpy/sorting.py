@@ -633,9 +633,9 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
 def _shape_refusal(name: str, rewrite: str):
     def fn(*args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
-            f"numpy.{name} gives a result whose shape depends on the values (how many "
-            f"elements qualify), so every example of a batch could need a different shape, "
-            f"which a batched array cannot have. {rewrite}")
+            f"gvmap cannot trace numpy.{name}: its result's shape depends on the values (how "
+            f"many elements qualify), so every example of a batch could need a different "
+            f"shape, which a batched array cannot have. {rewrite}")
     fn.__name__ = name
     return fn
 
