@@ -1,4 +1,4 @@
-"""The five benchmark models.
+"""The six benchmark models.
 
 Each model is written twice:
 
@@ -193,6 +193,21 @@ def _pairwise_batched(x, xp, c):
     return (d**2).sum(-1)
 
 
+# --------------------------------------------------------------------------
+# 6. median: per-example median of 32 values, (32,) -> ()
+# --------------------------------------------------------------------------
+def _median(v, xp, c):
+    # torch.median gives the lower middle value of an even count; its quantile at 0.5
+    # interpolates as NumPy's median does
+    if getattr(xp, "__name__", "") == "torch":
+        return xp.quantile(v, 0.5)
+    return xp.median(v)
+
+
+def _median_batched(v, xp, c):
+    return xp.median(v, axis=1)
+
+
 F32 = 4
 MODELS = {
     m.name: m
@@ -229,6 +244,12 @@ MODELS = {
             flops_per_example=32 * 32 * 3 * 3,
             bytes_per_example=(96 + 2 * 32 * 32 * 3 + 32 * 32) * F32,
             seed=5,
+        ),
+        Model(
+            "median", "np.median(v), v (32,) -> ()  (a sort per example)", (32,),
+            lambda: {}, _median, _median_batched,
+            flops_per_example=32 * 5 * 2, bytes_per_example=(2 * 32 + 1) * F32,
+            seed=6,
         ),
     ]
 }

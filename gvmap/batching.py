@@ -301,3 +301,18 @@ batch_rules.update({
     P.take_p: _take_rule,
     P.batched_take_p: _batched_take_rule,
 })
+
+
+# ---------------------------------------------------------------- sorting and searching
+
+def _sort_rule(prim: P.Primitive) -> BatchRule:
+    """Each example's lane is sorted on its own, so the batch dim is one more dim the sort
+    runs across: the whole batch in one call, the bdim where it was."""
+    def rule(axis_size, args, bdims, *, axis, **params):
+        (x,), (b,) = args, bdims
+        return bind(prim, x, axis=_batched_axis(axis, b), **params), b
+    return rule
+
+
+batch_rules[P.sort_p] = _sort_rule(P.sort_p)
+batch_rules[P.argsort_p] = _sort_rule(P.argsort_p)

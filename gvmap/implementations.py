@@ -407,3 +407,63 @@ def _check_indices_rule(xp, avals, sizes):
 
 
 impl_rules[check_indices_p] = _check_indices_rule
+
+
+# ---------------------------------------------------------------- sorting and searching
+
+def _lanes_2d(xp: Any, fn: Callable) -> Callable:
+    """CuPy sorts a 1-D array with thrust::less (a radix sort for floats: a NaN with its
+    sign bit set, as x86's 0.0 / 0.0 gives, sorts first) and arrays of two or more dims with
+    a NaN-last comparison (cupy/cuda/cupy_thrust.cu, real_less): a 1-D operand is sorted as
+    one row of a 2-D one. Nothing to sort in an empty array (no launch)."""
+    if xp is np:
+        return fn
+
+    def run(x, axis):
+        if x.size == 0:
+            return None
+        if x.ndim == 1:
+            return fn(x.reshape(1, -1), 1).reshape(x.shape)
+        return fn(x, axis)
+    return run
+
+
+def _sort_impl(xp, avals, axis, stable):
+    # NumPy's stable sort of floats is a timsort, several times slower than its default
+    # (SIMD) quicksort; equal integers or bools cannot be told apart, so only floats pay.
+    kind = "stable" if stable and avals[0].dtype.kind == "f" else None
+    sort = _lanes_2d(xp, (lambda x, ax: np.sort(x, axis=ax, kind=kind)) if xp is np
+                     else (lambda x, ax: xp.sort(x, axis=ax)))
+
+    def run(x):
+        out = sort(x, axis)
+        return xp.array(x, copy=True) if out is None else out
+    return run
+
+
+def _argsort_impl(xp, avals, axis, index_dtype):
+    argsort = _lanes_2d(xp, (lambda x, ax: np.argsort(x, axis=ax, kind="stable")) if xp is np
+                        else (lambda x, ax: xp.argsort(x, axis=ax)))
+    shape = avals[0].shape
+
+    def run(x):
+        out = argsort(x, axis)
+        if out is None:
+            return xp.zeros(shape, index_dtype)
+        return out.astype(index_dtype, copy=False)
+    return run
+
+
+impl_rules[P.sort_p] = _sort_impl
+impl_rules[P.argsort_p] = _argsort_impl
+CUPY_AUDIT[P.sort_p] = CupyVerdict(
+    "rule", "cupy.sort (cupy/_sorting/sort.py, cupy/cuda/cupy_thrust.cu) is thrust's "
+    "stable_sort along the last axis (other axes are moved there), with NaNs last through "
+    "real_less for arrays of two or more dims; 1-D float arrays go to a radix sort that puts a "
+    "negative-signed NaN first, so the rule sorts a 1-D operand as one row; kind= other than "
+    "None is refused by CuPy, and it is always stable (NumPy's kind='stable' order)")
+CUPY_AUDIT[P.argsort_p] = CupyVerdict(
+    "rule", "cupy.argsort: thrust's stable_sort_by_key of the indices, NaNs last through "
+    "real_less for arrays of two or more dims (1-D floats: a radix sort, negative NaNs first, "
+    "so the rule sorts a 1-D operand as one row), the indices int64; stable as NumPy's "
+    "kind='stable', which the NumPy rule asks for too")

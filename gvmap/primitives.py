@@ -446,3 +446,26 @@ rev_p = _new("rev", STRUCTURAL, _rev_rule, view=True, launch="flip (view)")
 concatenate_p = _new("concatenate", STRUCTURAL, _concatenate_rule)
 take_p = _new("take", STRUCTURAL, _take_rule)
 batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")
+
+
+# ---------------------------------------------------------------- sorting and searching
+#
+# Two primitives, not one with two results (lax.sort's operands): np.sort never pays for
+# indices it does not return, np.argsort never writes sorted values, and graphs read as
+# NumPy's calls. The order is NumPy's: NaNs last, and ``argsort`` is stable (equal values
+# keep their order, as ``kind="stable"``) on every backend. ``sort[stable=False]`` (np.sort's
+# default kind) leaves the order of values that compare equal but differ (+0.0 and -0.0,
+# NaN payloads) to the backend, as NumPy's default quicksort does; ``stable=True`` fixes it.
+
+def _sort_rule(x: AbstractArray, *, axis: int, stable: bool):
+    _check_axes(x, (axis,), "sort")
+    return [x]
+
+
+def _argsort_rule(x: AbstractArray, *, axis: int, index_dtype: np.dtype):
+    _check_axes(x, (axis,), "argsort")
+    return [AbstractArray(x.shape, index_dtype)]
+
+
+sort_p = _new("sort", STRUCTURAL, _sort_rule)
+argsort_p = _new("argsort", STRUCTURAL, _argsort_rule)

@@ -914,3 +914,24 @@ for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le"
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
     setattr(Tracer, f"__{_dunder}__", (lambda f: lambda self: getattr(_gnp(), f)(self))(_fn))
+
+
+# --- sorting and searching ---
+# x.argsort(), x.searchsorted(v) and x.nonzero() (refused: a data-dependent shape) are the
+# NumPy functions of x; x.sort() and x.partition(kth) sort x in place, which a tracer does
+# as ``x[key] = v`` does: x stands for the sorted value from then on (refused where x is an
+# argument or a closed-over array, whose caller would see the write).
+_METHODS |= {"argsort", "argpartition", "searchsorted", "nonzero"}
+
+
+def _sort_in_place(name: str):
+    def method(self, *args, **kwargs):
+        self._assign(getattr(_gnp(), name)(self, *args, **kwargs), f"`x.{name}()`",
+                     f"Write `x = np.{name}(x{', kth' if name == 'partition' else ''})`")
+    method.__name__ = name
+    method.__doc__ = f"ndarray.{name}: in place, as a new value x stands for."
+    return method
+
+
+Tracer.sort = _sort_in_place("sort")
+Tracer.partition = _sort_in_place("partition")

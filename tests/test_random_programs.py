@@ -589,6 +589,36 @@ OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        "op_astype", "op_like", "op_clip", "op_build", "op_write"])
 
 
+# --- sorting and searching ---
+def _op_sort(self) -> bool:
+    """A sort or an order statistic along a random axis. Sorts ask for kind="stable": the
+    values may tie (ints, floors, +0.0 against -0.0), where NumPy's default order is its
+    own and gvmap's is the stable one."""
+    x = self.pick(lambda n: n.ndim >= 1 and n.kind in "fiub")
+    if x is None:
+        return False
+    axis = self.draw(st.integers(-x.ndim, x.ndim - 1))
+    form = self.choice(["sort", "argsort", "median", "quantile", "nanmedian", "percentile",
+                        "topk", "searchsorted", "sort_none"])
+    if x.kind == "b" and form not in ("sort", "argsort", "topk", "sort_none"):
+        return False
+    q = self.choice(["0.5", "0.25", "[0.1, 0.9]", "1", "np.float32(0.75)"])
+    expr = {"sort": f"np.sort({x.name}, axis={axis}, kind='stable')",
+            "argsort": f"np.argsort({x.name}, axis={axis}, kind='stable')",
+            "sort_none": f"np.sort({x.name}, axis=None, kind='stable')",
+            "median": f"np.median({x.name}, axis={axis})",
+            "nanmedian": f"np.nanmedian({x.name}, axis={axis}, keepdims=True)",
+            "quantile": f"np.quantile({x.name}, {q}, axis={axis})",
+            "percentile": f"np.percentile({x.name}, 30.0, axis={axis})",
+            "topk": f"np.argsort({x.name}, kind='stable')[..., -2:]",
+            "searchsorted": f"np.searchsorted(np.sort(np.ravel({x.name}), kind='stable'), {x.name})",
+            }[form]
+    return self.add(expr, x.deps)
+
+
+Builder.op_sort = _op_sort
+OPS += ["op_sort"]
+
 def _broadcasts(a: tuple, b: tuple) -> bool:
     try:
         return np.broadcast_shapes(a, b) == b

@@ -66,3 +66,19 @@ for _name, _impl in list(_UFUNCS.items()):
     _uf = getattr(_np, _name, None)
     if isinstance(_uf, _np.ufunc) and _uf.nin == 2:
         _HANDLED_UFUNCS[f"{_name}.outer"] = _outer(_impl)
+
+# --- sorting and searching ---
+from . import sorting as _sorting
+from .sorting import (argpartition, argsort, argwhere, bincount, digitize, flatnonzero, histogram,
+                      interp, median, nanmedian, nanpercentile, nanquantile, nonzero, partition,
+                      percentile, quantile, searchsorted, sort, unique)
+
+__all__ = sorted(set(__all__) | set(_sorting.__all__))
+for _name in _sorting.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", "extract"):
+    if hasattr(_np, _name):  # NumPy 2's unique_* and extract: data-dependent shapes too
+        _HANDLED_FUNCTIONS[getattr(_np, _name)] = _sorting._shape_refusal(
+            _name, "See numpy.unique's refusal for a fixed-shape rewrite: np.sort(x) and a mask "
+            "of first occurrences" if _name != "extract" else
+            "Keep a fixed shape: np.where(condition, x, 0), or a masked sum")
