@@ -316,3 +316,38 @@ def _sort_rule(prim: P.Primitive) -> BatchRule:
 
 batch_rules[P.sort_p] = _sort_rule(P.sort_p)
 batch_rules[P.argsort_p] = _sort_rule(P.argsort_p)
+
+
+# ---------------------------------------------------------------- scatter (index updates)
+
+import numpy as np  # noqa: E402  (the scatter rule's index offsets)
+
+def _scatter_rule(axis_size, args, bdims, *, mode):
+    """ONE scatter for the whole batch, never a loop over examples.
+
+    Indices shared by every example (unbatched): the batch dim becomes one more trailing
+    dim of each row, (n, B, *rest) with updates (K, B, *rest): the same scatter. Indices
+    per example: the batch is flattened into the scattered axis, (B*n, *rest), and example
+    b's indices offset by b*n; updates are flattened (B*K, *rest) in the same order, so each
+    example's writes keep their order (last write wins, accumulation in index order)."""
+    (x, idx, upd), (bx, bi, bu) = args, bdims
+    if bi is None:
+        x = broadcast_batched(x, axis_size, 1) if bx is None else moveaxis(x, bx, 1)
+        upd = broadcast_batched(upd, axis_size, 1) if bu is None else moveaxis(upd, bu, 1)
+        return bind(P.scatter_p, x, idx, upd, mode=mode), 1
+    x = broadcast_batched(x, axis_size, 0) if bx is None else moveaxis(x, bx, 0)
+    upd = broadcast_batched(upd, axis_size, 0) if bu is None else moveaxis(upd, bu, 0)
+    idx = moveaxis(idx, bi, 0)
+    n, k = x.shape[1], idx.shape[1]
+    if idx.dtype != np.int64:  # b * n may not fit the index dtype
+        idx = bind(P.convert_element_type_p, idx, new_dtype=np.dtype(np.int64))
+    offsets = (np.arange(axis_size, dtype=np.int64) * n).reshape(axis_size, 1)
+    idx = bind(P.add_p, idx, offsets)
+    flat_x = bind(P.reshape_p, x, new_sizes=(axis_size * n, *x.shape[2:]))
+    flat_idx = bind(P.reshape_p, idx, new_sizes=(axis_size * k,))
+    flat_upd = bind(P.reshape_p, upd, new_sizes=(axis_size * k, *upd.shape[2:]))
+    out = bind(P.scatter_p, flat_x, flat_idx, flat_upd, mode=mode)
+    return bind(P.reshape_p, out, new_sizes=tuple(x.shape)), 0
+
+
+batch_rules[P.scatter_p] = _scatter_rule

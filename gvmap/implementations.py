@@ -467,3 +467,84 @@ CUPY_AUDIT[P.argsort_p] = CupyVerdict(
     "real_less for arrays of two or more dims (1-D floats: a radix sort, negative NaNs first, "
     "so the rule sorts a 1-D operand as one row), the indices int64; stable as NumPy's "
     "kind='stable', which the NumPy rule asks for too")
+
+
+# --- scatter (index updates) ---
+
+_AT_UFUNCS = {"add": "add", "mul": "multiply", "max": "maximum", "min": "minimum"}
+
+
+def _scatter_numpy(mode: str) -> Callable:
+    """On a copy of x: ``np.<ufunc>.at`` (unbuffered: repeats accumulate, in index order);
+    for ``set``, fancy assignment of the LAST write to each row only. NumPy documents no
+    order for ``out[idx] = v`` with repeated indices ("it is not possible to predict the
+    final result"), so the winners are chosen explicitly: ``np.maximum.at`` of the writers'
+    positions, then one assignment to distinct rows."""
+    if mode != "set":
+        at = getattr(np, _AT_UFUNCS[mode]).at
+
+        def accumulate(x, idx, upd):
+            out = np.array(x, copy=True)
+            at(out, idx, upd)
+            return out
+        return accumulate
+
+    def assign(x, idx, upd):
+        out = np.array(x, copy=True)
+        k = len(idx)
+        if k:
+            positions = np.arange(k)
+            last = np.full(out.shape[0], -1, np.intp)
+            np.maximum.at(last, idx, positions)
+            won = last[idx] == positions
+            out[idx[won]] = upd[won]
+        return out
+    return assign
+
+
+def _scatter_cupy(xp: Any, avals: Sequence[AbstractArray], mode: str) -> Callable:
+    """A stable sort of the indices, then gvmap's kernel folding each run of equal indices
+    in order (``codegen/scatter.py``): NumPy's result for every mode and dtype, no atomics.
+    float16 (no C type in gvmap's kernels) folds in float32 and rounds once at the end."""
+    from .codegen.scatter import (scatter_in_params, scatter_kernel_name, scatter_operation,
+                                  scatter_out_params)
+    from .codegen.cuda import PREAMBLE
+
+    x_aval = avals[0]
+    dtype = x_aval.dtype
+    work = np.dtype(np.float32) if dtype == np.float16 else dtype
+    n, rows = x_aval.shape[0], math.prod(x_aval.shape[1:])
+    kernel = xp.ElementwiseKernel(scatter_in_params, scatter_out_params,
+                                  scatter_operation(mode, work), scatter_kernel_name(mode, work),
+                                  preamble=PREAMBLE)
+
+    def run(x, idx, upd):
+        out = xp.array(x, dtype=work, order="C", copy=True)
+        k = idx.shape[0]
+        if k and out.size:
+            idx = idx.astype(xp.int64, copy=False)
+            perm = xp.argsort(idx)  # thrust's stable sort: equal indices keep their order
+            sorted_idx = xp.take(idx, perm)
+            upd = xp.ascontiguousarray(upd, dtype=work)
+            kernel(upd, sorted_idx, perm, np.int64(k), np.int64(rows), np.int64(n), out,
+                   size=k * rows)
+        return out if work == dtype else out.astype(dtype)
+    return run
+
+
+def _scatter_rule(xp, avals, mode):
+    return _scatter_numpy(mode) if xp is np else _scatter_cupy(xp, avals, mode)
+
+
+impl_rules[P.scatter_p] = _scatter_rule
+CUPY_AUDIT[P.scatter_p] = CupyVerdict(
+    "rule", "read cupyx/_scatter.py and cupy/_core/include/cupy/atomics.cuh: x[idx] = v with "
+    "repeated indices is a race (any write may win; NumPy's order gives the last); "
+    "cupyx.scatter_add adds with atomicAdd in arrival order (floats differ by rounding from "
+    "run to run) and supports float16/32/64, int32/64 and uint32/64 only (no int8/16, uint8/16, "
+    "bool); cupyx.scatter_max / scatter_min on floats are CAS loops over fmaxf / fminf, which "
+    "DROP NaN (np.maximum.at propagates it) and, for float64, compute in float (fmaxf of two "
+    "doubles rounds them to float32); there is no scatter_mul. So the rule is gvmap's own "
+    "kernel (codegen/scatter.py): cupy.argsort of the indices (stable) and one thread per run "
+    "of equal indices folding it in order, NumPy's sequential result for every mode and dtype; "
+    "float16 folds in float32 and rounds once (NumPy rounds every step: rounding only)")

@@ -469,3 +469,39 @@ def _argsort_rule(x: AbstractArray, *, axis: int, index_dtype: np.dtype):
 
 sort_p = _new("sort", STRUCTURAL, _sort_rule)
 argsort_p = _new("argsort", STRUCTURAL, _argsort_rule)
+
+
+# --- scatter (index updates) ---
+#
+# ``scatter[mode]``: x with rows of ``updates`` combined into it at ``indices``, a new value
+# (x itself is not changed): ``out = x.copy(); out[indices[k]] = combine(out[indices[k]],
+# updates[k])`` for k in order. So repeated indices keep the LAST write for ``set`` (as
+# NumPy's ``y[idx] = v``) and accumulate for ``add`` / ``mul`` / ``max`` / ``min`` (as
+# ``np.add.at`` ...: max / min propagate NaN as np.maximum / np.minimum). One primitive with
+# a mode, not five: every stage treats the modes alike and differs only in the combining
+# step, which is the binary elementwise primitive of ``SCATTER_COMBINE``.
+#
+# Operands: x (n, *rest), integer indices (K,) IN [0, n), updates (K, *rest) of x's dtype.
+# The front end (gvmap.numpy.updates) applies NumPy's index rule first (a take of
+# arange(n), which raises IndexError outside [-n, n) on every backend), so the primitive
+# never sees other indices; its NumPy rule would raise for them and its kernels skip them
+# (never writing out of bounds).
+
+SCATTER_MODES = ("set", "add", "mul", "max", "min")
+SCATTER_COMBINE = {"add": add_p, "mul": mul_p, "max": max_p, "min": min_p}  # set: no combine
+
+
+def _scatter_rule(x: AbstractArray, idx: AbstractArray, updates: AbstractArray, *, mode: str):
+    if mode not in SCATTER_MODES:
+        raise TypeError(f"scatter: mode must be one of {SCATTER_MODES}, got {mode!r}")
+    if x.ndim < 1:
+        raise TypeError(f"scatter needs an operand of rank >= 1, got {x}")
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"scatter needs 1-d integer indices, got {idx}")
+    if updates.dtype != x.dtype or updates.shape != idx.shape + x.shape[1:]:
+        raise TypeError(f"scatter: updates {updates} do not fit operand {x} at indices {idx} "
+                        f"(need shape {idx.shape + x.shape[1:]} and dtype {x.dtype})")
+    return [x]
+
+
+scatter_p = _new("scatter", STRUCTURAL, _scatter_rule)

@@ -317,6 +317,8 @@ def row_work(eqn: Eqn) -> int:
         return eqn.invars[0].aval.size
     if prim in (P.sort_p, P.argsort_p):  # insertion sort: n * (n - 1) / 2 steps a lane at worst
         return out.aval.size * max(out.aval.shape[eqn.params["axis"]] - 1, 1) // 2 + out.aval.size
+    if prim is P.scatter_p:  # the copy of x, then one step per update element
+        return out.aval.size + eqn.invars[2].aval.size
     return out.aval.size
 
 
@@ -393,3 +395,42 @@ def _insertion_sort(indices: bool):
 
 emit_rules[P.sort_p] = _insertion_sort(indices=False)
 emit_rules[P.argsort_p] = _insertion_sort(indices=True)
+
+
+# --- scatter (index updates) ---
+
+@_block
+def _scatter(row: RowEmitter, eqn: Eqn) -> None:
+    """scatter[mode]: copy x, then one sequential loop over the indices in order, which is
+    NumPy's meaning for free: the last write to a row stays (``set``), repeats accumulate
+    (``add`` / ``mul`` / ``max`` / ``min``, NaN as np.maximum). The indices are in [0, n)
+    (the index rule ran before, in the take that normalized them); any other is skipped,
+    never written out of bounds."""
+    (x, indices, updates), out = eqn.invars, eqn.outvars[0]
+    shape, mode = x.aval.shape, eqn.params["mode"]
+    dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+    idx, opened = row.open_loops(shape, _names("i", len(shape)))
+    row.emit(f"{row.ref(out, idx)} = {row.ref(x, idx)};")
+    row.close(opened)
+    k_size, rest = indices.aval.shape[0], shape[1:]
+    if not k_size or not math.prod(rest):
+        return
+    (k,), k_opened = row.open_loops([k_size], ["k"], inner=math.prod(rest))
+    row.emit(f"const long long j = (long long){row.ref(indices, [k])};")
+    row.emit(f"if (j >= 0 && j < {shape[0]}) {{")
+    row.depth += 1
+    r, r_opened = row.open_loops(list(rest), [f"r{d}" for d in range(1, len(shape))])
+    target = row.ref(out, ["j", *r])
+    source = row.ref(updates, [k, *r])
+    if mode == "set":
+        row.emit(f"{target} = {source};")
+    else:
+        step = c_expression(P.SCATTER_COMBINE[mode], [dtype, dtype], dtype, ["a", "b"])
+        row.emit(f"{{ const {t} a = {target}, b = {source}; {target} = {step}; }}")
+    row.close(r_opened)
+    row.depth -= 1
+    row.emit("}")
+    row.close(k_opened)
+
+
+emit_rules[P.scatter_p] = _scatter

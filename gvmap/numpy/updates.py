@@ -2,16 +2,28 @@
 
 A traced array is a value in a graph, so a write into it is recorded as a new value that
 the tracer then stands for (``Tracer.__setitem__``; the in-place rules live there). Each
-update is a composition of existing primitives, so it batches, fuses and runs on every
-backend like any other code:
+path, and what it costs per example (n elements in x, K written):
 
-* a key known at trace time (ints, slices, ``None``, ``...``, integer arrays, boolean
-  masks): NumPy itself computes, once, which element of ``value`` lands where
+* ``x[key] = v`` with a key known at trace time (ints, slices, ``None``, ``...``, integer
+  arrays, boolean masks): NumPy itself computes, once, which element of ``v`` lands where
   (``positions[key] = arange(count)``, so repeated indices keep the LAST write, exactly
-  as NumPy's assignment), and the update is one gather plus one select;
-* traced integer indices along the first axis (``x[i] = v`` with a per-example ``i``):
-  compared with every position, the last matching write wins, and the indices follow the
-  index rule of every gather (IndexError outside [-n, n)).
+  as NumPy's assignment), and the update is one gather plus one select: O(n), fused with
+  what computes ``v`` where the backend fuses;
+* ``x[i] = v`` / ``x[idx] = v`` with traced integer indices along the first axis: one
+  ``scatter[mode=set]`` (the last write to a row stays), after the take of ``arange(n)``
+  that applies the index rule of every gather (IndexError outside [-n, n)) and turns
+  negative indices into rows: O(n + K) (the copy of x, then one step per written element).
+  ``x[idx] += v`` is NumPy's ``x[idx] = x[idx] + v``: a gather, an add and this scatter,
+  so a repeated index adds once (its last value), as in NumPy;
+* ``np.add.at / multiply.at / maximum.at / minimum.at(x, indices, v)``: one
+  ``scatter[mode=add|mul|max|min]``, repeats accumulating in index order (NaN propagates
+  through maximum / minimum): O(n + K), with traced indices (rows of the first axis, after
+  the same index rule) or a constant key of any kind (its targets in the raveled x
+  computed now by NumPy).
+
+The scatter batches as ONE scatter over the whole batch (``batching.py``), never a loop
+over examples; it is not fused (a structural primitive), and row kernels run it as one
+sequential loop per example.
 
 ``value`` is cast to ``x``'s dtype as NumPy's assignment casts (unsafe: 1.7 into an int
 array is 1) and broadcast to the selection's shape.
@@ -61,50 +73,55 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     return where(written, gathered, x)
 
 
-def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
-    """``x[i] = v`` / ``x[idx] = v`` with traced integer indices on the first axis (any
-    further key entries full slices)."""
-    from .elementwise import equal, where
+def _traced_rows(x: Tracer, key: Any, what: str, rewrite: str) -> tuple[Any, Any, tuple]:
+    """The rows a traced key selects, normalized into [0, n) by the index rule of every
+    gather (``take`` of ``arange(n)``: IndexError outside [-n, n) on every backend), as a
+    1-d array; the key's own index shape; and the shape of what is written there."""
     from .indexing import take
-    from .reductions import any as any_, argmax
-    from .shape import broadcast_to, expand_dims, reshape
+    from .shape import reshape
 
     parts = key if isinstance(key, tuple) else (key,)
     index, rest = parts[0], parts[1:]
     full = all(isinstance(k, slice) and k == slice(None) for k in rest)
     if not isinstance(index, Tracer) or not full or index.dtype.kind not in "iu" or not x.ndim:
         raise NotImplementedError(
-            "gvmap records x[key] = v with a traced key only for integer indices along the "
-            "first axis (x[i] = v, x[idx] = v, x[i, :] = v); for other traced keys build the "
-            "new array with np.where(mask, v, x), where mask compares np.arange(...) with "
-            "the traced indices")
-    n = x.shape[0]
-    rows = take(np.arange(n), index)            # the index rule: IndexError outside [-n, n)
-    flat = reshape(rows, (-1,))                 # (K,) target rows
-    k = flat.shape[0]
-    hits = equal(expand_dims(flat, 1), np.arange(n)[None, :])   # (K, n): write k hits row j
-    last = (k - 1) - argmax(hits[::-1], axis=0)                  # the last write to each row
-    written = any_(hits, axis=0)
-    values = reshape(broadcast_to(value, (*shape_of(index), *x.shape[1:])), (k, *x.shape[1:]))
-    gathered = take(values, last, axis=0)
-    mask = reshape(written, (n,) + (1,) * (x.ndim - 1))
-    return where(mask, gathered, x)
+            f"gvmap records {what} with a traced key only for integer indices along the "
+            f"first axis ({rewrite})")
+    rows = reshape(take(np.arange(x.shape[0]), index), (-1,))
+    return rows, shape_of(index), (*shape_of(index), *x.shape[1:])
 
 
-_AT_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
+def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
+    """``x[i] = v`` / ``x[idx] = v`` with traced integer indices on the first axis (any
+    further key entries full slices): one ``scatter[mode=set]``, the last write to a row
+    staying, as NumPy's assignment leaves it."""
+    from .shape import broadcast_to, reshape
+
+    rows, index_shape, selected = _traced_rows(
+        x, key, "x[key] = v",
+        "x[i] = v, x[idx] = v, x[i, :] = v); for other traced keys build the new array with "
+        "np.where(mask, v, x), where mask compares np.arange(...) with the traced indices")
+    k = shape_of(rows)[0]
+    try:
+        values = broadcast_to(value, selected)
+    except ValueError:
+        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
+                         f"shape {selected}") from None
+    return bind(P.scatter_p, x, rows, reshape(values, (k, *x.shape[1:])), mode="set")
+
+
+_AT_MODES = {"add": "add", "multiply": "mul", "maximum": "max", "minimum": "min"}
 
 
 def ufunc_at(ufunc_name: str):
     """``np.<ufunc>.at(a, indices, b)``: unbuffered, so repeated indices accumulate (unlike
-    ``a[idx] += b``). Each target element folds every value aimed at it, then combines
-    with its own value; ``a`` (a traced local array) then stands for the result."""
-    from . import reductions
-    from .elementwise import UFUNCS, equal, where
-    from .indexing import take
-    from .shape import broadcast_to, expand_dims, ravel, reshape
+    ``a[idx] += b``), in index order: one ``scatter[mode=add|mul|max|min]``; ``a`` (a
+    traced local array) then stands for the result. Traced indices select rows of the first
+    axis (``np.add.at(a, idx, b)``, ``a`` of any rank); a constant key may be anything NumPy
+    accepts (its targets are computed now, on the raveled ``a``)."""
+    from .shape import broadcast_to, ravel, reshape
 
-    combine = UFUNCS[ufunc_name]
-    fold = getattr(reductions, _AT_REDUCTIONS[ufunc_name])
+    mode = _AT_MODES[ufunc_name]
 
     def at(a: Any, indices: Any, b: Any = None) -> None:
         if not isinstance(a, Tracer):
@@ -114,32 +131,31 @@ def ufunc_at(ufunc_name: str):
                 f"y = np.zeros_like(x); np.{ufunc_name}.at(y, idx, v))")
         if b is None:
             raise TypeError(f"np.{ufunc_name}.at needs the values to combine (b)")
-        size = a.size
+        indices = static_key(indices)
         if has_traced_index(indices):
-            parts = indices if isinstance(indices, tuple) else (indices,)
-            if len(parts) != 1 or a.ndim != 1:
-                raise NotImplementedError(
-                    f"gvmap records np.{ufunc_name}.at with traced indices on 1-d arrays "
-                    f"only; reshape to 1-d first (np.{ufunc_name}.at(y.reshape(-1), flat_idx, v))")
-            targets = ravel(take(np.arange(size), parts[0]))   # the index rule applies
-            selected = shape_of(parts[0])
+            rows, _, selected = _traced_rows(
+                a, indices, f"np.{ufunc_name}.at(x, idx, v)",
+                f"np.{ufunc_name}.at(y, idx, v) with idx traced; for other keys ravel y and "
+                f"compute flat indices: np.{ufunc_name}.at(y.reshape(-1), flat_idx, v)")
+            row_shape, flat = a.shape[1:], False
         else:
-            targets = np.arange(size).reshape(a.shape)[indices]  # NumPy's own key errors
-            selected = targets.shape
-            targets = targets.ravel()
-        k = int(np.prod(selected, dtype=np.int64))
+            targets = np.arange(a.size).reshape(a.shape)[indices]  # NumPy's own key errors
+            rows, selected, row_shape, flat = targets.ravel(), targets.shape, (), a.ndim != 1
+        k = shape_of(rows)[0]
         if k == 0:
             return
-        values = reshape(broadcast_to(convert(check_operand(b, f"np.{ufunc_name}.at"), a.dtype),
-                                      selected), (k,))
-        hits = equal(expand_dims(targets, 1), np.arange(size)[None, :])   # (k, size)
+        b = convert(check_operand(b, f"np.{ufunc_name}.at"), a.dtype)
+        try:
+            values = broadcast_to(b, selected)
+        except ValueError:
+            raise ValueError(f"np.{ufunc_name}.at: operands could not be broadcast together: "
+                             f"values of shape {shape_of(b)} for a selection of shape "
+                             f"{selected}") from None
+        values = reshape(values, (k, *row_shape))
         with a._trace.internal_views(a._var):
-            flat = ravel(a)
-            # a value not aimed at an element stands in as the fold's neutral element
-            # there: the identity of + and *, the element itself for maximum / minimum
-            neutral = {"add": 0, "multiply": 1}.get(ufunc_name, expand_dims(flat, 0))
-            folded = fold(where(hits, expand_dims(values, 1), neutral), axis=0)
-            result = reshape(combine(flat, folded), a.shape)
+            result = bind(P.scatter_p, ravel(a) if flat else a, rows, values, mode=mode)
+            if flat:
+                result = reshape(result, a.shape)
         a._assign(result, f"np.{ufunc_name}.at(x, ...)", "Write into a copy: `x = x.copy()` first")
 
     at.__name__ = f"{ufunc_name}_at"
