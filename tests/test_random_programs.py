@@ -557,7 +557,7 @@ class Builder:
         key = self.choice([str(k), f"{k}:", f"::{self.choice([1, -1, 2])}", f"[{k}, {k}]"])
         op = self.choice(["=", "=", "+="])
         maker = self.choice(["np.zeros", "np.ones", "np.empty"]) if op == "=" else "np.ones"
-        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={x.value.dtype.name!r}"])
+        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={np.asarray(x.value).dtype.name!r}"])
         name = f"v{len(self.nodes)}"
         lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
         if maker == "np.empty":
@@ -618,6 +618,57 @@ def _op_sort(self) -> bool:
 
 Builder.op_sort = _op_sort
 OPS += ["op_sort"]
+
+
+# --- scatter (index updates) ---
+def _op_scatter(self) -> bool:
+    """A write at TRACED indices into an array made inside the function (an int node,
+    clipped into [-n, n), so negatives and repeats occur): ``w[i] = x``, ``w[i] += x`` (once
+    per distinct index) or ``np.add/multiply/maximum/minimum.at(w, i, x)`` (repeats
+    accumulate): the scatter primitive, batched with the indices per example."""
+    i = self.pick(lambda n: n.kind in "fiub" and n.ndim <= 1)
+    x = self.pick(lambda n: n.kind in "fiub")
+    if i is None or x is None:
+        return False
+    n = self.draw(st.integers(1, 5))
+    if i.kind in "iu":
+        index = f"np.clip({i.name}, {-n}, {n - 1})"
+    else:  # two rows chosen by the data: repeats, and a negative index half the time
+        a, b = self.draw(st.integers(-n, n - 1)), self.draw(st.integers(-n, n - 1))
+        index = f"np.clip(np.where({i.name} > 0, {a}, {b}), {-n}, {n - 1})"
+    rows = self.choice([(), (2,)])
+    shape = (n,) + rows
+    if x.kind == "b" and self.draw(st.booleans()):
+        dtype = "bool"
+    else:
+        dtype = self.choice(["float", "np.float32", "np.int64", repr(np.asarray(x.value).dtype.name)])
+    form = self.choice(["=", "+=", "add.at", "multiply.at", "maximum.at", "minimum.at"])
+    name = f"v{len(self.nodes)}"
+    vshape = i.shape + rows  # a different value at each position, so the last write shows
+    size = int(np.prod(vshape, dtype=np.int64))
+    value = f"np.arange({size}).reshape({vshape!r}) * {x.name}.ravel()[0] + 1"
+    lines = [f"{name} = np.ones({shape!r}, dtype={dtype})"]
+    if form in ("=", "+="):
+        lines.append(f"{name}[{index}] {form} {value}")
+    else:
+        lines.append(f"np.{form}({name}, {index}, {value})")
+    try:
+        env = dict(self.env)
+        with np.errstate(all="ignore"):
+            exec("\n".join(lines), env)
+    except Exception:
+        return False
+    out = env[name]
+    if x.kind == "f" and out.dtype.kind != "f":
+        return False  # float into int: NaN/inf casts are platform-specific (op_astype)
+    self.env[name] = out
+    self.nodes.append(Node(name, out, x.deps | i.deps))
+    self.lines.extend(lines)
+    return True
+
+
+Builder.op_scatter = _op_scatter
+OPS += ["op_scatter"] * 2
 
 def _broadcasts(a: tuple, b: tuple) -> bool:
     try:
@@ -967,3 +1018,22 @@ def test_round_with_decimals(backend):
     for f in (lambda v: np.round(v, 1), lambda v: np.around(v, 2), lambda v: v.round(1),
               lambda v: np.round(v * 100, -1)):
         assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def test_generator_writes_at_traced_indices():
+    """The generator reaches every form of op_scatter (traced-index writes and ufunc.at)."""
+    seen = set()
+
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        for line in case.source.splitlines():
+            if "np.clip(" in line and ("] = np.arange(" in line or "] += np.arange(" in line):
+                seen.add("=" if "] = " in line else "+=")
+            for form in ("add.at", "multiply.at", "maximum.at", "minimum.at"):
+                if f"np.{form}(" in line:
+                    seen.add(form)
+
+    collect()
+    assert seen == {"=", "+=", "add.at", "multiply.at", "maximum.at", "minimum.at"}, seen
