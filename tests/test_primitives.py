@@ -580,6 +580,35 @@ row("0d.sort", lambda xp, x: (xp.sort(x, axis=None), xp.median(x), xp.quantile(x
 row("empty.sort", lambda xp, x: (xp.sort(x, axis=0), xp.argsort(x, axis=0), xp.sort(x, axis=1)),
     [A((0, 3))], NUM)
 
+# --- scatter (index updates) ---
+# Traced indices with repeats and negatives ("negindex:5": 4 indices into 5 rows): the last
+# write wins for `=`, `+=` adds once per distinct index, ufunc.at accumulates every repeat.
+IDX4, V43 = A((4,), "negindex:5", dtype=i64), A((4, 3))
+
+
+def _scatter_writes(xp, x, idx, v):
+    y, z = x * 1, x + 0          # computed values: writable
+    y[idx] = v
+    z[idx] += v
+    w = xp.zeros_like(x)
+    np.add.at(w, idx, v)
+    return y, z, w
+
+
+def _scatter_extrema(xp, x, idx, v):
+    y, z = x * 1, x + 0
+    np.maximum.at(y, idx, v)
+    np.minimum.at(z, idx, v)
+    np.multiply.at(z, idx[:2], v[0])
+    return y, z
+
+
+row("scatter.set_iadd_add_at", _scatter_writes, [A((5, 3)), IDX4, V43], ALL)
+row("scatter.max_min_mul_at", _scatter_extrema, [A((5, 3)), IDX4, V43], ALL)
+row("scatter.extrema_nan", _scatter_extrema, [A((5, 3), "nan"), IDX4, A((4, 3), "nan")], FLOAT)
+row("scatter.vector_scalar_index", lambda xp, x, i, v: (lambda y: (y.__setitem__(i, v), y)[1])(x * 1),
+    [A((6,)), A((), "negindex:6", dtype=i32), A(())], NUM)
+
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.
