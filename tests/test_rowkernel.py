@@ -87,6 +87,34 @@ def _softmax(x):
     return e / e.sum()
 
 
+# --- scatter (index updates) ---
+def _scatter_writes(x, idx, v):
+    y, z, w, m = x * 1, x + 0, np.zeros_like(x), x * 1
+    y[idx] = v
+    z[idx] += v
+    np.add.at(w, idx, v)
+    np.maximum.at(m, idx, v)
+    np.minimum.at(m, idx[:3], v[0])
+    return y, z, w, m
+
+
+def _scatter_int_bool(x, idx, m):
+    y, p = x * 1, x * 1
+    y[idx] = np.arange(6)
+    np.multiply.at(p, idx, 3)
+    counts = np.zeros(4, np.int64)
+    np.add.at(counts, idx, 1)
+    b = np.zeros(4, bool)
+    b[idx] = m
+    return y, p, counts, b
+
+
+def _scatter_out_of_range(x, i):
+    y = x * 1
+    np.add.at(y, i, 1.0)
+    return y
+
+
 CASES = [
     Case("seed", lambda v: np.tanh(W @ v + B).sum(),
          lambda rng: [_normal(rng, (N, 5))], (True,)),
@@ -157,6 +185,13 @@ CASES = [
                        np.sort(k), np.argsort(k, kind="stable"), np.argsort(x[0])[-2:]),
          lambda rng: [np.floor(_with_nans(rng, (N, 3, 6)) * 2), rng.integers(-3, 3, (N, 9)).astype(np.int32)],
          (True, True)),
+    # --- scatter (index updates) --- (one sequential loop: last write wins, repeats accumulate)
+    Case("scatter_traced_writes", _scatter_writes,
+         lambda rng: [_with_nans(rng, (N, 5, 2)), rng.integers(-5, 5, (N, 6)).astype(np.int32),
+                      _with_nans(rng, (N, 6, 2))], (True, True, True)),
+    Case("scatter_int_bool_shared_indices", _scatter_int_bool,
+         lambda rng: [rng.integers(-9, 9, (N, 4)), np.array([0, 3, 0, -1, 2, 0]),
+                      rng.random((N, 6)) < 0.5], (True, False, True)),
 ]
 CASE_IDS = [c.name for c in CASES]
 
@@ -184,6 +219,9 @@ INDEX_ERROR_CASES = [
                       np.array([[[0, 3, 1], [-1, 2, 0], [1, 1, 1]]] * 2 + [[[0, 4, 1], [-5, 2, 0], [1, 1, 1]]]
                                + [[[0, 3, 1], [-1, 2, 0], [1, 1, 1]]] * 2, np.int32)],
          (True, True), graph=_batched_take_graph(3)),
+    Case("scatter_out_of_range", _scatter_out_of_range,
+         lambda rng: [_normal(rng, (N, 4)), np.array([[0, 1, 0], [4, 0, 0], [0, -5, 1], [3, -1, 3], [0, 0, 0]])],
+         (True, True)),
 ]
 INDEX_ERROR_IDS = [c.name for c in INDEX_ERROR_CASES]
 
