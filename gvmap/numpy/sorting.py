@@ -605,7 +605,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
         if xs.size and xs.min() < 0:
             raise ValueError("'list' argument must have no negative elements")
         length = max(int(xs.max()) + 1 if xs.size else 0, minlength)
-        onehot = xs[:, None] == np.arange(length)
+        rows = xs.astype(np.intp)
     else:
         dt = x.dtype
         bound = 2 if dt == np.bool_ else (2 ** (8 * dt.itemsize) if dt.kind == "u" else None)
@@ -615,17 +615,21 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
             raise NotImplementedError(
                 f"numpy.bincount of a traced {dt} array: its output length, max(x) + 1, "
                 f"depends on the data, so each example could need another shape. Count a "
-                f"known number of bins m instead: ((x[:, None] == np.arange(m)).sum(axis=0)) "
-                f"(values >= m not counted), or pass a bool/unsigned x with minlength >= its "
-                f"range")
+                f"known number of bins m instead: counts = np.zeros(m, np.intp); "
+                f"np.add.at(counts, x, 1) (one scatter; IndexError for values outside [-m, m)), "
+                f"or pass a bool/unsigned x with minlength >= its range")
         length = minlength
-        onehot = equal(expand_dims(x, -1), np.arange(length, dtype=np.intp))
+        rows = convert(x, np.intp)  # every value of the dtype is a bin: no index check
+    # one scatter-add of the counts (or weights) into the bins, in order as NumPy adds them:
+    # O(len(x) + length), where comparing each value with each bin was their product
+    count = shape_of(rows)[0]
     if weights is None:
-        return sum_(onehot, axis=0, dtype=np.intp)
+        return bind(P.scatter_p, np.zeros(length, np.intp), rows, np.ones(count, np.intp),
+                    mode="add")
     w = convert(check_operand(weights, "bincount"), np.float64)
-    if shape_of(w) != (shape_of(onehot)[0],):
+    if shape_of(w) != (count,):
         raise ValueError("The weights and list don't have the same length.")
-    return sum_(where(onehot, expand_dims(w, -1), 0.0), axis=0)
+    return bind(P.scatter_p, np.zeros(length), rows, w, mode="add")
 
 
 # ---------------------------------------------------------------- data-dependent shapes
