@@ -537,7 +537,7 @@ class Builder:
             elif x.ndim == 0:
                 parts.append(self.choice(LITERALS))
             else:
-                parts.append(self.const(x.shape, x.value.dtype))
+                parts.append(self.const(x.shape, np.asarray(x.value).dtype))
         if x.ndim == 0 and len(parts) == 4 and self.draw(st.booleans()):
             items = f"[[{parts[0]}, {parts[1]}], [{parts[2]}, {parts[3]}]]"
         else:
@@ -557,7 +557,7 @@ class Builder:
         key = self.choice([str(k), f"{k}:", f"::{self.choice([1, -1, 2])}", f"[{k}, {k}]"])
         op = self.choice(["=", "=", "+="])
         maker = self.choice(["np.zeros", "np.ones", "np.empty"]) if op == "=" else "np.ones"
-        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={x.value.dtype.name!r}"])
+        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={np.asarray(x.value).dtype.name!r}"])
         name = f"v{len(self.nodes)}"
         lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
         if maker == "np.empty":
