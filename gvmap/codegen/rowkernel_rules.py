@@ -343,3 +343,12 @@ def row_refusal(eqn: Eqn) -> str | None:
         if eqn.invars[0].aval.shape[axis] == 0 and eqn.outvars[0].aval.size:
             return f"{prim} from an empty axis (NumPy raises IndexError)"
     return None
+
+
+# ---------------------------------------------------------------- linear algebra
+# Not yet in row kernels: each is one batched cuBLAS/cuSOLVER call on the whole stack. An
+# unrolled per-thread routine for tiny static n (Gauss-Jordan with partial pivoting,
+# Cholesky, Jacobi sweeps) is the planned row rule.
+ROW_KERNEL_UNSUPPORTED.update({
+    p: f"{p} runs as one batched cuBLAS/cuSOLVER call on the stack of matrices (no "
+       f"per-thread routine yet)" for p in P.LINALG})

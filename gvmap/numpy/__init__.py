@@ -65,3 +65,14 @@ for _name, _impl in list(_UFUNCS.items()):
     _uf = getattr(_np, _name, None)
     if isinstance(_uf, _np.ufunc) and _uf.nin == 2:
         _HANDLED_UFUNCS[f"{_name}.outer"] = _outer(_impl)
+
+
+# --- linear algebra: np.linalg's solvers and decompositions, and np.polyfit ---------------
+from . import linalg_solvers as _linalg_solvers  # noqa: E402
+from .linalg_solvers import polyfit  # noqa: E402,F401
+
+for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
+              "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
+_HANDLED_FUNCTIONS[_np.polyfit] = polyfit
+__all__ = sorted(set(__all__) | {"polyfit"})
