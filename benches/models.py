@@ -207,6 +207,32 @@ def _median(v, xp, c):
 def _median_batched(v, xp, c):
     return xp.median(v, axis=1)
 
+# linear algebra per example: a 3x3 solve, a 4x4 inverse (gvmap: one np.linalg /
+# cupy.linalg call on the stack; hand-batched: the same call written by hand)
+# --------------------------------------------------------------------------
+def _solve_consts():
+    return {"I": 10 * np.eye(3, dtype=np.float32)}  # well-conditioned: never near singular
+
+
+def _solve3(v, xp, c):
+    return xp.linalg.solve(v[:, :3] + c.I, v[:, 3])
+
+
+def _solve3_batched(v, xp, c):
+    return xp.linalg.solve(v[:, :, :3] + c.I, v[:, :, 3:])[..., 0]
+
+
+def _inv_consts():
+    return {"I": 10 * np.eye(4, dtype=np.float32)}
+
+
+def _inv4(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
+
+def _inv4_batched(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
 
 F32 = 4
 MODELS = {
@@ -250,6 +276,18 @@ MODELS = {
             lambda: {}, _median, _median_batched,
             flops_per_example=32 * 5 * 2, bytes_per_example=(2 * 32 + 1) * F32,
             seed=6,
+        ),
+
+            "solve3", "np.linalg.solve(v[:, :3] + 10 I, v[:, 3]), v (3,4): a 3x3 solve", (3, 4),
+            _solve_consts, _solve3, _solve3_batched,
+            flops_per_example=2 * 27 + 2 * 9, bytes_per_example=(12 + 9 + 3 + 3) * F32,
+            seed=6,
+        ),
+        Model(
+            "inv4", "np.linalg.inv(v + 10 I), v (4,4): a 4x4 inverse (a pose)", (4, 4),
+            _inv_consts, _inv4, _inv4_batched,
+            flops_per_example=2 * 64 + 64, bytes_per_example=(16 * 3) * F32,
+            seed=7,
         ),
     ]
 }

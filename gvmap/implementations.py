@@ -467,3 +467,39 @@ CUPY_AUDIT[P.argsort_p] = CupyVerdict(
     "real_less for arrays of two or more dims (1-D floats: a radix sort, negative NaNs first, "
     "so the rule sorts a 1-D operand as one row), the indices int64; stable as NumPy's "
     "kind='stable', which the NumPy rule asks for too")
+
+# ---------------------------------------------------------------- linear algebra
+
+from .linalg_impl import LINALG_IMPLS as _LINALG_IMPLS  # noqa: E402  (needs P's primitives only)
+
+impl_rules.update(_LINALG_IMPLS)
+_LINALG_CHECKED = ("CuPy does not check by default (cupyx.errstate(linalg='ignore'): a failing "
+                   "matrix gives inf/nan silently); the rule runs it under linalg='raise', which "
+                   "reads the info array (one device-to-host copy per call), and names the first "
+                   "failing example (gvmap/linalg_impl.py)")
+CUPY_AUDIT.update({
+    P.linalg_solve_p: CupyVerdict("checked", "cupy.linalg.solve takes stacks (cupy/linalg/_solve.py: "
+                                  "cuBLAS getrfBatched + getrsBatched for n <= 256, a loop of gesv "
+                                  "per matrix beyond); " + _LINALG_CHECKED),
+    P.linalg_inv_p: CupyVerdict("checked", "cupy.linalg.inv takes stacks (getrfBatched + "
+                                "getriBatched, cupy/linalg/_solve.py); " + _LINALG_CHECKED),
+    P.linalg_cholesky_p: CupyVerdict("checked", "cupy.linalg.cholesky takes stacks (cuSOLVER "
+                                     "potrfBatched, cupy/linalg/_decomposition.py), lower factor "
+                                     "as NumPy's; " + _LINALG_CHECKED),
+    **{p: _same("getrfBatched on the stack (cupy/linalg/_norms.py); a singular matrix gives "
+                "det 0 / (sign 0, logdet -inf) as NumPy's, no error on either")
+       for p in (P.linalg_det_p, P.linalg_slogdet_p)},
+    **{p: _same("cuSOLVER syevjBatched on the stack (cupy/linalg/_eigenvalue.py, cupyx.cusolver."
+                "syevj; eigenvalues ascending as NumPy's, Jacobi: equal up to rounding); NumPy "
+                "raises nothing for NaN input and neither does gvmap; eigenvector signs: gvmap's "
+                "one rule on every backend (normalize_signs, gvmap/linalg_impl.py)")
+       for p in (P.linalg_eigh_p, P.linalg_eigvalsh_p)},
+    P.linalg_qr_p: _same("geqrf + orgqr batched (cupy/linalg/_decomposition.py _qr_batched), "
+                         "mode='reduced'; signs: gvmap makes diag(r) >= 0 on every backend"),
+    **{p: CupyVerdict("checked", "gesvdjBatched for m, n <= 32, else gesvd batched (cupy/linalg/"
+                      "_decomposition.py _svd_batched); NumPy raises 'SVD did not converge' for a "
+                      "non-finite matrix where CuPy returns NaN: the rule checks isfinite per "
+                      "example first (one device-to-host copy); singular-vector signs: gvmap's one "
+                      "rule (normalize_signs)")
+       for p in (P.linalg_svd_p, P.linalg_svdvals_p)},
+})

@@ -580,6 +580,80 @@ row("0d.sort", lambda xp, x: (xp.sort(x, axis=None), xp.median(x), xp.quantile(x
 row("empty.sort", lambda xp, x: (xp.sort(x, axis=0), xp.argsort(x, axis=0), xp.sort(x, axis=1)),
     [A((0, 3))], NUM)
 
+# --- linear algebra: np.linalg per example (gvmap/numpy/linalg_solvers.py) ----------------
+# Matrices are made well-conditioned inside the row (diagonally dominant, or SPD), so the
+# loop never meets a singular example; integer rows keep integer operands until np.linalg
+# promotes them. Eigenvectors, singular vectors and QR factors are compared through
+# sign-invariant forms here; gvmap's sign rule itself is tested in tests/test_linalg.py.
+
+def _dominant(a):  # strictly diagonally dominant for entries in [-5, 5]: never singular
+    return a + (16 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _spd(a):
+    return a @ np.swapaxes(a, -1, -2) + (3 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _column_signs(v):
+    return v * np.where(v[..., :1, :] < 0, -1, 1).astype(v.dtype)
+
+
+M33, M233 = A((3, 3)), A((2, 3, 3))
+row("np.linalg.solve", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, Y3])
+row("np.linalg.solve_matrix_rhs", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, A((3, 2))])
+row("np.linalg.solve_stack", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M233, Y3])
+row("np.linalg.inv", lambda xp, a: (xp.linalg.inv(_dominant(a)), xp.linalg.inv(_dominant(a) * 1.0)),
+    [M33])
+row("np.linalg.inv_stack", lambda xp, a: xp.linalg.inv(_dominant(a)), [M233])
+row("np.linalg.det", lambda xp, a: (xp.linalg.det(a), xp.linalg.det(_dominant(a))), [M33])
+row("np.linalg.slogdet", lambda xp, a: tuple(xp.linalg.slogdet(_dominant(a) - 32 * np.eye(3))), [M33])
+row("np.linalg.cholesky", lambda xp, a: (xp.linalg.cholesky(_spd(a)),
+                                         xp.linalg.cholesky(_spd(a), upper=True)), [M33])
+row("np.linalg.eigh", lambda xp, a: (lambda w, v: (w, _column_signs(v)))(*xp.linalg.eigh(_spd(a))),
+    [M33])
+row("np.linalg.eigvalsh", lambda xp, a: (xp.linalg.eigvalsh(_spd(a)), xp.linalg.eigvalsh(a, UPLO="U")),
+    [M33])
+row("np.linalg.qr", lambda xp, a: (lambda q, r: (q @ r, abs(q), abs(r)))(*xp.linalg.qr(a)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.qr_wide_r", lambda xp, a: abs(xp.linalg.qr(a, mode="r")), [A((2, 3))], FLOAT)
+row("np.linalg.svd", lambda xp, a: (lambda u, s, vh: (s, _column_signs(u) @ (s[:, None] * (
+    _column_signs(u).T @ u @ vh)), (u * s) @ vh))(*xp.linalg.svd(a, full_matrices=False)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.svd_values", lambda xp, a: (xp.linalg.svd(a, compute_uv=False),
+                                           xp.linalg.svd(a.T, compute_uv=False)), [A((4, 3))])
+row("np.linalg.svd_square_full", lambda xp, a: xp.linalg.svd(_dominant(a))[1], [M33])
+# full rank even for the oracle's all-zeros probe (NumPy's residuals are empty for a rank-
+# deficient example; gvmap's always have shape (K,) when M > N: linalg_solvers.lstsq)
+E53 = 4 * np.eye(5, 3)
+row("np.linalg.lstsq", lambda xp, a, b: xp.linalg.lstsq(a + E53, b), [A((5, 3)), A((5,))])
+row("np.linalg.lstsq_matrix_rhs", lambda xp, a, b: xp.linalg.lstsq(a + E53, b, rcond=None),
+    [A((5, 3)), A((5, 2))])
+row("np.linalg.lstsq_underdetermined", lambda xp, a, b: xp.linalg.lstsq(a, b)[:3], [A((2, 3)), A((2,))],
+    FLOAT)
+row("np.linalg.pinv", lambda xp, a: (xp.linalg.pinv(a), xp.linalg.pinv(a.T * 1.0, rtol=None)), [A((4, 3))])
+row("np.linalg.matrix_rank", lambda xp, a: (xp.linalg.matrix_rank(_dominant(a)),
+                                            xp.linalg.matrix_rank(a[:, :1] @ (a[:1, :] + 9)),
+                                            xp.linalg.matrix_rank(a[0])), [M33])
+row("np.linalg.matrix_power", lambda xp, a: tuple(xp.linalg.matrix_power(a, k) for k in (0, 1, 2, 3, 5)),
+    [M33], NUM)
+row("np.linalg.matrix_power_negative", lambda xp, a: xp.linalg.matrix_power(_dominant(a), -2), [M33])
+row("np.linalg.multi_dot", lambda xp, a, b, c: (xp.linalg.multi_dot([a, b, c]),
+                                                xp.linalg.multi_dot([a[0], b, c, c.T, b.T]),
+                                                xp.linalg.multi_dot([a, b])),
+    [A((2, 3)), A((3, 4)), A((4, 2))])
+row("np.linalg.norm_matrix_ords", lambda xp, x: tuple(xp.linalg.norm(x, o) for o in
+                                                      (2, -2, "nuc", 1, -1, np.inf, -np.inf, "fro")),
+    [A((3, 4))], FLOAT)
+row("np.linalg.norm_matrix_axes", lambda xp, x: (xp.linalg.norm(x, 1, axis=(2, 0)),
+                                                 xp.linalg.norm(x, np.inf, axis=(2, 0), keepdims=True),
+                                                 xp.linalg.norm(x, 2, axis=(-1, 1))), [A((2, 3, 4))], NUM)
+XS6 = np.arange(6.0)
+row("np.polyfit", lambda xp, x, y: (xp.polyfit(XS6 + 0.1 * x, y, 2), xp.polyfit(XS6 + 0.1 * x, y, 0)),
+    [A((6,)), A((6,))], FLOAT)
+row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 1, full=True,
+                                                              w=w * w + 0.5)[:4],
+    [A((6,)), A((6, 2)), A((6,))], FLOAT)
+row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.

@@ -619,6 +619,29 @@ def _op_sort(self) -> bool:
 Builder.op_sort = _op_sort
 OPS += ["op_sort"]
 
+# --- linear algebra ---------------------------------------------------------------------------
+# A node becomes a stack of well-conditioned SPD matrices, t t^T + k I with t = tanh(node)
+# (eigenvalues in [k, 2k]: never singular, Cholesky always succeeds), then one np.linalg
+# routine; none that needs an SVD, which NumPy refuses for the NaNs a random chain can make.
+LINALG_FORMS = ["np.linalg.solve({m}, {t}[..., None])", "np.linalg.inv({m})", "np.linalg.det({m})",
+                "np.linalg.slogdet({m})[1]", "np.linalg.slogdet({m}).sign", "np.linalg.cholesky({m})",
+                "np.linalg.eigvalsh({m})", "np.linalg.eigh({m}).eigenvalues",
+                "np.linalg.matrix_power({m}, 3)", "np.linalg.norm({m}, 1, axis=(-1, -2))"]
+
+
+def _op_linalg(self) -> bool:
+    x = self.pick(lambda n: n.kind in "fi" and n.ndim >= 1)
+    if x is None:
+        return False
+    k = x.shape[-1]
+    t = f"np.tanh({x.name})"
+    m = f"({t}[..., :, None] * {t}[..., None, :] + {k} * np.eye({k}))"
+    return self.add(self.choice(LINALG_FORMS).format(m=m, t=t), x.deps)
+
+
+Builder.op_linalg = _op_linalg
+OPS = OPS + ["op_linalg"]
+
 def _broadcasts(a: tuple, b: tuple) -> bool:
     try:
         return np.broadcast_shapes(a, b) == b
@@ -891,7 +914,7 @@ def test_generator_covers_the_catalogue():
     @given(case=cases())
     def collect(case):
         src = case.source
-        for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
+        for word in ["np.linalg.", "np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
                      "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-",
                      "np.array([", "] = ", "] += ", ".fill(0)"]:
@@ -910,7 +933,7 @@ def test_generator_covers_the_catalogue():
                 seen.add("negative in_axes")
 
     collect()
-    missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
+    missing = {"np.linalg.", "np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
                "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen

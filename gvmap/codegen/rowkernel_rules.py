@@ -393,3 +393,11 @@ def _insertion_sort(indices: bool):
 
 emit_rules[P.sort_p] = _insertion_sort(indices=False)
 emit_rules[P.argsort_p] = _insertion_sort(indices=True)
+
+# ---------------------------------------------------------------- linear algebra
+# Not yet in row kernels: each is one batched cuBLAS/cuSOLVER call on the whole stack. An
+# unrolled per-thread routine for tiny static n (Gauss-Jordan with partial pivoting,
+# Cholesky, Jacobi sweeps) is the planned row rule.
+ROW_KERNEL_UNSUPPORTED.update({
+    p: f"{p} runs as one batched cuBLAS/cuSOLVER call on the stack of matrices (no "
+       f"per-thread routine yet)" for p in P.LINALG})

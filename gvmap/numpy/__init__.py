@@ -82,3 +82,14 @@ for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", 
             _name, "See numpy.unique's refusal for a fixed-shape rewrite: np.sort(x) and a mask "
             "of first occurrences" if _name != "extract" else
             "Keep a fixed shape: np.where(condition, x, 0), or a masked sum")
+
+
+# --- linear algebra: np.linalg's solvers and decompositions, and np.polyfit ---------------
+from . import linalg_solvers as _linalg_solvers  # noqa: E402
+from .linalg_solvers import polyfit  # noqa: E402,F401
+
+for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
+              "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
+_HANDLED_FUNCTIONS[_np.polyfit] = polyfit
+__all__ = sorted(set(__all__) | {"polyfit"})
