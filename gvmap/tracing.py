@@ -377,6 +377,9 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
             raise
         leaves, treedef = flatten(out)
         for i, leaf in enumerate(leaves):
+            refusal = getattr(type(leaf), "gvmap_output_refusal", None)
+            if refusal is not None:  # x[mask] (gvmap.numpy.masked): its shape is the data's
+                raise refusal()
             if not (isinstance(leaf, (Tracer, int, float, bool, complex)) or is_array(leaf)):
                 raise TypeError(
                     f"the function returned a {type(leaf).__name__} as output {i}; outputs must "
@@ -695,6 +698,9 @@ class Tracer:
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
         key = static_key(key)
+        if isinstance(key, Tracer) and key.dtype == np.bool_:
+            from .numpy.masked import select
+            return select(self, key)  # x[mask]: usable where its shape never shows
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
         out = _gnp().getitem(self, key)

@@ -655,6 +655,53 @@ row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 
     [A((6,)), A((6, 2)), A((6,))], FLOAT)
 row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
 
+# --- joining, splicing, and x[mask] with a traced mask ---------------------------------------
+X34 = A((3, 4))
+row("np.hstack", lambda xp, x, y: xp.hstack([x, y]), [X34, X34], SH)
+row("np.hstack_1d_scalars", lambda xp, x: xp.hstack([x, x.sum(), x[:2]]), [A((4,))], NUM)
+row("np.vstack", lambda xp, x, y: xp.vstack([x, y[0]]), [X34, X34], SH)
+row("np.dstack", lambda xp, x, y: xp.dstack([x, y]), [X34, X34], SH)
+row("np.column_stack", lambda xp, x, y: xp.column_stack([x, y]), [A((4,)), A((4, 2))], SH)
+row("np.atleast_2d_3d", lambda xp, x: (xp.atleast_2d(x[0]), xp.atleast_3d(x)), [X34], SH)
+row("np.append", lambda xp, x, y: xp.append(x, y), [X34, A((2,))], SH)
+row("np.append_axis0", lambda xp, x, y: xp.append(x, y, axis=0), [X34, X34], SH)
+row("np.insert", lambda xp, x, v: xp.insert(x, [1, 1, -1], v), [A((5,)), A((3,))], SH)
+row("np.insert_axis1_scalar", lambda xp, x: xp.insert(x, 2, 7, axis=1), [X34], NUM)
+row("np.insert_slice_row", lambda xp, x, v: xp.insert(x, slice(0, 3, 2), v, axis=0), [X34, A((4,))], SH)
+row("np.delete", lambda xp, x: xp.delete(x, [0, -1]), [A((5,))], SH)
+row("np.delete_axis1_mask", lambda xp, x: xp.delete(x, np.array([True, False, True, False]), axis=1),
+    [X34], SH)
+
+
+def _mask_set(xp, x):
+    y = x.copy()
+    y[y > 1] = 1          # a traced mask: a select
+    return y
+
+
+def _mask_inplace(xp, x, m):
+    y = x.copy()
+    y[m] *= 3             # x[mask] op= v
+    y[~m] = -y[~m] + 1    # elementwise work on a selection, written back
+    return y
+
+
+def _mask_rows(xp, x, m):
+    y = x.copy()
+    y[m] = x[0]           # a row for each selected row
+    return y
+
+
+def _mask_reductions(xp, x):
+    return x[x > 0].sum(), x[x != 0].mean(), np.sum(x[x < 0])  # np: NumPy's dispatch
+
+
+row("x[traced_mask]=v", _mask_set, [X34], NUM)
+row("x[traced_mask]*=v", _mask_inplace, [X34, A((3, 4), "any", b1)], NUM)
+row("x[traced_row_mask]=row", _mask_rows, [X34, A((3,), "any", b1)], NUM)
+row("x[traced_mask].sum/mean", _mask_reductions, [X34], (f32, f64, i64))
+
+
 # ----------------------------------------------------------------------------------------------
 # Running a row.
 

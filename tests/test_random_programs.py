@@ -576,6 +576,33 @@ class Builder:
         self.lines.extend(lines)
         return True
 
+    def op_mask_write(self) -> bool:
+        """``y = x.copy(); y[y > c] op= v`` with a traced mask (a select), or a masked sum."""
+        x = self.pick(lambda n: n.kind in "fi" and n.ndim >= 1 and bool(n.deps - self.py_inputs))
+        if x is None:
+            return False
+        c = self.choice(["0", "0.5", "-0.5"])
+        v = self.choice(LITERALS[:6])
+        form = self.choice(["=", "*=", "+=", "sum"])
+        name = f"v{len(self.nodes)}"
+        if form == "sum":
+            lines = [f"{name} = {x.name}[{x.name} > {c}].sum()"]
+        else:
+            lines = [f"{name} = {x.name}.copy()", f"{name}[{name} > {c}] {form} {v}"]
+        try:
+            env = dict(self.env)
+            with np.errstate(all="ignore"):
+                exec("\n".join(lines), env)
+        except Exception:
+            return False
+        value = env[name]
+        if np.asarray(value).dtype.kind not in "biuf":
+            return False
+        self.env[name] = value
+        self.nodes.append(Node(name, value, x.deps))
+        self.lines.extend(lines)
+        return True
+
     def op_like(self) -> bool:
         x = self.pick()
         expr = self.choice([f"np.zeros_like({x.name})", f"np.ones_like({x.name})",
@@ -586,7 +613,7 @@ class Builder:
 
 OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        + ["op_contract"] * 2 + ["op_shape"] * 2 + ["op_index"] * 2 + ["op_take", "op_gather", "op_join",
-       "op_astype", "op_like", "op_clip", "op_build", "op_write"])
+       "op_astype", "op_like", "op_clip", "op_build", "op_write", "op_mask_write"])
 
 
 # --- sorting and searching ---
@@ -917,7 +944,7 @@ def test_generator_covers_the_catalogue():
         for word in ["np.linalg.", "np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
                      "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-",
-                     "np.array([", "] = ", "] += ", ".fill(0)"]:
+                     "np.array([", "] = ", "] += ", ".fill(0)", "] *= ", "].sum()"]:
             if word in src:
                 seen.add(word)
         if any(w in src for w in (".T", "transpose", "swapaxes", "moveaxis")):
@@ -935,7 +962,7 @@ def test_generator_covers_the_catalogue():
     collect()
     missing = {"np.linalg.", "np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
-               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", ("depth", 1), ("depth", 2), ("depth", 3),
+               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", "] *= ", "].sum()", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen
     assert not missing, f"the generator never produced: {missing}"
 
