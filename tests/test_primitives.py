@@ -696,6 +696,23 @@ def _mask_reductions(xp, x):
     return x[x > 0].sum(), x[x != 0].mean(), np.sum(x[x < 0])  # np: NumPy's dispatch
 
 
+row("np.select", lambda xp, x, y: xp.select([x > 0.5, y < 0], [x * 2, y], default=-1), [X34, X34], NUM)
+row("np.piecewise", lambda xp, x: xp.piecewise(x, [x < 0, x > 1], [lambda t: t.mean(), 5, lambda t: -t]),
+    [X34], (f32, f64, i64))
+row("np.meshgrid", lambda xp, x, y: xp.meshgrid(x, y), [A((3,)), A((2,))], SH)
+row("np.meshgrid_ij_sparse", lambda xp, x, y: xp.meshgrid(x, y, indexing="ij", sparse=True),
+    [A((3,)), A((2,))], SH)
+
+
+def _fill_diagonal(xp, m, v):
+    a = m.copy()
+    np.fill_diagonal(a, v)          # np: NumPy's dispatch on the traced a
+    b = xp.zeros((5, 3), m.dtype)
+    np.fill_diagonal(b, v[:2], wrap=True)
+    return a, b
+
+
+row("np.fill_diagonal", _fill_diagonal, [A((3, 3)), A((3,))], SH)
 row("x[traced_mask]=v", _mask_set, [X34], NUM)
 row("x[traced_mask]*=v", _mask_inplace, [X34, A((3, 4), "any", b1)], NUM)
 row("x[traced_row_mask]=row", _mask_rows, [X34, A((3,), "any", b1)], NUM)

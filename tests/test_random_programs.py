@@ -232,6 +232,10 @@ class Builder:
             cond, cdeps = c.name, c.deps
         y, ydeps = self.operand_like(x)
         a, b = (x.name, y) if self.draw(st.booleans()) else (y, x.name)
+        if self.draw(st.integers(0, 3)) == 0:  # np.select: the first true condition wins
+            lit = self.choice(LITERALS[:6])
+            return self.add(f"np.select([{cond}, {x.name} < 0.5], [{a}, {b}], default={lit})",
+                            x.deps | ydeps | cdeps)
         return self.add(f"np.where({cond}, {a}, {b})", x.deps | ydeps | cdeps)
 
     def op_reduce(self) -> bool:

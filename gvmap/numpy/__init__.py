@@ -19,6 +19,7 @@ from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
 from .joining import __all__ as _joining_all
+from .conditional import fill_diagonal, meshgrid, piecewise, select
 from .joining import (append, atleast_2d, atleast_3d, column_stack, delete, dstack, hstack, insert,
                       vstack)
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, vdot
@@ -28,7 +29,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, empty_like, exp
                     flatten, flip, full_like, moveaxis, ndim, ones_like, ravel, reshape, shape,
                     size, squeeze, stack, swapaxes, transpose, zeros_like)
 
-__all__ = sorted(set(_elementwise_all) | set(_extras_all) | set(_joining_all) | {
+__all__ = sorted(set(_elementwise_all) | set(_extras_all) | set(_joining_all) | {"fill_diagonal", "meshgrid", "piecewise", "select",
     "clip", "array", "asarray", "asanyarray", "ascontiguousarray", "full", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "empty_like",
