@@ -810,7 +810,8 @@ def as_known(out: Any, inputs: Any) -> Any:
         return type(out)(as_known(o, inputs) for o in out)
     if type(out) is not np.ndarray or out.dtype.kind not in "biuf":
         return out
-    return trace.constant(out, owned=not _shares_memory(out, inputs))
+    shared = _shares_memory(out, inputs)  # the caller's memory: a snapshot, not writable
+    return trace.constant(out, owned=not shared, snapshot=shared)
 
 
 def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
