@@ -765,20 +765,23 @@ _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std
             "copy", "round"}
 
 
-def _all_known(tree: Any) -> bool:
-    """Every tracer in ``tree`` (nested tuples/lists/dicts of call arguments) is known."""
-    stack, found = [tree], False
+def call_leaves(tree: Any):
+    """The leaves of call arguments ``tree``: nested tuples, lists and dict values."""
+    stack = [tree]
     while stack:
         x = stack.pop()
-        if isinstance(x, Tracer):
-            if x._value is None:
-                return False
-            found = True
-        elif isinstance(x, (tuple, list)):
+        if isinstance(x, (tuple, list)):
             stack.extend(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
-    return found
+        else:
+            yield x
+
+
+def _all_known(tree: Any) -> bool:
+    """There is a tracer in ``tree`` (call arguments), and every one is known."""
+    tracers = [x for x in call_leaves(tree) if isinstance(x, Tracer)]
+    return bool(tracers) and all(t._value is not None for t in tracers)
 
 
 def _known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
@@ -815,19 +818,8 @@ def as_known(out: Any, inputs: Any) -> Any:
 
 
 def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
-    stack = [inputs]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tracer):
-            x = x._value
-        if isinstance(x, np.ndarray):
-            if np.shares_memory(out, x):
-                return True
-        elif isinstance(x, (tuple, list)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-    return False
+    arrays = (x._value if isinstance(x, Tracer) else x for x in call_leaves(inputs))
+    return any(isinstance(x, np.ndarray) and np.shares_memory(out, x) for x in arrays)
 
 
 def _binop(name: str, reflected: bool = False):

@@ -566,6 +566,12 @@ class Builder:
         lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
         if maker == "np.empty":
             lines.insert(1, f"{name}.fill(0)")
+        # float into int: NaN/inf casts are platform-specific (op_astype)
+        return self.add_lines(lines, name, x.deps,
+                              lambda v: not (x.kind == "f" and v.dtype.kind != "f"))
+
+    def add_lines(self, lines: list, name: str, deps: frozenset, accept=lambda v: True) -> bool:
+        """Like ``add``, for a node made by statements (``lines``) that bind ``name``."""
         try:
             env = dict(self.env)
             with np.errstate(all="ignore"):
@@ -573,10 +579,10 @@ class Builder:
         except Exception:
             return False
         value = env[name]
-        if value.dtype.kind not in "biuf" or (x.kind == "f" and value.dtype.kind != "f"):
-            return False  # float into int: NaN/inf casts are platform-specific (op_astype)
+        if np.asarray(value).dtype.kind not in "biuf" or not accept(np.asarray(value)):
+            return False
         self.env[name] = value
-        self.nodes.append(Node(name, value, x.deps))
+        self.nodes.append(Node(name, value, deps))
         self.lines.extend(lines)
         return True
 
@@ -593,19 +599,7 @@ class Builder:
             lines = [f"{name} = {x.name}[{x.name} > {c}].sum()"]
         else:
             lines = [f"{name} = {x.name}.copy()", f"{name}[{name} > {c}] {form} {v}"]
-        try:
-            env = dict(self.env)
-            with np.errstate(all="ignore"):
-                exec("\n".join(lines), env)
-        except Exception:
-            return False
-        value = env[name]
-        if np.asarray(value).dtype.kind not in "biuf":
-            return False
-        self.env[name] = value
-        self.nodes.append(Node(name, value, x.deps))
-        self.lines.extend(lines)
-        return True
+        return self.add_lines(lines, name, x.deps)
 
     def op_like(self) -> bool:
         x = self.pick()
