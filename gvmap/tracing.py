@@ -429,6 +429,25 @@ _INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`
                "where np is not your module's numpy).")
 
 
+# NumPy functions that convert their arguments with np.array (so never dispatch to a
+# tracer), and the rewrite that works where gvmap's rebinding does not reach them
+_NUMPY_CALLER_REWRITES = {
+    "full": "np.broadcast_to(v, shape).copy(), or np.full_like(template, v)",
+    "copyto": "dst[...] = v into an array made inside the function",
+}
+
+
+def _numpy_caller_hint(frame: Any) -> str:
+    """`` (in numpy.full ...)``: the NumPy function that asked, when it is Python code."""
+    code = frame.f_code if frame is not None else None
+    if code is None or "numpy" not in code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+        return ""
+    rewrite = _NUMPY_CALLER_REWRITES.get(code.co_name)
+    return (f" (inside numpy.{code.co_name}, reached from code gvmap does not rebind: numpy "
+            f"imported inside a function, a library, or a function with `global`"
+            + (f"; write {rewrite}" if rewrite else "") + ")")
+
+
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
     return TracerConversionError(
         f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
@@ -573,7 +592,8 @@ class Tracer:
                 return np.array(self._value, dtype=dtype)
             return self._value
         raise self._concrete_value_error(
-            "np.asarray()/np.array()/np.ascontiguousarray() on a traced array",
+            "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
+            + _numpy_caller_hint(sys._getframe(1)),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "

@@ -402,3 +402,14 @@ def test_asarray_of_an_attribute_array_is_a_snapshot(backend):
     with pytest.raises(TypeError, match="closes over"):
         gvmap.vmap(write)(np.ones(3))
     assert holder.t[0] == 100.0
+
+
+def _full_with_local_numpy(t):
+    import numpy  # bound inside the function: the real module
+    return numpy.full(3, t)
+
+
+def test_numpy_full_where_not_rebound_names_the_call_and_rewrite(backend):
+    with pytest.raises(TracerConversionError, match=r"numpy\.full.*np\.broadcast_to\(v, shape\)"):
+        gvmap.vmap(_full_with_local_numpy)(T)
+    check(lambda t: np.broadcast_to(t, (3,)).copy(), T)                # the rewrite it names
