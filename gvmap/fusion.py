@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -133,45 +134,44 @@ def fuse(graph: Graph) -> list[Region]:
     def size(region: Region) -> int:
         return len(values[region]) + dag.degree(region)
 
-    for eqn in graph.eqns:
-        prods = list(dict.fromkeys(region_of[a] for a in eqn.invars
-                                   if isinstance(a, Var) and a in region_of))
+    def region_for(eqn: Eqn, prods: list[Region]) -> Region:
+        """The region ``eqn`` joins (merging the regions it joins into one), or a new one."""
         # regions this equation depends on through some other region (among those a
         # producer can be: numbered at least as the lowest-numbered producer)
         indirect = dag.ancestors_of_all(prods)
         prim, in_kernel_dtypes = eqn.primitive, _kernel_dtypes(eqn)
-
         if prim in P.ELEMENTWISE and in_kernel_dtypes:
-            target = _post_map_target(eqn, prods, users, graph_outputs)
+            target = _post_map_target(eqn, prods, uses_of)
             if target is not None and target not in indirect:
                 target.post_eqns.append(eqn)
-                place(target, eqn, prods)
-                continue
+                return target
             shape = eqn.outvars[0].aval.shape
             joinable = [q for q in prods
                         if q.kind == "elementwise" and q.shape == shape and q not in indirect]
-            if joinable:
-                target = max(joinable, key=size)  # the others move into it
-                for other in joinable:
-                    if other is not target:
-                        merge(target, other)
-                target.eqns.append(eqn)
-                place(target, eqn, prods)
-                continue
-            region = Region("elementwise", [eqn])
-        elif prim in FUSIBLE_REDUCTIONS and in_kernel_dtypes and absorbs_producer(eqn, prods):
-            region = prods[0]
-            region.kind, region.reduce_eqn = "reduction", eqn
-            place(region, eqn, prods)
-            continue
-        elif prim in FUSIBLE_REDUCTIONS and in_kernel_dtypes:
+            if not joinable:
+                return Region("elementwise", [eqn])
+            target = max(joinable, key=size)  # the others move into it
+            for other in joinable:
+                if other is not target:
+                    merge(target, other)
+            target.eqns.append(eqn)
+            return target
+        if prim in FUSIBLE_REDUCTIONS and in_kernel_dtypes:
+            if absorbs_producer(eqn, prods):
+                region = prods[0]
+                region.kind, region.reduce_eqn = "reduction", eqn
+                return region
             # a reduction of a value computed elsewhere: its map is the identity
-            region = Region("reduction", [], reduce_eqn=eqn)
-        elif prim in P.CONTRACTIONS:
-            region = Region("contraction", [eqn])
-        else:  # also elementwise equations and reductions in dtypes kernels do not compute in
-            region = Region("single", [eqn])
-        regions[region] = None
+            return Region("reduction", [], reduce_eqn=eqn)
+        if prim in P.CONTRACTIONS:
+            return Region("contraction", [eqn])
+        return Region("single", [eqn])  # anything else, or dtypes outside KERNEL_DTYPES
+
+    for eqn in graph.eqns:
+        prods = list(dict.fromkeys(region_of[a] for a in eqn.invars
+                                   if isinstance(a, Var) and a in region_of))
+        region = region_for(eqn, prods)
+        regions.setdefault(region, None)  # a new region joins the list; others are in it
         place(region, eqn, prods)
 
     def graph_position(e: Eqn) -> int:
@@ -293,20 +293,16 @@ def _topological(regions: list[Region], dag: _RegionDag, position) -> list[Regio
     return order
 
 
-def _post_map_target(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> Region | None:
+def _post_map_target(eqn: Eqn, prods: list[Region], uses_of: Callable[[Var], int]) -> Region | None:
     """A reduction region whose result this equation scales by constants (mean's division):
     it becomes the region's ``post_map_expr`` (one expression: a primitive with several
-    results cannot be one)."""
+    results cannot be one), when that result has no other use."""
     if len(prods) != 1 or prods[0].kind != "reduction" or eqn.primitive.multiple_results:
         return None
     region = prods[0]
     last = (region.post_eqns or [region.reduce_eqn])[-1].outvars[0]
-    others = [a for a in eqn.invars if a is not last]
-    if last not in eqn.invars or not all(isinstance(a, Literal) for a in others):
-        return None
-    if last in graph_outputs or len(users.get(last, [])) != 1:
-        return None
-    return region
+    scales = last in eqn.invars and all(a is last or isinstance(a, Literal) for a in eqn.invars)
+    return region if scales and uses_of(last) == 1 else None
 
 
 def _set_interface(region: Region, users: dict, graph_outputs: set) -> None:
