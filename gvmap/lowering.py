@@ -279,10 +279,7 @@ def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
     const_slots = tuple(slot(v) for v in graph.constvars)
     in_slots = tuple(slot(v) for v in graph.invars)
     wired = [(tuple(slot(a) for a in ins), tuple(slot(v) for v in outs)) for _, ins, outs, _ in groups]
-    last_use: dict[int, int] = {}
-    for i, (ins, _) in enumerate(wired):
-        for s in ins:
-            last_use[s] = i
+    last_use = {s: i for i, (ins, _) in enumerate(wired) for s in ins}  # the last i wins
     out_slots = tuple(slot(v) for v in graph.outvars)
     keep = set(out_slots) | set(const_slots) | set(in_slots) | set(literal_values)
     viewed = {s for (eqns, _, _, kernel), (ins, _) in zip(groups, wired)
@@ -393,9 +390,7 @@ class Lowered:
         self._describe = describe
 
     def as_text(self) -> str:
-        if self._describe is None:
-            return self.plan.as_text()
-        step_words, row_words = self._describe
+        step_words, row_words = self._describe or (None, None)  # None: generic words
         return self.plan.as_text(row_words if isinstance(self.plan, RowPlan) else step_words)
 
     def __repr__(self) -> str:
