@@ -110,8 +110,7 @@ class BatchedFunction(Transformation):
         return self.chunk_size is None or info.axis_size <= self.chunk_size
 
     def _call(self, info: CallInfo) -> Any:
-        n, chunk = info.axis_size, self.chunk_size
-        outs, built = self._run_batch(info, n, chunk)
+        outs, built = self._run_batch(info, info.axis_size, self.chunk_size)
         return unflatten(built.out_treedef, outs)
 
     def _run_batch(self, info: CallInfo, n: int, chunk: int | None) -> tuple[list, Built]:
@@ -266,8 +265,8 @@ def make_graph(fun: Callable) -> Callable[..., Graph]:
     """``make_graph(f)(*args)``: the Graph ``f`` traces to at these arguments (every array
     argument an input; other values static)."""
     def make(*args: Any, **kwargs: Any) -> Graph:
-        info = JittedFunction(fun)._info(args, kwargs)
-        return JittedFunction(fun)._build(info).graph.check()
+        jitted = JittedFunction(fun)
+        return jitted._build(jitted._info(args, kwargs)).graph.check()
     return make
 
 
