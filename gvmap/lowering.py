@@ -394,4 +394,5 @@ class Lowered:
         return self.plan.as_text(row_words if isinstance(self.plan, RowPlan) else step_words)
 
     def __repr__(self) -> str:
-        return f"Lowered(backend={self.backend!r}, launches={len(self.plan.steps)})"
+        launches = 1 if isinstance(self.plan, RowPlan) else len(self.plan.steps)  # one kernel
+        return f"Lowered(backend={self.backend!r}, launches={launches})"

@@ -493,3 +493,13 @@ def test_deciding_renders_nothing_and_lowering_renders_once(monkeypatch):
     batched = gvmap.make_graph(gvmap.vmap(case.fn))(x)
     assert lower_rows(graph, batched, (0,), (0,), 3, "cupy") is not None
     assert len(renders) == 1
+
+
+def test_repr_of_a_lowered_row_kernel_plan(monkeypatch):
+    """``repr(f.lower(...))`` of a row-kernel plan: one launch (it read ``plan.steps``,
+    which a RowPlan does not have)."""
+    monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+    case = CASES[0]
+    lowered = gvmap.vmap(case.fn).lower(np.zeros((3, 5), np.float32), backend="cupy")
+    assert "RowPlan" in type(lowered.plan).__name__
+    assert repr(lowered) == "Lowered(backend='cupy', launches=1)"
