@@ -301,3 +301,8 @@ batch_rules.update({
     P.take_p: _take_rule,
     P.batched_take_p: _batched_take_rule,
 })
+
+
+# --- running extrema (issue 12) ---
+batch_rules[P.cummax_p] = _scan_rule(P.cummax_p)
+batch_rules[P.cummin_p] = _scan_rule(P.cummin_p)
