@@ -1,4 +1,4 @@
-"""The five benchmark models.
+"""The benchmark models.
 
 Each model is written twice:
 
@@ -232,3 +232,38 @@ MODELS = {
         ),
     ]
 }
+
+
+# --------------------------------------------------------------------------
+# 6. conv5: a 5-tap convolution of a 256-sample signal (np.convolve, mode="same")
+# --------------------------------------------------------------------------
+def _conv5_consts():
+    rng = np.random.RandomState(6)
+    return {"k": rng.randn(5).astype(np.float32)}
+
+
+def _conv5(v, xp, c):
+    if hasattr(xp, "convolve"):  # NumPy (what users write), jax.numpy
+        return xp.convolve(v, c.k, mode="same")
+    # torch has no convolve: the same sum of shifted slices times taps, unpadded ends
+    n, m = v.shape[0], 5
+    out = 0.0
+    for j in range(m):  # out[i] = sum_j v[i + 2 - j] * k[j] where 0 <= i + 2 - j < n
+        lo, hi = max(0, j - 2), min(n, n + j - 2)
+        term = v[lo + 2 - j:hi + 2 - j] * c.k[j]
+        out = out + xp.nn.functional.pad(term, (lo, n - hi))
+    return out
+
+
+def _conv5_batched(v, xp, c):
+    vp = xp.pad(v, ((0, 0), (2, 2)))
+    n = v.shape[1]
+    return sum(vp[:, j:j + n] * c.k[4 - j] for j in range(5))
+
+
+MODELS["conv5"] = Model(
+    "conv5", 'np.convolve(v, k, mode="same"), k 5 taps, v (256,)', (256,),
+    _conv5_consts, _conv5, _conv5_batched,
+    flops_per_example=2 * 5 * 256, bytes_per_example=(256 + 260 + 2 * 256) * F32,
+    seed=6,
+)

@@ -29,7 +29,8 @@ from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, rave
 
 __all__ = ["take_along_axis", "put_along_axis", "diag", "diagonal", "trace", "diagflat",
            "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "rot90",
-           "kron", "linspace", "logspace", "geomspace", "arange", "result_type", "can_cast"]
+           "kron", "linspace", "logspace", "geomspace", "arange", "result_type", "can_cast",
+           "finfo", "iinfo"]
 
 
 def _operand(a: Any, name: str) -> Any:
@@ -335,7 +336,8 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     step: ``arange(num) * step + start`` (``/ div * delta`` where the step underflows to 0),
     the last sample set to ``stop``, floored for an integer dtype."""
     num = _count(num, "linspace")
-    start, stop = (_operand(x, "linspace") for x in (start, stop))
+    # Python numbers stay weak here, as NumPy's _array_converter keeps them
+    start, stop = (check_operand(x, "linspace") for x in (start, stop))
     div = (num - 1) if endpoint else num
     dt = result_dtype(lambda s, e: np.empty(0, np.result_type(s, e, 1.0)), start, stop)
     dtype = dt if dtype is None else np.dtype(dtype)
@@ -354,7 +356,7 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retste
     y = add(y, start)
     if endpoint and num > 1:
         last = np.arange(num).reshape((-1,) + (1,) * nd) == num - 1
-        y = where(last, expand_dims(stop, 0) if nd else stop, y)
+        y = where(last, stop, y)  # stop broadcasts against each sample (right-aligned)
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if integer_dtype:
@@ -391,12 +393,10 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     stop = true_divide(stop, out_sign)
     result = logspace(log10(start), log10(stop), num=num, endpoint=endpoint, base=10.0, dtype=dt)
     if num > 0:
-        nd = ndim_of(start)
-        position = np.arange(num).reshape((-1,) + (1,) * nd)
-        lead = (lambda x: expand_dims(x, 0) if nd else x)
-        result = where(position == 0, lead(start), result)
+        position = np.arange(num).reshape((-1,) + (1,) * (ndim_of(result) - 1))
+        result = where(position == 0, start, result)
         if num > 1 and endpoint:
-            result = where(position == num - 1, lead(stop), result)
+            result = where(position == num - 1, stop, result)
     result = multiply(result, out_sign)
     if axis != 0:
         result = moveaxis(result, 0, axis)
@@ -470,3 +470,7 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
 def can_cast(from_: Any, to: Any, casting: str = "safe") -> bool:
     """numpy.can_cast; a traced value answers with its dtype (a static answer)."""
     return np.can_cast(_dtype_stand_in(from_), _dtype_stand_in(to), casting)
+
+
+# NumPy's own: they read ``.dtype``, which a traced value has (np.finfo(x.dtype) is static)
+finfo, iinfo = np.finfo, np.iinfo
