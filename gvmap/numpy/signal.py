@@ -370,14 +370,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
 
 
-def corrcoef(x: Any, y: Any = None, rowvar: bool = True, bias: Any = np._NoValue,
-             ddof: Any = np._NoValue, *, dtype: Any = None) -> Any:
+def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
     """numpy.corrcoef: ``cov`` divided by the outer product of the standard deviations,
-    clipped to [-1, 1] as NumPy clips. ``bias`` and ``ddof`` have no effect (they cancel),
-    and NumPy deprecates them, so they warn as NumPy warns."""
-    if bias is not np._NoValue or ddof is not np._NoValue:
-        warnings.warn("bias and ddof have no effect and are deprecated", DeprecationWarning,
-                      stacklevel=2)
+    clipped to [-1, 1] as NumPy clips. (NumPy 2.4 removed the ``bias`` and ``ddof``
+    arguments, which had no effect; so does this signature.)"""
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim_of(c) == 0:
         return true_divide(c, c)
