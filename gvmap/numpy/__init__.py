@@ -85,6 +85,6 @@ _HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, in
 _HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
     prod(a, axis, dtype, keepdims=keepdims, initial=initial, where=where)
 _HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
-    max(a, axis, keepdims=keepdims, initial=initial, where=where)
+    max(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
 _HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
-    min(a, axis, keepdims=keepdims, initial=initial, where=where)
+    min(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)

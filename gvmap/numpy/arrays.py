@@ -408,7 +408,9 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
     """numpy.arange; with a traced ``start`` its length must be static, written
     ``arange(start, start + n)`` with a Python number n: the result is
     ``start + arange(0, n, step)``. Any other traced bound is refused: the length would
-    depend on the data, and a traced program's shapes cannot."""
+    depend on the data, and a traced program's shapes cannot. The length is that of
+    ``np.arange(0, n, step)``; for a float n NumPy derives it from the rounded
+    ``(start + n) - start``, so an integer n is the exact match."""
     if not any(isinstance(x, Tracer) for x in (start, stop, step)):
         out = np.arange(start, stop, step, dtype=dtype) if stop is not None else \
             np.arange(start, step=step, dtype=dtype)
