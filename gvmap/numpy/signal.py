@@ -210,6 +210,8 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     edge_order = operator.index(edge_order)
     if edge_order > 2:
         raise ValueError("'edge_order' greater than 2 not supported")
+    if edge_order < 1:
+        raise NotImplementedError("gvmap supports numpy.gradient with edge_order 1 or 2")
     otype = dtype_of(f)
     if not np.issubdtype(otype, np.inexact):
         if np.issubdtype(otype, np.integer):
@@ -302,8 +304,6 @@ def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype
                    multiply(c, at(slice(-1, None))))
     pieces = [convert(broadcast_to(p, shape_of(at(s))), otype)
               for p, s in ((first, slice(0, 1)), (inner, slice(1, -1)), (last, slice(-1, None)))]
-    if shape_of(f)[ax] == 1:  # NumPy's slices [0] and [-1] are the same element
-        return pieces[2]
     return concatenate(pieces, axis=ax)
 
 
