@@ -193,6 +193,49 @@ def _pairwise_batched(x, xp, c):
     return (d**2).sum(-1)
 
 
+# --------------------------------------------------------------------------
+# 6. median: per-example median of 32 values, (32,) -> ()
+# --------------------------------------------------------------------------
+def _median(v, xp, c):
+    # torch.median gives the lower middle value of an even count; its quantile at 0.5
+    # interpolates as NumPy's median does
+    if getattr(xp, "__name__", "") == "torch":
+        return xp.quantile(v, 0.5)
+    return xp.median(v)
+
+
+def _median_batched(v, xp, c):
+    return xp.median(v, axis=1)
+
+
+# --------------------------------------------------------------------------
+# 7. and 8. linear algebra per example: a 3x3 solve, a 4x4 inverse (gvmap: one np.linalg /
+# cupy.linalg call on the stack; hand-batched: the same call written by hand)
+# --------------------------------------------------------------------------
+def _solve_consts():
+    return {"I": 10 * np.eye(3, dtype=np.float32)}  # well-conditioned: never near singular
+
+
+def _solve3(v, xp, c):
+    return xp.linalg.solve(v[:, :3] + c.I, v[:, 3])
+
+
+def _solve3_batched(v, xp, c):
+    return xp.linalg.solve(v[:, :, :3] + c.I, v[:, :, 3:])[..., 0]
+
+
+def _inv_consts():
+    return {"I": 10 * np.eye(4, dtype=np.float32)}
+
+
+def _inv4(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
+
+def _inv4_batched(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
+
 F32 = 4
 MODELS = {
     m.name: m
@@ -230,12 +273,30 @@ MODELS = {
             bytes_per_example=(96 + 2 * 32 * 32 * 3 + 32 * 32) * F32,
             seed=5,
         ),
+        Model(
+            "median", "np.median(v), v (32,) -> ()  (a sort per example)", (32,),
+            lambda: {}, _median, _median_batched,
+            flops_per_example=32 * 5 * 2, bytes_per_example=(2 * 32 + 1) * F32,
+            seed=6,
+        ),
+        Model(
+            "solve3", "np.linalg.solve(v[:, :3] + 10 I, v[:, 3]), v (3,4): a 3x3 solve", (3, 4),
+            _solve_consts, _solve3, _solve3_batched,
+            flops_per_example=2 * 27 + 2 * 9, bytes_per_example=(12 + 9 + 3 + 3) * F32,
+            seed=6,
+        ),
+        Model(
+            "inv4", "np.linalg.inv(v + 10 I), v (4,4): a 4x4 inverse (a pose)", (4, 4),
+            _inv_consts, _inv4, _inv4_batched,
+            flops_per_example=2 * 64 + 64, bytes_per_example=(16 * 3) * F32,
+            seed=7,
+        ),
     ]
 }
 
 
 # --------------------------------------------------------------------------
-# 6. conv5: a 5-tap convolution of a 256-sample signal (np.convolve, mode="same")
+# 9. conv5: a 5-tap convolution of a 256-sample signal (np.convolve, mode="same")
 # --------------------------------------------------------------------------
 def _conv5_consts():
     rng = np.random.RandomState(6)
@@ -265,5 +326,5 @@ MODELS["conv5"] = Model(
     "conv5", 'np.convolve(v, k, mode="same"), k 5 taps, v (256,)', (256,),
     _conv5_consts, _conv5, _conv5_batched,
     flops_per_example=2 * 5 * 256, bytes_per_example=(256 + 260 + 2 * 256) * F32,
-    seed=6,
+    seed=9,
 )

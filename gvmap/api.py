@@ -12,6 +12,7 @@ import numpy as np
 
 from .backends import current_backend
 from .batching import batch_graph
+from .errors import LinAlgError
 from .graph import AbstractArray, Graph
 from .tracing import Tracer, is_array
 from .transform import Built, CallInfo, Transformation, is_array_leaf
@@ -135,7 +136,10 @@ class BatchedFunction(Transformation):
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             sub = self._slice(info, start, stop)
-            outs, built = self._run_batch(sub, stop - start, None)
+            try:
+                outs, built = self._run_batch(sub, stop - start, None)
+            except LinAlgError as e:  # it names the example within the chunk
+                raise e.shifted(start) from None
             pieces.append(outs)
         xp = current_backend().xp
         outs = [pieces[0][j] if ax is None else xp.concatenate([p[j] for p in pieces], axis=ax)

@@ -447,3 +447,99 @@ CUPY_AUDIT.update({
                    "(doubling_scan); NaN propagates as in NumPy, and a tie of +0.0 and -0.0 "
                    "follows CUDA's max / min (see max and min)")
     for p in (P.cummax_p, P.cummin_p)})
+
+
+# ---------------------------------------------------------------- sorting and searching
+
+def _lanes_2d(xp: Any, fn: Callable) -> Callable:
+    """CuPy sorts a 1-D array with thrust::less (a radix sort for floats: a NaN with its
+    sign bit set, as x86's 0.0 / 0.0 gives, sorts first) and arrays of two or more dims with
+    a NaN-last comparison (cupy/cuda/cupy_thrust.cu, real_less): a 1-D operand is sorted as
+    one row of a 2-D one. Nothing to sort in an empty array (no launch)."""
+    if xp is np:
+        return fn
+
+    def run(x, axis):
+        if x.size == 0:
+            return None
+        if x.ndim == 1:
+            return fn(x.reshape(1, -1), 1).reshape(x.shape)
+        return fn(x, axis)
+    return run
+
+
+def _sort_impl(xp, avals, axis, stable):
+    # NumPy's stable sort of floats is a timsort, several times slower than its default
+    # (SIMD) quicksort; equal integers or bools cannot be told apart, so only floats pay.
+    kind = "stable" if stable and avals[0].dtype.kind == "f" else None
+    sort = _lanes_2d(xp, (lambda x, ax: np.sort(x, axis=ax, kind=kind)) if xp is np
+                     else (lambda x, ax: xp.sort(x, axis=ax)))
+
+    def run(x):
+        out = sort(x, axis)
+        return xp.array(x, copy=True) if out is None else out
+    return run
+
+
+def _argsort_impl(xp, avals, axis, index_dtype):
+    argsort = _lanes_2d(xp, (lambda x, ax: np.argsort(x, axis=ax, kind="stable")) if xp is np
+                        else (lambda x, ax: xp.argsort(x, axis=ax)))
+    shape = avals[0].shape
+
+    def run(x):
+        out = argsort(x, axis)
+        if out is None:
+            return xp.zeros(shape, index_dtype)
+        return out.astype(index_dtype, copy=False)
+    return run
+
+
+impl_rules[P.sort_p] = _sort_impl
+impl_rules[P.argsort_p] = _argsort_impl
+CUPY_AUDIT[P.sort_p] = CupyVerdict(
+    "rule", "cupy.sort (cupy/_sorting/sort.py, cupy/cuda/cupy_thrust.cu) is thrust's "
+    "stable_sort along the last axis (other axes are moved there), with NaNs last through "
+    "real_less for arrays of two or more dims; 1-D float arrays go to a radix sort that puts a "
+    "negative-signed NaN first, so the rule sorts a 1-D operand as one row; kind= other than "
+    "None is refused by CuPy, and it is always stable (NumPy's kind='stable' order)")
+CUPY_AUDIT[P.argsort_p] = CupyVerdict(
+    "rule", "cupy.argsort: thrust's stable_sort_by_key of the indices, NaNs last through "
+    "real_less for arrays of two or more dims (1-D floats: a radix sort, negative NaNs first, "
+    "so the rule sorts a 1-D operand as one row), the indices int64; stable as NumPy's "
+    "kind='stable', which the NumPy rule asks for too")
+
+# ---------------------------------------------------------------- linear algebra
+
+from .linalg_impl import LINALG_IMPLS as _LINALG_IMPLS  # noqa: E402  (needs P's primitives only)
+
+impl_rules.update(_LINALG_IMPLS)
+_LINALG_CHECKED = ("CuPy does not check by default (cupyx.errstate(linalg='ignore'): a failing "
+                   "matrix gives inf/nan silently); the rule runs it under linalg='raise', which "
+                   "reads the info array (one device-to-host copy per call), and names the first "
+                   "failing example (gvmap/linalg_impl.py)")
+CUPY_AUDIT.update({
+    P.linalg_solve_p: CupyVerdict("checked", "cupy.linalg.solve takes stacks (cupy/linalg/_solve.py: "
+                                  "cuBLAS getrfBatched + getrsBatched for n <= 256, a loop of gesv "
+                                  "per matrix beyond); " + _LINALG_CHECKED),
+    P.linalg_inv_p: CupyVerdict("checked", "cupy.linalg.inv takes stacks (getrfBatched + "
+                                "getriBatched, cupy/linalg/_solve.py); " + _LINALG_CHECKED),
+    P.linalg_cholesky_p: CupyVerdict("checked", "cupy.linalg.cholesky takes stacks (cuSOLVER "
+                                     "potrfBatched, cupy/linalg/_decomposition.py), lower factor "
+                                     "as NumPy's; " + _LINALG_CHECKED),
+    **{p: _same("getrfBatched on the stack (cupy/linalg/_norms.py); a singular matrix gives "
+                "det 0 / (sign 0, logdet -inf) as NumPy's, no error on either")
+       for p in (P.linalg_det_p, P.linalg_slogdet_p)},
+    **{p: _same("cuSOLVER syevjBatched on the stack (cupy/linalg/_eigenvalue.py, cupyx.cusolver."
+                "syevj; eigenvalues ascending as NumPy's, Jacobi: equal up to rounding); NumPy "
+                "raises nothing for NaN input and neither does gvmap; eigenvector signs: gvmap's "
+                "one rule on every backend (normalize_signs, gvmap/linalg_impl.py)")
+       for p in (P.linalg_eigh_p, P.linalg_eigvalsh_p)},
+    P.linalg_qr_p: _same("geqrf + orgqr batched (cupy/linalg/_decomposition.py _qr_batched), "
+                         "mode='reduced'; signs: gvmap makes diag(r) >= 0 on every backend"),
+    **{p: CupyVerdict("checked", "gesvdjBatched for m, n <= 32, else gesvd batched (cupy/linalg/"
+                      "_decomposition.py _svd_batched); NumPy raises 'SVD did not converge' for a "
+                      "non-finite matrix where CuPy returns NaN: the rule checks isfinite per "
+                      "example first (one device-to-host copy); singular-vector signs: gvmap's one "
+                      "rule (normalize_signs)")
+       for p in (P.linalg_svd_p, P.linalg_svdvals_p)},
+})

@@ -21,6 +21,7 @@ methods do the same, and every way of asking for a concrete value raises
 from __future__ import annotations
 
 import dis
+import operator
 import sys
 import contextlib
 import threading
@@ -134,6 +135,10 @@ class Trace:
         # values views were taken of (reshape, slice...): per value, a weak reference to
         # each view the user holds (x[1:]), or None for a view nothing tracks (x.T)
         self.views: dict[Var, list] = {}
+        # constants the function may write into (``out = np.zeros(3); out[0] = v``): arrays
+        # it made itself, where closed-over arrays are not (NumPy would change the caller's)
+        self.owned: set[Var] = set()
+        self._const_values: dict[Var, Any] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
 
@@ -150,11 +155,28 @@ class Trace:
         self.invars.append(v)
         return Tracer(self, v)
 
+    def constant(self, value: np.ndarray, *, owned: bool, snapshot: bool = False) -> "Tracer":
+        """A tracer whose value is known now (``Tracer.known``): an array the function
+        closes over (``snapshot=True``: taken through the function's ``Snapshots``) or one
+        it made from constants. ``owned``: the function may write into it."""
+        var = self._const(value, AbstractArray(value.shape, value.dtype), copy=snapshot)
+        if owned:
+            self.owned.add(var)
+        known = self._const_values[var].view()
+        known.flags.writeable = False  # the graph's constant: library code must not write it
+        return Tracer(self, var, known)
+
     def atom(self, x: Any, copy: bool = True) -> Any:
         """The Var or Literal standing for operand ``x`` in this trace. An array becomes a
         constant holding a snapshot of it, unless ``copy=False`` says it already is one
         (the constants of a graph being inlined)."""
         if isinstance(x, Tracer):
+            if x._value is not None and (x.ndim == 0 or x._trace is not self):
+                # a known value: 0-d ones inline as literals (as NumPy scalars do); those of
+                # another trace (an enclosing or finished one) are plain constants here
+                if x.ndim == 0:
+                    return self._literal(x._value[()])
+                return self._const(x._value, x.aval, copy=False)
             if x._trace is self:
                 return x._var
             if x._trace not in _stack():
@@ -190,6 +212,7 @@ class Trace:
             self._keepalive.append(value)
             self.constvars.append(var)
             self.consts.append(self.snapshots.copy_of(value) if copy else value)
+            self._const_values[var] = self.consts[-1]
         return var
 
     def record(self, eqn: Eqn) -> None:
@@ -197,10 +220,19 @@ class Trace:
         _check_rank(eqn)
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
-        if eqn.primitive.view:
-            for a in eqn.invars:
+        self.note_views(eqn.primitive, eqn.invars)
+
+    def note_views(self, prim: P.Primitive, invars: Sequence[Any]) -> None:
+        """A view primitive applied to ``invars``: each may now have a view (``views``)."""
+        if prim.view:
+            for a in invars:
                 if isinstance(a, Var):
                     self.views.setdefault(a, []).append(None)
+
+    def writable(self, var: Var) -> bool:
+        """May the function write into the value ``var``? Not into arguments and closed-over
+        arrays (NumPy would change the caller's array); into what it computed or made."""
+        return var in self.computed or var in self.owned
 
     @contextlib.contextmanager
     def internal_views(self, var: Var):
@@ -256,11 +288,46 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
     for aval in avals:
         if aval.dtype.kind == "c":  # the front end refuses complex values first; the net
             raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
+    folded = _fold(prim, operands, atoms, avals, params)
+    if folded is not None:
+        trace.note_views(prim, atoms)
+        known = [trace.constant(v, owned=True) for v in folded]
+        return known if prim.multiple_results else known[0]
     outs = tuple(Var(aval) for aval in avals)
     trace.record(Eqn(prim, atoms, outs, params))
     if prim.multiple_results:
         return [Tracer(trace, v) for v in outs]
     return Tracer(trace, outs[0])
+
+
+def _fold(prim: P.Primitive, operands: Sequence[Any], atoms: Sequence[Any],
+          avals: Sequence[AbstractArray], params: dict) -> list[np.ndarray] | None:
+    """The results of ``prim`` computed now with NumPy, where an operand is a known value
+    (``Tracer.known``) and none is unknown: constant folding, so that what the function
+    computes from its closed-over tables and the arrays it builds stays concrete, as it
+    is in NumPy (``if table.max() > 1:`` works). None where it does not apply."""
+    if not any(isinstance(x, Tracer) and x._value is not None for x in operands):
+        return None
+    values = []
+    for x, a in zip(operands, atoms):
+        if isinstance(x, Tracer):
+            if x._value is None:
+                return None
+            values.append(x._value)
+        elif isinstance(a, Literal):
+            values.append(a.value)
+        elif isinstance(x, np.ndarray):
+            values.append(x)
+        else:
+            return None  # a CuPy array: computed where it lives, in the plan
+    from .implementations import make_impl
+
+    in_avals = [AbstractArray(np.shape(v), np.asarray(v).dtype) for v in values]
+    out = make_impl(prim, np, in_avals, params)(*values)
+    results = [np.asarray(o) for o in (out if prim.multiple_results else [out])]
+    if any(r.shape != a.shape or r.dtype != a.dtype for r, a in zip(results, avals)):
+        return None  # NumPy's kernel would give another dtype: keep the equation instead
+    return results
 
 
 def leaked_error() -> LeakedTracerError:
@@ -275,6 +342,8 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
     from .backends import current_backend
     from .implementations import make_impl
 
+    operands = [x._value if isinstance(x, Tracer) and x._value is not None else x
+                for x in operands]  # a known value kept past its trace is just an array
     if any(isinstance(x, Tracer) for x in operands):
         raise leaked_error()  # no trace is active, so no tracer can be a live one
     backend = current_backend()
@@ -350,9 +419,11 @@ def _gnp() -> Any:
     return gnp
 
 
-_INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]`: "
-               "NumPy's own indexing cannot see traced values), write np.take(table, i, axis=0) "
-               "or gvmap.numpy.take(table, i, axis=0) instead.")
+_INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]` with "
+               "`table` reached through an attribute or a container, which gvmap does not "
+               "rebind; NumPy's own indexing cannot see traced values), write "
+               "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
+               "where np is not your module's numpy).")
 
 
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
@@ -383,15 +454,30 @@ def _assignment_error() -> TracerConversionError:
 
 
 class Tracer:
-    """A traced array: shape and dtype known, contents not. Behaves like a NumPy array."""
+    """A traced array: shape and dtype known, contents not. Behaves like a NumPy array.
 
-    __slots__ = ("_trace", "_var", "_base", "__weakref__")
+    A tracer may also be *known*: it stands for an array whose value is known while
+    tracing (a table the function closes over, ``np.zeros(3)`` made inside it, anything
+    computed from those alone; see ``gvmap.rebinding``). A known tracer answers every
+    request for a concrete value (``bool``, ``float``, ``.tolist()``, ``np.asarray``) as
+    NumPy would, and operations on known values alone are computed at once (``bind``
+    folds them). Meeting a traced value, it becomes a graph constant, which is how
+    ``TABLE[i]`` with a traced ``i`` works although NumPy's own indexing cannot see ``i``.
+    """
+
+    __slots__ = ("_trace", "_var", "_base", "_value", "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
-    def __init__(self, trace: Trace, var: Var):
+    def __init__(self, trace: Trace, var: Var, value: np.ndarray | None = None):
         self._trace = trace
         self._var = var
         self._base: tuple | None = None  # (tracer, key): a basic-indexing view of it
+        self._value = value  # the array it stands for, when known (read-only)
+
+    @property
+    def known(self) -> np.ndarray | None:
+        """The value this tracer stands for, where it is known at trace time; else None."""
+        return self._value
 
     # ---- metadata
     @property
@@ -425,7 +511,17 @@ class Tracer:
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self) -> str:
+        if self._value is not None:
+            return repr(self._value)
         return f"Tracer<{self.aval}>"
+
+    def __str__(self) -> str:
+        return str(self._value) if self._value is not None else repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._value is not None:
+            return format(self._value, spec)
+        return object.__format__(self, spec)
 
     __hash__ = object.__hash__
 
@@ -439,6 +535,9 @@ class Tracer:
         kwargs.pop("out", None)
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         impl = HANDLED_UFUNCS.get(name)
+        if impl is None and _all_known((inputs, kwargs)):
+            # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
+            return _known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
             raise NotImplementedError(
                 f"gvmap cannot trace numpy.{name}; rewrite it with supported NumPy functions "
@@ -448,6 +547,8 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         _gnp()
         impl = HANDLED_FUNCTIONS.get(func)
+        if impl is None and _all_known((args, kwargs)):
+            return _known_call(func, args, kwargs)  # NumPy's own function, on known values
         if impl is None:
             module = getattr(func, "__module__", "numpy") or "numpy"
             module = "numpy" if module.startswith("numpy._core") else module
@@ -463,44 +564,76 @@ class Tracer:
             return _assignment_error()
         return _control_flow_error(what, hint)
 
-    def __array__(self, *args, **kwargs):
+    def __array__(self, dtype=None, copy=None):
+        if self._value is not None:
+            if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
+                return np.array(self._value, dtype=dtype)
+            return self._value
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array",
-            " The traced value is already an array: use it as it is, or x.copy() for a copy "
-            "(np.array(x) copies)." + _INDEX_HINT)
+            " The traced value is already an array: use it as it is, x.astype(dtype) for "
+            "another dtype, or x.copy() for a copy. To build an array from traced values "
+            "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "
+            "np.stack([s, c])]) for a matrix)." + _INDEX_HINT)
 
-    # ---- concrete-value requests: control flow
+    # ---- concrete-value requests: control flow (a known tracer answers them)
     def __bool__(self):
+        if self._value is not None:
+            return bool(self._value)
         raise self._concrete_value_error("Python `if`/`while`/`and`/`or`/bool() on a traced array")
 
     def __float__(self):
+        if self._value is not None:
+            return float(self._value)
         raise self._concrete_value_error("float() on a traced array")
 
     def __int__(self):
+        if self._value is not None:
+            return int(self._value)
         raise self._concrete_value_error("int() on a traced array")
 
     def __complex__(self):
+        if self._value is not None:
+            return complex(self._value)
         raise self._concrete_value_error("complex() on a traced array")
 
     def __index__(self):
+        if self._value is not None:
+            return operator.index(self._value)
         raise self._concrete_value_error("using a traced array as a Python index or size", _INDEX_HINT)
 
     def item(self, *args):
+        if self._value is not None:
+            return self._value.item(*args)
         raise self._concrete_value_error(".item() on a traced array")
 
     def tolist(self):
+        if self._value is not None:
+            return self._value.tolist()
         raise self._concrete_value_error(".tolist() on a traced array")
+
+    def fill(self, value: Any) -> None:
+        """ndarray.fill: every element becomes ``value`` (``out = np.empty(n); out.fill(0)``)."""
+        self[...] = value
 
     def __setitem__(self, key, value):
         """``x[key] = value`` as NumPy means it, recorded as a new value x stands for
         (``gvmap.numpy.updates``); through a view, the array it views changes too."""
+        key = static_key(key)
         base = value._base if isinstance(value, Tracer) else None
         if base is not None and base[0] is self and _same_key(base[1], key):
             return  # the write-back of `x[key] op= v`: the view already wrote through
         from .numpy.updates import setitem
 
-        self._assign(setitem(self, key, value), f"`x[{_key_text(key)}] = ...`",
-                     "Write into a copy: `x = x.copy()` first")
+        trace = self._trace
+        with contextlib.ExitStack() as internal:
+            # views the update takes of x and of v (ravel, broadcast) are its own
+            # temporaries: `x[:] += v` (x[:] is x itself) must not count them as the user's
+            for t in (self, value):
+                if isinstance(t, Tracer) and t._trace is trace:
+                    internal.enter_context(trace.internal_views(t._var))
+            new = setitem(self, key, value)
+        self._assign(new, f"`x[{_key_text(key)}] = ...`", "Write into a copy: `x = x.copy()` first")
 
     def _assign(self, new: "Tracer", what: str, rewrite: str) -> None:
         """Make this tracer stand for ``new`` (a write into x in NumPy). Where NumPy's
@@ -509,7 +642,7 @@ class Tracer:
         A basic-indexing view writes through to the array it views, and the other views
         of x that are alive see the write, as NumPy's views do."""
         trace = self._trace
-        if self._var not in trace.computed:  # an input or a constant
+        if not trace.writable(self._var):  # an input or a closed-over constant
             raise TypeError(
                 f"{what} writes into an argument of the traced function (or an array it "
                 f"closes over): NumPy would change the caller's array, which gvmap never "
@@ -518,7 +651,8 @@ class Tracer:
         if self._base is not None:
             base, key = self._base
             base._write_through(key, new, self)
-        old, self._var = self._var, new._var
+        old = self._var
+        self._var, self._value = new._var, new._value
         self._refresh_views(old, skip=None)
 
     def _write_through(self, key: Any, view_value: "Tracer", view: "Tracer") -> None:
@@ -526,7 +660,7 @@ class Tracer:
         from .numpy.updates import setitem
 
         trace = self._trace
-        if self._var not in trace.computed:
+        if not trace.writable(self._var):
             raise TypeError(
                 "writing into a view of an argument of the traced function (or of an array "
                 "it closes over): NumPy would change the caller's array, which gvmap never "
@@ -536,7 +670,8 @@ class Tracer:
         if self._base is not None:
             base, base_key = self._base
             base._write_through(base_key, new, self)
-        old, self._var = self._var, new._var
+        old = self._var
+        self._var, self._value = new._var, new._value
         self._refresh_views(old, skip=view)
 
     def _refresh_views(self, old: Var, skip: "Tracer | None") -> None:
@@ -551,13 +686,15 @@ class Tracer:
                 continue
             if view is not skip:
                 fresh = _gnp().getitem(self, view._base[1])
-                previous, view._var = view._var, fresh._var
+                previous = view._var
+                view._var, view._value = fresh._var, fresh._value
                 view._refresh_views(previous, skip=None)
             kept.append(weakref.ref(view))
         trace.views[self._var] = kept
 
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
+        key = static_key(key)
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
         out = _gnp().getitem(self, key)
@@ -610,12 +747,80 @@ class Tracer:
         if name in _METHODS:
             fn = getattr(_gnp(), name)
             return lambda *a, **k: fn(self, *a, **k)
+        if name in _KNOWN_ATTRIBUTES and self._value is not None:
+            return getattr(self._value, name)
         raise AttributeError(f"traced arrays have no attribute '{name}'")
 
 
+# what a known tracer answers from its value (read-only facts and copies out)
+_KNOWN_ATTRIBUTES = {"nbytes", "itemsize", "strides", "tobytes", "flags", "data"}
 _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum", "cumprod",
             "ravel", "flatten", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
             "copy", "round"}
+
+
+def _all_known(tree: Any) -> bool:
+    """Every tracer in ``tree`` (nested tuples/lists/dicts of call arguments) is known."""
+    stack, found = [tree], False
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tracer):
+            if x._value is None:
+                return False
+            found = True
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return found
+
+
+def _known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
+    """``fn`` (a NumPy function or ufunc method gvmap does not trace) on the values of the
+    known tracers among its arguments; array results are known tracers again."""
+    def values(x: Any) -> Any:
+        if isinstance(x, Tracer):
+            return x._value
+        if isinstance(x, (tuple, list)):
+            return type(x)(values(e) for e in x)
+        if isinstance(x, dict):
+            return {k: values(v) for k, v in x.items()}
+        return x
+
+    out = fn(*values(tuple(args)), **values(kwargs))
+    return as_known(out, (args, kwargs))
+
+
+def as_known(out: Any, inputs: Any) -> Any:
+    """NumPy's result ``out`` as the trace sees it: each numeric ndarray in it (or in a
+    tuple/list of results) a known tracer, which the function may write into unless it
+    shares memory with one of ``inputs`` (a view or ``np.asarray`` of the caller's array)."""
+    trace = current_trace()
+    if trace is None:
+        return out
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # a named result (slogdet's)
+        return type(out)(*(as_known(o, inputs) for o in out))
+    if isinstance(out, (tuple, list)):
+        return type(out)(as_known(o, inputs) for o in out)
+    if type(out) is not np.ndarray or out.dtype.kind not in "biuf":
+        return out
+    return trace.constant(out, owned=not _shares_memory(out, inputs))
+
+
+def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
+    stack = [inputs]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tracer):
+            x = x._value
+        if isinstance(x, np.ndarray):
+            if np.shares_memory(out, x):
+                return True
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return False
 
 
 def _binop(name: str, reflected: bool = False):
@@ -664,6 +869,18 @@ def _refuse_untracked_views(trace: Trace, var: Var, what: str) -> None:
             f"through")
 
 
+def static_key(key: Any) -> Any:
+    """An index key with its known tracers replaced by their values: ``y[np.array([True,
+    False])] = 0`` and ``x[np.arange(3)]`` index with static arrays, as in NumPy, not with
+    traced ones."""
+    if isinstance(key, Tracer):
+        return key._value if key._value is not None else key
+    if isinstance(key, tuple) and any(isinstance(k, Tracer) for k in key):
+        return tuple(k._value if isinstance(k, Tracer) and k._value is not None else k
+                     for k in key)
+    return key
+
+
 def _basic_key(key: Any) -> bool:
     """Basic indexing (ints, slices, None, ...): NumPy returns a view, not a copy."""
     parts = key if isinstance(key, tuple) else (key,)
@@ -697,3 +914,24 @@ for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le"
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
     setattr(Tracer, f"__{_dunder}__", (lambda f: lambda self: getattr(_gnp(), f)(self))(_fn))
+
+
+# --- sorting and searching ---
+# x.argsort(), x.searchsorted(v) and x.nonzero() (refused: a data-dependent shape) are the
+# NumPy functions of x; x.sort() and x.partition(kth) sort x in place, which a tracer does
+# as ``x[key] = v`` does: x stands for the sorted value from then on (refused where x is an
+# argument or a closed-over array, whose caller would see the write).
+_METHODS |= {"argsort", "argpartition", "searchsorted", "nonzero"}
+
+
+def _sort_in_place(name: str):
+    def method(self, *args, **kwargs):
+        self._assign(getattr(_gnp(), name)(self, *args, **kwargs), f"`x.{name}()`",
+                     f"Write `x = np.{name}(x{', kth' if name == 'partition' else ''})`")
+    method.__name__ = name
+    method.__doc__ = f"ndarray.{name}: in place, as a new value x stands for."
+    return method
+
+
+Tracer.sort = _sort_in_place("sort")
+Tracer.partition = _sort_in_place("partition")

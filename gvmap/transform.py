@@ -24,6 +24,7 @@ from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
 from .lowering import Lowered, lower_graph, lower_rows
 from .sources import RandomnessCheck, Watch, describe
+from .rebinding import rebound
 from .tracing import (Snapshots, Tracer, check_plain_ndarray, current_trace, inline_graph,
                       is_array, trace_function)
 from .tree import TreeDef, flatten, leaf_paths, unflatten
@@ -215,7 +216,7 @@ class Transformation:
             for i, v in zip(traced, values):
                 full[i] = v
             args, kwargs = unflatten(treedef, full)
-            return fun(*args, **kwargs)
+            return rebound(fun)(*args, **kwargs)  # its NumPy names rebound, in this trace
 
         avals = [avals_of(i, leaves[i]) for i in traced]
         randomness = RandomnessCheck(self._watch or Watch(fun))

@@ -92,12 +92,22 @@ def test_put_along_axis_into_an_argument_is_refused():
 
 
 def test_put_along_axis_into_a_numpy_array_with_traced_values_is_refused():
+    held = [np.zeros((4, 3))]  # in a container: a real NumPy array while tracing
+
     def f(x):
-        y = np.zeros((4, 3))
-        np.put_along_axis(y, np.array([[0]]), x[0, :1], axis=0)
-        return y
+        np.put_along_axis(held[0], np.array([[0]]), x[0, :1], axis=0)
+        return held[0]
     with pytest.raises(TypeError, match="y = np.zeros_like"):
         gvmap.vmap(f)(X)
+
+
+def test_put_along_axis_into_an_array_made_in_the_function(backend):
+    def f(x, i):
+        y = np.zeros((4, 3))
+        np.put_along_axis(y, i, x[:1], axis=0)
+        np.put_along_axis(y, np.array([[3, 3, 0]]), 2.5, axis=0)
+        return y
+    check(f, X, rng.randint(-4, 4, (5, 2, 3)))
 
 
 def test_put_along_axis_writes_through_a_view_and_leaves_the_argument_alone(backend):

@@ -239,14 +239,28 @@ CONTROL_FLOW = {
     "bool": (lambda x: bool(x[0]), r"bool"),
     "float": (lambda x: float(x.sum()), r"float\(\)"),
     "int": (lambda x: int(x[0]), r"int\(\)"),
-    "asarray": (lambda x: np.asarray(x), r"asarray"),
-    "array": (lambda x: np.array(x), r"array"),
+    "asarray": (lambda x: _real_numpy().asarray(x), r"asarray"),
+    "array": (lambda x: _real_numpy().array(x), r"array"),
     "item": (lambda x: x.sum().item(), r"\.item\(\)"),
     "tolist": (lambda x: x.tolist(), r"tolist"),
     "range": (lambda x: [x[i] for i in range(x[0])], r"index|size"),
-    "index_by_tracer": (lambda x: np.ones(5)[x.sum()], r"index|asarray"),
+    "index_by_tracer": (lambda x: _HOLDER.table[x.sum()], r"index|asarray"),
     "math": (lambda x: __import__("math").exp(x.sum()), r"float"),
 }
+
+
+def _real_numpy():
+    """NumPy reached through an attribute call, which gvmap's rebinding leaves alone (with
+    the module's ``np``, np.asarray(x) of a traced x works: tests/test_rebinding.py)."""
+    import numpy
+    return numpy
+
+
+class _Holder:
+    table = np.ones(5)  # an attribute: not rebound, so NumPy's own indexing sees x
+
+
+_HOLDER = _Holder()
 
 
 def _while(x):
@@ -405,7 +419,7 @@ def test_leaked_tracer():
     assert isinstance(LeakedTracerError("x"), RuntimeError)
 
 
-@pytest.mark.parametrize("fn,name", [(np.sort, "sort"), (np.linalg.inv, "inv"),
+@pytest.mark.parametrize("fn,name", [(np.lexsort, "lexsort"), (np.linalg.eig, "eig"),
                                      (np.fft.fft, "fft"), (np.unique, "unique")])
 def test_unsupported_numpy_function_named(fn, name):
     msg = message(NotImplementedError, gvmap.vmap(fn), np.ones((3, 2, 2)))

@@ -60,8 +60,11 @@ def row(name: str, fn: Callable, args, dtypes=NUM) -> None:
 def sample(rng: np.random.RandomState, shape: tuple, dtype: np.dtype, domain: str) -> np.ndarray:
     """Values of ``dtype`` in ``domain``: "any", "pos" (> 0), "nonzero", "exp" (a small
     non-negative exponent for ints), "nan" (floats with NaNs), "wide" (|x| up to ~6),
-    "index:K" (in [0, K)), "negindex:K" (in [-K, K))."""
+    "index:K" (in [0, K)), "negindex:K" (in [-K, K)), "distinct" (no ties)."""
     kind, _, bound = domain.partition(":")
+    if kind == "distinct":  # no two elements equal (sorts without ties)
+        size = int(np.prod(shape, dtype=np.int64))
+        return ((rng.permutation(size) - size // 2) * (0.5 if dtype.kind == "f" else 1)).reshape(shape).astype(dtype)
     if kind in ("index", "negindex"):
         lo = -int(bound) if kind == "negindex" else 0
         return rng.randint(lo, int(bound), size=shape).astype(dtype)
@@ -588,6 +591,154 @@ row("dtype_queries", lambda xp, x: (x.astype(xp.result_type(x, np.float32)),
 row("dtype_queries_int", lambda xp, x: (x.astype(xp.result_type(x, 1.5)), xp.minimum(x, xp.iinfo(x.dtype).max)),
     [X23], INT)
 
+
+# --- sorting and searching ---
+# Sorts: every value is distinct in "distinct" data (a permutation, scaled), so NumPy's default
+# (unstable) argsort agrees with gvmap's stable one; ties get kind="stable" rows of their own.
+D46, D7 = A((4, 6), "distinct"), A((7,), "distinct")
+T46 = A((4, 6), "index:3")  # ties everywhere
+row("np.sort", lambda xp, x: (xp.sort(x), xp.sort(x, axis=0), xp.sort(x, axis=None)), [D46], NUM)
+row("np.sort_nan", lambda xp, x: (xp.sort(x, axis=-1), xp.sort(x, axis=0, kind="stable")),
+    [A((4, 6), "nan")], FLOAT)
+row("np.argsort", lambda xp, x: (xp.argsort(x), xp.argsort(x, axis=0), xp.argsort(x, axis=None)),
+    [D46], NUM)
+row("np.argsort_stable_ties", lambda xp, x: (xp.argsort(x, kind="stable"),
+                                             xp.argsort(x, axis=0, stable=True)), [T46], ALL)
+row("np.argsort_nan_ties", lambda xp, x: xp.argsort(xp.floor(x), kind="stable"), [A((4, 6), "nan")],
+    FLOAT)
+row("sort_method", lambda xp, x: (lambda y: (y.sort(axis=0), y)[1])(x * 1), [D46], NUM)
+row("argsort_method_topk", lambda xp, x: (x.argsort()[..., -2:], xp.argsort(x)[-3:]), [D7], NUM)
+row("np.partition", lambda xp, x: (xp.partition(x, 2)[..., 2], xp.sort(xp.partition(x, 1, axis=0), axis=0),
+                                   xp.partition(x, (1, 3))[..., 1:4:2]), [A((4, 6), "wide")], NUM)
+row("np.argpartition", lambda xp, x: (x[xp.argpartition(x, 3)[3]], x[x.argpartition(-1)[-1]]), [D7], NUM)
+row("np.median", lambda xp, x: (xp.median(x), xp.median(x, axis=0), xp.median(x, axis=-1, keepdims=True),
+                                xp.median(x, axis=(0, 1)), xp.median(x[:, :5], axis=1)),
+    [A((4, 6), "wide")], NUM)
+row("np.median_nan", lambda xp, x: (xp.median(x, axis=1), xp.median(x)), [A((4, 6), "nan")], FLOAT)
+row("np.quantile", lambda xp, x: (xp.quantile(x, 0.3), xp.quantile(x, [0.0, 0.25, 1.0], axis=1),
+                                  xp.quantile(x, 1), xp.quantile(x, np.float32(0.7), axis=0),
+                                  xp.quantile(x, 0.5, axis=0, keepdims=True)), [A((4, 6), "wide")], NUM)
+row("np.quantile_methods", lambda xp, x: tuple(xp.quantile(x, [0.1, 0.5, 0.95], axis=-1, method=m)
+                                               for m in ("lower", "higher", "nearest", "midpoint",
+                                                         "hazen", "weibull", "median_unbiased",
+                                                         "normal_unbiased", "interpolated_inverted_cdf")),
+    [A((4, 5), "wide")], NUM)
+row("np.percentile", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90], axis=0)),
+    [A((4, 6), "nan")], FLOAT)
+row("np.percentile_int", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90.0], axis=0)),
+    [A((4, 6))], INT)
+row("np.nanmedian", lambda xp, x: (xp.nanmedian(x, axis=1), xp.nanmedian(x), xp.nanmedian(x, axis=0, keepdims=True),
+                                   xp.nanmedian(x[:, :5], axis=1)), [A((4, 6), "nan")], NUM)
+row("np.nanquantile", lambda xp, x: (xp.nanquantile(x, 0.3, axis=1), xp.nanquantile(x, [0.0, 0.6, 1.0]),
+                                     xp.nanpercentile(x, [25, 75], axis=0),
+                                     xp.nanquantile(x, np.float32(0.4), axis=1),
+                                     xp.nanquantile(x, [0.2, 0.5], axis=1, method="nearest"),
+                                     xp.nanquantile(x, 0.5, axis=1, method="midpoint")),
+    [A((4, 6), "nan")], NUM)
+row("np.nanquantile_all_nan", lambda xp, x: (xp.nanmedian(x * np.nan, axis=1),
+                                             xp.nanquantile(x * np.nan, 0.5, axis=1)), [A((2, 3))], FLOAT)
+SORTED5 = np.array([-1.5, -0.25, 0.0, 0.5, 2.0])
+row("np.searchsorted_const", lambda xp, v: (xp.searchsorted(SORTED5, v), xp.searchsorted(SORTED5, v, side="right"),
+                                            xp.searchsorted(SORTED5, 0.5, side="right") + v * 0),
+    [A((2, 3), "wide")], FLOAT)
+row("np.searchsorted_traced", lambda xp, a, v: (xp.searchsorted(xp.sort(a), v),
+                                                xp.sort(a).searchsorted(v, side="right")),
+    [A((6,), "nan"), A((3,), "nan")], FLOAT)
+row("np.searchsorted_ties", lambda xp, a, v: (xp.searchsorted(xp.sort(a), v), xp.searchsorted(xp.sort(a), v, "right")),
+    [A((6,), "index:3"), A((4,), "index:4")], INT)
+row("np.digitize", lambda xp, x: (xp.digitize(x, SORTED5), xp.digitize(x, SORTED5, right=True),
+                                  xp.digitize(x, SORTED5[::-1]), xp.digitize(xp.round(x * 2) / 2, SORTED5[::-1], True)),
+    [A((2, 3), "wide")], NUM)
+row("np.interp", lambda xp, x: (xp.interp(x, SORTED5, SORTED5 ** 2), xp.interp(x, SORTED5, -SORTED5, left=-9.0, right=9.0),
+                                xp.interp(x, [0.0, 1.0, 3.0], [1.0, 2.0, 0.0], period=2.5),
+                                xp.interp(x, [0.5], [3.0])), [A((2, 3), "wide")], NUM)
+row("np.interp_traced", lambda xp, x, p, f: xp.interp(x, xp.sort(p), f), [A((3,), "wide"), D7, A((7,))], FLOAT)
+row("np.histogram", lambda xp, x: (xp.histogram(x, bins=4, range=(-2, 2)), xp.histogram(x, bins=SORTED5),
+                                   xp.histogram(x, bins=3, range=(-1.0, 1.0), density=True),
+                                   xp.histogram(x, 3, (-3, 3), weights=x * x)), [A((4, 5), "wide")], NUM)
+BINS6 = np.array([0, 2, 5, 2, 1, 0])
+row("np.bincount", lambda xp, w, b: (xp.bincount(BINS6, weights=w), xp.bincount(BINS6, w, minlength=8),
+                                     xp.bincount(b, minlength=2), xp.bincount(b, w, minlength=3)),
+    [A((6,)), A((6,), dtype=b1)], FLOAT)
+row("0d.sort", lambda xp, x: (xp.sort(x, axis=None), xp.median(x), xp.quantile(x, 0.5),
+                              xp.searchsorted(SORTED5, x)), [S0], FLOAT)
+row("empty.sort", lambda xp, x: (xp.sort(x, axis=0), xp.argsort(x, axis=0), xp.sort(x, axis=1)),
+    [A((0, 3))], NUM)
+
+# --- linear algebra: np.linalg per example (gvmap/numpy/linalg_solvers.py) ----------------
+# Matrices are made well-conditioned inside the row (diagonally dominant, or SPD), so the
+# loop never meets a singular example; integer rows keep integer operands until np.linalg
+# promotes them. Eigenvectors, singular vectors and QR factors are compared through
+# sign-invariant forms here; gvmap's sign rule itself is tested in tests/test_linalg.py.
+
+def _dominant(a):  # strictly diagonally dominant for entries in [-5, 5]: never singular
+    return a + (16 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _spd(a):
+    return a @ np.swapaxes(a, -1, -2) + (3 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _column_signs(v):
+    return v * np.where(v[..., :1, :] < 0, -1, 1).astype(v.dtype)
+
+
+M33, M233 = A((3, 3)), A((2, 3, 3))
+row("np.linalg.solve", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, Y3])
+row("np.linalg.solve_matrix_rhs", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, A((3, 2))])
+row("np.linalg.solve_stack", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M233, Y3])
+row("np.linalg.inv", lambda xp, a: (xp.linalg.inv(_dominant(a)), xp.linalg.inv(_dominant(a) * 1.0)),
+    [M33])
+row("np.linalg.inv_stack", lambda xp, a: xp.linalg.inv(_dominant(a)), [M233])
+row("np.linalg.det", lambda xp, a: (xp.linalg.det(a), xp.linalg.det(_dominant(a))), [M33])
+row("np.linalg.slogdet", lambda xp, a: tuple(xp.linalg.slogdet(_dominant(a) - 32 * np.eye(3))), [M33])
+row("np.linalg.cholesky", lambda xp, a: (xp.linalg.cholesky(_spd(a)),
+                                         xp.linalg.cholesky(_spd(a), upper=True)), [M33])
+row("np.linalg.eigh", lambda xp, a: (lambda w, v: (w, _column_signs(v)))(*xp.linalg.eigh(_spd(a))),
+    [M33])
+row("np.linalg.eigvalsh", lambda xp, a: (xp.linalg.eigvalsh(_spd(a)), xp.linalg.eigvalsh(a, UPLO="U")),
+    [M33])
+row("np.linalg.qr", lambda xp, a: (lambda q, r: (q @ r, abs(q), abs(r)))(*xp.linalg.qr(a)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.qr_wide_r", lambda xp, a: abs(xp.linalg.qr(a, mode="r")), [A((2, 3))], FLOAT)
+row("np.linalg.svd", lambda xp, a: (lambda u, s, vh: (s, _column_signs(u) @ (s[:, None] * (
+    _column_signs(u).T @ u @ vh)), (u * s) @ vh))(*xp.linalg.svd(a, full_matrices=False)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.svd_values", lambda xp, a: (xp.linalg.svd(a, compute_uv=False),
+                                           xp.linalg.svd(a.T, compute_uv=False)), [A((4, 3))])
+row("np.linalg.svd_square_full", lambda xp, a: xp.linalg.svd(_dominant(a))[1], [M33])
+# full rank even for the oracle's all-zeros probe (NumPy's residuals are empty for a rank-
+# deficient example; gvmap's always have shape (K,) when M > N: linalg_solvers.lstsq)
+E53 = 4 * np.eye(5, 3)
+row("np.linalg.lstsq", lambda xp, a, b: xp.linalg.lstsq(a + E53, b), [A((5, 3)), A((5,))])
+row("np.linalg.lstsq_matrix_rhs", lambda xp, a, b: xp.linalg.lstsq(a + E53, b, rcond=None),
+    [A((5, 3)), A((5, 2))])
+row("np.linalg.lstsq_underdetermined", lambda xp, a, b: xp.linalg.lstsq(a, b)[:3], [A((2, 3)), A((2,))],
+    FLOAT)
+row("np.linalg.pinv", lambda xp, a: (xp.linalg.pinv(a), xp.linalg.pinv(a.T * 1.0, rtol=None)), [A((4, 3))])
+row("np.linalg.matrix_rank", lambda xp, a: (xp.linalg.matrix_rank(_dominant(a)),
+                                            xp.linalg.matrix_rank(a[:, :1] @ (a[:1, :] + 9)),
+                                            xp.linalg.matrix_rank(a[0])), [M33])
+row("np.linalg.matrix_power", lambda xp, a: tuple(xp.linalg.matrix_power(a, k) for k in (0, 1, 2, 3, 5)),
+    [M33], NUM)
+row("np.linalg.matrix_power_negative", lambda xp, a: xp.linalg.matrix_power(_dominant(a), -2), [M33])
+row("np.linalg.multi_dot", lambda xp, a, b, c: (xp.linalg.multi_dot([a, b, c]),
+                                                xp.linalg.multi_dot([a[0], b, c, c.T, b.T]),
+                                                xp.linalg.multi_dot([a, b])),
+    [A((2, 3)), A((3, 4)), A((4, 2))])
+row("np.linalg.norm_matrix_ords", lambda xp, x: tuple(xp.linalg.norm(x, o) for o in
+                                                      (2, -2, "nuc", 1, -1, np.inf, -np.inf, "fro")),
+    [A((3, 4))], FLOAT)
+row("np.linalg.norm_matrix_axes", lambda xp, x: (xp.linalg.norm(x, 1, axis=(2, 0)),
+                                                 xp.linalg.norm(x, np.inf, axis=(2, 0), keepdims=True),
+                                                 xp.linalg.norm(x, 2, axis=(-1, 1))), [A((2, 3, 4))], NUM)
+XS6 = np.arange(6.0)
+row("np.polyfit", lambda xp, x, y: (xp.polyfit(XS6 + 0.1 * x, y, 2), xp.polyfit(XS6 + 0.1 * x, y, 0)),
+    [A((6,)), A((6,))], FLOAT)
+row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 1, full=True,
+                                                              w=w * w + 0.5)[:4],
+    [A((6,)), A((6, 2)), A((6,))], FLOAT)
+row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.

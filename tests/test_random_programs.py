@@ -465,10 +465,15 @@ class Builder:
         return self.add(f"np.take({x.name}, {idx}, axis={axis})", x.deps)
 
     def op_gather(self) -> bool:
-        """Indexing by a traced integer array (an int node, clipped into range)."""
-        # x must be traced: np.take(numpy_array, traced) cannot dispatch to gvmap
-        # (test_numpy_constant_indexed_by_traced_array)
-        x = self.pick(lambda n: n.ndim >= 1 and bool(n.deps - self.py_inputs))
+        """Indexing by a traced integer array (an int node, clipped into range); the
+        indexed array is a node or, a third of the time, a closed-over table (NumPy's
+        indexing cannot see the traced index: gvmap.rebinding makes it work)."""
+        if self.draw(st.integers(0, 2)) == 0:
+            shape = (self.draw(st.integers(1, 6)),) + self.choice([(), (2,), (3, 2)])
+            table = self.const(shape, self.choice(list(DTYPES.values())))
+            x = Node(table, self.consts[table], frozenset())
+        else:
+            x = self.pick(lambda n: n.ndim >= 1)
         i = self.pick(lambda n: n.kind in "iu" and n.ndim <= 2)
         if x is None or i is None:
             return False
@@ -519,6 +524,58 @@ class Builder:
                else x.name)
         return self.add(f"{src}.astype({dtype})", x.deps)
 
+    def op_build(self) -> bool:
+        """``np.array([a, b, ...])`` of nodes of one shape (and literals where 0-d), the
+        commonest construction in per-example code (a rotation, an ODE right-hand side)."""
+        x = self.pick()
+        parts, deps = [x.name], x.deps
+        for _ in range(self.draw(st.integers(1, 3))):
+            y = self.pick(lambda n: n.shape == x.shape)
+            if y is not None and self.draw(st.booleans()):
+                parts.append(y.name)
+                deps |= y.deps
+            elif x.ndim == 0:
+                parts.append(self.choice(LITERALS))
+            else:
+                parts.append(self.const(x.shape, np.asarray(x.value).dtype))
+        if x.ndim == 0 and len(parts) == 4 and self.draw(st.booleans()):
+            items = f"[[{parts[0]}, {parts[1]}], [{parts[2]}, {parts[3]}]]"
+        else:
+            items = f"[{', '.join(parts)}]"
+        dtype = self.choice(["", "", ", dtype=np.float32", ", dtype=float", ", dtype=np.int64"])
+        return self.add(f"np.array({items}{dtype})", deps)
+
+    def op_write(self) -> bool:
+        """``w = np.zeros(shape); w[key] = x`` (or ``+=``): an array made inside the
+        function and written into, with a static key."""
+        x = self.pick()
+        lead = self.draw(st.integers(1, 3))
+        shape = (lead,) + x.shape
+        if int(np.prod(shape)) > MAX_SIZE:
+            return False
+        k = self.draw(st.integers(-lead, lead - 1))
+        key = self.choice([str(k), f"{k}:", f"::{self.choice([1, -1, 2])}", f"[{k}, {k}]"])
+        op = self.choice(["=", "=", "+="])
+        maker = self.choice(["np.zeros", "np.ones", "np.empty"]) if op == "=" else "np.ones"
+        dtype = self.choice(["", ", dtype=np.float32", ", np.int64", f", dtype={np.asarray(x.value).dtype.name!r}"])
+        name = f"v{len(self.nodes)}"
+        lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
+        if maker == "np.empty":
+            lines.insert(1, f"{name}.fill(0)")
+        try:
+            env = dict(self.env)
+            with np.errstate(all="ignore"):
+                exec("\n".join(lines), env)
+        except Exception:
+            return False
+        value = env[name]
+        if value.dtype.kind not in "biuf" or (x.kind == "f" and value.dtype.kind != "f"):
+            return False  # float into int: NaN/inf casts are platform-specific (op_astype)
+        self.env[name] = value
+        self.nodes.append(Node(name, value, x.deps))
+        self.lines.extend(lines)
+        return True
+
     def op_like(self) -> bool:
         x = self.pick()
         expr = self.choice([f"np.zeros_like({x.name})", f"np.ones_like({x.name})",
@@ -529,7 +586,7 @@ class Builder:
 
 OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        + ["op_contract"] * 2 + ["op_shape"] * 2 + ["op_index"] * 2 + ["op_take", "op_gather", "op_join",
-       "op_astype", "op_like", "op_clip"])
+       "op_astype", "op_like", "op_clip", "op_build", "op_write"])
 
 
 # --- indexing utilities, signal and calculus, statistics (issue 12) ---
@@ -548,7 +605,7 @@ def _op_arrays(self: Builder) -> bool:
         lambda: f"np.minimum.accumulate({n}, axis={axis()})",
         lambda: f"np.take_along_axis({n}, {self.index_const(s[:-1] + (2,), s[-1]) if nd else 0}, axis=-1)",
         lambda: f"np.linspace({n}, {n} * 2.0 + 1.0, 3, axis=-1)",
-        lambda: f"np.rot90({n}, {self.draw(st.integers(-2, 3))})",
+        lambda: f"np.rot90({n if nd >= 2 else n + '.reshape(1, -1)'}, {self.draw(st.integers(-2, 3))})",
         lambda: f"np.pad({n}, {self.draw(st.integers(0, 3))}, mode={self.choice(_PAD_MODES)!r})",
         lambda: f"np.pad({n}, 1, constant_values={self.choice(LITERALS)})",
         lambda: self.choice([f"np.flipud({n})", f"np.fliplr({n})"]),
@@ -591,6 +648,59 @@ def test_generator_reaches_the_array_functions():
     collect()
     assert not set(words) - seen, f"the generator never produced: {set(words) - seen}"
 
+
+# --- sorting and searching ---
+def _op_sort(self) -> bool:
+    """A sort or an order statistic along a random axis. Sorts ask for kind="stable": the
+    values may tie (ints, floors, +0.0 against -0.0), where NumPy's default order is its
+    own and gvmap's is the stable one."""
+    x = self.pick(lambda n: n.ndim >= 1 and n.kind in "fiub")
+    if x is None:
+        return False
+    axis = self.draw(st.integers(-x.ndim, x.ndim - 1))
+    form = self.choice(["sort", "argsort", "median", "quantile", "nanmedian", "percentile",
+                        "topk", "searchsorted", "sort_none"])
+    if x.kind == "b" and form not in ("sort", "argsort", "topk", "sort_none"):
+        return False
+    q = self.choice(["0.5", "0.25", "[0.1, 0.9]", "1", "np.float32(0.75)"])
+    expr = {"sort": f"np.sort({x.name}, axis={axis}, kind='stable')",
+            "argsort": f"np.argsort({x.name}, axis={axis}, kind='stable')",
+            "sort_none": f"np.sort({x.name}, axis=None, kind='stable')",
+            "median": f"np.median({x.name}, axis={axis})",
+            "nanmedian": f"np.nanmedian({x.name}, axis={axis}, keepdims=True)",
+            "quantile": f"np.quantile({x.name}, {q}, axis={axis})",
+            "percentile": f"np.percentile({x.name}, 30.0, axis={axis})",
+            "topk": f"np.argsort({x.name}, kind='stable')[..., -2:]",
+            "searchsorted": f"np.searchsorted(np.sort(np.ravel({x.name}), kind='stable'), {x.name})",
+            }[form]
+    return self.add(expr, x.deps)
+
+
+Builder.op_sort = _op_sort
+OPS += ["op_sort"]
+
+# --- linear algebra ---------------------------------------------------------------------------
+# A node becomes a stack of well-conditioned SPD matrices, t t^T + k I with t = tanh(node)
+# (eigenvalues in [k, 2k]: never singular, Cholesky always succeeds), then one np.linalg
+# routine; none that needs an SVD, which NumPy refuses for the NaNs a random chain can make.
+LINALG_FORMS = ["np.linalg.solve({m}, {t}[..., None])", "np.linalg.inv({m})", "np.linalg.det({m})",
+                "np.linalg.slogdet({m})[1]", "np.linalg.slogdet({m}).sign", "np.linalg.cholesky({m})",
+                "np.linalg.eigvalsh({m})", "np.linalg.eigh({m}).eigenvalues",
+                "np.linalg.matrix_power({m}, 3)", "np.linalg.norm({m}, 1, axis=(-1, -2))"]
+
+
+def _op_linalg(self) -> bool:
+    x = self.pick(lambda n: n.kind in "fi" and n.ndim >= 1)
+    if x is None:
+        return False
+    k = x.shape[-1]
+    t = f"np.tanh({x.name})"
+    m = f"({t}[..., :, None] * {t}[..., None, :] + {k} * np.eye({k}))"
+    return self.add(self.choice(LINALG_FORMS).format(m=m, t=t), x.deps)
+
+
+Builder.op_linalg = _op_linalg
+OPS = OPS + ["op_linalg"]
 
 def _broadcasts(a: tuple, b: tuple) -> bool:
     try:
@@ -743,7 +853,9 @@ def cases(draw) -> Case:
     body = unpack + builder.lines + [f"return {ret}"]
     source = f"def f({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = {"np": np, **builder.consts}
-    exec(compile(source, "<random program>", "exec"), namespace)
+    # "<string...": user code, so gvmap traces it with its NumPy names rebound
+    # (gvmap.rebinding): the constants c0, c1... are known values, folded where alone
+    exec(compile(source, "<string: random program>", "exec"), namespace)
     fn = namespace["f"]
 
     # nesting levels, innermost first
@@ -862,9 +974,10 @@ def test_generator_covers_the_catalogue():
     @given(case=cases())
     def collect(case):
         src = case.source
-        for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
+        for word in ["np.linalg.", "np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
-                     "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-"]:
+                     "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-",
+                     "np.array([", "] = ", "] += ", ".fill(0)"]:
             if word in src:
                 seen.add(word)
         if any(w in src for w in (".T", "transpose", "swapaxes", "moveaxis")):
@@ -880,9 +993,9 @@ def test_generator_covers_the_catalogue():
                 seen.add("negative in_axes")
 
     collect()
-    missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
+    missing = {"np.linalg.", "np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
-               "g['a']", "= g", "return {", ("depth", 1), ("depth", 2), ("depth", 3),
+               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen
     assert not missing, f"the generator never produced: {missing}"
 

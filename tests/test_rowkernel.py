@@ -151,6 +151,12 @@ CASES = [
     Case("batched_take", _batched_take_numpy,
          lambda rng: [_normal(rng, (N, 3, 4)), np.array([[[0, 3], [-1, 2], [1, 1]]] * N, np.int32)],
          (True, True), graph=_batched_take_graph()),
+    # --- sorting and searching --- (ties and NaNs: the stable, NaN-last order of every backend)
+    Case("sort_argsort_nan_ties",
+         lambda x, k: (np.sort(x, axis=0), np.argsort(x, axis=1, kind="stable"), np.median(x, axis=1),
+                       np.sort(k), np.argsort(k, kind="stable"), np.argsort(x[0])[-2:]),
+         lambda rng: [np.floor(_with_nans(rng, (N, 3, 6)) * 2), rng.integers(-3, 3, (N, 9)).astype(np.int32)],
+         (True, True)),
 ]
 # --- indexing utilities, signal and calculus, statistics (issue 12) ---
 K3 = _normal(rng0, (3,), np.float64)

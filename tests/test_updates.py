@@ -231,10 +231,33 @@ def test_ufunc_at_with_traced_indices(plan_kind):
     check(f, X, np.array([[0, 0, 1], [5, 5, 5], [2, 3, -1], [0, 1, 2], [4, -6, 4]]))
 
 
-def test_ufunc_at_into_a_numpy_array_names_the_rewrite(backend):
+def test_ufunc_at_into_an_array_made_inside(backend):
     def f(x):
+        y = np.zeros(6)  # a known array (gvmap.rebinding): writable, as in NumPy
+        np.add.at(y, [0, 0, 2], x[:3])
+        return y
+    check(f, X)
+
+
+def test_ufunc_at_into_a_numpy_array_is_refused(backend):
+    def f(x):
+        import numpy as np  # bound inside: a real NumPy array, which cannot hold x
         y = np.zeros(6)
         np.add.at(y, [0], x[:1])
         return y
     with pytest.raises(TypeError):
         gvmap.vmap(f)(X)
+
+
+def full_slice_inplace(x):
+    y = np.ones((2,) + x.shape)
+    y[0:] += np.tanh(x)      # y[0:] is y itself: the update's own ravel is not a user's view
+    z = x.copy()
+    z[:] *= 2
+    return y, z
+
+
+def test_inplace_through_a_full_slice(plan_kind):
+    """Found by the random programs: ``y[0:] += v`` was refused as a write after a
+    reshape-like view, the update's internal ravel of y counted as the user's."""
+    check(full_slice_inplace, X)

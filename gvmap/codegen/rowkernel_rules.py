@@ -315,6 +315,8 @@ def row_work(eqn: Eqn) -> int:
         return out.aval.size * math.prod(eqn.invars[0].aval.shape[d] for d in lc)
     if prim in P.REDUCTIONS or prim in (P.cumsum_p, P.cumprod_p):
         return eqn.invars[0].aval.size
+    if prim in (P.sort_p, P.argsort_p):  # insertion sort: n * (n - 1) / 2 steps a lane at worst
+        return out.aval.size * max(out.aval.shape[eqn.params["axis"]] - 1, 1) // 2 + out.aval.size
     return out.aval.size
 
 
@@ -371,3 +373,59 @@ def _running_extremum(step_prim: P.Primitive, sign: int):
 
 emit_rules[P.cummax_p] = _running_extremum(P.max_p, -1)
 emit_rules[P.cummin_p] = _running_extremum(P.min_p, +1)
+
+
+# --- sorting and searching ---
+
+def _sorts_before(dtype: np.dtype, a: str, b: str) -> str:
+    """C for "a sorts strictly before b" in NumPy's order: NaNs last (equal NaNs tie)."""
+    if dtype.kind == "f":
+        return f"(({a}) < ({b}) || (({b}) != ({b}) && ({a}) == ({a})))"
+    return f"(({a}) < ({b}))"
+
+
+def _insertion_sort(indices: bool):
+    """sort / argsort of each lane along the axis: a stable insertion sort (equal values
+    keep their order; NaNs last), in the output itself for sort, and for argsort in a
+    lane of values beside the output's indices. Lanes are short in a row kernel (the size
+    is static and the work bounded by the cost model), where this beats a network."""
+    @_block
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis, shape = eqn.params["axis"], x.aval.shape
+        n, dtype, t = shape[axis], x.aval.dtype, c_type(x.aval.dtype)
+        kept_shape = [d for j, d in enumerate(shape) if j != axis]
+        kept, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)), inner=n * n)
+        at = lambda j: _reduced_index(x.aval.ndim, (axis,), kept, [j])
+        if indices:
+            row.emit(f"{t} lane[{n}];")
+            value, it = (lambda j: f"lane[{j}]"), c_type(out.aval.dtype)
+        else:
+            value = lambda j: row.ref(out, at(j))
+        row.emit(f"for (int r = 0; r < {n}; r++) {{")
+        row.emit(f"  const {t} key = {row.ref(x, at('r'))};")
+        row.emit("  int j = r - 1;")
+        row.emit(f"  while (j >= 0 && {_sorts_before(dtype, 'key', value('j'))}) {{")
+        row.emit(f"    {value('j + 1')} = {value('j')};")
+        if indices:
+            row.emit(f"    {row.ref(out, at('j + 1'))} = {row.ref(out, at('j'))};")
+        row.emit("    j--;")
+        row.emit("  }")
+        row.emit(f"  {value('j + 1')} = key;")
+        if indices:
+            row.emit(f"  {row.ref(out, at('j + 1'))} = ({it})r;")
+        row.emit("}")
+        row.close(opened)
+    return rule
+
+
+emit_rules[P.sort_p] = _insertion_sort(indices=False)
+emit_rules[P.argsort_p] = _insertion_sort(indices=True)
+
+# ---------------------------------------------------------------- linear algebra
+# Not yet in row kernels: each is one batched cuBLAS/cuSOLVER call on the whole stack. An
+# unrolled per-thread routine for tiny static n (Gauss-Jordan with partial pivoting,
+# Cholesky, Jacobi sweeps) is the planned row rule.
+ROW_KERNEL_UNSUPPORTED.update({
+    p: f"{p} runs as one batched cuBLAS/cuSOLVER call on the stack of matrices (no "
+       f"per-thread routine yet)" for p in P.LINALG})

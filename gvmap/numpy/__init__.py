@@ -14,6 +14,7 @@ from .elementwise import *  # noqa: F401,F403
 from . import updates as _updates
 from .elementwise import UFUNCS as _UFUNCS, __all__ as _elementwise_all
 from .clip import clip
+from .construction import array, asanyarray, asarray, ascontiguousarray, full
 from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
@@ -25,7 +26,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, empty_like, exp
                     size, squeeze, stack, swapaxes, transpose, zeros_like)
 
 __all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
-    "clip", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
+    "clip", "array", "asarray", "asanyarray", "ascontiguousarray", "full", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "empty_like",
     "expand_dims", "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
@@ -88,3 +89,31 @@ _HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False
     max(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
 _HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
     min(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
+
+
+# --- sorting and searching ---
+from . import sorting as _sorting
+from .sorting import (argpartition, argsort, argwhere, bincount, digitize, flatnonzero, histogram,
+                      interp, median, nanmedian, nanpercentile, nanquantile, nonzero, partition,
+                      percentile, quantile, searchsorted, sort, unique)
+
+__all__ = sorted(set(__all__) | set(_sorting.__all__))
+for _name in _sorting.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", "extract"):
+    if hasattr(_np, _name):  # NumPy 2's unique_* and extract: data-dependent shapes too
+        _HANDLED_FUNCTIONS[getattr(_np, _name)] = _sorting._shape_refusal(
+            _name, "See numpy.unique's refusal for a fixed-shape rewrite: np.sort(x) and a mask "
+            "of first occurrences" if _name != "extract" else
+            "Keep a fixed shape: np.where(condition, x, 0), or a masked sum")
+
+
+# --- linear algebra: np.linalg's solvers and decompositions, and np.polyfit ---------------
+from . import linalg_solvers as _linalg_solvers  # noqa: E402
+from .linalg_solvers import polyfit  # noqa: E402,F401
+
+for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
+              "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
+_HANDLED_FUNCTIONS[_np.polyfit] = polyfit
+__all__ = sorted(set(__all__) | {"polyfit"})

@@ -37,6 +37,14 @@ def _operand(a: Any, name: str) -> Any:
     return as_operand(check_operand(a, name))
 
 
+def static_value(x: Any) -> Any:
+    """A known tracer's value (``Tracer.known``: an array made or closed over in the
+    function), so indices, widths and coordinates known at trace time are treated as the
+    constants they are (checked now, planned once); anything else as it is."""
+    known = x.known if isinstance(x, Tracer) else None
+    return x if known is None else known
+
+
 def _along(a: Any, axis: int, index: Any) -> Any:
     return getitem(a, (slice(None),) * axis + (index,))
 
@@ -47,6 +55,7 @@ def _along_axis_operands(arr: Any, indices: Any, axis: Any, name: str):
     """NumPy's checks of take/put_along_axis, and the shape the fancy index NumPy builds
     has: ``indices`` broadcast against ``arr`` on every axis but ``axis``."""
     arr = _operand(arr, name)
+    indices = static_value(indices)
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices)
     if not np.issubdtype(dtype_of(indices), np.integer):
@@ -123,6 +132,7 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
     a position winning as in NumPy: O(n * k) per row for k indices into an axis of n."""
     from .updates import setitem
 
+    indices = static_value(indices)
     if not isinstance(arr, Tracer):
         if isinstance(values, Tracer) or isinstance(indices, Tracer):
             raise TypeError(
@@ -320,6 +330,7 @@ def kron(a: Any, b: Any) -> Any:
 # ---------------------------------------------------------------- ranges with static counts
 
 def _count(num: Any, name: str) -> int:
+    num = static_value(num)
     if isinstance(num, Tracer):
         raise TypeError(
             f"numpy.{name}: the number of samples sets the result's shape, which a traced "
@@ -382,7 +393,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     0, which a traced program cannot test before it runs: a traced 0 gives NaN or 0 there."""
     num = _count(num, "geomspace")
     start, stop = (_operand(x, "geomspace") for x in (start, stop))
-    for x in (start, stop):
+    for x in map(static_value, (start, stop)):
         if not isinstance(x, Tracer) and np.any(np.asarray(x) == 0):
             raise ValueError("Geometric sequence cannot include zero")
     dt = result_type(start, stop, float(num), np.zeros((), dtype))
@@ -411,10 +422,10 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
     depend on the data, and a traced program's shapes cannot. The length is that of
     ``np.arange(0, n, step)``; for a float n NumPy derives it from the rounded
     ``(start + n) - start``, so an integer n is the exact match."""
-    if not any(isinstance(x, Tracer) for x in (start, stop, step)):
-        out = np.arange(start, stop, step, dtype=dtype) if stop is not None else \
+    if not any(isinstance(static_value(x), Tracer) for x in (start, stop, step)):
+        start, stop, step = (static_value(x) for x in (start, stop, step))
+        return np.arange(start, stop, step, dtype=dtype) if stop is not None else \
             np.arange(start, step=step, dtype=dtype)
-        return out
     if stop is None or isinstance(step, Tracer):
         raise TypeError(_ARANGE_REFUSAL)
     length = _static_offset(start, stop)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import Tracer, bind
+from ..tracing import Tracer, bind, static_key
 from ._core import as_operand, broadcast_shapes, check_operand, ndim_of, normalize_axis, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
@@ -71,7 +71,7 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
 
 def getitem(x: Any, key: Any) -> Any:
     """x[key] for the index kinds listed in the module docstring."""
-    key = _expand_key(x, key)
+    key = _expand_key(x, static_key(key))
     if any(_is_array_index(k) for k in key):
         return _advanced(x, key)
     key = [k for k in key if k is not _GAP]

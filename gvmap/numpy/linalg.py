@@ -1,4 +1,7 @@
-"""Contractions: matmul, dot, vdot, inner, tensordot, einsum, outer.
+"""Contractions: matmul, dot, vdot, inner, tensordot, einsum, outer; and ``norm``.
+
+np.linalg's solvers and decompositions live in ``linalg_solvers.py`` and are re-exported
+at the bottom, so ``gvmap.numpy.linalg.solve`` is ``np.linalg.solve``'s counterpart.
 
 Every contraction becomes ONE ``dot_general`` (a BLAS/cuBLAS matmul), plus at most a
 transpose where NumPy's output order differs from dot_general's (batch, lhs free, rhs
@@ -229,8 +232,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     axes = normalize_axes(axis, nd) if axis is not None else tuple(range(nd))
     if len(axes) == 2 or (axis is None and nd != 1):
         if ord not in (None, "fro"):
-            raise NotImplementedError(f"gvmap supports matrix norms with ord=None or 'fro' only, "
-                                      f"not {ord!r}")
+            from .linalg_solvers import matrix_norm
+            if axis is None and nd != 2:
+                raise ValueError("Improper number of dimensions to norm.")
+            return matrix_norm(x, ord, (0, 1) if axis is None else tuple(axis), keepdims)
         return sqrt(sum_(multiply(x, x), axis=axes, keepdims=keepdims))
     if len(axes) != 1:
         raise ValueError("Improper number of dimensions to norm.")
@@ -249,3 +254,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     p = np.asarray(ord, dtype)[()]
     return power(sum_(power(absolute(x), p), axis=axes, keepdims=keepdims),
                  np.asarray(1.0 / ord, dtype)[()])
+
+
+# np.linalg's solvers and decompositions, as gvmap.numpy.linalg.<name> (linalg_solvers.py)
+from .linalg_solvers import (cholesky, det, eigh, eigvalsh, inv, lstsq, matrix_power,  # noqa: E402
+                             matrix_rank, multi_dot, pinv, qr, slogdet, solve, svd)

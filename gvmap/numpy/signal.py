@@ -20,6 +20,7 @@ from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, 
 from .clip import clip
 from .elementwise import add, multiply, negative, sqrt, subtract, true_divide
 from .indexing import getitem, take
+from .arrays import static_value
 from .shape import atleast_1d, broadcast_to, concatenate, expand_dims, flip, reshape, squeeze
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
@@ -70,6 +71,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
     if kwargs.get("reflect_type", "even") != "even":
         raise NotImplementedError("gvmap supports numpy.pad with reflect_type='even' only")
+    pad_width = static_value(pad_width)
     if isinstance(pad_width, Tracer):
         raise TypeError("numpy.pad: pad_width sets the result's shape, which a traced program "
                         "must know before it runs; pass Python ints")
@@ -96,6 +98,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
 
 
 def _constant_fills(values: Any, nd: int) -> list:
+    values = static_value(values)
     if isinstance(values, Tracer):
         if values.ndim != 0:
             raise NotImplementedError("gvmap supports traced constant_values as a scalar only")
@@ -236,6 +239,7 @@ def _spacings(f: Any, varargs: tuple, axes: tuple) -> list:
         raise TypeError("invalid number of arguments")
     dx = []
     for ax, distances in zip(axes, varargs):
+        distances = static_value(distances)
         if ndim_of(distances) == 0:
             dx.append(_scalar(distances))
             continue

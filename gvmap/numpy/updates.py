@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import Tracer, bind
+from ..tracing import Tracer, bind, static_key
 from ._core import check_operand, convert, shape_of
 
 __all__ = ["setitem", "has_traced_index", "ufunc_at"]
@@ -40,6 +40,7 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     from .shape import broadcast_to, ravel, reshape
 
     value = convert(check_operand(value, "x[...] = value"), x.dtype)
+    key = static_key(key)
     if has_traced_index(key):
         return _set_at_traced(x, key, value)
     positions = np.full(x.shape, -1, np.intp)

@@ -1,0 +1,106 @@
+"""Building arrays: ``np.array``/``np.asarray`` of traced values, ``np.full`` with a traced fill.
+
+NumPy never asks a tracer here: ``np.array([c, -s])`` makes an object array, ``np.full(3,
+v)`` converts ``v`` with ``float()``. Called through the NumPy the traced function sees
+(``gvmap.rebinding``), these functions take the call instead whenever a traced value is
+among the arguments; without one, NumPy's own function runs and its result is a *known*
+tracer (``Tracer.known``), so ``out = np.zeros(3); out[0] = v`` works as in NumPy.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tracing import Tracer, as_known
+from ._core import check_operand, convert
+from .shape import broadcast_to, copy as _copy, expand_dims, stack
+
+__all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "full"]
+
+
+def _leaves(x: Any):
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            yield from _leaves(e)
+    else:
+        yield x
+
+
+def _has_tracer(x: Any) -> bool:
+    return any(isinstance(e, Tracer) for e in _leaves(x))
+
+
+def _stand_in(x: Any) -> Any:
+    """What NumPy's dtype and shape discovery sees in place of each traced leaf."""
+    if isinstance(x, (list, tuple)):
+        return [_stand_in(e) for e in x]
+    if isinstance(x, Tracer):
+        return np.zeros(x.shape, x.dtype)
+    return x
+
+
+def _build(x: Any, dtype: np.dtype) -> Any:
+    if isinstance(x, (list, tuple)):
+        return stack([_build(e, dtype) for e in x])
+    if isinstance(x, Tracer):
+        return convert(x, dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def array(object: Any, dtype: Any = None, *, copy: Any = True, order: str = "K",
+          subok: bool = False, ndmin: int = 0, like: Any = None) -> Any:
+    """numpy.array, where ``object`` may be traced or hold traced values in nested
+    lists/tuples: NumPy decides the dtype and shape (from stand-ins of the traced
+    leaves), the leaves are converted to that dtype and stacked. ``copy`` as NumPy's:
+    True always copies, None only where a conversion must, False never (or raises)."""
+    if isinstance(object, Tracer):
+        out = convert(object, dtype) if dtype is not None else object
+        if out is object and copy:
+            out = _copy(object)
+        elif copy is False and out is not object:
+            raise ValueError("Unable to avoid copy while creating an array as requested.")
+    elif isinstance(object, (list, tuple)) and _has_tracer(object):
+        stand_in = np.array(_stand_in(object), dtype=dtype)
+        if stand_in.dtype.kind not in "biuf":
+            check_operand(stand_in, "array")  # complex: the usual refusal
+            raise TypeError(f"np.array: gvmap cannot build a {stand_in.dtype} array from "
+                            f"traced values; bool, integer and float arrays are supported")
+        out = _build(object, stand_in.dtype)
+        if out.shape != stand_in.shape:  # NumPy's ragged-list error comes from np.array
+            raise ValueError(f"np.array: the pieces give shape {out.shape}, NumPy {stand_in.shape}")
+    else:
+        out = np.array(object, dtype=dtype, copy=copy, order=order, subok=subok, ndmin=ndmin)
+        return as_known(out, (object,))
+    if out.ndim < ndmin:
+        out = expand_dims(out, tuple(range(ndmin - out.ndim)))
+    return out
+
+
+def asarray(a: Any, dtype: Any = None, order: Any = None, *, device: Any = None,
+            copy: Any = None, like: Any = None) -> Any:
+    """numpy.asarray: a traced array stays itself (no copy) unless ``dtype`` converts it."""
+    if isinstance(a, Tracer) or (isinstance(a, (list, tuple)) and _has_tracer(a)):
+        return array(a, dtype=dtype, copy=copy)
+    return as_known(np.asarray(a, dtype=dtype, order=order, copy=copy), (a,))
+
+
+def asanyarray(a: Any, dtype: Any = None, order: Any = None, *, device: Any = None,
+               copy: Any = None, like: Any = None) -> Any:
+    return asarray(a, dtype=dtype, order=order, copy=copy)
+
+
+def ascontiguousarray(a: Any, dtype: Any = None, *, like: Any = None) -> Any:
+    return asarray(a, dtype=dtype)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *,
+         device: Any = None, like: Any = None) -> Any:
+    """numpy.full with a traced ``fill_value`` (a traced array broadcasts, as in NumPy);
+    the dtype is ``dtype`` or the fill's own, as ``np.array(fill_value).dtype``."""
+    if not isinstance(fill_value, Tracer):
+        return as_known(np.full(shape, fill_value, dtype=dtype, order=order), (fill_value,))
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dtype = np.dtype(dtype) if dtype is not None else fill_value.dtype
+    return _copy(broadcast_to(convert(fill_value, dtype), shape))
+

@@ -1,0 +1,249 @@
+"""Trace a user's function as if it had been written against ``gvmap.numpy``.
+
+NumPy hands a call to a traced value only where the value is an argument NumPy inspects.
+Three habits of ordinary per-example code escape that:
+
+* ``np.array([[c, -s], [s, c]])``, ``np.full(n, v)``: NumPy builds an object array, or
+  asks ``float(v)``;
+* ``out = np.zeros(3); out[0] = v``: a NumPy array's ``__setitem__`` asks ``float(v)``;
+* ``EMB[tokens]``, ``np.take(EMB, tokens)`` with ``EMB`` a closed-over NumPy array:
+  NumPy's own indexing (and ``take``, which dispatches on ``EMB`` only) never sees
+  ``tokens``.
+
+JAX users fix these by writing ``jnp`` for ``np``. gvmap does that rewrite for the user,
+while tracing, without touching their source: the function (and, recursively, the
+user-defined functions it reaches by name) is traced as a COPY whose NumPy names are
+rebound, wherever Python itself looks them up:
+
+* globals the code reads, closure cells, default and keyword-default arguments;
+* the ``numpy`` module becomes ``TRACED_NUMPY`` (``numpy.linalg``, ``TRACED_LINALG``);
+  NumPy functions imported by name (``from numpy import zeros``) become theirs too;
+* closed-over NumPy arrays become *known* tracers (``Tracer.known``): they act as the
+  arrays they are (``float``, ``len``, ``.tolist()``, ``if W.max() > 1:`` and every
+  computation on constants alone happen at once, with NumPy), and become graph constants
+  where they meet traced values, so ``EMB[tokens]`` gathers.
+
+In ``TRACED_NUMPY`` a function with a traced value among its arguments runs gvmap's
+implementation; otherwise NumPy's own runs, and the arrays it returns are known tracers,
+which the function may write into (``out[0] = v``) as into any array it made.
+
+Where it stops (documented in README): names reached through attributes (``self.table``,
+``cfg.W``, ``mylib.helper``) and the contents of containers are not rebound; library code
+(anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
+(``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
+are; ``import numpy`` inside the function body binds the real module. In those places a
+NumPy array indexed by a traced value is refused with a message naming the rewrite
+(``gvmap.numpy.take(table, i, axis=0)``). ``isinstance(W, np.ndarray)`` is False for a
+known tracer, as for any traced value.
+"""
+from __future__ import annotations
+
+import dis
+import functools
+import types
+from typing import Any, Callable
+
+import numpy as np
+
+from .sources import _global_names, _is_user_code
+from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace
+
+__all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
+
+_MAX_FUNCTIONS = 500  # a bound on one trace's rebuilt functions
+_GLOBAL_WRITES = frozenset({"STORE_GLOBAL", "DELETE_GLOBAL"})
+_CELL_WRITES = frozenset({"STORE_DEREF", "DELETE_DEREF"})
+
+
+def _has_tracer(tree: Any) -> bool:
+    stack = [tree]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tracer):
+            return True
+        if isinstance(x, (tuple, list)):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+    return False
+
+
+def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:
+    """``numpy_fn`` as the traced code sees it: gvmap's ``traced_fn`` where a traced value
+    is among the arguments, NumPy's own (with known-tracer results) where none is."""
+    @functools.wraps(numpy_fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if _has_tracer((args, kwargs)):
+            return traced_fn(*args, **kwargs)
+        return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
+    call.__gvmap_traced__ = traced_fn
+    return call
+
+
+@functools.lru_cache(maxsize=None)
+def _constructors() -> dict[Any, Callable]:
+    """NumPy functions that never dispatch to a traced argument, and gvmap's versions."""
+    from .numpy import construction as c
+
+    return {np.array: c.array, np.asarray: c.asarray, np.asanyarray: c.asanyarray,
+            np.ascontiguousarray: c.ascontiguousarray, np.full: c.full}
+
+
+def replacement(value: Any) -> Any:
+    """What the traced code sees in place of a NumPy module or function ``value``."""
+    if value is np:
+        return TRACED_NUMPY
+    if value is np.linalg:
+        return TRACED_LINALG
+    if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
+        return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
+    try:
+        traced = _constructors().get(value) or HANDLED_FUNCTIONS.get(value)
+    except TypeError:  # unhashable
+        return value
+    if traced is None:
+        module = getattr(value, "__module__", None) or ""
+        if module.split(".")[0] == "numpy" and not module.startswith("numpy.random"):
+            # the rest of NumPy (zeros, ones, eye, arange...): NumPy's own function, with
+            # known-tracer results (np.random's draws are refused while tracing anyway)
+            return _known_results(value)
+        return value
+    return _dual(value, traced)
+
+
+def _known_results(numpy_fn: Callable) -> Callable:
+    @functools.wraps(numpy_fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
+    return call
+
+
+class TracedModule(types.ModuleType):
+    """A NumPy module as traced code sees it: every attribute NumPy's, but its functions
+    through ``replacement`` (computed once per name)."""
+
+    def __init__(self, module: types.ModuleType):
+        super().__init__(module.__name__, module.__doc__)
+        self.__dict__["_module"] = module
+
+    def __getattr__(self, name: str) -> Any:
+        from . import numpy as _gnp  # noqa: F401  (fills HANDLED_FUNCTIONS)
+
+        value = replacement(getattr(self.__dict__["_module"], name))
+        self.__dict__[name] = value
+        return value
+
+    def __dir__(self) -> list[str]:
+        return dir(self.__dict__["_module"])
+
+    def __repr__(self) -> str:
+        return f"<module {self.__name__!r} as gvmap traces it>"
+
+
+TRACED_NUMPY = TracedModule(np)
+TRACED_LINALG = TracedModule(np.linalg)
+
+
+@functools.lru_cache(maxsize=4096)
+def _writes(code: types.CodeType, opnames: frozenset) -> frozenset[str]:
+    """The names ``code`` (and the code nested in it) stores with one of ``opnames``."""
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        names.update(ins.argval for ins in dis.get_instructions(c) if ins.opname in opnames)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return frozenset(names)
+
+
+class _Rebinder:
+    """One trace's rebuilt functions: each user function once, one copy of each module's
+    globals shared by its functions (so they call each other's copies), one known tracer
+    per closed-over array."""
+
+    def __init__(self) -> None:
+        self.functions: dict[int, Any] = {}
+        self.globals: dict[int, dict] = {}
+        self.arrays: dict[int, Any] = {}
+        self.keep: list[Any] = []  # ids above must stay unique while we trace
+
+    def value(self, v: Any) -> Any:
+        if type(v) is np.ndarray:
+            if v.ndim == 0 or v.dtype.kind not in "biuf":
+                return v  # 0-d arrays are literals already; others are refused where used
+            known = self.arrays.get(id(v))
+            if known is None:
+                trace = current_trace()
+                known = self.arrays[id(v)] = trace.constant(v, owned=False, snapshot=True)
+                self.keep.append(v)
+            return known
+        if isinstance(v, types.FunctionType):
+            return self.function(v) if _is_user_code(v.__code__) else replacement(v)
+        if isinstance(v, types.ModuleType) or callable(v):
+            if isinstance(v, functools.partial):
+                return functools.partial(self.value(v.func), *map(self.value, v.args),
+                                         **{k: self.value(a) for k, a in v.keywords.items()})
+            if isinstance(v, types.MethodType) and isinstance(v.__func__, types.FunctionType):
+                func = self.value(v.__func__)
+                return v if func is v.__func__ else types.MethodType(func, v.__self__)
+            return replacement(v)
+        return v
+
+    def callable(self, fun: Any) -> Any:
+        """``fun`` rebuilt; a callable object's user-defined ``__call__`` too."""
+        out = self.value(fun)
+        if out is fun and not isinstance(fun, (types.FunctionType, types.MethodType,
+                                               functools.partial, type)):
+            call = getattr(type(fun), "__call__", None)
+            if isinstance(call, types.FunctionType) and _is_user_code(call.__code__):
+                rebuilt = self.function(call)
+                if rebuilt is not call:
+                    return types.MethodType(rebuilt, fun)
+        return out
+
+    def function(self, f: types.FunctionType) -> types.FunctionType:
+        done = self.functions.get(id(f))
+        if done is not None:
+            return done
+        code = f.__code__
+        if len(self.functions) >= _MAX_FUNCTIONS or _writes(code, _GLOBAL_WRITES) \
+                or "globals" in _global_names(code) and "globals" not in f.__globals__:
+            self.functions[id(f)] = f
+            return f
+        written = _writes(code, _CELL_WRITES)
+        originals = f.__closure__ or ()
+        cells = tuple(cell if name in written else types.CellType()
+                      for name, cell in zip(code.co_freevars, originals))
+        glob = self._globals_of(f)
+        new = types.FunctionType(code, glob, f.__name__, None, cells or None)
+        self.functions[id(f)] = new
+        self.keep.append(f)
+        new.__qualname__, new.__module__ = f.__qualname__, f.__module__
+        new.__dict__.update(f.__dict__)
+        new.__defaults__ = tuple(map(self.value, f.__defaults__)) if f.__defaults__ else None
+        if f.__kwdefaults__:
+            new.__kwdefaults__ = {k: self.value(v) for k, v in f.__kwdefaults__.items()}
+        for cell, original in zip(cells, originals):
+            if cell is not original:
+                try:
+                    cell.cell_contents = self.value(original.cell_contents)
+                except ValueError:
+                    pass  # an empty cell stays empty (the name is unbound there)
+        source = f.__globals__
+        for name in _global_names(code):
+            if name in source:
+                glob[name] = self.value(source[name])
+        return new
+
+    def _globals_of(self, f: types.FunctionType) -> dict:
+        source = f.__globals__
+        copy = self.globals.get(id(source))
+        if copy is None:
+            copy = self.globals[id(source)] = dict(source)
+        return copy
+
+
+def rebound(fun: Callable) -> Callable:
+    """``fun`` as the active trace runs it: its NumPy names rebound (module docstring).
+    Callables that are not user code come back unchanged."""
+    return _Rebinder().callable(fun)

@@ -1,0 +1,384 @@
+"""NumPy as people write it, with no rewrite (gvmap.rebinding): arrays built from traced
+values, arrays made inside the function and written into, closed-over tables indexed by
+traced values, and NumPy's concrete answers about constants. Each against the loop
+oracle on every backend and plan kind; then where the rebinding stops, and that it never
+changes the user's module."""
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+import numpy.linalg as la
+import pytest
+from numpy import array as np_array, zeros as np_zeros
+
+import gvmap
+from gvmap.errors import TracerConversionError
+from oracle import assert_tree_close, oracle
+
+RNG = np.random.RandomState(3)
+T = RNG.uniform(-3, 3, size=7)
+V3 = RNG.randn(7, 3)
+EMB = RNG.randn(10, 4)
+EMB32 = EMB.astype(np.float32)
+TABLE = np.arange(12.0).reshape(3, 4)
+TOK = np.array([1, 3, 9, 0, -1, 2, -10])
+COUNTS = np.array([0, 1, 2, 3, 4, 5, 6])
+
+
+def check(f, *args, in_axes=0):
+    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+
+
+# --- arrays built from traced values -----------------------------------------------------------
+
+def rotation(t):
+    c, s = np.cos(t), np.sin(t)
+    return np.array([[c, -s], [s, c]])
+
+
+def quaternion_product(v):
+    q0, q1, q2 = v
+    return np.array([q0 * q1, q1 - q2, q2, 1.0])   # a Python float among them: float64
+
+
+def ode_rhs(v):
+    x, dx = v[0], v[1]
+    return np.array([dx, -x - 0.1 * dx], dtype=np.float32)
+
+
+def nested_mixed(v):
+    return np.array([v, [1.0, 2.0, 3.0], v * 2])   # a traced row, a constant row
+
+
+def asarray_first_line(v):
+    v = np.asarray(v, dtype=float)
+    return v * 2
+
+
+def array_ndmin(t):
+    return np.array(t, ndmin=2) + np.asarray([t, t])
+
+
+def full_of_traced(t):
+    return np.full(4, t) + np.full((2, 4), t * 2, dtype=np.float32)
+
+
+def imported_names(v):
+    out = np_zeros(3)
+    out[1] = v.sum()
+    return out + np_array([v[0], v[1], 0.0])
+
+
+BUILT = [rotation, quaternion_product, ode_rhs, nested_mixed, asarray_first_line,
+         array_ndmin, full_of_traced, imported_names]
+
+
+@pytest.mark.parametrize("f", BUILT, ids=lambda f: f.__name__)
+def test_arrays_built_from_traced_values(plan_kind, f):
+    arg = T if f in (rotation, array_ndmin, full_of_traced) else V3
+    check(f, arg)
+    check(f, arg.astype(np.float32))
+    check(f, arg[:0])
+    check(f, arg[:1])
+
+
+def test_array_of_int_tracers_keeps_numpy_dtype(backend):
+    f = lambda v: np.array([v[0], v[1] + 1])                 # int64 stays int64
+    g = lambda v: np.array([v[0], True])                     # bool promotes like NumPy
+    check(f, COUNTS.reshape(-1, 1).repeat(2, 1))
+    check(g, COUNTS.reshape(-1, 1).astype(np.int32))
+
+
+# --- arrays made inside and written into ----------------------------------------------------
+
+def write_scalars(v):
+    out = np.zeros(3)
+    out[0] = v[0]
+    out[2] = 2 * v[1]
+    return out
+
+
+def write_rows(v):
+    w = np.zeros((2, 3))
+    w[1] = v
+    w[0, 1:] = v[:2]
+    return w
+
+
+def write_at_traced_index(v):
+    w = np.zeros(3)
+    w[np.argmax(v)] = 1.0
+    return w
+
+
+def empty_then_fill(v):
+    out = np.empty(3)
+    out.fill(0.5)
+    for k in range(3):
+        out[k] += v[k] * k
+    return out
+
+
+def view_sees_write(v):
+    a = np.zeros(4)
+    b = a[1:]
+    a[1] = v[0]            # b is a view: it sees the write, as in NumPy
+    b[2] = v[1]            # and writes through to a
+    return a, b
+
+
+def ones_int_then_add(v):
+    w = np.ones(3, np.int64)
+    w += (v > 0).astype(np.int64)
+    return w
+
+
+MADE = [write_scalars, write_rows, write_at_traced_index, empty_then_fill, view_sees_write,
+        ones_int_then_add]
+
+
+@pytest.mark.parametrize("f", MADE, ids=lambda f: f.__name__)
+def test_arrays_made_inside_and_written(plan_kind, f):
+    check(f, V3)
+    check(f, V3.astype(np.float32))
+    check(f, V3[:0])
+
+
+# --- closed-over tables indexed by traced values ----------------------------------------------
+
+def global_table(tok):
+    return EMB[tok]
+
+
+def take_from_global(tok):
+    return np.take(EMB, tok, axis=0)   # NumPy's take dispatches on EMB only
+
+
+def two_traced_indices(i, j):
+    return TABLE[i, j]
+
+
+def default_table(tok, table=EMB32):
+    return table[tok] * 2
+
+
+def _closure_table():
+    weights = RNG.randn(10, 3)
+
+    def lookup(tok):
+        return weights[tok].sum()
+    return lookup
+
+
+closure_table = _closure_table()
+
+
+def eye_row(label):
+    return np.eye(10)[label]           # a table made inside the function
+
+
+def table_math(tok):
+    scaled = EMB / np.linalg.norm(EMB, axis=1, keepdims=True)   # on constants: computed now
+    return scaled[tok] @ scaled[0]
+
+
+def _helper_lookup(tok):
+    return EMB[tok] + TABLE[0, :].sum()
+
+
+def through_a_helper(tok):
+    return _helper_lookup(tok) * 2     # the helper is rebound too
+
+
+def via_linalg_alias(tok):
+    return la.norm(EMB[tok])
+
+
+@pytest.mark.parametrize("f", [global_table, take_from_global, default_table, closure_table,
+                               eye_row, table_math, through_a_helper, via_linalg_alias],
+                         ids=lambda f: getattr(f, "__name__", "f"))
+def test_closed_over_tables(plan_kind, f):
+    tok = TOK if f not in (eye_row,) else np.abs(TOK) % 10
+    check(f, tok)
+    check(f, tok.astype(np.int32))
+    check(f, tok[:0])
+
+
+def test_two_traced_indices_and_in_axes(plan_kind):
+    i, j = np.array([0, 2, 1, -1]), np.array([3, 0, -4, 1])
+    check(two_traced_indices, i, j)
+    check(two_traced_indices, i, np.int64(2), in_axes=(0, None))
+
+
+def test_partial_and_bound_method(backend):
+    class Model:
+        def __init__(self, scale):
+            self.scale = scale
+
+        def __call__(self, tok):
+            return EMB[tok] * self.scale        # EMB: a global of the class's module
+
+        def embed(self, tok):
+            return np.array([EMB[tok, 0], self.scale])
+
+    m = Model(3.0)
+    check(m, TOK)
+    check(m.embed, TOK)
+    check(functools.partial(lambda table, tok: table[tok], EMB), TOK)
+
+
+def test_out_of_range_lookup_is_an_index_error(backend):
+    with pytest.raises(IndexError):
+        gvmap.vmap(global_table)(np.array([0, 10]))
+
+
+# --- known values answer as NumPy would ------------------------------------------------------
+
+def concrete_questions(x):
+    if EMB.max() > 1 and len(EMB) == 10:              # bool() and len() of a constant
+        x = x * float(EMB[0, 0]) + EMB.shape[0]
+    n = int(np.sum(TABLE > 5))                         # computed now: 6
+    rows = [x * r for r in TABLE[:, 0].tolist()]       # .tolist() of a constant
+    k = np.argmax(TABLE[1])                            # a known index
+    return np.stack(rows)[:, :n] + TABLE[1, k]
+
+
+def numpy_function_gvmap_lacks(x):
+    gaps = np.spacing(EMB[0])         # not traced by gvmap: NumPy's, on the known value
+    return x[:4] + gaps
+
+
+def printing_and_formatting(x):
+    text = f"{EMB[0, 0]:.3f} {TABLE.sum()} {TABLE[0]!r}"   # as NumPy prints them
+    return x * len(text)
+
+
+@pytest.mark.parametrize("f", [concrete_questions, numpy_function_gvmap_lacks,
+                               printing_and_formatting], ids=lambda f: f.__name__)
+def test_known_values_are_concrete(plan_kind, f):
+    x = RNG.randn(7, 8)
+    check(f, x)
+    check(f, x.astype(np.float32))
+
+
+def test_constant_output_and_pytree(backend):
+    f = lambda tok: {"row": EMB[tok], "table": TABLE, "scale": np.ones(2)}
+    check(f, TOK)
+
+
+def test_nested_vmap_with_tables(backend):
+    inner = gvmap.vmap(lambda i: EMB[i] * np.array([1.0, 2.0, 3.0, 4.0]))
+    f = lambda toks: inner(toks).sum(0)
+    check(f, np.abs(TOK[:6]).reshape(3, 2) % 10)
+
+
+# --- where the rebinding stops --------------------------------------------------------------
+
+def test_writing_a_closed_over_array_is_refused(backend):
+    def f(x):
+        TABLE[0, 0] = x[0]            # NumPy would change the module's array
+        return TABLE
+
+    def g(x):
+        row = EMB[0]                  # a view of the global
+        row[1] = x[0]
+        return row
+
+    before = EMB.copy()
+    for fn in (f, g):
+        with pytest.raises(TypeError, match="closes over"):
+            gvmap.vmap(fn)(V3)
+    assert TABLE[0, 0] == 0.0
+    np.testing.assert_array_equal(EMB, before)
+
+
+def test_closed_over_array_is_unchanged_by_tracing(backend):
+    before = EMB.copy()
+    check(table_math, TOK)
+    np.testing.assert_array_equal(EMB, before)
+
+
+class _Config:
+    table = EMB
+
+
+CFG = _Config()
+
+
+def test_attribute_table_names_the_rewrite(backend):
+    """``cfg.table[i]``: an attribute is not rebound; NumPy's indexing asks the tracer for
+    an index, and the message names np.take, which works there (the traced index is an
+    argument NumPy's rebound take sees)."""
+    with pytest.raises(TracerConversionError, match=r"np\.take\(table, i, axis=0\)"):
+        gvmap.vmap(lambda tok: CFG.table[tok])(TOK)
+    check(lambda tok: np.take(CFG.table, tok, axis=0), TOK)
+
+
+COUNTER = 0
+
+
+def _writes_a_global(t):
+    global COUNTER
+    COUNTER += 1
+    c, s = np.cos(t), np.sin(t)
+    return np.array([c, -s])
+
+
+def test_function_assigning_globals_is_not_rebuilt(backend):
+    """A function with ``global`` keeps its real globals (a copy would swallow the write):
+    its np is NumPy's, and the message names np.stack."""
+    before = COUNTER
+    with pytest.raises(TracerConversionError, match=r"np\.stack\(\[c, -s\]\)"):
+        gvmap.vmap(_writes_a_global)(T)
+    assert COUNTER == before + 1
+    rewritten = lambda t: np.stack([np.cos(t), -np.sin(t)])
+    check(rewritten, T)
+
+
+def test_nonlocal_writes_reach_the_enclosing_scope(backend):
+    calls = 0
+
+    def f(t):
+        nonlocal calls
+        calls += 1
+        return np.array([t, EMB[0, 0]])
+
+    check(f, T)
+    assert calls == 1 + len(T)  # one trace, and the oracle's loop
+
+
+def test_module_globals_are_never_touched(backend):
+    import sys
+
+    module = sys.modules[__name__]
+    seen = {}
+
+    def f(tok):
+        seen["np"] = module.__dict__["np"]          # the module's own dict: unchanged
+        return EMB[tok]
+
+    gvmap.vmap(f)(TOK)
+    assert seen["np"] is np and global_table.__globals__["np"] is np
+    assert type(EMB) is np.ndarray
+
+
+def test_threads_trace_independently(backend):
+    results, errors = [], []
+
+    def work(k):
+        try:
+            f = lambda t: np.array([t * k, EMB[k, 0] + t])
+            results.append((k, gvmap.vmap(f)(T)))
+        except Exception as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for k, got in results:
+        np.testing.assert_allclose(got, np.stack([T * k, EMB[k, 0] + T], axis=1))
