@@ -160,7 +160,11 @@ def test_arange_with_a_traced_start_and_a_static_length(backend):
     check(lambda s: gnp.arange(s, 2.5 + s), istart)   # start converted first: still static
 
 
-@pytest.mark.parametrize("f", [lambda s: gnp.arange(s, s * 2), lambda s: gnp.arange(s),
+def test_plain_numpy_arange_is_rebound_to_the_static_length_form(backend):
+    check(lambda s: np.arange(s, s + 4), rng.randn(5))
+
+
+@pytest.mark.parametrize("f", [lambda s: gnp.arange(s, s * 2), lambda s: np.arange(s, 2 * s), lambda s: gnp.arange(s),
                                lambda s: gnp.arange(0, s), lambda s: gnp.arange(s, s + 4, s)])
 def test_arange_with_a_data_dependent_length_is_refused(f):
     with pytest.raises(TypeError, match="static length write np.arange\\(start, start \\+ n\\)"):
