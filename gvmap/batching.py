@@ -303,6 +303,11 @@ batch_rules.update({
 })
 
 
+# --- running extrema (issue 12) ---
+batch_rules[P.cummax_p] = _scan_rule(P.cummax_p)
+batch_rules[P.cummin_p] = _scan_rule(P.cummin_p)
+
+
 # ---------------------------------------------------------------- sorting and searching
 
 def _sort_rule(prim: P.Primitive) -> BatchRule:

@@ -409,6 +409,46 @@ def _check_indices_rule(xp, avals, sizes):
 impl_rules[check_indices_p] = _check_indices_rule
 
 
+# --- running extrema (issue 12) ---
+
+def doubling_scan(xp: Any, fn: Callable, axis: int) -> Callable:
+    """A running ``fn`` (np.maximum / np.minimum) along ``axis`` from elementwise calls:
+    step k combines each element with the one k before it, k = 1, 2, 4, ... (Hillis and
+    Steele), ceil(log2 n) calls of O(n) each. The earlier element is always the first
+    operand, as in NumPy's sequential ``acc = fn(acc, x)``; max and min are associative,
+    NaN-propagating included, so the result is NumPy's."""
+    def run(x):
+        n = x.shape[axis]
+        k = 1
+        while k < n:
+            head = x[(slice(None),) * axis + (slice(0, k),)]
+            earlier = x[(slice(None),) * axis + (slice(0, n - k),)]
+            later = x[(slice(None),) * axis + (slice(k, n),)]
+            x = xp.concatenate([head, fn(earlier, later)], axis=axis)
+            k *= 2
+        return x
+    return run
+
+
+def _running_extremum_rule(ufunc: str):
+    def rule(xp, avals, axis):
+        if xp is np:
+            return lambda x: getattr(np, ufunc).accumulate(x, axis=axis)
+        return doubling_scan(xp, getattr(xp, ufunc), axis)
+    return rule
+
+
+impl_rules[P.cummax_p] = _running_extremum_rule("maximum")
+impl_rules[P.cummin_p] = _running_extremum_rule("minimum")
+CUPY_AUDIT.update({
+    p: CupyVerdict("rule", "CuPy's ufunc.accumulate supports add and multiply only "
+                   "(cupy/_core/_kernel.pyx raises NotImplementedError for the others): the "
+                   "rule is a doubling scan of ceil(log2 n) cupy.maximum / cupy.minimum calls "
+                   "(doubling_scan); NaN propagates as in NumPy, and a tie of +0.0 and -0.0 "
+                   "follows CUDA's max / min (see max and min)")
+    for p in (P.cummax_p, P.cummin_p)})
+
+
 # ---------------------------------------------------------------- sorting and searching
 
 def _lanes_2d(xp: Any, fn: Callable) -> Callable:

@@ -448,6 +448,12 @@ take_p = _new("take", STRUCTURAL, _take_rule)
 batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")
 
 
+# --- running extrema (issue 12: np.maximum.accumulate / np.minimum.accumulate) ---
+# Scans like cumsum: same shape, one axis; NaN propagates forward as in np.maximum.
+cummax_p = _new("cummax", STRUCTURAL, _scan_rule, launch="maximum.accumulate")
+cummin_p = _new("cummin", STRUCTURAL, _scan_rule, launch="minimum.accumulate")
+
+
 # ---------------------------------------------------------------- sorting and searching
 #
 # Two primitives, not one with two results (lax.sort's operands): np.sort never pays for

@@ -507,6 +507,91 @@ row("ufunc.outer", lambda xp, x, y: (np.multiply.outer(x, y), np.subtract.outer(
     [A((2,)), Y3], NUM)
 row("np.nanmax_all_nan", lambda xp, x: xp.nanmax(x * np.nan), [Y3], FLOAT)
 
+# --- indexing utilities, signal and calculus, statistics, ranges (issue 12) ---
+def _put_along(xp, x, i, v):
+    y = x * 1  # a computed value: a write into the argument x is refused (test_arrays)
+    xp.put_along_axis(y, i, v, axis=0)
+    z = x + 0
+    xp.put_along_axis(z, np.array([[2], [0], [2]]), 7, axis=1)
+    return y, z
+
+
+X33 = A((3, 3))
+row("np.take_along_axis", lambda xp, x, i: (xp.take_along_axis(x, i, axis=0),
+                                            xp.take_along_axis(x[:2], i[:, :1], axis=1)),
+    [A((3, 4)), A((2, 4), "negindex:3", i64)], ALL)
+row("np.take_along_axis_const", lambda xp, x: (xp.take_along_axis(x, np.array([[0], [3]]), axis=1),
+                                               xp.take_along_axis(x, np.array([5, -1]), axis=None)),
+    [A((2, 4))], ALL)
+row("np.put_along_axis", _put_along, [A((3, 4)), A((2, 4), "negindex:3", i64), A((1, 4))], NUM)
+row("np.diag_diagonal_trace", lambda xp, x, v: (xp.diag(x), xp.diag(x, 1), xp.diag(v), xp.diag(v, -2),
+                                                xp.diagonal(x, -1), xp.trace(x), xp.trace(x, 1),
+                                                xp.diagflat(x[:2, :2], 1)), [A((3, 4)), Y3], ALL)
+row("np.diagonal_3d", lambda xp, x: (xp.diagonal(x, 0, 0, 2), xp.diagonal(x, 1, 2, 1),
+                                     xp.trace(x, axis1=1, axis2=2)), [X234], NUM)
+row("np.einsum[diagonals]", lambda xp, x, y: (xp.einsum("ii->", x), xp.einsum("ii->i", x),
+                                              xp.einsum("ij,jj->i", y, x), xp.einsum("ii", x)),
+    [X33, A((2, 3))], MM)
+row("np.split_family", lambda xp, x: (xp.split(x, 2), xp.array_split(x, 3, axis=1),
+                                      xp.hsplit(x, [1, 3]), xp.vsplit(x, 2), xp.split(x, [1, 9], axis=1),
+                                      xp.dsplit(x[..., None], 1)), [A((2, 4))], SH)
+row("np.flip_rot90", lambda xp, x: (xp.fliplr(x), xp.flipud(x), xp.rot90(x), xp.rot90(x, 2),
+                                    xp.rot90(x, 3, axes=(2, 0)), xp.rot90(x, -1, axes=(1, 2))),
+    [X234], SH)
+row("np.kron", lambda xp, x, y: (xp.kron(x, y), xp.kron(y, y), xp.kron(x, 2)), [A((2, 2)), Y3], NUM)
+row("np.pad", lambda xp, x: (xp.pad(x, 1), xp.pad(x, ((1, 2), (0, 3)), constant_values=((1, 2), (3, 4))),
+                             xp.pad(x, (2, 4), "edge"), xp.pad(x, (4, 5), "reflect"),
+                             xp.pad(x, (1, 7), "symmetric"), xp.pad(x, 3, "wrap")), [X23], NUM)
+row("np.pad_traced_fill", lambda xp, x, c: xp.pad(x, (1, 2), constant_values=c), [X23, A(())], NUM)
+row("np.convolve", lambda xp, a, v: (xp.convolve(a, v), xp.convolve(a, v, "same"),
+                                     xp.convolve(a, v, "valid"), xp.convolve(v, a, "same")),
+    [A((6,)), A((3,))], NUM)
+row("np.correlate", lambda xp, a, v: (xp.correlate(a, v), xp.correlate(a, v, "full"),
+                                      xp.correlate(a, v, "same"), xp.correlate(v, a, "full"),
+                                      xp.correlate(v, a, "same")), [A((5,)), A((2,))], NUM)
+row("np.convolve_long_kernel", lambda xp, a, v: xp.convolve(a, v, "same"), [A((20,)), A((17,))],
+    (f64, i64))  # past FUSED_TAPS: windows gathered once, one contraction
+row("np.gradient", lambda xp, x: (xp.gradient(x), xp.gradient(x, 2.0, axis=1),
+                                  xp.gradient(x, edge_order=2, axis=-1),
+                                  xp.gradient(x, np.array([0.0, 1.0, 3.0]), np.arange(4) * 2, edge_order=2)),
+    [A((3, 4))], NUM)
+row("np.gradient_traced_spacing", lambda xp, x, d: (xp.gradient(x, d), xp.gradient(x, d[0], axis=0)),
+    [A((4,)), A((4,), "pos")], FLOAT)
+row("ufunc.maximum_minimum_accumulate",
+    lambda xp, x: (np.maximum.accumulate(x), np.minimum.accumulate(x, axis=1),
+                   np.maximum.accumulate(x[:, ::-1], axis=-1)), [X23], ALL)
+row("ufunc.accumulate_nan", lambda xp, x: (np.maximum.accumulate(x, axis=1), np.minimum.accumulate(x)),
+    [A((2, 4), "nan")], FLOAT)
+row("np.polyval", lambda xp, p, x: (xp.polyval(p, x), xp.polyval([1, 2, 3], x), xp.polyval(p, 2.0)),
+    [Y3, X23], NUM)
+row("np.cov_corrcoef", lambda xp, x, y: (xp.cov(x), xp.cov(x, rowvar=False), xp.cov(x, bias=True),
+                                         xp.cov(x, ddof=0), xp.cov(x[0], y), xp.corrcoef(x),
+                                         xp.corrcoef(x, rowvar=False), xp.corrcoef(x[0], y)),
+    [A((2, 4)), A((4,))], NUM)
+row("reductions_where", lambda xp, x, m: (xp.sum(x, where=m), xp.sum(x, axis=0, where=m[0]),
+                                          xp.prod(x, axis=1, where=m, keepdims=True),
+                                          xp.max(x, where=m, initial=-1), xp.min(x, axis=1, where=m, initial=5),
+                                          xp.mean(x, axis=1, where=m), xp.sum(x, initial=2),
+                                          xp.max(x, axis=0, initial=1), np.add.reduce(x, where=m),
+                                          np.maximum.reduce(x, axis=1, where=m, initial=0)),
+    [A((2, 3)), A((2, 3), dtype=b1)], NUM)
+row("np.linspace_family", lambda xp, a, b: (xp.linspace(a, b, 5), xp.linspace(a, 3, 4, endpoint=False),
+                                            xp.linspace(a, b, 1), xp.linspace(a, b, 0),
+                                            xp.linspace(a, b, 6, dtype=np.int64),
+                                            xp.linspace(a, b, 4, retstep=True),
+                                            xp.logspace(a, b, 3), xp.logspace(a, 1.5, 4, base=2.0)),
+    [A(()), A(())], NUM)
+row("np.linspace_arrays", lambda xp, a, b: xp.linspace(a, b, 3, axis=1), [A((2,)), A((2,))], FLOAT)
+row("np.geomspace", lambda xp, a, b: (xp.geomspace(a + 1, b + 1, 4),  # + 1: the oracle's n=0
+                                      xp.geomspace(-a - 1, -b - 2, 3, endpoint=False)),  # probe is 0
+    [A((), "pos"), A((2,), "pos")], NUM)
+row("dtype_queries", lambda xp, x: (x.astype(xp.result_type(x, np.float32)),
+                                    x * xp.can_cast(x, np.float32), x + xp.finfo(x.dtype).eps),
+    [X23], FLOAT)
+row("dtype_queries_int", lambda xp, x: (x.astype(xp.result_type(x, 1.5)), xp.minimum(x, xp.iinfo(x.dtype).max)),
+    [X23], INT)
+
+
 # --- sorting and searching ---
 # Sorts: every value is distinct in "distinct" data (a permutation, scaled), so NumPy's default
 # (unstable) argsort agrees with gvmap's stable one; ties get kind="stable" rows of their own.

@@ -614,6 +614,66 @@ OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        "op_astype", "op_like", "op_clip", "op_build", "op_write", "op_mask_write"])
 
 
+# --- indexing utilities, signal and calculus, statistics (issue 12) ---
+def _op_arrays(self: Builder) -> bool:
+    """The functions of gvmap.numpy's arrays.py and signal.py, the running extrema and the
+    where=/initial= reductions on a random node (NumPy validates each, so forms that do
+    not apply to the node's shape or dtype are simply dropped). The form is drawn first,
+    then only its own parameters."""
+    x = self.pick()
+    nd, s, n = x.ndim, x.shape, x.name
+    axis = lambda: self.draw(st.integers(-nd, nd - 1)) if nd else 0
+    taps = lambda: self.const((self.draw(st.integers(1, 4)),), np.float64)
+    mode = lambda: self.choice(["full", "same", "valid"])
+    forms = [
+        lambda: f"np.maximum.accumulate({n}, axis={axis()})",
+        lambda: f"np.minimum.accumulate({n}, axis={axis()})",
+        lambda: f"np.take_along_axis({n}, {self.index_const(s[:-1] + (2,), s[-1]) if nd else 0}, axis=-1)",
+        lambda: f"np.linspace({n}, {n} * 2.0 + 1.0, 3, axis=-1)",
+        lambda: f"np.rot90({n if nd >= 2 else n + '.reshape(1, -1)'}, {self.draw(st.integers(-2, 3))})",
+        lambda: f"np.pad({n}, {self.draw(st.integers(0, 3))}, mode={self.choice(_PAD_MODES)!r})",
+        lambda: f"np.pad({n}, 1, constant_values={self.choice(LITERALS)})",
+        lambda: self.choice([f"np.flipud({n})", f"np.fliplr({n})"]),
+        lambda: f"np.diagonal({n}, {self.draw(st.integers(-1, 1))})",
+        lambda: self.choice([f"np.trace({n})", f"np.einsum('ii->i', {n})"]),
+        lambda: f"np.diag({n}, {self.draw(st.integers(-1, 1))})",
+        lambda: f"np.array_split({n}, 2, axis={axis()})[{self.draw(st.integers(-1, 1))}]",
+        lambda: f"np.convolve(np.ravel({n}), {taps()}, mode={mode()!r})",
+        lambda: f"np.correlate(np.ravel({n}), {taps()}, mode={mode()!r})",
+        lambda: f"np.gradient({n}, axis={axis()})",
+        lambda: f"np.gradient({n}, 0.5, axis={axis()}, edge_order=2)",
+        lambda: f"np.kron({n}, {taps()})",
+        lambda: f"np.polyval({taps()}, {n})",
+        lambda: f"np.cov({n})",
+        lambda: f"np.corrcoef({n})",
+        lambda: f"np.sum({n}, axis={axis()}, where={n} > 0)",
+        lambda: f"np.max({n}, where={n} < 1, initial=-2.0)",
+        lambda: self.choice([f"np.mean({n}, where={n} != 0)", f"np.prod({n}, initial=2)"]),
+    ]
+    form = forms[self.draw(st.sampled_from(range(len(forms))))]
+    return self.add(form(), x.deps)
+
+
+_PAD_MODES = ["constant", "edge", "reflect", "symmetric", "wrap"]
+Builder.op_arrays = _op_arrays
+OPS = OPS + ["op_arrays"] * 3
+
+
+def test_generator_reaches_the_array_functions():
+    seen = set()
+    words = ["accumulate", "np.pad", "np.convolve", "np.correlate", "np.gradient", "np.diag",
+             "where=", "np.cov", "np.take_along_axis", "np.linspace", "np.kron", "np.rot90"]
+
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.update(w for w in words if w in case.source)
+
+    collect()
+    assert not set(words) - seen, f"the generator never produced: {set(words) - seen}"
+
+
 # --- sorting and searching ---
 def _op_sort(self) -> bool:
     """A sort or an order statistic along a random axis. Sorts ask for kind="stable": the

@@ -158,6 +158,19 @@ CASES = [
          lambda rng: [np.floor(_with_nans(rng, (N, 3, 6)) * 2), rng.integers(-3, 3, (N, 9)).astype(np.int32)],
          (True, True)),
 ]
+# --- indexing utilities, signal and calculus, statistics (issue 12) ---
+K3 = _normal(rng0, (3,), np.float64)
+CASES += [
+    Case("running_extrema_signal",
+         lambda x, i: (np.maximum.accumulate(x), np.minimum.accumulate(x[::-1]),
+                       np.convolve(x, K3, "same"), np.pad(x, (2, 3), "reflect"), np.diag(x[:3], 1),
+                       np.take_along_axis(x, i, axis=0), np.gradient(x), np.cumsum(x).max()),
+         lambda rng: [_with_nans(rng, (N, 8)), np.array([[3, -1, 0]] * N, np.int64)],
+         (True, True)),
+    Case("running_extrema_ints", lambda x: (np.maximum.accumulate(x), np.minimum.accumulate(x),
+                                            np.maximum.accumulate(x > 0)),
+         lambda rng: [rng.integers(-50, 50, (N, 6)).astype(np.int32)], (True,)),
+]
 CASE_IDS = [c.name for c in CASES]
 
 

@@ -347,6 +347,34 @@ def row_refusal(eqn: Eqn) -> str | None:
     return None
 
 
+# --- running extrema (issue 12) ---
+
+def _running_extremum(step_prim: P.Primitive, sign: int):
+    """cummax / cummin: ``acc = max(acc, x)`` from max's identity (-inf, the lowest
+    integer, False), so the first element is kept as it is and a NaN stays."""
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"]
+        dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+        kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
+        kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                          inner=x.aval.shape[axis])
+        start = np.array(P._extreme(sign)(dtype)).astype(dtype)[()]
+        row.emit(f"{t} acc = {c_literal(start)};")
+        inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
+        x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
+        step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
+        row.emit(f"acc = {step};")
+        row.emit(f"{row.ref(out, x_idx)} = acc;")
+        row.close(inner_opened)
+        row.close(opened)
+    return _block(rule)
+
+
+emit_rules[P.cummax_p] = _running_extremum(P.max_p, -1)
+emit_rules[P.cummin_p] = _running_extremum(P.min_p, +1)
+
+
 # --- sorting and searching ---
 
 def _sorts_before(dtype: np.dtype, a: str, b: str) -> str:

@@ -71,6 +71,30 @@ for _name, _impl in list(_UFUNCS.items()):
     if isinstance(_uf, _np.ufunc) and _uf.nin == 2:
         _HANDLED_UFUNCS[f"{_name}.outer"] = _outer(_impl)
 
+# --- indexing utilities, signal and calculus, statistics, ranges (issue 12) ---
+from . import arrays as _arrays, signal as _signal
+from .arrays import *  # noqa: F401,F403,E402
+from .signal import *  # noqa: F401,F403,E402
+from .reductions import cummax, cummin  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_arrays.__all__) | set(_signal.__all__) | {"cummax", "cummin"})
+for _name in _arrays.__all__ + _signal.__all__:
+    _np_fn = getattr(_np, _name, None)
+    if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
+        _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
+_HANDLED_UFUNCS["maximum.accumulate"] = lambda a, axis=0, dtype=None: cummax(a, axis, dtype)
+_HANDLED_UFUNCS["minimum.accumulate"] = lambda a, axis=0, dtype=None: cummin(a, axis, dtype)
+# reductions with where= and initial= (NumPy's ufunc.reduce signature)
+_HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    sum(a, axis, dtype, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    prod(a, axis, dtype, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    max(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    min(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
+
+
 # --- sorting and searching ---
 from . import sorting as _sorting
 from .sorting import (argpartition, argsort, argwhere, bincount, digitize, flatnonzero, histogram,

@@ -137,10 +137,6 @@ def _parse_einsum(subscripts: str, operands: Sequence[Any]) -> tuple[list[str], 
         out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
     else:
         out = out.replace("...", ell)
-    for t in expanded:
-        if len(set(t)) != len(t):
-            raise NotImplementedError(f"gvmap's einsum does not support repeated indices within "
-                                      f"one operand ('{t}': a diagonal)")
     if len(set(out)) != len(out) or any(c not in "".join(expanded) for c in out):
         raise ValueError(f"einsum: bad output subscripts '{out}'")
     return expanded, out
@@ -162,6 +158,9 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
         for c, d in zip(t, shape_of(x)):
             if sizes.setdefault(c, d) != d:
                 raise ValueError(f"einsum: index '{c}' has sizes {sizes[c]} and {d}")
+    # a repeated index within one operand ('ii', 'ijj') is its diagonal: extracted first
+    # (a strided slice), then the operand joins the contraction with the index once
+    ops, terms = zip(*(_take_diagonals(x, t) for x, t in zip(ops, terms)))
     acc, acc_sub = ops[0], terms[0]
     rest = list(zip(terms[1:], ops[1:]))
     acc, acc_sub = _sum_unneeded(acc, acc_sub, out_sub + "".join(t for t, _ in rest))
@@ -172,6 +171,20 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
         acc, acc_sub = _contract_pair(acc, acc_sub, x, t, later)
     acc, acc_sub = _sum_unneeded(acc, acc_sub, out_sub)
     return transpose(acc, [acc_sub.index(c) for c in out_sub])
+
+
+def _take_diagonals(x: Any, sub: str) -> tuple[Any, str]:
+    """x with every repeated index of ``sub`` collapsed to its diagonal (which np.diagonal
+    puts last); the subscripts follow."""
+    from .arrays import diagonal
+
+    while len(set(sub)) != len(sub):
+        c = next(c for c in sub if sub.count(c) > 1)
+        i = sub.index(c)
+        j = sub.index(c, i + 1)
+        x = diagonal(x, 0, i, j)
+        sub = "".join(ch for k, ch in enumerate(sub) if k not in (i, j)) + c
+    return x, sub
 
 
 def _sum_unneeded(x: Any, sub: str, needed: str) -> tuple[Any, str]:
