@@ -1,7 +1,8 @@
 """Row-kernel rules for per-example linear algebra on tiny matrices: one thread runs an
 unrolled routine in registers (``rowlinalg_c.py``) on each matrix of its example's stack,
-so a batch of 1e7 3x3 solves is ONE launch at memory bandwidth, where batched cuBLAS /
-cuSOLVER calls spend their time on launches and workspace.
+so a batch of 3x3 solves is one launch that reads each matrix once and writes each result
+once, where batched cuBLAS / cuSOLVER calls are launches with workspaces of their own (to
+be measured in benches/ on a GPU: GVMAP_ROW_KERNELS=1 against 0).
 
 solve, inv, det, slogdet and cholesky take static n <= ``MAX_N`` (solve also at most
 ``MAX_N`` right-hand sides); eigh and eigvalsh (cyclic Jacobi) n <= ``MAX_N_EIGH``. Larger
@@ -78,15 +79,18 @@ def linalg_row_local_bytes(eqn: Eqn) -> int:
 
 
 def linalg_row_refusal(eqn: Eqn) -> str | None:
+    """Why this equation's matrices are not for a per-thread routine, or None."""
+    prim = eqn.primitive
     _, n, k = _sizes(eqn)
-    limit = MAX_N_EIGH if eqn.primitive in _EIGH else MAX_N
+    limit = MAX_N_EIGH if prim in _EIGH else MAX_N
     if n == 0:
-        return f"{eqn.primitive} of 0x0 matrices: the batched plan handles them"
-    if n > limit or k > MAX_N:
-        rhs = f" with {k} right-hand sides" if eqn.primitive is P.linalg_solve_p else ""
-        return (f"{eqn.primitive} of {n}x{n} matrices{rhs}: the per-thread routine takes "
-                f"n <= {limit}{' and at most ' + str(MAX_N) + ' right-hand sides' if rhs else ''}; "
+        return f"{prim} of 0x0 matrices: the batched plan handles them"
+    if n > limit:
+        return (f"{prim} of {n}x{n} matrices: the per-thread routine takes n <= {limit}; "
                 f"larger ones run as one batched library call")
+    if k > MAX_N:
+        return (f"{prim} with {k} right-hand sides: the per-thread routine takes at most "
+                f"{MAX_N} right-hand sides; more run as one batched library call")
     return None
 
 
