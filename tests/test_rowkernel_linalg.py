@@ -322,3 +322,38 @@ def test_larger_matrices_keep_the_batched_plan(fn, a, limit, monkeypatch):
         f = gvmap.vmap(fn)
         assert "row kernel" not in f.lower(batch).as_text()
         assert_tree_close(f(batch), oracle(fn)(batch))
+
+
+# ---------------------------------------------------------------- the launcher
+
+def test_cupy_launcher_raises_the_linalg_error_its_buffer_holds():
+    """The CuPy launcher (driven by tests/test_cupy_launcher.py's stand-in, no GPU) reads
+    the error buffer after the launch: example 4 failed first (its thread wrote 4 and 5)."""
+    from test_cupy_launcher import _backend
+
+    kernel = RENDERED["solve_singular"]
+
+    def on_launch(args):
+        args[-2][:] = [4, 5]  # ..., outputs, error, n
+
+    launch = _backend(on_launch).build_row_kernel(kernel, [])
+    a, b = np.zeros((6, 3, 3)), np.zeros((6, 3))
+    with pytest.raises(LinAlgError, match=r"numpy\.linalg\.solve: Singular matrix in example 4\b") as info:
+        launch([(a, 9), (b, 3)], 6)
+    assert (info.value.example, info.value.matrix) == ((4,), ())
+    ok = _backend(lambda args: None).build_row_kernel(kernel, [])
+    assert ok([(a, 9), (b, 3)], 6)[0].shape == (6, 3)
+
+
+def test_the_first_check_in_program_order_raises():
+    """A gather before a failing cholesky: both flagged, the gather's IndexError raises, as
+    the batched plan meets it first; flagged alone, the cholesky's LinAlgError."""
+    k = render_row_kernel(gvmap.make_graph(lambda a, i: np.linalg.cholesky(a[i]))(
+        np.zeros((2, 3, 3)), np.int64(0)))
+    assert k.index_checks == (2,) and k.takes_example and len(k.checks) == 2
+    empty = k.error_buffer()
+    with pytest.raises(IndexError):
+        k.raise_errors(np.array([5, 5, 3, 3]))
+    with pytest.raises(LinAlgError, match=r"not positive definite in example 3\b"):
+        k.raise_errors(np.concatenate([empty[:2], [3, 8]]))
+    k.raise_errors(empty)  # nothing flagged: nothing raised
