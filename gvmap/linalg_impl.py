@@ -51,9 +51,17 @@ from . import primitives as P
 from .errors import LinAlgError
 from .graph import AbstractArray
 
-__all__ = ["LINALG_IMPLS", "SIGN_TIE", "normalize_signs", "linalg_checks_on"]
+__all__ = ["LINALG_IMPLS", "FAILURES", "SIGN_TIE", "normalize_signs", "linalg_checks_on"]
 
 SIGN_TIE = 2.0 ** -10
+
+# (routine, reason) of the LinAlgError each routine that can fail raises, in NumPy's words;
+# the row kernels' checks (gvmap/codegen/rowlinalg.py) raise the same
+FAILURES: dict[P.Primitive, tuple[str, str]] = {
+    P.linalg_solve_p: ("linalg.solve", "Singular matrix"),
+    P.linalg_inv_p: ("linalg.inv", "Singular matrix"),
+    P.linalg_cholesky_p: ("linalg.cholesky", "Matrix is not positive definite"),
+}
 
 
 def linalg_checks_on(xp: Any) -> Any:
@@ -138,16 +146,15 @@ def _finite_or_raise(xp: Any, a: Any, routine: str, reason: str, batch_dims: int
 
 def _solve(xp, avals, batch_dims):
     # NumPy 2 reads a b of rank >= 2 as (..., n, k): the front end passes that form
-    return _checked(xp, "linalg.solve", "Singular matrix", xp.linalg.solve, batch_dims)
+    return _checked(xp, *FAILURES[P.linalg_solve_p], xp.linalg.solve, batch_dims)
 
 
 def _inv(xp, avals, batch_dims):
-    return _checked(xp, "linalg.inv", "Singular matrix", xp.linalg.inv, batch_dims)
+    return _checked(xp, *FAILURES[P.linalg_inv_p], xp.linalg.inv, batch_dims)
 
 
 def _cholesky(xp, avals, batch_dims):
-    return _checked(xp, "linalg.cholesky", "Matrix is not positive definite",
-                    xp.linalg.cholesky, batch_dims)
+    return _checked(xp, *FAILURES[P.linalg_cholesky_p], xp.linalg.cholesky, batch_dims)
 
 
 def _det(xp, avals, batch_dims):
