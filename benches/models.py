@@ -283,13 +283,13 @@ MODELS = {
             "solve3", "np.linalg.solve(v[:, :3] + 10 I, v[:, 3]), v (3,4): a 3x3 solve", (3, 4),
             _solve_consts, _solve3, _solve3_batched,
             flops_per_example=2 * 27 + 2 * 9, bytes_per_example=(12 + 9 + 3 + 3) * F32,
-            seed=6,
+            seed=7,
         ),
         Model(
             "inv4", "np.linalg.inv(v + 10 I), v (4,4): a 4x4 inverse (a pose)", (4, 4),
             _inv_consts, _inv4, _inv4_batched,
             flops_per_example=2 * 64 + 64, bytes_per_example=(16 * 3) * F32,
-            seed=7,
+            seed=8,
         ),
     ]
 }
