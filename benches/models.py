@@ -1,4 +1,4 @@
-"""The six benchmark models.
+"""The benchmark models.
 
 Each model is written twice:
 
@@ -208,6 +208,34 @@ def _median_batched(v, xp, c):
     return xp.median(v, axis=1)
 
 
+# --------------------------------------------------------------------------
+# 7. and 8. linear algebra per example: a 3x3 solve, a 4x4 inverse (gvmap: one np.linalg /
+# cupy.linalg call on the stack; hand-batched: the same call written by hand)
+# --------------------------------------------------------------------------
+def _solve_consts():
+    return {"I": 10 * np.eye(3, dtype=np.float32)}  # well-conditioned: never near singular
+
+
+def _solve3(v, xp, c):
+    return xp.linalg.solve(v[:, :3] + c.I, v[:, 3])
+
+
+def _solve3_batched(v, xp, c):
+    return xp.linalg.solve(v[:, :, :3] + c.I, v[:, :, 3:])[..., 0]
+
+
+def _inv_consts():
+    return {"I": 10 * np.eye(4, dtype=np.float32)}
+
+
+def _inv4(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
+
+def _inv4_batched(v, xp, c):
+    return xp.linalg.inv(v + c.I)
+
+
 F32 = 4
 MODELS = {
     m.name: m
@@ -251,5 +279,52 @@ MODELS = {
             flops_per_example=32 * 5 * 2, bytes_per_example=(2 * 32 + 1) * F32,
             seed=6,
         ),
+        Model(
+            "solve3", "np.linalg.solve(v[:, :3] + 10 I, v[:, 3]), v (3,4): a 3x3 solve", (3, 4),
+            _solve_consts, _solve3, _solve3_batched,
+            flops_per_example=2 * 27 + 2 * 9, bytes_per_example=(12 + 9 + 3 + 3) * F32,
+            seed=7,
+        ),
+        Model(
+            "inv4", "np.linalg.inv(v + 10 I), v (4,4): a 4x4 inverse (a pose)", (4, 4),
+            _inv_consts, _inv4, _inv4_batched,
+            flops_per_example=2 * 64 + 64, bytes_per_example=(16 * 3) * F32,
+            seed=8,
+        ),
     ]
 }
+
+
+# --------------------------------------------------------------------------
+# 9. conv5: a 5-tap convolution of a 256-sample signal (np.convolve, mode="same")
+# --------------------------------------------------------------------------
+def _conv5_consts():
+    rng = np.random.RandomState(6)
+    return {"k": rng.randn(5).astype(np.float32)}
+
+
+def _conv5(v, xp, c):
+    if hasattr(xp, "convolve"):  # NumPy (what users write), jax.numpy
+        return xp.convolve(v, c.k, mode="same")
+    # torch has no convolve: the same sum of shifted slices times taps, unpadded ends
+    n, m = v.shape[0], 5
+    out = 0.0
+    for j in range(m):  # out[i] = sum_j v[i + 2 - j] * k[j] where 0 <= i + 2 - j < n
+        lo, hi = max(0, j - 2), min(n, n + j - 2)
+        term = v[lo + 2 - j:hi + 2 - j] * c.k[j]
+        out = out + xp.nn.functional.pad(term, (lo, n - hi))
+    return out
+
+
+def _conv5_batched(v, xp, c):
+    vp = xp.pad(v, ((0, 0), (2, 2)))
+    n = v.shape[1]
+    return sum(vp[:, j:j + n] * c.k[4 - j] for j in range(5))
+
+
+MODELS["conv5"] = Model(
+    "conv5", 'np.convolve(v, k, mode="same"), k 5 taps, v (256,)', (256,),
+    _conv5_consts, _conv5, _conv5_batched,
+    flops_per_example=2 * 5 * 256, bytes_per_example=(256 + 260 + 2 * 256) * F32,
+    seed=9,
+)

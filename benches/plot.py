@@ -53,7 +53,7 @@ def plot(path, out=None):
     for model, _ in sorted(meds, key=lambda k: k[1]):
         if model not in models:
             models.append(model)
-    order = {m: i for i, m in enumerate(["seed", "wide", "chain", "mlp", "pairwise"])}
+    order = {m: i for i, m in enumerate(["seed", "wide", "chain", "mlp", "pairwise", "solve3", "inv4"])}
     models.sort(key=lambda m: order.get(m, 99))
 
     descr = {}

@@ -12,6 +12,7 @@ import numpy as np
 
 from .backends import current_backend
 from .batching import batch_graph
+from .errors import LinAlgError
 from .graph import AbstractArray, Graph
 from .tracing import Tracer, is_array
 from .transform import Built, CallInfo, Transformation, is_array_leaf
@@ -109,8 +110,7 @@ class BatchedFunction(Transformation):
         return self.chunk_size is None or info.axis_size <= self.chunk_size
 
     def _call(self, info: CallInfo) -> Any:
-        n, chunk = info.axis_size, self.chunk_size
-        outs, built = self._run_batch(info, n, chunk)
+        outs, built = self._run_batch(info, info.axis_size, self.chunk_size)
         return unflatten(built.out_treedef, outs)
 
     def _run_batch(self, info: CallInfo, n: int, chunk: int | None) -> tuple[list, Built]:
@@ -135,7 +135,10 @@ class BatchedFunction(Transformation):
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             sub = self._slice(info, start, stop)
-            outs, built = self._run_batch(sub, stop - start, None)
+            try:
+                outs, built = self._run_batch(sub, stop - start, None)
+            except LinAlgError as e:  # it names the example within the chunk
+                raise e.shifted(start) from None
             pieces.append(outs)
         xp = current_backend().xp
         outs = [pieces[0][j] if ax is None else xp.concatenate([p[j] for p in pieces], axis=ax)
@@ -262,8 +265,8 @@ def make_graph(fun: Callable) -> Callable[..., Graph]:
     """``make_graph(f)(*args)``: the Graph ``f`` traces to at these arguments (every array
     argument an input; other values static)."""
     def make(*args: Any, **kwargs: Any) -> Graph:
-        info = JittedFunction(fun)._info(args, kwargs)
-        return JittedFunction(fun)._build(info).graph.check()
+        jitted = JittedFunction(fun)
+        return jitted._build(jitted._info(args, kwargs)).graph.check()
     return make
 
 

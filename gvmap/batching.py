@@ -303,6 +303,11 @@ batch_rules.update({
 })
 
 
+# --- running extrema (issue 12) ---
+batch_rules[P.cummax_p] = _scan_rule(P.cummax_p)
+batch_rules[P.cummin_p] = _scan_rule(P.cummin_p)
+
+
 # ---------------------------------------------------------------- sorting and searching
 
 def _sort_rule(prim: P.Primitive) -> BatchRule:
@@ -351,3 +356,21 @@ def _scatter_rule(axis_size, args, bdims, *, mode):
 
 
 batch_rules[P.scatter_p] = _scatter_rule
+
+# ---------------------------------------------------------------- linear algebra
+
+def _linalg_rule(prim: P.Primitive) -> BatchRule:
+    """np.linalg takes stacks of matrices, so batching is moving the batch dim to the front
+    of every operand's stack dims (an unbatched operand is broadcast along it, a view) and
+    counting it in ``batch_dims``: the batched equation is ONE library call on the stack,
+    never a loop over examples. Every result has the batch dim at 0."""
+    def rule(axis_size, args, bdims, *, batch_dims, **params):
+        moved = [broadcast_batched(x, axis_size, 0) if b is None else moveaxis(x, b, 0)
+                 for x, b in zip(args, bdims)]
+        out = bind(prim, *moved, batch_dims=batch_dims + 1, **params)
+        return out, 0
+    return rule
+
+
+for _p in P.LINALG:
+    batch_rules[_p] = _linalg_rule(_p)

@@ -89,8 +89,5 @@ class LRUCache:
     def __len__(self) -> int:
         return len(self._data)
 
-    def __bool__(self) -> bool:
-        return bool(self._data)
-
     def info(self) -> CacheInfo:
         return CacheInfo(self.hits, self.misses, self.evictions, self.maxsize, len(self._data))

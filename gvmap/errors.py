@@ -22,3 +22,46 @@ class LeakedTracerError(RuntimeError):
 class TracedRandomnessError(RuntimeError):
     """The function drew random numbers while being traced (they would be frozen into the
     plan: the same numbers for every example and every call)."""
+
+
+import numpy as _np
+
+
+class LinAlgError(_np.linalg.LinAlgError):
+    """An ``np.linalg`` routine failed for one example (a singular matrix for ``solve`` /
+    ``inv``, a matrix that is not positive definite for ``cholesky``, an SVD that did not
+    converge), where the per-example loop raises ``numpy.linalg.LinAlgError``: a subclass of
+    it, so code catching NumPy's error keeps working, on every backend.
+
+    ``example``: the index of the first failing example (a tuple, one entry per ``vmap``
+    level, outermost first; empty outside ``vmap``); ``matrix``: the index of the failing
+    matrix within that example's own stack (empty for a single matrix); ``routine`` and
+    ``reason`` say what failed, as NumPy's message does.
+    """
+
+    def __init__(self, routine: str, reason: str, example: tuple = (), matrix: tuple = ()):
+        self.routine, self.reason = routine, reason
+        self.example, self.matrix = tuple(example), tuple(matrix)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = ""
+        if self.example:
+            ex = self.example[0] if len(self.example) == 1 else self.example
+            where = f" in example {ex}"
+        if self.matrix:
+            where += f" (matrix {self.matrix} of {'that example' if self.example else 'the stack'})"
+        return (f"numpy.{self.routine}: {self.reason}{where}, where the loop over examples "
+                f"raises numpy.linalg.LinAlgError too; fix that example's input (e.g. "
+                f"regularise: a + eps * np.eye(n)) or compute a routine that cannot fail "
+                f"(np.linalg.lstsq, np.linalg.pinv)")
+
+    def shifted(self, offset: int) -> "LinAlgError":
+        """The same error for a chunk of the batch that starts at example ``offset``."""
+        if not self.example:
+            return self
+        return LinAlgError(self.routine, self.reason, (self.example[0] + offset,) + self.example[1:],
+                           self.matrix)
+
+    def __reduce__(self):
+        return LinAlgError, (self.routine, self.reason, self.example, self.matrix)

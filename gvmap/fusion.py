@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -119,51 +120,58 @@ def fuse(graph: Graph) -> list[Region]:
         dag.contract(keep, gone)
         del regions[gone]
 
+    def absorbs_producer(reduction: Eqn, prods: list[Region]) -> bool:
+        """A reduction fuses with the elementwise region producing its operand when every
+        value of that region is read only inside it or by this reduction (and none is an
+        output)."""
+        operand = reduction.invars[0]
+        if not isinstance(operand, Var) or len(prods) != 1:
+            return False
+        region = prods[0]
+        return (region.kind == "elementwise" and region_of.get(operand) is region
+                and outside_uses[region] == reads_from(reduction, region))
+
     def size(region: Region) -> int:
         return len(values[region]) + dag.degree(region)
+
+    def region_for(eqn: Eqn, prods: list[Region]) -> Region:
+        """The region ``eqn`` joins (merging the regions it joins into one), or a new one."""
+        # regions this equation depends on through some other region (among those a
+        # producer can be: numbered at least as the lowest-numbered producer)
+        indirect = dag.ancestors_of_all(prods)
+        prim, in_kernel_dtypes = eqn.primitive, _kernel_dtypes(eqn)
+        if prim in P.ELEMENTWISE and in_kernel_dtypes:
+            target = _post_map_target(eqn, prods, uses_of)
+            if target is not None and target not in indirect:
+                target.post_eqns.append(eqn)
+                return target
+            shape = eqn.outvars[0].aval.shape
+            joinable = [q for q in prods
+                        if q.kind == "elementwise" and q.shape == shape and q not in indirect]
+            if not joinable:
+                return Region("elementwise", [eqn])
+            target = max(joinable, key=size)  # the others move into it
+            for other in joinable:
+                if other is not target:
+                    merge(target, other)
+            target.eqns.append(eqn)
+            return target
+        if prim in FUSIBLE_REDUCTIONS and in_kernel_dtypes:
+            if absorbs_producer(eqn, prods):
+                region = prods[0]
+                region.kind, region.reduce_eqn = "reduction", eqn
+                return region
+            # a reduction of a value computed elsewhere: its map is the identity
+            return Region("reduction", [], reduce_eqn=eqn)
+        if prim in P.CONTRACTIONS:
+            return Region("contraction", [eqn])
+        return Region("single", [eqn])  # anything else, or dtypes outside KERNEL_DTYPES
 
     for eqn in graph.eqns:
         prods = list(dict.fromkeys(region_of[a] for a in eqn.invars
                                    if isinstance(a, Var) and a in region_of))
-        # regions this equation depends on through some other region (among those a
-        # producer can be: numbered at least as the lowest-numbered producer)
-        indirect = dag.ancestors_of_all(prods)
-        prim = eqn.primitive
-
-        if prim in P.ELEMENTWISE and _kernel_dtypes(eqn):
-            target = _post_map_target(eqn, prods, users, graph_outputs)
-            if target is not None and target not in indirect:
-                target.post_eqns.append(eqn)
-                place(target, eqn, prods)
-                continue
-            shape = eqn.outvars[0].aval.shape
-            joinable = [q for q in prods
-                        if q.kind == "elementwise" and q.shape == shape and q not in indirect]
-            if joinable:
-                target = max(joinable, key=size)  # the others move into it
-                for other in joinable:
-                    if other is not target:
-                        merge(target, other)
-                target.eqns.append(eqn)
-                place(target, eqn, prods)
-                continue
-            region = Region("elementwise", [eqn])
-        elif prim in P.ELEMENTWISE:
-            region = Region("single", [eqn])
-        elif prim in FUSIBLE_REDUCTIONS and not _kernel_dtypes(eqn):
-            region = Region("single", [eqn])
-        elif prim in FUSIBLE_REDUCTIONS and _absorbable(eqn, prods, region_of, outside_uses):
-            region = prods[0]
-            region.kind, region.reduce_eqn = "reduction", eqn
-            place(region, eqn, prods)
-            continue
-        elif prim in FUSIBLE_REDUCTIONS:  # a reduction of a value computed elsewhere: map = identity
-            region = Region("reduction", [], reduce_eqn=eqn)
-        elif prim in P.CONTRACTIONS:
-            region = Region("contraction", [eqn])
-        else:
-            region = Region("single", [eqn])
-        regions[region] = None
+        region = region_for(eqn, prods)
+        regions.setdefault(region, None)  # a new region joins the list; others are in it
         place(region, eqn, prods)
 
     def graph_position(e: Eqn) -> int:
@@ -172,7 +180,7 @@ def fuse(graph: Graph) -> list[Region]:
     for region in regions:
         region.eqns.sort(key=graph_position)  # merged regions: back to graph order
         _set_interface(region, users, graph_outputs)
-    return _topological(list(regions), dag.preds, graph_position)
+    return _topological(list(regions), dag, graph_position)
 
 
 class _RegionDag:
@@ -265,23 +273,19 @@ class _RegionDag:
         return found
 
 
-def _topological(regions: list[Region], preds: dict, position) -> list[Region]:
+def _topological(regions: list[Region], dag: _RegionDag, position) -> list[Region]:
     """Regions ordered so each runs after the regions it reads (merging can make a region
     need a value produced by a region created after it); of the regions ready to run, the
     one whose first equation comes first in the graph runs first."""
     first = {r: min(position(e) for e in r.all_eqns) for r in regions}
-    waiting = {r: len(preds[r]) for r in regions}
-    readers: dict[Region, list] = {r: [] for r in regions}
-    for r in regions:
-        for p in preds[r]:
-            readers[p].append(r)
+    waiting = {r: len(dag.preds[r]) for r in regions}
     ready = [(first[r], id(r), r) for r in regions if not waiting[r]]  # (firsts are unique)
     heapq.heapify(ready)
     order: list[Region] = []
     while ready:  # never empty early: the legality rules keep the region graph acyclic
         _, _, region = heapq.heappop(ready)
         order.append(region)
-        for r in readers[region]:
+        for r in dag.succs[region]:
             waiting[r] -= 1
             if not waiting[r]:
                 heapq.heappush(ready, (first[r], id(r), r))
@@ -289,44 +293,24 @@ def _topological(regions: list[Region], preds: dict, position) -> list[Region]:
     return order
 
 
-def _absorbable(eqn: Eqn, prods: list[Region], region_of: dict, outside_uses: dict) -> bool:
-    """A reduction fuses with the elementwise region producing its operand when every value
-    of that region is read only inside it or by this reduction (and none is an output)."""
-    operand = eqn.invars[0]
-    if not isinstance(operand, Var) or len(prods) != 1:
-        return False
-    region = prods[0]
-    if region.kind != "elementwise" or region_of.get(operand) is not region:
-        return False
-    reads = sum(1 for a in eqn.invars if isinstance(a, Var) and region_of.get(a) is region)
-    return outside_uses[region] == reads
-
-
-def _post_map_target(eqn: Eqn, prods: list[Region], users: dict, graph_outputs: set) -> Region | None:
+def _post_map_target(eqn: Eqn, prods: list[Region], uses_of: Callable[[Var], int]) -> Region | None:
     """A reduction region whose result this equation scales by constants (mean's division):
     it becomes the region's ``post_map_expr`` (one expression: a primitive with several
-    results cannot be one)."""
+    results cannot be one), when that result has no other use."""
     if len(prods) != 1 or prods[0].kind != "reduction" or eqn.primitive.multiple_results:
         return None
     region = prods[0]
     last = (region.post_eqns or [region.reduce_eqn])[-1].outvars[0]
-    others = [a for a in eqn.invars if a is not last]
-    if last not in eqn.invars or not all(isinstance(a, Literal) for a in others):
-        return None
-    if last in graph_outputs or len(users.get(last, [])) != 1:
-        return None
-    return region
+    scales = last in eqn.invars and all(a is last or isinstance(a, Literal) for a in eqn.invars)
+    return region if scales and uses_of(last) == 1 else None
 
 
 def _set_interface(region: Region, users: dict, graph_outputs: set) -> None:
     members = region.all_eqns
     inside = {v for e in members for v in e.outvars}
     member_ids = {id(e) for e in members}
-    inputs: dict[Var, None] = {}
-    for e in members:
-        for a in e.invars:
-            if isinstance(a, Var) and a not in inside:
-                inputs[a] = None
+    inputs = dict.fromkeys(a for e in members for a in e.invars
+                           if isinstance(a, Var) and a not in inside)
     outputs = [v for e in members for v in e.outvars
                if v in graph_outputs or any(id(u) not in member_ids for u in users.get(v, []))]
     region.inputs, region.outputs = tuple(inputs), tuple(outputs)

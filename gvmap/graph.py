@@ -139,9 +139,7 @@ class Graph:
         from .primitives import abstract_eval  # the rules live with the primitives
 
         defined: set = set(self.constvars) | set(self.invars)
-        names = _Namer()
-        for v in (*self.constvars, *self.invars):
-            names(v)
+        names = _Namer(self)
         for i, eqn in enumerate(self.eqns):
             for a in eqn.invars:
                 if isinstance(a, Var) and a not in defined:
@@ -167,10 +165,15 @@ class Graph:
 
 
 class _Namer:
-    """a, b, ..., z, ba, bb, ... in order of first appearance (JAX's scheme)."""
+    """a, b, ..., z, ba, bb, ... in order of first appearance (JAX's scheme). Given a graph,
+    its constants and inputs are named first, as its text names them, so that any text
+    about its equations (an error, a plan) uses the names ``str(graph)`` shows."""
 
-    def __init__(self) -> None:
+    def __init__(self, graph: "Graph | None" = None) -> None:
         self.names: dict = {}
+        if graph is not None:
+            for v in (*graph.constvars, *graph.invars):
+                self(v)
 
     def __call__(self, v: Atom) -> str:
         if isinstance(v, Literal):

@@ -409,6 +409,46 @@ def _check_indices_rule(xp, avals, sizes):
 impl_rules[check_indices_p] = _check_indices_rule
 
 
+# --- running extrema (issue 12) ---
+
+def doubling_scan(xp: Any, fn: Callable, axis: int) -> Callable:
+    """A running ``fn`` (np.maximum / np.minimum) along ``axis`` from elementwise calls:
+    step k combines each element with the one k before it, k = 1, 2, 4, ... (Hillis and
+    Steele), ceil(log2 n) calls of O(n) each. The earlier element is always the first
+    operand, as in NumPy's sequential ``acc = fn(acc, x)``; max and min are associative,
+    NaN-propagating included, so the result is NumPy's."""
+    def run(x):
+        n = x.shape[axis]
+        k = 1
+        while k < n:
+            head = x[(slice(None),) * axis + (slice(0, k),)]
+            earlier = x[(slice(None),) * axis + (slice(0, n - k),)]
+            later = x[(slice(None),) * axis + (slice(k, n),)]
+            x = xp.concatenate([head, fn(earlier, later)], axis=axis)
+            k *= 2
+        return x
+    return run
+
+
+def _running_extremum_rule(ufunc: str):
+    def rule(xp, avals, axis):
+        if xp is np:
+            return lambda x: getattr(np, ufunc).accumulate(x, axis=axis)
+        return doubling_scan(xp, getattr(xp, ufunc), axis)
+    return rule
+
+
+impl_rules[P.cummax_p] = _running_extremum_rule("maximum")
+impl_rules[P.cummin_p] = _running_extremum_rule("minimum")
+CUPY_AUDIT.update({
+    p: CupyVerdict("rule", "CuPy's ufunc.accumulate supports add and multiply only "
+                   "(cupy/_core/_kernel.pyx raises NotImplementedError for the others): the "
+                   "rule is a doubling scan of ceil(log2 n) cupy.maximum / cupy.minimum calls "
+                   "(doubling_scan); NaN propagates as in NumPy, and a tie of +0.0 and -0.0 "
+                   "follows CUDA's max / min (see max and min)")
+    for p in (P.cummax_p, P.cummin_p)})
+
+
 # ---------------------------------------------------------------- sorting and searching
 
 def _lanes_2d(xp: Any, fn: Callable) -> Callable:
@@ -548,3 +588,39 @@ CUPY_AUDIT[P.scatter_p] = CupyVerdict(
     "kernel (codegen/scatter.py): cupy.argsort of the indices (stable) and one thread per run "
     "of equal indices folding it in order, NumPy's sequential result for every mode and dtype; "
     "float16 folds in float32 and rounds once (NumPy rounds every step: rounding only)")
+
+# ---------------------------------------------------------------- linear algebra
+
+from .linalg_impl import LINALG_IMPLS as _LINALG_IMPLS  # noqa: E402  (needs P's primitives only)
+
+impl_rules.update(_LINALG_IMPLS)
+_LINALG_CHECKED = ("CuPy does not check by default (cupyx.errstate(linalg='ignore'): a failing "
+                   "matrix gives inf/nan silently); the rule runs it under linalg='raise', which "
+                   "reads the info array (one device-to-host copy per call), and names the first "
+                   "failing example (gvmap/linalg_impl.py)")
+CUPY_AUDIT.update({
+    P.linalg_solve_p: CupyVerdict("checked", "cupy.linalg.solve takes stacks (cupy/linalg/_solve.py: "
+                                  "cuBLAS getrfBatched + getrsBatched for n <= 256, a loop of gesv "
+                                  "per matrix beyond); " + _LINALG_CHECKED),
+    P.linalg_inv_p: CupyVerdict("checked", "cupy.linalg.inv takes stacks (getrfBatched + "
+                                "getriBatched, cupy/linalg/_solve.py); " + _LINALG_CHECKED),
+    P.linalg_cholesky_p: CupyVerdict("checked", "cupy.linalg.cholesky takes stacks (cuSOLVER "
+                                     "potrfBatched, cupy/linalg/_decomposition.py), lower factor "
+                                     "as NumPy's; " + _LINALG_CHECKED),
+    **{p: _same("getrfBatched on the stack (cupy/linalg/_norms.py); a singular matrix gives "
+                "det 0 / (sign 0, logdet -inf) as NumPy's, no error on either")
+       for p in (P.linalg_det_p, P.linalg_slogdet_p)},
+    **{p: _same("cuSOLVER syevjBatched on the stack (cupy/linalg/_eigenvalue.py, cupyx.cusolver."
+                "syevj; eigenvalues ascending as NumPy's, Jacobi: equal up to rounding); NumPy "
+                "raises nothing for NaN input and neither does gvmap; eigenvector signs: gvmap's "
+                "one rule on every backend (normalize_signs, gvmap/linalg_impl.py)")
+       for p in (P.linalg_eigh_p, P.linalg_eigvalsh_p)},
+    P.linalg_qr_p: _same("geqrf + orgqr batched (cupy/linalg/_decomposition.py _qr_batched), "
+                         "mode='reduced'; signs: gvmap makes diag(r) >= 0 on every backend"),
+    **{p: CupyVerdict("checked", "gesvdjBatched for m, n <= 32, else gesvd batched (cupy/linalg/"
+                      "_decomposition.py _svd_batched); NumPy raises 'SVD did not converge' for a "
+                      "non-finite matrix where CuPy returns NaN: the rule checks isfinite per "
+                      "example first (one device-to-host copy); singular-vector signs: gvmap's one "
+                      "rule (normalize_signs)")
+       for p in (P.linalg_svd_p, P.linalg_svdvals_p)},
+})

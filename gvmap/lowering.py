@@ -91,9 +91,7 @@ class Plan:
         each step says how it runs, in words ``describe(step)`` gives (each backend
         describes its own launches: ``backends.launch_describer``)."""
         describe = describe or _generic_description(self.backend)
-        names = _Namer()
-        for v in (*self.graph.constvars, *self.graph.invars):
-            names(v)
+        names = _Namer(self.graph)
         launches = sum(1 for s in self.steps if not s.is_view)
         views = len(self.steps) - launches
         lines = [f"plan for {self.backend}: {launches} launch{'es' if launches != 1 else ''}"
@@ -101,12 +99,9 @@ class Plan:
         for step in self.steps:
             outs = " ".join(f"{names(v)}:{v.aval}" for v in step.out_vars)
             ins = " ".join(names(a) for a in step.in_vars)
-            if step.kernel is not None:
-                what = "fused[" + ", ".join(f"{e.primitive}{format_params(e.params)}"
-                                            for e in step.eqns) + "]"
-            else:
-                eqn = step.eqns[0]
-                what = f"{eqn.primitive}{format_params(eqn.params)}"
+            what = ", ".join(f"{e.primitive}{format_params(e.params)}" for e in step.eqns)
+            if step.kernel is not None:  # (a step without a kernel is one equation)
+                what = f"fused[{what}]"
             launch = describe(step) + "".join(f" ({note})" for note in step.notes)
             lines.append(f"  {outs} = {what} {ins}  # {launch}")
         outs = ", ".join(names(v) for v in self.graph.outvars)
@@ -167,9 +162,8 @@ def _fresh_outputs(graph: Graph) -> Graph:
     when it is an input, a constant or a literal, or a view chain (``Primitive.view``) of
     one; when its view chain broadcasts (stride 0: NumPy's view is read-only, and on CuPy
     one write would change many elements); or when it reads the buffer of an earlier
-    output. An output
-    computed into a buffer of its own, or a view of one (the batched graph's final
-    transpose), is not copied.
+    output. An output computed into a buffer of its own, or a view of one (the batched
+    graph's final transpose), is not copied.
     """
     base: dict[Var, Any] = {}      # each view: the value whose buffer it reads
     broadcast: set[Var] = set()    # views whose chain broadcasts a dimension
@@ -285,10 +279,7 @@ def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
     const_slots = tuple(slot(v) for v in graph.constvars)
     in_slots = tuple(slot(v) for v in graph.invars)
     wired = [(tuple(slot(a) for a in ins), tuple(slot(v) for v in outs)) for _, ins, outs, _ in groups]
-    last_use: dict[int, int] = {}
-    for i, (ins, _) in enumerate(wired):
-        for s in ins:
-            last_use[s] = i
+    last_use = {s: i for i, (ins, _) in enumerate(wired) for s in ins}  # the last i wins
     out_slots = tuple(slot(v) for v in graph.outvars)
     keep = set(out_slots) | set(const_slots) | set(in_slots) | set(literal_values)
     viewed = {s for (eqns, _, _, kernel), (ins, _) in zip(groups, wired)
@@ -353,9 +344,7 @@ class RowPlan:
 
     def as_text(self, describe: "Callable[[RowPlan], str] | None" = None) -> str:
         """The one launch; ``describe(plan)`` says how it runs in the backend's words."""
-        names = _Namer()
-        for v in (*self.batched.constvars, *self.batched.invars):
-            names(v)
+        names = _Namer(self.batched)
         outs = " ".join(f"{names(v)}:{v.aval}" for v in self.batched.outvars)
         ins = " ".join(names(v) for v in self.batched.invars)
         chain = ", ".join(str(e.primitive) for e in self.graph.eqns)
@@ -401,10 +390,9 @@ class Lowered:
         self._describe = describe
 
     def as_text(self) -> str:
-        if self._describe is None:
-            return self.plan.as_text()
-        step_words, row_words = self._describe
+        step_words, row_words = self._describe or (None, None)  # None: generic words
         return self.plan.as_text(row_words if isinstance(self.plan, RowPlan) else step_words)
 
     def __repr__(self) -> str:
-        return f"Lowered(backend={self.backend!r}, launches={len(self.plan.steps)})"
+        launches = 1 if isinstance(self.plan, RowPlan) else len(self.plan.steps)  # one kernel
+        return f"Lowered(backend={self.backend!r}, launches={launches})"

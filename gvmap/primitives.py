@@ -448,6 +448,12 @@ take_p = _new("take", STRUCTURAL, _take_rule)
 batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")
 
 
+# --- running extrema (issue 12: np.maximum.accumulate / np.minimum.accumulate) ---
+# Scans like cumsum: same shape, one axis; NaN propagates forward as in np.maximum.
+cummax_p = _new("cummax", STRUCTURAL, _scan_rule, launch="maximum.accumulate")
+cummin_p = _new("cummin", STRUCTURAL, _scan_rule, launch="minimum.accumulate")
+
+
 # ---------------------------------------------------------------- sorting and searching
 #
 # Two primitives, not one with two results (lax.sort's operands): np.sort never pays for
@@ -505,3 +511,85 @@ def _scatter_rule(x: AbstractArray, idx: AbstractArray, updates: AbstractArray, 
 
 
 scatter_p = _new("scatter", STRUCTURAL, _scatter_rule)
+
+# ---------------------------------------------------------------- linear algebra
+#
+# Per-example np.linalg on stacks of matrices: every operand is (S..., m, n) with the same
+# leading stack dims S (the front end broadcasts them), and every primitive is ONE call of
+# np.linalg / cupy.linalg on the whole stack, which both take (implementations in
+# gvmap/linalg_impl.py). ``batch_dims``: how many leading stack dims are vmap batch dims (the
+# batching rule moves the batch dim to the front and adds one), so a LinAlgError can name
+# the example, not just the matrix, that failed. Operands are float32 or float64 (the front
+# end promotes as NumPy does); several outputs (eigh, qr, svd, slogdet) are several results
+# of one equation, as divmod's.
+
+LINALG: set[Primitive] = set()
+
+
+def _matrices(x: AbstractArray, name: str, square: bool = False) -> tuple[tuple[int, ...], int, int]:
+    if x.ndim < 2:
+        raise TypeError(f"{name} needs a stack of matrices (rank >= 2), got {x}")
+    if x.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{name} needs float32 or float64 operands, got {x.dtype}")
+    *stack, m, n = x.shape
+    if square and m != n:
+        raise TypeError(f"{name} needs square matrices, got {x}")
+    return tuple(stack), m, n
+
+
+def _solve_rule(a: AbstractArray, b: AbstractArray, *, batch_dims: int):
+    stack, n, _ = _matrices(a, "linalg_solve", square=True)
+    bstack, bn, _ = _matrices(b, "linalg_solve")
+    if bstack != stack or bn != n or a.dtype != b.dtype:
+        raise TypeError(f"linalg_solve needs a (S..., n, n) and b (S..., n, k) of one dtype, "
+                        f"got {a} and {b}")
+    return [b]
+
+
+def _square_rule(name: str, out: Callable[[tuple, int, np.dtype], list[AbstractArray]]):
+    def rule(a: AbstractArray, *, batch_dims: int, **params):
+        stack, n, _ = _matrices(a, name, square=True)
+        return out(stack, n, a.dtype)
+    return rule
+
+
+def _qr_rule(a: AbstractArray, *, batch_dims: int):
+    stack, m, n = _matrices(a, "linalg_qr")
+    k = min(m, n)
+    return [AbstractArray(stack + (m, k), a.dtype), AbstractArray(stack + (k, n), a.dtype)]
+
+
+def _svd_rule(a: AbstractArray, *, batch_dims: int):
+    stack, m, n = _matrices(a, "linalg_svd")
+    k = min(m, n)
+    return [AbstractArray(stack + (m, k), a.dtype), AbstractArray(stack + (k,), a.dtype),
+            AbstractArray(stack + (k, n), a.dtype)]
+
+
+def _svdvals_rule(a: AbstractArray, *, batch_dims: int):
+    stack, m, n = _matrices(a, "linalg_svdvals")
+    return [AbstractArray(stack + (min(m, n),), a.dtype)]
+
+
+def _linalg(name: str, rule: Callable, results: int = 1, launch: str | None = None) -> Primitive:
+    return _new(name, LINALG, rule, results=results, launch=launch or f"linalg.{name[7:]}")
+
+
+linalg_solve_p = _linalg("linalg_solve", _solve_rule)
+linalg_inv_p = _linalg("linalg_inv", _square_rule(
+    "linalg_inv", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]))
+linalg_det_p = _linalg("linalg_det", _square_rule(
+    "linalg_det", lambda s, n, dt: [AbstractArray(s, dt)]))
+linalg_slogdet_p = _linalg("linalg_slogdet", _square_rule(
+    "linalg_slogdet", lambda s, n, dt: [AbstractArray(s, dt)] * 2), results=2)
+linalg_cholesky_p = _linalg("linalg_cholesky", _square_rule(
+    "linalg_cholesky", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]))
+# eigh / eigvalsh take ``uplo`` ("L" or "U": the triangle read, as NumPy's UPLO)
+linalg_eigh_p = _linalg("linalg_eigh", _square_rule(
+    "linalg_eigh", lambda s, n, dt: [AbstractArray(s + (n,), dt), AbstractArray(s + (n, n), dt)]),
+    results=2)
+linalg_eigvalsh_p = _linalg("linalg_eigvalsh", _square_rule(
+    "linalg_eigvalsh", lambda s, n, dt: [AbstractArray(s + (n,), dt)]))
+linalg_qr_p = _linalg("linalg_qr", _qr_rule, results=2)          # mode="reduced"
+linalg_svd_p = _linalg("linalg_svd", _svd_rule, results=3)       # full_matrices=False
+linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (values)")

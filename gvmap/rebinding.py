@@ -46,7 +46,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .sources import _global_names, _is_user_code
-from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace
+from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, call_leaves, current_trace
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
 
@@ -56,16 +56,7 @@ _CELL_WRITES = frozenset({"STORE_DEREF", "DELETE_DEREF"})
 
 
 def _has_tracer(tree: Any) -> bool:
-    stack = [tree]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tracer):
-            return True
-        if isinstance(x, (tuple, list)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-    return False
+    return any(isinstance(x, Tracer) for x in call_leaves(tree))
 
 
 def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:

@@ -377,6 +377,9 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
             raise
         leaves, treedef = flatten(out)
         for i, leaf in enumerate(leaves):
+            refusal = getattr(type(leaf), "gvmap_output_refusal", None)
+            if refusal is not None:  # x[mask] (gvmap.numpy.masked): its shape is the data's
+                raise refusal()
             if not (isinstance(leaf, (Tracer, int, float, bool, complex)) or is_array(leaf)):
                 raise TypeError(
                     f"the function returned a {type(leaf).__name__} as output {i}; outputs must "
@@ -424,6 +427,25 @@ _INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`
                "rebind; NumPy's own indexing cannot see traced values), write "
                "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
                "where np is not your module's numpy).")
+
+
+# NumPy functions that convert their arguments with np.array (so never dispatch to a
+# tracer), and the rewrite that works where gvmap's rebinding does not reach them
+_NUMPY_CALLER_REWRITES = {
+    "full": "np.broadcast_to(v, shape).copy(), or np.full_like(template, v)",
+    "copyto": "dst[...] = v into an array made inside the function",
+}
+
+
+def _numpy_caller_hint(frame: Any) -> str:
+    """`` (in numpy.full ...)``: the NumPy function that asked, when it is Python code."""
+    code = frame.f_code if frame is not None else None
+    if code is None or "numpy" not in code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+        return ""
+    rewrite = _NUMPY_CALLER_REWRITES.get(code.co_name)
+    return (f" (inside numpy.{code.co_name}, reached from code gvmap does not rebind: numpy "
+            f"imported inside a function, a library, or a function with `global`"
+            + (f"; write {rewrite}" if rewrite else "") + ")")
 
 
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
@@ -570,7 +592,8 @@ class Tracer:
                 return np.array(self._value, dtype=dtype)
             return self._value
         raise self._concrete_value_error(
-            "np.asarray()/np.array()/np.ascontiguousarray() on a traced array",
+            "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
+            + _numpy_caller_hint(sys._getframe(1)),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "
@@ -695,6 +718,9 @@ class Tracer:
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
         key = static_key(key)
+        if isinstance(key, Tracer) and key.dtype == np.bool_:
+            from .numpy.masked import select
+            return select(self, key)  # x[mask]: usable where its shape never shows
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
         out = _gnp().getitem(self, key)
@@ -759,20 +785,23 @@ _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std
             "copy", "round"}
 
 
-def _all_known(tree: Any) -> bool:
-    """Every tracer in ``tree`` (nested tuples/lists/dicts of call arguments) is known."""
-    stack, found = [tree], False
+def call_leaves(tree: Any):
+    """The leaves of call arguments ``tree``: nested tuples, lists and dict values."""
+    stack = [tree]
     while stack:
         x = stack.pop()
-        if isinstance(x, Tracer):
-            if x._value is None:
-                return False
-            found = True
-        elif isinstance(x, (tuple, list)):
+        if isinstance(x, (tuple, list)):
             stack.extend(x)
         elif isinstance(x, dict):
             stack.extend(x.values())
-    return found
+        else:
+            yield x
+
+
+def _all_known(tree: Any) -> bool:
+    """There is a tracer in ``tree`` (call arguments), and every one is known."""
+    tracers = [x for x in call_leaves(tree) if isinstance(x, Tracer)]
+    return bool(tracers) and all(t._value is not None for t in tracers)
 
 
 def _known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
@@ -804,23 +833,13 @@ def as_known(out: Any, inputs: Any) -> Any:
         return type(out)(as_known(o, inputs) for o in out)
     if type(out) is not np.ndarray or out.dtype.kind not in "biuf":
         return out
-    return trace.constant(out, owned=not _shares_memory(out, inputs))
+    shared = _shares_memory(out, inputs)  # the caller's memory: a snapshot, not writable
+    return trace.constant(out, owned=not shared, snapshot=shared)
 
 
 def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
-    stack = [inputs]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tracer):
-            x = x._value
-        if isinstance(x, np.ndarray):
-            if np.shares_memory(out, x):
-                return True
-        elif isinstance(x, (tuple, list)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-    return False
+    arrays = (x._value if isinstance(x, Tracer) else x for x in call_leaves(inputs))
+    return any(isinstance(x, np.ndarray) and np.shares_memory(out, x) for x in arrays)
 
 
 def _binop(name: str, reflected: bool = False):

@@ -103,3 +103,23 @@ def test_views_are_structural_and_single_valued():
     for prim in P.ALL:
         if prim.view:
             assert prim in P.STRUCTURAL and not prim.multiple_results, prim
+
+
+# --- linear algebra ---------------------------------------------------------------------------
+GROUPS["LINALG"] = P.LINALG
+
+
+def test_linalg_primitives_are_stack_calls_not_fused():
+    """np.linalg primitives are library calls on the stack: never in a fused kernel; in a
+    row kernel only through a per-thread routine for tiny matrices (codegen/rowlinalg.py),
+    the others with a stated reason; every CuPy verdict says what was read."""
+    from gvmap.codegen.rowlinalg import LINALG_ROW_RULES
+    from gvmap.fusion import FUSIBLE_REDUCTIONS
+
+    for prim in P.LINALG:
+        assert prim not in P.ELEMENTWISE and prim not in FUSIBLE_REDUCTIONS
+        if prim in LINALG_ROW_RULES:
+            assert prim in emit_rules and prim not in ROW_KERNEL_UNSUPPORTED
+        else:
+            assert "batched" in ROW_KERNEL_UNSUPPORTED[prim]
+        assert CUPY_AUDIT[prim].kind in ("same", "checked"), prim

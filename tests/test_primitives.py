@@ -507,6 +507,91 @@ row("ufunc.outer", lambda xp, x, y: (np.multiply.outer(x, y), np.subtract.outer(
     [A((2,)), Y3], NUM)
 row("np.nanmax_all_nan", lambda xp, x: xp.nanmax(x * np.nan), [Y3], FLOAT)
 
+# --- indexing utilities, signal and calculus, statistics, ranges (issue 12) ---
+def _put_along(xp, x, i, v):
+    y = x * 1  # a computed value: a write into the argument x is refused (test_arrays)
+    xp.put_along_axis(y, i, v, axis=0)
+    z = x + 0
+    xp.put_along_axis(z, np.array([[2], [0], [2]]), 7, axis=1)
+    return y, z
+
+
+X33 = A((3, 3))
+row("np.take_along_axis", lambda xp, x, i: (xp.take_along_axis(x, i, axis=0),
+                                            xp.take_along_axis(x[:2], i[:, :1], axis=1)),
+    [A((3, 4)), A((2, 4), "negindex:3", i64)], ALL)
+row("np.take_along_axis_const", lambda xp, x: (xp.take_along_axis(x, np.array([[0], [3]]), axis=1),
+                                               xp.take_along_axis(x, np.array([5, -1]), axis=None)),
+    [A((2, 4))], ALL)
+row("np.put_along_axis", _put_along, [A((3, 4)), A((2, 4), "negindex:3", i64), A((1, 4))], NUM)
+row("np.diag_diagonal_trace", lambda xp, x, v: (xp.diag(x), xp.diag(x, 1), xp.diag(v), xp.diag(v, -2),
+                                                xp.diagonal(x, -1), xp.trace(x), xp.trace(x, 1),
+                                                xp.diagflat(x[:2, :2], 1)), [A((3, 4)), Y3], ALL)
+row("np.diagonal_3d", lambda xp, x: (xp.diagonal(x, 0, 0, 2), xp.diagonal(x, 1, 2, 1),
+                                     xp.trace(x, axis1=1, axis2=2)), [X234], NUM)
+row("np.einsum[diagonals]", lambda xp, x, y: (xp.einsum("ii->", x), xp.einsum("ii->i", x),
+                                              xp.einsum("ij,jj->i", y, x), xp.einsum("ii", x)),
+    [X33, A((2, 3))], MM)
+row("np.split_family", lambda xp, x: (xp.split(x, 2), xp.array_split(x, 3, axis=1),
+                                      xp.hsplit(x, [1, 3]), xp.vsplit(x, 2), xp.split(x, [1, 9], axis=1),
+                                      xp.dsplit(x[..., None], 1)), [A((2, 4))], SH)
+row("np.flip_rot90", lambda xp, x: (xp.fliplr(x), xp.flipud(x), xp.rot90(x), xp.rot90(x, 2),
+                                    xp.rot90(x, 3, axes=(2, 0)), xp.rot90(x, -1, axes=(1, 2))),
+    [X234], SH)
+row("np.kron", lambda xp, x, y: (xp.kron(x, y), xp.kron(y, y), xp.kron(x, 2)), [A((2, 2)), Y3], NUM)
+row("np.pad", lambda xp, x: (xp.pad(x, 1), xp.pad(x, ((1, 2), (0, 3)), constant_values=((1, 2), (3, 4))),
+                             xp.pad(x, (2, 4), "edge"), xp.pad(x, (4, 5), "reflect"),
+                             xp.pad(x, (1, 7), "symmetric"), xp.pad(x, 3, "wrap")), [X23], NUM)
+row("np.pad_traced_fill", lambda xp, x, c: xp.pad(x, (1, 2), constant_values=c), [X23, A(())], NUM)
+row("np.convolve", lambda xp, a, v: (xp.convolve(a, v), xp.convolve(a, v, "same"),
+                                     xp.convolve(a, v, "valid"), xp.convolve(v, a, "same")),
+    [A((6,)), A((3,))], NUM)
+row("np.correlate", lambda xp, a, v: (xp.correlate(a, v), xp.correlate(a, v, "full"),
+                                      xp.correlate(a, v, "same"), xp.correlate(v, a, "full"),
+                                      xp.correlate(v, a, "same")), [A((5,)), A((2,))], NUM)
+row("np.convolve_long_kernel", lambda xp, a, v: xp.convolve(a, v, "same"), [A((20,)), A((17,))],
+    (f64, i64))  # past FUSED_TAPS: windows gathered once, one contraction
+row("np.gradient", lambda xp, x: (xp.gradient(x), xp.gradient(x, 2.0, axis=1),
+                                  xp.gradient(x, edge_order=2, axis=-1),
+                                  xp.gradient(x, np.array([0.0, 1.0, 3.0]), np.arange(4) * 2, edge_order=2)),
+    [A((3, 4))], NUM)
+row("np.gradient_traced_spacing", lambda xp, x, d: (xp.gradient(x, d), xp.gradient(x, d[0], axis=0)),
+    [A((4,)), A((4,), "pos")], FLOAT)
+row("ufunc.maximum_minimum_accumulate",
+    lambda xp, x: (np.maximum.accumulate(x), np.minimum.accumulate(x, axis=1),
+                   np.maximum.accumulate(x[:, ::-1], axis=-1)), [X23], ALL)
+row("ufunc.accumulate_nan", lambda xp, x: (np.maximum.accumulate(x, axis=1), np.minimum.accumulate(x)),
+    [A((2, 4), "nan")], FLOAT)
+row("np.polyval", lambda xp, p, x: (xp.polyval(p, x), xp.polyval([1, 2, 3], x), xp.polyval(p, 2.0)),
+    [Y3, X23], NUM)
+row("np.cov_corrcoef", lambda xp, x, y: (xp.cov(x), xp.cov(x, rowvar=False), xp.cov(x, bias=True),
+                                         xp.cov(x, ddof=0), xp.cov(x[0], y), xp.corrcoef(x),
+                                         xp.corrcoef(x, rowvar=False), xp.corrcoef(x[0], y)),
+    [A((2, 4)), A((4,))], NUM)
+row("reductions_where", lambda xp, x, m: (xp.sum(x, where=m), xp.sum(x, axis=0, where=m[0]),
+                                          xp.prod(x, axis=1, where=m, keepdims=True),
+                                          xp.max(x, where=m, initial=-1), xp.min(x, axis=1, where=m, initial=5),
+                                          xp.mean(x, axis=1, where=m), xp.sum(x, initial=2),
+                                          xp.max(x, axis=0, initial=1), np.add.reduce(x, where=m),
+                                          np.maximum.reduce(x, axis=1, where=m, initial=0)),
+    [A((2, 3)), A((2, 3), dtype=b1)], NUM)
+row("np.linspace_family", lambda xp, a, b: (xp.linspace(a, b, 5), xp.linspace(a, 3, 4, endpoint=False),
+                                            xp.linspace(a, b, 1), xp.linspace(a, b, 0),
+                                            xp.linspace(a, b, 6, dtype=np.int64),
+                                            xp.linspace(a, b, 4, retstep=True),
+                                            xp.logspace(a, b, 3), xp.logspace(a, 1.5, 4, base=2.0)),
+    [A(()), A(())], NUM)
+row("np.linspace_arrays", lambda xp, a, b: xp.linspace(a, b, 3, axis=1), [A((2,)), A((2,))], FLOAT)
+row("np.geomspace", lambda xp, a, b: (xp.geomspace(a + 1, b + 1, 4),  # + 1: the oracle's n=0
+                                      xp.geomspace(-a - 1, -b - 2, 3, endpoint=False)),  # probe is 0
+    [A((), "pos"), A((2,), "pos")], NUM)
+row("dtype_queries", lambda xp, x: (x.astype(xp.result_type(x, np.float32)),
+                                    x * xp.can_cast(x, np.float32), x + xp.finfo(x.dtype).eps),
+    [X23], FLOAT)
+row("dtype_queries_int", lambda xp, x: (x.astype(xp.result_type(x, 1.5)), xp.minimum(x, xp.iinfo(x.dtype).max)),
+    [X23], INT)
+
+
 # --- sorting and searching ---
 # Sorts: every value is distinct in "distinct" data (a permutation, scaled), so NumPy's default
 # (unstable) argsort agrees with gvmap's stable one; ties get kind="stable" rows of their own.
@@ -608,6 +693,144 @@ row("scatter.max_min_mul_at", _scatter_extrema, [A((5, 3)), IDX4, V43], ALL)
 row("scatter.extrema_nan", _scatter_extrema, [A((5, 3), "nan"), IDX4, A((4, 3), "nan")], FLOAT)
 row("scatter.vector_scalar_index", lambda xp, x, i, v: (lambda y: (y.__setitem__(i, v), y)[1])(x * 1),
     [A((6,)), A((), "negindex:6", dtype=i32), A(())], NUM)
+
+# --- linear algebra: np.linalg per example (gvmap/numpy/linalg_solvers.py) ----------------
+# Matrices are made well-conditioned inside the row (diagonally dominant, or SPD), so the
+# loop never meets a singular example; integer rows keep integer operands until np.linalg
+# promotes them. Eigenvectors, singular vectors and QR factors are compared through
+# sign-invariant forms here; gvmap's sign rule itself is tested in tests/test_linalg.py.
+
+def _dominant(a):  # strictly diagonally dominant for entries in [-5, 5]: never singular
+    return a + (16 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _spd(a):
+    return a @ np.swapaxes(a, -1, -2) + (3 * np.eye(a.shape[-1])).astype(a.dtype)
+
+
+def _column_signs(v):
+    return v * np.where(v[..., :1, :] < 0, -1, 1).astype(v.dtype)
+
+
+M33, M233 = A((3, 3)), A((2, 3, 3))
+row("np.linalg.solve", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, Y3])
+row("np.linalg.solve_matrix_rhs", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M33, A((3, 2))])
+row("np.linalg.solve_stack", lambda xp, a, b: xp.linalg.solve(_dominant(a), b), [M233, Y3])
+row("np.linalg.inv", lambda xp, a: (xp.linalg.inv(_dominant(a)), xp.linalg.inv(_dominant(a) * 1.0)),
+    [M33])
+row("np.linalg.inv_stack", lambda xp, a: xp.linalg.inv(_dominant(a)), [M233])
+row("np.linalg.det", lambda xp, a: (xp.linalg.det(a), xp.linalg.det(_dominant(a))), [M33])
+row("np.linalg.slogdet", lambda xp, a: tuple(xp.linalg.slogdet(_dominant(a) - 32 * np.eye(3))), [M33])
+row("np.linalg.cholesky", lambda xp, a: (xp.linalg.cholesky(_spd(a)),
+                                         xp.linalg.cholesky(_spd(a), upper=True)), [M33])
+row("np.linalg.eigh", lambda xp, a: (lambda w, v: (w, _column_signs(v)))(*xp.linalg.eigh(_spd(a))),
+    [M33])
+row("np.linalg.eigvalsh", lambda xp, a: (xp.linalg.eigvalsh(_spd(a)), xp.linalg.eigvalsh(a, UPLO="U")),
+    [M33])
+row("np.linalg.qr", lambda xp, a: (lambda q, r: (q @ r, abs(q), abs(r)))(*xp.linalg.qr(a)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.qr_wide_r", lambda xp, a: abs(xp.linalg.qr(a, mode="r")), [A((2, 3))], FLOAT)
+row("np.linalg.svd", lambda xp, a: (lambda u, s, vh: (s, _column_signs(u) @ (s[:, None] * (
+    _column_signs(u).T @ u @ vh)), (u * s) @ vh))(*xp.linalg.svd(a, full_matrices=False)),
+    [A((4, 3))], FLOAT)
+row("np.linalg.svd_values", lambda xp, a: (xp.linalg.svd(a, compute_uv=False),
+                                           xp.linalg.svd(a.T, compute_uv=False)), [A((4, 3))])
+row("np.linalg.svd_square_full", lambda xp, a: xp.linalg.svd(_dominant(a))[1], [M33])
+# full rank even for the oracle's all-zeros probe (NumPy's residuals are empty for a rank-
+# deficient example; gvmap's always have shape (K,) when M > N: linalg_solvers.lstsq)
+E53 = 4 * np.eye(5, 3)
+row("np.linalg.lstsq", lambda xp, a, b: xp.linalg.lstsq(a + E53, b), [A((5, 3)), A((5,))])
+row("np.linalg.lstsq_matrix_rhs", lambda xp, a, b: xp.linalg.lstsq(a + E53, b, rcond=None),
+    [A((5, 3)), A((5, 2))])
+row("np.linalg.lstsq_underdetermined", lambda xp, a, b: xp.linalg.lstsq(a, b)[:3], [A((2, 3)), A((2,))],
+    FLOAT)
+row("np.linalg.pinv", lambda xp, a: (xp.linalg.pinv(a), xp.linalg.pinv(a.T * 1.0, rtol=None)), [A((4, 3))])
+row("np.linalg.matrix_rank", lambda xp, a: (xp.linalg.matrix_rank(_dominant(a)),
+                                            xp.linalg.matrix_rank(a[:, :1] @ (a[:1, :] + 9)),
+                                            xp.linalg.matrix_rank(a[0])), [M33])
+row("np.linalg.matrix_power", lambda xp, a: tuple(xp.linalg.matrix_power(a, k) for k in (0, 1, 2, 3, 5)),
+    [M33], NUM)
+row("np.linalg.matrix_power_negative", lambda xp, a: xp.linalg.matrix_power(_dominant(a), -2), [M33])
+row("np.linalg.multi_dot", lambda xp, a, b, c: (xp.linalg.multi_dot([a, b, c]),
+                                                xp.linalg.multi_dot([a[0], b, c, c.T, b.T]),
+                                                xp.linalg.multi_dot([a, b])),
+    [A((2, 3)), A((3, 4)), A((4, 2))])
+row("np.linalg.norm_matrix_ords", lambda xp, x: tuple(xp.linalg.norm(x, o) for o in
+                                                      (2, -2, "nuc", 1, -1, np.inf, -np.inf, "fro")),
+    [A((3, 4))], FLOAT)
+row("np.linalg.norm_matrix_axes", lambda xp, x: (xp.linalg.norm(x, 1, axis=(2, 0)),
+                                                 xp.linalg.norm(x, np.inf, axis=(2, 0), keepdims=True),
+                                                 xp.linalg.norm(x, 2, axis=(-1, 1))), [A((2, 3, 4))], NUM)
+XS6 = np.arange(6.0)
+row("np.polyfit", lambda xp, x, y: (xp.polyfit(XS6 + 0.1 * x, y, 2), xp.polyfit(XS6 + 0.1 * x, y, 0)),
+    [A((6,)), A((6,))], FLOAT)
+row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 1, full=True,
+                                                              w=w * w + 0.5)[:4],
+    [A((6,)), A((6, 2)), A((6,))], FLOAT)
+row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
+
+# --- joining, splicing, and x[mask] with a traced mask ---------------------------------------
+X34 = A((3, 4))
+row("np.hstack", lambda xp, x, y: xp.hstack([x, y]), [X34, X34], SH)
+row("np.hstack_1d_scalars", lambda xp, x: xp.hstack([x, x.sum(), x[:2]]), [A((4,))], NUM)
+row("np.vstack", lambda xp, x, y: xp.vstack([x, y[0]]), [X34, X34], SH)
+row("np.dstack", lambda xp, x, y: xp.dstack([x, y]), [X34, X34], SH)
+row("np.column_stack", lambda xp, x, y: xp.column_stack([x, y]), [A((4,)), A((4, 2))], SH)
+row("np.atleast_2d_3d", lambda xp, x: (xp.atleast_2d(x[0]), xp.atleast_3d(x)), [X34], SH)
+row("np.append", lambda xp, x, y: xp.append(x, y), [X34, A((2,))], SH)
+row("np.append_axis0", lambda xp, x, y: xp.append(x, y, axis=0), [X34, X34], SH)
+row("np.insert", lambda xp, x, v: xp.insert(x, [1, 1, -1], v), [A((5,)), A((3,))], SH)
+row("np.insert_axis1_scalar", lambda xp, x: xp.insert(x, 2, 7, axis=1), [X34], NUM)
+row("np.insert_slice_row", lambda xp, x, v: xp.insert(x, slice(0, 3, 2), v, axis=0), [X34, A((4,))], SH)
+row("np.delete", lambda xp, x: xp.delete(x, [0, -1]), [A((5,))], SH)
+row("np.delete_axis1_mask", lambda xp, x: xp.delete(x, np.array([True, False, True, False]), axis=1),
+    [X34], SH)
+
+
+def _mask_set(xp, x):
+    y = x.copy()
+    y[y > 1] = 1          # a traced mask: a select
+    return y
+
+
+def _mask_inplace(xp, x, m):
+    y = x.copy()
+    y[m] *= 3             # x[mask] op= v
+    y[~m] = -y[~m] + 1    # elementwise work on a selection, written back
+    return y
+
+
+def _mask_rows(xp, x, m):
+    y = x.copy()
+    y[m] = x[0]           # a row for each selected row
+    return y
+
+
+def _mask_reductions(xp, x):
+    return x[x > 0].sum(), x[x != 0].mean(), np.sum(x[x < 0])  # np: NumPy's dispatch
+
+
+row("np.select", lambda xp, x, y: xp.select([x > 0.5, y < 0], [x * 2, y], default=-1), [X34, X34], NUM)
+row("np.piecewise", lambda xp, x: xp.piecewise(x, [x < 0, x > 1], [lambda t: t.mean(), 5, lambda t: -t]),
+    [X34], (f32, f64, i64))
+row("np.meshgrid", lambda xp, x, y: xp.meshgrid(x, y), [A((3,)), A((2,))], SH)
+row("np.meshgrid_ij_sparse", lambda xp, x, y: xp.meshgrid(x, y, indexing="ij", sparse=True),
+    [A((3,)), A((2,))], SH)
+
+
+def _fill_diagonal(xp, m, v):
+    a = m.copy()
+    np.fill_diagonal(a, v)          # np: NumPy's dispatch on the traced a
+    b = xp.zeros((5, 3), m.dtype)
+    np.fill_diagonal(b, v[:2], wrap=True)
+    return a, b
+
+
+row("np.fill_diagonal", _fill_diagonal, [A((3, 3)), A((3,))], SH)
+row("x[traced_mask]=v", _mask_set, [X34], NUM)
+row("x[traced_mask]*=v", _mask_inplace, [X34, A((3, 4), "any", b1)], NUM)
+row("x[traced_row_mask]=row", _mask_rows, [X34, A((3,), "any", b1)], NUM)
+row("x[traced_mask].sum/mean", _mask_reductions, [X34], (f32, f64, i64))
 
 
 # ----------------------------------------------------------------------------------------------

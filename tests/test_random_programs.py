@@ -232,6 +232,10 @@ class Builder:
             cond, cdeps = c.name, c.deps
         y, ydeps = self.operand_like(x)
         a, b = (x.name, y) if self.draw(st.booleans()) else (y, x.name)
+        if self.draw(st.integers(0, 3)) == 0:  # np.select: the first true condition wins
+            lit = self.choice(LITERALS[:6])
+            return self.add(f"np.select([{cond}, {x.name} < 0.5], [{a}, {b}], default={lit})",
+                            x.deps | ydeps | cdeps)
         return self.add(f"np.where({cond}, {a}, {b})", x.deps | ydeps | cdeps)
 
     def op_reduce(self) -> bool:
@@ -537,7 +541,7 @@ class Builder:
             elif x.ndim == 0:
                 parts.append(self.choice(LITERALS))
             else:
-                parts.append(self.const(x.shape, x.value.dtype))
+                parts.append(self.const(x.shape, np.asarray(x.value).dtype))
         if x.ndim == 0 and len(parts) == 4 and self.draw(st.booleans()):
             items = f"[[{parts[0]}, {parts[1]}], [{parts[2]}, {parts[3]}]]"
         else:
@@ -562,6 +566,12 @@ class Builder:
         lines = [f"{name} = {maker}({shape!r}{dtype})", f"{name}[{key}] {op} {x.name}"]
         if maker == "np.empty":
             lines.insert(1, f"{name}.fill(0)")
+        # float into int: NaN/inf casts are platform-specific (op_astype)
+        return self.add_lines(lines, name, x.deps,
+                              lambda v: not (x.kind == "f" and v.dtype.kind != "f"))
+
+    def add_lines(self, lines: list, name: str, deps: frozenset, accept=lambda v: True) -> bool:
+        """Like ``add``, for a node made by statements (``lines``) that bind ``name``."""
         try:
             env = dict(self.env)
             with np.errstate(all="ignore"):
@@ -569,12 +579,27 @@ class Builder:
         except Exception:
             return False
         value = env[name]
-        if value.dtype.kind not in "biuf" or (x.kind == "f" and value.dtype.kind != "f"):
-            return False  # float into int: NaN/inf casts are platform-specific (op_astype)
+        if np.asarray(value).dtype.kind not in "biuf" or not accept(np.asarray(value)):
+            return False
         self.env[name] = value
-        self.nodes.append(Node(name, value, x.deps))
+        self.nodes.append(Node(name, value, deps))
         self.lines.extend(lines)
         return True
+
+    def op_mask_write(self) -> bool:
+        """``y = x.copy(); y[y > c] op= v`` with a traced mask (a select), or a masked sum."""
+        x = self.pick(lambda n: n.kind in "fi" and n.ndim >= 1 and bool(n.deps - self.py_inputs))
+        if x is None:
+            return False
+        c = self.choice(["0", "0.5", "-0.5"])
+        v = self.choice(LITERALS[:6])
+        form = self.choice(["=", "*=", "+=", "sum"])
+        name = f"v{len(self.nodes)}"
+        if form == "sum":
+            lines = [f"{name} = {x.name}[{x.name} > {c}].sum()"]
+        else:
+            lines = [f"{name} = {x.name}.copy()", f"{name}[{name} > {c}] {form} {v}"]
+        return self.add_lines(lines, name, x.deps)
 
     def op_like(self) -> bool:
         x = self.pick()
@@ -586,7 +611,67 @@ class Builder:
 
 OPS = (["op_unary"] * 4 + ["op_binary"] * 4 + ["op_where"] + ["op_reduce"] * 3
        + ["op_contract"] * 2 + ["op_shape"] * 2 + ["op_index"] * 2 + ["op_take", "op_gather", "op_join",
-       "op_astype", "op_like", "op_clip", "op_build", "op_write"])
+       "op_astype", "op_like", "op_clip", "op_build", "op_write", "op_mask_write"])
+
+
+# --- indexing utilities, signal and calculus, statistics (issue 12) ---
+def _op_arrays(self: Builder) -> bool:
+    """The functions of gvmap.numpy's arrays.py and signal.py, the running extrema and the
+    where=/initial= reductions on a random node (NumPy validates each, so forms that do
+    not apply to the node's shape or dtype are simply dropped). The form is drawn first,
+    then only its own parameters."""
+    x = self.pick()
+    nd, s, n = x.ndim, x.shape, x.name
+    axis = lambda: self.draw(st.integers(-nd, nd - 1)) if nd else 0
+    taps = lambda: self.const((self.draw(st.integers(1, 4)),), np.float64)
+    mode = lambda: self.choice(["full", "same", "valid"])
+    forms = [
+        lambda: f"np.maximum.accumulate({n}, axis={axis()})",
+        lambda: f"np.minimum.accumulate({n}, axis={axis()})",
+        lambda: f"np.take_along_axis({n}, {self.index_const(s[:-1] + (2,), s[-1]) if nd else 0}, axis=-1)",
+        lambda: f"np.linspace({n}, {n} * 2.0 + 1.0, 3, axis=-1)",
+        lambda: f"np.rot90({n if nd >= 2 else n + '.reshape(1, -1)'}, {self.draw(st.integers(-2, 3))})",
+        lambda: f"np.pad({n}, {self.draw(st.integers(0, 3))}, mode={self.choice(_PAD_MODES)!r})",
+        lambda: f"np.pad({n}, 1, constant_values={self.choice(LITERALS)})",
+        lambda: self.choice([f"np.flipud({n})", f"np.fliplr({n})"]),
+        lambda: f"np.diagonal({n}, {self.draw(st.integers(-1, 1))})",
+        lambda: self.choice([f"np.trace({n})", f"np.einsum('ii->i', {n})"]),
+        lambda: f"np.diag({n}, {self.draw(st.integers(-1, 1))})",
+        lambda: f"np.array_split({n}, 2, axis={axis()})[{self.draw(st.integers(-1, 1))}]",
+        lambda: f"np.convolve(np.ravel({n}), {taps()}, mode={mode()!r})",
+        lambda: f"np.correlate(np.ravel({n}), {taps()}, mode={mode()!r})",
+        lambda: f"np.gradient({n}, axis={axis()})",
+        lambda: f"np.gradient({n}, 0.5, axis={axis()}, edge_order=2)",
+        lambda: f"np.kron({n}, {taps()})",
+        lambda: f"np.polyval({taps()}, {n})",
+        lambda: f"np.cov({n})",
+        lambda: f"np.corrcoef({n})",
+        lambda: f"np.sum({n}, axis={axis()}, where={n} > 0)",
+        lambda: f"np.max({n}, where={n} < 1, initial=-2.0)",
+        lambda: self.choice([f"np.mean({n}, where={n} != 0)", f"np.prod({n}, initial=2)"]),
+    ]
+    form = forms[self.draw(st.sampled_from(range(len(forms))))]
+    return self.add(form(), x.deps)
+
+
+_PAD_MODES = ["constant", "edge", "reflect", "symmetric", "wrap"]
+Builder.op_arrays = _op_arrays
+OPS = OPS + ["op_arrays"] * 3
+
+
+def test_generator_reaches_the_array_functions():
+    seen = set()
+    words = ["accumulate", "np.pad", "np.convolve", "np.correlate", "np.gradient", "np.diag",
+             "where=", "np.cov", "np.take_along_axis", "np.linspace", "np.kron", "np.rot90"]
+
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.update(w for w in words if w in case.source)
+
+    collect()
+    assert not set(words) - seen, f"the generator never produced: {set(words) - seen}"
 
 
 # --- sorting and searching ---
@@ -669,6 +754,29 @@ def _op_scatter(self) -> bool:
 
 Builder.op_scatter = _op_scatter
 OPS += ["op_scatter"] * 2
+
+# --- linear algebra ---------------------------------------------------------------------------
+# A node becomes a stack of well-conditioned SPD matrices, t t^T + k I with t = tanh(node)
+# (eigenvalues in [k, 2k]: never singular, Cholesky always succeeds), then one np.linalg
+# routine; none that needs an SVD, which NumPy refuses for the NaNs a random chain can make.
+LINALG_FORMS = ["np.linalg.solve({m}, {t}[..., None])", "np.linalg.inv({m})", "np.linalg.det({m})",
+                "np.linalg.slogdet({m})[1]", "np.linalg.slogdet({m}).sign", "np.linalg.cholesky({m})",
+                "np.linalg.eigvalsh({m})", "np.linalg.eigh({m}).eigenvalues",
+                "np.linalg.matrix_power({m}, 3)", "np.linalg.norm({m}, 1, axis=(-1, -2))"]
+
+
+def _op_linalg(self) -> bool:
+    x = self.pick(lambda n: n.kind in "fi" and n.ndim >= 1)
+    if x is None:
+        return False
+    k = x.shape[-1]
+    t = f"np.tanh({x.name})"
+    m = f"({t}[..., :, None] * {t}[..., None, :] + {k} * np.eye({k}))"
+    return self.add(self.choice(LINALG_FORMS).format(m=m, t=t), x.deps)
+
+
+Builder.op_linalg = _op_linalg
+OPS = OPS + ["op_linalg"]
 
 def _broadcasts(a: tuple, b: tuple) -> bool:
     try:
@@ -942,10 +1050,10 @@ def test_generator_covers_the_catalogue():
     @given(case=cases())
     def collect(case):
         src = case.source
-        for word in ["np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
+        for word in ["np.linalg.", "np.einsum", "@", "np.tensordot", "np.sum", "keepdims=True", "np.where", "clip(",
                      "np.concatenate", "np.stack", "reshape", "transpose", "None]", "...",
                      "np.take", "astype", "axis=(", "g['a']", "= g", "return {", "::-",
-                     "np.array([", "] = ", "] += ", ".fill(0)"]:
+                     "np.array([", "] = ", "] += ", ".fill(0)", "] *= ", "].sum()"]:
             if word in src:
                 seen.add(word)
         if any(w in src for w in (".T", "transpose", "swapaxes", "moveaxis")):
@@ -961,9 +1069,9 @@ def test_generator_covers_the_catalogue():
                 seen.add("negative in_axes")
 
     collect()
-    missing = {"np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
+    missing = {"np.linalg.", "np.einsum", "@", "np.tensordot", "keepdims=True", "np.where", "np.concatenate", "clip(",
                "np.stack", "reshape", "transpose", "...", "np.take", "astype", "axis=(",
-               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", ("depth", 1), ("depth", 2), ("depth", 3),
+               "g['a']", "= g", "return {", "np.array([", "] = ", "] += ", ".fill(0)", "] *= ", "].sum()", ("depth", 1), ("depth", 2), ("depth", 3),
                ("n", 1), ("n", 3), "axis_size", "out None"} - seen
     assert not missing, f"the generator never produced: {missing}"
 

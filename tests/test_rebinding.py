@@ -382,3 +382,34 @@ def test_threads_trace_independently(backend):
     assert not errors, errors
     for k, got in results:
         np.testing.assert_allclose(got, np.stack([T * k, EMB[k, 0] + T], axis=1))
+
+
+def test_asarray_of_an_attribute_array_is_a_snapshot(backend):
+    """np.asarray(cfg.t) returns the caller's array itself; as a known value it is copied
+    (a snapshot, as every closed-over array) and refuses writes (NumPy would write into
+    the caller's array)."""
+    holder = _Config()
+    holder.t = np.arange(5.0)
+    f = gvmap.vmap(lambda i: np.asarray(holder.t)[i] * 1.0)
+    assert_tree_close(f(np.array([1, 2])), np.array([1.0, 2.0]))
+    holder.t[:] = 100.0                     # in place: the plan keeps its snapshot
+    assert_tree_close(f(np.array([1, 2])), np.array([1.0, 2.0]))
+
+    def write(x):
+        view = np.asarray(holder.t)
+        view[0] = x
+        return view
+    with pytest.raises(TypeError, match="closes over"):
+        gvmap.vmap(write)(np.ones(3))
+    assert holder.t[0] == 100.0
+
+
+def _full_with_local_numpy(t):
+    import numpy  # bound inside the function: the real module
+    return numpy.full(3, t)
+
+
+def test_numpy_full_where_not_rebound_names_the_call_and_rewrite(backend):
+    with pytest.raises(TracerConversionError, match=r"numpy\.full.*np\.broadcast_to\(v, shape\)"):
+        gvmap.vmap(_full_with_local_numpy)(T)
+    check(lambda t: np.broadcast_to(t, (3,)).copy(), T)                # the rewrite it names

@@ -193,6 +193,19 @@ CASES = [
          lambda rng: [rng.integers(-9, 9, (N, 4)), np.array([0, 3, 0, -1, 2, 0]),
                       rng.random((N, 6)) < 0.5], (True, False, True)),
 ]
+# --- indexing utilities, signal and calculus, statistics (issue 12) ---
+K3 = _normal(rng0, (3,), np.float64)
+CASES += [
+    Case("running_extrema_signal",
+         lambda x, i: (np.maximum.accumulate(x), np.minimum.accumulate(x[::-1]),
+                       np.convolve(x, K3, "same"), np.pad(x, (2, 3), "reflect"), np.diag(x[:3], 1),
+                       np.take_along_axis(x, i, axis=0), np.gradient(x), np.cumsum(x).max()),
+         lambda rng: [_with_nans(rng, (N, 8)), np.array([[3, -1, 0]] * N, np.int64)],
+         (True, True)),
+    Case("running_extrema_ints", lambda x: (np.maximum.accumulate(x), np.minimum.accumulate(x),
+                                            np.maximum.accumulate(x > 0)),
+         lambda rng: [rng.integers(-50, 50, (N, 6)).astype(np.int32)], (True,)),
+]
 CASE_IDS = [c.name for c in CASES]
 
 
@@ -258,7 +271,7 @@ def test_every_case_compiles_with_nvrtc(nvrtc, std):
     source = "\n".join(k.source for k in RENDERED.values())
     ptx = compile_cuda(source, name="gvmap_rowkernels.cu", options=(std, "-arch=compute_90"))
     for k in RENDERED.values():
-        expected = len(k.consts) + 2 * len(k.inputs) + len(k.outputs) + bool(k.index_checks) + 1
+        expected = len(k.consts) + 2 * len(k.inputs) + len(k.outputs) + bool(k.checks) + 1
         assert _entry_params(ptx, k.name) == expected, k.name
 
 
@@ -292,6 +305,8 @@ def _host_runner(k: Any, case_index: int) -> str:
     if errors is not None:  # what the launcher passes: the empty (lowest, highest) pairs
         lines.append(f"  long long error[] = {{{', '.join(f'{v}LL' if v > 0 else f'({v + 1}LL - 1LL)' for v in errors)}}};")
         args.append("error")
+    if k.takes_example:  # a failing linalg routine records its example's index
+        args.append("i")
     lines.append(f"  for (long long i = 0; i < n; i++) {k.row_function}({', '.join(args)});")
     for j, a in enumerate(k.outputs):
         lines.append(f'  save({file}_y{j}.bin", y{j}, n * {a.size});')
@@ -373,7 +388,7 @@ def host_results(tmp_path_factory):
     results = {}
     for n, case in enumerate(cases):
         k = RENDERED[case.name]
-        errors = np.fromfile(tmp / f"case{n}_error.bin", np.int64) if k.index_checks else None
+        errors = np.fromfile(tmp / f"case{n}_error.bin", np.int64) if k.checks else None
         results[case.name] = (inputs[case.name], [
             np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((N, *a.shape))
             for j, a in enumerate(k.outputs)], errors)
@@ -409,7 +424,7 @@ def _offending(indices: np.ndarray, size: int) -> tuple[int, int]:
 @pytest.mark.parametrize("case", INDEX_ERROR_CASES, ids=INDEX_ERROR_IDS)
 def test_out_of_range_indices_are_flagged_as_numpy_would_raise(host_results, case, monkeypatch):
     """The row function records the lowest and highest offending index of each gather; the
-    launcher's ``raise_index_error`` then raises what every other plan raises."""
+    launcher's ``raise_errors`` then raises what every other plan raises."""
     examples, _, errors = host_results[case.name]
     k = RENDERED[case.name]
     with pytest.raises(IndexError):  # what the loop oracle does
@@ -419,7 +434,7 @@ def test_out_of_range_indices_are_flagged_as_numpy_would_raise(host_results, cas
     expected[-2:] = _offending(examples[-1], size)  # the last gather reads the last argument
     np.testing.assert_array_equal(errors, expected)
     with pytest.raises(IndexError) as raised:
-        k.raise_index_error(errors)
+        k.raise_errors(errors)
     lo, hi = expected[-2:]
     assert str(raised.value) == str(index_error(size, lo, hi))
     assert f"size {size}" in str(raised.value) and str(hi) in str(raised.value)
@@ -531,3 +546,13 @@ def test_deciding_renders_nothing_and_lowering_renders_once(monkeypatch):
     batched = gvmap.make_graph(gvmap.vmap(case.fn))(x)
     assert lower_rows(graph, batched, (0,), (0,), 3, "cupy") is not None
     assert len(renders) == 1
+
+
+def test_repr_of_a_lowered_row_kernel_plan(monkeypatch):
+    """``repr(f.lower(...))`` of a row-kernel plan: one launch (it read ``plan.steps``,
+    which a RowPlan does not have)."""
+    monkeypatch.setenv("GVMAP_ROW_KERNELS", "1")
+    case = CASES[0]
+    lowered = gvmap.vmap(case.fn).lower(np.zeros((3, 5), np.float32), backend="cupy")
+    assert "RowPlan" in type(lowered.plan).__name__
+    assert repr(lowered) == "Lowered(backend='cupy', launches=1)"

@@ -261,3 +261,66 @@ def test_inplace_through_a_full_slice(plan_kind):
     """Found by the random programs: ``y[0:] += v`` was refused as a write after a
     reshape-like view, the update's internal ravel of y counted as the user's."""
     check(full_slice_inplace, X)
+
+
+# --- x[mask] with a traced mask (gvmap/numpy/masked.py) ----------------------------------------
+
+def clamp_negatives(x):
+    y = x.copy()
+    y[y < 0] = 0
+    y[np.isnan(y)] = -1.0
+    return y
+
+
+def scale_selected(x):
+    y = x.copy()
+    y[y > 0.5] *= 2
+    m = y < -0.5
+    y[m] = np.sqrt(-y[m]) + 1     # elementwise work on the selection, written back
+    y[~m] -= 0.25                 # ~m computed again below: the same mask
+    y[~m] += 0.25
+    return y
+
+
+def rows_by_mask(x):
+    x = x.reshape(2, -1)
+    y = x.copy()
+    y[x[:, 0] > 0] = x[-1]        # a row for every selected row
+    return y
+
+
+def masked_stats(x):
+    return x[x > 0].sum(), x[x > 0].mean(), np.mean(x[x < 0]), (x[x > 0] ** 2).sum()
+
+
+@pytest.mark.parametrize("f", [clamp_negatives, scale_selected, rows_by_mask, masked_stats],
+                         ids=lambda f: f.__name__)
+def test_traced_mask_updates_and_reductions(plan_kind, f):
+    x = X.copy()
+    x[1, 2] = np.nan
+    check(f, x)
+    check(f, x.astype(np.float32))
+    check(f, x[:0])
+    check(f, x.T, in_axes=1)
+
+
+def test_traced_mask_on_integers(backend):
+    xi = (X * 3).astype(np.int64)
+    check(lambda v: (lambda y: (y.__setitem__(y < 0, 7), y)[1])(v.copy()), xi)
+    check(lambda v: v[v > 0].mean(), xi)   # NumPy: float64
+
+
+@pytest.mark.parametrize("f,what", [
+    (lambda x: x[x > 0], "returning"),
+    (lambda x: len(x[x > 0]) * x, "len"),
+    (lambda x: x[x > 0][0], "indexing"),
+    (lambda x: x[x > 0] + x, "combining an array"),
+    (lambda x: np.concatenate([x[x > 0], x]), "concatenate"),
+    (lambda x: x[x > 0].max(), r"\.max"),
+    (lambda x: (lambda y: (y.__setitem__(y > 0, x[x < 0]), y)[1])(x.copy()), "another mask"),
+    (lambda x: (lambda y: (y.__setitem__(y > 0, x[:3]), y)[1])(x.copy()), "one value per selected"),
+], ids=["return", "len", "index", "plus_array", "concatenate", "max", "other_mask", "array_value"])
+def test_traced_mask_uses_that_need_its_shape_are_refused(f, what):
+    with pytest.raises(NotImplementedError, match=what) as info:
+        gvmap.vmap(f)(X)
+    assert "data-dependent shape" in str(info.value) and "np.where" in str(info.value)

@@ -117,7 +117,7 @@ class CupyBackend:
         checked = _compile_checked(cupy, source)
         dev_consts = [cupy.ascontiguousarray(c) for c in consts]  # already on the device
         out_specs = [(a.shape, a.dtype) for a in source.outputs]
-        error_init = source.error_buffer()  # None without traced gather indices
+        error_init = source.error_buffer()  # None without checks (traced gathers, linalg)
 
         def launch(ins, n):
             outs = [cupy.empty((n, *shape), dtype) for shape, dtype in out_specs]
@@ -134,7 +134,7 @@ class CupyBackend:
                 grid = min(-(-n // block), 1 << 20)  # the kernel loops over the rest
                 checked(kernel, (grid,), (block,), tuple(args))
                 if error_init is not None:  # one device-to-host copy, after the launch
-                    source.raise_index_error(error.get())
+                    source.raise_errors(error.get())
             return outs
         return launch
 

@@ -21,13 +21,12 @@ def executable_for(plan: "Plan | RowPlan", backend: Any,
     """``upload`` puts the plan's constants on the device (default ``backend.asarray``: once
     per plan); a transformation passes one that shares a snapshot's upload across plans."""
     cls = RowExecutable if isinstance(plan, RowPlan) else Executable
-    return cls(plan, backend, upload or backend.asarray)
+    return cls(plan, backend, upload)
 
 
 class Executable:
     def __init__(self, plan: Plan, backend: Any, upload: Upload | None = None):
         self.plan = plan
-        self.backend = backend
         xp = backend.xp
         upload = upload or backend.asarray
         template: list[Any] = [None] * plan.num_slots

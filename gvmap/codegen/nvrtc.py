@@ -40,11 +40,7 @@ def _candidate_paths() -> list[str]:
     if found:
         paths.append(found)
     # The versioned names sort first; drop duplicates and the alias-free builtins library.
-    seen: dict[str, None] = {}
-    for p in paths:
-        if "builtins" not in os.path.basename(p):
-            seen.setdefault(p, None)
-    return list(seen)
+    return list(dict.fromkeys(p for p in paths if "builtins" not in os.path.basename(p)))
 
 
 @functools.lru_cache(maxsize=None)

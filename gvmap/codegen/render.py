@@ -156,8 +156,9 @@ def _render_reduction(region: Region) -> ReductionSource:
             [c_literal(a.value) if isinstance(a, Literal) else exprs[a] for a in eqn.invars],
             eqn.params)
     final = region.outputs[0]
-    post_value = exprs[final]
     out_type = c_type(final.aval.dtype)
+    post = f"({out_type})({exprs[final]})"
+    identity, combine = reduce_identity(red.primitive, rdtype), reduce_expr(red.primitive, rdtype)
     axes = red.params["axes"]
     shape = region.shape
     kept = [d for d in range(len(shape)) if d not in axes]
@@ -170,17 +171,13 @@ def _render_reduction(region: Region) -> ReductionSource:
         name=name, primitives=", ".join(region.primitive_names()) + f" (axes {tuple(axes)}; "
         f"layout order {tuple(kept + list(axes))})", preamble=preamble,
         layout=_layout(name, ndim, max(1, len(region.inputs)), "inputs; kept dims, then reduced"),
-        params=params, reduce_type=rtype,
-        identity=reduce_identity(red.primitive, rdtype), loads="\n".join(loads),
-        map_expr=map_expr, reduce_expr=reduce_expr(red.primitive, rdtype),
-        store=f"out0[o] = ({out_type})({post_value});")
+        params=params, reduce_type=rtype, identity=identity, loads="\n".join(loads),
+        map_expr=map_expr, reduce_expr=combine, store=f"out0[o] = {post};")
     return ReductionSource(
         name=name, in_params=_params(region.inputs, "x"),
         out_params=f"{np.dtype(final.aval.dtype).name} y0", map_expr=map_expr,
-        reduce_expr=reduce_expr(red.primitive, rdtype),
-        post_map_expr=f"y0 = ({out_type})({post_value})",
-        identity=reduce_identity(red.primitive, rdtype), reduce_type=rtype, preamble=preamble,
-        axes=tuple(axes), shape=tuple(shape), translation_unit=unit)
+        reduce_expr=combine, post_map_expr=f"y0 = {post}", identity=identity,
+        reduce_type=rtype, preamble=preamble, axes=tuple(axes), shape=tuple(shape), translation_unit=unit)
 
 
 def _layout(name: str, ndim: int, nargs: int, operands: str) -> str:

@@ -16,16 +16,39 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import LinAlgError
 from ..graph import AbstractArray, Graph, Literal, Var
 from ..implementations import index_error
 from .cuda import PREAMBLE, c_literal, c_type
 from .templates import template
 
-__all__ = ["RowEmitter", "RowKernelSource", "Storage", "offset", "names", "UNROLL_LIMIT"]
+__all__ = ["RowEmitter", "RowKernelSource", "LinAlgCheck", "Storage", "offset", "names",
+           "UNROLL_LIMIT"]
 
 # A loop is preceded by ``#pragma unroll`` when the iterations it encloses (itself, the
 # loops inside it and the body's own inner loops) are at most this many.
 UNROLL_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class LinAlgCheck:
+    """An error slot of a linear-algebra routine that can fail (a zero pivot, a matrix that
+    is not positive definite): a thread records the flat index ``example * count + s`` of
+    each failing matrix ``s`` of its per-example ``stack`` (``count`` matrices), so the
+    lowest recorded one is the first failing matrix of the batch, the one the batched path
+    (``linalg_impl``) names: the same ``LinAlgError``, example and matrix index."""
+
+    routine: str
+    reason: str
+    stack: tuple[int, ...]  # the per-example stack dims of the operand
+    batch_dims: int         # how many of them are inner vmap levels (part of the example)
+
+    def error(self, flat: int) -> LinAlgError:
+        count = math.prod(self.stack)
+        example, s = divmod(flat, count)
+        within = tuple(int(j) for j in np.unravel_index(s, self.stack)) if self.stack else ()
+        return LinAlgError(self.routine, self.reason, (example,) + within[:self.batch_dims],
+                           within[self.batch_dims:])
 
 
 @dataclass(frozen=True)
@@ -47,22 +70,37 @@ class RowKernelSource:
     outputs: tuple[AbstractArray, ...]
     work: int
     local_bytes: int
-    index_checks: tuple[int, ...] = ()  # the indexed axis's size, per checked gather
+    # per error check, in program order: a checked gather's indexed axis size, or a
+    # LinAlgCheck; two slots of the error buffer each
+    checks: tuple[int | LinAlgCheck, ...] = ()
+
+    @property
+    def index_checks(self) -> tuple[int, ...]:
+        """The indexed axis's size, per checked gather."""
+        return tuple(c for c in self.checks if isinstance(c, int))
+
+    @property
+    def takes_example(self) -> bool:
+        """Whether the row function takes the example's index last (``long long example``,
+        after ``error``): a failing linear-algebra routine records which example failed."""
+        return any(isinstance(c, LinAlgCheck) for c in self.checks)
 
     def error_buffer(self) -> np.ndarray | None:
         """The ``error`` argument before the launch: per check, (lowest, highest) offending
-        index seen, starting empty (INT64_MAX, INT64_MIN). None without checks."""
-        if not self.index_checks:
+        value seen (a gather's index, a failing matrix's flat index), starting empty
+        (INT64_MAX, INT64_MIN). None without checks."""
+        if not self.checks:
             return None
         info = np.iinfo(np.int64)
-        return np.array([info.max, info.min] * len(self.index_checks), np.int64)
+        return np.array([info.max, info.min] * len(self.checks), np.int64)
 
-    def raise_index_error(self, error: Any) -> None:
-        """After the launch: the IndexError of the first check a thread flagged, if any."""
-        for k, size in enumerate(self.index_checks):
+    def raise_errors(self, error: Any) -> None:
+        """After the launch: the error of the first check (in program order) a thread
+        flagged, if any: the IndexError of a gather, the LinAlgError of a routine."""
+        for k, check in enumerate(self.checks):
             lo, hi = int(error[2 * k]), int(error[2 * k + 1])
             if lo <= hi:
-                raise index_error(size, lo, hi)
+                raise index_error(check, lo, hi) if isinstance(check, int) else check.error(lo)
 
 
 @dataclass(frozen=True)
@@ -101,13 +139,25 @@ class RowEmitter:
             for k, v in enumerate(vs):
                 self.storage[v] = Storage(f"{prefix}{k}", True)
         self.ops: list[str] = []
-        self.index_checks: list[int] = []
+        self.checks: list[int | LinAlgCheck] = []
+        self.preambles: dict[str, None] = {}  # helpers the rules used, in order, once each
 
     def index_check(self, size: int) -> str:
         """A new error slot for a gather of traced indices: the C pointer to pass to
         ``gvmap_row_index_error``."""
-        self.index_checks.append(size)
-        return f"error + {2 * (len(self.index_checks) - 1)}"
+        self.checks.append(size)
+        return f"error + {2 * (len(self.checks) - 1)}"
+
+    def linalg_check(self, check: LinAlgCheck) -> str:
+        """A new error slot for a routine that can fail: the C pointer to pass to
+        ``gvmap_row_index_error`` with the failing matrix's flat index (``example`` is the
+        row function's example index)."""
+        self.checks.append(check)
+        return f"error + {2 * (len(self.checks) - 1)}"
+
+    def need(self, preamble: str) -> None:
+        """Put ``preamble`` (C helpers, include-guarded) before the row function, once."""
+        self.preambles[preamble] = None
 
     # ---- text
     def emit(self, line: str) -> None:
@@ -190,8 +240,9 @@ class RowEmitter:
 
         cs, xs = pointers("c", consts, "const "), pointers("x", inputs, "const ")
         ys = pointers("y", outputs, "")
-        errors = ["long long* __restrict__ error"] if self.index_checks else []
-        row_params = cs + xs + ys + errors
+        errors = ["long long* __restrict__ error"] if self.checks else []
+        example = ["long long example"] if any(isinstance(c, LinAlgCheck) for c in self.checks) else []
+        row_params = cs + xs + ys + errors + example
         body = "\n".join(self.lines)
         signature = f"{g}\n" + ", ".join(row_params)
         digest = hashlib.sha1((signature + "\n" + body).encode()).hexdigest()[:10]
@@ -207,19 +258,20 @@ class RowEmitter:
         call_args = ([f"c{k}" for k in range(len(consts))]
                      + [f"x{k} + i * x{k}_stride" for k in range(len(inputs))]
                      + [f"y{k} + i * {a.size}LL" for k, a in enumerate(outputs)]
-                     + (["error"] if errors else []))
+                     + (["error"] if errors else []) + (["i"] if example else []))
         source = template("row.cu").substitute(
-            preamble=PREAMBLE + (_INDEX_ERROR if errors else ""), row=row, row_params=", ".join(row_params), body=body, name=name,
+            preamble=PREAMBLE + (_INDEX_ERROR if errors else "") + "".join(self.preambles),
+            row=row, row_params=", ".join(row_params), body=body, name=name,
             graph_comment="\n".join("// " + line for line in str(g).splitlines()),
             kernel_params=", ".join(kernel_params), call_args=", ".join(call_args))
         return RowKernelSource(name=name, row_function=row, source=source, consts=consts,
                                inputs=inputs, outputs=outputs, work=work,
                                local_bytes=local_bytes,
-                               index_checks=tuple(self.index_checks))
+                               checks=tuple(self.checks))
 
 
-# A thread records an out-of-range gather index j in its check's two error slots (lowest,
-# highest); on the host (the CPU tests call the row function directly) without atomics.
+# A thread records an out-of-range gather index j (or a failing matrix's flat index) in its
+# check's two error slots (lowest, highest); on the host (the CPU tests call the row function directly) without atomics.
 _INDEX_ERROR = r"""#ifndef GVMAP_ROW_INDEX_ERROR
 #define GVMAP_ROW_INDEX_ERROR
 __host__ __device__ inline void gvmap_row_index_error(long long* slots, long long j) {

@@ -32,9 +32,14 @@ gather indices takes one more argument, ``long long* error`` (after the outputs;
 function takes it last): two entries per checked gather, the lowest and the highest
 offending index, which a thread that meets one updates (atomicMin / atomicMax) before
 reading element 0 instead. The launcher fills it with ``error_buffer()`` and, after the
-launch, hands what it reads back to ``raise_index_error`` (one device-to-host copy of
+launch, hands what it reads back to ``raise_errors`` (one device-to-host copy of
 16 bytes per gather, which waits for the kernel). Indices known when the kernel is rendered
-(constants) are checked then, at no run-time cost.
+(constants) are checked then, at no run-time cost. A kernel with linear-algebra checks
+(``rowlinalg.py``: a singular matrix, one not positive definite) passes the example index
+to the row function as its last argument (``long long example``, after ``error``): a
+failing routine records the matrix's flat index ``example * count + s``, and
+``raise_errors`` raises the first flagged check in program order (IndexError or
+``gvmap.errors.LinAlgError``), as the batched plan would meet it.
 
 Where a thread differs from NumPy: sums and contractions accumulate sequentially (NumPy
 sums pairwise and BLAS blocks), so float results differ by rounding only.

@@ -21,6 +21,8 @@ from ..implementations import index_error, out_of_bounds_mask
 from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
                    reduce_expr, reduce_identity)
 from .rowemitter import UNROLL_LIMIT, RowEmitter, names as _names
+from .rowlinalg import (LINALG_ROW_RULES, linalg_row_local_bytes, linalg_row_refusal,
+                        linalg_row_work)
 
 # ``emit_rules[prim](row, eqn)`` emits one equation's block; each block is wrapped in braces
 # so loop indices and accumulators are local. What a block costs is decided apart from
@@ -31,6 +33,12 @@ emit_rules: dict[P.Primitive, Callable[[RowEmitter, Eqn], None]] = {}
 # A primitive without a rule says why here (tests/test_primitive_tables.py checks that
 # every primitive has one or the other); a graph holding it is lowered batched.
 ROW_KERNEL_UNSUPPORTED: dict[P.Primitive, str] = {}
+
+# Primitives whose cost and limits are their own (the linear-algebra routines below):
+# what ``row_work``, ``row_local_bytes`` and ``row_refusal`` answer for them.
+work_rules: dict[P.Primitive, Callable[[Eqn], int]] = {}
+local_bytes_rules: dict[P.Primitive, Callable[[Eqn], int]] = {}
+refusal_rules: dict[P.Primitive, Callable[[Eqn], str | None]] = {}
 
 
 def _block(fn: Callable[[RowEmitter, Eqn], None]) -> Callable[[RowEmitter, Eqn], None]:
@@ -310,6 +318,8 @@ def row_work(eqn: Eqn) -> int:
     prim, out = eqn.primitive, eqn.outvars[0]
     if out.aval.size == 0 or prim in ALIASES:
         return 0
+    if prim in work_rules:
+        return work_rules[prim](eqn)
     if prim is P.dot_general_p:
         (lc, _), _ = eqn.params["dimension_numbers"]
         return out.aval.size * math.prod(eqn.invars[0].aval.shape[d] for d in lc)
@@ -326,6 +336,8 @@ def row_local_bytes(eqn: Eqn) -> int:
     """Thread-local storage ``eqn``'s results take (a local array each; aliases share)."""
     if eqn.primitive in ALIASES:
         return 0
+    if eqn.primitive in local_bytes_rules:
+        return local_bytes_rules[eqn.primitive](eqn)
     return sum(max(v.aval.size, 1) * v.aval.dtype.itemsize for v in eqn.outvars)
 
 
@@ -335,6 +347,8 @@ def row_refusal(eqn: Eqn) -> str | None:
     prim = eqn.primitive
     if prim not in emit_rules:
         return ROW_KERNEL_UNSUPPORTED.get(prim, f"primitive '{prim}' has no row rule")
+    if prim in refusal_rules:
+        return refusal_rules[prim](eqn)
     if prim in P.ELEMENTWISE:
         try:
             c_expressions(prim, [a.aval.dtype for a in eqn.invars],
@@ -347,6 +361,34 @@ def row_refusal(eqn: Eqn) -> str | None:
         if eqn.invars[0].aval.shape[axis] == 0 and eqn.outvars[0].aval.size:
             return f"{prim} from an empty axis (NumPy raises IndexError)"
     return None
+
+
+# --- running extrema (issue 12) ---
+
+def _running_extremum(step_prim: P.Primitive, sign: int):
+    """cummax / cummin: ``acc = max(acc, x)`` from max's identity (-inf, the lowest
+    integer, False), so the first element is kept as it is and a NaN stays."""
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis = eqn.params["axis"]
+        dtype, t = x.aval.dtype, c_type(x.aval.dtype)
+        kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
+        kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                          inner=x.aval.shape[axis])
+        start = np.array(P._extreme(sign)(dtype)).astype(dtype)[()]
+        row.emit(f"{t} acc = {c_literal(start)};")
+        inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
+        x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
+        step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
+        row.emit(f"acc = {step};")
+        row.emit(f"{row.ref(out, x_idx)} = acc;")
+        row.close(inner_opened)
+        row.close(opened)
+    return _block(rule)
+
+
+emit_rules[P.cummax_p] = _running_extremum(P.max_p, -1)
+emit_rules[P.cummin_p] = _running_extremum(P.min_p, +1)
 
 
 # --- sorting and searching ---
@@ -434,3 +476,16 @@ def _scatter(row: RowEmitter, eqn: Eqn) -> None:
 
 
 emit_rules[P.scatter_p] = _scatter
+
+# ---------------------------------------------------------------- linear algebra
+# Tiny matrices (solve, inv, det, slogdet, cholesky: n <= 8; eigh, eigvalsh: n <= 4) run as
+# unrolled per-thread routines (codegen/rowlinalg.py); larger ones are refused by
+# linalg_row_refusal and keep the batched plan. qr, svd and svdvals have no routine.
+for _prim, _rule in LINALG_ROW_RULES.items():
+    emit_rules[_prim] = _block(_rule)
+    work_rules[_prim] = linalg_row_work
+    local_bytes_rules[_prim] = linalg_row_local_bytes
+    refusal_rules[_prim] = linalg_row_refusal
+ROW_KERNEL_UNSUPPORTED.update({
+    p: f"{p} runs as one batched cuBLAS/cuSOLVER call on the stack of matrices (no "
+       f"per-thread routine)" for p in P.LINALG if p not in LINALG_ROW_RULES})

@@ -18,6 +18,10 @@ from .construction import array, asanyarray, asarray, ascontiguousarray, full
 from .extras import *  # noqa: F401,F403
 from .extras import __all__ as _extras_all
 from .indexing import getitem, take
+from .joining import __all__ as _joining_all
+from .conditional import fill_diagonal, meshgrid, piecewise, select
+from .joining import (append, atleast_2d, atleast_3d, column_stack, delete, dstack, hstack, insert,
+                      vstack)
 from .linalg import dot, einsum, inner, matmul, norm, outer, tensordot, vdot
 from .reductions import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min,
                          prod, std, sum, var)
@@ -25,7 +29,7 @@ from .shape import (atleast_1d, broadcast_to, concatenate, copy, empty_like, exp
                     flatten, flip, full_like, moveaxis, ndim, ones_like, ravel, reshape, shape,
                     size, squeeze, stack, swapaxes, transpose, zeros_like)
 
-__all__ = sorted(set(_elementwise_all) | set(_extras_all) | {
+__all__ = sorted(set(_elementwise_all) | set(_extras_all) | set(_joining_all) | {"fill_diagonal", "meshgrid", "piecewise", "select",
     "clip", "array", "asarray", "asanyarray", "ascontiguousarray", "full", "getitem", "take", "dot", "einsum", "inner", "matmul", "norm", "outer", "tensordot", "vdot",
     "all", "amax", "amin", "any", "argmax", "argmin", "cumprod", "cumsum", "max", "mean", "min", "prod",
     "std", "sum", "var", "atleast_1d", "broadcast_to", "concatenate", "copy", "empty_like",
@@ -67,6 +71,30 @@ for _name, _impl in list(_UFUNCS.items()):
     if isinstance(_uf, _np.ufunc) and _uf.nin == 2:
         _HANDLED_UFUNCS[f"{_name}.outer"] = _outer(_impl)
 
+# --- indexing utilities, signal and calculus, statistics, ranges (issue 12) ---
+from . import arrays as _arrays, signal as _signal
+from .arrays import *  # noqa: F401,F403,E402
+from .signal import *  # noqa: F401,F403,E402
+from .reductions import cummax, cummin  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_arrays.__all__) | set(_signal.__all__) | {"cummax", "cummin"})
+for _name in _arrays.__all__ + _signal.__all__:
+    _np_fn = getattr(_np, _name, None)
+    if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
+        _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
+_HANDLED_UFUNCS["maximum.accumulate"] = lambda a, axis=0, dtype=None: cummax(a, axis, dtype)
+_HANDLED_UFUNCS["minimum.accumulate"] = lambda a, axis=0, dtype=None: cummin(a, axis, dtype)
+# reductions with where= and initial= (NumPy's ufunc.reduce signature)
+_HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    sum(a, axis, dtype, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    prod(a, axis, dtype, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    max(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
+_HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, dtype=None, keepdims=False, initial=None, where=None: \
+    min(a if dtype is None else astype(a, dtype), axis, keepdims=keepdims, initial=initial, where=where)
+
+
 # --- sorting and searching ---
 from . import sorting as _sorting
 from .sorting import (argpartition, argsort, argwhere, bincount, digitize, flatnonzero, histogram,
@@ -82,3 +110,14 @@ for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", 
             _name, "See numpy.unique's refusal for a fixed-shape rewrite: np.sort(x) and a mask "
             "of first occurrences" if _name != "extract" else
             "Keep a fixed shape: np.where(condition, x, 0), or a masked sum")
+
+
+# --- linear algebra: np.linalg's solvers and decompositions, and np.polyfit ---------------
+from . import linalg_solvers as _linalg_solvers  # noqa: E402
+from .linalg_solvers import polyfit  # noqa: E402,F401
+
+for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
+              "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
+_HANDLED_FUNCTIONS[_np.polyfit] = polyfit
+__all__ = sorted(set(__all__) | {"polyfit"})

@@ -27,6 +27,9 @@ def check_operand(x: Any, name: str) -> Any:
             return stack_nested(x)
         x = np.asarray(x)
     elif not (isinstance(x, (Tracer, np.ndarray, np.generic) + PY_SCALARS) or is_array(x)):
+        refusal = getattr(type(x), "gvmap_operand_refusal", None)  # x[mask]: masked.py
+        if refusal is not None:
+            raise refusal(name)
         raise TypeError(f"{name}: cannot use a {type(x).__name__} as an array")
     if isinstance(x, complex) or (not isinstance(x, PY_SCALARS) and dtype_of(x).kind == "c"):
         what = repr(x) if isinstance(x, (complex, np.generic)) else f"a {dtype_of(x)} array"

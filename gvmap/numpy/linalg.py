@@ -1,4 +1,7 @@
-"""Contractions: matmul, dot, vdot, inner, tensordot, einsum, outer.
+"""Contractions: matmul, dot, vdot, inner, tensordot, einsum, outer; and ``norm``.
+
+np.linalg's solvers and decompositions live in ``linalg_solvers.py`` and are re-exported
+at the bottom, so ``gvmap.numpy.linalg.solve`` is ``np.linalg.solve``'s counterpart.
 
 Every contraction becomes ONE ``dot_general`` (a BLAS/cuBLAS matmul), plus at most a
 transpose where NumPy's output order differs from dot_general's (batch, lhs free, rhs
@@ -134,10 +137,6 @@ def _parse_einsum(subscripts: str, operands: Sequence[Any]) -> tuple[list[str], 
         out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
     else:
         out = out.replace("...", ell)
-    for t in expanded:
-        if len(set(t)) != len(t):
-            raise NotImplementedError(f"gvmap's einsum does not support repeated indices within "
-                                      f"one operand ('{t}': a diagonal)")
     if len(set(out)) != len(out) or any(c not in "".join(expanded) for c in out):
         raise ValueError(f"einsum: bad output subscripts '{out}'")
     return expanded, out
@@ -159,6 +158,9 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
         for c, d in zip(t, shape_of(x)):
             if sizes.setdefault(c, d) != d:
                 raise ValueError(f"einsum: index '{c}' has sizes {sizes[c]} and {d}")
+    # a repeated index within one operand ('ii', 'ijj') is its diagonal: extracted first
+    # (a strided slice), then the operand joins the contraction with the index once
+    ops, terms = zip(*(_take_diagonals(x, t) for x, t in zip(ops, terms)))
     acc, acc_sub = ops[0], terms[0]
     rest = list(zip(terms[1:], ops[1:]))
     acc, acc_sub = _sum_unneeded(acc, acc_sub, out_sub + "".join(t for t, _ in rest))
@@ -169,6 +171,20 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
         acc, acc_sub = _contract_pair(acc, acc_sub, x, t, later)
     acc, acc_sub = _sum_unneeded(acc, acc_sub, out_sub)
     return transpose(acc, [acc_sub.index(c) for c in out_sub])
+
+
+def _take_diagonals(x: Any, sub: str) -> tuple[Any, str]:
+    """x with every repeated index of ``sub`` collapsed to its diagonal (which np.diagonal
+    puts last); the subscripts follow."""
+    from .arrays import diagonal
+
+    while len(set(sub)) != len(sub):
+        c = next(c for c in sub if sub.count(c) > 1)
+        i = sub.index(c)
+        j = sub.index(c, i + 1)
+        x = diagonal(x, 0, i, j)
+        sub = "".join(ch for k, ch in enumerate(sub) if k not in (i, j)) + c
+    return x, sub
 
 
 def _sum_unneeded(x: Any, sub: str, needed: str) -> tuple[Any, str]:
@@ -216,8 +232,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     axes = normalize_axes(axis, nd) if axis is not None else tuple(range(nd))
     if len(axes) == 2 or (axis is None and nd != 1):
         if ord not in (None, "fro"):
-            raise NotImplementedError(f"gvmap supports matrix norms with ord=None or 'fro' only, "
-                                      f"not {ord!r}")
+            from .linalg_solvers import matrix_norm
+            if axis is None and nd != 2:
+                raise ValueError("Improper number of dimensions to norm.")
+            return matrix_norm(x, ord, (0, 1) if axis is None else tuple(axis), keepdims)
         return sqrt(sum_(multiply(x, x), axis=axes, keepdims=keepdims))
     if len(axes) != 1:
         raise ValueError("Improper number of dimensions to norm.")
@@ -236,3 +254,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     p = np.asarray(ord, dtype)[()]
     return power(sum_(power(absolute(x), p), axis=axes, keepdims=keepdims),
                  np.asarray(1.0 / ord, dtype)[()])
+
+
+# np.linalg's solvers and decompositions, as gvmap.numpy.linalg.<name> (linalg_solvers.py)
+from .linalg_solvers import (cholesky, det, eigh, eigvalsh, inv, lstsq, matrix_power,  # noqa: E402
+                             matrix_rank, multi_dot, pinv, qr, slogdet, solve, svd)

@@ -18,11 +18,12 @@ from .. import primitives as P
 from ..tracing import bind
 from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
                     normalize_axis, reject_kwargs, result_dtype, shape_of)
-from .elementwise import add, multiply, not_equal, sqrt, subtract, true_divide
-from .shape import expand_dims, ravel
+from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
+                          true_divide, where as where_)
+from .shape import broadcast_to, expand_dims, ravel, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
-           "std", "all", "any", "cumsum", "cumprod"]
+           "std", "all", "any", "cumsum", "cumprod", "cummax", "cummin"]
 
 
 def _prepare(a: Any, name: str) -> Any:
@@ -55,14 +56,43 @@ def _no_identity(a: Any, axes: tuple[int, ...], name: str) -> None:
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
 
+def _mask(a: Any, where: Any, name: str) -> Any:
+    """``where=`` as NumPy takes it: bool (cast safely), broadcast to a's shape, never
+    growing it; None or True: no mask."""
+    if where is None or where is True or where is np._NoValue:
+        return None
+    where = check_operand(where, name)
+    if dtype_of(where) != np.bool_:
+        raise TypeError(f"Cannot cast array data from dtype('{dtype_of(where)}') to "
+                        f"dtype('bool') according to the rule 'safe'")
+    if ndim_of(where) > ndim_of(a):
+        raise ValueError("input operand has more dimensions than allowed by the axis remapping")
+    return broadcast_to(where, shape_of(a))
+
+
+def _is_given(initial: Any) -> bool:
+    return initial is not None and initial is not np._NoValue
+
+
 def _accumulation(prim: P.Primitive, np_fn: Any, name: str):
-    """sum/prod: accumulate in NumPy's dtype for them (int32 sums are int64)."""
+    """sum/prod: accumulate in NumPy's dtype for them (int32 sums are int64). ``where=``
+    puts the identity (0 or 1) where the mask is False; ``initial=`` joins the fold."""
+    combine = add if prim is P.reduce_sum_p else multiply
+    identity = 0 if prim is P.reduce_sum_p else 1
+
     def fn(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
            initial=None, where=None) -> Any:
-        reject_kwargs(name, out=out, initial=initial, where=where)
+        reject_kwargs(name, out=out)
         a = _prepare(a, name)
         acc = result_dtype(np_fn, a, dtype=dtype)
-        return _reduce(prim, convert(a, acc), axis, keepdims)
+        x = convert(a, acc)
+        mask = _mask(x, where, name)
+        if mask is not None:
+            x = where_(mask, x, np.asarray(identity, acc)[()])
+        result = _reduce(prim, x, axis, keepdims)
+        if _is_given(initial):
+            result = combine(convert(check_operand(initial, name), acc), result)
+        return result
     fn.__name__ = name
     return fn
 
@@ -77,9 +107,16 @@ def _count(a: Any, axis: Any) -> int:
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
          where=None) -> Any:
-    reject_kwargs("mean", out=out, where=where)
+    reject_kwargs("mean", out=out)
     a = _prepare(a, "mean")
     acc = result_dtype(np.mean, a, dtype=dtype)
+    mask = _mask(a, where, "mean")
+    if mask is not None:  # NumPy's: the masked sum over an intp count (computed in float64
+        # for float32 sums), cast back to the sum's dtype
+        x = convert(a, acc)
+        total = _reduce(P.reduce_sum_p, where_(mask, x, np.zeros((), acc)[()]), axis, keepdims)
+        count = _reduce(P.reduce_sum_p, convert(mask, np.intp), axis, keepdims)
+        return convert(true_divide(total, count), acc)
     total = _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
     if not np.issubdtype(acc, np.inexact):  # NumPy divides, then casts back (truncating)
         return convert(true_divide(total, _count(a, axis)), acc)
@@ -87,12 +124,31 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool =
 
 
 def _extremum(prim: P.Primitive, name: str):
+    """max/min. ``initial=`` joins the fold (and makes an empty axis allowed); ``where=``
+    needs it, as NumPy requires: masked-out elements become ``initial``."""
+    combine = maximum if prim is P.reduce_max_p else minimum
+    ufunc = "maximum" if prim is P.reduce_max_p else "minimum"
+
     def fn(a: Any, axis: Any = None, out=None, keepdims: bool = False, initial=None,
            where=None) -> Any:
-        reject_kwargs(name, out=out, initial=initial, where=where)
+        reject_kwargs(name, out=out)
         a = _prepare(a, name)
-        _no_identity(a, normalize_axes(_ufunc_axis(a, axis), ndim_of(a)), name)
-        return _reduce(prim, a, axis, keepdims)
+        mask = _mask(a, where, name)
+        if not _is_given(initial):
+            if mask is not None:
+                raise ValueError(f"reduction operation '{ufunc}' does not have an identity, so "
+                                 f"to use a where mask one has to specify 'initial'")
+            _no_identity(a, normalize_axes(_ufunc_axis(a, axis), ndim_of(a)), name)
+            return _reduce(prim, a, axis, keepdims)
+        init = convert(check_operand(initial, name), dtype_of(a))
+        if mask is not None:
+            a = where_(mask, a, init)
+        axes = normalize_axes(_ufunc_axis(a, axis), ndim_of(a))
+        if builtins.any(shape_of(a)[i] == 0 for i in axes):  # only initial: no reduce runs
+            kept = tuple(1 if i in axes else d for i, d in enumerate(shape_of(a)))
+            out_ = broadcast_to(init, kept)
+            return out_ if keepdims else reshape(out_, tuple(d for i, d in enumerate(kept) if i not in axes))
+        return combine(_reduce(prim, a, axis, keepdims), init)
     fn.__name__ = name
     return fn
 
@@ -175,3 +231,24 @@ def _scan(prim: P.Primitive, np_fn: Any, name: str):
 
 cumsum = _scan(P.cumsum_p, np.cumsum, "cumsum")
 cumprod = _scan(P.cumprod_p, np.cumprod, "cumprod")
+
+
+def _running_extremum(prim: P.Primitive, ufunc: Any, name: str):
+    """``np.maximum.accumulate`` / ``np.minimum.accumulate`` (the running max / min), one
+    scan primitive: a NaN propagates to every later element, as np.maximum's does. The
+    signature is ufunc.accumulate's (axis 0 by default, one axis, no scalars)."""
+    def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
+        reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
+        a = _prepare(a, name)
+        if ndim_of(a) == 0:
+            raise TypeError("cannot accumulate on a scalar")
+        if axis is None or isinstance(axis, tuple):
+            raise ValueError("accumulate does not allow multiple axes")
+        acc = result_dtype(lambda x, dtype=None: ufunc.accumulate(x, dtype=dtype), a, dtype=dtype)
+        return bind(prim, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+    fn.__name__ = name
+    return fn
+
+
+cummax = _running_extremum(P.cummax_p, np.maximum, "cummax")
+cummin = _running_extremum(P.cummin_p, np.minimum, "cummin")

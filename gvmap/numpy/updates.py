@@ -51,8 +51,11 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     from .elementwise import where
     from .shape import broadcast_to, ravel, reshape
 
-    value = convert(check_operand(value, "x[...] = value"), x.dtype)
     key = static_key(key)
+    if isinstance(key, Tracer) and key.dtype == np.bool_:
+        from .masked import write_selected
+        return write_selected(x, key, value)  # x[mask] = v: a select
+    value = convert(check_operand(value, "x[...] = value"), x.dtype)
     if has_traced_index(key):
         return _set_at_traced(x, key, value)
     positions = np.full(x.shape, -1, np.intp)

@@ -1,0 +1,388 @@
+"""Signal, calculus and statistics functions, each a composition of existing primitives:
+pad, convolve, correlate, gradient, polyval, cov, corrcoef.
+
+Lengths, widths and tap counts are static (they set shapes); values may be traced. Most of
+these are elementwise chains of shifted slices, which the fusion pass merges into one
+kernel, so a 5-tap convolution of a batch is one launch, not five.
+"""
+from __future__ import annotations
+
+import operator
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import primitives as P
+from ..tracing import Tracer, bind
+from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of,
+                    normalize_axis, shape_of)
+from .clip import clip
+from .elementwise import add, multiply, negative, sqrt, subtract, true_divide
+from .indexing import getitem, take
+from .arrays import static_value
+from .shape import atleast_1d, broadcast_to, concatenate, expand_dims, flip, reshape, squeeze
+
+__all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
+
+
+def _operand(a: Any, name: str) -> Any:
+    return as_operand(check_operand(a, name))
+
+
+def _along(a: Any, axis: int, index: Any) -> Any:
+    return getitem(a, (slice(None),) * axis + (index,))
+
+
+# ---------------------------------------------------------------- pad
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def _pad_index(mode: str, before: int, after: int, n: int) -> np.ndarray:
+    """For each position of the padded axis, the element of the original it copies
+    (NumPy's repeated reflection / wrapping for widths beyond the axis, in closed form)."""
+    p = np.arange(-before, n + after)
+    if mode == "edge" or n == 1:
+        return np.clip(p, 0, n - 1)
+    if mode == "wrap":
+        return p % n
+    if mode == "reflect":
+        period = 2 * (n - 1)
+        i = p % period
+        return np.where(i >= n, period - i, i)
+    i = p % (2 * n)  # symmetric
+    return np.where(i >= n, 2 * n - 1 - i, i)
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
+    """numpy.pad with static widths, axis by axis as NumPy pads (so corners take the last
+    axis's fill). ``constant``: concatenated fills (``constant_values`` may be traced
+    scalars); ``edge``, ``reflect``, ``symmetric``, ``wrap``: one gather per axis with
+    constant indices, reflections beyond the axis length repeated as NumPy repeats them."""
+    a = _operand(array, "pad")
+    if callable(mode) or mode not in _PAD_MODES:
+        raise NotImplementedError(f"gvmap supports numpy.pad with mode in {_PAD_MODES}, not "
+                                  f"{mode!r}")
+    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
+               "symmetric": {"reflect_type"}}.get(mode, set())
+    bad = set(kwargs) - allowed
+    if bad:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError("gvmap supports numpy.pad with reflect_type='even' only")
+    pad_width = static_value(pad_width)
+    if isinstance(pad_width, Tracer):
+        raise TypeError("numpy.pad: pad_width sets the result's shape, which a traced program "
+                        "must know before it runs; pass Python ints")
+    nd = ndim_of(a)
+    widths = np.asarray(pad_width)
+    if not np.issubdtype(widths.dtype, np.integer):
+        raise TypeError("`pad_width` must be of integral type.")
+    widths = np.broadcast_to(widths, (nd, 2)).tolist()
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError("index can't contain negative values")
+    fills = _constant_fills(kwargs.get("constant_values", 0), nd) if mode == "constant" else None
+    for axis, (before, after) in enumerate(widths):
+        if not before and not after:
+            continue
+        n = shape_of(a)[axis]
+        if mode == "constant":
+            a = _pad_constant(a, axis, before, after, fills[axis])
+            continue
+        if n == 0:
+            raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant' "
+                             f"or 'empty'")
+        a = take(a, _pad_index(mode, before, after, n), axis=axis)
+    return a
+
+
+def _constant_fills(values: Any, nd: int) -> list:
+    values = static_value(values)
+    if isinstance(values, Tracer):
+        if values.ndim != 0:
+            raise NotImplementedError("gvmap supports traced constant_values as a scalar only")
+        return [(values, values)] * nd
+    pairs = np.broadcast_to(np.asarray(values), (nd, 2))
+    return [tuple(pairs[i, j][()] for j in range(2)) for i in range(nd)]
+
+
+def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> Any:
+    parts = []
+    shape = shape_of(a)
+    for width, value in zip((before, after), fill):
+        block = shape[:axis] + (width,) + shape[axis + 1:]
+        piece = broadcast_to(convert(value, dtype_of(a)), block) if width else None
+        parts.append(piece)
+    pieces = [p for p in (parts[0], a, parts[1]) if p is not None]
+    return concatenate(pieces, axis=axis)
+
+
+# ---------------------------------------------------------------- convolution
+
+# Up to this many taps a correlation is a sum of shifted slices times taps (an elementwise
+# chain: one fused kernel, O(n * taps)); beyond it the graph would grow with every tap, so
+# the windows are gathered once and contracted with the taps (one matmul, same cost).
+FUSED_TAPS = 16
+
+
+def _correlate_valid(a: Any, v: Any) -> Any:
+    """c[k] = sum_j a[k + j] * v[j] for k in [0, n - m], n >= m: O((n - m + 1) * m)."""
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    length = n - m + 1
+    if m <= FUSED_TAPS:
+        out = None
+        for j in range(m):
+            term = multiply(getitem(a, slice(j, j + length)), getitem(v, j))
+            out = term if out is None else add(out, term)
+        return out
+    windows = take(a, np.arange(length)[:, None] + np.arange(m)[None, :], axis=0)  # (L, m)
+    return bind(P.dot_general_p, windows, v, dimension_numbers=(((1,), (0,)), ((), ())))
+
+
+def _correlate(a: Any, v: Any, mode: str, name: str) -> Any:
+    if mode not in ("full", "same", "valid"):
+        raise ValueError(f"mode must be one of 'valid', 'same', or 'full' (got {mode!r})")
+    n, m = shape_of(a)[0], shape_of(v)[0]
+    if n == 0:
+        raise ValueError("a cannot be empty")
+    if m == 0:
+        raise ValueError("v cannot be empty")
+    if m > n:  # NumPy correlates the other way round and reverses
+        return flip(_correlate(v, a, mode, name), 0)
+    dtype = common_dtype(a, v)
+    a, v = convert(a, dtype), convert(v, dtype)
+    left = {"full": m - 1, "same": m // 2, "valid": 0}[mode]
+    right = {"full": m - 1, "same": m - 1 - m // 2, "valid": 0}[mode]
+    if left or right:
+        zero = np.zeros((), dtype)[()]
+        a = concatenate([broadcast_to(zero, (left,)), a, broadcast_to(zero, (right,))])
+    return _correlate_valid(a, v)
+
+
+def _signal_operands(a: Any, v: Any, name: str) -> tuple[Any, Any]:
+    a, v = _operand(a, name), _operand(v, name)
+    for x in (a, v):
+        if ndim_of(x) > 1:
+            raise ValueError("object too deep for desired array")
+    return a, v
+
+
+def correlate(a: Any, v: Any, mode: str = "valid") -> Any:
+    """numpy.correlate of two 1-D arrays of static lengths: ``c[k] = sum_j a[k + j] * v[j]``,
+    zero-padded for 'full' and 'same'. Small kernels (up to ``FUSED_TAPS`` taps) are a sum
+    of shifted slices times taps, which fuses into one kernel; cost O(len(out) * taps)."""
+    a, v = _signal_operands(a, v, "correlate")
+    if ndim_of(a) == 0 or ndim_of(v) == 0:
+        raise ValueError("object of too small depth for desired array")
+    return _correlate(a, v, mode, "correlate")
+
+
+def convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    """numpy.convolve: the correlation with the shorter operand reversed (NumPy's own
+    definition), so the same fused shifted-slice sum; cost O(len(out) * taps)."""
+    a, v = _signal_operands(a, v, "convolve")
+    a, v = atleast_1d(a), atleast_1d(v)
+    if shape_of(v)[0] > shape_of(a)[0]:
+        a, v = v, a
+    if shape_of(a)[0] == 0:
+        raise ValueError("a cannot be empty")
+    if shape_of(v)[0] == 0:
+        raise ValueError("v cannot be empty")
+    return _correlate(a, flip(v, 0), mode, "convolve")
+
+
+# ---------------------------------------------------------------- gradient
+
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """numpy.gradient, NumPy's formulas operation for operation (second-order central
+    differences inside, first- or second-order one-sided ones at the edges), each piece
+    computed in NumPy's dtype and cast to the result's as NumPy's assignment casts.
+    Spacings: scalars (traced or not) or 1-D coordinates; constant coordinates that are
+    evenly spaced take NumPy's uniform formula as NumPy does, traced ones always the
+    general formula (equal up to rounding)."""
+    f = _operand(f, "gradient")
+    nd = ndim_of(f)
+    if axis is None:
+        axes = tuple(range(nd))
+    else:  # in the order given: the results come in that order
+        axes = tuple(normalize_axis(a, nd) for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        if len(set(axes)) != len(axes):
+            raise ValueError("repeated axis")
+    dx = _spacings(f, varargs, axes)
+    edge_order = operator.index(edge_order)
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if edge_order < 1:
+        raise NotImplementedError("gvmap supports numpy.gradient with edge_order 1 or 2")
+    otype = dtype_of(f)
+    if not np.issubdtype(otype, np.inexact):
+        if np.issubdtype(otype, np.integer):
+            f = convert(f, np.float64)
+        otype = np.dtype(np.float64)
+    outs = []
+    for ax, ax_dx in zip(axes, dx):
+        if shape_of(f)[ax] < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        outs.append(_gradient_axis(f, ax, ax_dx, edge_order, otype))
+    return outs[0] if len(axes) == 1 else tuple(outs)
+
+
+def _spacings(f: Any, varargs: tuple, axes: tuple) -> list:
+    n = len(varargs)
+    if n == 0:
+        return [1.0] * len(axes)
+    if n == 1 and ndim_of(varargs[0]) == 0:
+        return [_scalar(varargs[0])] * len(axes)
+    if n != len(axes):
+        raise TypeError("invalid number of arguments")
+    dx = []
+    for ax, distances in zip(axes, varargs):
+        distances = static_value(distances)
+        if ndim_of(distances) == 0:
+            dx.append(_scalar(distances))
+            continue
+        if not isinstance(distances, Tracer):
+            distances = np.asanyarray(distances)
+        if ndim_of(distances) != 1:
+            raise ValueError("distances must be either scalars or 1d")
+        if shape_of(distances)[0] != shape_of(f)[ax]:
+            raise ValueError("when 1d, distances must match the length of the corresponding "
+                             "dimension")
+        if np.issubdtype(dtype_of(distances), np.integer):
+            distances = convert(distances, np.float64)
+        if isinstance(distances, Tracer):
+            dx.append(subtract(getitem(distances, slice(1, None)), getitem(distances, slice(None, -1))))
+            continue
+        diffx = np.diff(distances)
+        dx.append(diffx[0] if (diffx == diffx[0]).all() else diffx)
+    return dx
+
+
+def _scalar(d: Any) -> Any:
+    """A scalar spacing as NumPy holds it (asanyarray: a NumPy float, not a weak one)."""
+    return d if isinstance(d, Tracer) else np.asanyarray(d)[()]
+
+
+def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype) -> Any:
+    nd = ndim_of(f)
+    at = lambda k: _along(f, ax, k)
+    uniform = ndim_of(ax_dx) == 0
+
+    def shaped(c: Any) -> Any:  # a 1-D coefficient along ``ax``
+        return reshape(c, tuple(-1 if i == ax else 1 for i in range(nd)))
+
+    if uniform:
+        inner = true_divide(subtract(at(slice(2, None)), at(slice(None, -2))), multiply(2., ax_dx))
+    else:
+        dx1, dx2 = getitem(ax_dx, slice(0, -1)), getitem(ax_dx, slice(1, None))
+        a = true_divide(negative(dx2), multiply(dx1, add(dx1, dx2)))
+        b = true_divide(subtract(dx2, dx1), multiply(dx1, dx2))
+        c = true_divide(dx1, multiply(dx2, add(dx1, dx2)))
+        inner = add(add(multiply(shaped(a), at(slice(None, -2))), multiply(shaped(b), at(slice(1, -1)))),
+                    multiply(shaped(c), at(slice(2, None))))
+    if edge_order == 1:
+        dx_0 = ax_dx if uniform else getitem(ax_dx, 0)
+        dx_n = ax_dx if uniform else getitem(ax_dx, -1)
+        first = true_divide(subtract(at(slice(1, 2)), at(slice(0, 1))), dx_0)
+        last = true_divide(subtract(at(slice(-1, None)), at(slice(-2, -1))), dx_n)
+    else:
+        if uniform:
+            a, b, c = true_divide(-1.5, ax_dx), true_divide(2., ax_dx), true_divide(-0.5, ax_dx)
+        else:
+            dx1, dx2 = getitem(ax_dx, 0), getitem(ax_dx, 1)
+            a = true_divide(negative(add(multiply(2., dx1), dx2)), multiply(dx1, add(dx1, dx2)))
+            b = true_divide(add(dx1, dx2), multiply(dx1, dx2))
+            c = true_divide(negative(dx1), multiply(dx2, add(dx1, dx2)))
+        first = add(add(multiply(a, at(slice(0, 1))), multiply(b, at(slice(1, 2)))),
+                    multiply(c, at(slice(2, 3))))
+        if uniform:
+            a, b, c = true_divide(0.5, ax_dx), true_divide(-2., ax_dx), true_divide(1.5, ax_dx)
+        else:
+            dx1, dx2 = getitem(ax_dx, -2), getitem(ax_dx, -1)
+            a = true_divide(dx2, multiply(dx1, add(dx1, dx2)))
+            b = true_divide(negative(add(dx2, dx1)), multiply(dx1, dx2))
+            c = true_divide(add(multiply(2., dx2), dx1), multiply(dx2, add(dx1, dx2)))
+        last = add(add(multiply(a, at(slice(-3, -2))), multiply(b, at(slice(-2, -1)))),
+                   multiply(c, at(slice(-1, None))))
+    pieces = [convert(broadcast_to(p, shape_of(at(s))), otype)
+              for p, s in ((first, slice(0, 1)), (inner, slice(1, -1)), (last, slice(-1, None)))]
+    return concatenate(pieces, axis=ax)
+
+
+# ---------------------------------------------------------------- polynomials and statistics
+
+def polyval(p: Any, x: Any) -> Any:
+    """numpy.polyval by Horner's rule, as NumPy computes it: ``y = y * x + p[i]`` from
+    ``zeros_like(x)`` (one fused chain; p's length is static)."""
+    from .shape import zeros_like
+    p, x = _operand(p, "polyval"), _operand(x, "polyval")
+    if ndim_of(p) == 0:
+        raise TypeError("iteration over a 0-d array")
+    y = zeros_like(x)
+    for i in range(shape_of(p)[0]):
+        y = add(multiply(y, x), getitem(p, i))
+    return y
+
+
+def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
+    m = _operand(m, name)
+    if ndim_of(m) > 2:
+        raise ValueError("m has more than 2 dimensions")
+    x = convert(m, dtype)
+    x = reshape(x, (1,) * (2 - ndim_of(x)) + shape_of(x))
+    if not rowvar and shape_of(x)[0] != 1:
+        from .shape import transpose
+        x = transpose(x)
+    return x
+
+
+def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None,
+        fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:
+    """numpy.cov without weights, NumPy's steps: rows are variables, the means are
+    subtracted, ``X @ X.T`` is scaled by ``1 / (N - ddof)`` (one contraction)."""
+    from .linalg import matmul
+    from .reductions import mean
+    from .shape import transpose
+
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("gvmap supports numpy.cov without fweights/aweights; weight "
+                                  "the centered rows yourself (X * w) @ X.T / w.sum()")
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = _operand(m, "cov")
+    if dtype is None:
+        dtype = np.result_type(dtype_of(m), np.float64) if y is None else \
+            np.result_type(dtype_of(m), dtype_of(_operand(y, "cov")), np.float64)
+    x = _as_rows(m, rowvar, dtype, "cov")
+    if shape_of(x)[0] == 0:  # NumPy's answer whatever the dtype
+        return np.array([]).reshape(0, 0)
+    if y is not None:
+        x = concatenate([x, _as_rows(y, rowvar, dtype, "cov")], axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    fact = shape_of(x)[1] - ddof
+    if fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    x = subtract(x, expand_dims(mean(x, axis=1), 1))
+    with np.errstate(divide="ignore"):
+        scale = np.true_divide(1, fact)
+    # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
+    c = matmul(x, transpose(x))
+    return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
+
+
+def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
+    """numpy.corrcoef: ``cov`` divided by the outer product of the standard deviations,
+    clipped to [-1, 1] as NumPy clips. (NumPy 2.4 removed the ``bias`` and ``ddof``
+    arguments, which had no effect; so does this signature.)"""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if ndim_of(c) == 0:
+        return true_divide(c, c)
+    from .arrays import diagonal
+    stddev = sqrt(diagonal(c))
+    c = true_divide(c, expand_dims(stddev, 1))
+    c = true_divide(c, expand_dims(stddev, 0))
+    return clip(c, -1, 1)
