@@ -723,7 +723,11 @@ class Tracer:
             return select(self, key)  # x[mask]: usable where its shape never shows
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
-        out = _gnp().getitem(self, key)
+        if _basic_key(key):
+            out = _gnp().getitem(self, key)
+        else:  # NumPy copies (x[np.array(0)], x[1:, idx]): the slices taken on the way are
+            with trace.internal_views(self._var):  # gvmap's, no view of x the user holds
+                out = _gnp().getitem(self, key)
         if isinstance(out, Tracer) and out is not self and _basic_key(key) \
                 and trace is current_trace():
             # the views this indexing took of x are the tracer it returns: tracked weakly,

@@ -664,7 +664,7 @@ def test_generator_reaches_the_array_functions():
     words = ["accumulate", "np.pad", "np.convolve", "np.correlate", "np.gradient", "np.diag",
              "where=", "np.cov", "np.take_along_axis", "np.linspace", "np.kron", "np.rot90"]
 
-    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+    @settings(max_examples=1000, database=None, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(case=cases())
     def collect(case):
@@ -1045,7 +1045,7 @@ def test_generator_covers_the_catalogue():
     against a strategy that silently stopped producing some of them)."""
     seen = set()
 
-    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+    @settings(max_examples=1000, database=None, deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(case=cases())
     def collect(case):

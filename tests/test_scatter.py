@@ -211,3 +211,16 @@ def test_cupy_kernel_body_matches_numpy_on_the_host(tmp_path):
     for c, (mode, dtype, expected) in enumerate(cases):
         got = np.fromfile(tmp_path / f"out{c}.bin", dtype).reshape(5, 2)
         np.testing.assert_array_equal(got, expected, err_msg=f"{mode} {dtype}")
+
+
+def test_an_indexing_copy_does_not_block_later_writes(backend):
+    """Found by the random programs: ``v[np.array(0)] += x`` was refused as a write after a
+    reshape-like view. NumPy copies for a 0-d index array (and any advanced key), so the
+    slices gvmap takes while gathering are its own, not views the user holds."""
+    def f(x, i):
+        v = np.ones((2, 3))
+        v[np.array(0)] += x[:3]           # 0-d integer array key: NumPy reads a copy
+        rows = v[1:, i]                   # slices then a gather: a copy too
+        v[1, :2] = rows[0] * 2
+        return v
+    check(f, RNG.randn(4, 5), RNG.randint(-3, 3, size=(4, 2)))
