@@ -3,7 +3,7 @@
 Settings (a pytest option wins over the environment variable):
 
   --bench-smoke        GVMAP_BENCH_SMOKE=1        tiny sizes, 2 rounds: CI keeps the benches alive
-  --bench-models=a,b   GVMAP_BENCH_MODELS          subset of seed,wide,chain,mlp,pairwise,solve3,inv4
+  --bench-models=a,b   GVMAP_BENCH_MODELS          subset of seed,wide,chain,mlp,pairwise,median,solve3,inv4,conv5
   --bench-methods=a,b  GVMAP_BENCH_METHODS         subset of benchenv.METHODS
   --bench-sizes=4,1e4  GVMAP_BENCH_SIZES           batch sizes for every method
   --bench-loop-max=N   GVMAP_BENCH_LOOP_MAX        largest n the Python loop runs at (1e4)

@@ -53,7 +53,7 @@ def main(argv=None):
     p.add_argument("--out", metavar="DIR", help="folder of the results file "
                    "(default benches/results, or a temp dir with --smoke)")
     p.add_argument("--name", help="file name stem (default <device>-<date>[-smoke])")
-    p.add_argument("--models", help="comma list: seed,wide,chain,mlp,pairwise,solve3,inv4 (default all)")
+    p.add_argument("--models", help="comma list: seed,wide,chain,mlp,pairwise,median,solve3,inv4,conv5 (default all)")
     p.add_argument("--methods", help="comma list of " + ",".join(benchenv.METHODS)
                    + " (default all; unusable ones skip)")
     p.add_argument("--sizes", help="comma list of batch sizes for every method, e.g. 4,1e4,1e5 "
