@@ -67,7 +67,6 @@ def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:
         if _has_tracer((args, kwargs)):
             return traced_fn(*args, **kwargs)
         return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
-    call.__gvmap_traced__ = traced_fn
     return call
 
 
