@@ -827,6 +827,15 @@ def _fill_diagonal(xp, m, v):
 
 
 row("np.fill_diagonal", _fill_diagonal, [A((3, 3)), A((3,))], SH)
+# arrays built from traced values and closed-over tables (gvmap/rebinding.py)
+TABLE_F = np.linspace(-2.0, 2.0, 12).reshape(6, 2)
+row("np.array[traced_scalars]", lambda xp, x: xp.array([[x[0], -x[1]], [x[1], x[0]]]), [A((3,))], NUM)
+row("np.array[mixed_rows]", lambda xp, x: xp.array([x, x * 2, [1, 2, 3]], dtype=np.float32), [A((3,))], NUM)
+row("np.asarray[dtype]", lambda xp, x: xp.asarray(x, dtype=float) + xp.ascontiguousarray(x), [X34], NUM)
+row("np.full[traced_fill]", lambda xp, x: xp.full((2, 3), x[0]) + xp.full(3, x[1], dtype=np.float32), [A((3,))], NUM)
+# (closed-over tables: tests/test_rebinding.py; a row's function is reached through the
+# Row's attribute, which the rebinding does not follow)
+row("table[traced_index]", lambda xp, i: xp.take(TABLE_F, i, axis=0), [A((4,), "negindex:6", i64)], (i64,))
 row("x[traced_mask]=v", _mask_set, [X34], NUM)
 row("x[traced_mask]*=v", _mask_inplace, [X34, A((3, 4), "any", b1)], NUM)
 row("x[traced_row_mask]=row", _mask_rows, [X34, A((3,), "any", b1)], NUM)
