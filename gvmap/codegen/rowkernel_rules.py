@@ -134,10 +134,11 @@ emit_rules[P.argmax_p] = _arg_rule(">")
 emit_rules[P.argmin_p] = _arg_rule("<")
 
 
-def _scan(step_prim: P.Primitive, start: float):
-    """cumsum / cumprod: a running ``acc = acc op x`` along the axis, from ``start``, the
-    operation's exact identity: -0.0 for float sums (+0.0 would turn a leading -0.0 into
-    +0.0, where np.cumsum keeps the first element as it is), 1 for products."""
+def _scan(step_prim: P.Primitive, start: Any):
+    """cumsum / cumprod (and cummax / cummin): a running ``acc = acc op x`` along the axis,
+    from ``start``, the operation's exact identity (a value, or a function of the dtype):
+    -0.0 for float sums (+0.0 would turn a leading -0.0 into +0.0, where np.cumsum keeps
+    the first element as it is), 1 for products."""
     def rule(row: RowEmitter, eqn: Eqn) -> None:
         (x,), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"]
@@ -145,7 +146,8 @@ def _scan(step_prim: P.Primitive, start: float):
         kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
         kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
                                           inner=x.aval.shape[axis])
-        row.emit(f"{t} acc = {c_literal(np.array(start).astype(dtype)[()])};")
+        first = start(dtype) if callable(start) else start
+        row.emit(f"{t} acc = {c_literal(np.array(first).astype(dtype)[()])};")
         inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
         x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
         step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
@@ -368,23 +370,7 @@ def row_refusal(eqn: Eqn) -> str | None:
 def _running_extremum(step_prim: P.Primitive, sign: int):
     """cummax / cummin: ``acc = max(acc, x)`` from max's identity (-inf, the lowest
     integer, False), so the first element is kept as it is and a NaN stays."""
-    def rule(row: RowEmitter, eqn: Eqn) -> None:
-        (x,), out = eqn.invars, eqn.outvars[0]
-        axis = eqn.params["axis"]
-        dtype, t = x.aval.dtype, c_type(x.aval.dtype)
-        kept_shape = [d for j, d in enumerate(x.aval.shape) if j != axis]
-        kept_idx, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
-                                          inner=x.aval.shape[axis])
-        start = np.array(P._extreme(sign)(dtype)).astype(dtype)[()]
-        row.emit(f"{t} acc = {c_literal(start)};")
-        inner, inner_opened = row.open_loops([x.aval.shape[axis]], [f"r{axis}"])
-        x_idx = _reduced_index(x.aval.ndim, (axis,), kept_idx, inner)
-        step = c_expression(step_prim, [dtype, dtype], dtype, ["acc", row.ref(x, x_idx)])
-        row.emit(f"acc = {step};")
-        row.emit(f"{row.ref(out, x_idx)} = acc;")
-        row.close(inner_opened)
-        row.close(opened)
-    return _block(rule)
+    return _scan(step_prim, P._extreme(sign))
 
 
 emit_rules[P.cummax_p] = _running_extremum(P.max_p, -1)
