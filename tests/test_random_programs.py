@@ -737,19 +737,9 @@ def _op_scatter(self) -> bool:
         lines.append(f"{name}[{index}] {form} {value}")
     else:
         lines.append(f"np.{form}({name}, {index}, {value})")
-    try:
-        env = dict(self.env)
-        with np.errstate(all="ignore"):
-            exec("\n".join(lines), env)
-    except Exception:
-        return False
-    out = env[name]
-    if x.kind == "f" and out.dtype.kind != "f":
-        return False  # float into int: NaN/inf casts are platform-specific (op_astype)
-    self.env[name] = out
-    self.nodes.append(Node(name, out, x.deps | i.deps))
-    self.lines.extend(lines)
-    return True
+    # float into int: NaN/inf casts are platform-specific (op_astype)
+    return self.add_lines(lines, name, x.deps | i.deps,
+                          lambda v: not (x.kind == "f" and v.dtype.kind != "f"))
 
 
 Builder.op_scatter = _op_scatter
