@@ -671,12 +671,7 @@ class Tracer:
                 f"closes over): NumPy would change the caller's array, which gvmap never "
                 f"does. {rewrite} (same result, and the caller's array stays unchanged)")
         _refuse_untracked_views(trace, self._var, what)
-        if self._base is not None:
-            base, key = self._base
-            base._write_through(key, new, self)
-        old = self._var
-        self._var, self._value = new._var, new._value
-        self._refresh_views(old, skip=None)
+        self._become(new, skip=None)
 
     def _write_through(self, key: Any, view_value: "Tracer", view: "Tracer") -> None:
         """The view ``view`` (``self[key]``) was written: ``self[key]`` takes its value."""
@@ -689,13 +684,17 @@ class Tracer:
                 "it closes over): NumPy would change the caller's array, which gvmap never "
                 "does. Copy it first (`x = x.copy()`), then take the view")
         _refuse_untracked_views(trace, self._var, "writing into a view")
-        new = setitem(self, key, view_value)
+        self._become(setitem(self, key, view_value), skip=view)
+
+    def _become(self, new: "Tracer", skip: "Tracer | None") -> None:
+        """Stand for ``new`` from now on: the array this one views (if it is a view)
+        takes the write, then this tracer's live views (but ``skip``) are refreshed."""
         if self._base is not None:
-            base, base_key = self._base
-            base._write_through(base_key, new, self)
+            base, key = self._base
+            base._write_through(key, new, self)
         old = self._var
         self._var, self._value = new._var, new._value
-        self._refresh_views(old, skip=view)
+        self._refresh_views(old, skip=skip)
 
     def _refresh_views(self, old: Var, skip: "Tracer | None") -> None:
         """After this tracer moved from ``old`` to a new value: every live basic-indexing

@@ -377,20 +377,28 @@ def host_results(tmp_path_factory):
             np.ascontiguousarray(x).tofile(tmp / f"case{n}_x{j}.bin")
             (tmp / f"case{n}_x{j}.stride").write_text(str(aval.size if batched else 0))
         parts += [k.source, _host_runner(k, n)]
-    parts.append("int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
-                 + "".join(f"  run_case{n}(dir, {N});\n" for n in range(len(cases)))
-                 + "  return 0;\n}\n")
-    (tmp / "rowkernels.cu").write_text("\n".join(parts))
-    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "rowkernels"),
-                            str(tmp / "rowkernels.cu")], capture_output=True, text=True)
+    return run_on_host(nvcc, tmp, "rowkernels", parts, cases, RENDERED, inputs)
+
+
+def run_on_host(nvcc: str, tmp, stem: str, parts: list, cases: list, rendered: dict,
+                inputs: dict, examples: int = N) -> dict:
+    """Build ``parts`` (the sources and one ``run_case<n>`` per case, inputs already in
+    ``tmp``) with a ``main`` calling every case on ``examples`` examples, run it on the
+    host, and read back per case ``(inputs, outputs, error buffer or None)``."""
+    parts = parts + ["int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
+                     + "".join(f"  run_case{n}(dir, {examples});\n" for n in range(len(cases)))
+                     + "  return 0;\n}\n"]
+    (tmp / f"{stem}.cu").write_text("\n".join(parts))
+    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / stem),
+                            str(tmp / f"{stem}.cu")], capture_output=True, text=True)
     assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
-    subprocess.run([str(tmp / "rowkernels"), str(tmp)], check=True)
+    subprocess.run([str(tmp / stem), str(tmp)], check=True)
     results = {}
     for n, case in enumerate(cases):
-        k = RENDERED[case.name]
+        k = rendered[case.name]
         errors = np.fromfile(tmp / f"case{n}_error.bin", np.int64) if k.checks else None
         results[case.name] = (inputs[case.name], [
-            np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((N, *a.shape))
+            np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((examples, *a.shape))
             for j, a in enumerate(k.outputs)], errors)
     return results
 

@@ -7,7 +7,6 @@ raises the batched path's LinAlgError, and plans pick them for small n only."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +19,7 @@ from gvmap.codegen.rowkernel import render_row_kernel, row_kernel_unsupported_re
 from gvmap.errors import LinAlgError
 from gvmap.linalg_impl import normalize_signs
 from oracle import assert_tree_close, oracle
-from test_rowkernel import HOST_HEADER, _host_runner
+from test_rowkernel import HOST_HEADER, _host_runner, run_on_host
 
 N = 6  # examples per case
 
@@ -185,22 +184,7 @@ def host_results(tmp_path_factory):
             np.ascontiguousarray(x).tofile(tmp / f"case{n}_x{j}.bin")
             (tmp / f"case{n}_x{j}.stride").write_text(str(aval.size))
         parts.append(_host_runner(k, n))
-    parts.append("int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
-                 + "".join(f"  run_case{n}(dir, {N});\n" for n in range(len(CASES)))
-                 + "  return 0;\n}\n")
-    (tmp / "rowlinalg.cu").write_text("\n".join(parts))
-    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "rowlinalg"),
-                            str(tmp / "rowlinalg.cu")], capture_output=True, text=True)
-    assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
-    subprocess.run([str(tmp / "rowlinalg"), str(tmp)], check=True)
-    results = {}
-    for n, case in enumerate(CASES):
-        k = RENDERED[case.name]
-        errors = np.fromfile(tmp / f"case{n}_error.bin", np.int64) if k.checks else None
-        results[case.name] = (inputs[case.name], [
-            np.fromfile(tmp / f"case{n}_y{j}.bin", a.dtype).reshape((N, *a.shape))
-            for j, a in enumerate(k.outputs)], errors)
-    return results
+    return run_on_host(nvcc, tmp, "rowlinalg", parts, CASES, RENDERED, inputs, examples=N)
 
 
 def _assert_close(got, expected, msg):
