@@ -13,21 +13,14 @@ from typing import Any
 import numpy as np
 
 from ..tracing import Tracer, as_known
-from ._core import check_operand, convert
+from ._core import _leaves, check_operand, convert
 from .shape import broadcast_to, copy as _copy, expand_dims, stack
 
 __all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "full"]
 
 
-def _leaves(x: Any):
-    if isinstance(x, (list, tuple)):
-        for e in x:
-            yield from _leaves(e)
-    else:
-        yield x
-
-
 def _has_tracer(x: Any) -> bool:
+    """Does the nested list/tuple ``x`` hold a traced value?"""
     return any(isinstance(e, Tracer) for e in _leaves(x))
 
 
