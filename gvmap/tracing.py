@@ -475,6 +475,16 @@ def _assignment_error() -> TracerConversionError:
         "(and np.arange(3) == i for a traced index i)")
 
 
+def _concrete(convert: Callable, what: str, hint: str = "") -> Callable:
+    """A request for a concrete value (``bool(x)``, ``x.item()``...): a known tracer
+    answers it from its value, any other refuses it, saying why and what to write."""
+    def method(self, *args):
+        if self._value is not None:
+            return convert(self._value, *args)
+        raise self._concrete_value_error(what, hint)  # (its frame 2 is this method's caller)
+    return method
+
+
 class Tracer:
     """A traced array: shape and dtype known, contents not. Behaves like a NumPy array.
 
@@ -600,40 +610,14 @@ class Tracer:
             "np.stack([s, c])]) for a matrix)." + _INDEX_HINT)
 
     # ---- concrete-value requests: control flow (a known tracer answers them)
-    def __bool__(self):
-        if self._value is not None:
-            return bool(self._value)
-        raise self._concrete_value_error("Python `if`/`while`/`and`/`or`/bool() on a traced array")
-
-    def __float__(self):
-        if self._value is not None:
-            return float(self._value)
-        raise self._concrete_value_error("float() on a traced array")
-
-    def __int__(self):
-        if self._value is not None:
-            return int(self._value)
-        raise self._concrete_value_error("int() on a traced array")
-
-    def __complex__(self):
-        if self._value is not None:
-            return complex(self._value)
-        raise self._concrete_value_error("complex() on a traced array")
-
-    def __index__(self):
-        if self._value is not None:
-            return operator.index(self._value)
-        raise self._concrete_value_error("using a traced array as a Python index or size", _INDEX_HINT)
-
-    def item(self, *args):
-        if self._value is not None:
-            return self._value.item(*args)
-        raise self._concrete_value_error(".item() on a traced array")
-
-    def tolist(self):
-        if self._value is not None:
-            return self._value.tolist()
-        raise self._concrete_value_error(".tolist() on a traced array")
+    __bool__ = _concrete(bool, "Python `if`/`while`/`and`/`or`/bool() on a traced array")
+    __float__ = _concrete(float, "float() on a traced array")
+    __int__ = _concrete(int, "int() on a traced array")
+    __complex__ = _concrete(complex, "complex() on a traced array")
+    __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
+                          _INDEX_HINT)
+    item = _concrete(np.ndarray.item, ".item() on a traced array")
+    tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
     def fill(self, value: Any) -> None:
         """ndarray.fill: every element becomes ``value`` (``out = np.empty(n); out.fill(0)``)."""
