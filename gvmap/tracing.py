@@ -295,9 +295,8 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         return known if prim.multiple_results else known[0]
     outs = tuple(Var(aval) for aval in avals)
     trace.record(Eqn(prim, atoms, outs, params))
-    if prim.multiple_results:
-        return [Tracer(trace, v) for v in outs]
-    return Tracer(trace, outs[0])
+    tracers = [Tracer(trace, v) for v in outs]
+    return tracers if prim.multiple_results else tracers[0]
 
 
 def _fold(prim: P.Primitive, operands: Sequence[Any], atoms: Sequence[Any],

@@ -73,10 +73,7 @@ def _interpret(step: Step, xp: Any) -> Callable:
         env = dict(zip(in_vars, args))
         for eqn, impl in zip(eqns, impls):
             out = impl(*[a.value if isinstance(a, Literal) else env[a] for a in eqn.invars])
-            if eqn.primitive.multiple_results:
-                env.update(zip(eqn.outvars, out))
-            else:
-                env[eqn.outvars[0]] = out
+            env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else (out,)))
         return tuple(env[v] for v in out_vars)
 
     return run
