@@ -53,12 +53,11 @@ def batch_graph(graph: Graph, in_bdims: Sequence[int | None], axis_size: int,
                 if rule is None:
                     raise NotImplementedError(f"primitive '{eqn.primitive}' has no batching rule")
                 out, out_bdim = rule(axis_size, list(vals), list(bdims), **eqn.params)
-            if eqn.primitive.multiple_results:
-                if out_bdim is None or isinstance(out_bdim, int):
-                    out_bdim = [out_bdim] * len(eqn.outvars)
-                env.update(zip(eqn.outvars, zip(out, out_bdim)))
-            else:
-                env[eqn.outvars[0]] = (out, out_bdim)
+            if not eqn.primitive.multiple_results:
+                out, out_bdim = [out], [out_bdim]
+            elif out_bdim is None or isinstance(out_bdim, int):  # one bdim for every result
+                out_bdim = [out_bdim] * len(eqn.outvars)
+            env.update(zip(eqn.outvars, zip(out, out_bdim)))
 
         outs = []
         for a, axis in zip(graph.outvars, out_axes):
@@ -171,9 +170,12 @@ batch_rules[P.argmin_p] = _arg_rule(P.argmin_p)
 
 
 def _scan_rule(prim: P.Primitive) -> BatchRule:
-    def rule(axis_size, args, bdims, *, axis):
+    """A primitive along one axis that keeps the shape (scans, sorts): each example's lane
+    is computed on its own, so the batch dim is one more dim it runs across, the whole
+    batch in one call, the bdim where it was."""
+    def rule(axis_size, args, bdims, *, axis, **params):
         (x,), (b,) = args, bdims
-        return bind(prim, x, axis=_batched_axis(axis, b)), b
+        return bind(prim, x, axis=_batched_axis(axis, b), **params), b
     return rule
 
 
@@ -310,17 +312,8 @@ batch_rules[P.cummin_p] = _scan_rule(P.cummin_p)
 
 # ---------------------------------------------------------------- sorting and searching
 
-def _sort_rule(prim: P.Primitive) -> BatchRule:
-    """Each example's lane is sorted on its own, so the batch dim is one more dim the sort
-    runs across: the whole batch in one call, the bdim where it was."""
-    def rule(axis_size, args, bdims, *, axis, **params):
-        (x,), (b,) = args, bdims
-        return bind(prim, x, axis=_batched_axis(axis, b), **params), b
-    return rule
-
-
-batch_rules[P.sort_p] = _sort_rule(P.sort_p)
-batch_rules[P.argsort_p] = _sort_rule(P.argsort_p)
+batch_rules[P.sort_p] = _scan_rule(P.sort_p)
+batch_rules[P.argsort_p] = _scan_rule(P.argsort_p)
 
 
 # ---------------------------------------------------------------- scatter (index updates)
