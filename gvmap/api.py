@@ -4,7 +4,6 @@ running, inlining under an outer trace) is in ``transform.py``.
 """
 from __future__ import annotations
 
-import inspect
 import operator
 from typing import Any, Callable, Sequence
 
@@ -77,7 +76,7 @@ class BatchedFunction(Transformation):
                              + "\n".join(lines) + "\nevery batched argument needs the same size "
                              "along its batch axis")
         if not distinct:
-            missing = _missing_arguments(self.fun, treedef)
+            missing = self._missing_arguments(treedef)
             if missing:
                 raise TypeError(
                     f"vmap: {getattr(self.fun, '__name__', 'the function')}() is missing the "
@@ -153,6 +152,14 @@ class BatchedFunction(Transformation):
         args, kwargs = unflatten(info.treedef, leaves)
         return self._info(args, kwargs, axis_size=stop - start if self.axis_size is not None else None)
 
+    def _missing_arguments(self, treedef: TreeDef) -> list[str]:
+        """Required positional parameters the call (``treedef`` of (args, kwargs)) did not
+        supply; empty where the signature cannot be read."""
+        args_td, kwargs_td = treedef.children
+        given = set(kwargs_td.data or ())
+        return [p.name for p in self._positional[len(args_td.children):]
+                if p.default is p.empty and p.name not in given]
+
     def __reduce__(self) -> tuple:
         return _restore_vmap, (self.fun, self.in_axes, self.out_axes, self.axis_size,
                                self.chunk_size)
@@ -161,20 +168,6 @@ class BatchedFunction(Transformation):
 def _restore_vmap(fun: Callable, in_axes: Any, out_axes: Any, axis_size: int | None,
                   chunk_size: int | None) -> "BatchedFunction":
     return BatchedFunction(fun, in_axes, out_axes, axis_size=axis_size, chunk_size=chunk_size)
-
-
-def _missing_arguments(fun: Callable, treedef: TreeDef) -> list[str]:
-    """Required parameters of ``fun`` that the call (``treedef`` of (args, kwargs)) did not
-    supply; empty where the signature cannot be read."""
-    try:
-        params = list(inspect.signature(fun).parameters.values())
-    except (TypeError, ValueError):
-        return []
-    args_td, kwargs_td = treedef.children
-    given = set(kwargs_td.data or ())
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return [p.name for p in positional[len(args_td.children):]
-            if p.default is p.empty and p.name not in given]
 
 
 def _check_axes_spec(spec: Any, what: str) -> None:

@@ -79,7 +79,7 @@ class Transformation:
         self.fun = fun
         functools.update_wrapper(self, fun, updated=())
         self._lock = threading.Lock()
-        self._arg_names = _positional_names(fun)
+        self._positional = _positional_parameters(fun)
         self._fast: dict[tuple, tuple] = {}
         self._built = LRUCache(DEFAULT_CACHE_SIZE)
         self._compiled = LRUCache(DEFAULT_CACHE_SIZE, on_evict=self._drop_fast)
@@ -190,7 +190,7 @@ class Transformation:
             return f"keyword argument {path[3:]}"
         pos_text, rest = path[4:].split("]", 1)
         pos = int(pos_text)
-        name = self._arg_names[pos] if pos < len(self._arg_names) else None
+        name = self._positional[pos].name if pos < len(self._positional) else None
         label = f"argument {pos}" + (f" ('{name}')" if name else "")
         return label + (f" at {rest}" if rest else "")
 
@@ -355,12 +355,14 @@ def _backend_name(name: str) -> str:
     return resolve(name).name
 
 
-def _positional_names(fun: Callable) -> list[str]:
+def _positional_parameters(fun: Callable) -> list[inspect.Parameter]:
+    """``fun``'s positional parameters (for messages naming an argument); empty where its
+    signature cannot be read."""
     try:
         params = inspect.signature(fun).parameters.values()
     except (TypeError, ValueError):
         return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _static_key(x: Any) -> tuple:
