@@ -297,7 +297,7 @@ class Transformation:
         if built.traced != tuple(range(len(args))):
             return
         native = backend.takes_as_is(args)
-        fast_exec = executable if native else _ConvertingExecutable(executable, backend)
+        fast_exec = executable if native else _converting(executable, backend.asarray)
         single = built.out_treedef.kind == "leaf"
         key = (backend, backend.device_id(), *[(type(a), a.shape, a.dtype) for a in args])
         self._fast[key] = (executable, fast_exec, single, built.out_treedef)
@@ -332,19 +332,10 @@ def _lower(built: Built, backend: str, fused: bool) -> Any:
     return lower_graph(built.graph, backend, fused)
 
 
-class _ConvertingExecutable:
-    """An Executable that first moves its arguments to the backend (a no-op for arrays
-    already there)."""
-
-    __slots__ = ("_run", "_asarray")
-
-    def __init__(self, executable: Executable, backend: Any):
-        self._run = executable
-        self._asarray = backend.asarray
-
-    def __call__(self, args: Sequence[Any]) -> list:
-        asarray = self._asarray
-        return self._run([asarray(a) for a in args])
+def _converting(executable: Executable, asarray: Callable) -> Callable[[Sequence[Any]], list]:
+    """``executable`` after moving its arguments to the backend (``asarray``: a no-op for
+    arrays already there)."""
+    return lambda args: executable([asarray(a) for a in args])
 
 
 def _backend_name(name: str) -> str:
