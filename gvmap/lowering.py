@@ -117,11 +117,6 @@ def _generic_description(backend: str) -> Describe:
                          else f"{backend}.{step.eqns[0].primitive.launch}")
 
 
-def _reuses_buffers(prim: P.Primitive) -> bool:
-    """A lone call of ``prim`` may write into a dead buffer (``out=``): ufuncs of one result."""
-    return prim.ufunc is not None and not prim.multiple_results
-
-
 def lower_graph(graph: Graph, backend: str, fused: bool | None = None) -> Plan:
     """With ``fused`` (the default for CuPy), one launch per fused region (``fusion.py``),
     a generated kernel for each region ``_runs_as_kernel`` picks; otherwise (NumPy, which
@@ -290,13 +285,14 @@ def _assign_slots(graph: Graph, backend: str, groups: list) -> Plan:
     for i, ((eqns, in_vars, out_vars, kernel), (ins, outs)) in enumerate(zip(groups, wired)):
         dying = tuple(sorted({s for s in ins if last_use[s] == i and s not in keep}))
         reuse = None
-        if kernel is None and _reuses_buffers(eqns[0].primitive):
+        prim = eqns[0].primitive  # a lone ufunc call of one result may write out= a dead buffer
+        if kernel is None and prim.ufunc is not None and not prim.multiple_results:
             aval = eqns[0].outvars[0].aval
             for s, a in zip(ins, in_vars):
                 if aval.ndim and s in dying and s in owned and s not in viewed and a.aval == aval:
                     reuse = s
                     break
-        if kernel is not None or not eqns[0].primitive.view:
+        if kernel is not None or not prim.view:
             owned.update(outs)
         steps.append(Step(eqns, ins, outs, reuse, tuple(s for s in dying if s != reuse), kernel,
                           tuple(out_vars), tuple(in_vars)))

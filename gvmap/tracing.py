@@ -350,9 +350,8 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
     avals = [AbstractArray(np.shape(a), a.dtype) for a in arrays]
     P.abstract_eval(prim, avals, params)  # the same checks as under tracing
     out = make_impl(prim, backend.xp, avals, params)(*arrays)
-    if prim.multiple_results:
-        return [backend.xp.asarray(o) for o in out]
-    return backend.xp.asarray(out)
+    outs = [backend.xp.asarray(o) for o in (out if prim.multiple_results else [out])]
+    return outs if prim.multiple_results else outs[0]
 
 
 def trace_function(fun: Callable, avals: Sequence[AbstractArray],
