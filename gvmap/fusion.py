@@ -39,10 +39,6 @@ KERNEL_DTYPES = {np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np
                                        np.uint16, np.uint32, np.uint64, np.float32, np.float64)}
 
 
-def _kernel_dtypes(eqn: Eqn) -> bool:
-    return all(a.aval.dtype in KERNEL_DTYPES for a in (*eqn.invars, *eqn.outvars))
-
-
 @dataclass(eq=False)
 class Region:
     """Equations that run as one launch. For ``reduction`` regions, ``eqns`` is the map
@@ -139,7 +135,8 @@ def fuse(graph: Graph) -> list[Region]:
         # regions this equation depends on through some other region (among those a
         # producer can be: numbered at least as the lowest-numbered producer)
         indirect = dag.ancestors_of_all(prods)
-        prim, in_kernel_dtypes = eqn.primitive, _kernel_dtypes(eqn)
+        prim = eqn.primitive
+        in_kernel_dtypes = all(a.aval.dtype in KERNEL_DTYPES for a in (*eqn.invars, *eqn.outvars))
         if prim in P.ELEMENTWISE and in_kernel_dtypes:
             target = _post_map_target(eqn, prods, uses_of)
             if target is not None and target not in indirect:
