@@ -406,13 +406,8 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
         outvars = tuple(Var(v.aval) for v in eqn.outvars)
         trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
         env.update(zip(eqn.outvars, outvars))
-    return [_as_value(trace, read(a)) for a in graph.outvars]
-
-
-def _as_value(trace: Trace, atom: Any) -> Any:
-    if isinstance(atom, Literal):
-        return atom.value
-    return Tracer(trace, atom)
+    outs = [read(a) for a in graph.outvars]
+    return [a.value if isinstance(a, Literal) else Tracer(trace, a) for a in outs]
 
 
 def _gnp() -> Any:
