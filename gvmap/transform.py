@@ -244,11 +244,6 @@ class Transformation:
         asarray = backend.asarray
         return executable([asarray(info.leaves[i]) for i in built.traced]), built
 
-    def _inline(self, info: CallInfo) -> Any:
-        built = self._get_built(info)
-        outs = inline_graph(built.graph, [info.leaves[i] for i in built.traced])
-        return unflatten(built.out_treedef, outs)
-
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         watch = self._watch
         if watch is not None and watch.changed():
@@ -280,8 +275,10 @@ class Transformation:
 
             return call_on_dask_arrays(self, leaves, treedef)
         info = self._info_flat(leaves, treedef)
-        if current_trace() is not None:
-            return self._inline(info)
+        if current_trace() is not None:  # inside another trace: its graph joins that one
+            built = self._get_built(info)
+            outs = inline_graph(built.graph, [info.leaves[i] for i in built.traced])
+            return unflatten(built.out_treedef, outs)
         out = self._call(info)
         self._remember_fast(args, kwargs, info)
         return out
