@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, result_dtype, shape_of)
+from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, reject_kwargs,
+                    result_dtype, shape_of)
 from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, sin, sqrt, subtract,
@@ -21,7 +22,7 @@ from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
-           "nanmin", "count_nonzero", "sinc", "isclose", "i0"]
+           "nanmin", "nanvar", "nanstd", "count_nonzero", "sinc", "isclose", "i0"]
 
 
 def _operand(a: Any, name: str) -> Any:
@@ -181,6 +182,51 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     total = sum_(where(nan, np.zeros((), dtype_of(a))[()], a), axis, keepdims=keepdims)
     count = sum_(convert(logical_not(nan), dtype_of(a)), axis, keepdims=keepdims)
     return true_divide(total, count)
+
+
+def nanvar(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
+           keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """numpy.nanvar, NumPy's steps: NaNs become 0 and leave the count; the mean is the
+    (masked) sum over that count; deviations are taken in a's dtype (NumPy subtracts in
+    place into the NaN-free copy), NaN positions zeroed, squared in a's dtype, summed in
+    the accumulator and divided by ``count - ddof``; a lane with ``count - ddof <= 0`` (all
+    NaN, all masked out, or ddof too large) is NaN. Integers: numpy.var, as NumPy does."""
+    from .elementwise import where as select  # the argument where= shadows the function
+    from .reductions import _ddof, _mask, var
+    reject_kwargs("nanvar", out=out)
+    a = _operand(a, "nanvar")
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        return var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        raise TypeError("If a is inexact, then dtype must be inexact")
+    ddof = _ddof("nanvar", ddof, correction)
+    acc = result_dtype(np.var, a, dtype=dtype)
+    where_mask = _mask(a, where, "nanvar")
+    nan = isnan(a)
+    keep = logical_not(nan) if where_mask is None else bitwise_and(logical_not(nan), where_mask)
+    zero = np.zeros((), dtype_of(a))[()]
+    arr = select(nan, zero, a)
+    count = sum_(convert(keep, np.intp), axis, keepdims=True)
+    if mean is None or mean is np._NoValue:
+        total = sum_(select(keep, convert(arr, acc), np.zeros((), acc)[()]), axis, keepdims=True)
+        m = convert(true_divide(total, count), acc)
+    else:
+        m = check_operand(mean, "nanvar")
+    d = select(nan, zero, convert(subtract(arr, m), dtype_of(a)))
+    sq = select(keep, convert(multiply(d, d), acc), np.zeros((), acc)[()])
+    ss = sum_(sq, axis, keepdims=keepdims)
+    dof = subtract(count if keepdims else sum_(convert(keep, np.intp), axis), ddof)
+    result = convert(true_divide(ss, dof), acc)
+    return select(less_equal(dof, 0), np.asarray(np.nan, acc)[()], result)
+
+
+def nanstd(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
+           keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """numpy.nanstd: the square root of ``nanvar``."""
+    reject_kwargs("nanstd", out=out)
+    return sqrt(nanvar(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                       correction=correction))
 
 
 def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
