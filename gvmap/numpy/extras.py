@@ -4,6 +4,7 @@ NaN-ignoring reductions nansum, nanmean, nanmax, nanmin, count_nonzero, and sinc
 and i0 written as NumPy writes them (same operations, same order: same results)."""
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from typing import Any
@@ -136,21 +137,41 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False,
             keepdims: bool = False) -> Any:
+    """numpy.average: the mean, or ``sum(a * w) / sum(w)`` in NumPy's result dtype (at
+    least float64 for integer ``a``); weights of a's shape, or 1-D along an int ``axis``.
+    ``returned=True`` adds the sum of the weights (the count without them) broadcast to
+    the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
+    ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
+    from .arrays import static_value
     a = _operand(a, "average")
-    if returned:
-        raise NotImplementedError("gvmap supports numpy.average(..., returned=False) only")
     if weights is None:
-        return mean(a, axis, keepdims=keepdims)
-    w = _operand(weights, "average")
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        scale = np.asarray(math.prod(shape_of(a)) / math.prod(shape_of(avg)), dtype_of(avg))
+        return avg, broadcast_to(scale[()], shape_of(avg))
+    w = _operand(static_value(weights), "average")
     if shape_of(w) != shape_of(a):
-        if axis is None or ndim_of(w) != 1:
-            raise NotImplementedError("gvmap supports average weights of a's shape, or 1-D along axis")
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        if isinstance(axis, (tuple, list)) or ndim_of(w) != 1:
+            raise NotImplementedError("gvmap supports numpy.average weights of a's shape, or "
+                                      "1-D along one int axis; for several axes pass weights "
+                                      "broadcast to a's shape (np.broadcast_to)")
         ax = normalize_axis(axis, ndim_of(a))
+        if shape_of(w)[0] != shape_of(a)[ax]:
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
         w = reshape(w, tuple(shape_of(w)[0] if i == ax else 1 for i in range(ndim_of(a))))
     dtype = result_dtype(lambda x, y: np.average(np.ones(1, x.dtype), weights=np.ones(1, y.dtype)), a, w)
+    if not isinstance(w, Tracer) and np.any(np.sum(np.asarray(w, dtype), axis) == 0.0):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     a, w = convert(a, dtype), convert(w, dtype)
-    return true_divide(sum_(multiply(a, w), axis, keepdims=keepdims),
-                       sum_(broadcast_to(w, shape_of(a)), axis, keepdims=keepdims))
+    scale = sum_(w, axis, keepdims=keepdims)
+    avg = true_divide(sum_(multiply(a, w), axis, keepdims=keepdims), scale)
+    if not returned:
+        return avg
+    return avg, broadcast_to(scale, shape_of(avg))
 
 
 def _nan_reduction(reduce, fill: Any, name: str, all_nan_gives_nan: bool):

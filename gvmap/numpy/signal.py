@@ -18,7 +18,9 @@ from ..tracing import Tracer, bind
 from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of,
                     normalize_axis, shape_of)
 from .clip import clip
-from .elementwise import add, multiply, negative, sqrt, subtract, true_divide
+from .elementwise import (add, bitwise_or, less, less_equal, multiply, negative, not_equal, rint,
+                          sqrt, subtract, true_divide, where)
+from .reductions import any as any_, sum as sum_
 from .indexing import getitem, take
 from .arrays import static_value
 from .shape import atleast_1d, broadcast_to, concatenate, expand_dims, flip, reshape, squeeze
@@ -340,15 +342,21 @@ def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
 
 def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None,
         fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:
-    """numpy.cov without weights, NumPy's steps: rows are variables, the means are
-    subtracted, ``X @ X.T`` is scaled by ``1 / (N - ddof)`` (one contraction)."""
+    """numpy.cov, NumPy's steps: rows are variables; the (weighted) means are subtracted
+    in place (so in ``dtype``); ``X @ (X * w).T`` (one contraction) is scaled by
+    ``1 / fact``, where with weights ``w = fweights * aweights`` (float64), ``v1 = sum(w)``
+    and ``fact`` is ``v1`` (ddof 0), ``v1 - ddof`` (no aweights) or
+    ``v1 - ddof * sum(w * aweights) / v1``; ``fact <= 0`` becomes 0 (inf/NaN results).
+
+    Constant weights are checked as NumPy checks them (and ``fact`` computed once, with
+    NumPy's warning). Traced weights: their shape is checked while tracing; their values
+    cannot raise per example, so an example whose weights NumPy would reject (a negative
+    weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
+    give NaN where NumPy raises ZeroDivisionError."""
     from .linalg import matmul
     from .reductions import mean
     from .shape import transpose
 
-    if fweights is not None or aweights is not None:
-        raise NotImplementedError("gvmap supports numpy.cov without fweights/aweights; weight "
-                                  "the centered rows yourself (X * w) @ X.T / w.sum()")
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = _operand(m, "cov")
@@ -362,16 +370,86 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         x = concatenate([x, _as_rows(y, rowvar, dtype, "cov")], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
-    fact = shape_of(x)[1] - ddof
-    if fact <= 0:
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-        fact = 0.0
-    x = subtract(x, expand_dims(mean(x, axis=1), 1))
-    with np.errstate(divide="ignore"):
-        scale = np.true_divide(1, fact)
-    # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
-    c = matmul(x, transpose(x))
-    return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
+    if fweights is None and aweights is None:
+        fact = shape_of(x)[1] - ddof
+        if fact <= 0:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+            fact = 0.0
+        x = subtract(x, expand_dims(mean(x, axis=1), 1))
+        with np.errstate(divide="ignore"):
+            scale = np.true_divide(1, fact)
+        # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
+        c = matmul(x, transpose(x))
+        return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
+    n = shape_of(x)[1]
+    f, f_bad = (None, None) if fweights is None else _cov_weights(fweights, n, "fweights")
+    a, a_bad = (None, None) if aweights is None else _cov_weights(aweights, n, "aweights")
+    w = f if a is None else a if f is None else multiply(f, a)
+    wide = np.result_type(dtype, np.float64)  # average's result dtype for X and float64 w
+    if isinstance(w, Tracer):
+        v1 = sum_(convert(w, wide))
+        fact = _cov_fact(v1, ddof, w, a, sum_)
+        fact = where(less_equal(fact, 0), np.zeros((), dtype_of(fact))[()], fact)
+        scale = true_divide(1, fact)
+    else:
+        v1 = np.sum(w.reshape(1, -1), axis=1, dtype=wide)[0]
+        if v1 == 0.0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        fact = _cov_fact(v1, ddof, w, a, np.sum)
+        if fact <= 0:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+            fact = 0.0
+        with np.errstate(divide="ignore"):
+            scale = np.true_divide(1, fact)
+    avg = true_divide(sum_(multiply(convert(x, wide), convert(w, wide)), axis=1), v1)
+    x = convert(subtract(x, expand_dims(avg, 1)), dtype)  # NumPy's X -= avg[:, None]
+    c = matmul(x, transpose(multiply(x, w)))
+    c = convert(multiply(c, scale), dtype_of(c))
+    bad = f_bad if a_bad is None else a_bad if f_bad is None else bitwise_or(f_bad, a_bad)
+    if bad is not None:
+        c = where(bad, np.asarray(np.nan, dtype_of(c))[()], c)
+    return squeeze(c)
+
+
+def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
+    """One of cov's weight vectors as NumPy takes it: float64, 1-D of length ``n``,
+    non-negative, and for ``fweights`` integer-valued. Constant weights are checked as
+    NumPy checks them (same errors, same order) and come back as a NumPy array; traced
+    ones are checked for shape only and come back with a traced bool scalar: whether this
+    example's weights break the value rules (NumPy would raise for it)."""
+    from .arrays import static_value
+    values = static_value(values)
+    if not isinstance(values, Tracer):
+        w = np.asarray(values, dtype=float)
+        if name == "fweights" and not np.all(w == np.around(w)):
+            raise TypeError("fweights must be integer")
+        if w.ndim > 1:
+            raise RuntimeError(f"cannot handle multidimensional {name}")
+        if w.shape[0] != n:
+            raise RuntimeError(f"incompatible numbers of samples and {name}")
+        if any(w < 0):
+            raise ValueError(f"{name} cannot be negative")
+        return w, None
+    values = check_operand(values, "cov")
+    if ndim_of(values) > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if shape_of(values)[0] != n:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+    w = convert(values, np.float64)
+    bad = less(w, 0.0)
+    if name == "fweights" and dtype_of(values).kind == "f":
+        bad = bitwise_or(bad, not_equal(w, rint(w)))  # NaN is not an integer either
+    return w, any_(bad)
+
+
+def _cov_fact(v1: Any, ddof: int, w: Any, a: Any, total: Any) -> Any:
+    """NumPy's normalization of a weighted cov, in operators so that it serves NumPy
+    scalars (constant weights, ``total`` np.sum) and tracers (``total`` the traced sum)."""
+    if ddof == 0:
+        return v1
+    if a is None:
+        return v1 - ddof
+    return v1 - ddof * total(w * a) / v1
 
 
 def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
