@@ -592,6 +592,63 @@ row("dtype_queries_int", lambda xp, x: (x.astype(xp.result_type(x, 1.5)), xp.min
     [X23], INT)
 
 
+# --- statistics leftovers ---
+# cov weights, average(returned=True), pad's statistic / linear_ramp / empty modes, and
+# var/std/nanvar/nanstd with where= (gvmap/numpy/signal.py, extras.py, reductions.py).
+# Weights are made positive inside the function: the oracle's n=0 probe runs on zeros,
+# where NumPy raises for weights summing to 0.
+M23 = A((2, 3), dtype=b1)
+row("np.var_std_where", lambda xp, x, m: (xp.var(x, where=m), xp.var(x, axis=1, where=m, ddof=1),
+                                          xp.std(x, axis=0, where=m, keepdims=True),
+                                          xp.std(x, axis=1, where=m[0]), x.var(axis=1, where=m),
+                                          xp.var(x, axis=1, where=m, dtype=np.float64),
+                                          xp.var(x, axis=1, ddof=4), xp.std(x, axis=0, ddof=2),
+                                          xp.var(x, axis=1, mean=xp.mean(x, axis=1, keepdims=True)),
+                                          xp.std(x, axis=1, where=m, correction=1)),
+    [X23, M23], NUM)  # ddof >= count: inf/NaN as NumPy's max(n - ddof, 0); all-False lanes NaN
+row("np.var_where_edge_values", lambda xp, x, m: (xp.var(xp.where(x > 1, np.inf, x), axis=1, where=m),
+                                                  xp.std(x * -0.0, axis=0, where=m),
+                                                  xp.var(x, axis=1, where=m | xp.isnan(x))),
+    [A((2, 4), "nan"), A((2, 4), dtype=b1)], FLOAT)
+row("np.nanvar_nanstd", lambda xp, x, m: (xp.nanvar(x), xp.nanvar(x, axis=1, ddof=1),
+                                          xp.nanstd(x, axis=0, keepdims=True),
+                                          xp.nanvar(x, axis=1, where=m), xp.nanstd(x, where=m, ddof=2),
+                                          xp.nanvar(x, axis=1, ddof=3),
+                                          xp.nanvar(x, axis=0, dtype=np.float64)),
+    [A((2, 4), "nan"), A((2, 4), dtype=b1)], NUM)
+row("np.cov_weights", lambda xp, x, w: (xp.cov(x, fweights=(w > 0) + 1), xp.cov(x, aweights=w * w + 0.5),
+                                        xp.cov(x, fweights=xp.round(w * w) + 1, aweights=w * w + 0.5),
+                                        xp.cov(x, fweights=(w > 0) + 1, aweights=w * w + 0.5, ddof=0),
+                                        xp.cov(x, aweights=w * w + 0.5, bias=True),
+                                        xp.cov(x, fweights=(w > 9) + 1, ddof=5),
+                                        xp.cov(x.T, rowvar=False, fweights=(w > 0) + 1, dtype=np.float32),
+                                        xp.cov(x[0], x[1], aweights=(w * w + 0.5).astype(np.float32)),
+                                        xp.cov(x, fweights=[1, 2, 0, 3], aweights=np.array([.5, 1., 2., .25]))),
+    [A((2, 4)), A((4,), dtype=f64)], NUM)  # traced int and float fweights, traced aweights
+row("np.average_returned", lambda xp, x, w: (xp.average(x, axis=1, weights=w * w + 1, returned=True),
+                                             xp.average(x, returned=True),
+                                             xp.average(x, axis=0, returned=True, keepdims=True),
+                                             xp.average(x, weights=x * 0 + 2, returned=True)),
+    [X23, A((3,), "pos")], NUM)
+row("np.pad_statistics", lambda xp, x: (xp.pad(x, 2, "maximum"), xp.pad(x, ((1, 2), (3, 0)), "minimum", stat_length=2),
+                                        xp.pad(x, (2, 3), "mean", stat_length=((1, 2), (3, 1))),
+                                        xp.pad(x, (2, 3), "median", stat_length=(2, 3)), xp.pad(x, 3, "median"),
+                                        xp.pad(x, (1, 2), "mean"), xp.pad(x, 1, "maximum", stat_length=9)),
+    [A((3, 4))], ALL)  # int means of two elements hit .5: NumPy rounds half to even
+row("np.pad_statistics_edge_values", lambda xp, x: (xp.pad(x, 2, "maximum"), xp.pad(x, 1, "mean", stat_length=0),
+                                                    xp.pad(x, 2, "median", stat_length=2),
+                                                    xp.pad(x * -0.0, 1, "minimum"),
+                                                    xp.pad(xp.where(x > 1, np.inf, x), 2, "mean")),
+    [A((3, 4), "nan")], FLOAT)
+row("np.pad_linear_ramp", lambda xp, x, c: (xp.pad(x, 2, "linear_ramp"),
+                                            xp.pad(x, ((1, 2), (3, 4)), "linear_ramp", end_values=((1, 2), (3, 4))),
+                                            xp.pad(x, (1, 3), "linear_ramp", end_values=(5, -2)),
+                                            xp.pad(x, 2, "linear_ramp", end_values=c),
+                                            xp.pad(x, 3, "linear_ramp", end_values=x[0, 0])),
+    [A((3, 4)), A(())], NUM)  # integer data: edges equal to an end (a zero step) are frequent
+row("np.pad_empty", lambda xp, x: (xp.pad(x, 2, "empty")[2:-2, 2:-2], xp.pad(x, (0, 1), "empty").shape),
+    [X23], ALL)  # NumPy leaves the pad area uninitialized: only the original part compares
+
 # --- sorting and searching ---
 # Sorts: every value is distinct in "distinct" data (a permutation, scaled), so NumPy's default
 # (unstable) argsort agrees with gvmap's stable one; ties get kind="stable" rows of their own.

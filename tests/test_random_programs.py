@@ -674,6 +674,55 @@ def test_generator_reaches_the_array_functions():
     assert not set(words) - seen, f"the generator never produced: {set(words) - seen}"
 
 
+# --- statistics leftovers ---
+def _op_statistics(self) -> bool:
+    """cov with constant or traced weights, average(returned=True), pad's statistic and
+    linear_ramp modes, var/std/nanvar/nanstd with where= on a random node (NumPy validates
+    each: forms that do not apply to the node are dropped)."""
+    x = self.pick()
+    nd, s, n = x.ndim, x.shape, x.name
+    axis = lambda: self.draw(st.integers(-nd, nd - 1)) if nd else None
+    width = lambda: self.choice(["1", "2", "(0, 2)", "((1, 0),) * %d" % max(nd, 1)])
+    obs = f"{n}[0]" if nd == 2 else n  # a vector along cov's observations (traced weights)
+    k = s[-1] if nd in (1, 2) else 1
+    forms = [
+        lambda: f"np.pad({n}, {width()}, mode={self.choice(_STAT_PAD_MODES)!r}, "
+                f"stat_length={self.choice(['None', '1', '(1, 2)', '3'])})",
+        lambda: f"np.pad({n}, {width()}, mode='linear_ramp', end_values={self.choice(LITERALS[:6])})",
+        lambda: f"np.cov({n}, aweights=np.abs({obs}) + 0.5)",
+        lambda: f"np.cov({n}, fweights=np.abs({self.index_const((k,), 3)}) + 1, "
+                f"aweights=np.abs({self.const((k,), np.float64)}) + 0.25, ddof={self.draw(st.integers(0, 2))})",
+        lambda: f"np.cov({n}, fweights=({obs} > 0) + 1, bias={self.draw(st.booleans())})",
+        lambda: f"np.average({n}, axis={axis()}, returned=True)[{self.draw(st.integers(0, 1))}]",
+        lambda: f"np.var({n}, axis={axis()}, where={n} > 0, ddof={self.draw(st.integers(0, 2))})",
+        lambda: f"np.std({n}, where={n} != 0, keepdims={self.draw(st.booleans())})",
+        lambda: f"np.nanvar({n}, axis={axis()}, ddof={self.draw(st.integers(0, 1))})",
+        lambda: f"np.nanstd(np.where({n} > 1, np.nan, {n}), axis={axis()}, where={n} < 1.5)",
+    ]
+    form = forms[self.draw(st.sampled_from(range(len(forms))))]
+    return self.add(form(), x.deps)
+
+
+_STAT_PAD_MODES = ["maximum", "minimum", "mean", "median"]
+Builder.op_statistics = _op_statistics
+OPS += ["op_statistics"] * 2
+
+
+def test_generator_reaches_the_statistics_leftovers():
+    seen = set()
+    words = ["stat_length", "linear_ramp", "aweights", "fweights", "returned=True", "np.var(",
+             "np.std(", "np.nanvar(", "np.nanstd("]
+
+    @settings(max_examples=1000, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.update(w for w in words if w in case.source)
+
+    collect()
+    assert not set(words) - seen, f"the generator never produced: {set(words) - seen}"
+
+
 # --- sorting and searching ---
 def _op_sort(self) -> bool:
     """A sort or an order statistic along a random axis. Sorts ask for kind="stable": the

@@ -4,13 +4,15 @@ NaN-ignoring reductions nansum, nanmean, nanmax, nanmin, count_nonzero, and sinc
 and i0 written as NumPy writes them (same operations, same order: same results)."""
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from typing import Any
 
 import numpy as np
 
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, result_dtype, shape_of)
+from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, reject_kwargs,
+                    result_dtype, shape_of)
 from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, sin, sqrt, subtract,
@@ -21,7 +23,7 @@ from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
-           "nanmin", "count_nonzero", "sinc", "isclose", "i0"]
+           "nanmin", "nanvar", "nanstd", "count_nonzero", "sinc", "isclose", "i0"]
 
 
 def _operand(a: Any, name: str) -> Any:
@@ -135,21 +137,41 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False,
             keepdims: bool = False) -> Any:
+    """numpy.average: the mean, or ``sum(a * w) / sum(w)`` in NumPy's result dtype (at
+    least float64 for integer ``a``); weights of a's shape, or 1-D along an int ``axis``.
+    ``returned=True`` adds the sum of the weights (the count without them) broadcast to
+    the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
+    ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
+    from .arrays import static_value
     a = _operand(a, "average")
-    if returned:
-        raise NotImplementedError("gvmap supports numpy.average(..., returned=False) only")
     if weights is None:
-        return mean(a, axis, keepdims=keepdims)
-    w = _operand(weights, "average")
+        avg = mean(a, axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        scale = np.asarray(math.prod(shape_of(a)) / math.prod(shape_of(avg)), dtype_of(avg))
+        return avg, broadcast_to(scale[()], shape_of(avg))
+    w = _operand(static_value(weights), "average")
     if shape_of(w) != shape_of(a):
-        if axis is None or ndim_of(w) != 1:
-            raise NotImplementedError("gvmap supports average weights of a's shape, or 1-D along axis")
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        if isinstance(axis, (tuple, list)) or ndim_of(w) != 1:
+            raise NotImplementedError("gvmap supports numpy.average weights of a's shape, or "
+                                      "1-D along one int axis; for several axes pass weights "
+                                      "broadcast to a's shape (np.broadcast_to)")
         ax = normalize_axis(axis, ndim_of(a))
+        if shape_of(w)[0] != shape_of(a)[ax]:
+            raise ValueError("Shape of weights must be consistent with shape of a along "
+                             "specified axis.")
         w = reshape(w, tuple(shape_of(w)[0] if i == ax else 1 for i in range(ndim_of(a))))
     dtype = result_dtype(lambda x, y: np.average(np.ones(1, x.dtype), weights=np.ones(1, y.dtype)), a, w)
+    if not isinstance(w, Tracer) and np.any(np.sum(np.asarray(w, dtype), axis) == 0.0):
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     a, w = convert(a, dtype), convert(w, dtype)
-    return true_divide(sum_(multiply(a, w), axis, keepdims=keepdims),
-                       sum_(broadcast_to(w, shape_of(a)), axis, keepdims=keepdims))
+    scale = sum_(w, axis, keepdims=keepdims)
+    avg = true_divide(sum_(multiply(a, w), axis, keepdims=keepdims), scale)
+    if not returned:
+        return avg
+    return avg, broadcast_to(scale, shape_of(avg))
 
 
 def _nan_reduction(reduce, fill: Any, name: str, all_nan_gives_nan: bool):
@@ -181,6 +203,51 @@ def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     total = sum_(where(nan, np.zeros((), dtype_of(a))[()], a), axis, keepdims=keepdims)
     count = sum_(convert(logical_not(nan), dtype_of(a)), axis, keepdims=keepdims)
     return true_divide(total, count)
+
+
+def nanvar(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
+           keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """numpy.nanvar, NumPy's steps: NaNs become 0 and leave the count; the mean is the
+    (masked) sum over that count; deviations are taken in a's dtype (NumPy subtracts in
+    place into the NaN-free copy), NaN positions zeroed, squared in a's dtype, summed in
+    the accumulator and divided by ``count - ddof``; a lane with ``count - ddof <= 0`` (all
+    NaN, all masked out, or ddof too large) is NaN. Integers: numpy.var, as NumPy does."""
+    from .elementwise import where as select  # the argument where= shadows the function
+    from .reductions import _ddof, _mask, var
+    reject_kwargs("nanvar", out=out)
+    a = _operand(a, "nanvar")
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        return var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                   correction=correction)
+    if dtype is not None and not np.issubdtype(np.dtype(dtype), np.inexact):
+        raise TypeError("If a is inexact, then dtype must be inexact")
+    ddof = _ddof("nanvar", ddof, correction)
+    acc = result_dtype(np.var, a, dtype=dtype)
+    where_mask = _mask(a, where, "nanvar")
+    nan = isnan(a)
+    keep = logical_not(nan) if where_mask is None else bitwise_and(logical_not(nan), where_mask)
+    zero = np.zeros((), dtype_of(a))[()]
+    arr = select(nan, zero, a)
+    count = sum_(convert(keep, np.intp), axis, keepdims=True)
+    if mean is None or mean is np._NoValue:
+        total = sum_(select(keep, convert(arr, acc), np.zeros((), acc)[()]), axis, keepdims=True)
+        m = convert(true_divide(total, count), acc)
+    else:
+        m = check_operand(mean, "nanvar")
+    d = select(nan, zero, convert(subtract(arr, m), dtype_of(a)))
+    sq = select(keep, convert(multiply(d, d), acc), np.zeros((), acc)[()])
+    ss = sum_(sq, axis, keepdims=keepdims)
+    dof = subtract(count if keepdims else sum_(convert(keep, np.intp), axis), ddof)
+    result = convert(true_divide(ss, dof), acc)
+    return select(less_equal(dof, 0), np.asarray(np.nan, acc)[()], result)
+
+
+def nanstd(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
+           keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """numpy.nanstd: the square root of ``nanvar``."""
+    reject_kwargs("nanstd", out=out)
+    return sqrt(nanvar(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
+                       correction=correction))
 
 
 def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import bind
+from ..tracing import Tracer, bind
 from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
                     normalize_axis, reject_kwargs, result_dtype, shape_of)
 from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
@@ -195,25 +196,90 @@ argmax = _arg(P.argmax_p, "argmax")
 argmin = _arg(P.argmin_p, "argmin")
 
 
-def var(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: int = 0,
-        keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
-    """Two-pass variance, as NumPy computes it: mean(|x - mean(x)|**2) * n / (n - ddof)."""
-    reject_kwargs("var", out=out, where=where, mean=mean)
-    if correction is not None:
+def _ddof(name: str, ddof: Any, correction: Any) -> Any:
+    """``correction=`` is NumPy 2's (Array API) name for ``ddof``; giving both is refused
+    as NumPy refuses it. A traced ddof would make the divisor data-dependent per lane,
+    which NumPy allows but gvmap's static count cannot take: refused with the rewrite."""
+    if correction is not None and correction is not np._NoValue:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
         ddof = correction
-    a = _prepare(a, "var")
+    if isinstance(ddof, Tracer):
+        raise NotImplementedError(
+            f"numpy.{name}(..., ddof=<traced>): ddof must be a Python number here; for a "
+            f"per-example ddof compute {name} with ddof=0 and rescale by n / (n - ddof)")
+    return ddof
+
+
+def _masked_sum(x: Any, mask: Any, axis: Any, keepdims: bool) -> Any:
+    """``umr_sum(x, axis, keepdims=keepdims, where=mask)``: masked-out elements add 0."""
+    if mask is not None:
+        x = where_(mask, x, np.zeros((), dtype_of(x))[()])
+    return _reduce(P.reduce_sum_p, x, axis, keepdims)
+
+
+def _items(a: Any, axis: Any, mask: Any, keepdims: bool) -> Any:
+    """NumPy's ``_count_reduce_items``: the number of reduced elements, a static intp
+    scalar without a mask, else the mask's per-lane count in intp (traced)."""
+    if mask is None:
+        return np.intp(_count(a, axis))
+    return _reduce(P.reduce_sum_p, convert(mask, np.intp), axis, keepdims)
+
+
+def _var(a: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where: Any, mean: Any,
+         name: str) -> Any:
+    """NumPy's ``_methods._var`` step for step, so every rounding is NumPy's: the (masked)
+    sum in the accumulator dtype divided by the intp count (computed in the promoted type,
+    cast back as NumPy's in-place divide casts), ``a - mean`` in NumPy's promotion of the
+    original ``a`` (not the accumulator), squared, summed in the accumulator, divided by
+    ``max(count - ddof, 0)``: ``ddof >= count`` gives inf (or NaN for a zero sum), an
+    all-False ``where=`` lane NaN, as NumPy gives."""
+    a = _prepare(a, name)
     acc = result_dtype(np.var, a, dtype=dtype)
-    x = convert(a, acc)
-    m = true_divide(_reduce(P.reduce_sum_p, x, axis, True), np.asarray(_count(a, axis), acc)[()])
-    d = subtract(x, m)
-    ss = _reduce(P.reduce_sum_p, multiply(d, d), axis, keepdims)
-    return true_divide(ss, np.asarray(_count(a, axis) - ddof, acc)[()])
+    mask = _mask(a, where, name)
+    _warn_degrees_of_freedom(a, axis, where, mask, ddof, stacklevel=4)
+    if mean is None or mean is np._NoValue:
+        total = _masked_sum(convert(a, acc), mask, axis, True)
+        m = convert(true_divide(total, _items(a, axis, mask, True)), acc)
+    else:
+        m = check_operand(mean, name)
+    d = subtract(a, m)
+    ss = _masked_sum(convert(multiply(d, d), acc), mask, axis, keepdims)
+    count = _items(a, axis, mask, keepdims)
+    dof = np.maximum(count - ddof, 0) if mask is None else maximum(subtract(count, ddof), 0)
+    return convert(true_divide(ss, dof), acc)
 
 
-def std(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: int = 0,
+def _warn_degrees_of_freedom(a: Any, axis: Any, where: Any, mask: Any, ddof: Any,
+                             stacklevel: int) -> None:
+    """NumPy's "Degrees of freedom <= 0" RuntimeWarning, where the count is known while
+    tracing (no mask, or a constant one); a traced mask's counts are per lane and unknown
+    until the plan runs, so no warning there (the values are NumPy's all the same)."""
+    if mask is None:
+        low = ddof >= _count(a, axis)
+    else:
+        known = where.known if isinstance(where, Tracer) else where
+        if known is None:
+            return
+        counts = np.sum(np.broadcast_to(known, shape_of(a)), axis=normalize_axes(axis, ndim_of(a)))
+        low = bool(np.any(ddof >= counts))
+    if low:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=stacklevel)
+
+
+def var(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
         keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
-    return sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
-                    correction=correction))
+    """numpy.var: two passes as NumPy computes them (see ``_var``); ``where=`` masks
+    elements out of both sums and the count, ``mean=`` replaces the first pass."""
+    reject_kwargs("var", out=out)
+    return _var(a, axis, dtype, _ddof("var", ddof, correction), keepdims, where, mean, "var")
+
+
+def std(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
+        keepdims: bool = False, *, where=None, mean=None, correction=None) -> Any:
+    """numpy.std: the square root of ``var`` in its dtype, as NumPy takes it."""
+    reject_kwargs("std", out=out)
+    return sqrt(_var(a, axis, dtype, _ddof("std", ddof, correction), keepdims, where, mean, "std"))
 
 
 def _scan(prim: P.Primitive, np_fn: Any, name: str):

@@ -16,12 +16,15 @@ import numpy as np
 from .. import primitives as P
 from ..tracing import Tracer, bind
 from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of,
-                    normalize_axis, shape_of)
+                    normalize_axis, result_dtype, shape_of)
 from .clip import clip
-from .elementwise import add, multiply, negative, sqrt, subtract, true_divide
+from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
+                          not_equal, rint, sqrt, subtract, true_divide, where)
+from .reductions import any as any_, sum as sum_
 from .indexing import getitem, take
 from .arrays import static_value
-from .shape import atleast_1d, broadcast_to, concatenate, expand_dims, flip, reshape, squeeze
+from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
+                    squeeze)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
 
@@ -37,6 +40,10 @@ def _along(a: Any, axis: int, index: Any) -> Any:
 # ---------------------------------------------------------------- pad
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+_STAT_MODES = {"maximum": "max", "minimum": "min", "mean": "mean", "median": "median"}
+_PAD_KWARGS = {"constant": {"constant_values"}, "empty": set(), "edge": set(), "wrap": set(),
+               "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+               "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in _STAT_MODES}}
 
 
 def _pad_index(mode: str, before: int, after: int, n: int) -> np.ndarray:
@@ -57,16 +64,23 @@ def _pad_index(mode: str, before: int, after: int, n: int) -> np.ndarray:
 
 def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
     """numpy.pad with static widths, axis by axis as NumPy pads (so corners take the last
-    axis's fill). ``constant``: concatenated fills (``constant_values`` may be traced
-    scalars); ``edge``, ``reflect``, ``symmetric``, ``wrap``: one gather per axis with
-    constant indices, reflections beyond the axis length repeated as NumPy repeats them."""
+    axis's fill, and each axis's statistics and ramps see the earlier axes' padding).
+    ``constant``: concatenated fills (``constant_values`` may be traced scalars); ``edge``,
+    ``reflect``, ``symmetric``, ``wrap``: one gather per axis with constant indices,
+    reflections beyond the axis length repeated as NumPy repeats them; ``maximum``,
+    ``minimum``, ``mean``, ``median``: the statistic of the first / last ``stat_length``
+    elements (static), rounded for integer arrays as NumPy rounds it; ``linear_ramp``:
+    NumPy's linspace from ``end_values`` (constants or a traced scalar) to the edge;
+    ``empty``: zeros (NumPy leaves the pad area uninitialized, so any value is NumPy's)."""
     a = _operand(array, "pad")
-    if callable(mode) or mode not in _PAD_MODES:
-        raise NotImplementedError(f"gvmap supports numpy.pad with mode in {_PAD_MODES}, not "
-                                  f"{mode!r}")
-    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
-               "symmetric": {"reflect_type"}}.get(mode, set())
-    bad = set(kwargs) - allowed
+    if callable(mode):
+        raise NotImplementedError(
+            "numpy.pad with a function as mode calls it on each 1-D lane in place, which a "
+            "traced program cannot do; pad with a supported mode, or build the pad area with "
+            "np.concatenate of slices of the array")
+    if mode not in _PAD_KWARGS:
+        raise ValueError(f"mode '{mode}' is not supported")
+    bad = set(kwargs) - _PAD_KWARGS[mode]
     if bad:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
     if kwargs.get("reflect_type", "even") != "even":
@@ -82,19 +96,143 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     widths = np.broadcast_to(widths, (nd, 2)).tolist()
     if any(w < 0 for pair in widths for w in pair):
         raise ValueError("index can't contain negative values")
-    fills = _constant_fills(kwargs.get("constant_values", 0), nd) if mode == "constant" else None
+    if mode not in ("constant", "empty") and 0 in shape_of(a):
+        for axis, pair in enumerate(widths):  # NumPy checks every axis first
+            if shape_of(a)[axis] == 0 and any(pair):
+                raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                                 f"'constant' or 'empty'")
+        mode = "empty"  # an empty result: nothing to fill
+    if mode in ("constant", "empty"):
+        fills = _constant_fills(kwargs.get("constant_values", 0), nd)
+    elif mode == "linear_ramp":
+        fills = _ramp_ends(kwargs.get("end_values", 0), nd)
+    elif mode in _STAT_MODES:
+        fills = _stat_lengths(kwargs.get("stat_length"), nd)
     for axis, (before, after) in enumerate(widths):
+        if mode in _STAT_MODES:  # NumPy checks the lengths even where nothing is padded
+            a = _pad_statistic(a, axis, before, after, fills[axis], mode)
+            continue
         if not before and not after:
             continue
         n = shape_of(a)[axis]
-        if mode == "constant":
+        if mode in ("constant", "empty"):
             a = _pad_constant(a, axis, before, after, fills[axis])
-            continue
-        if n == 0:
-            raise ValueError(f"can't extend empty axis {axis} using modes other than 'constant' "
-                             f"or 'empty'")
-        a = take(a, _pad_index(mode, before, after, n), axis=axis)
+        elif mode == "linear_ramp":
+            a = _pad_linear_ramp(a, axis, before, after, fills[axis])
+        else:
+            a = take(a, _pad_index(mode, before, after, n), axis=axis)
     return a
+
+
+def _stat_lengths(length: Any, nd: int) -> list:
+    """NumPy's ``_as_pairs(stat_length, ndim, as_index=True)``: rounded to intp, no
+    negatives; None means the whole axis. It picks which elements are read, so it is part
+    of the program: a traced value is refused."""
+    length = static_value(length)
+    if isinstance(length, Tracer):
+        raise TypeError(
+            "numpy.pad: stat_length picks the elements the statistic reads (a slice of static "
+            "length), which a traced program must know before it runs; pass Python ints, or "
+            "compute a per-example statistic with a mask (np.mean(x, where=np.arange(n) < k)) "
+            "and join it with np.concatenate")
+    if length is None:
+        return [(None, None)] * nd
+    x = np.round(np.array(length)).astype(np.intp, copy=False)
+    if x.size in (1, 2) and x.ndim < 3 and x.shape != (2, 1):
+        x = x.ravel()
+        pair = (x[0], x[-1])
+        if pair[0] < 0 or pair[1] < 0:
+            raise ValueError("index can't contain negative values")
+        return [tuple(int(v) for v in pair)] * nd
+    if x.min() < 0:
+        raise ValueError("index can't contain negative values")
+    return [tuple(p) for p in np.broadcast_to(x, (nd, 2)).tolist()]
+
+
+def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, mode: str) -> Any:
+    """NumPy's ``_get_stats`` and ``_set_pad_area``: the statistic (keepdims) of the first
+    and last ``length`` elements along ``axis`` (of the whole axis when the length is None
+    or longer), rounded to the nearest even integer when ``a`` is an integer array (NumPy
+    rounds in place, then assigns), broadcast over the pad widths."""
+    from . import reductions, sorting
+    n = shape_of(a)[axis]
+    left, right = (n if k is None or n < k else k for k in lengths)
+    if (left == 0 or right == 0) and mode in ("maximum", "minimum"):
+        raise ValueError("stat_length of 0 yields no value for padding")
+    if not before and not after:
+        return a
+    name = _STAT_MODES[mode]
+    stat_fn = getattr(sorting if name == "median" else reductions, name)
+
+    def stat(chunk: Any) -> Any:
+        value = stat_fn(chunk, axis=axis, keepdims=True)
+        if np.issubdtype(dtype_of(a), np.integer):
+            value = rint(value)
+        return convert(value, dtype_of(a))
+
+    left_stat = stat(_along(a, axis, slice(0, left)))
+    right_stat = left_stat if left == right == n else stat(_along(a, axis, slice(n - right, n)))
+    shape = shape_of(a)
+    pieces = [broadcast_to(left_stat, shape[:axis] + (before,) + shape[axis + 1:])] if before else []
+    pieces.append(a)
+    if after:
+        pieces.append(broadcast_to(right_stat, shape[:axis] + (after,) + shape[axis + 1:]))
+    return concatenate(pieces, axis=axis)
+
+
+def _ramp_ends(values: Any, nd: int) -> list:
+    """NumPy's ``_as_pairs(end_values, ndim)``, keeping its scalar kinds (they set the
+    ramp's dtype): one or two values come back as NumPy scalars, a full table as Python
+    numbers. A traced scalar serves every end."""
+    values = static_value(values)
+    if isinstance(values, Tracer):
+        if values.ndim != 0:
+            raise NotImplementedError(
+                "gvmap supports a traced end_values as a scalar only; for per-axis traced ends "
+                "pad one axis at a time (np.pad(x, ((w, w), (0, 0)), 'linear_ramp', "
+                "end_values=e0), then the next axis)")
+        return [(values, values)] * nd
+    x = np.array(values)
+    if x.ndim < 3 and x.size == 1:
+        x = x.ravel()
+        return [(x[0], x[0])] * nd
+    if x.ndim < 3 and x.size == 2 and x.shape != (2, 1):
+        x = x.ravel()
+        return [(x[0], x[1])] * nd
+    return [tuple(p) for p in np.broadcast_to(x, (nd, 2)).tolist()]
+
+
+def _pad_linear_ramp(a: Any, axis: int, before: int, after: int, ends: tuple) -> Any:
+    """NumPy's ``_get_linear_ramps``: from each end value to the edge element (excluded),
+    the right ramp reversed."""
+    n = shape_of(a)[axis]
+    pieces = []
+    if before:
+        edge = squeeze(_along(a, axis, slice(0, 1)), axis)
+        pieces.append(_ramp(ends[0], edge, before, dtype_of(a), axis))
+    pieces.append(a)
+    if after:
+        edge = squeeze(_along(a, axis, slice(n - 1, n)), axis)
+        pieces.append(flip(_ramp(ends[1], edge, after, dtype_of(a), axis), axis))
+    return concatenate(pieces, axis=axis)
+
+
+def _ramp(start: Any, stop: Any, num: int, dtype: np.dtype, axis: int) -> Any:
+    """``np.linspace(start, stop, num, endpoint=False, dtype=dtype, axis=axis)`` with
+    NumPy's exact arithmetic, including its one choice for the whole array: when ANY step
+    is 0 (a subnormal delta, or an end equal to an edge) every sample is ``y / num *
+    delta``, else ``y * step`` (the two round differently, which a floor for integer
+    dtypes makes visible)."""
+    dt = result_dtype(lambda s, e: np.empty(0, np.result_type(s, e, 1.0)), start, stop)
+    delta = subtract(convert(stop, dt), convert(start, dt))
+    y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * ndim_of(delta))
+    step = true_divide(delta, np.asarray(num, dt)[()])
+    any_zero = any_(equal(step, 0))
+    y = where(any_zero, multiply(np.asarray(y / num, dt), delta), multiply(y, step))
+    y = moveaxis(add(y, convert(start, dt)), 0, axis)
+    if np.issubdtype(dtype, np.integer):
+        y = floor(y)
+    return convert(y, dtype)
 
 
 def _constant_fills(values: Any, nd: int) -> list:
@@ -340,15 +478,21 @@ def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
 
 def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None,
         fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:
-    """numpy.cov without weights, NumPy's steps: rows are variables, the means are
-    subtracted, ``X @ X.T`` is scaled by ``1 / (N - ddof)`` (one contraction)."""
+    """numpy.cov, NumPy's steps: rows are variables; the (weighted) means are subtracted
+    in place (so in ``dtype``); ``X @ (X * w).T`` (one contraction) is scaled by
+    ``1 / fact``, where with weights ``w = fweights * aweights`` (float64), ``v1 = sum(w)``
+    and ``fact`` is ``v1`` (ddof 0), ``v1 - ddof`` (no aweights) or
+    ``v1 - ddof * sum(w * aweights) / v1``; ``fact <= 0`` becomes 0 (inf/NaN results).
+
+    Constant weights are checked as NumPy checks them (and ``fact`` computed once, with
+    NumPy's warning). Traced weights: their shape is checked while tracing; their values
+    cannot raise per example, so an example whose weights NumPy would reject (a negative
+    weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
+    give NaN where NumPy raises ZeroDivisionError."""
     from .linalg import matmul
     from .reductions import mean
     from .shape import transpose
 
-    if fweights is not None or aweights is not None:
-        raise NotImplementedError("gvmap supports numpy.cov without fweights/aweights; weight "
-                                  "the centered rows yourself (X * w) @ X.T / w.sum()")
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = _operand(m, "cov")
@@ -362,16 +506,86 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         x = concatenate([x, _as_rows(y, rowvar, dtype, "cov")], axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
-    fact = shape_of(x)[1] - ddof
-    if fact <= 0:
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-        fact = 0.0
-    x = subtract(x, expand_dims(mean(x, axis=1), 1))
-    with np.errstate(divide="ignore"):
-        scale = np.true_divide(1, fact)
-    # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
-    c = matmul(x, transpose(x))
-    return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
+    if fweights is None and aweights is None:
+        fact = shape_of(x)[1] - ddof
+        if fact <= 0:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+            fact = 0.0
+        x = subtract(x, expand_dims(mean(x, axis=1), 1))
+        with np.errstate(divide="ignore"):
+            scale = np.true_divide(1, fact)
+        # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
+        c = matmul(x, transpose(x))
+        return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
+    n = shape_of(x)[1]
+    f, f_bad = (None, None) if fweights is None else _cov_weights(fweights, n, "fweights")
+    a, a_bad = (None, None) if aweights is None else _cov_weights(aweights, n, "aweights")
+    w = f if a is None else a if f is None else multiply(f, a)
+    wide = np.result_type(dtype, np.float64)  # average's result dtype for X and float64 w
+    if isinstance(w, Tracer):
+        v1 = sum_(convert(w, wide))
+        fact = _cov_fact(v1, ddof, w, a, sum_)
+        fact = where(less_equal(fact, 0), np.zeros((), dtype_of(fact))[()], fact)
+        scale = true_divide(1, fact)
+    else:
+        v1 = np.sum(w.reshape(1, -1), axis=1, dtype=wide)[0]
+        if v1 == 0.0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        fact = _cov_fact(v1, ddof, w, a, np.sum)
+        if fact <= 0:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+            fact = 0.0
+        with np.errstate(divide="ignore"):
+            scale = np.true_divide(1, fact)
+    avg = true_divide(sum_(multiply(convert(x, wide), convert(w, wide)), axis=1), v1)
+    x = convert(subtract(x, expand_dims(avg, 1)), dtype)  # NumPy's X -= avg[:, None]
+    c = matmul(x, transpose(multiply(x, w)))
+    c = convert(multiply(c, scale), dtype_of(c))
+    bad = f_bad if a_bad is None else a_bad if f_bad is None else bitwise_or(f_bad, a_bad)
+    if bad is not None:
+        c = where(bad, np.asarray(np.nan, dtype_of(c))[()], c)
+    return squeeze(c)
+
+
+def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
+    """One of cov's weight vectors as NumPy takes it: float64, 1-D of length ``n``,
+    non-negative, and for ``fweights`` integer-valued. Constant weights are checked as
+    NumPy checks them (same errors, same order) and come back as a NumPy array; traced
+    ones are checked for shape only and come back with a traced bool scalar: whether this
+    example's weights break the value rules (NumPy would raise for it)."""
+    from .arrays import static_value
+    values = static_value(values)
+    if not isinstance(values, Tracer):
+        w = np.asarray(values, dtype=float)
+        if name == "fweights" and not np.all(w == np.around(w)):
+            raise TypeError("fweights must be integer")
+        if w.ndim > 1:
+            raise RuntimeError(f"cannot handle multidimensional {name}")
+        if w.shape[0] != n:
+            raise RuntimeError(f"incompatible numbers of samples and {name}")
+        if any(w < 0):
+            raise ValueError(f"{name} cannot be negative")
+        return w, None
+    values = check_operand(values, "cov")
+    if ndim_of(values) > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if shape_of(values)[0] != n:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+    w = convert(values, np.float64)
+    bad = less(w, 0.0)
+    if name == "fweights" and dtype_of(values).kind == "f":
+        bad = bitwise_or(bad, not_equal(w, rint(w)))  # NaN is not an integer either
+    return w, any_(bad)
+
+
+def _cov_fact(v1: Any, ddof: int, w: Any, a: Any, total: Any) -> Any:
+    """NumPy's normalization of a weighted cov, in operators so that it serves NumPy
+    scalars (constant weights, ``total`` np.sum) and tracers (``total`` the traced sum)."""
+    if ddof == 0:
+        return v1
+    if a is None:
+        return v1 - ddof
+    return v1 - ddof * total(w * a) / v1
 
 
 def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -> Any:
