@@ -545,18 +545,17 @@ def _scatter_numpy(mode: str) -> Callable:
 def _scatter_cupy(xp: Any, avals: Sequence[AbstractArray], mode: str) -> Callable:
     """A stable sort of the indices, then gvmap's kernel folding each run of equal indices
     in order (``codegen/scatter.py``): NumPy's result for every mode and dtype, no atomics.
-    float16 (no C type in gvmap's kernels) folds in float32 and rounds once at the end."""
-    from .codegen.scatter import (scatter_in_params, scatter_kernel_name, scatter_operation,
-                                  scatter_out_params)
-    from .codegen.cuda import PREAMBLE
+    float16 is held in float32 and each step rounded to float16, as NumPy rounds."""
+    from .codegen.scatter import (SCATTER_PREAMBLE, scatter_in_params, scatter_kernel_name,
+                                  scatter_operation, scatter_out_params, scatter_work_dtype)
 
     x_aval = avals[0]
     dtype = x_aval.dtype
-    work = np.dtype(np.float32) if dtype == np.float16 else dtype
+    work = scatter_work_dtype(dtype)
     n, rows = x_aval.shape[0], math.prod(x_aval.shape[1:])
     kernel = xp.ElementwiseKernel(scatter_in_params, scatter_out_params,
-                                  scatter_operation(mode, work), scatter_kernel_name(mode, work),
-                                  preamble=PREAMBLE)
+                                  scatter_operation(mode, dtype), scatter_kernel_name(mode, dtype),
+                                  preamble=SCATTER_PREAMBLE)
 
     def run(x, idx, upd):
         out = xp.array(x, dtype=work, order="C", copy=True)
@@ -587,7 +586,7 @@ CUPY_AUDIT[P.scatter_p] = CupyVerdict(
     "doubles rounds them to float32); there is no scatter_mul. So the rule is gvmap's own "
     "kernel (codegen/scatter.py): cupy.argsort of the indices (stable) and one thread per run "
     "of equal indices folding it in order, NumPy's sequential result for every mode and dtype; "
-    "float16 folds in float32 and rounds once (NumPy rounds every step: rounding only)")
+    "float16 is held in float32 and every sum or product rounded to float16, as NumPy's loop rounds")
 
 # ---------------------------------------------------------------- linear algebra
 

@@ -15,8 +15,9 @@ import pytest
 import gvmap
 from gvmap import primitives as P
 from gvmap.codegen import compile_cuda, nvrtc_unavailable_reason
-from gvmap.codegen.cuda import PREAMBLE, c_literal, c_type
-from gvmap.codegen.scatter import scatter_operation, scatter_translation_unit
+from gvmap.codegen.cuda import c_literal, c_type
+from gvmap.codegen.scatter import (SCATTER_PREAMBLE, scatter_operation, scatter_translation_unit,
+                                   scatter_work_dtype)
 from gvmap.graph import AbstractArray
 from gvmap.implementations import make_impl
 from oracle import assert_tree_close, oracle
@@ -151,7 +152,7 @@ def test_numpy_rule_keeps_the_last_write_of_repeated_rows():
 
 MODES = P.SCATTER_MODES
 KERNEL_DTYPES = [np.dtype(t) for t in (np.bool_, np.int8, np.int32, np.int64, np.uint8, np.uint64,
-                                       np.float32, np.float64)]
+                                       np.float16, np.float32, np.float64)]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -172,24 +173,31 @@ def _case_data(dtype: np.dtype):
     else:
         x, upd = RNG.randn(5, 2).astype(dtype), RNG.randn(9, 2).astype(dtype)
         upd[[2, 5], [0, 1]] = np.nan
+        # row 1 gets 1 twice: 2048 + 1 is a tie that float16 rounds back to 2048 (NumPy's
+        # np.add.at stays 2048; summing in float32 and rounding once would give 2050);
+        # row 4 overflows float16's 65504 (inf)
+        x[1, 0], upd[[3, 8], 0], x[4, 1], upd[6, 1] = 2048, 1, 65000, 600
     return x, idx, upd
 
 
 def test_cupy_kernel_body_matches_numpy_on_the_host(tmp_path):
     """The kernel's body, run on the host for every element i of (K, R) (the runs are
     disjoint, so any order of i is what the GPU computes), after the CuPy rule's stable
-    argsort: NumPy's result bit for bit, integer products wrapping, NaN winning maxima."""
+    argsort: NumPy's result bit for bit, integer products wrapping, NaN winning maxima, float16
+    rounded at every step as np.add.at rounds."""
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         pytest.skip("nvcc not on PATH")
-    cases, parts, calls = [], [PREAMBLE, "#include <cstdio>"], []
+    cases, parts, calls = [], [SCATTER_PREAMBLE, "#include <cstdio>"], []
     for c, (mode, dtype) in enumerate(itertools.product(MODES, KERNEL_DTYPES)):
         x, idx, upd = _case_data(dtype)
         perm = np.argsort(idx, kind="stable")
-        t = c_type(dtype)
+        work = scatter_work_dtype(dtype)
+        t = c_type(work)
         arr = lambda name, a, ct: (f"static {ct} {name}[] = {{"
                                    + ", ".join(c_literal(v) for v in a.ravel()) + "};")
-        parts += [arr(f"x{c}", x, t), arr(f"u{c}", upd, t), arr(f"s{c}", idx[perm], "long long"),
+        parts += [arr(f"x{c}", x.astype(work), t), arr(f"u{c}", upd.astype(work), t),
+                  arr(f"s{c}", idx[perm], "long long"),
                   arr(f"p{c}", perm, "long long"),
                   f"void run{c}({t}* out, const {t}* upd, const long long* s, const long long* perm, "
                   f"long long K, long long R, long long n) {{\n"
@@ -209,7 +217,9 @@ def test_cupy_kernel_body_matches_numpy_on_the_host(tmp_path):
     assert build.returncode == 0, build.stderr
     subprocess.run([str(tmp_path / "scatter"), str(tmp_path)], check=True)
     for c, (mode, dtype, expected) in enumerate(cases):
-        got = np.fromfile(tmp_path / f"out{c}.bin", dtype).reshape(5, 2)
+        got = np.fromfile(tmp_path / f"out{c}.bin", scatter_work_dtype(dtype)).reshape(5, 2)
+        assert np.array_equal(got, got.astype(dtype), equal_nan=True), f"{mode} {dtype}: not rounded"
+        got = got.astype(dtype)
         np.testing.assert_array_equal(got, expected, err_msg=f"{mode} {dtype}")
 
 
@@ -224,3 +234,50 @@ def test_an_indexing_copy_does_not_block_later_writes(backend):
         v[1, :2] = rows[0] * 2
         return v
     check(f, RNG.randn(4, 5), RNG.randint(-3, 3, size=(4, 2)))
+
+
+def test_round_to_half_is_numpys_float16_rounding_on_the_host(tmp_path):
+    """``gvmap_round_to_half`` (the float16 scatter kernel's per-step rounding) equals NumPy's
+    float32 -> float16 conversion: on every float16 value, every midpoint between two
+    neighbours and the float32 values beside it (ties to even, both directions), the
+    subnormal range, the overflow edge at 65520, signed zeros, inf, NaN and 400k random bit
+    patterns."""
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("nvcc not on PATH")
+    halves = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    finite = np.unique(halves[np.isfinite(halves)].astype(np.float64))
+    middles = ((finite[1:] + finite[:-1]) / 2).astype(np.float32)  # exact in float32
+    x = np.concatenate([
+        finite.astype(np.float32), middles,
+        np.nextafter(middles, np.float32(np.inf)), np.nextafter(middles, np.float32(-np.inf)),
+        np.float32([65504, 65519.996, 65520, 65536, 1e30, 2.0 ** -25, 2.0 ** -26, 3 * 2.0 ** -26,
+                    1e-45, -0.0, np.inf, -np.inf, np.nan]),
+        RNG.randint(0, 1 << 32, size=400_000, dtype=np.uint64).astype(np.uint32).view(np.float32),
+    ]).astype(np.float32)
+    x = np.concatenate([x, -x])
+    (tmp_path / "in.bin").write_bytes(x.tobytes())
+    (tmp_path / "round.cu").write_text(SCATTER_PREAMBLE + r"""
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+int main(int argc, char** argv) {
+  FILE* f = fopen(argv[1], "rb"); std::vector<float> v(atoi(argv[3]));
+  fread(v.data(), sizeof(float), v.size(), f); fclose(f);
+  for (size_t i = 0; i < v.size(); i++) v[i] = gvmap_round_to_half(v[i]);
+  f = fopen(argv[2], "wb"); fwrite(v.data(), sizeof(float), v.size(), f); fclose(f);
+  return 0;
+}
+""")
+    build = subprocess.run([nvcc, "-O1", "-o", str(tmp_path / "round"), str(tmp_path / "round.cu")],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    subprocess.run([str(tmp_path / "round"), str(tmp_path / "in.bin"), str(tmp_path / "out.bin"),
+                    str(x.size)], check=True)
+    got = np.fromfile(tmp_path / "out.bin", np.float32)
+    with np.errstate(over="ignore"):
+        expected = x.astype(np.float16).astype(np.float32)
+    nan = np.isnan(expected)
+    assert np.array_equal(np.isnan(got), nan)
+    bad = np.flatnonzero(got[~nan].view(np.uint32) != expected[~nan].view(np.uint32))
+    assert bad.size == 0, (x[~nan][bad[:5]], got[~nan][bad[:5]], expected[~nan][bad[:5]])
