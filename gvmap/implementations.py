@@ -430,22 +430,40 @@ def doubling_scan(xp: Any, fn: Callable, axis: int) -> Callable:
     return run
 
 
-def _running_extremum_rule(ufunc: str):
+def binary_kernel(xp: Any, prim: P.Primitive, dtype: np.dtype) -> Callable:
+    """``prim`` of two ``dtype`` arrays as a CuPy ElementwiseKernel of gvmap's C (the fused
+    kernels' expression, ``codegen/cuda.py``): NumPy's meaning where CuPy's own ufunc has
+    another (``runs_as_kernel``)."""
+    from .codegen.cuda import PREAMBLE, c_expression
+    expression = c_expression(prim, [dtype, dtype], dtype, ["a", "b"])
+    t = dtype.name
+    return xp.ElementwiseKernel(f"{t} a, {t} b", f"{t} out", f"out = {expression};",
+                                f"gvmap_{prim.kernel_name}_{dtype.name}", preamble=PREAMBLE)
+
+
+def _running_extremum_rule(ufunc: str, step: P.Primitive):
     def rule(xp, avals, axis):
         if xp is np:
             return lambda x: getattr(np, ufunc).accumulate(x, axis=axis)
-        return doubling_scan(xp, getattr(xp, ufunc), axis)
+        dtype = avals[0].dtype
+        # cupy.maximum picks +0.0 over -0.0 whatever the order (see max): floats take max's
+        # kernel, whose tie gives the later element, as NumPy's acc = maximum(acc, x)
+        fn = binary_kernel(xp, step, dtype) if dtype in (np.float32, np.float64) else \
+            getattr(xp, ufunc)
+        return doubling_scan(xp, fn, axis)
     return rule
 
 
-impl_rules[P.cummax_p] = _running_extremum_rule("maximum")
-impl_rules[P.cummin_p] = _running_extremum_rule("minimum")
+impl_rules[P.cummax_p] = _running_extremum_rule("maximum", P.max_p)
+impl_rules[P.cummin_p] = _running_extremum_rule("minimum", P.min_p)
 CUPY_AUDIT.update({
     p: CupyVerdict("rule", "CuPy's ufunc.accumulate supports add and multiply only "
                    "(cupy/_core/_kernel.pyx raises NotImplementedError for the others): the "
-                   "rule is a doubling scan of ceil(log2 n) cupy.maximum / cupy.minimum calls "
-                   "(doubling_scan); NaN propagates as in NumPy, and a tie of +0.0 and -0.0 "
-                   "follows CUDA's max / min (see max and min)")
+                   "rule is a doubling scan of ceil(log2 n) elementwise calls (doubling_scan): "
+                   "for float32/64 gvmap's max / min kernel (cupy.maximum / minimum pick +0.0 "
+                   "/ -0.0 whatever the order, see max and min), else cupy.maximum / minimum; "
+                   "NaN propagates and ties of +0.0 and -0.0 go as in NumPy (float16 follows "
+                   "CUDA's max / min: it has no C type in gvmap's kernels)")
     for p in (P.cummax_p, P.cummin_p)})
 
 

@@ -250,6 +250,47 @@ def test_the_cupy_doubling_scan_is_numpys_accumulate(fn, axis):
     np.testing.assert_array_equal(doubling_scan(np, fn, axis)(ints), fn.accumulate(ints, axis=axis))
 
 
+@pytest.mark.parametrize("prim, fn", [(P.cummax_p, np.maximum), (P.cummin_p, np.minimum)],
+                         ids=["cummax", "cummin"])
+def test_the_cupy_running_extrema_keep_numpys_signed_zero_ties(prim, fn):
+    """On CuPy the running extrema of floats combine with gvmap's max / min kernel, not
+    cupy.maximum / minimum, which pick +0.0 / -0.0 whatever the order (CUDA's max): NumPy's
+    acc = maximum(acc, x) gives the later of two tied zeros. A stand-in CuPy runs the scan,
+    its kernel as NumPy's ufunc (what gvmap's C computes: test_codegen checks that on the
+    host), its ufunc as CUDA's; the kernel source compiles in test_cupy_codegen."""
+    from types import SimpleNamespace
+
+    from gvmap.codegen.cuda import c_expression
+    from gvmap.graph import AbstractArray
+    from gvmap.implementations import make_impl
+
+    def cuda_like(a, b):  # fmax / fmin: a tie of zeros gives +0.0 (max) / -0.0 (min)
+        out = fn(a, b)
+        zeros = (a == 0) & (b == 0)
+        out[zeros] = 0.0 if fn is np.maximum else -0.0
+        return out
+
+    operations = []
+
+    class ElementwiseKernel:
+        def __init__(self, in_params, out_params, operation, name, preamble=""):
+            operations.append(operation)
+
+        def __call__(self, a, b):
+            return fn(a, b)
+
+    xp = SimpleNamespace(ElementwiseKernel=ElementwiseKernel, concatenate=np.concatenate,
+                         maximum=cuda_like, minimum=cuda_like)
+    x = np.array([[-0.0, 0.0, -0.0, 0.0, 1.0, -0.0], [0.0, -0.0, np.nan, 0.0, -0.0, 2.0]])
+    expected = fn.accumulate(x, axis=1)
+    assert np.signbit(expected).any() and not np.signbit(expected).all()  # the zeros differ
+    got = make_impl(prim, xp, [AbstractArray(x.shape, x.dtype)], {"axis": 1})(x)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    np.testing.assert_array_equal(got, expected)
+    step = P.max_p if fn is np.maximum else P.min_p
+    assert set(operations) == {f"out = {c_expression(step, [x.dtype] * 2, x.dtype, ['a', 'b'])};"}
+
+
 def test_running_extrema_keep_the_first_signed_zero_and_propagate_nan(plan_kind):
     x = np.array([[-0.0, 0.0, -1.0], [np.nan, 1.0, 2.0], [1.0, np.nan, -3.0]])
     got = gvmap.vmap(lambda v: (np.maximum.accumulate(v), np.minimum.accumulate(v)))(x)

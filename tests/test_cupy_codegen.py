@@ -62,6 +62,7 @@ from gvmap.codegen.render import (ElementwiseSource, KernelSource, ReductionSour
                                   render_region)
 from gvmap.fusion import KERNEL_DTYPES, Region
 from gvmap.graph import AbstractArray, Eqn, Literal, Var
+from gvmap.implementations import make_impl
 
 FULL = os.environ.get("GVMAP_CUPY_CODEGEN", "").lower() == "full"
 RANDOM_PROGRAMS = 1000 if FULL else 60
@@ -652,3 +653,20 @@ def test_random_program_kernels_compile_through_cupy(batched_plans):
     assert len(distinct) >= RANDOM_PROGRAMS // 4, "the random programs fused almost nothing"
     sources = [s for ks, origin in distinct.items() for s in cupy_sources(ks, origin, cub=False)]
     assert_compiles(sources)
+
+
+@pytest.mark.parametrize("prim", [P.cummax_p, P.cummin_p], ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+def test_running_extrema_kernels_compile_in_cupys_elementwise_kernel(prim, dtype):
+    """The CuPy rule of cummax / cummin on floats builds gvmap's max / min kernel
+    (``implementations.binary_kernel``); captured from the rule and compiled as CuPy would."""
+    captured = []
+
+    def kernel(in_params, out_params, operation, name, preamble=""):
+        captured.append(SimpleNamespace(in_params=in_params, out_params=out_params,
+                                        operation=operation, name=name, preamble=preamble))
+
+    xp = SimpleNamespace(ElementwiseKernel=kernel)
+    make_impl(prim, xp, [AbstractArray((4, 5), np.dtype(dtype))], {"axis": 1})
+    assert len(captured) == 1
+    assert_compiles([elementwise_source(captured[0], f"{prim} of {np.dtype(dtype)}")])
