@@ -46,7 +46,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .sources import _global_names, _is_user_code
-from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, call_leaves, current_trace
+from .tracing import (HANDLED_FUNCTIONS, Tracer, as_known, call_leaves, current_trace,
+                      fresh_unless_view)
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
 
@@ -65,7 +66,7 @@ def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:
     @functools.wraps(numpy_fn)
     def call(*args: Any, **kwargs: Any) -> Any:
         if _has_tracer((args, kwargs)):
-            return traced_fn(*args, **kwargs)
+            return fresh_unless_view(numpy_fn, traced_fn(*args, **kwargs), (args, kwargs))
         return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
     return call
 

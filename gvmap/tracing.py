@@ -567,7 +567,7 @@ class Tracer:
             raise NotImplementedError(
                 f"gvmap cannot trace numpy.{name}; rewrite it with supported NumPy functions "
                 f"(see gvmap.numpy) or compute it outside the vmapped function")
-        return impl(*inputs, **kwargs)
+        return fresh(impl(*inputs, **kwargs), inputs)  # a ufunc's result is a new array
 
     def __array_function__(self, func, types, args, kwargs):
         _gnp()
@@ -580,7 +580,7 @@ class Tracer:
             raise NotImplementedError(
                 f"gvmap cannot trace {module}.{func.__name__}; rewrite it with supported NumPy "
                 f"functions (see gvmap.numpy) or compute it outside the vmapped function")
-        return impl(*args, **kwargs)
+        return fresh_unless_view(func, impl(*args, **kwargs), (args, kwargs))
 
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
@@ -736,7 +736,15 @@ class Tracer:
         return _gnp().swapaxes(self, -1, -2)
 
     def astype(self, dtype, copy=True):
-        return _gnp().astype(self, dtype)
+        out = _gnp().astype(self, dtype)
+        return fresh(out, self) if copy else out
+
+    def flatten(self, order="C"):
+        """ndarray.flatten: always a copy (ravel is a view), so neither a write into the
+        result nor one into x reaches the other, and no view of x is left behind."""
+        with self._trace.internal_views(self._var):
+            flat = _gnp().ravel(self, order=order)
+        return _gnp().copy(flat)
 
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -752,7 +760,9 @@ class Tracer:
         # Methods that are plain NumPy functions of the array: x.sum(axis=1) == np.sum(x, axis=1).
         if name in _METHODS:
             fn = getattr(_gnp(), name)
-            return lambda *a, **k: fn(self, *a, **k)
+            if name in _VIEW_METHODS:
+                return lambda *a, **k: fn(self, *a, **k)
+            return lambda *a, **k: fresh(fn(self, *a, **k), (self, a, k))
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
         raise AttributeError(f"traced arrays have no attribute '{name}'")
@@ -761,8 +771,58 @@ class Tracer:
 # what a known tracer answers from its value (read-only facts and copies out)
 _KNOWN_ATTRIBUTES = {"nbytes", "itemsize", "strides", "tobytes", "flags", "data"}
 _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum", "cumprod",
-            "ravel", "flatten", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
+            "ravel", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
             "copy", "round"}
+_VIEW_METHODS = {"ravel", "squeeze", "swapaxes"}  # NumPy's return views; the rest, new arrays
+
+
+def _numpy_functions(*names: str) -> frozenset:
+    return frozenset(getattr(np, n) for n in names if hasattr(np, n))
+
+
+# NumPy functions whose result may be their argument itself or a view of it (a write into
+# one reaches the other, as gvmap's views do). Every other NumPy function, ufunc, operator
+# and method (but ``_VIEW_METHODS``, ``reshape``, ``transpose``, ``.T``) returns a new array.
+MAY_RETURN_ARGUMENT = _numpy_functions(
+    "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "asarray_chkfinite",
+    "require", "atleast_1d", "atleast_2d", "atleast_3d", "reshape", "ravel", "squeeze",
+    "transpose", "permute_dims", "matrix_transpose", "moveaxis", "rollaxis", "swapaxes",
+    "expand_dims", "broadcast_to", "broadcast_arrays", "real", "imag", "real_if_close",
+    "flip", "fliplr", "flipud", "rot90", "diagonal", "split", "array_split", "hsplit",
+    "vsplit", "dsplit", "unstack") | {np.linalg.matrix_transpose}
+
+
+def fresh(out: Any, inputs: Any) -> Any:
+    """``out``, the result of an operation NumPy gives a NEW array for, with every tracer
+    in it that IS one of the tracers among ``inputs`` replaced by a copy. gvmap's
+    implementations return their operand itself where the operation changes nothing
+    (``x.astype(x.dtype)``, ``np.concatenate([x])``, ``+x``, ``np.round`` of integers);
+    without the copy, ``y = x.astype(float); y[0] = 5`` would change x too, which NumPy's
+    copy never does."""
+    given = {id(t) for t in call_leaves(inputs) if isinstance(t, Tracer)}
+    if not given:
+        return out
+
+    def one(o: Any) -> Any:
+        return _gnp().copy(o) if isinstance(o, Tracer) and id(o) in given else o
+
+    if isinstance(out, Tracer):
+        return one(out)
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # a named result (eigh's)
+        return type(out)(*(one(o) for o in out))
+    if isinstance(out, (tuple, list)):
+        return type(out)(one(o) for o in out)
+    return out
+
+
+def fresh_unless_view(func: Callable, out: Any, inputs: Any) -> Any:
+    """``fresh(out, inputs)`` for a NumPy function ``func`` that returns a new array; the
+    result as it is for one that may return its argument or a view of it (or was asked
+    not to copy, ``copy=False``)."""
+    args, kwargs = inputs
+    if func in MAY_RETURN_ARGUMENT or kwargs.get("copy", True) is not True:
+        return out
+    return fresh(out, inputs)
 
 
 def call_leaves(tree: Any):
@@ -824,8 +884,8 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 def _binop(name: str, reflected: bool = False):
     if reflected:
-        return lambda self, other: getattr(_gnp(), name)(other, self)
-    return lambda self, other: getattr(_gnp(), name)(self, other)
+        return lambda self, other: fresh(getattr(_gnp(), name)(other, self), (self, other))
+    return lambda self, other: fresh(getattr(_gnp(), name)(self, other), (self, other))
 
 
 for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
@@ -912,7 +972,8 @@ for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le"
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
-    setattr(Tracer, f"__{_dunder}__", (lambda f: lambda self: getattr(_gnp(), f)(self))(_fn))
+    setattr(Tracer, f"__{_dunder}__",
+            (lambda f: lambda self: fresh(getattr(_gnp(), f)(self), self))(_fn))
 
 
 # --- sorting and searching ---

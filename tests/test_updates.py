@@ -324,3 +324,25 @@ def test_traced_mask_uses_that_need_its_shape_are_refused(f, what):
     with pytest.raises(NotImplementedError, match=what) as info:
         gvmap.vmap(f)(X)
     assert "data-dependent shape" in str(info.value) and "np.where" in str(info.value)
+
+
+# --- results NumPy always copies ---------------------------------------------------------------
+
+def copies_that_change_nothing(x):
+    """NumPy gives each of these a NEW array, though none changes a value; gvmap's
+    implementations returned x itself, so the writes below changed x (or x's write them)."""
+    a = x.copy()
+    outs = [a.astype(a.dtype), np.concatenate([a]), +a, np.positive(a), np.conjugate(a),
+            np.pad(a, 0), np.roll(a, 0), a.flatten()]
+    for k, y in enumerate(outs):
+        y[0] = 100.0 + k
+    a[1] = -5.0
+    n = x.astype(np.int64)
+    ints = [np.round(n), n.round(), np.trunc(n)]
+    for k, y in enumerate(ints):
+        y[0] = 7 + k
+    return a, outs, n, ints
+
+
+def test_a_write_into_a_copy_does_not_reach_the_original(plan_kind):
+    check(copies_that_change_nothing, X)
