@@ -291,12 +291,27 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
     folded = _fold(prim, operands, atoms, avals, params)
     if folded is not None:
         trace.note_views(prim, atoms)
-        known = [trace.constant(v, owned=True) for v in folded]
-        return known if prim.multiple_results else known[0]
-    outs = tuple(Var(aval) for aval in avals)
-    trace.record(Eqn(prim, atoms, outs, params))
-    tracers = [Tracer(trace, v) for v in outs]
+        tracers = [trace.constant(v, owned=True) for v in folded]
+    else:
+        outs = tuple(Var(aval) for aval in avals)
+        trace.record(Eqn(prim, atoms, outs, params))
+        tracers = [Tracer(trace, v) for v in outs]
+    source = operands[0] if operands else None
+    if prim.view and isinstance(source, Tracer) and source._trace is trace:
+        viewed = _viewed_through(source)
+        for t in tracers:
+            t._viewed = viewed
     return tracers if prim.multiple_results else tracers[0]
+
+
+def _viewed_through(source: "Tracer") -> tuple:
+    """The arrays a view of ``source`` views: ``source`` itself, what it is an untracked
+    view of, and (a basic-indexing view, x[None]) what it indexes, with theirs: in
+    ``np.squeeze(x[None])`` the temporary x[None] is gone, x is not."""
+    viewed = ((weakref.ref(source), source._var),) + source._viewed
+    if source._base is not None:
+        viewed += _viewed_through(source._base[0])
+    return viewed
 
 
 def _fold(prim: P.Primitive, operands: Sequence[Any], atoms: Sequence[Any],
@@ -490,7 +505,7 @@ class Tracer:
     ``TABLE[i]`` with a traced ``i`` works although NumPy's own indexing cannot see ``i``.
     """
 
-    __slots__ = ("_trace", "_var", "_base", "_value", "__weakref__")
+    __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
     def __init__(self, trace: Trace, var: Var, value: np.ndarray | None = None):
@@ -498,6 +513,9 @@ class Tracer:
         self._var = var
         self._base: tuple | None = None  # (tracer, key): a basic-indexing view of it
         self._value = value  # the array it stands for, when known (read-only)
+        # (weak reference, var) of each array this one is a view of that no write follows
+        # (x.reshape, x.T, np.flip(x)): a write into this tracer cannot reach them
+        self._viewed: tuple = ()
 
     @property
     def known(self) -> np.ndarray | None:
@@ -648,6 +666,7 @@ class Tracer:
                 f"closes over): NumPy would change the caller's array, which gvmap never "
                 f"does. {rewrite} (same result, and the caller's array stays unchanged)")
         _refuse_untracked_views(trace, self._var, what)
+        self._refuse_untracked_base(what)
         self._become(new, skip=None)
 
     def _write_through(self, key: Any, view_value: "Tracer", view: "Tracer") -> None:
@@ -661,7 +680,30 @@ class Tracer:
                 "it closes over): NumPy would change the caller's array, which gvmap never "
                 "does. Copy it first (`x = x.copy()`), then take the view")
         _refuse_untracked_views(trace, self._var, "writing into a view")
+        self._refuse_untracked_base("writing into a view")
         self._become(setitem(self, key, view_value), skip=view)
+
+    def _refuse_untracked_base(self, what: str) -> None:
+        """Refuse a write into a view no write follows (``w = y.reshape(2, 3)``, ``y.T``,
+        ``np.flip(y)``) while the array it views is still in use: NumPy's write would
+        change that array too. A view of a temporary (``np.zeros(6).reshape(2, 3)``) is
+        written freely: nothing else can see the change."""
+        for ref, var in self._viewed:
+            source = ref()
+            if source is None:
+                continue
+            if not self._trace.writable(var):
+                raise TypeError(
+                    f"{what} writes into a view (reshape, transpose, ravel, np.flip or the "
+                    f"like) of an argument of the traced function (or of an array it closes "
+                    f"over): NumPy would change the caller's array, which gvmap never does. "
+                    f"Copy it first (`y = x.reshape(2, 3).copy()`), then write into the copy")
+            raise TypeError(
+                f"{what} writes into a view made by reshape, transpose, ravel, np.flip or the "
+                f"like of an array that is still in use: in NumPy the write would change that "
+                f"array too, which gvmap cannot follow. Write into the array itself with an "
+                f"index (`y[:, 0] = v` rather than `y.T[0] = v`), or write into a copy "
+                f"(`w = y.reshape(2, 3).copy()`) where y must not change")
 
     def _become(self, new: "Tracer", skip: "Tracer | None") -> None:
         """Stand for ``new`` from now on: the array this one views (if it is a view)
@@ -684,6 +726,13 @@ class Tracer:
             if view is None:
                 continue
             if view is not skip:
+                if trace.has_untracked_views(view._var):  # NumPy's view.T would see it
+                    raise TypeError(
+                        "writing into an array after a view of one of its slices was taken "
+                        "by reshape, transpose, ravel or the like (`r = y[0]; w = r.T`): in "
+                        "NumPy that view would see the write, in gvmap it cannot. Take the "
+                        "view of a copy (`r = y[0].copy()`), or index y itself for the views "
+                        "you write through")
                 fresh = _gnp().getitem(self, view._base[1])
                 previous = view._var
                 view._var, view._value = fresh._var, fresh._value
@@ -711,6 +760,7 @@ class Tracer:
             refs = trace.views.get(self._var, [])
             refs[before:] = [weakref.ref(out)] * (len(refs) - before)
             out._base = (self, key)
+            out._viewed = ()  # a write into it reaches x through _base (and x checks its own)
         return out
 
     def conj(self):

@@ -346,3 +346,63 @@ def copies_that_change_nothing(x):
 
 def test_a_write_into_a_copy_does_not_reach_the_original(plan_kind):
     check(copies_that_change_nothing, X)
+
+
+# --- writes into views no write follows (reshape, transpose, np.flip) ------------------------
+
+def _write_via_reshape(x):
+    a = x.copy()
+    w = a.reshape(2, 3)
+    w[0, 0] = -1.0          # NumPy: a[0] is -1 now
+    return a
+
+
+def _write_via_transpose_of_zeros(x):
+    out = np.zeros((2, 3))
+    out.T[0] = x[:2]        # NumPy: out[:, 0] is x[:2] now
+    return out
+
+
+def _write_via_squeezed_slice(x):
+    a = x.copy()
+    s = np.squeeze(a[None])
+    s[2] = -3.0             # NumPy: a[2] is -3 now
+    return a
+
+
+def _write_after_a_slice_was_reshaped(x):
+    p = x.reshape(2, 3).copy()
+    r = p[0]
+    w = r.reshape(3, 1)
+    p[0, 1] = 7.0           # NumPy: r[1] and w[1, 0] are 7 now
+    return w
+
+
+@pytest.mark.parametrize("f", [_write_via_reshape, _write_via_transpose_of_zeros,
+                               _write_via_squeezed_slice, _write_after_a_slice_was_reshaped])
+def test_a_write_no_view_could_follow_is_refused(backend, f):
+    """These writes were silently lost: gvmap's reshape / transpose results did not write
+    back into the array they view, as NumPy's do."""
+    with pytest.raises(TypeError, match=r"reshape, transpose.*copy"):
+        gvmap.vmap(f)(X)
+
+
+def test_a_write_into_a_view_of_an_argument_names_the_copy(backend):
+    def f(x):
+        img = x.reshape(2, 3)
+        img[0] = 0.0        # NumPy: the caller's array changes
+        return img
+    with pytest.raises(TypeError, match=r"argument.*\.copy\(\)"):
+        gvmap.vmap(f)(X)
+
+
+def test_a_view_of_a_temporary_is_written_freely(plan_kind):
+    def f(x):
+        w = np.zeros(6).reshape(2, 3)
+        w[0] = x[:3]
+        img = x.copy().reshape(3, 2)
+        img[:, 0] *= 2.0
+        t = (x * 1.0).reshape(2, 3).T
+        t[0] += 1.0
+        return w, img, t
+    check(f, X)
