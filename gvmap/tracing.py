@@ -761,6 +761,8 @@ class Tracer:
             refs[before:] = [weakref.ref(out)] * (len(refs) - before)
             out._base = (self, key)
             out._viewed = ()  # a write into it reaches x through _base (and x checks its own)
+        elif isinstance(out, Tracer) and out is not self:
+            out._viewed = ()  # NumPy copies: the views gvmap took on the way are its own
         return out
 
     def conj(self):
@@ -854,7 +856,12 @@ def fresh(out: Any, inputs: Any) -> Any:
         return out
 
     def one(o: Any) -> Any:
-        return _gnp().copy(o) if isinstance(o, Tracer) and id(o) in given else o
+        if not isinstance(o, Tracer):
+            return o
+        if id(o) in given:
+            return _gnp().copy(o)
+        o._viewed = ()  # a new array: views the implementation took on the way are its own
+        return o
 
     if isinstance(out, Tracer):
         return one(out)
