@@ -708,6 +708,10 @@ class Tracer:
     def _become(self, new: "Tracer", skip: "Tracer | None") -> None:
         """Stand for ``new`` from now on: the array this one views (if it is a view)
         takes the write, then this tracer's live views (but ``skip``) are refreshed."""
+        if not self._trace.writable(new._var):
+            # `a[:] = x` made a stand for x's value itself: a stays an array the function
+            # may write into, and x (an argument) still is not
+            new = _gnp().copy(new)
         if self._base is not None:
             base, key = self._base
             base._write_through(key, new, self)

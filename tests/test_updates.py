@@ -406,3 +406,17 @@ def test_a_view_of_a_temporary_is_written_freely(plan_kind):
         t[0] += 1.0
         return w, img, t
     check(f, X)
+
+
+def test_an_array_filled_from_an_argument_stays_writable(plan_kind):
+    """``buf[:] = x`` made buf stand for the argument's own value, so the next write into
+    buf was refused as a write into the argument."""
+    def f(x):
+        buf = np.zeros(6)
+        buf[:] = x
+        buf[0] = 1.0
+        v = buf[:]
+        v[:] = x
+        v[1] += 2.0
+        return buf, x
+    check(f, X)
