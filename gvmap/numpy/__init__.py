@@ -121,3 +121,13 @@ for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", 
     _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
 _HANDLED_FUNCTIONS[_np.polyfit] = polyfit
 __all__ = sorted(set(__all__) | {"polyfit"})
+
+
+# --- numerical integration ---------------------------------------------------------------
+from . import integration as _integration  # noqa: E402
+from .integration import trapezoid  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_integration.__all__))
+for _name in ("trapezoid", "trapz"):  # NumPy 2.0 renamed trapz (removed in 2.4)
+    if hasattr(_np, _name):
+        _HANDLED_FUNCTIONS[getattr(_np, _name)] = trapezoid
