@@ -621,8 +621,10 @@ class Tracer:
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
             return _known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
+            label = (f"numpy.{name}" if getattr(np, ufunc.__name__, None) is ufunc else
+                     f"the ufunc {name} (not NumPy's)")  # scipy.special's name no module
             raise NotImplementedError(
-                f"gvmap cannot trace numpy.{name}; rewrite it with supported NumPy functions "
+                f"gvmap cannot trace {label}; rewrite it with supported NumPy functions "
                 f"(see gvmap.numpy) or compute it outside the vmapped function")
         return impl(*inputs, **kwargs)
 

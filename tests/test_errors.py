@@ -190,6 +190,13 @@ def test_unsupported_numpy_function(name):
         gvmap.vmap(UNSUPPORTED[name])(x)
 
 
+def test_foreign_ufunc_is_not_called_numpys():
+    special = pytest.importorskip("scipy.special")
+    with pytest.raises(NotImplementedError, match=r"the ufunc erf \(not NumPy's\)") as info:
+        gvmap.vmap(lambda x: special.erf(x))(np.ones((4, 3)))
+    assert "numpy.erf" not in str(info.value)
+
+
 # --- the cupy backend asked for where it cannot run --------------------------------------------
 
 def test_cupy_backend_unusable():
