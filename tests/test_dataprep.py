@@ -73,3 +73,25 @@ def test_sliding_window_view_refuses_writes_it_cannot_follow():
         return w.sum()
     with pytest.raises(TypeError, match="after a view of x was taken"):
         gvmap.vmap(write_after_view)(rng.randn(3, 4))
+
+
+def roc_auc(scores, labels):
+    """The area under the ROC curve of thresholds at every score, by the trapezoid rule."""
+    thresholds = np.sort(scores)[::-1]
+    tpr = np.concatenate([[0.0], ((scores >= thresholds[:, None]) & (labels == 1)).sum(1) / labels.sum()])
+    fpr = np.concatenate([[0.0], ((scores >= thresholds[:, None]) & (labels == 0)).sum(1) / (labels == 0).sum()])
+    return np.trapezoid(tpr, fpr)
+
+
+@pytest.mark.parametrize("name,f,args", [
+    ("dx", lambda y: np.trapezoid(y, dx=0.1), (rng.randn(5, 8),)),
+    ("x 1-d", lambda y, x: np.trapezoid(y, x), (rng.randn(5, 8), np.sort(rng.rand(5, 8), 1))),
+    ("x 1-d along axis 0", lambda y, x: np.trapezoid(y, x, axis=0),
+     (rng.randn(5, 8, 3), np.sort(rng.rand(5, 8), 1))),
+    ("x same shape", lambda y, x: np.trapezoid(y, x, axis=1), (rng.randn(5, 3, 4), rng.rand(5, 3, 4))),
+    ("ints", lambda y: np.trapezoid(y), (rng.randint(0, 9, (5, 6)),)),
+    ("float32", lambda y: np.trapezoid(y, dx=np.float32(0.5)), (rng.randn(5, 6).astype(np.float32),)),
+    ("roc auc", roc_auc, (rng.rand(5, 20), np.array([rng.permutation([0] * 9 + [1] * 11) for _ in range(5)]))),
+])
+def test_trapezoid(backend, name, f, args):
+    check(f, *args)

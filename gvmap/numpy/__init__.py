@@ -122,10 +122,11 @@ for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", 
 _HANDLED_FUNCTIONS[_np.polyfit] = polyfit
 __all__ = sorted(set(__all__) | {"polyfit"})
 
-# --- data-preparation habits: nan_to_num, sliding_window_view ---
+# --- data-preparation and metric habits: nan_to_num, sliding_window_view, trapezoid ---
 from . import dataprep as _dataprep  # noqa: E402
-from .dataprep import nan_to_num, sliding_window_view  # noqa: E402,F401
+from .dataprep import nan_to_num, sliding_window_view, trapezoid  # noqa: E402,F401
 
 __all__ = sorted(set(__all__) | set(_dataprep.__all__))
 _HANDLED_FUNCTIONS[_np.nan_to_num] = nan_to_num
 _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_view
+_HANDLED_FUNCTIONS[_np.trapezoid] = trapezoid

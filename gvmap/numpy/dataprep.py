@@ -1,6 +1,7 @@
-"""Data-preparation habits of per-example code: ``np.nan_to_num`` (cleaning NaN and
-infinities) and ``np.lib.stride_tricks.sliding_window_view`` (windows for rolling
-statistics and 1-D convolutions), each a composition of existing primitives.
+"""Data-preparation and metric habits of per-example code: ``np.nan_to_num`` (cleaning NaN
+and infinities), ``np.lib.stride_tricks.sliding_window_view`` (windows for rolling
+statistics and 1-D convolutions) and ``np.trapezoid`` (the area under a ROC or PR curve),
+each a composition of existing primitives.
 
 ``sliding_window_view`` is a read-only view in NumPy; here it is a gather of the windows'
 elements (its index map is NumPy's own function applied to ``arange``, so the layout is
@@ -13,13 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from ._core import as_operand, check_operand, convert, dtype_of, shape_of
+from ._core import as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, shape_of
 from ..tracing import Tracer
-from .elementwise import greater, isinf, isnan, less, logical_and, where
+from .elementwise import (add, greater, isinf, isnan, less, logical_and, multiply, true_divide,
+                          where)
+from .extras import diff
 from .indexing import getitem
-from .shape import ravel
+from .reductions import sum as sum_
+from .shape import ravel, reshape
 
-__all__ = ["nan_to_num", "sliding_window_view"]
+__all__ = ["nan_to_num", "sliding_window_view", "trapezoid"]
 
 
 def _fill(value: Any, default: Any, dtype: np.dtype) -> Any:
@@ -74,3 +78,22 @@ def sliding_window_view(x: Any, window_shape: Any, axis: Any = None, *, subok: b
     if isinstance(x, Tracer):  # NumPy's result is a view of x: a later write is refused
         x._trace.views.setdefault(x._var, []).append(None)
     return result
+
+
+def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
+    """numpy.trapezoid, NumPy's formula operation by operation:
+    ``sum(d * (y[1:] + y[:-1]) / 2.0)`` along ``axis``, d = ``dx`` or ``np.diff(x)``."""
+    y = as_operand(check_operand(y, "trapezoid"))
+    axis = normalize_axis(axis, ndim_of(y))
+    if x is None:
+        d = check_operand(dx, "trapezoid")
+    else:
+        x = as_operand(check_operand(x, "trapezoid"))
+        if ndim_of(x) == 1:
+            d = diff(x)
+            d = reshape(d, tuple(shape_of(d)[0] if i == axis else 1 for i in range(ndim_of(y))))
+        else:
+            d = diff(x, axis=axis)
+    upper = getitem(y, (slice(None),) * axis + (slice(1, None),))
+    lower = getitem(y, (slice(None),) * axis + (slice(None, -1),))
+    return sum_(true_divide(multiply(d, add(upper, lower)), 2.0), axis=axis)
