@@ -515,6 +515,23 @@ def _math_error(fn: Any) -> TracerConversionError | None:
         f"example of the batch at once. Use NumPy on the array instead: {rewrite}")
 
 
+def _in_subscript(frame: Any) -> bool:
+    """Whether ``frame`` is running ``table[key]`` (NumPy's ndarray.__getitem__, called
+    from C by that expression, converts a traced key with ``__array__``)."""
+    op = dis.opname[frame.f_code.co_code[frame.f_lasti]] if frame is not None else ""
+    return op in ("BINARY_SUBSCR", "BINARY_SLICE")
+
+
+def _table_index_error() -> TracerConversionError:
+    return TracerConversionError(
+        "`table[i]` with a traced index i, where table is a NumPy array gvmap does not see "
+        "(reached through an attribute or a container: self.emb[i], cfg['W'][i], which gvmap "
+        "does not rebind): NumPy's own indexing needs concrete indices, and a traced value "
+        "stands for every example of the batch at once. Write np.take(table, i, axis=0) "
+        "(np.take(self.emb, tokens, axis=0) for self.emb[tokens]), or gvmap.numpy.take where "
+        "np is not your module's numpy")
+
+
 def _assignment_error() -> TracerConversionError:
     return TracerConversionError(
         "`a[i] = v` with a traced v (or i) writes into a NumPy array, which needs concrete "
@@ -657,6 +674,8 @@ class Tracer:
             if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
                 return np.array(self._value, dtype=dtype)
             return self._value
+        if self._trace in _stack() and _in_subscript(sys._getframe(1)):
+            raise _table_index_error()
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
             + _numpy_caller_hint(sys._getframe(1)),
