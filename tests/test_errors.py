@@ -3,7 +3,9 @@ the argument or operation at fault and says what to do."""
 
 from __future__ import annotations
 
+import math
 import re
+from math import erf
 
 import numpy as np
 import pytest
@@ -147,6 +149,21 @@ def test_control_flow_under_jit():
         gvmap.jit(_if)(np.ones(3))
 
 
+MATH_ON_TRACED = {  # the math module's function named, and NumPy's function for it
+    "math.exp": (lambda x: math.exp(x[0]) * x, r"math\.exp\(\).*np\.exp\(x\)"),
+    "math.atan2": (lambda x: math.atan2(x[0], x[1]), r"math\.atan2\(\).*np\.arctan2\(x1, x2\)"),
+    "imported erf": (lambda x: erf(x[0]), r"math\.erf\(\).*NumPy has no erf.*0\.3275911"),
+    "in a comprehension": (lambda x: [math.sqrt(v) for v in x], r"math\.sqrt\(\).*np\.sqrt"),
+}
+
+
+@pytest.mark.parametrize("name", list(MATH_ON_TRACED))
+def test_math_function_on_traced_value_names_numpys(name):
+    f, message = MATH_ON_TRACED[name]
+    with pytest.raises(TypeError, match=message):
+        gvmap.vmap(f)(np.ones((4, 3)))
+
+
 def test_control_flow_error_is_the_gvmap_class():
     from gvmap.errors import TracerConversionError
 
@@ -171,6 +188,13 @@ def test_unsupported_numpy_function(name):
     x = np.random.RandomState(0).randn(4, 3, 3)
     with pytest.raises(NotImplementedError, match=name):
         gvmap.vmap(UNSUPPORTED[name])(x)
+
+
+def test_foreign_ufunc_is_not_called_numpys():
+    special = pytest.importorskip("scipy.special")
+    with pytest.raises(NotImplementedError, match=r"the ufunc erf \(not NumPy's\)") as info:
+        gvmap.vmap(lambda x: special.erf(x))(np.ones((4, 3)))
+    assert "numpy.erf" not in str(info.value)
 
 
 # --- the cupy backend asked for where it cannot run --------------------------------------------

@@ -244,7 +244,7 @@ CONTROL_FLOW = {
     "item": (lambda x: x.sum().item(), r"\.item\(\)"),
     "tolist": (lambda x: x.tolist(), r"tolist"),
     "range": (lambda x: [x[i] for i in range(x[0])], r"index|size"),
-    "index_by_tracer": (lambda x: _HOLDER.table[x.sum()], r"index|asarray"),
+    "index_by_tracer": (lambda x: _HOLDER.table[x.sum()], r"traced index.*np\.take\(table, i, axis=0\)"),
     "math": (lambda x: __import__("math").exp(x.sum()), r"float"),
 }
 
@@ -277,7 +277,8 @@ def test_control_flow_on_tracer(name):
         gvmap.vmap(f)(x)
     msg = str(info.value)
     assert isinstance(info.value, TracerConversionError), type(info.value)
-    assert "np.where" in msg, msg
+    if name != "index_by_tracer":  # a table lookup's rewrite is np.take, not a choice
+        assert "np.where" in msg, msg
     assert re.search(what, msg), msg
 
 

@@ -316,6 +316,24 @@ def test_attribute_table_names_the_rewrite(backend):
     check(lambda tok: np.take(CFG.table, tok, axis=0), TOK)
 
 
+class _Embedder:
+    def __init__(self):
+        self.emb = EMB
+
+    def __call__(self, tokens):
+        return self.emb[tokens].mean(0)
+
+
+def test_attribute_table_message_leads_with_the_indexing(backend):
+    """``self.emb[tokens]`` in a method: the refusal says first that a NumPy table was
+    indexed with a traced index and names np.take with the user's own names, not the
+    np.asarray/np.where wording of a conversion the user never wrote."""
+    with pytest.raises(TracerConversionError,
+                       match=r"^`table\[i\]` with a traced index.*self\.emb\[i\].*"
+                             r"np\.take\(self\.emb, tokens, axis=0\)"):
+        gvmap.vmap(_Embedder())(TOK)
+
+
 COUNTER = 0
 
 

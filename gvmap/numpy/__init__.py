@@ -131,3 +131,11 @@ __all__ = sorted(set(__all__) | set(_integration.__all__))
 for _name in ("trapezoid", "trapz"):  # NumPy 2.0 renamed trapz (removed in 2.4)
     if hasattr(_np, _name):
         _HANDLED_FUNCTIONS[getattr(_np, _name)] = trapezoid
+
+# --- data-preparation habits: nan_to_num, sliding_window_view ---
+from . import dataprep as _dataprep  # noqa: E402
+from .dataprep import nan_to_num, sliding_window_view  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_dataprep.__all__))
+_HANDLED_FUNCTIONS[_np.nan_to_num] = nan_to_num
+_HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_view
