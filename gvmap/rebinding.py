@@ -80,12 +80,58 @@ def _constructors() -> dict[Any, Callable]:
             np.ascontiguousarray: c.ascontiguousarray, np.full: c.full}
 
 
+class _ScalarTypeMeta(type):
+    """A traced scalar type compares, hashes and answers ``isinstance`` / ``issubclass``
+    as the NumPy type it stands for (``x.dtype == np.float64``, ``{np.float32: ...}``
+    lookups, ``isinstance(v, np.float64)`` keep working; only ``is`` tells them apart)."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls.numpy_type)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, cls.numpy_type)
+
+    def __eq__(cls, other: Any) -> bool:
+        return other is cls or other is cls.numpy_type
+
+    def __hash__(cls) -> int:
+        return hash(cls.numpy_type)
+
+    def __repr__(cls) -> str:
+        return repr(cls.numpy_type)
+
+
+@functools.lru_cache(maxsize=None)
+def _traced_scalar_type(numpy_type: type) -> type:
+    """``np.float64`` (any bool, integer, float or complex scalar type) as traced code sees it:
+    called on a traced value it converts as NumPy's constructor does an array, which is
+    ``np.asarray(x, dtype=np.float64)``: x itself where it has that dtype (NumPy returns the
+    same array), else a converted new one (``np.float64(x.sum())``; np.int32 of floats
+    truncates). On anything else it is NumPy's own constructor. A subclass of the NumPy
+    type, so ``dtype=np.float64``, ``np.dtype(...)``, ``np.finfo(...)`` and
+    ``np.issubdtype`` see the NumPy type."""
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], Tracer):
+            from .numpy import astype
+            x = args[0]
+            return x if x.dtype == numpy_type else astype(x, numpy_type)
+        return numpy_type(*args, **kwargs)
+
+    return _ScalarTypeMeta(numpy_type.__name__, (numpy_type,),
+                           {"numpy_type": numpy_type, "__new__": __new__,
+                            "__module__": numpy_type.__module__,
+                            "__doc__": numpy_type.__doc__})
+
+
 def replacement(value: Any) -> Any:
     """What the traced code sees in place of a NumPy module or function ``value``."""
     if value is np:
         return TRACED_NUMPY
     if value is np.linalg:
         return TRACED_LINALG
+    if isinstance(value, type) and value in _SCALAR_TYPES and \
+            not isinstance(value, _ScalarTypeMeta):  # (one compares equal to its NumPy type)
+        return _traced_scalar_type(value)
     if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
         return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
     try:
@@ -130,6 +176,10 @@ class TracedModule(types.ModuleType):
     def __repr__(self) -> str:
         return f"<module {self.__name__!r} as gvmap traces it>"
 
+
+# NumPy's bool, integer, float and complex scalar types (np.float64, np.int32, np.bool_,
+# np.double...); on a traced value a complex one meets astype's complex refusal
+_SCALAR_TYPES = frozenset(t for t in set(np.sctypeDict.values()) if np.dtype(t).kind in "biufc")
 
 TRACED_NUMPY = TracedModule(np)
 TRACED_LINALG = TracedModule(np.linalg)

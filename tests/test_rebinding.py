@@ -431,3 +431,50 @@ def test_numpy_full_where_not_rebound_names_the_call_and_rewrite(backend):
     with pytest.raises(TracerConversionError, match=r"numpy\.full.*np\.broadcast_to\(v, shape\)"):
         gvmap.vmap(_full_with_local_numpy)(T)
     check(lambda t: np.broadcast_to(t, (3,)).copy(), T)                # the rewrite it names
+
+
+# ---------------------------------------------------------------- NumPy's scalar types
+
+from numpy import float32 as np_float32  # noqa: E402  (imported by name: rebound too)
+
+_SCALAR_CASTS = {
+    np.float32: 2.0,  # a dict keyed by NumPy types, looked up with a traced dtype's type
+}
+
+
+def _scalar_casts(v):
+    total = np.float64(v.sum())                   # a traced 0-d value: its astype
+    halves = np_float32(v * 2.5)                  # an array: NumPy's constructor gives one too
+    counts = np.int32(v * 10)                     # floats to int32 truncate, as astype
+    flags = np.bool_(v > 0.5)
+    zeros = np.zeros(3, dtype=np.float64)         # still a dtype
+    facts = (isinstance(np.float64(1.0), np.float64) and np.float64 == np.float64
+             and v.dtype == np.float32 and np.finfo(np.float32).eps > 0
+             and np.issubdtype(np.int32, np.integer))
+    return (total * 2, halves, counts, flags, zeros + _SCALAR_CASTS[v.dtype.type] + facts,
+            np.float64(3) * v, np.float16(1.5) + v.astype(np.float16))
+
+
+def test_numpy_scalar_types_convert_traced_values(plan_kind):
+    """np.float64(x) of a traced x is what NumPy's constructor gives for an array, x's
+    astype (a new array), while np.float64 still works as a dtype, in isinstance and in
+    comparisons; on plain numbers it is NumPy's own."""
+    x = RNG.rand(6, 4).astype(np.float32)
+    assert_tree_close(gvmap.vmap(_scalar_casts)(x), oracle(_scalar_casts)(x))
+
+
+def test_numpy_scalar_type_of_a_traced_value_is_numpys_asarray(backend):
+    """np.float64(a) of a float64 array is the array itself in NumPy (a write into the
+    result changes a), of another dtype a new array (it does not)."""
+    def f(v):
+        a, b = v * 2, v * 3
+        same, other = np.float64(a), np.float32(b)
+        same[0], other[0] = 0.0, 0.0
+        return a, same, b, other
+    x = RNG.rand(3, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def test_complex_scalar_type_of_a_traced_value_is_the_complex_refusal(backend):
+    with pytest.raises(TypeError, match="complex numbers"):
+        gvmap.vmap(lambda v: np.complex128(v))(RNG.rand(2, 3))
