@@ -192,3 +192,33 @@ def test_sorted_lanes_stay_in_registers(dtype, n):
     k = render_row_kernel(gvmap.make_graph(f)(np.zeros(n, dtype)))
     ptx = compile_cuda(k.source, name=f"{k.name}.cu")
     assert ".local" not in ptx, f"the {np.dtype(dtype)} sorts of {n} use local memory"
+
+
+# ---------------------------------------------------------------- cost and choice of sort
+
+def _sort_eqn(shape, axis=-1):
+    import gvmap
+    graph = gvmap.make_graph(lambda x: np.argsort(x, axis=axis))(np.zeros(shape))
+    (eqn,) = [e for e in graph.eqns if e.primitive.name == "argsort"]
+    return graph, eqn
+
+
+@pytest.mark.parametrize("shape, axis, expected", [
+    ((64,), -1, 64 + 543),           # Batcher's (k*k - k + 4) * 2**(k - 2) - 1 for k = 6
+    ((3, 8), -1, 24 + 3 * 19),       # per lane
+    ((8, 3), 0, 24 + 3 * 19),
+    ((5,), -1, 5 + 9),               # pruned from 8
+    ((1,), -1, 1),
+    ((65,), -1, 65 + 65 * 64 // 2),  # past the limit: the insertion sort's worst case
+])
+def test_row_work_counts_the_networks_steps(shape, axis, expected):
+    from gvmap.codegen.rowkernel_rules import row_work
+    assert row_work(_sort_eqn(shape, axis)[1]) == expected
+
+
+@pytest.mark.parametrize("n, network", [(64, True), (65, False)])
+def test_lanes_past_the_limit_keep_the_insertion_sort(n, network):
+    from gvmap.codegen.rowkernel import render_row_kernel
+    source = render_row_kernel(_sort_eqn((n,))[0]).source
+    assert ("gvmap_exchange(" in source) == network
+    assert ("while (j >= 0" in source) != network
