@@ -67,6 +67,12 @@ W2, B2 = _normal(rng0, (4, 16)) * 0.5, _normal(rng0, (4,))
 TAKE_CONST = np.array([0, 2, 2, 1, 5], np.int64)
 
 
+def _ties_and_signed_zeros(rng, shape):
+    """Values with many ties (steps of 0.5), NaNs, and zeros of both signs."""
+    x = np.floor(_with_nans(rng, shape) * 2) / 2
+    return np.where((x == 0) & (rng.random(shape) < 0.5), -0.0, x)
+
+
 def _batched_take_graph(count: int = 2) -> Graph:
     """``out[b, i] = x[b, idx[b, i]]``: the primitive batching emits; built by hand."""
     x = Var(AbstractArray((3, 4), np.float32))
@@ -185,6 +191,16 @@ CASES = [
                        np.sort(k), np.argsort(k, kind="stable"), np.argsort(x[0])[-2:]),
          lambda rng: [np.floor(_with_nans(rng, (N, 3, 6)) * 2), rng.integers(-3, 3, (N, 9)).astype(np.int32)],
          (True, True)),
+    # networks (n <= 64) on lanes in a loop too long to unroll (9 x 543 steps), and the
+    # insertion sort past 64: the stable order of -0.0 / 0.0 and NaNs. Apart: nvcc's cicc
+    # takes minutes on both in one function (NVRTC does not)
+    Case("sort_network_lane_loop",
+         lambda k: (np.sort(k, axis=1, kind="stable"), np.median(k, axis=1),
+                    np.argsort(k[:, :8], axis=0, kind="stable")),
+         lambda rng: [_ties_and_signed_zeros(rng, (N, 9, 64)).astype(np.float32)], (True,)),
+    Case("sort_insertion_past_64",
+         lambda x: (np.sort(x, kind="stable"), np.argsort(x, kind="stable")),
+         lambda rng: [_ties_and_signed_zeros(rng, (N, 70))], (True,)),
     # --- scatter (index updates) --- (one sequential loop: last write wins, repeats accumulate)
     Case("scatter_traced_writes", _scatter_writes,
          lambda rng: [_with_nans(rng, (N, 5, 2)), rng.integers(-5, 5, (N, 6)).astype(np.int32),

@@ -23,6 +23,7 @@ from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_
 from .rowemitter import UNROLL_LIMIT, RowEmitter, names as _names
 from .rowlinalg import (LINALG_ROW_RULES, linalg_row_local_bytes, linalg_row_refusal,
                         linalg_row_work)
+from .sortnet import comparators
 
 # ``emit_rules[prim](row, eqn)`` emits one equation's block; each block is wrapped in braces
 # so loop indices and accumulators are local. What a block costs is decided apart from
@@ -327,8 +328,8 @@ def row_work(eqn: Eqn) -> int:
         return out.aval.size * math.prod(eqn.invars[0].aval.shape[d] for d in lc)
     if prim in P.REDUCTIONS or prim in (P.cumsum_p, P.cumprod_p):
         return eqn.invars[0].aval.size
-    if prim in (P.sort_p, P.argsort_p):  # insertion sort: n * (n - 1) / 2 steps a lane at worst
-        return out.aval.size * max(out.aval.shape[eqn.params["axis"]] - 1, 1) // 2 + out.aval.size
+    if prim in (P.sort_p, P.argsort_p):  # the network's steps (or the insertion sort's)
+        return sort_work(eqn)
     if prim is P.scatter_p:  # the copy of x, then one step per update element
         return out.aval.size + eqn.invars[2].aval.size
     return out.aval.size
@@ -378,6 +379,20 @@ emit_rules[P.cummin_p] = _running_extremum(P.min_p, +1)
 
 
 # --- sorting and searching ---
+# A lane of at most SORT_NETWORK_LIMIT values is sorted by a sorting network
+# (codegen/sortnet.py): fully unrolled compare-exchange steps on named scalars, so the lane
+# is in registers (no local memory; ptxas for sm_90 keeps a float64 argsort of 64, values
+# and indices, in 210 of 255 registers without spilling). A longer lane keeps the insertion
+# sort, whose lane is indexed at run time (local memory): twice the lane would not fit the
+# registers either, and the unrolled code grows as n log^2 n (1471 steps for 128). The cost
+# model bounds the insertion sort's n * n / 2 steps (n up to about 360, then batched).
+
+SORT_NETWORK_LIMIT = 64
+# The lanes' loop (over the dims that are not sorted) is unrolled while the networks it
+# holds have at most this many steps in all (a few thousand instructions): then the lanes'
+# loads and stores index the values with constants too.
+SORT_UNROLL_STEPS = 4096
+
 
 def _sorts_before(dtype: np.dtype, a: str, b: str) -> str:
     """C for "a sorts strictly before b" in NumPy's order: NaNs last (equal NaNs tie)."""
@@ -386,11 +401,110 @@ def _sorts_before(dtype: np.dtype, a: str, b: str) -> str:
     return f"(({a}) < ({b}))"
 
 
+def _keeps_indices(dtype: np.dtype, indices: bool) -> bool:
+    """Whether the network sorts (value, original index) pairs: for argsort (its result),
+    and for floats, where values that compare equal can differ (+0.0 and -0.0, NaNs of
+    either sign and any payload): ordering ties by index gives np.sort(kind="stable")'s
+    order, what the insertion sort gave. Equal integers or bools cannot be told apart."""
+    return indices or dtype.kind == "f"
+
+
+_SORT_NETWORK = r"""#ifndef GVMAP_SORT_NETWORK
+#define GVMAP_SORT_NETWORK
+// A sorting network's compare-exchange step (codegen/sortnet.py): afterwards a holds the
+// value that sorts first in NumPy's order (NaNs last; equal NaNs tie); with indices, ties
+// keep index order, so the network sorts as a stable sort does. Bitwise | and &, not || and
+// &&: no branches to fold, so NVRTC emits selects (with ||, an int32 argsort of 64 took 7x
+// as long to compile, and a float64 one spilled 1 KiB of registers).
+template <typename T> __host__ __device__ inline bool gvmap_sorts_before(T a, T b) {
+  return a < b;
+}
+__host__ __device__ inline bool gvmap_sorts_before(float a, float b) {
+  return (a < b) | ((b != b) & (a == a));
+}
+__host__ __device__ inline bool gvmap_sorts_before(double a, double b) {
+  return (a < b) | ((b != b) & (a == a));
+}
+template <typename T> __host__ __device__ inline void gvmap_exchange(T& a, T& b) {
+  const bool swap = gvmap_sorts_before(b, a);
+  const T lo = swap ? b : a, hi = swap ? a : b;
+  a = lo;
+  b = hi;
+}
+template <typename T> __host__ __device__ inline void gvmap_exchange(T& a, int& i, T& b, int& j) {
+  const bool swap = gvmap_sorts_before(b, a) | (!gvmap_sorts_before(a, b) & (j < i));
+  const T lo = swap ? b : a, hi = swap ? a : b;
+  const int ilo = swap ? j : i, ihi = swap ? i : j;
+  a = lo;
+  b = hi;
+  i = ilo;
+  j = ihi;
+}
+#endif  // GVMAP_SORT_NETWORK
+"""
+
+
+def _lanes(eqn: Eqn) -> tuple[int, int]:
+    """(lanes, n): how many lanes ``eqn`` sorts and the length of each."""
+    shape, axis = eqn.invars[0].aval.shape, eqn.params["axis"]
+    n = shape[axis]
+    return (math.prod(shape) // n if n else 0), n
+
+
+def _emit_lines(row: RowEmitter, items: Sequence[str], per_line: int = 8) -> None:
+    for j in range(0, len(items), per_line):
+        row.emit(" ".join(items[j:j + per_line]))
+
+
+def _open_lanes(row: RowEmitter, kept_shape: Sequence[int], unroll: bool) -> tuple[list[str], int]:
+    """The lanes' loops (``row.open_loops``, unrolled as ``unroll`` says rather than by the
+    emitter's limit, which counts a network as one iteration)."""
+    index, opened = [], 0
+    for size, name in zip(kept_shape, _names("i", len(kept_shape))):
+        index.append("0" if size == 1 else name)
+        if size != 1:
+            if unroll:
+                row.emit("#pragma unroll")
+            row.emit(f"for (int {name} = 0; {name} < {size}; {name}++) {{")
+            row.depth += 1
+            opened += 1
+    return index, opened
+
+
+def _sort_network(indices: bool):
+    """sort / argsort of each lane along the axis, n <= SORT_NETWORK_LIMIT: the lane in
+    scalars ``k0 .. k{n-1}`` (with their original indices ``p0 ..``, see
+    ``_keeps_indices``), the network's steps, the scalars out."""
+    @_block
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
+        (x,), out = eqn.invars, eqn.outvars[0]
+        axis, shape = eqn.params["axis"], x.aval.shape
+        n, dtype, t = shape[axis], x.aval.dtype, c_type(x.aval.dtype)
+        steps, pairs = comparators(n), _keeps_indices(dtype, indices)
+        lanes, _ = _lanes(eqn)
+        row.need(_SORT_NETWORK)
+        kept_shape = [d for j, d in enumerate(shape) if j != axis]
+        kept, opened = _open_lanes(row, kept_shape, lanes * len(steps) <= SORT_UNROLL_STEPS)
+        at = lambda j: _reduced_index(x.aval.ndim, (axis,), kept, [str(j)])
+        _emit_lines(row, [f"{t} k{j} = {row.ref(x, at(j))};" for j in range(n)], 4)
+        if pairs:
+            _emit_lines(row, [f"int p{j} = {j};" for j in range(n)])
+        exchange = ("gvmap_exchange(k{a}, p{a}, k{b}, p{b});" if pairs
+                    else "gvmap_exchange(k{a}, k{b});")
+        _emit_lines(row, [exchange.format(a=a, b=b) for a, b in steps], 4)
+        if indices:
+            it = c_type(out.aval.dtype)
+            _emit_lines(row, [f"{row.ref(out, at(j))} = ({it})p{j};" for j in range(n)], 4)
+        else:
+            _emit_lines(row, [f"{row.ref(out, at(j))} = k{j};" for j in range(n)], 4)
+        row.close(opened)
+    return rule
+
+
 def _insertion_sort(indices: bool):
-    """sort / argsort of each lane along the axis: a stable insertion sort (equal values
-    keep their order; NaNs last), in the output itself for sort, and for argsort in a
-    lane of values beside the output's indices. Lanes are short in a row kernel (the size
-    is static and the work bounded by the cost model), where this beats a network."""
+    """sort / argsort of each lane along the axis, n > SORT_NETWORK_LIMIT: a stable
+    insertion sort (equal values keep their order; NaNs last), in the output itself for
+    sort, and for argsort in a lane of values beside the output's indices."""
     @_block
     def rule(row: RowEmitter, eqn: Eqn) -> None:
         (x,), out = eqn.invars, eqn.outvars[0]
@@ -421,8 +535,29 @@ def _insertion_sort(indices: bool):
     return rule
 
 
-emit_rules[P.sort_p] = _insertion_sort(indices=False)
-emit_rules[P.argsort_p] = _insertion_sort(indices=True)
+def _sort_rule(indices: bool):
+    """The network for lanes of at most SORT_NETWORK_LIMIT values, else the insertion sort."""
+    network, insertion = _sort_network(indices), _insertion_sort(indices)
+
+    def rule(row: RowEmitter, eqn: Eqn) -> None:
+        (network if _lanes(eqn)[1] <= SORT_NETWORK_LIMIT else insertion)(row, eqn)
+    return rule
+
+
+def sort_work(eqn: Eqn) -> int:
+    """The cost model's steps for sort / argsort: one per element (loaded and stored) plus,
+    per lane of n values, the network's compare-exchange steps ``len(comparators(n))``
+    (for n = 2**k Batcher's (k*k - k + 4) * 2**(k - 2) - 1: 19 for 8, 543 for 64; fewer
+    for other n), or past SORT_NETWORK_LIMIT the insertion sort's n * (n - 1) / 2 at worst."""
+    lanes, n = _lanes(eqn)
+    size = eqn.outvars[0].aval.size
+    if n <= SORT_NETWORK_LIMIT:
+        return size + lanes * len(comparators(n))
+    return size + size * max(n - 1, 1) // 2
+
+
+emit_rules[P.sort_p] = _sort_rule(indices=False)
+emit_rules[P.argsort_p] = _sort_rule(indices=True)
 
 
 # --- scatter (index updates) ---
