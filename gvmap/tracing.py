@@ -302,6 +302,10 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         viewed = _viewed_through(source)
         for t in tracers:
             t._viewed = viewed
+            # a view of a basic-indexing view (np.transpose(x[None])) keeps that view
+            # alive: while this one lives, a write into x meets it (a live view of x that
+            # has an untracked view) and is refused; it would not show in this one
+            t._holds = source if source._base is not None else None
     return tracers if prim.multiple_results else tracers[0]
 
 
@@ -579,7 +583,7 @@ class Tracer:
     ``TABLE[i]`` with a traced ``i`` works although NumPy's own indexing cannot see ``i``.
     """
 
-    __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "__weakref__")
+    __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "_holds", "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
     def __init__(self, trace: Trace, var: Var, value: np.ndarray | None = None):
@@ -590,6 +594,7 @@ class Tracer:
         # (weak reference, var) of each array this one is a view of that no write follows
         # (x.reshape, x.T, np.flip(x)): a write into this tracer cannot reach them
         self._viewed: tuple = ()
+        self._holds: Tracer | None = None  # the basic-indexing view this one is a view of
 
     @property
     def known(self) -> np.ndarray | None:
@@ -652,9 +657,9 @@ class Tracer:
         kwargs.pop("out", None)
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         impl = HANDLED_UFUNCS.get(name)
-        if impl is None and _all_known((inputs, kwargs)):
+        if impl is None and all_known((inputs, kwargs)):
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
-            return _known_call(getattr(ufunc, method), inputs, kwargs)
+            return known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
             label = (f"numpy.{name}" if getattr(np, ufunc.__name__, None) is ufunc else
                      f"the ufunc {name} (not NumPy's)")  # scipy.special's name no module
@@ -666,8 +671,8 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         _gnp()
         impl = HANDLED_FUNCTIONS.get(func)
-        if impl is None and _all_known((args, kwargs)):
-            return _known_call(func, args, kwargs)  # NumPy's own function, on known values
+        if (impl is None or func not in MAY_RETURN_ARGUMENT) and all_known((args, kwargs)):
+            return known_call(func, args, kwargs)  # NumPy's own function, on known values
         if impl is None:
             module = getattr(func, "__module__", "numpy") or "numpy"
             module = "numpy" if module.startswith("numpy._core") else module
@@ -981,15 +986,18 @@ def call_leaves(tree: Any):
             yield x
 
 
-def _all_known(tree: Any) -> bool:
+def all_known(tree: Any) -> bool:
     """There is a tracer in ``tree`` (call arguments), and every one is known."""
     tracers = [x for x in call_leaves(tree) if isinstance(x, Tracer)]
     return bool(tracers) and all(t._value is not None for t in tracers)
 
 
-def _known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
-    """``fn`` (a NumPy function or ufunc method gvmap does not trace) on the values of the
-    known tracers among its arguments; array results are known tracers again."""
+def known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
+    """``fn`` (a NumPy function or ufunc method) on the values of the known tracers among
+    its arguments; array results are known tracers again. Used where every traced
+    argument is known and ``fn`` gives a new array (not one of ``MAY_RETURN_ARGUMENT``,
+    whose views gvmap's own functions track) or gvmap does not trace ``fn``: NumPy's
+    answer exactly, data-dependent shapes included (``np.nonzero(np.array([1, 0, 1]))``)."""
     def values(x: Any) -> Any:
         if isinstance(x, Tracer):
             return x._value

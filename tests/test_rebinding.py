@@ -478,3 +478,36 @@ def test_numpy_scalar_type_of_a_traced_value_is_numpys_asarray(backend):
 def test_complex_scalar_type_of_a_traced_value_is_the_complex_refusal(backend):
     with pytest.raises(TypeError, match="complex numbers"):
         gvmap.vmap(lambda v: np.complex128(v))(RNG.rand(2, 3))
+
+
+def _constants_alone(v):
+    mask = np.array([1, 0, 1, 1])                 # made from constants: known values
+    idx = np.nonzero(mask)[0]                     # data-dependent shapes, known now
+    cats = np.unique(np.array([3, 1, 3, 2]))
+    counts = np.bincount(np.array([0, 2, 2]))
+    order = np.argsort(np.array([2, 1, 2, 1]))    # NumPy's own order of ties
+    return (v[idx] * cats.sum(), np.flatnonzero(mask), v[:3] @ counts.astype(v.dtype),
+            np.argwhere(mask > 0).ravel(), v[order], np.median(np.array([4.0, 1.0, 2.0])) * v)
+
+
+def test_functions_of_constants_alone_are_numpys_answer(plan_kind):
+    """Where every traced argument is known (arrays the function made from constants),
+    NumPy's own function computes the result at trace time, as in the loop: data-dependent
+    shapes (nonzero, unique, bincount, argwhere) and NumPy's own tie order included."""
+    x = RNG.rand(5, 4)
+    assert_tree_close(gvmap.vmap(_constants_alone)(x), oracle(_constants_alone)(x))
+
+
+@pytest.mark.parametrize("view", [lambda a: np.reshape(a, (2, 2)), lambda a: np.transpose(a[None]),
+                                  lambda a: np.flip(a)], ids=["reshape", "transpose", "flip"])
+def test_view_functions_of_made_arrays_stay_views(backend, view):
+    """Not for functions that may return a view (np.reshape, np.flip...): gvmap's own
+    track the view, so a later write into the array, which NumPy's view would see, is
+    refused as for any such view, never answered from a stale copy of the constants."""
+    def f(v):
+        a = np.zeros(4)
+        y = view(a)
+        a[1] = v[0]
+        return y
+    with pytest.raises(TypeError, match="after a view of .* was taken by reshape, transpose"):
+        gvmap.vmap(f)(RNG.rand(3, 4))

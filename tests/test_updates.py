@@ -378,8 +378,24 @@ def _write_after_a_slice_was_reshaped(x):
     return w
 
 
+def _write_after_a_view_of_an_expanded_slice(x):
+    a = x * 1.0
+    t = np.transpose(a[None])   # a view of the temporary a[None], itself a view of a
+    a[1] = -2.0                 # NumPy: t[1, 0] is -2 now
+    return t
+
+
+def _write_after_the_transpose_of_a_new_axis(x):
+    a = np.zeros(6)
+    t = a[None].T
+    a[1] = x[0]                 # NumPy: t[1, 0] is x[0] now
+    return t
+
+
 @pytest.mark.parametrize("f", [_write_via_reshape, _write_via_transpose_of_zeros,
-                               _write_via_squeezed_slice, _write_after_a_slice_was_reshaped])
+                               _write_via_squeezed_slice, _write_after_a_slice_was_reshaped,
+                               _write_after_a_view_of_an_expanded_slice,
+                               _write_after_the_transpose_of_a_new_axis])
 def test_a_write_no_view_could_follow_is_refused(backend, f):
     """These writes were silently lost: gvmap's reshape / transpose results did not write
     back into the array they view, as NumPy's do."""
@@ -394,6 +410,17 @@ def test_a_write_into_a_view_of_an_argument_names_the_copy(backend):
         return img
     with pytest.raises(TypeError, match=r"argument.*\.copy\(\)"):
         gvmap.vmap(f)(X)
+
+
+def test_a_view_of_a_slice_that_is_gone_does_not_block_writes(plan_kind):
+    """A view of a basic-indexing view keeps that slice alive only while it lives itself:
+    once both are gone nothing can see a later write, as in NumPy."""
+    def f(x):
+        a = x * 1.0
+        s = a[None].T.sum() + np.transpose(a[1:])[0]
+        a[1] = -2.0
+        return s, a
+    check(f, X)
 
 
 def test_a_view_of_a_temporary_is_written_freely(plan_kind):
