@@ -583,7 +583,8 @@ class Tracer:
     ``TABLE[i]`` with a traced ``i`` works although NumPy's own indexing cannot see ``i``.
     """
 
-    __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "_holds", "__weakref__")
+    __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "_holds", "_scalar",
+                 "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
     def __init__(self, trace: Trace, var: Var, value: np.ndarray | None = None):
@@ -595,6 +596,7 @@ class Tracer:
         # (x.reshape, x.T, np.flip(x)): a write into this tracer cannot reach them
         self._viewed: tuple = ()
         self._holds: Tracer | None = None  # the basic-indexing view this one is a view of
+        self._scalar = False  # stands for a NumPy scalar (x[0] of a vector): immutable
 
     @property
     def known(self) -> np.ndarray | None:
@@ -839,12 +841,17 @@ class Tracer:
             return select(self, key)  # x[mask]: usable where its shape never shows
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
-        if _basic_key(key):
+        scalar = _scalar_key(key, self.ndim)
+        if _basic_key(key) and not scalar:
             out = _gnp().getitem(self, key)
-        else:  # NumPy copies (x[np.array(0)], x[1:, idx]): the slices taken on the way are
-            with trace.internal_views(self._var):  # gvmap's, no view of x the user holds
+        else:  # NumPy copies (x[np.array(0)], x[1:, idx]) or gives a scalar (x[0, 1]): the
+            # slices taken on the way are gvmap's, no view of x the user holds
+            with trace.internal_views(self._var):
                 out = _gnp().getitem(self, key)
-        if isinstance(out, Tracer) and out is not self and _basic_key(key) \
+        if isinstance(out, Tracer) and out is not self and scalar:
+            out = _gnp().copy(out) if out._viewed else out
+            out._viewed, out._scalar = (), True
+        elif isinstance(out, Tracer) and out is not self and _basic_key(key) \
                 and trace is current_trace():
             # the views this indexing took of x are the tracer it returns: tracked weakly,
             # so a temporary (x[1:].sum()) does not block later writes into x
@@ -1056,6 +1063,11 @@ def _inplace(name: str, symbol: str):
     or a view of x was taken earlier (NumPy's view would see the write)."""
     def op(self, other):
         result = getattr(_gnp(), name)(self, other)
+        if self._scalar:  # a NumPy scalar is immutable: ``s += x`` rebinds s, promoting
+            result = fresh(result, (self, other))
+            if isinstance(result, Tracer) and result.ndim == 0:
+                result._scalar = True
+            return result
         if result.shape != self.shape:
             raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
                              f"match the broadcast shape {result.shape}")
@@ -1089,6 +1101,17 @@ def static_key(key: Any) -> Any:
         return tuple(k._value if isinstance(k, Tracer) and k._value is not None else k
                      for k in key)
     return key
+
+
+def _scalar_key(key: Any, ndim: int) -> bool:
+    """One integer per dimension (``x[0]`` of a vector, ``x[1, 2]`` of a matrix, ``x[i]``
+    with a traced 0-d integer i): NumPy returns a scalar, a copy that no later write into
+    x changes, and ``s += 1`` rebinds s (``x[0, ...]`` and ``x[()]`` are 0-d views)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return len(parts) == ndim and all(
+        isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+        or isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu"  # the loop's
+        for k in parts)                                       # value there: a NumPy int
 
 
 def _basic_key(key: Any) -> bool:

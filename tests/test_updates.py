@@ -447,3 +447,57 @@ def test_an_array_filled_from_an_argument_stays_writable(plan_kind):
         v[1] += 2.0
         return buf, x
     check(f, X)
+
+
+# ---------------------------------------------------------------- scalars from integer indexing
+
+def _old_value_kept(x):
+    y = x * 1.0
+    old = y[0]              # a NumPy scalar: a copy
+    y[0] = 5.0              # does not change old
+    m = (x * 2.0).reshape(2, 3)
+    corner = m[1, 2]
+    m[1] = -1.0             # nor corner
+    return old, corner, y
+
+
+def _accumulate_into_an_element(x):
+    total = x[0]            # of an argument: a scalar, so += never writes into x
+    for i in range(1, 4):
+        total += x[i]
+    flag = (x > 0)[0]
+    flag += 1               # np.bool_ + 1 is an int64: a scalar rebinds, promoting
+    return total, flag, x
+
+
+@pytest.mark.parametrize("f", [_old_value_kept, _accumulate_into_an_element])
+def test_an_element_read_by_integers_is_a_scalar(plan_kind, f):
+    """``x[0]`` of a vector (one integer per axis) is a NumPy scalar: a copy that a later
+    write into x does not change (gvmap answered with the new value), and ``s += v``
+    rebinds s (gvmap refused it on an argument as a write into the argument's view)."""
+    check(f, X)
+
+
+def test_a_zero_d_view_is_still_a_view(plan_kind):
+    """``x[0, ...]`` and ``x[()]`` are 0-d views in NumPy, not scalars: they see writes."""
+    def f(x):
+        y = x * 1.0
+        v = y[0, ...]
+        y[0] = 3.0
+        return v
+    check(f, X)
+
+
+def test_an_element_read_at_a_traced_integer_is_a_scalar(plan_kind):
+    """In the loop a traced 0-d index is a NumPy integer, so ``x[i]`` is a scalar there
+    too: ``v[i] += 1`` of a bool v promotes the scalar and casts back on the write (the
+    random programs found it refused), and ``old = w[i]`` keeps its value."""
+    def f(x, i):
+        v = np.ones(3, dtype=bool)
+        v[np.clip(i, 0, 2)] += 2
+        w = x * 1.0
+        j = np.argmax(x)
+        old = w[j]
+        w[j] = -1.0
+        return v, old, w
+    check(f, X, np.array([0, 2, 1, 1, 0, 2])[:X.shape[0]])
