@@ -668,7 +668,7 @@ class Tracer:
             raise NotImplementedError(
                 f"gvmap cannot trace {label}; rewrite it with supported NumPy functions "
                 f"(see gvmap.numpy) or compute it outside the vmapped function")
-        return fresh(impl(*inputs, **kwargs), inputs)  # a ufunc's result is a new array
+        return scalar_if_0d(fresh(impl(*inputs, **kwargs), inputs))  # a new array (or scalar)
 
     def __array_function__(self, func, types, args, kwargs):
         _gnp()
@@ -681,7 +681,8 @@ class Tracer:
             raise NotImplementedError(
                 f"gvmap cannot trace {module}.{func.__name__}; rewrite it with supported NumPy "
                 f"functions (see gvmap.numpy) or compute it outside the vmapped function")
-        return fresh_unless_view(func, impl(*args, **kwargs), (args, kwargs))
+        out = fresh_unless_view(func, impl(*args, **kwargs), (args, kwargs))
+        return out if func in MAY_RETURN_ARGUMENT or func in ARRAY_MAKERS else scalar_if_0d(out)
 
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
@@ -912,7 +913,9 @@ class Tracer:
             fn = getattr(_gnp(), name)
             if name in _VIEW_METHODS:
                 return lambda *a, **k: fn(self, *a, **k)
-            return lambda *a, **k: fresh(fn(self, *a, **k), (self, a, k))
+            if name == "copy":  # ndarray.copy of a 0-d array is a 0-d array
+                return lambda *a, **k: fresh(fn(self, *a, **k), (self, a, k))
+            return lambda *a, **k: scalar_if_0d(fresh(fn(self, *a, **k), (self, a, k)))
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
         raise AttributeError(f"traced arrays have no attribute '{name}'")
@@ -967,6 +970,23 @@ def fresh(out: Any, inputs: Any) -> Any:
         return type(out)(*(one(o) for o in out))
     if isinstance(out, (tuple, list)):
         return type(out)(one(o) for o in out)
+    return out
+
+
+# NumPy functions whose 0-d results are 0-d ARRAYS (mutable, ``+=`` in place), where every
+# other operation's 0-d result is a scalar
+ARRAY_MAKERS = _numpy_functions(
+    "array", "asarray", "asanyarray", "copy", "empty_like", "zeros_like", "ones_like",
+    "full_like", "require", "ascontiguousarray", "atleast_1d", "atleast_2d", "atleast_3d")
+
+
+def scalar_if_0d(out: Any) -> Any:
+    """Mark the 0-d tracers among ``out``, a ufunc's, an operator's or a reduction's result,
+    as the NumPy scalars those are in the loop (``s = x.sum(); s += 0.5`` rebinds s, with
+    NumPy's promotion, where a 0-d array's ``+=`` would keep its dtype)."""
+    for o in (out if isinstance(out, (tuple, list)) else (out,)):
+        if isinstance(o, Tracer) and o.ndim == 0:
+            o._scalar = True
     return out
 
 
@@ -1042,8 +1062,10 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 def _binop(name: str, reflected: bool = False):
     if reflected:
-        return lambda self, other: fresh(getattr(_gnp(), name)(other, self), (self, other))
-    return lambda self, other: fresh(getattr(_gnp(), name)(self, other), (self, other))
+        return lambda self, other: scalar_if_0d(
+            fresh(getattr(_gnp(), name)(other, self), (self, other)))
+    return lambda self, other: scalar_if_0d(
+        fresh(getattr(_gnp(), name)(self, other), (self, other)))
 
 
 for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
@@ -1147,7 +1169,7 @@ for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le"
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
     setattr(Tracer, f"__{_dunder}__",
-            (lambda f: lambda self: fresh(getattr(_gnp(), f)(self), self))(_fn))
+            (lambda f: lambda self: scalar_if_0d(fresh(getattr(_gnp(), f)(self), self)))(_fn))
 
 
 # --- sorting and searching ---

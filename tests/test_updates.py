@@ -501,3 +501,23 @@ def test_an_element_read_at_a_traced_integer_is_a_scalar(plan_kind):
         w[j] = -1.0
         return v, old, w
     check(f, X, np.array([0, 2, 1, 1, 0, 2])[:X.shape[0]])
+
+
+def test_operation_results_of_zero_d_are_scalars(plan_kind):
+    """A 0-d result of a ufunc, an operator or a reduction is a NumPy scalar: ``s += v``
+    rebinds s (another name for the old value keeps it: gvmap changed both) and promotes
+    (an int accumulator becomes float, where gvmap refused the cast); an array made 0-d
+    (np.array(2.0)) still updates in place, for every name bound to it."""
+    def f(x):
+        s = x.sum()
+        before = s
+        s += 1.0
+        acc = 0
+        for i in range(3):
+            acc += (x[i] > 0)      # bool scalars into an int
+        acc += 0.5 * x[0]          # ... and a float: NumPy's scalar promotes
+        a = np.array(2.0)
+        b = a
+        a += x[0]
+        return s, before, acc, b
+    check(f, X)
