@@ -905,7 +905,9 @@ class Tracer:
             fn = getattr(_gnp(), name)
             if name in _VIEW_METHODS:
                 return lambda *a, **k: fn(self, *a, **k)
-            return lambda *a, **k: fresh(fn(self, *a, **k), (self, a, k))
+            return lambda *a, **k: (  # on known values alone, NumPy's own method's answer
+                known_call(getattr(np.ndarray, name), (self, *a), k) if all_known((self, a, k))
+                else fresh(fn(self, *a, **k), (self, a, k)))
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
         raise AttributeError(f"traced arrays have no attribute '{name}'")
@@ -1146,3 +1148,19 @@ def _sort_in_place(name: str):
 
 Tracer.sort = _sort_in_place("sort")
 Tracer.partition = _sort_in_place("partition")
+
+
+# --- small NumPy habits ---
+# x.diagonal() is NumPy's (read-only) view of x, as np.diagonal's; x.trace() and x.repeat(k)
+# are new arrays. x.fill(v) writes v into all of x, which a tracer does as ``x[...] = v``
+# does: x stands for np.full_like(x, v) from then on (refused for an argument, as any write).
+_METHODS |= {"diagonal", "trace", "repeat"}
+_VIEW_METHODS |= {"diagonal"}
+
+
+def _fill(self, value):
+    """ndarray.fill: every element becomes ``value`` (cast to x's dtype), in place."""
+    self._assign(_gnp().full_like(self, value), "`x.fill(v)`", "Write `x = np.full_like(x, v)`")
+
+
+Tracer.fill = _fill
