@@ -78,3 +78,62 @@ def test_methods_refuse_what_numpy_would_see_differently():
         gvmap.vmap(write_after_diagonal)(X344)
     with pytest.raises(NotImplementedError, match="nonzero"):  # traced: a data-dependent shape
         gvmap.vmap(lambda v: v.nonzero())(X35)
+
+
+XN = RNG.randn(3, 3, 5)  # per example (3, 5), NaNs in two examples
+XN[0, 1, 2] = XN[2, 0, 4] = np.nan
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.allclose(v, v + 1e-9), lambda v: np.allclose(v, v, equal_nan=True),
+    lambda v: np.allclose(v, 0.1, rtol=0.5, atol=1.0),
+    lambda v: np.array_equal(v, v), lambda v: np.array_equal(v, v, equal_nan=True),
+    lambda v: np.array_equal(v, v[:2]),  # static shapes differ: a constant False
+    lambda v: np.array_equal(v > 0, v > 0, equal_nan=True),
+    lambda v: np.array_equiv(v, v[:1]), lambda v: np.array_equiv(v[:2], v[:3]),
+    lambda v: np.isin(v, [0.5, v[0, 0]]), lambda v: np.isin(v, v[:2], invert=True),
+    lambda v: np.isin((v * 3).astype(int), [0, 1, 2], kind="table"), lambda v: np.isin(v, []),
+    lambda v: np.ediff1d(v), lambda v: np.ediff1d(v, to_begin=0, to_end=[1, 2]),
+    lambda v: np.ediff1d(v, to_begin=v[:2]),
+    lambda v: np.fix(v * 3), lambda v: np.fix((v * 3).astype(int)), lambda v: np.fix(v > 0),
+    lambda v: np.unwrap(v * 5), lambda v: np.unwrap(v * 5, period=4),
+    lambda v: np.unwrap((v * 5).astype(int), period=4), lambda v: np.unwrap((v * 5).astype(int), period=5),
+    lambda v: np.unwrap(v * 5, discont=4.0), lambda v: np.unwrap(v * 5, discont=v[0, 0]),
+    lambda v: np.unwrap((v * 5).reshape(15, 1), axis=0),
+    lambda v: np.broadcast_arrays(v, v[:1], 2.0), lambda v: np.broadcast_arrays(v),
+    lambda v: v.reshape((5, 3), order="F"), lambda v: np.ravel(v, order="F"),
+])
+def test_habit_functions(backend, f):
+    check(f, XN.astype(np.float32))
+
+
+def test_habit_errors_name_the_argument_and_a_rewrite():
+    with pytest.raises(TypeError, match="to_begin.*same_kind"):
+        gvmap.vmap(lambda v: np.ediff1d(v.astype(int), to_begin=0.5))(X35)
+    with pytest.raises(ValueError, match="Invalid kind"):
+        gvmap.vmap(lambda v: np.isin(v, [1.0], kind="hash"))(X35)
+    with pytest.raises(ValueError, match="table"):
+        gvmap.vmap(lambda v: np.isin(v, [1.0], kind="table"))(X35)
+    with pytest.raises(NotImplementedError, match="traced period.*np.mod"):
+        gvmap.vmap(lambda v: np.unwrap(v, period=v[0] + 4))(X35)
+    with pytest.raises(NotImplementedError, match="order='A'.*order='F'"):
+        gvmap.vmap(lambda v: v.reshape(-1, order="A"))(X35)
+
+
+@pytest.mark.parametrize("f,rewrite", [
+    (lambda v: np.nanargmax(v), r"np\.argmax\(np\.where\(np\.isnan\(x\), -np\.inf, x\)\)"),
+    (lambda v: np.nanargmin(v, axis=0), r"np\.argmin\(np\.where\(np\.isnan\(x\), np\.inf, x\)\)"),
+    (lambda v: np.logaddexp.reduce(v), r"m = x\.max\(\); m \+ np\.log\(np\.exp\(x - m\)\.sum\(\)\)"),
+    (lambda v: np.logaddexp2.reduce(v), r"np\.log2"),
+])
+def test_out_of_scope_refusals_name_a_rewrite(f, rewrite):
+    with pytest.raises(NotImplementedError, match=rewrite):
+        gvmap.vmap(f)(X35)
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.argmax(np.where(np.isnan(v), -np.inf, v)),
+    lambda v: (lambda m: m + np.log(np.exp(v - m).sum()))(v.max()),
+])
+def test_the_named_rewrites_work(backend, f):
+    check(f, XN)
