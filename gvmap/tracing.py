@@ -1152,15 +1152,6 @@ Tracer.partition = _sort_in_place("partition")
 
 # --- small NumPy habits ---
 # x.diagonal() is NumPy's (read-only) view of x, as np.diagonal's; x.trace() and x.repeat(k)
-# are new arrays. x.fill(v) writes v into all of x, which a tracer does as ``x[...] = v``
-# does: x stands for np.full_like(x, v) from then on (refused for an argument, as any write).
+# are new arrays.
 _METHODS |= {"diagonal", "trace", "repeat"}
 _VIEW_METHODS |= {"diagonal"}
-
-
-def _fill(self, value):
-    """ndarray.fill: every element becomes ``value`` (cast to x's dtype), in place."""
-    self._assign(_gnp().full_like(self, value), "`x.fill(v)`", "Write `x = np.full_like(x, v)`")
-
-
-Tracer.fill = _fill

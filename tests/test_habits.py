@@ -1,5 +1,5 @@
 """Small NumPy habits of per-example code (gvmap/numpy/habits.py, extras.diff, the ndarray
-methods in gvmap/tracing.py's ``# --- small NumPy habits ---`` block): keyword cases and
+methods in gvmap/tracing.py's ``# --- small NumPy habits ---`` block, np.signbit): keyword cases and
 errors, each against the per-example loop."""
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_methods_refuse_what_numpy_would_see_differently():
         v.fill(0)
         return v
 
-    with pytest.raises(TypeError, match=r"np\.full_like"):
+    with pytest.raises(TypeError, match=r"argument.*x\.copy\(\)"):
         gvmap.vmap(fill_argument)(X35)
 
     def write_after_diagonal(v):
@@ -137,3 +137,18 @@ def test_out_of_scope_refusals_name_a_rewrite(f, rewrite):
 ])
 def test_the_named_rewrites_work(backend, f):
     check(f, XN)
+
+
+SIGNED = np.array([[0.0, -0.0, np.nan, -np.nan, 1.5, -2.0, np.inf, -np.inf]] * 3)
+
+
+@pytest.mark.parametrize("f", [
+    np.signbit, lambda v: np.signbit(-v), lambda v: np.signbit(v.astype(np.float32)),
+    lambda v: np.signbit(np.copysign(np.nan, v)),
+    lambda v: np.where(np.signbit(v), 0.0, v) * 2 + 1,  # fused with its neighbours
+    lambda v: np.signbit(np.nan_to_num(v).astype(np.int32)), lambda v: np.signbit(v > 0),
+])
+def test_signbit_reads_the_sign_bit_of_zeros_and_nans(backend, f):
+    check(f, SIGNED)
+    got = gvmap.vmap(np.signbit)(SIGNED)
+    assert got[0].tolist() == [False, True, False, True, False, True, False, True]

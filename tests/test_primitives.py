@@ -947,6 +947,12 @@ row("np.reshape_order_F", lambda xp, x: (xp.reshape(x, (4, 6), order="F"), x.res
 row("x.diagonal/trace/repeat", lambda xp, x: (x.diagonal(), x.diagonal(1, 1, 2), x.trace(), x.trace(-1, dtype=np.float64),
                                               x.repeat(2, axis=1), x.repeat(2)), [H344], NUM)
 row("x.fill", _fill_habit, [H344], NUM)
+# np.signbit: signed zeros and NaNs of both signs (-x flips a NaN's sign bit; copysign sets it)
+row("np.signbit", lambda xp, x: (xp.signbit(x), xp.signbit(-x), xp.signbit(x * 0.0), xp.signbit(x * -0.0),
+                                 xp.signbit(xp.copysign(np.nan, x)), xp.signbit(xp.copysign(0.0, -x)),
+                                 xp.where(xp.signbit(x), 1.0, x * 2)), [A((3, 5), "nan")], FLOAT)
+row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.uint8)), xp.signbit(x > 0)),
+    [H35], ALL)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.

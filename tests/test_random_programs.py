@@ -1184,3 +1184,25 @@ def test_generator_writes_at_traced_indices():
 
     collect()
     assert seen == {"=", "+=", "add.at", "multiply.at", "maximum.at", "minimum.at"}, seen
+
+
+# --- small NumPy habits ---
+# np.signbit on random nodes (NaNs and signed zeros reach it through -x, x * -0.0 and the
+# generator's NaN literals); fused with the rest, so its C expression runs in kernels.
+FLOAT_UNARY.extend(["np.signbit({x})", "np.where(np.signbit({x} * -0.0), {x}, -{x})",
+                    "np.signbit(np.copysign(np.nan, {x}))"])
+INT_UNARY.append("np.signbit({x})")
+BOOL_UNARY.append("np.signbit({x})")
+
+
+def test_generator_reaches_signbit():
+    seen = set()
+
+    @settings(max_examples=600, database=None, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(case=cases())
+    def collect(case):
+        seen.update(line.split(" = ")[0] for line in case.source.splitlines() if "np.signbit(" in line)
+
+    collect()
+    assert seen, "the generator never produced np.signbit"

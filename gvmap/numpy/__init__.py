@@ -143,9 +143,10 @@ _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_v
 # --- small NumPy habits ---
 from . import habits as _habits  # noqa: E402
 from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, ediff1d, fix,  # noqa: E402,F401
-                     isin, unwrap)
+                     isin, signbit, unwrap)
 
-__all__ = sorted(set(__all__) | set(_habits.__all__))
+__all__ = sorted(set(__all__) | set(_habits.__all__) | {"signbit"})
+_HANDLED_UFUNCS["signbit"] = signbit
 for _name in _habits.__all__:
     _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
 if hasattr(_np, "in1d"):  # removed in NumPy 2.4: isin of the flattened array

@@ -2,7 +2,9 @@
 as NumPy's own function computes it (so the results, dtypes and edge cases are NumPy's):
 ``np.allclose``, ``np.array_equal``, ``np.array_equiv`` (0-d bool arrays where NumPy gives
 a Python bool: a traced program has one answer per example), ``np.isin`` (constant or traced
-test elements), ``np.ediff1d``, ``np.fix``, ``np.unwrap`` and ``np.broadcast_arrays``.
+test elements), ``np.ediff1d``, ``np.fix``, ``np.unwrap`` and ``np.broadcast_arrays``;
+and ``np.signbit``, the one new primitive (the sign bit of -0.0 and of a NaN is read by no
+comparison).
 
 Refused here with a rewrite: ``np.nanargmax``/``np.nanargmin`` (NumPy raises for an all-NaN
 example, which a traced program cannot do per value) and ``np.logaddexp.reduce``.
@@ -17,8 +19,9 @@ import numpy as np
 from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
                     normalize_axis, shape_of)
 from ..tracing import Tracer
-from .elementwise import (absolute, add, ceil, equal, floor, greater, greater_equal, isnan,
-                          less, logical_and, logical_not, remainder, subtract, where)
+from .. import primitives as P
+from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, greater_equal,
+                          isnan, less, logical_and, logical_not, remainder, subtract, where)
 from .extras import diff, isclose
 from .indexing import getitem
 from .reductions import all as all_, any as any_, cumsum
@@ -26,6 +29,9 @@ from .shape import broadcast_to, concatenate, expand_dims, ravel
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
            "broadcast_arrays"]
+
+# numpy.signbit: one ``signbit`` primitive in the operand's own dtype (a bool result)
+signbit = _ufunc(np.signbit, P.signbit_p, compute="common")
 
 
 def _operand(a: Any, name: str) -> Any:
