@@ -152,3 +152,18 @@ def test_signbit_reads_the_sign_bit_of_zeros_and_nans(backend, f):
     check(f, SIGNED)
     got = gvmap.vmap(np.signbit)(SIGNED)
     assert got[0].tolist() == [False, True, False, True, False, True, False, True]
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.cross(v, v[::-1], axis=0), lambda v: np.cross(v, v[0], axisa=0, axisc=0),
+    lambda v: np.cross(v.T, v, axisa=0, axisb=-1, axisc=1), lambda v: np.cross(v[0], v[1]),
+])
+def test_cross_along_any_axes(backend, f):
+    check(f, X344[:, :3, :3])
+
+
+def test_cross_errors():
+    with pytest.raises(np.exceptions.AxisError):
+        gvmap.vmap(lambda v: np.cross(v, v, axis=2))(X344[:, :3, :3])
+    with pytest.raises(NotImplementedError, match=r"2-vectors write a\[\.\.\., 0\] \* b"):
+        gvmap.vmap(lambda v: np.cross(v[:, :2], v[:, :2]))(X344)

@@ -953,6 +953,9 @@ row("np.signbit", lambda xp, x: (xp.signbit(x), xp.signbit(-x), xp.signbit(x * 0
                                  xp.where(xp.signbit(x), 1.0, x * 2)), [A((3, 5), "nan")], FLOAT)
 row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.uint8)), xp.signbit(x > 0)),
     [H35], ALL)
+row("np.cross_axes", lambda xp, a, b: (xp.cross(a, b, axis=0), xp.cross(a, b[:, 0], axisa=0, axisc=0),
+                                       xp.cross(a.T, b, axisa=-1, axisb=0, axisc=1), xp.cross(a[:, 1], b[:, 2])),
+    [A((3, 3)), A((3, 3))], NUM)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.

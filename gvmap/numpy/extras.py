@@ -131,19 +131,26 @@ def tril(m: Any, k: int = 0) -> Any:
 
 
 def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
-    """numpy.cross of 3-vectors along the last axis (the common case)."""
+    """numpy.cross of 3-vectors, along any axes as NumPy's: ``axis`` sets all three, the
+    vector axes of a and b move last, and the result's vector axis moves to ``axisc``."""
     a, b = _operand(a, "cross"), _operand(b, "cross")
-    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
-        raise NotImplementedError("gvmap supports numpy.cross along the last axis only")
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    from .shape import moveaxis
+    a = moveaxis(a, normalize_axis(axisa, ndim_of(a), "axisa"), -1)
+    b = moveaxis(b, normalize_axis(axisb, ndim_of(b), "axisb"), -1)
     if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
-        raise NotImplementedError("gvmap supports numpy.cross of 3-vectors only")
+        raise NotImplementedError(
+            "gvmap supports numpy.cross of 3-vectors only (NumPy 2 deprecates 2-vectors); for "
+            "2-vectors write a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]")
     dtype = result_dtype(lambda x, y: np.empty(0, np.result_type(x, y)), a, b)
     a, b = convert(a, dtype), convert(b, dtype)
     c = [subtract(multiply(_along(a, ndim_of(a) - 1, i), _along(b, ndim_of(b) - 1, j)),
                   multiply(_along(a, ndim_of(a) - 1, j), _along(b, ndim_of(b) - 1, i)))
          for i, j in ((1, 2), (2, 0), (0, 1))]
     from .shape import stack
-    return stack(c, axis=-1)
+    c = stack(c, axis=-1)
+    return moveaxis(c, -1, normalize_axis(axisc, ndim_of(c), "axisc"))
 
 
 def _scale(factor: float, name: str):
