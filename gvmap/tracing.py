@@ -1151,7 +1151,17 @@ Tracer.partition = _sort_in_place("partition")
 
 
 # --- small NumPy habits ---
-# x.diagonal() is NumPy's (read-only) view of x, as np.diagonal's; x.trace() and x.repeat(k)
-# are new arrays.
+# x.diagonal() is NumPy's (read-only) view of x, as np.diagonal's; x.trace(), x.repeat(k) and
+# x.compress(condition) (a known condition) are new arrays.
 _METHODS |= {"diagonal", "trace", "repeat"}
 _VIEW_METHODS |= {"diagonal"}
+
+
+def _compress(self, condition, axis=None, out=None):
+    """ndarray.compress: np.compress(condition, x, axis) (its condition comes first)."""
+    if all_known((self, condition)):
+        return known_call(np.ndarray.compress, (self, condition, axis), {"out": out})
+    return fresh(_gnp().compress(condition, self, axis, out), self)
+
+
+Tracer.compress = _compress

@@ -167,3 +167,26 @@ def test_cross_errors():
         gvmap.vmap(lambda v: np.cross(v, v, axis=2))(X344[:, :3, :3])
     with pytest.raises(NotImplementedError, match=r"2-vectors write a\[\.\.\., 0\] \* b"):
         gvmap.vmap(lambda v: np.cross(v[:, :2], v[:, :2]))(X344)
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.compress([1, 0, 1], v, axis=1), lambda v: np.compress([True, False], v),
+    lambda v: np.compress(np.arange(3) > 0, v, axis=-1),  # a known condition made inside
+    lambda v: v.compress([0, 1], axis=0), lambda v: v.compress([1, 0, 1, 1]),
+    lambda v: np.resize(v, (4, 4)), lambda v: np.resize(v, 3), lambda v: np.resize(v, (0,)),
+    lambda v: np.resize(v[:, :0], (2,)),  # an empty array: NumPy 2's zeros
+])
+def test_compress_and_resize(backend, f):
+    check(f, X344[:, :2, :3])
+
+
+def test_compress_and_resize_errors():
+    x = X344[:, :2, :3]
+    with pytest.raises(NotImplementedError, match=r"traced condition.*np\.where\(condition, a, 0\)"):
+        gvmap.vmap(lambda v: np.compress(v[0] > 0, v, axis=1))(x)
+    with pytest.raises(NotImplementedError, match="traced condition"):
+        gvmap.vmap(lambda v: v.compress(v[0] > 0, axis=1))(x)
+    with pytest.raises(IndexError):  # NumPy's: a condition longer than the axis
+        gvmap.vmap(lambda v: np.compress([1, 1, 1, 1], v, axis=1))(x)
+    with pytest.raises(ValueError, match="non-negative"):
+        gvmap.vmap(lambda v: np.resize(v, (-1,)))(x)

@@ -956,6 +956,10 @@ row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.
 row("np.cross_axes", lambda xp, a, b: (xp.cross(a, b, axis=0), xp.cross(a, b[:, 0], axisa=0, axisc=0),
                                        xp.cross(a.T, b, axisa=-1, axisb=0, axisc=1), xp.cross(a[:, 1], b[:, 2])),
     [A((3, 3)), A((3, 3))], NUM)
+row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
+                                         x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
+                                         xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
+    [A((2, 3))], ALL)
 
 # ----------------------------------------------------------------------------------------------
 # Running a row.

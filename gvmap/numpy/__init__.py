@@ -142,8 +142,8 @@ _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_v
 
 # --- small NumPy habits ---
 from . import habits as _habits  # noqa: E402
-from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, ediff1d, fix,  # noqa: E402,F401
-                     isin, signbit, unwrap)
+from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, compress,  # noqa: E402,F401
+                     ediff1d, fix, isin, resize, signbit, unwrap)
 
 __all__ = sorted(set(__all__) | set(_habits.__all__) | {"signbit"})
 _HANDLED_UFUNCS["signbit"] = signbit

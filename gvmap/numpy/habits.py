@@ -25,10 +25,11 @@ from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, gr
 from .extras import diff, isclose
 from .indexing import getitem
 from .reductions import all as all_, any as any_, cumsum
-from .shape import broadcast_to, concatenate, expand_dims, ravel
+from .indexing import take
+from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
-           "broadcast_arrays"]
+           "broadcast_arrays", "compress", "resize"]
 
 # numpy.signbit: one ``signbit`` primitive in the operand's own dtype (a bool result)
 signbit = _ufunc(np.signbit, P.signbit_p, compute="common")
@@ -159,6 +160,43 @@ def broadcast_arrays(*args: Any, subok: bool = False) -> tuple:
     arrays = [_operand(a, "broadcast_arrays") for a in args]
     shape = broadcast_shapes(*(shape_of(a) for a in arrays))
     return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in arrays)
+
+
+def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
+    """numpy.compress with a known condition (a constant, or an array made from constants):
+    the selected positions are NumPy's own ``compress`` of ``arange``, so its errors and its
+    rule for a short condition are NumPy's. A traced condition would give a data-dependent
+    shape and is refused with a fixed-shape rewrite."""
+    if out is not None:
+        raise TypeError("numpy.compress(..., out=...) writes in place; use the returned value")
+    if isinstance(condition, Tracer):
+        if condition.known is None:
+            raise NotImplementedError(
+                "np.compress(condition, a) with a traced condition: how many elements it "
+                "keeps depends on the values, so each example could need a different shape. "
+                "Keep a fixed shape: np.where(condition, a, 0) (axis=k: broadcast the "
+                "condition along k), or a masked sum np.sum(a, where=condition)")
+        condition = condition.known
+    a = _operand(a, "compress")
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = normalize_axis(axis, ndim_of(a))
+    index = np.compress(np.asarray(condition), np.arange(shape_of(a)[axis], dtype=np.intp))
+    return take(a, index, axis=axis)
+
+
+def resize(a: Any, new_shape: Any) -> Any:
+    """numpy.resize: a's elements (flattened) repeated cyclically to fill ``new_shape``;
+    zeros where a is empty, as NumPy 2 gives."""
+    a = _operand(a, "resize")
+    shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
+    shape = tuple(operator.index(d) for d in shape)
+    if any(d < 0 for d in shape):
+        raise ValueError("all elements of `new_shape` must be non-negative")
+    size, total = int(np.prod(shape_of(a), dtype=np.int64)), int(np.prod(shape, dtype=np.int64))
+    if size == 0 or total == 0:  # nothing to repeat, or nothing to fill: NumPy's zeros
+        return np.zeros(shape, dtype_of(a))
+    return reshape(take(ravel(a), np.arange(total, dtype=np.intp) % size), shape)
 
 
 def _refusal(name: str, why: str, rewrite: str) -> Callable:
