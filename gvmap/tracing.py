@@ -906,7 +906,8 @@ class Tracer:
             if name in _VIEW_METHODS:
                 return lambda *a, **k: fn(self, *a, **k)
             return lambda *a, **k: (  # on known values alone, NumPy's own method's answer
-                known_call(getattr(np.ndarray, name), (self, *a), k) if all_known((self, a, k))
+                known_call(getattr(np.ndarray, name), (self, *a), k)
+                if all_known((self, a, k)) and hasattr(np.ndarray, name)
                 else fresh(fn(self, *a, **k), (self, a, k)))
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
