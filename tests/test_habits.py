@@ -146,7 +146,7 @@ SIGNED = np.array([[0.0, -0.0, np.nan, -np.nan, 1.5, -2.0, np.inf, -np.inf]] * 3
     np.signbit, lambda v: np.signbit(-v), lambda v: np.signbit(v.astype(np.float32)),
     lambda v: np.signbit(np.copysign(np.nan, v)),
     lambda v: np.where(np.signbit(v), 0.0, v) * 2 + 1,  # fused with its neighbours
-    lambda v: np.signbit(np.nan_to_num(v).astype(np.int32)), lambda v: np.signbit(v > 0),
+    lambda v: np.signbit(v[4:6].astype(np.int32)), lambda v: np.signbit(v > 0),
 ])
 def test_signbit_reads_the_sign_bit_of_zeros_and_nans(backend, f):
     check(f, SIGNED)

@@ -1187,10 +1187,13 @@ def test_generator_writes_at_traced_indices():
 
 
 # --- small NumPy habits ---
-# np.signbit on random nodes (NaNs and signed zeros reach it through -x, x * -0.0 and the
-# generator's NaN literals); fused with the rest, so its C expression runs in kernels.
-FLOAT_UNARY.extend(["np.signbit({x})", "np.where(np.signbit({x} * -0.0), {x}, -{x})",
-                    "np.signbit(np.copysign(np.nan, {x}))"])
+# np.signbit on random nodes, fused with the rest, so its C expression runs in kernels. A NaN
+# that arithmetic makes has the hardware's sign (x86's default NaN is negative, CUDA's
+# positive; NumPy's SIMD and scalar loops may pass either operand's NaN on), so signbit is
+# drawn on values whose NaNs, if any, carry a sign set on purpose (copysign) or are replaced.
+FLOAT_UNARY.extend(["np.signbit(np.where(np.isnan({x}), -0.0, {x}))",
+                    "np.where(np.signbit(np.nan_to_num({x}) * -0.0), {x}, -{x})",
+                    "np.signbit(np.copysign(np.nan, np.nan_to_num({x})))"])
 INT_UNARY.append("np.signbit({x})")
 BOOL_UNARY.append("np.signbit({x})")
 
