@@ -641,3 +641,13 @@ CUPY_AUDIT.update({
                       "rule (normalize_signs)")
        for p in (P.linalg_svd_p, P.linalg_svdvals_p)},
 })
+
+
+# --- small NumPy habits ---
+CUPY_AUDIT[P.signbit_p] = _same(
+    "cupy.signbit (cupy/_math/floating.py) is a ufunc with loops e/bf16/f/d -> ? computing "
+    "CUDA's signbit(in0), the sign bit itself: True for -0.0 and for NaNs with the sign bit, "
+    "as NumPy's; integers and bool are cast to a float loop first (e for bool and int8, d "
+    "for int32/int64), which keeps the sign, as NumPy's own cast does. A NaN that arithmetic "
+    "makes has the hardware's sign (x86's default NaN is negative, CUDA's positive), so "
+    "signbit of such a NaN can differ between the CPU and the GPU, as np.copysign's does")

@@ -593,3 +593,10 @@ linalg_eigvalsh_p = _linalg("linalg_eigvalsh", _square_rule(
 linalg_qr_p = _linalg("linalg_qr", _qr_rule, results=2)          # mode="reduced"
 linalg_svd_p = _linalg("linalg_svd", _svd_rule, results=3)       # full_matrices=False
 linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (values)")
+
+
+# --- small NumPy habits ---
+# np.signbit reads the sign bit itself: no comparison can, as -0.0 < 0 and -nan < 0 are both
+# False, so it is a primitive of its own (bool results; NumPy computes it for integers and
+# bool through a float loop, which keeps the sign).
+signbit_p = _elementwise("signbit", 1, UNARY, "signbit", bool_output=True)

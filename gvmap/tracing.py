@@ -913,9 +913,12 @@ class Tracer:
             fn = getattr(_gnp(), name)
             if name in _VIEW_METHODS:
                 return lambda *a, **k: fn(self, *a, **k)
-            if name == "copy":  # ndarray.copy of a 0-d array is a 0-d array
-                return lambda *a, **k: fresh(fn(self, *a, **k), (self, a, k))
-            return lambda *a, **k: scalar_if_0d(fresh(fn(self, *a, **k), (self, a, k)))
+            def method(*a, **k):
+                if all_known((self, a, k)) and hasattr(np.ndarray, name):
+                    return known_call(getattr(np.ndarray, name), (self, *a), k)  # NumPy's own
+                out = fresh(fn(self, *a, **k), (self, a, k))
+                return out if name == "copy" else scalar_if_0d(out)  # copy: a 0-d array
+            return method
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
         raise AttributeError(f"traced arrays have no attribute '{name}'")
@@ -1191,3 +1194,20 @@ def _sort_in_place(name: str):
 
 Tracer.sort = _sort_in_place("sort")
 Tracer.partition = _sort_in_place("partition")
+
+
+# --- small NumPy habits ---
+# x.diagonal() is NumPy's (read-only) view of x, as np.diagonal's; x.trace(), x.repeat(k) and
+# x.compress(condition) (a known condition) are new arrays.
+_METHODS |= {"diagonal", "trace", "repeat"}
+_VIEW_METHODS |= {"diagonal"}
+
+
+def _compress(self, condition, axis=None, out=None):
+    """ndarray.compress: np.compress(condition, x, axis) (its condition comes first)."""
+    if all_known((self, condition)):
+        return known_call(np.ndarray.compress, (self, condition, axis), {"out": out})
+    return fresh(_gnp().compress(condition, self, axis, out), self)
+
+
+Tracer.compress = _compress

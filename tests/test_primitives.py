@@ -899,6 +899,68 @@ row("x[traced_row_mask]=row", _mask_rows, [X34, A((3,), "any", b1)], NUM)
 row("x[traced_mask].sum/mean", _mask_reductions, [X34], (f32, f64, i64))
 
 
+# --- small NumPy habits ---
+# diff's prepend/append, allclose / array_equal / array_equiv (0-d bools), isin, ediff1d, fix,
+# unwrap, broadcast_arrays (gvmap/numpy/habits.py), reshape(order="F"), and the ndarray
+# methods x.diagonal() / x.trace() / x.repeat() / x.fill() (gvmap/tracing.py).
+H35, H344 = A((3, 5)), A((3, 4, 4))
+
+
+def _fill_habit(xp, x):
+    y = x * 2
+    y.fill(x[0, 0, 0])
+    z = xp.zeros((2, 3), np.float32)
+    z.fill(x[1, 1, 1])
+    return y, z
+
+
+row("np.diff_prepend_append", lambda xp, x: (xp.diff(x, prepend=x[0, 0]), xp.diff(x, append=x[:, :1], n=2),
+                                             xp.diff(x, axis=0, prepend=1, append=x[:1]),
+                                             xp.diff(x, prepend=[[2]] * 3)), [H35], ALL)
+row("np.allclose_array_equal", lambda xp, x, y: (xp.allclose(x, y), xp.allclose(x, x + 1e-9, rtol=0.0, atol=1e-6),
+                                                  xp.array_equal(x, y), xp.array_equal(x, x[0] * 0 + x),
+                                                  xp.array_equal(x, y[:2]), xp.array_equiv(x, x[:1]),
+                                                  xp.array_equiv(x[:2], y), xp.array_equiv(x, y)),
+    [H35, H35], ALL)
+row("np.allclose_array_equal_nan", lambda xp, x, y: (xp.allclose(x, x, equal_nan=True), xp.allclose(x, y),
+                                                      xp.array_equal(x, x), xp.array_equal(x, x, equal_nan=True),
+                                                      xp.array_equal(x, xp.where(x > 0, y, x), equal_nan=True)),
+    [A((3, 5), "nan"), A((3, 5), "nan")], FLOAT)
+row("np.isin", lambda xp, x, t: (xp.isin(x, [0, 1, 2]), xp.isin(x, t), xp.isin(x, t[:, 0], invert=True),
+                                 xp.isin(x[0], np.array([], x.dtype)), xp.isin(x, t, kind="sort")),
+    [A((3, 5), "index:4"), A((2, 2), "index:4")], NUM)
+row("np.ediff1d", lambda xp, x, b: (xp.ediff1d(x), xp.ediff1d(x, to_begin=0, to_end=[1, 2]),
+                                    xp.ediff1d(x[0], to_begin=b), xp.ediff1d(x, to_end=b[:1])),
+    [H35, A((2,))], NUM)
+row("np.fix", lambda xp, x: (xp.fix(x * 3), xp.fix(-x), xp.fix(x * -0.0)), [A((3, 5), "nan")], FLOAT)
+row("np.fix_int_bool", lambda xp, x: xp.fix(x), [H35], ALL)
+row("np.unwrap", lambda xp, x: (xp.unwrap(x), xp.unwrap(x, axis=0), xp.unwrap(x, discont=4.0),
+                                xp.unwrap(x, period=4), xp.unwrap(x, period=5.5, discont=x[0, 0])),
+    [A((3, 5), "wide")], NUM)
+row("np.unwrap_int_period", lambda xp, x: (xp.unwrap(x, period=4), xp.unwrap(x, period=5, axis=0)),
+    [A((3, 5), "wide")], INT)
+row("np.broadcast_arrays", lambda xp, x, y: (xp.broadcast_arrays(x, y[:1], 2), xp.broadcast_arrays(x)),
+    [H35, A((1, 5))], ALL)
+row("np.reshape_order_F", lambda xp, x: (xp.reshape(x, (4, 6), order="F"), x.reshape(-1, order="F"),
+                                         xp.ravel(x, order="F"), x.reshape((2, 3, 4), order="F")),
+    [A((2, 3, 4))], ALL)
+row("x.diagonal/trace/repeat", lambda xp, x: (x.diagonal(), x.diagonal(1, 1, 2), x.trace(), x.trace(-1, dtype=np.float64),
+                                              x.repeat(2, axis=1), x.repeat(2)), [H344], NUM)
+row("x.fill", _fill_habit, [H344], NUM)
+# np.signbit: signed zeros and NaNs of both signs (-x flips a NaN's sign bit; copysign sets it)
+row("np.signbit", lambda xp, x: (xp.signbit(x), xp.signbit(-x), xp.signbit(x * 0.0), xp.signbit(x * -0.0),
+                                 xp.signbit(xp.copysign(np.nan, x)), xp.signbit(xp.copysign(0.0, -x)),
+                                 xp.where(xp.signbit(x), 1.0, x * 2)), [A((3, 5), "nan")], FLOAT)
+row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.uint8)), xp.signbit(x > 0)),
+    [H35], ALL)
+row("np.cross_axes", lambda xp, a, b: (xp.cross(a, b, axis=0), xp.cross(a, b[:, 0], axisa=0, axisc=0),
+                                       xp.cross(a.T, b, axisa=-1, axisb=0, axisc=1), xp.cross(a[:, 1], b[:, 2])),
+    [A((3, 3)), A((3, 3))], NUM)
+row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
+                                         x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
+                                         xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
+    [A((2, 3))], ALL)
+
 # ----------------------------------------------------------------------------------------------
 # Running a row.
 

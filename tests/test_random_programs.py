@@ -1194,3 +1194,25 @@ def test_generator_writes_at_traced_indices():
                 if f"np.{form}(" in line:
                     seen.add(form)
     assert seen == {"=", "+=", "add.at", "multiply.at", "maximum.at", "minimum.at"}, seen
+
+
+# --- small NumPy habits ---
+# np.signbit on random nodes, fused with the rest, so its C expression runs in kernels. A NaN
+# that arithmetic makes has the hardware's sign (x86's default NaN is negative, CUDA's
+# positive; NumPy's SIMD and scalar loops may pass either operand's NaN on), so signbit is
+# drawn on values whose NaNs, if any, carry a sign set on purpose (copysign) or are replaced.
+FLOAT_UNARY.extend(["np.signbit(np.where(np.isnan({x}), -0.0, {x}))",
+                    "np.where(np.signbit(np.nan_to_num({x}) * -0.0), {x}, -{x})",
+                    "np.signbit(np.copysign(np.nan, np.nan_to_num({x})))"])
+INT_UNARY.append("np.signbit({x})")
+BOOL_UNARY.append("np.signbit({x})")
+
+
+def test_generator_reaches_signbit():
+    """Some random program calls np.signbit (hypothesis.find stops at the first one)."""
+    from hypothesis import find
+
+    case = find(cases(), lambda c: "np.signbit(" in c.source,
+                settings=settings(max_examples=5000, database=None, deadline=None,
+                                  suppress_health_check=list(HealthCheck)))
+    assert "np.signbit(" in case.source

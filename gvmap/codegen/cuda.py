@@ -420,3 +420,10 @@ def index_out_of_bounds(dtype: Any, size: int, x: str) -> str:
     tests = [f"(({x}) {op} {c_literal(np.array(bound).astype(dtype)[()])})"
              for op, bound in (("<", lower), (">=", upper)) if bound is not None]
     return f"({' || '.join(tests)})" if tests else "false"
+
+
+# --- small NumPy habits ---
+# np.signbit: C's signbit reads the sign bit (-0.0's and a NaN's too); integers are negative
+# or not (NumPy's float loop keeps the sign); bool and unsigned values never are.
+c_expression_templates[P.signbit_p] = {"bu": "false", "i": "(({0}) < 0)",
+                                       "f": "(signbit({0}) != 0)"}

@@ -139,3 +139,20 @@ from .dataprep import nan_to_num, sliding_window_view  # noqa: E402,F401
 __all__ = sorted(set(__all__) | set(_dataprep.__all__))
 _HANDLED_FUNCTIONS[_np.nan_to_num] = nan_to_num
 _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_view
+
+# --- small NumPy habits ---
+from . import habits as _habits  # noqa: E402
+from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, compress,  # noqa: E402,F401
+                     ediff1d, fix, isin, resize, signbit, unwrap)
+
+__all__ = sorted(set(__all__) | set(_habits.__all__) | {"signbit"})
+_HANDLED_UFUNCS["signbit"] = signbit
+for _name in _habits.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+if hasattr(_np, "in1d"):  # removed in NumPy 2.4: isin of the flattened array
+    _HANDLED_FUNCTIONS[_np.in1d] = lambda ar1, ar2, assume_unique=False, invert=False, *, kind=None: \
+        isin(ravel(ar1), ar2, assume_unique, invert, kind=kind)
+_HANDLED_FUNCTIONS[_np.nanargmax] = _habits.nanargmax_refusal
+_HANDLED_FUNCTIONS[_np.nanargmin] = _habits.nanargmin_refusal
+_HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
+_HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal

@@ -15,7 +15,7 @@ from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, norma
                     result_dtype, shape_of)
 from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
-                          isnan, less_equal, logical_not, multiply, sin, sqrt, subtract,
+                          isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
                           true_divide, where)
 from .indexing import getitem
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
@@ -35,12 +35,41 @@ def _along(a: Any, axis: int, index: Any) -> Any:
     return getitem(a, (slice(None),) * axis + (index,))
 
 
-def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
+         append: Any = np._NoValue) -> Any:
+    """numpy.diff: ``prepend``/``append`` are joined to a along ``axis`` first (a scalar
+    broadcast to a's shape with that axis 1, an array as it is, each as its own NumPy array:
+    ``prepend=0`` is an int64 edge, which makes a float32 ``a`` float64 as in NumPy); bool
+    arrays take ``!=`` where others subtract, as NumPy does."""
+    n = operator.index(n)
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
     a = _operand(a, "diff")
+    if ndim_of(a) == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
     axis = normalize_axis(axis, ndim_of(a))
-    for _ in range(operator.index(n)):
-        a = subtract(_along(a, axis, slice(1, None)), _along(a, axis, slice(None, -1)))
+    parts = [_diff_edge(prepend, a, axis)] if prepend is not np._NoValue else []
+    parts.append(a)
+    if append is not np._NoValue:
+        parts.append(_diff_edge(append, a, axis))
+    if len(parts) > 1:
+        a = concatenate(parts, axis)
+    op = not_equal if dtype_of(a) == np.bool_ else subtract
+    for _ in range(n):
+        a = op(_along(a, axis, slice(1, None)), _along(a, axis, slice(None, -1)))
     return a
+
+
+def _diff_edge(value: Any, a: Any, axis: int) -> Any:
+    """diff's prepend/append value as NumPy's asanyarray makes it, a 0-d one broadcast."""
+    value = _operand(value, "diff")
+    if ndim_of(value) == 0:
+        shape = list(shape_of(a))
+        shape[axis] = 1
+        value = broadcast_to(value, tuple(shape))
+    return value
 
 
 def roll(a: Any, shift: Any, axis: Any = None) -> Any:
@@ -102,19 +131,26 @@ def tril(m: Any, k: int = 0) -> Any:
 
 
 def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
-    """numpy.cross of 3-vectors along the last axis (the common case)."""
+    """numpy.cross of 3-vectors, along any axes as NumPy's: ``axis`` sets all three, the
+    vector axes of a and b move last, and the result's vector axis moves to ``axisc``."""
     a, b = _operand(a, "cross"), _operand(b, "cross")
-    if axis is not None or (axisa, axisb, axisc) != (-1, -1, -1):
-        raise NotImplementedError("gvmap supports numpy.cross along the last axis only")
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    from .shape import moveaxis
+    a = moveaxis(a, normalize_axis(axisa, ndim_of(a), "axisa"), -1)
+    b = moveaxis(b, normalize_axis(axisb, ndim_of(b), "axisb"), -1)
     if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
-        raise NotImplementedError("gvmap supports numpy.cross of 3-vectors only")
+        raise NotImplementedError(
+            "gvmap supports numpy.cross of 3-vectors only (NumPy 2 deprecates 2-vectors); for "
+            "2-vectors write a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]")
     dtype = result_dtype(lambda x, y: np.empty(0, np.result_type(x, y)), a, b)
     a, b = convert(a, dtype), convert(b, dtype)
     c = [subtract(multiply(_along(a, ndim_of(a) - 1, i), _along(b, ndim_of(b) - 1, j)),
                   multiply(_along(a, ndim_of(a) - 1, j), _along(b, ndim_of(b) - 1, i)))
          for i, j in ((1, 2), (2, 0), (0, 1))]
     from .shape import stack
-    return stack(c, axis=-1)
+    c = stack(c, axis=-1)
+    return moveaxis(c, -1, normalize_axis(axisc, ndim_of(c), "axisc"))
 
 
 def _scale(factor: float, name: str):

@@ -35,8 +35,13 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
     a = _operand(a, "reshape")
     if shape is None:
         shape = newshape
+    if order == "F":  # Fortran order is C order of the reversed axes
+        target = _as_shape(shape)
+        return transpose(reshape(transpose(a), tuple(reversed(target))))
     if order != "C":
-        raise NotImplementedError("gvmap supports reshape in C order only")
+        raise NotImplementedError(
+            f"reshape(..., order={order!r}): gvmap reshapes in C or F order; write "
+            f"order='C' or order='F' for the layout you mean")
     shape = list(_as_shape(shape))
     size = math.prod(shape_of(a))
     if shape.count(-1) > 1:

@@ -1,0 +1,192 @@
+"""Small NumPy habits of per-example code (gvmap/numpy/habits.py, extras.diff, the ndarray
+methods in gvmap/tracing.py's ``# --- small NumPy habits ---`` block, np.signbit): keyword cases and
+errors, each against the per-example loop."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gvmap
+from oracle import assert_tree_close, oracle
+
+RNG = np.random.RandomState(7)
+X35 = RNG.randn(3, 5)
+X344 = RNG.randn(3, 4, 4)
+
+
+def check(f, *args, in_axes=0):
+    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.diff(v, prepend=0),                        # an int64 edge: float32 becomes float64
+    lambda v: np.diff(v, append=v[:1], n=2),                # a traced array edge
+    lambda v: np.diff(v, prepend=v[0], append=-1.5),        # a traced 0-d edge, broadcast
+    lambda v: np.diff(v > 0, prepend=True, append=False),   # bool: != as NumPy
+    lambda v: np.diff(v, n=0, prepend=1),                   # n=0: a itself, edges unused
+    lambda v: np.diff(v.reshape(5, 1), axis=0, prepend=[[1.0]], append=np.float32(2)),
+    lambda v: np.diff(v.astype(np.int32), prepend=np.int8(3)),
+])
+def test_diff_prepend_append(backend, f):
+    check(f, X35.astype(np.float32))
+
+
+def test_diff_errors_are_numpys():
+    with pytest.raises(ValueError, match="non-negative"):
+        gvmap.vmap(lambda v: np.diff(v, n=-1))(X35)
+    with pytest.raises(ValueError, match="at least one dimensional"):
+        gvmap.vmap(lambda v: np.diff(v, prepend=0))(X35[:, 0])
+    with pytest.raises(ValueError):  # a non-scalar edge is not broadcast: shapes must match
+        gvmap.vmap(lambda v: np.diff(v, prepend=np.zeros(2)))(X344)
+
+
+def _fill(v):
+    y = v * 2
+    y.fill(v[0, 0])
+    z = v.astype(np.int32)
+    z.fill(2.7)  # cast to int32 as NumPy's fill does
+    return y, z
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: v.diagonal(), lambda v: v.diagonal(1), lambda v: v.diagonal(-1, 0, 1),
+    lambda v: v.trace(), lambda v: v.trace(1, dtype=np.float32), lambda v: v.trace(0, 1, 0),
+    lambda v: v.repeat(2, axis=0), lambda v: v.repeat(3),
+    lambda v: np.array([[1, 0], [0, 2]]).nonzero()[1] + v[0, 0],  # a known value's nonzero
+    lambda v: np.arange(6).reshape(2, 3).sum(axis=0).nonzero()[0] * v[0, 0],
+    _fill,
+])
+def test_array_methods(backend, f):
+    check(f, X344)
+
+
+def test_methods_refuse_what_numpy_would_see_differently():
+    def fill_argument(v):
+        v.fill(0)
+        return v
+
+    with pytest.raises(TypeError, match=r"argument.*x\.copy\(\)"):
+        gvmap.vmap(fill_argument)(X35)
+
+    def write_after_diagonal(v):
+        y = v.copy()
+        d = y.diagonal()  # NumPy's view would see the write below
+        y[0, 0] = 5
+        return d
+
+    with pytest.raises(TypeError, match="view"):
+        gvmap.vmap(write_after_diagonal)(X344)
+    with pytest.raises(NotImplementedError, match="nonzero"):  # traced: a data-dependent shape
+        gvmap.vmap(lambda v: v.nonzero())(X35)
+
+
+XN = RNG.randn(3, 3, 5)  # per example (3, 5), NaNs in two examples
+XN[0, 1, 2] = XN[2, 0, 4] = np.nan
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.allclose(v, v + 1e-9), lambda v: np.allclose(v, v, equal_nan=True),
+    lambda v: np.allclose(v, 0.1, rtol=0.5, atol=1.0),
+    lambda v: np.array_equal(v, v), lambda v: np.array_equal(v, v, equal_nan=True),
+    lambda v: np.array_equal(v, v[:2]),  # static shapes differ: a constant False
+    lambda v: np.array_equal(v > 0, v > 0, equal_nan=True),
+    lambda v: np.array_equiv(v, v[:1]), lambda v: np.array_equiv(v[:2], v[:3]),
+    lambda v: np.isin(v, [0.5, v[0, 0]]), lambda v: np.isin(v, v[:2], invert=True),
+    lambda v: np.isin((v * 3).astype(int), [0, 1, 2], kind="table"), lambda v: np.isin(v, []),
+    lambda v: np.ediff1d(v), lambda v: np.ediff1d(v, to_begin=0, to_end=[1, 2]),
+    lambda v: np.ediff1d(v, to_begin=v[:2]),
+    lambda v: np.fix(v * 3), lambda v: np.fix((v * 3).astype(int)), lambda v: np.fix(v > 0),
+    lambda v: np.unwrap(v * 5), lambda v: np.unwrap(v * 5, period=4),
+    lambda v: np.unwrap((v * 5).astype(int), period=4), lambda v: np.unwrap((v * 5).astype(int), period=5),
+    lambda v: np.unwrap(v * 5, discont=4.0), lambda v: np.unwrap(v * 5, discont=v[0, 0]),
+    lambda v: np.unwrap((v * 5).reshape(15, 1), axis=0),
+    lambda v: np.broadcast_arrays(v, v[:1], 2.0), lambda v: np.broadcast_arrays(v),
+    lambda v: v.reshape((5, 3), order="F"), lambda v: np.ravel(v, order="F"),
+])
+def test_habit_functions(backend, f):
+    check(f, XN.astype(np.float32))
+
+
+def test_habit_errors_name_the_argument_and_a_rewrite():
+    with pytest.raises(TypeError, match="to_begin.*same_kind"):
+        gvmap.vmap(lambda v: np.ediff1d(v.astype(int), to_begin=0.5))(X35)
+    with pytest.raises(ValueError, match="Invalid kind"):
+        gvmap.vmap(lambda v: np.isin(v, [1.0], kind="hash"))(X35)
+    with pytest.raises(ValueError, match="table"):
+        gvmap.vmap(lambda v: np.isin(v, [1.0], kind="table"))(X35)
+    with pytest.raises(NotImplementedError, match="traced period.*np.mod"):
+        gvmap.vmap(lambda v: np.unwrap(v, period=v[0] + 4))(X35)
+    with pytest.raises(NotImplementedError, match="order='A'.*order='F'"):
+        gvmap.vmap(lambda v: v.reshape(-1, order="A"))(X35)
+
+
+@pytest.mark.parametrize("f,rewrite", [
+    (lambda v: np.nanargmax(v), r"np\.argmax\(np\.where\(np\.isnan\(x\), -np\.inf, x\)\)"),
+    (lambda v: np.nanargmin(v, axis=0), r"np\.argmin\(np\.where\(np\.isnan\(x\), np\.inf, x\)\)"),
+    (lambda v: np.logaddexp.reduce(v), r"m = x\.max\(\); m \+ np\.log\(np\.exp\(x - m\)\.sum\(\)\)"),
+    (lambda v: np.logaddexp2.reduce(v), r"np\.log2"),
+])
+def test_out_of_scope_refusals_name_a_rewrite(f, rewrite):
+    with pytest.raises(NotImplementedError, match=rewrite):
+        gvmap.vmap(f)(X35)
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.argmax(np.where(np.isnan(v), -np.inf, v)),
+    lambda v: (lambda m: m + np.log(np.exp(v - m).sum()))(v.max()),
+])
+def test_the_named_rewrites_work(backend, f):
+    check(f, XN)
+
+
+SIGNED = np.array([[0.0, -0.0, np.nan, -np.nan, 1.5, -2.0, np.inf, -np.inf]] * 3)
+
+
+@pytest.mark.parametrize("f", [
+    np.signbit, lambda v: np.signbit(-v), lambda v: np.signbit(v.astype(np.float32)),
+    lambda v: np.signbit(np.copysign(np.nan, v)),
+    lambda v: np.where(np.signbit(v), 0.0, v) * 2 + 1,  # fused with its neighbours
+    lambda v: np.signbit(v[4:6].astype(np.int32)), lambda v: np.signbit(v > 0),
+])
+def test_signbit_reads_the_sign_bit_of_zeros_and_nans(backend, f):
+    check(f, SIGNED)
+    got = gvmap.vmap(np.signbit)(SIGNED)
+    assert got[0].tolist() == [False, True, False, True, False, True, False, True]
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.cross(v, v[::-1], axis=0), lambda v: np.cross(v, v[0], axisa=0, axisc=0),
+    lambda v: np.cross(v.T, v, axisa=0, axisb=-1, axisc=1), lambda v: np.cross(v[0], v[1]),
+])
+def test_cross_along_any_axes(backend, f):
+    check(f, X344[:, :3, :3])
+
+
+def test_cross_errors():
+    with pytest.raises(np.exceptions.AxisError):
+        gvmap.vmap(lambda v: np.cross(v, v, axis=2))(X344[:, :3, :3])
+    with pytest.raises(NotImplementedError, match=r"2-vectors write a\[\.\.\., 0\] \* b"):
+        gvmap.vmap(lambda v: np.cross(v[:, :2], v[:, :2]))(X344)
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.compress([1, 0, 1], v, axis=1), lambda v: np.compress([True, False], v),
+    lambda v: np.compress(np.arange(3) > 0, v, axis=-1),  # a known condition made inside
+    lambda v: v.compress([0, 1], axis=0), lambda v: v.compress([1, 0, 1, 1]),
+    lambda v: np.resize(v, (4, 4)), lambda v: np.resize(v, 3), lambda v: np.resize(v, (0,)),
+    lambda v: np.resize(v[:, :0], (2,)),  # an empty array: NumPy 2's zeros
+])
+def test_compress_and_resize(backend, f):
+    check(f, X344[:, :2, :3])
+
+
+def test_compress_and_resize_errors():
+    x = X344[:, :2, :3]
+    with pytest.raises(NotImplementedError, match=r"traced condition.*np\.where\(condition, a, 0\)"):
+        gvmap.vmap(lambda v: np.compress(v[0] > 0, v, axis=1))(x)
+    with pytest.raises(NotImplementedError, match="traced condition"):
+        gvmap.vmap(lambda v: v.compress(v[0] > 0, axis=1))(x)
+    with pytest.raises(IndexError):  # NumPy's: a condition longer than the axis
+        gvmap.vmap(lambda v: np.compress([1, 1, 1, 1], v, axis=1))(x)
+    with pytest.raises(ValueError, match="non-negative"):
+        gvmap.vmap(lambda v: np.resize(v, (-1,)))(x)
