@@ -8,9 +8,9 @@ around them found two silent wrong answers, both fixed (tracing.py): a result Nu
 (``x.astype(x.dtype)``, ``np.concatenate([x])``, ``x.flatten()``...) was the operand itself,
 so a write into one changed the other (``smooth_keeping_original``); and a write into an
 untracked view (``img.reshape(4, 4)``, ``out.T``) never reached the array it views
-(``paste_patch_via_reshape``, now refused with the rewrite). Of the 62 functions here 58
-batch; the 4 in ``REFUSED`` are refused with a message naming the rewrite, which is in the
-corpus too.
+(``paste_patch_via_reshape``, now refused with the rewrite). Of the 62 functions here 60
+batch (``np.float64(x)`` of a traced value converts now); the 2 in ``REFUSED`` are refused
+with a message naming the rewrite, which is in the corpus too.
 """
 from __future__ import annotations
 
