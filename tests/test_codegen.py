@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 import warnings
 
 import numpy as np
 import pytest
 from conftest import stdout_across_hash_seeds
+from host_build import build_and_run, nvcc_or_skip
 
 from gvmap import primitives as P
 from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
@@ -361,15 +360,9 @@ HOST_CASES = _host_cases()
 
 @pytest.fixture(scope="module")
 def host_results(tmp_path_factory):
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH: host semantics of the CUDA expressions not checked")
-    tmp = tmp_path_factory.mktemp("codegen")
-    (tmp / "semantics.cu").write_text(_host_program(HOST_CASES))
-    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / "semantics"),
-                            str(tmp / "semantics.cu")], capture_output=True, text=True)
-    assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
-    run = subprocess.run([str(tmp / "semantics")], capture_output=True, text=True, check=True)
+    nvcc = nvcc_or_skip("host semantics of the CUDA expressions")
+    run = build_and_run(nvcc, tmp_path_factory.mktemp("codegen"), "semantics",
+                        _host_program(HOST_CASES))
     results: dict[str, list[int]] = {}
     for line in run.stdout.splitlines():
         name, bits = line.split()

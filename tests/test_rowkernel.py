@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -31,6 +29,7 @@ from gvmap.codegen.rowkernel import (MAX_LOCAL_BYTES, MAX_VALUE_ELEMENTS, MAX_WO
 from gvmap.graph import AbstractArray, Eqn, Graph, Var
 from gvmap.implementations import index_error
 from gvmap.tree import flatten
+from host_build import build_and_run, nvcc_or_skip
 from oracle import oracle
 
 N = 5  # examples per case
@@ -375,9 +374,7 @@ def _expected(case: Case, examples: list) -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def host_results(tmp_path_factory):
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH: host semantics of the row kernels not checked")
+    nvcc = nvcc_or_skip("host semantics of the row kernels")
     tmp = tmp_path_factory.mktemp("rowkernel")
     parts = [HOST_HEADER]
     inputs = {}
@@ -404,11 +401,7 @@ def run_on_host(nvcc: str, tmp, stem: str, parts: list, cases: list, rendered: d
     parts = parts + ["int main(int argc, char** argv) {\n  std::string dir = argv[1];\n"
                      + "".join(f"  run_case{n}(dir, {examples});\n" for n in range(len(cases)))
                      + "  return 0;\n}\n"]
-    (tmp / f"{stem}.cu").write_text("\n".join(parts))
-    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp / stem),
-                            str(tmp / f"{stem}.cu")], capture_output=True, text=True)
-    assert build.returncode == 0, f"nvcc failed:\n{build.stderr}\nsource in {tmp}"
-    subprocess.run([str(tmp / stem), str(tmp)], check=True)
+    build_and_run(nvcc, tmp, stem, "\n".join(parts), tmp)
     results = {}
     for n, case in enumerate(cases):
         k = rendered[case.name]

@@ -6,7 +6,6 @@ singular and indefinite examples), flag failures in the error buffer so that the
 raises the batched path's LinAlgError, and plans pick them for small n only."""
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +17,7 @@ from gvmap.codegen import compile_cuda, nvrtc_unavailable_reason
 from gvmap.codegen.rowkernel import render_row_kernel, row_kernel_unsupported_reason
 from gvmap.errors import LinAlgError
 from gvmap.linalg_impl import normalize_signs
+from host_build import nvcc_or_skip
 from oracle import assert_tree_close, oracle
 from test_rowkernel import HOST_HEADER, _host_runner, run_on_host
 
@@ -169,9 +169,7 @@ def test_matrices_stay_in_registers(nvrtc, name):
 
 @pytest.fixture(scope="module")
 def host_results(tmp_path_factory):
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH: host semantics of the linalg row kernels not checked")
+    nvcc = nvcc_or_skip("host semantics of the linalg row kernels")
     tmp = tmp_path_factory.mktemp("rowlinalg")
     parts, inputs = [HOST_HEADER, *_distinct_sources()], {}
     for n, case in enumerate(CASES):

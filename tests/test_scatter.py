@@ -6,8 +6,6 @@ placement and batch sizes 0, 1 and 7; test_updates.py the NumPy semantics of the
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -20,6 +18,7 @@ from gvmap.codegen.scatter import (SCATTER_PREAMBLE, scatter_operation, scatter_
                                    scatter_work_dtype)
 from gvmap.graph import AbstractArray
 from gvmap.implementations import make_impl
+from host_build import build_and_run, nvcc_or_skip
 from oracle import assert_tree_close, oracle
 
 RNG = np.random.RandomState(0)
@@ -185,9 +184,7 @@ def test_cupy_kernel_body_matches_numpy_on_the_host(tmp_path):
     disjoint, so any order of i is what the GPU computes), after the CuPy rule's stable
     argsort: NumPy's result bit for bit, integer products wrapping, NaN winning maxima, float16
     rounded at every step as np.add.at rounds."""
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH")
+    nvcc = nvcc_or_skip("host semantics of the scatter kernel")
     cases, parts, calls = [], [SCATTER_PREAMBLE, "#include <cstdio>"], []
     for c, (mode, dtype) in enumerate(itertools.product(MODES, KERNEL_DTYPES)):
         x, idx, upd = _case_data(dtype)
@@ -211,11 +208,7 @@ def test_cupy_kernel_body_matches_numpy_on_the_host(tmp_path):
         cases.append((mode, dtype, expected))
     parts.append("#include <string>\nint main(int argc, char** argv) {\n" + "\n".join(calls)
                  + "\n  return 0;\n}")
-    (tmp_path / "scatter.cu").write_text("\n".join(parts))
-    build = subprocess.run([nvcc, "-std=c++17", "-O1", "-o", str(tmp_path / "scatter"),
-                            str(tmp_path / "scatter.cu")], capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    subprocess.run([str(tmp_path / "scatter"), str(tmp_path)], check=True)
+    build_and_run(nvcc, tmp_path, "scatter", "\n".join(parts), tmp_path)
     for c, (mode, dtype, expected) in enumerate(cases):
         got = np.fromfile(tmp_path / f"out{c}.bin", scatter_work_dtype(dtype)).reshape(5, 2)
         assert np.array_equal(got, got.astype(dtype), equal_nan=True), f"{mode} {dtype}: not rounded"
@@ -242,9 +235,7 @@ def test_round_to_half_is_numpys_float16_rounding_on_the_host(tmp_path):
     neighbours and the float32 values beside it (ties to even, both directions), the
     subnormal range, the overflow edge at 65520, signed zeros, inf, NaN and 400k random bit
     patterns."""
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH")
+    nvcc = nvcc_or_skip("float16 rounding of the scatter kernel")
     halves = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
     finite = np.unique(halves[np.isfinite(halves)].astype(np.float64))
     middles = ((finite[1:] + finite[:-1]) / 2).astype(np.float32)  # exact in float32
@@ -257,7 +248,7 @@ def test_round_to_half_is_numpys_float16_rounding_on_the_host(tmp_path):
     ]).astype(np.float32)
     x = np.concatenate([x, -x])
     (tmp_path / "in.bin").write_bytes(x.tobytes())
-    (tmp_path / "round.cu").write_text(SCATTER_PREAMBLE + r"""
+    source = SCATTER_PREAMBLE + r"""
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -268,12 +259,9 @@ int main(int argc, char** argv) {
   f = fopen(argv[2], "wb"); fwrite(v.data(), sizeof(float), v.size(), f); fclose(f);
   return 0;
 }
-""")
-    build = subprocess.run([nvcc, "-O1", "-o", str(tmp_path / "round"), str(tmp_path / "round.cu")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    subprocess.run([str(tmp_path / "round"), str(tmp_path / "in.bin"), str(tmp_path / "out.bin"),
-                    str(x.size)], check=True)
+"""
+    build_and_run(nvcc, tmp_path, "round", source, tmp_path / "in.bin", tmp_path / "out.bin",
+                  x.size)
     got = np.fromfile(tmp_path / "out.bin", np.float32)
     with np.errstate(over="ignore"):
         expected = x.astype(np.float16).astype(np.float32)

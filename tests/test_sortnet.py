@@ -125,17 +125,15 @@ def _case_name(dtype: np.dtype, n: int) -> str:
 
 @pytest.fixture(scope="module")
 def host_sorts(tmp_path_factory):
-    import shutil
     from types import SimpleNamespace
 
+    from host_build import nvcc_or_skip
     from test_rowkernel import HOST_HEADER, _host_runner, run_on_host
 
     import gvmap
     from gvmap.codegen.rowkernel import render_row_kernel
 
-    nvcc = shutil.which("nvcc")
-    if nvcc is None:
-        pytest.skip("nvcc not on PATH: host semantics of the sorting networks not checked")
+    nvcc = nvcc_or_skip("host semantics of the sorting networks")
     tmp = tmp_path_factory.mktemp("sortnet")
     parts, cases, rendered, inputs = [HOST_HEADER], [], {}, {}
     lanes = {d: _lanes(d, np.random.default_rng(j)) for j, d in enumerate(dict.fromkeys(
