@@ -20,17 +20,16 @@ methods do the same, and every way of asking for a concrete value raises
 """
 from __future__ import annotations
 
-import dis
 import operator
 import sys
 import contextlib
 import threading
-import types
 import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import concrete
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
@@ -435,132 +434,6 @@ def _gnp() -> Any:
     return gnp
 
 
-_INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]` with "
-               "`table` reached through an attribute or a container, which gvmap does not "
-               "rebind; NumPy's own indexing cannot see traced values), write "
-               "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
-               "where np is not your module's numpy).")
-
-
-# NumPy functions that convert their arguments with np.array (so never dispatch to a
-# tracer), and the rewrite that works where gvmap's rebinding does not reach them
-_NUMPY_CALLER_REWRITES = {
-    "full": "np.broadcast_to(v, shape).copy(), or np.full_like(template, v)",
-    "copyto": "dst[...] = v into an array made inside the function",
-}
-
-
-def _numpy_caller_hint(frame: Any) -> str:
-    """`` (in numpy.full ...)``: the NumPy function that asked, when it is Python code."""
-    code = frame.f_code if frame is not None else None
-    if code is None or "numpy" not in code.co_filename.replace("\\", "/").split("/")[-3:-1]:
-        return ""
-    rewrite = _NUMPY_CALLER_REWRITES.get(code.co_name)
-    return (f" (inside numpy.{code.co_name}, reached from code gvmap does not rebind: numpy "
-            f"imported inside a function, a library, or a function with `global`"
-            + (f"; write {rewrite}" if rewrite else "") + ")")
-
-
-def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
-    return TracerConversionError(
-        f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
-        f"stands for every example of the batch at once. Write data-dependent choices with "
-        f"np.where(cond, x, y) (or np.maximum/np.minimum/np.clip), keep Python `if`/`for` "
-        f"to shapes and other static values, and return arrays instead of converting them."
-        + hint)
-
-
-def _in_item_assignment(frame: Any) -> bool:
-    """Whether ``frame`` (the Python code that asked a tracer for a concrete value) is
-    running ``a[key] = value``: NumPy's ndarray.__setitem__, called from C by that
-    statement, converts the value (and a traced key) with ``__float__``/``__array__``..."""
-    op = dis.opname[frame.f_code.co_code[frame.f_lasti]] if frame is not None else ""
-    return op in ("STORE_SUBSCR", "STORE_SLICE")
-
-
-_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF"})
-_CALL_SETUP = frozenset({"PUSH_NULL", "CACHE", "PRECALL", "KW_NAMES"})
-_MATH_TO_NUMPY = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
-                  "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "fabs": "abs",
-                  "pow": "power"}
-_ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-Stegun 7.1.26 "
-             "(error below 1.5e-7): t = 1 / (1 + 0.3275911 * np.abs(x)); erf = np.sign(x) * "
-             "(1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * "
-             "(-1.453152027 + t * 1.061405429)))) * np.exp(-x * x))")
-
-
-def _called_function(frame: Any) -> Any:
-    """The function ``frame`` is calling at its current instruction when the callee is a
-    name or a dotted name of modules (``math.erf``, ``erf`` imported from math), looked up
-    without running anything; None otherwise."""
-    if frame is None:
-        return None
-    instructions = list(dis.get_instructions(frame.f_code))
-    at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
-    if at is None or instructions[at].opname != "CALL" or instructions[at].positions is None:
-        return None
-    start = instructions[at].positions[::2]  # (lineno, col_offset) where the call begins
-    callee = [ins for ins in instructions[:at] if ins.positions is not None
-              and ins.positions[::2] == start and ins.opname not in _CALL_SETUP]
-    first = max((i for i, ins in enumerate(callee) if ins.opname in _LOADS), default=None)
-    if first is None or any(ins.opname not in ("LOAD_ATTR", "LOAD_METHOD")
-                            for ins in callee[first + 1:]):
-        return None
-    name = callee[first].argval
-    scopes = (frame.f_locals, frame.f_globals, frame.f_builtins)
-    obj = next((scope[name] for scope in scopes if name in scope), None)
-    for ins in callee[first + 1:]:
-        if not isinstance(obj, types.ModuleType):
-            return None
-        obj = getattr(obj, ins.argval, None)
-    return obj
-
-
-def _math_error(fn: Any) -> TracerConversionError | None:
-    """The refusal of ``math.f(x)`` with x traced, naming NumPy's function for it."""
-    if getattr(fn, "__module__", None) not in ("math", "cmath"):
-        return None
-    name = fn.__name__
-    np_name = _MATH_TO_NUMPY.get(name, name)
-    ufunc = getattr(np, np_name, None)
-    rewrite = (f"np.{np_name}({'x' if ufunc.nin == 1 else 'x1, x2'})"
-               + (" (np.log(x) / np.log(base) for a base)" if name == "log" else "")
-               if isinstance(ufunc, np.ufunc) else
-               _ERF_HINT + (" (erfc = 1 - erf)" if name == "erfc" else "")
-               if name in ("erf", "erfc") else f"NumPy has no {name}: write it with NumPy operations")
-    return TracerConversionError(
-        f"{fn.__module__}.{name}() of a traced array: the {fn.__module__} module computes on "
-        f"one Python number, but inside gvmap.vmap/jit a traced value stands for every "
-        f"example of the batch at once. Use NumPy on the array instead: {rewrite}")
-
-
-def _in_subscript(frame: Any) -> bool:
-    """Whether ``frame`` is running ``table[key]`` (NumPy's ndarray.__getitem__, called
-    from C by that expression, converts a traced key with ``__array__``)."""
-    op = dis.opname[frame.f_code.co_code[frame.f_lasti]] if frame is not None else ""
-    return op in ("BINARY_SUBSCR", "BINARY_SLICE")
-
-
-def _table_index_error() -> TracerConversionError:
-    return TracerConversionError(
-        "`table[i]` with a traced index i, where table is a NumPy array gvmap does not see "
-        "(reached through an attribute or a container: self.emb[i], cfg['W'][i], which gvmap "
-        "does not rebind): NumPy's own indexing needs concrete indices, and a traced value "
-        "stands for every example of the batch at once. Write np.take(table, i, axis=0) "
-        "(np.take(self.emb, tokens, axis=0) for self.emb[tokens]), or gvmap.numpy.take where "
-        "np is not your module's numpy")
-
-
-def _assignment_error() -> TracerConversionError:
-    return TracerConversionError(
-        "`a[i] = v` with a traced v (or i) writes into a NumPy array, which needs concrete "
-        "values now; inside gvmap.vmap/jit a traced value stands for every example of the "
-        "batch at once. Build the array from traced values instead: np.stack([...]) or "
-        "np.concatenate([...]) of the pieces, or np.where to place values, e.g. for "
-        "w = np.zeros(3); w[1] = v[0] write w = np.where(np.arange(3) == 1, v[0], np.zeros(3)) "
-        "(and np.arange(3) == i for a traced index i)")
-
-
 def _concrete(convert: Callable, what: str, hint: str = "") -> Callable:
     """A request for a concrete value (``bool(x)``, ``x.item()``...): a known tracer
     answers it from its value, any other refuses it, saying why and what to write."""
@@ -687,28 +560,22 @@ class Tracer:
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
             return leaked_error()
-        caller = sys._getframe(2)  # 0: here, 1: the dunder, 2: its caller
-        if _in_item_assignment(caller):
-            return _assignment_error()
-        math_error = _math_error(_called_function(caller))
-        if math_error is not None:
-            return math_error
-        return _control_flow_error(what, hint)
+        return concrete.refusal(sys._getframe(2), what, hint)  # 2: the dunder's caller
 
     def __array__(self, dtype=None, copy=None):
         if self._value is not None:
             if copy or (dtype is not None and np.dtype(dtype) != self.dtype):
                 return np.array(self._value, dtype=dtype)
             return self._value
-        if self._trace in _stack() and _in_subscript(sys._getframe(1)):
-            raise _table_index_error()
+        if self._trace in _stack() and concrete.in_subscript(sys._getframe(1)):
+            raise concrete.table_index_error()
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
-            + _numpy_caller_hint(sys._getframe(1)),
+            + concrete.numpy_caller_hint(sys._getframe(1)),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "
-            "np.stack([s, c])]) for a matrix)." + _INDEX_HINT)
+            "np.stack([s, c])]) for a matrix)." + concrete.INDEX_HINT)
 
     # ---- concrete-value requests: control flow (a known tracer answers them)
     __bool__ = _concrete(bool, "Python `if`/`while`/`and`/`or`/bool() on a traced array")
@@ -716,7 +583,7 @@ class Tracer:
     __int__ = _concrete(int, "int() on a traced array")
     __complex__ = _concrete(complex, "complex() on a traced array")
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
-                          _INDEX_HINT)
+                          concrete.INDEX_HINT)
     item = _concrete(np.ndarray.item, ".item() on a traced array")
     tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
