@@ -46,8 +46,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .sources import _global_names, _is_user_code
-from .tracing import (HANDLED_FUNCTIONS, MAY_RETURN_ARGUMENT, Tracer, all_known, as_known,
-                      call_leaves, current_trace, fresh_unless_view, known_call)
+from .aliasing import call_leaves, fresh_unless_view
+from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, numpy_answers
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
 
@@ -67,7 +67,7 @@ def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:
     def call(*args: Any, **kwargs: Any) -> Any:
         if not _has_tracer((args, kwargs)):
             return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
-        if numpy_fn not in MAY_RETURN_ARGUMENT and all_known((args, kwargs)):
+        if numpy_answers(numpy_fn, True, (args, kwargs)):
             return known_call(numpy_fn, args, kwargs)  # constants alone: NumPy's answer now
         return fresh_unless_view(numpy_fn, traced_fn(*args, **kwargs), (args, kwargs))
     return call

@@ -16,7 +16,9 @@ how ``gvmap.numpy`` functions work eagerly on concrete arrays.
 The ``Tracer`` speaks NumPy: ``__array_ufunc__``/``__array_function__`` route NumPy calls
 to ``gvmap.numpy`` (through the ``HANDLED_*`` tables that module fills), operators and
 methods do the same, and every way of asking for a concrete value raises
-``TracerConversionError``.
+``TracerConversionError`` (the message, saying what to write instead, is ``gvmap.concrete``'s).
+What a write into a traced array changes, and which results are copies, scalars or views,
+follows NumPy's aliasing rules, kept in ``gvmap.aliasing``.
 """
 from __future__ import annotations
 
@@ -30,13 +32,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import concrete
+from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, TracedArray, basic_key, call_leaves, fresh,
+                       fresh_unless_view, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
 __all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
            "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error",
-           "check_plain_ndarray"]
+           "check_plain_ndarray", "numpy_answers", "known_call", "as_known", "all_known"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
@@ -227,7 +231,13 @@ class Trace:
         if prim.view:
             for a in invars:
                 if isinstance(a, Var):
-                    self.views.setdefault(a, []).append(None)
+                    self.note_untracked_view(a)
+
+    def note_untracked_view(self, var: Var) -> None:
+        """A view of ``var`` was taken that no tracer follows (``x.T``; NumPy's
+        ``sliding_window_view(x, 3)``, which gvmap computes as a copy): a write into
+        ``var`` is refused from now on, as it could not reach that view."""
+        self.views.setdefault(var, []).append(None)
 
     def writable(self, var: Var) -> bool:
         """May the function write into the value ``var``? Not into arguments and closed-over
@@ -444,7 +454,7 @@ def _concrete(convert: Callable, what: str, hint: str = "") -> Callable:
     return method
 
 
-class Tracer:
+class Tracer(TracedArray):
     """A traced array: shape and dtype known, contents not. Behaves like a NumPy array.
 
     A tracer may also be *known*: it stands for an array whose value is known while
@@ -454,6 +464,9 @@ class Tracer:
     NumPy would, and operations on known values alone are computed at once (``bind``
     folds them). Meeting a traced value, it becomes a graph constant, which is how
     ``TABLE[i]`` with a traced ``i`` works although NumPy's own indexing cannot see ``i``.
+
+    Writes into it (``x[k] = v``, ``x += v``, ``x.sort()``) are its base class's,
+    ``gvmap.aliasing.TracedArray``.
     """
 
     __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "_holds", "_scalar",
@@ -546,7 +559,7 @@ class Tracer:
     def __array_function__(self, func, types, args, kwargs):
         _gnp()
         impl = HANDLED_FUNCTIONS.get(func)
-        if (impl is None or func not in MAY_RETURN_ARGUMENT) and all_known((args, kwargs)):
+        if numpy_answers(func, impl is not None, (args, kwargs)):
             return known_call(func, args, kwargs)  # NumPy's own function, on known values
         if impl is None:
             module = getattr(func, "__module__", "numpy") or "numpy"
@@ -587,120 +600,6 @@ class Tracer:
     item = _concrete(np.ndarray.item, ".item() on a traced array")
     tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
-    def fill(self, value: Any) -> None:
-        """ndarray.fill: every element becomes ``value`` (``out = np.empty(n); out.fill(0)``)."""
-        self[...] = value
-
-    def __setitem__(self, key, value):
-        """``x[key] = value`` as NumPy means it, recorded as a new value x stands for
-        (``gvmap.numpy.updates``); through a view, the array it views changes too."""
-        key = static_key(key)
-        base = value._base if isinstance(value, Tracer) else None
-        if base is not None and base[0] is self and _same_key(base[1], key):
-            return  # the write-back of `x[key] op= v`: the view already wrote through
-        from .numpy.updates import setitem
-
-        trace = self._trace
-        with contextlib.ExitStack() as internal:
-            # views the update takes of x and of v (ravel, broadcast) are its own
-            # temporaries: `x[:] += v` (x[:] is x itself) must not count them as the user's
-            for t in (self, value):
-                if isinstance(t, Tracer) and t._trace is trace:
-                    internal.enter_context(trace.internal_views(t._var))
-            new = setitem(self, key, value)
-        self._assign(new, f"`x[{_key_text(key)}] = ...`", "Write into a copy: `x = x.copy()` first")
-
-    def _assign(self, new: "Tracer", what: str, rewrite: str) -> None:
-        """Make this tracer stand for ``new`` (a write into x in NumPy). Where NumPy's
-        meaning cannot be kept it is refused: x is an argument or constant (NumPy would
-        write into the caller's array), or a view of x was taken that no tracer follows.
-        A basic-indexing view writes through to the array it views, and the other views
-        of x that are alive see the write, as NumPy's views do."""
-        trace = self._trace
-        if not trace.writable(self._var):  # an input or a closed-over constant
-            raise TypeError(
-                f"{what} writes into an argument of the traced function (or an array it "
-                f"closes over): NumPy would change the caller's array, which gvmap never "
-                f"does. {rewrite} (same result, and the caller's array stays unchanged)")
-        _refuse_untracked_views(trace, self._var, what)
-        self._refuse_untracked_base(what)
-        self._become(new, skip=None)
-
-    def _write_through(self, key: Any, view_value: "Tracer", view: "Tracer") -> None:
-        """The view ``view`` (``self[key]``) was written: ``self[key]`` takes its value."""
-        from .numpy.updates import setitem
-
-        trace = self._trace
-        if not trace.writable(self._var):
-            raise TypeError(
-                "writing into a view of an argument of the traced function (or of an array "
-                "it closes over): NumPy would change the caller's array, which gvmap never "
-                "does. Copy it first (`x = x.copy()`), then take the view")
-        _refuse_untracked_views(trace, self._var, "writing into a view")
-        self._refuse_untracked_base("writing into a view")
-        self._become(setitem(self, key, view_value), skip=view)
-
-    def _refuse_untracked_base(self, what: str) -> None:
-        """Refuse a write into a view no write follows (``w = y.reshape(2, 3)``, ``y.T``,
-        ``np.flip(y)``) while the array it views is still in use: NumPy's write would
-        change that array too. A view of a temporary (``np.zeros(6).reshape(2, 3)``) is
-        written freely: nothing else can see the change."""
-        for ref, var in self._viewed:
-            source = ref()
-            if source is None:
-                continue
-            if not self._trace.writable(var):
-                raise TypeError(
-                    f"{what} writes into a view (reshape, transpose, ravel, np.flip or the "
-                    f"like) of an argument of the traced function (or of an array it closes "
-                    f"over): NumPy would change the caller's array, which gvmap never does. "
-                    f"Copy it first (`y = x.reshape(2, 3).copy()`), then write into the copy")
-            raise TypeError(
-                f"{what} writes into a view made by reshape, transpose, ravel, np.flip or the "
-                f"like of an array that is still in use: in NumPy the write would change that "
-                f"array too, which gvmap cannot follow. Write into the array itself with an "
-                f"index (`y[:, 0] = v` rather than `y.T[0] = v`), or write into a copy "
-                f"(`w = y.reshape(2, 3).copy()`) where y must not change")
-
-    def _become(self, new: "Tracer", skip: "Tracer | None") -> None:
-        """Stand for ``new`` from now on: the array this one views (if it is a view)
-        takes the write, then this tracer's live views (but ``skip``) are refreshed."""
-        if not self._trace.writable(new._var):
-            # `a[:] = x` made a stand for x's value itself: a stays an array the function
-            # may write into, and x (an argument) still is not
-            new = _gnp().copy(new)
-        if self._base is not None:
-            base, key = self._base
-            base._write_through(key, new, self)
-        old = self._var
-        self._var, self._value = new._var, new._value
-        self._refresh_views(old, skip=skip)
-
-    def _refresh_views(self, old: Var, skip: "Tracer | None") -> None:
-        """After this tracer moved from ``old`` to a new value: every live basic-indexing
-        view of ``old`` (but ``skip``, which already holds its part) is taken again from
-        the new value, as a NumPy view always shows its base, and follows the new value."""
-        trace = self._trace
-        views = [ref() for ref in trace.views.pop(old, ()) if ref is not None]
-        kept = []
-        for view in views:
-            if view is None:
-                continue
-            if view is not skip:
-                if trace.has_untracked_views(view._var):  # NumPy's view.T would see it
-                    raise TypeError(
-                        "writing into an array after a view of one of its slices was taken "
-                        "by reshape, transpose, ravel or the like (`r = y[0]; w = r.T`): in "
-                        "NumPy that view would see the write, in gvmap it cannot. Take the "
-                        "view of a copy (`r = y[0].copy()`), or index y itself for the views "
-                        "you write through")
-                fresh = _gnp().getitem(self, view._base[1])
-                previous = view._var
-                view._var, view._value = fresh._var, fresh._value
-                view._refresh_views(previous, skip=None)
-            kept.append(weakref.ref(view))
-        trace.views[self._var] = kept
-
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
         key = static_key(key)
@@ -709,8 +608,8 @@ class Tracer:
             return select(self, key)  # x[mask]: usable where its shape never shows
         trace = self._trace
         before = len(trace.views.get(self._var, ()))
-        scalar = _scalar_key(key, self.ndim)
-        if _basic_key(key) and not scalar:
+        scalar = scalar_key(key, self.ndim)
+        if basic_key(key) and not scalar:
             out = _gnp().getitem(self, key)
         else:  # NumPy copies (x[np.array(0)], x[1:, idx]) or gives a scalar (x[0, 1]): the
             # slices taken on the way are gvmap's, no view of x the user holds
@@ -719,7 +618,7 @@ class Tracer:
         if isinstance(out, Tracer) and out is not self and scalar:
             out = _gnp().copy(out) if out._viewed else out
             out._viewed, out._scalar = (), True
-        elif isinstance(out, Tracer) and out is not self and _basic_key(key) \
+        elif isinstance(out, Tracer) and out is not self and basic_key(key) \
                 and trace is current_trace():
             # the views this indexing took of x are the tracer it returns: tracked weakly,
             # so a temporary (x[1:].sum()) does not block later writes into x
@@ -799,94 +698,18 @@ _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std
 _VIEW_METHODS = {"ravel", "squeeze", "swapaxes"}  # NumPy's return views; the rest, new arrays
 
 
-def _numpy_functions(*names: str) -> frozenset:
-    return frozenset(getattr(np, n) for n in names if hasattr(np, n))
-
-
-# NumPy functions whose result may be their argument itself or a view of it (a write into
-# one reaches the other, as gvmap's views do). Every other NumPy function, ufunc, operator
-# and method (but ``_VIEW_METHODS``, ``reshape``, ``transpose``, ``.T``) returns a new array.
-MAY_RETURN_ARGUMENT = _numpy_functions(
-    "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "asarray_chkfinite",
-    "require", "atleast_1d", "atleast_2d", "atleast_3d", "reshape", "ravel", "squeeze",
-    "transpose", "permute_dims", "matrix_transpose", "moveaxis", "rollaxis", "swapaxes",
-    "expand_dims", "broadcast_to", "broadcast_arrays", "real", "imag", "real_if_close",
-    "flip", "fliplr", "flipud", "rot90", "diagonal", "split", "array_split", "hsplit",
-    "vsplit", "dsplit", "unstack") | {np.linalg.matrix_transpose}
-
-
-def fresh(out: Any, inputs: Any) -> Any:
-    """``out``, the result of an operation NumPy gives a NEW array for, with every tracer
-    in it that IS one of the tracers among ``inputs`` replaced by a copy. gvmap's
-    implementations return their operand itself where the operation changes nothing
-    (``x.astype(x.dtype)``, ``np.concatenate([x])``, ``+x``, ``np.round`` of integers);
-    without the copy, ``y = x.astype(float); y[0] = 5`` would change x too, which NumPy's
-    copy never does."""
-    given = {id(t) for t in call_leaves(inputs) if isinstance(t, Tracer)}
-    if not given:
-        return out
-
-    def one(o: Any) -> Any:
-        if not isinstance(o, Tracer):
-            return o
-        if id(o) in given:
-            return _gnp().copy(o)
-        o._viewed = ()  # a new array: views the implementation took on the way are its own
-        return o
-
-    if isinstance(out, Tracer):
-        return one(out)
-    if isinstance(out, tuple) and hasattr(out, "_fields"):  # a named result (eigh's)
-        return type(out)(*(one(o) for o in out))
-    if isinstance(out, (tuple, list)):
-        return type(out)(one(o) for o in out)
-    return out
-
-
-# NumPy functions whose 0-d results are 0-d ARRAYS (mutable, ``+=`` in place), where every
-# other operation's 0-d result is a scalar
-ARRAY_MAKERS = _numpy_functions(
-    "array", "asarray", "asanyarray", "copy", "empty_like", "zeros_like", "ones_like",
-    "full_like", "require", "ascontiguousarray", "atleast_1d", "atleast_2d", "atleast_3d")
-
-
-def scalar_if_0d(out: Any) -> Any:
-    """Mark the 0-d tracers among ``out``, a ufunc's, an operator's or a reduction's result,
-    as the NumPy scalars those are in the loop (``s = x.sum(); s += 0.5`` rebinds s, with
-    NumPy's promotion, where a 0-d array's ``+=`` would keep its dtype)."""
-    for o in (out if isinstance(out, (tuple, list)) else (out,)):
-        if isinstance(o, Tracer) and o.ndim == 0:
-            o._scalar = True
-    return out
-
-
-def fresh_unless_view(func: Callable, out: Any, inputs: Any) -> Any:
-    """``fresh(out, inputs)`` for a NumPy function ``func`` that returns a new array; the
-    result as it is for one that may return its argument or a view of it (or was asked
-    not to copy, ``copy=False``)."""
-    args, kwargs = inputs
-    if func in MAY_RETURN_ARGUMENT or kwargs.get("copy", True) is not True:
-        return out
-    return fresh(out, inputs)
-
-
-def call_leaves(tree: Any):
-    """The leaves of call arguments ``tree``: nested tuples, lists and dict values."""
-    stack = [tree]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (tuple, list)):
-            stack.extend(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-        else:
-            yield x
-
-
 def all_known(tree: Any) -> bool:
     """There is a tracer in ``tree`` (call arguments), and every one is known."""
     tracers = [x for x in call_leaves(tree) if isinstance(x, Tracer)]
     return bool(tracers) and all(t._value is not None for t in tracers)
+
+
+def numpy_answers(func: Callable, traced_by_gvmap: bool, args: Any) -> bool:
+    """Is NumPy's own ``func`` on the values the answer to the call with ``args`` (call
+    arguments)? Where every tracer among them is known, and gvmap does not trace ``func``
+    or ``func`` gives a new array: one that may return its argument or a view of it
+    (``MAY_RETURN_ARGUMENT``) goes through gvmap's own function, whose views are tracked."""
+    return (not traced_by_gvmap or func not in MAY_RETURN_ARGUMENT) and all_known(args)
 
 
 def known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
@@ -948,91 +771,6 @@ for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
     setattr(Tracer, f"__r{_dunder}__", _binop(_fn, reflected=True))
 
 
-def _inplace(name: str, symbol: str):
-    """``x op= y``: NumPy writes into x's memory, so every name bound to x sees the new
-    value. The tracer object takes the new value likewise. Two cases cannot keep NumPy's
-    meaning and are refused: x is an argument (NumPy would write into the caller's array)
-    or a view of x was taken earlier (NumPy's view would see the write)."""
-    def op(self, other):
-        result = getattr(_gnp(), name)(self, other)
-        if self._scalar:  # a NumPy scalar is immutable: ``s += x`` rebinds s, promoting
-            result = fresh(result, (self, other))
-            if isinstance(result, Tracer) and result.ndim == 0:
-                result._scalar = True
-            return result
-        if result.shape != self.shape:
-            raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
-                             f"match the broadcast shape {result.shape}")
-        if result.dtype != self.dtype:
-            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype} to "
-                                f"{self.dtype} with casting rule 'same_kind' (as NumPy refuses "
-                                f"`x {symbol}= ...` here); write `x = x {symbol} ...`")
-            result = _gnp().astype(result, self.dtype)
-        self._assign(result, f"`x {symbol}= ...`", f"Write `x = x {symbol} ...`")
-        return self
-    return op
-
-
-def _refuse_untracked_views(trace: Trace, var: Var, what: str) -> None:
-    if trace.has_untracked_views(var):
-        raise TypeError(
-            f"{what} after a view of x was taken by reshape, transpose, ravel or the like: "
-            f"in NumPy that view would see the write, in gvmap it cannot. Write into a copy "
-            f"(`y = x.copy()`) and use y, or index x (x[1:], x[:, 0]) for the views you write "
-            f"through")
-
-
-def static_key(key: Any) -> Any:
-    """An index key with its known tracers replaced by their values: ``y[np.array([True,
-    False])] = 0`` and ``x[np.arange(3)]`` index with static arrays, as in NumPy, not with
-    traced ones."""
-    if isinstance(key, Tracer):
-        return key._value if key._value is not None else key
-    if isinstance(key, tuple) and any(isinstance(k, Tracer) for k in key):
-        return tuple(k._value if isinstance(k, Tracer) and k._value is not None else k
-                     for k in key)
-    return key
-
-
-def _scalar_key(key: Any, ndim: int) -> bool:
-    """One integer per dimension (``x[0]`` of a vector, ``x[1, 2]`` of a matrix, ``x[i]``
-    with a traced 0-d integer i): NumPy returns a scalar, a copy that no later write into
-    x changes, and ``s += 1`` rebinds s (``x[0, ...]`` and ``x[()]`` are 0-d views)."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return len(parts) == ndim and all(
-        isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
-        or isinstance(k, Tracer) and k.ndim == 0 and k.dtype.kind in "iu"  # the loop's
-        for k in parts)                                       # value there: a NumPy int
-
-
-def _basic_key(key: Any) -> bool:
-    """Basic indexing (ints, slices, None, ...): NumPy returns a view, not a copy."""
-    parts = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice))
-               and not isinstance(k, (bool, np.bool_)) for k in parts)
-
-
-def _same_key(a: Any, b: Any) -> bool:
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:  # keys holding arrays: never the write-back of a basic view
-        return False
-
-
-def _key_text(key: Any) -> str:
-    parts = key if isinstance(key, tuple) else (key,)
-    return ", ".join("i" if isinstance(k, Tracer) else ":" if isinstance(k, slice) else
-                     "..." if k is Ellipsis else repr(k) for k in parts)
-
-
-for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),
-                           ("imul", "multiply", "*"), ("itruediv", "true_divide", "/"),
-                           ("ifloordiv", "floor_divide", "//"), ("imod", "remainder", "%"),
-                           ("ipow", "power", "**"), ("iand", "bitwise_and", "&"),
-                           ("ior", "bitwise_or", "|"), ("ixor", "bitwise_xor", "^"),
-                           ("ilshift", "left_shift", "<<"), ("irshift", "right_shift", ">>")]:
-    setattr(Tracer, f"__{_dunder}__", _inplace(_fn, _sym))
 for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
                      ("gt", "greater"), ("ge", "greater_equal")]:
     setattr(Tracer, f"__{_dunder}__", _binop(_fn))
@@ -1050,17 +788,6 @@ for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute
 _METHODS |= {"argsort", "argpartition", "searchsorted", "nonzero"}
 
 
-def _sort_in_place(name: str):
-    def method(self, *args, **kwargs):
-        self._assign(getattr(_gnp(), name)(self, *args, **kwargs), f"`x.{name}()`",
-                     f"Write `x = np.{name}(x{', kth' if name == 'partition' else ''})`")
-    method.__name__ = name
-    method.__doc__ = f"ndarray.{name}: in place, as a new value x stands for."
-    return method
-
-
-Tracer.sort = _sort_in_place("sort")
-Tracer.partition = _sort_in_place("partition")
 
 
 # --- small NumPy habits ---

@@ -73,6 +73,6 @@ def sliding_window_view(x: Any, window_shape: Any, axis: Any = None, *, subok: b
     index = np.lib.stride_tricks.sliding_window_view(positions, window_shape, axis)
     result = getitem(ravel(x), np.ascontiguousarray(index))
     if isinstance(x, Tracer):  # NumPy's result is a view of x: a later write is refused
-        x._trace.views.setdefault(x._var, []).append(None)
+        x._trace.note_untracked_view(x._var)
     return result
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import Tracer, bind, static_key
+from ..aliasing import static_key
+from ..tracing import Tracer, bind
 from ._core import as_operand, broadcast_shapes, check_operand, ndim_of, normalize_axis, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 

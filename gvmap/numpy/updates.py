@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from ..tracing import Tracer, bind, static_key
+from ..aliasing import static_key
+from ..tracing import Tracer, bind
 from ._core import check_operand, convert, shape_of
 
 __all__ = ["setitem", "has_traced_index", "ufunc_at"]
