@@ -79,15 +79,27 @@ def _constructors() -> dict[Any, Callable]:
     from .numpy import construction as c
 
     return {np.array: c.array, np.asarray: c.asarray, np.asanyarray: c.asanyarray,
-            np.ascontiguousarray: c.ascontiguousarray, np.full: c.full}
+            np.ascontiguousarray: c.ascontiguousarray, np.full: c.full, np.isscalar: _isscalar}
+
+
+def _isscalar(element: Any) -> bool:
+    """numpy.isscalar: a traced NumPy scalar (``x[0]``, ``x.sum()``) is one, as in the loop."""
+    return element._scalar if isinstance(element, Tracer) else np.isscalar(element)
 
 
 class _ScalarTypeMeta(type):
-    """A traced scalar type compares, hashes and answers ``isinstance`` / ``issubclass``
-    as the NumPy type it stands for (``x.dtype == np.float64``, ``{np.float32: ...}``
-    lookups, ``isinstance(v, np.float64)`` keep working; only ``is`` tells them apart)."""
+    """A traced type (``np.ndarray``, ``np.float64``, ``np.floating``...) compares, hashes
+    and answers ``issubclass`` as the NumPy type it stands for (``x.dtype == np.float64``,
+    ``{np.float32: ...}`` lookups, ``np.issubdtype(x.dtype, np.floating)`` keep working;
+    only ``is`` tells them apart). ``isinstance`` of a tracer answers as the loop would of
+    the value it stands for: an array is an ``np.ndarray``, a NumPy scalar (``x[0]``,
+    ``x.sum()``) an instance of its scalar type and of the abstract ones above it."""
 
     def __instancecheck__(cls, obj: Any) -> bool:
+        if isinstance(obj, Tracer):
+            if cls.numpy_type is np.ndarray:
+                return not obj._scalar
+            return obj._scalar and issubclass(obj.dtype.type, cls.numpy_type)
         return isinstance(obj, cls.numpy_type)
 
     def __subclasscheck__(cls, sub: type) -> bool:
@@ -104,19 +116,23 @@ class _ScalarTypeMeta(type):
 
 
 @functools.lru_cache(maxsize=None)
-def _traced_scalar_type(numpy_type: type) -> type:
+def _traced_type(numpy_type: type) -> type:
     """``np.float64`` (any bool, integer, float or complex scalar type) as traced code sees it:
     called on a traced value it converts as NumPy's constructor does an array, which is
     ``np.asarray(x, dtype=np.float64)``: x itself where it has that dtype (NumPy returns the
     same array), else a converted new one (``np.float64(x.sum())``; np.int32 of floats
     truncates). On anything else it is NumPy's own constructor. A subclass of the NumPy
     type, so ``dtype=np.float64``, ``np.dtype(...)``, ``np.finfo(...)`` and
-    ``np.issubdtype`` see the NumPy type."""
+    ``np.issubdtype`` see the NumPy type. ``np.ndarray`` and the abstract scalar types
+    (``np.floating``, ``np.generic``...) are NumPy's own when called, and answer
+    ``isinstance`` of a tracer (``_ScalarTypeMeta``)."""
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        if args and isinstance(args[0], Tracer):
+        if args and isinstance(args[0], Tracer) and numpy_type in _SCALAR_TYPES:
             from .numpy import astype
             x = args[0]
             return x if x.dtype == numpy_type else astype(x, numpy_type)
+        if numpy_answers(numpy_type, False, (args, kwargs)):  # np.ndarray(3, buffer=table)
+            return known_call(numpy_type, args, kwargs)
         return numpy_type(*args, **kwargs)
 
     return _ScalarTypeMeta(numpy_type.__name__, (numpy_type,),
@@ -131,9 +147,9 @@ def replacement(value: Any) -> Any:
         return TRACED_NUMPY
     if value is np.linalg:
         return TRACED_LINALG
-    if isinstance(value, type) and value in _SCALAR_TYPES and \
+    if isinstance(value, type) and (value in _SCALAR_TYPES or value in _ABSTRACT_TYPES) and \
             not isinstance(value, _ScalarTypeMeta):  # (one compares equal to its NumPy type)
-        return _traced_scalar_type(value)
+        return _traced_type(value)
     if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
         return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
     try:
@@ -182,6 +198,9 @@ class TracedModule(types.ModuleType):
 # NumPy's bool, integer, float and complex scalar types (np.float64, np.int32, np.bool_,
 # np.double...); on a traced value a complex one meets astype's complex refusal
 _SCALAR_TYPES = frozenset(t for t in set(np.sctypeDict.values()) if np.dtype(t).kind in "biufc")
+# the types above them that ``isinstance`` is asked of (``isinstance(x, np.ndarray)``)
+_ABSTRACT_TYPES = frozenset({np.ndarray, np.generic, np.number, np.integer, np.signedinteger,
+                             np.unsignedinteger, np.inexact, np.floating, np.complexfloating})
 
 TRACED_NUMPY = TracedModule(np)
 TRACED_LINALG = TracedModule(np.linalg)

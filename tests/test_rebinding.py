@@ -475,6 +475,39 @@ def test_numpy_scalar_type_of_a_traced_value_is_numpys_asarray(backend):
     assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
 
 
+from numpy import ndarray as np_ndarray  # noqa: E402  (imported by name: rebound too)
+
+
+def _type_questions(v):
+    """isinstance / np.isscalar branches, as code that normalises its inputs writes them."""
+    s, first, table = v.sum(), v[0], np.zeros(3)
+    picks = [v * 2 if isinstance(v, np.ndarray) else v,          # an example: an array
+             v * 3 if isinstance(v, np_ndarray) else v,
+             s * 2 if isinstance(s, np.ndarray) else s,          # a reduction: a scalar
+             s * 2 if isinstance(s, np.floating) else s,
+             s * 2 if isinstance(s, (np.float64, list)) else s,
+             s * 2 if isinstance(s, np.integer) else s,
+             s * 2 if isinstance(first, np.generic) else s,      # x[0]: a scalar
+             s * 2 if isinstance(v[:1], np.generic) else s,      # x[:1]: an array
+             s * 2 if np.isscalar(s) else s,
+             s * 2 if np.isscalar(v) else s,
+             s * 2 if isinstance(table, np.ndarray) else s,      # a known array
+             s * 2 if isinstance(1.5, np.floating) else s,       # a Python float is not
+             s * 2 if issubclass(np.float64, np.floating) else s,
+             v * 2 if np.issubdtype(v.dtype, np.floating) else v]
+    return [np.asarray(p, dtype=np.float64) for p in picks]
+
+
+def test_isinstance_of_traced_values_answers_as_the_loop(plan_kind):
+    """isinstance(x, np.ndarray) of a traced array is True and isinstance(s, np.floating)
+    of a traced scalar too (both were False: a silently different branch); np.isscalar
+    likewise. np.ndarray(...) and np.floating still are NumPy's own."""
+    x = RNG.rand(5, 4)
+    assert_tree_close(gvmap.vmap(_type_questions)(x), oracle(_type_questions)(x))
+    made = gvmap.vmap(lambda v: v + np.ndarray((4,), buffer=np.ones(4)).sum())(x)
+    np.testing.assert_allclose(made, x + 4)
+
+
 def test_complex_scalar_type_of_a_traced_value_is_the_complex_refusal(backend):
     with pytest.raises(TypeError, match="complex numbers"):
         gvmap.vmap(lambda v: np.complex128(v))(RNG.rand(2, 3))
