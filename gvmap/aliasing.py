@@ -28,7 +28,7 @@ import numpy as np
 
 from .graph import Var
 
-__all__ = ["TracedArray", "fresh", "fresh_unless_view", "scalar_if_0d", "call_leaves",
+__all__ = ["TracedArray", "FlatIterator", "fresh", "fresh_unless_view", "scalar_if_0d", "call_leaves",
            "static_key", "scalar_key", "basic_key", "MAY_RETURN_ARGUMENT", "ARRAY_MAKERS"]
 
 
@@ -156,6 +156,39 @@ class TracedArray:
                 view._refresh_views(previous, skip=None)
             kept.append(weakref.ref(view))
         trace.views[self._var] = kept
+
+
+class FlatIterator:
+    """``x.flat``: x's elements in C order. Reading gives copies (a scalar for one
+    integer, as NumPy's flatiter); ``x.flat[k] = v`` writes into x, as NumPy's does."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: TracedArray):
+        self.base = base
+
+    def __len__(self) -> int:
+        return self.base.size
+
+    def __iter__(self):
+        return (self[i] for i in range(self.base.size))
+
+    def _flat_copy(self) -> TracedArray:
+        x = self.base
+        with x._trace.internal_views(x._var):  # the raveling is gvmap's, not a view of x
+            return _gnp().copy(_gnp().ravel(x))
+
+    def __getitem__(self, key: Any) -> Any:
+        key = static_key(key)
+        out = self._flat_copy()[key]
+        return out if scalar_key(key, 1) else fresh(out, ())
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        flat = self._flat_copy()
+        flat[key] = value
+        x = self.base
+        x._assign(_gnp().reshape(flat, x.shape), "`x.flat[...] = ...`",
+                  "Write into a copy: `x = x.copy()` first")
 
 
 def _numpy_functions(*names: str) -> frozenset:

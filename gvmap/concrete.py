@@ -147,12 +147,41 @@ def _assignment_error() -> TracerConversionError:
         "(and np.arange(3) == i for a traced index i)")
 
 
+# Python builtins that compare or test their arguments (so ask a traced value for a
+# bool), and NumPy's batched way to write each
+_BUILTIN_REWRITES = {
+    max: "np.maximum(a, b) for two values, np.max(np.stack([a, b, c])) for several, "
+         "x.max() for the elements of an array",
+    min: "np.minimum(a, b) for two values, np.min(np.stack([a, b, c])) for several, "
+         "x.min() for the elements of an array",
+    sorted: "np.sort(x) (np.sort(np.stack([a, b, c])) for separate values)",
+    any: "np.any(x) (x.any())",
+    all: "np.all(x) (x.all())",
+}
+
+
+def _builtin_error(fn: Any) -> TracerConversionError | None:
+    """The refusal of ``max(a, b)`` / ``sorted(x)``... on traced values, naming NumPy's."""
+    try:
+        rewrite = _BUILTIN_REWRITES.get(fn)
+    except TypeError:  # an unhashable callee
+        return None
+    if rewrite is None:
+        return None
+    return TracerConversionError(
+        f"Python's {fn.__name__}() of traced values compares or tests them one by one, which "
+        f"needs concrete values; inside gvmap.vmap/jit a traced value stands for every "
+        f"example of the batch at once. Use NumPy's batched form instead: {rewrite}")
+
+
 def refusal(caller: Any, what: str, hint: str = "") -> TracerConversionError:
     """The error for ``what`` (a request for a concrete value) made by the frame
-    ``caller``: the assignment, ``math`` or control-flow message, whichever applies."""
+    ``caller``: the assignment, ``math``, builtin or control-flow message, whichever
+    applies."""
     if _in_item_assignment(caller):
         return _assignment_error()
-    math_error = _math_error(_called_function(caller))
-    if math_error is not None:
-        return math_error
+    called = _called_function(caller)
+    error = _math_error(called) or _builtin_error(called)
+    if error is not None:
+        return error
     return _control_flow_error(what, hint)

@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import concrete
-from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, TracedArray, basic_key, call_leaves, fresh,
+from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, FlatIterator, TracedArray, basic_key, call_leaves, fresh,
                        fresh_unless_view, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
@@ -600,6 +600,33 @@ class Tracer(TracedArray):
     item = _concrete(np.ndarray.item, ".item() on a traced array")
     tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
+    def __round__(self, ndigits: int | None = None):
+        """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (a
+        concrete value); an array has no round() in NumPy."""
+        if not self._scalar:
+            raise TypeError("type numpy.ndarray doesn't define __round__ method (as NumPy "
+                            "says for an array): write np.round(x, decimals)")
+        if ndigits is None:
+            if self._value is not None:
+                return round(self._value[()])
+            raise self._concrete_value_error(
+                "round(x) without ndigits (a Python int)",
+                " Write np.round(x) for the rounded value (x's dtype), or "
+                "np.round(x).astype(int) for an integer array")
+        return scalar_if_0d(_gnp().round(self, ndigits))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def flat(self) -> FlatIterator:
+        return FlatIterator(self)
+
     # ---- indexing and methods: gvmap.numpy does the work
     def __getitem__(self, key):
         key = static_key(key)
@@ -691,7 +718,7 @@ class Tracer(TracedArray):
 
 
 # what a known tracer answers from its value (read-only facts and copies out)
-_KNOWN_ATTRIBUTES = {"nbytes", "itemsize", "strides", "tobytes", "flags", "data"}
+_KNOWN_ATTRIBUTES = {"strides", "tobytes", "flags", "data"}
 _METHODS = {"sum", "mean", "prod", "max", "min", "argmax", "argmin", "var", "std", "cumsum", "cumprod",
             "ravel", "squeeze", "swapaxes", "dot", "take", "clip", "all", "any",
             "copy", "round"}

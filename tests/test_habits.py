@@ -1,5 +1,6 @@
 """Small NumPy habits of per-example code (gvmap/numpy/habits.py, extras.diff, the ndarray
-methods in gvmap/tracing.py's ``# --- small NumPy habits ---`` block, np.signbit): keyword cases and
+methods in gvmap/tracing.py's ``# --- small NumPy habits ---`` block, np.signbit, x.flat,
+round() and the refusals of Python's max / min / sorted / any / all): keyword cases and
 errors, each against the per-example loop."""
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 import gvmap
+from gvmap.errors import TracerConversionError
 from oracle import assert_tree_close, oracle
 
 RNG = np.random.RandomState(7)
@@ -190,3 +192,58 @@ def test_compress_and_resize_errors():
         gvmap.vmap(lambda v: np.compress([1, 1, 1, 1], v, axis=1))(x)
     with pytest.raises(ValueError, match="non-negative"):
         gvmap.vmap(lambda v: np.resize(v, (-1,)))(x)
+
+
+# --- Python builtins on traced values, x.flat, x.nbytes / x.itemsize ---------------------
+def _flat_and_round(v):
+    s = v.sum()
+    y = v.copy()
+    y.flat[2] = 7.0                      # a write through x.flat reaches y
+    y.flat[[0, 5]] = -1.0
+    y.flat[-2:] += 1.0
+    picks = [w * 2 for w in v[0].flat]   # iteration in C order
+    return (round(s, 2), round(v[0, 1], 1), v.flat[4], v.flat[1:4], v.flat[[0, -1]], y,
+            np.stack(picks), v * v.nbytes + v.itemsize, len(v.flat))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_flat_round_and_static_byte_counts(plan_kind, dtype):
+    """x.flat reads copies and writes into x; round(scalar, n) is np.round; x.nbytes and
+    x.itemsize are static (they raised AttributeError for unknown tracers)."""
+    check(_flat_and_round, X344.astype(dtype))
+
+
+def test_flat_read_does_not_see_later_writes(backend):
+    def f(v):
+        y = v.copy()
+        first = y.flat[0]          # a scalar copy: the write below does not change it
+        part = y.flat[:2]          # a copy too (NumPy's flatiter slices copy)
+        y.flat[0] = 5.0
+        return first, part, y
+    check(f, X35)
+
+
+@pytest.mark.parametrize("f,error,message", [
+    (lambda v: max(v[0], v[1]), TracerConversionError, r"np\.maximum\(a, b\)"),
+    (lambda v: min([v[0], v[1], v[2]]), TracerConversionError, r"np\.minimum\(a, b\)"),
+    (lambda v: sorted(v), TracerConversionError, r"np\.sort\(x\)"),
+    (lambda v: any(v > 0), TracerConversionError, r"np\.any\(x\)"),
+    (lambda v: all(v > 0), TracerConversionError, r"np\.all\(x\)"),
+    (lambda v: round(v.sum()), TracerConversionError, r"np\.round\(x\)\.astype\(int\)"),
+    (lambda v: round(v, 1), TypeError, r"numpy\.ndarray doesn't define __round__.*np\.round"),
+    (lambda v: v.flat.__setitem__(0, 1.0), TypeError, "writes into an argument"),
+])
+def test_builtins_of_traced_values_name_the_numpy_rewrite(f, error, message):
+    with pytest.raises(error, match=message):
+        gvmap.vmap(f)(X35)
+
+
+@pytest.mark.parametrize("f,rewrite", [
+    (lambda v: max(v[0], v[1]), lambda v: np.maximum(v[0], v[1])),
+    (lambda v: min([v[0], v[1], v[2]]), lambda v: np.min(np.stack([v[0], v[1], v[2]]))),
+    (lambda v: sorted(v), lambda v: list(np.sort(v))),
+    (lambda v: any(v > 0), lambda v: np.any(v > 0)),
+    (lambda v: round(v.sum()), lambda v: np.round(v.sum()).astype(int)),
+])
+def test_the_builtin_rewrites_batch(backend, f, rewrite):
+    assert_tree_close(gvmap.vmap(rewrite)(X35), oracle(f)(X35))
