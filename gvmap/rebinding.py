@@ -150,6 +150,9 @@ def replacement(value: Any) -> Any:
     if isinstance(value, type) and (value in _SCALAR_TYPES or value in _ABSTRACT_TYPES) and \
             not isinstance(value, _ScalarTypeMeta):  # (one compares equal to its NumPy type)
         return _traced_type(value)
+    if value is np.r_ or value is np.c_:  # index syntax, not a call: np.r_[a, 0.0]
+        from .numpy import concatenators
+        return concatenators.r_ if value is np.r_ else concatenators.c_
     if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
         return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
     try:
@@ -241,6 +244,8 @@ class _Rebinder:
             return known
         if isinstance(v, types.FunctionType):
             return self.function(v) if _is_user_code(v.__code__) else replacement(v)
+        if v is np.r_ or v is np.c_:  # ``from numpy import r_``: not callable, rebound too
+            return replacement(v)
         if isinstance(v, types.ModuleType) or callable(v):
             if isinstance(v, functools.partial):
                 return functools.partial(self.value(v.func), *map(self.value, v.args),

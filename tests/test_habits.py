@@ -247,3 +247,39 @@ def test_builtins_of_traced_values_name_the_numpy_rewrite(f, error, message):
 ])
 def test_the_builtin_rewrites_batch(backend, f, rewrite):
     assert_tree_close(gvmap.vmap(rewrite)(X35), oracle(f)(X35))
+
+
+# --- np.r_ / np.c_ (gvmap/numpy/concatenators.py) -----------------------------------------
+from numpy import c_ as np_c_, r_ as np_r_  # noqa: E402  (imported by name: rebound too)
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.r_[v, 0.0],                        # a Python float promotes weakly
+    lambda v: np.r_[v, v[0], 1:4, [7, 8]],          # a slice is arange; ints to float64
+    lambda v: np.r_[-1:1:5j, v],                    # a complex step is linspace
+    lambda v: np.r_[np.float64(2.0), v],            # a NumPy scalar promotes by its type
+    lambda v: np.r_[v, np.r_[1, 2]],                # all constants: NumPy's own, known
+    lambda v: np.r_["0,2", v, v],                   # directives: axis, ndmin, trans1d
+    lambda v: np.r_["0,2,0", v, v],
+    lambda v: np.r_["1,2,0", v, v],
+    lambda v: np.r_["-1", v.reshape(3, 1), v.reshape(3, 1)],
+    lambda v: np.c_[v, v * 2],                      # 1-d arrays become columns
+    lambda v: np.c_[v.reshape(3, 1), v],
+    lambda v: np_r_[v, v.sum()],
+    lambda v: np_c_[np.zeros(3), v],
+    lambda v: np.r_[v.astype(np.int32), 2],         # an int array and an int scalar: int32
+    lambda v: np.r_[v > 0, True],
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_r_and_c_concatenate_as_numpy(plan_kind, f, dtype):
+    check(f, X35[:, :3].astype(dtype))
+
+
+@pytest.mark.parametrize("f,error,message", [
+    (lambda v: np.r_["r", v, v], NotImplementedError, r"np\.matrix.*np\.concatenate"),
+    (lambda v: np.r_[v, "0", v], ValueError, "special directives must be the first entry"),
+    (lambda v: np.r_["x", v], ValueError, "unknown special directive"),
+])
+def test_r_errors(f, error, message):
+    with pytest.raises(error, match=message):
+        gvmap.vmap(f)(X35)
