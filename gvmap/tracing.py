@@ -40,7 +40,7 @@ from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
 __all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
            "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error",
-           "check_plain_ndarray", "numpy_answers", "known_call", "as_known", "all_known"]
+           "check_plain_ndarray", "note_untracked_view", "numpy_answers", "known_call", "as_known", "all_known"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
@@ -308,14 +308,27 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         tracers = [Tracer(trace, v) for v in outs]
     source = operands[0] if operands else None
     if prim.view and isinstance(source, Tracer) and source._trace is trace:
-        viewed = _viewed_through(source)
         for t in tracers:
-            t._viewed = viewed
-            # a view of a basic-indexing view (np.transpose(x[None])) keeps that view
-            # alive: while this one lives, a write into x meets it (a live view of x that
-            # has an untracked view) and is refused; it would not show in this one
-            t._holds = source if source._base is not None else None
+            _mark_untracked_view(t, source)
     return tracers if prim.multiple_results else tracers[0]
+
+
+def _mark_untracked_view(view: "Tracer", source: "Tracer") -> None:
+    """``view`` is a view of ``source`` that no write follows (a view primitive's result):
+    a write into it, or into what it views while it lives, is refused."""
+    view._viewed = _viewed_through(source)
+    # a view of a basic-indexing view (np.transpose(x[None])) keeps that view alive: while
+    # this one lives, a write into x meets it (a live view of x that has an untracked view)
+    # and is refused; it would not show in this one
+    view._holds = source if source._base is not None else None
+
+
+def note_untracked_view(view: Any, source: Any) -> None:
+    """``view``, which a gvmap function computed as a copy, is a view of ``source`` in
+    NumPy (``sliding_window_view``): writes NumPy would show through it are refused."""
+    if isinstance(source, Tracer) and isinstance(view, Tracer) and source._trace is current_trace():
+        source._trace.note_untracked_view(source._var)
+        _mark_untracked_view(view, source)
 
 
 def _viewed_through(source: "Tracer") -> tuple:

@@ -74,6 +74,14 @@ def test_sliding_window_view_refuses_writes_it_cannot_follow():
     with pytest.raises(TypeError, match="after a view of x was taken"):
         gvmap.vmap(write_after_view)(rng.randn(3, 4))
 
+    def write_after_view_of_a_row(x):
+        y = x * 1.0
+        w = swv(y[0], 2)   # windows of a row view: the row is gone, y is not
+        y[0, 0] = 4.0      # NumPy's w sees this (gvmap returned the old windows)
+        return w
+    with pytest.raises(TypeError, match="after a view of one of its slices"):
+        gvmap.vmap(write_after_view_of_a_row)(rng.randn(2, 3, 3))
+
 
 def roc_auc(scores, labels):
     """The area under the ROC curve of thresholds at every score, by the trapezoid rule."""

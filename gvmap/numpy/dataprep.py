@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._core import as_operand, check_operand, convert, dtype_of, shape_of
-from ..tracing import Tracer
+from ..tracing import Tracer, note_untracked_view
 from .elementwise import greater, isinf, isnan, less, logical_and, where
 from .indexing import getitem
 from .shape import ravel
@@ -72,7 +72,6 @@ def sliding_window_view(x: Any, window_shape: Any, axis: Any = None, *, subok: b
     positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
     index = np.lib.stride_tricks.sliding_window_view(positions, window_shape, axis)
     result = getitem(ravel(x), np.ascontiguousarray(index))
-    if isinstance(x, Tracer):  # NumPy's result is a view of x: a later write is refused
-        x._trace.note_untracked_view(x._var)
+    note_untracked_view(result, x)  # NumPy's result is a view of x: writes are refused
     return result
 
