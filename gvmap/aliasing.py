@@ -28,8 +28,9 @@ import numpy as np
 
 from .graph import Var
 
-__all__ = ["TracedArray", "FlatIterator", "fresh", "fresh_unless_view", "scalar_if_0d", "call_leaves",
-           "static_key", "scalar_key", "basic_key", "MAY_RETURN_ARGUMENT", "ARRAY_MAKERS"]
+__all__ = ["TracedArray", "FlatIterator", "fresh", "fresh_unless_view", "scalar_if_0d",
+           "call_leaves", "static_key", "scalar_key", "basic_key", "MAY_RETURN_ARGUMENT",
+           "WRITES_ARGUMENT", "ARRAY_MAKERS"]
 
 
 def _gnp() -> Any:
@@ -205,6 +206,13 @@ MAY_RETURN_ARGUMENT = _numpy_functions(
     "expand_dims", "broadcast_to", "broadcast_arrays", "real", "imag", "real_if_close",
     "flip", "fliplr", "flipud", "rot90", "diagonal", "split", "array_split", "hsplit",
     "vsplit", "dsplit", "unstack") | {np.linalg.matrix_transpose}
+
+
+# NumPy functions that write into their first argument (np.fill_diagonal(W, 0)): on an
+# array the function made they are gvmap's writes, never NumPy's own on a known value
+# (whose memory is the graph's constant, read-only)
+WRITES_ARGUMENT = _numpy_functions("fill_diagonal", "copyto", "putmask", "put", "place",
+                                   "put_along_axis")
 
 
 def fresh(out: Any, inputs: Any) -> Any:

@@ -32,15 +32,17 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import concrete
-from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, FlatIterator, TracedArray, basic_key, call_leaves, fresh,
-                       fresh_unless_view, scalar_if_0d, scalar_key, static_key)
+from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator,
+                       TracedArray, basic_key, call_leaves, fresh, fresh_unless_view,
+                       scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
 
 __all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
            "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error",
-           "check_plain_ndarray", "note_untracked_view", "numpy_answers", "known_call", "as_known", "all_known"]
+           "check_plain_ndarray", "note_untracked_view", "numpy_answers", "known_call",
+           "as_known", "all_known"]
 
 # Filled by gvmap.numpy: NumPy function (or ufunc name) -> gvmap.numpy implementation.
 HANDLED_FUNCTIONS: dict[Callable, Callable] = {}  # keyed by the NumPy function
@@ -748,8 +750,11 @@ def numpy_answers(func: Callable, traced_by_gvmap: bool, args: Any) -> bool:
     """Is NumPy's own ``func`` on the values the answer to the call with ``args`` (call
     arguments)? Where every tracer among them is known, and gvmap does not trace ``func``
     or ``func`` gives a new array: one that may return its argument or a view of it
-    (``MAY_RETURN_ARGUMENT``) goes through gvmap's own function, whose views are tracked."""
-    return (not traced_by_gvmap or func not in MAY_RETURN_ARGUMENT) and all_known(args)
+    (``MAY_RETURN_ARGUMENT``) goes through gvmap's own function, whose views are tracked,
+    and one that writes into its argument (``WRITES_ARGUMENT``) through gvmap's writes."""
+    if traced_by_gvmap and (func in MAY_RETURN_ARGUMENT or func in WRITES_ARGUMENT):
+        return False
+    return all_known(args)
 
 
 def known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
