@@ -55,6 +55,11 @@ class TracedArray:
         base = value._base if isinstance(value, TracedArray) else None
         if base is not None and base[0] is self and _same_key(base[1], key):
             return  # the write-back of `x[key] op= v`: the view already wrote through
+        self._write(key, value, f"`x[{_key_text(key)}] = ...`",
+                    "Write into a copy: `x = x.copy()` first")
+
+    def _write(self, key: Any, value: Any, what: str, rewrite: str) -> None:
+        """``x[key] = value``; a refusal names the operation as ``what`` and ``rewrite``."""
         from .numpy.updates import setitem
 
         trace = self._trace
@@ -65,7 +70,7 @@ class TracedArray:
                 if isinstance(t, TracedArray) and t._trace is trace:
                     internal.enter_context(trace.internal_views(t._var))
             new = setitem(self, key, value)
-        self._assign(new, f"`x[{_key_text(key)}] = ...`", "Write into a copy: `x = x.copy()` first")
+        self._assign(new, what, rewrite)
 
     def _assign(self, new: "TracedArray", what: str, rewrite: str) -> None:
         """Make this tracer stand for ``new`` (a write into x in NumPy). Where NumPy's

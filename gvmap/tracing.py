@@ -459,6 +459,50 @@ def _gnp() -> Any:
     return gnp
 
 
+def _with_out(ufunc: np.ufunc, method: str, name: str, inputs: tuple, kwargs: dict,
+              out: Any) -> Any:
+    """``np.divide(a, b, out=r, where=b != 0)``: the ufunc's result written into ``out``
+    (a write into an array the function made, as ``r[...] = result``), where ``where``
+    holds for a call; NumPy's same_kind casting and output-shape rules, and its return
+    value (``out`` itself). ``where=`` without ``out=`` leaves NumPy's elements
+    uninitialised where it is False: refused."""
+    outs = out if isinstance(out, tuple) else (out,)
+    where = kwargs.pop("where", True) if method == "__call__" else True
+    if out is None:
+        raise NotImplementedError(
+            f"numpy.{name}(..., where=...) without out= leaves the elements where the "
+            f"condition is False uninitialised; pass an initialised out= "
+            f"(np.{name}(..., out=np.zeros_like(a), where=mask)) or write "
+            f"np.where(mask, np.{name}(...), 0)")
+    results = getattr(ufunc, method)(*inputs, **kwargs)  # traced, without out=
+    results = results if isinstance(results, tuple) else (results,)
+    given = []
+    for o, r in zip(outs, results):
+        if o is None:
+            given.append(r)
+            continue
+        if not isinstance(o, Tracer):
+            raise TypeError(
+                f"numpy.{name}(..., out=...) into a {type(o).__name__} the traced function did "
+                f"not make: NumPy would write into the caller's array, which gvmap never does. "
+                f"Use the returned value: `y = np.{name}(...)`")
+        if not np.can_cast(r.dtype, o.dtype, casting="same_kind"):
+            raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {r.dtype!r} to "
+                            f"{o.dtype!r} with casting rule 'same_kind'")
+        try:
+            shape = np.broadcast_shapes(r.shape, o.shape)
+        except ValueError:
+            raise ValueError(f"operands could not be broadcast together with shapes "
+                             f"{r.shape} {o.shape}") from None
+        if shape != o.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {o.shape} doesn't "
+                             f"match the broadcast shape {shape}")
+        value = r if where is True else _gnp().where(where, r, o)
+        o._write(Ellipsis, value, f"`np.{name}(..., out=x)`", f"Write `x = np.{name}(...)`")
+        given.append(o)
+    return given[0] if len(given) == 1 else tuple(given)
+
+
 def _concrete(convert: Callable, what: str, hint: str = "") -> Callable:
     """A request for a concrete value (``bool(x)``, ``x.item()``...): a known tracer
     answers it from its value, any other refuses it, saying why and what to write."""
@@ -553,12 +597,10 @@ class Tracer(TracedArray):
     # ---- NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _gnp()
-        if kwargs.get("out") is not None:
-            raise TypeError(
-                f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, which a "
-                f"traced function cannot do; use the returned value instead")
-        kwargs.pop("out", None)
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        out = kwargs.pop("out", None)
+        if out is not None or method == "__call__" and "where" in kwargs:
+            return _with_out(ufunc, method, name, inputs, kwargs, out)
         impl = HANDLED_UFUNCS.get(name)
         if impl is None and all_known((inputs, kwargs)):
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's

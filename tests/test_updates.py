@@ -537,3 +537,48 @@ def test_in_place_writers_on_known_local_arrays(backend):
     known-only call went to NumPy's own, which wrote into the graph's constant."""
     x = np.random.RandomState(3).randn(3, 4)
     assert_tree_close(gvmap.vmap(_writers_on_known_locals)(x), oracle(_writers_on_known_locals)(x))
+
+
+def _divide_where(v):
+    d = v - v[0]
+    return np.divide(v, d, out=np.zeros_like(v), where=d != 0)   # the safe-division idiom
+
+
+def _into_out(v):
+    y = v.copy()
+    np.multiply(y, 0.5, out=y)                 # in place into a local array
+    r = np.sqrt(np.abs(y), out=y)              # NumPy returns out itself: r is y
+    r[0] = 5.0
+    q, m = np.empty(4), np.empty(4)
+    np.divmod(v * 3, 2.0, out=(q, m))          # several outputs
+    z = np.zeros((2, 4))
+    wide = np.add(v, 1.0, out=z)               # inputs broadcast to out's shape
+    w = v.copy()
+    np.add(w, 1, out=w, where=v > 0)           # where= keeps out's values elsewhere
+    s = np.zeros(())
+    np.add.reduce(v, out=s)                    # a ufunc method's out=
+    i = np.zeros(4, np.int64)
+    np.floor_divide(i + 7, 2, out=i)
+    return y, q, m, wide, z, w, s, i
+
+
+@pytest.mark.parametrize("f", [_divide_where, _into_out])
+def test_ufunc_out_and_where_write_into_local_arrays(plan_kind, f):
+    """np.divide(a, b, out=np.zeros_like(a), where=b != 0) and out= a local array were
+    refused (a write in place); they are writes into the out array, as x[...] = r."""
+    x = np.random.RandomState(4).randn(3, 4)
+    x[:, 1] = x[:, 0]
+    with np.errstate(all="ignore"):
+        assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+@pytest.mark.parametrize("f,error,message", [
+    (lambda v: np.add(v, 1, where=v > 0), NotImplementedError, r"without out=.*np\.zeros_like"),
+    (lambda v: np.add(v, 1.5, out=np.zeros(4, np.int64)), TypeError,
+     "Cannot cast ufunc 'add' output from dtype\\('float64'\\) to dtype\\('int64'\\)"),
+    (lambda v: np.add(v, 1, out=np.zeros(3)), ValueError, "could not be broadcast"),
+    (lambda v: np.add(v, 1, out=np.zeros(1)), ValueError, "non-broadcastable output operand"),
+])
+def test_ufunc_out_errors_are_numpys(f, error, message):
+    with pytest.raises(error, match=message):
+        gvmap.vmap(f)(np.random.RandomState(4).randn(3, 4))
