@@ -139,7 +139,8 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.computed: set[Var] = set()       # outputs of eqns (not inputs or constants)
         # values views were taken of (reshape, slice...): per value, a weak reference to
-        # each view the user holds (x[1:]), or None for a view nothing tracks (x.T)
+        # each view the user holds (x[1:]), or an UntrackedView for one no write follows
+        # (x.T), which blocks writes into the value while it lives
         self.views: dict[Var, list] = {}
         # constants the function may write into (``out = np.zeros(3); out[0] = v``): arrays
         # it made itself, where closed-over arrays are not (NumPy would change the caller's)
@@ -226,20 +227,12 @@ class Trace:
         _check_rank(eqn)
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
-        self.note_views(eqn.primitive, eqn.invars)
 
-    def note_views(self, prim: P.Primitive, invars: Sequence[Any]) -> None:
-        """A view primitive applied to ``invars``: each may now have a view (``views``)."""
-        if prim.view:
-            for a in invars:
-                if isinstance(a, Var):
-                    self.note_untracked_view(a)
-
-    def note_untracked_view(self, var: Var) -> None:
-        """A view of ``var`` was taken that no tracer follows (``x.T``; NumPy's
-        ``sliding_window_view(x, 3)``, which gvmap computes as a copy): a write into
-        ``var`` is refused from now on, as it could not reach that view."""
-        self.views.setdefault(var, []).append(None)
+    def note_untracked_view(self, var: Var, view: "Tracer") -> None:
+        """``view`` is a view of ``var`` that no write follows (``x.T``; NumPy's
+        ``sliding_window_view(x, 3)``, which gvmap computes as a copy): while it lives, a
+        write into ``var`` is refused, as it could not reach that view."""
+        self.views.setdefault(var, []).append(UntrackedView(view))
 
     def writable(self, var: Var) -> bool:
         """May the function write into the value ``var``? Not into arguments and closed-over
@@ -259,9 +252,10 @@ class Trace:
                 del refs[count:]
 
     def has_untracked_views(self, var: Var) -> bool:
-        """Was a view of ``var`` taken that no tracer follows (``x.T``, ``x.reshape``)? A
-        write into ``var`` could not reach it, so the write is refused."""
-        return any(ref is None for ref in self.views.get(var, ()))
+        """Is a view of ``var`` alive that no write follows (``t = x.T``, ``x.reshape``)? A
+        write into ``var`` could not reach it, so the write is refused. A dead one
+        (``x.T @ x``, computed and gone) blocks nothing."""
+        return any(isinstance(e, UntrackedView) and e.alive() for e in self.views.get(var, ()))
 
     def to_graph(self, outputs: Sequence[Any]) -> Graph:
         outvars = tuple(self.atom(x) for x in outputs)
@@ -302,17 +296,44 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
             raise complex_error(f"the primitive {prim} (giving {aval.dtype})")
     folded = _fold(prim, operands, atoms, avals, params)
     if folded is not None:
-        trace.note_views(prim, atoms)
         tracers = [trace.constant(v, owned=True) for v in folded]
     else:
         outs = tuple(Var(aval) for aval in avals)
         trace.record(Eqn(prim, atoms, outs, params))
         tracers = [Tracer(trace, v) for v in outs]
-    source = operands[0] if operands else None
-    if prim.view and isinstance(source, Tracer) and source._trace is trace:
+    if prim.view:
+        source = operands[0]
         for t in tracers:
-            _mark_untracked_view(t, source)
+            if isinstance(source, Tracer) and source._trace is trace:
+                _mark_untracked_view(t, source)
+            _note_viewed(trace, [a for a in atoms if isinstance(a, Var)], t, source)
     return tracers if prim.multiple_results else tracers[0]
+
+
+class UntrackedView:
+    """An entry of ``Trace.views`` for a view no write follows, held weakly: the view of
+    ``x.T @ x`` is gone once the product is taken, and then blocks no write into x."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, view: "Tracer"):
+        self.ref = weakref.ref(view)
+
+    def __call__(self) -> None:
+        return None  # not a view that a write into its array takes again
+
+    def alive(self) -> bool:
+        return self.ref() is not None
+
+
+def _note_viewed(trace: Trace, vars: Sequence[Var], view: "Tracer", source: Any) -> None:
+    """``view`` views ``vars`` and what ``source`` is an untracked view of
+    (``x.T.reshape(9)`` views x although the x.T between them is gone). What a
+    basic-indexing source indexes is not among them: a write into it reaches that view,
+    whose own views are checked then (``Tracer._refresh_views``)."""
+    through = source._viewed if isinstance(source, Tracer) else ()
+    for var in dict.fromkeys([*vars, *(v for _, v in through)]):
+        trace.note_untracked_view(var, view)
 
 
 def _mark_untracked_view(view: "Tracer", source: "Tracer") -> None:
@@ -329,8 +350,8 @@ def note_untracked_view(view: Any, source: Any) -> None:
     """``view``, which a gvmap function computed as a copy, is a view of ``source`` in
     NumPy (``sliding_window_view``): writes NumPy would show through it are refused."""
     if isinstance(source, Tracer) and isinstance(view, Tracer) and source._trace is current_trace():
-        source._trace.note_untracked_view(source._var)
         _mark_untracked_view(view, source)
+        _note_viewed(source._trace, [source._var], view, source)
 
 
 def _viewed_through(source: "Tracer") -> tuple:

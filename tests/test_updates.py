@@ -582,3 +582,35 @@ def test_ufunc_out_and_where_write_into_local_arrays(plan_kind, f):
 def test_ufunc_out_errors_are_numpys(f, error, message):
     with pytest.raises(error, match=message):
         gvmap.vmap(f)(np.random.RandomState(4).randn(3, 4))
+
+
+def _writes_after_dead_views(v):
+    """x.T, x.reshape(-1), x.ravel() used and gone, then x written: NumPy's views are gone
+    too, so nothing else sees the write (these were refused as after an untracked view)."""
+    B = v.copy()
+    G = B.T @ B                            # Gram matrix of the columns
+    B[0, 0] = 1.0
+    s = B.reshape(-1).sum()
+    B /= np.linalg.norm(B.ravel())
+    for i in range(3):
+        B[i] = B[i] / np.abs(B.T[i]).max()
+    W = np.zeros((3, 3))
+    t = W.T.sum()                          # a view of a known local array, gone
+    W[0] = v[0]
+    kept = B.T.reshape(9) * 1.0            # a copy of a view chain; the chain is gone
+    B[1, 1] = 2.0
+    return G, s, B, W, t, kept
+
+
+def test_writes_after_views_that_are_gone(plan_kind):
+    check(_writes_after_dead_views, np.random.RandomState(5).randn(4, 3, 3))
+
+
+def test_write_after_a_live_view_chain_is_refused(backend):
+    def f(v):
+        B = v.copy()
+        r = B.T.reshape(9)   # alive: NumPy's r would show the write below
+        B[0, 0] = 1.0
+        return r
+    with pytest.raises(TypeError, match="after a view of x was taken"):
+        gvmap.vmap(f)(np.random.RandomState(5).randn(4, 3, 3))
