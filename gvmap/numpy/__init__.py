@@ -156,3 +156,11 @@ _HANDLED_FUNCTIONS[_np.nanargmax] = _habits.nanargmax_refusal
 _HANDLED_FUNCTIONS[_np.nanargmin] = _habits.nanargmin_refusal
 _HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
 _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
+
+# --- engineering corpus: in-place writers (copyto, putmask, put), flat indices, fmax.accumulate, np.fft refusals ---
+from . import inplace as _inplace  # noqa: E402
+from .inplace import copyto, put, putmask  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_inplace.__all__))
+for _name in _inplace.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
