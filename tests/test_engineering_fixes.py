@@ -113,3 +113,67 @@ def test_in_place_writer_on_a_known_local_array(fill):
     x = rng.randn(3, 4)
     assert_tree_close(gvmap.vmap(adjacency_without_self_loops)(x),
                       oracle(adjacency_without_self_loops)(x))
+
+
+# --- np.unravel_index / np.ravel_multi_index of traced indices ----------------------------
+def peak_coordinates(img):
+    r, c = np.unravel_index(np.argmax(img), img.shape)
+    top = np.unravel_index(np.argsort(img.ravel())[-3:], img.shape, order="F")
+    return (r, c, top, np.ravel_multi_index((r, c), img.shape),
+            np.ravel_multi_index((top[0], top[1] + 7), img.shape, mode=("raise", "wrap")),
+            np.ravel_multi_index([r + 9, c - 9], img.shape, mode="clip", order="F"))
+
+
+@pytest.mark.parametrize("in_axes", [0, 1])
+def test_unravel_and_ravel_multi_index(backend, in_axes):
+    img = rng.randn(4, 5, 6)
+    assert_tree_close(gvmap.vmap(peak_coordinates, in_axes)(img),
+                      oracle(peak_coordinates, in_axes)(img))
+
+
+@pytest.mark.parametrize("f", [lambda x: np.unravel_index(np.argmax(x) + 20, x.shape),
+                               lambda x: np.unravel_index(np.argmax(x) - 30, x.shape),
+                               lambda x: np.ravel_multi_index((np.argmax(x), 0), x.shape)],
+                         ids=["past_the_end", "negative", "ravel_raise"])
+def test_flat_index_out_of_range_raises(f):
+    # NumPy raises ValueError; a traced program raises the gather's IndexError
+    with pytest.raises(IndexError, match="out of bounds"):
+        gvmap.vmap(f)(rng.randn(3, 4, 5))
+
+
+# --- np.fmax.accumulate / np.fmin.accumulate: the running extremum that skips NaN ---------
+def running_nan_ignoring(x, k):
+    return (np.fmax.accumulate(x), np.fmin.accumulate(x, axis=1),
+            np.fmax.accumulate(x, dtype=np.float32), np.fmax.accumulate(k), np.fmin.accumulate(k > 0))
+
+
+def test_fmax_fmin_accumulate(backend):
+    x = rng.randn(5, 4, 6)
+    x[x > 0.8] = np.nan
+    x[0, 0] = np.nan          # a leading NaN stays NaN until the first number
+    x[1, :, 0] = np.nan       # an all-NaN column
+    k = rng.randint(-5, 5, (5, 7))
+    assert_tree_close(gvmap.vmap(running_nan_ignoring)(x, k), oracle(running_nan_ignoring)(x, k))
+
+
+# --- np.fft: the transforms are refused with the real rewrite; the shifts are rolls -------
+def test_fft_transform_refusal_names_the_real_rewrite():
+    with pytest.raises(TypeError, match=r"numpy\.fft\.rfft.*complex.*np\.hypot\(re, im\)"):
+        gvmap.vmap(lambda x: np.abs(np.fft.rfft(x)))(rng.randn(3, 8))
+
+
+def spectrum_by_dft_tables(x):
+    n = x.shape[0]
+    k = np.arange(n // 2 + 1)[:, None]
+    re = np.cos(2 * np.pi * k * np.arange(n) / n) @ x
+    im = -(np.sin(2 * np.pi * k * np.arange(n) / n) @ x)
+    return np.hypot(re, im), np.fft.fftshift(np.hypot(re, im)), np.fft.ifftshift(x)
+
+
+def test_the_fft_rewrite_is_the_magnitude_spectrum(backend):
+    x = rng.randn(4, 10)
+    got = gvmap.vmap(spectrum_by_dft_tables)(x)
+    assert_tree_close(got, oracle(spectrum_by_dft_tables)(x))
+    np.testing.assert_allclose(got[0], np.abs(np.fft.rfft(x)), atol=1e-12)
+    assert_tree_close(gvmap.vmap(lambda m: np.fft.fftshift(m, axes=(1,)))(x.reshape(4, 2, 5)),
+                      np.fft.fftshift(x.reshape(4, 2, 5), axes=(2,)))
