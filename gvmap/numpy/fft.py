@@ -22,7 +22,7 @@ TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2"
 
 def transform_refusal(name: str) -> Callable:
     def refused(*args: Any, **kwargs: Any) -> Any:
-        raise TypeError(
+        raise NotImplementedError(
             f"gvmap cannot trace numpy.fft.{name}: the transform works on complex numbers, "
             f"which gvmap does not support. For a spectrum of a real signal x of length n "
             f"use the real DFT tables, built outside the function: k = np.arange(n // 2 + 1)"
