@@ -156,3 +156,25 @@ _HANDLED_FUNCTIONS[_np.nanargmax] = _habits.nanargmax_refusal
 _HANDLED_FUNCTIONS[_np.nanargmin] = _habits.nanargmin_refusal
 _HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
 _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
+
+# --- engineering corpus: in-place writers (copyto, putmask, put), flat indices, fmax.accumulate, np.fft refusals ---
+from . import inplace as _inplace  # noqa: E402
+from .inplace import copyto, put, putmask  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_inplace.__all__))
+for _name in _inplace.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+
+from . import fft as _fft, flatindex as _flatindex  # noqa: E402
+from .flatindex import ravel_multi_index, unravel_index  # noqa: E402,F401
+from .reductions import fmax_accumulate as _fmax_accumulate, fmin_accumulate as _fmin_accumulate  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_flatindex.__all__))
+for _name in _flatindex.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+_HANDLED_UFUNCS["fmax.accumulate"] = _fmax_accumulate
+_HANDLED_UFUNCS["fmin.accumulate"] = _fmin_accumulate
+_HANDLED_FUNCTIONS[_np.fft.fftshift] = _fft.fftshift
+_HANDLED_FUNCTIONS[_np.fft.ifftshift] = _fft.ifftshift
+for _name in _fft.TRANSFORMS:
+    _HANDLED_FUNCTIONS[getattr(_np.fft, _name)] = _fft.transform_refusal(_name)

@@ -65,14 +65,35 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, ndim_of(a))
+    indices = list_index_key(indices) if isinstance(indices, list) else indices
     idx = _index_operand(indices if isinstance(indices, Tracer) else np.asarray(indices),
                          shape_of(a)[axis], axis)
     return bind(P.take_p, a, idx, axis=axis)
 
 
+def _holds_tracer(obj: Any) -> bool:
+    if isinstance(obj, Tracer):
+        return True
+    return isinstance(obj, (list, tuple)) and any(_holds_tracer(o) for o in obj)
+
+
+def list_index_key(key: Any) -> Any:
+    """The key with each list index that holds traced values (``A[[k, p]]`` with a traced
+    pivot row p) made one traced integer array, as NumPy makes a list index an array; a
+    list of Python ints stays a constant index."""
+    from .construction import array
+
+    def convert_part(k: Any) -> Any:
+        return array(k) if isinstance(k, list) and _holds_tracer(k) else k
+
+    if isinstance(key, tuple):
+        return tuple(convert_part(k) for k in key)
+    return convert_part(key)
+
+
 def getitem(x: Any, key: Any) -> Any:
     """x[key] for the index kinds listed in the module docstring."""
-    key = _expand_key(x, static_key(key))
+    key = _expand_key(x, list_index_key(static_key(key)))
     if any(_is_array_index(k) for k in key):
         return _advanced(x, key)
     key = [k for k in key if k is not _GAP]

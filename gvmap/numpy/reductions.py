@@ -318,3 +318,33 @@ def _running_extremum(prim: P.Primitive, ufunc: Any, name: str):
 
 cummax = _running_extremum(P.cummax_p, np.maximum, "cummax")
 cummin = _running_extremum(P.cummin_p, np.minimum, "cummin")
+
+
+def _nan_ignoring_running(running: Any, ufunc: Any, name: str):
+    """``np.fmax.accumulate`` / ``np.fmin.accumulate``: the running max / min that skips
+    NaN (NaN until the first number, as np.fmax's fold gives), one scan of the NaNs filled
+    with the fold's identity and a select; integers and bools are the plain running one."""
+    from .elementwise import isnan, logical_not, where
+
+    def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
+        reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
+        a = _prepare(a, name)
+        if ndim_of(a) == 0:
+            raise TypeError("cannot accumulate on a scalar")
+        if axis is None or isinstance(axis, tuple):
+            raise ValueError("accumulate does not allow multiple axes")
+        acc = result_dtype(lambda x, dtype=None: ufunc.accumulate(x, dtype=dtype), a, dtype=dtype)
+        a = convert(a, acc)
+        if acc.kind != "f":
+            return running(a, axis)
+        nan = isnan(a)
+        fill = -np.inf if ufunc is np.fmax else np.inf
+        best = running(where(nan, np.asarray(fill, acc), a), axis)
+        seen = cummax(logical_not(nan), axis)  # a number at or before this position
+        return where(seen, best, np.asarray(np.nan, acc))
+    fn.__name__ = name
+    return fn
+
+
+fmax_accumulate = _nan_ignoring_running(cummax, np.fmax, "fmax_accumulate")
+fmin_accumulate = _nan_ignoring_running(cummin, np.fmin, "fmin_accumulate")

@@ -52,7 +52,9 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     from .elementwise import where
     from .shape import broadcast_to, ravel, reshape
 
-    key = static_key(key)
+    from .indexing import list_index_key
+
+    key = list_index_key(static_key(key))  # x[[k, p]] = ... with a traced p: an index array
     if isinstance(key, Tracer) and key.dtype == np.bool_:
         from .masked import write_selected
         return write_selected(x, key, value)  # x[mask] = v: a select
@@ -135,7 +137,9 @@ def ufunc_at(ufunc_name: str):
                 f"y = np.zeros_like(x); np.{ufunc_name}.at(y, idx, v))")
         if b is None:
             raise TypeError(f"np.{ufunc_name}.at needs the values to combine (b)")
-        indices = static_key(indices)
+        from .indexing import list_index_key
+
+        indices = list_index_key(static_key(indices))
         if has_traced_index(indices):
             rows, _, selected = _traced_rows(
                 a, indices, f"np.{ufunc_name}.at(x, idx, v)",
