@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
 
 from ._core import check_operand, ndim_of, normalize_axes, shape_of
 
