@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-
 from ._core import check_operand, ndim_of, normalize_axes, shape_of
 
 __all__ = ["fftshift", "ifftshift", "TRANSFORMS", "transform_refusal"]
