@@ -210,7 +210,8 @@ MAY_RETURN_ARGUMENT = _numpy_functions(
     "transpose", "permute_dims", "matrix_transpose", "moveaxis", "rollaxis", "swapaxes",
     "expand_dims", "broadcast_to", "broadcast_arrays", "real", "imag", "real_if_close",
     "flip", "fliplr", "flipud", "rot90", "diagonal", "split", "array_split", "hsplit",
-    "vsplit", "dsplit", "unstack") | {np.linalg.matrix_transpose}
+    "vsplit", "dsplit", "unstack") | {np.linalg.matrix_transpose,
+                                      np.lib.stride_tricks.sliding_window_view}
 
 
 # NumPy functions that write into their first argument (np.fill_diagonal(W, 0)): on an

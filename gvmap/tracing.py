@@ -323,7 +323,11 @@ class UntrackedView:
         return None  # not a view that a write into its array takes again
 
     def alive(self) -> bool:
-        return self.ref() is not None
+        """The view still exists and still is one: an operation NumPy gives a new array
+        for (``np.tile``, ``np.stack([x])``) may return a view primitive's result, which
+        ``aliasing.fresh`` then marks as no view (``_viewed`` emptied)."""
+        view = self.ref()
+        return view is not None and bool(view._viewed)
 
 
 def _note_viewed(trace: Trace, vars: Sequence[Var], view: "Tracer", source: Any) -> None:

@@ -614,3 +614,16 @@ def test_write_after_a_live_view_chain_is_refused(backend):
         return r
     with pytest.raises(TypeError, match="after a view of x was taken"):
         gvmap.vmap(f)(np.random.RandomState(5).randn(4, 3, 3))
+
+
+def _writes_after_copies_made_of_views(v):
+    """np.tile, np.stack([x]) and np.repeat copy in NumPy, though gvmap builds them from a
+    view of x (broadcast, expand_dims, reshape): a later write into x was refused."""
+    B = v.copy()
+    T, S, R = np.tile(B, 2), np.stack([B]), np.repeat(B, 2, axis=0)
+    B[0, 0] = 1.0
+    return T, S, R, B
+
+
+def test_writes_after_copies_made_of_views(plan_kind):
+    check(_writes_after_copies_made_of_views, np.random.RandomState(6).randn(3, 3, 3))
