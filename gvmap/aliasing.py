@@ -8,12 +8,16 @@ cannot:
 * operations NumPy gives a new array for give a new value (``fresh``), so a write into the
   result never reaches the operand; 0-d results of ufuncs, operators and reductions are
   scalars (``scalar_if_0d``), which ``s += 1`` rebinds;
-* a write into an array makes the tracer stand for the updated value; a basic-indexing
-  view (``r = x[0]``) writes through to its base and the base's live views are taken
-  again, as a NumPy view always shows its base;
+* a write into an array makes the tracer stand for the updated value; a view NumPy makes
+  whatever the memory layout (``r = x[0]``, ``x.T``, ``np.flip(x)``, ``x[None]``,
+  ``np.squeeze(x)``, ``np.split(x, 2)``) writes through to its base (``_base``: an index
+  key or a ``Layout`` with its inverse), and the base's live views are taken again, as a
+  NumPy view always shows its base; ``np.broadcast_to``'s view is read-only, as NumPy's;
 * a write NumPy would make visible somewhere gvmap cannot follow is refused: into an
-  argument or a closed-over array (the caller's array), or into an array a reshape /
-  transpose view of which is alive.
+  argument or a closed-over array (the caller's array), or into an array while a view of
+  it that gvmap does not follow is alive (``x.reshape``, ``x.ravel()``: NumPy's is a view
+  or a copy depending on the layout; ``sliding_window_view``). Such a view that is gone
+  blocks nothing (``tracing.UntrackedView``).
 
 ``TracedArray`` is the base class of ``tracing.Tracer`` that carries the write rules; it
 lives here so that these rules do not import the tracer (tracing.py imports this module).
@@ -28,7 +32,7 @@ import numpy as np
 
 from .graph import Var
 
-__all__ = ["TracedArray", "FlatIterator", "fresh", "fresh_unless_view", "scalar_if_0d",
+__all__ = ["TracedArray", "FlatIterator", "Layout", "cut_view", "fresh", "fresh_unless_view", "scalar_if_0d",
            "call_leaves", "static_key", "scalar_key", "basic_key", "MAY_RETURN_ARGUMENT",
            "WRITES_ARGUMENT", "ARRAY_MAKERS"]
 
@@ -88,11 +92,15 @@ class TracedArray:
         self._refuse_untracked_base(what)
         self._become(new, skip=None)
 
-    def _write_through(self, key: Any, view_value: "TracedArray", view: "TracedArray") -> None:
-        """The view ``view`` (``self[key]``) was written: ``self[key]`` takes its value."""
-        from .numpy.updates import setitem
-
+    def _write_through(self, link: Any, view_value: "TracedArray", view: "TracedArray") -> None:
+        """The view ``view`` (``self[key]``, or a ``Layout`` of self) was written: the
+        part of self it views takes its value."""
         trace = self._trace
+        if isinstance(link, Layout) and link.put is None:
+            raise ValueError(
+                f"assignment destination is read-only (as NumPy says: {link.prim}'s view, "
+                f"np.broadcast_to's, cannot be written). Write into a copy: "
+                f"`b = np.broadcast_to(x, shape).copy()`")
         if not trace.writable(self._var):
             raise TypeError(
                 "writing into a view of an argument of the traced function (or of an array "
@@ -100,7 +108,7 @@ class TracedArray:
                 "does. Copy it first (`x = x.copy()`), then take the view")
         _refuse_untracked_views(trace, self._var, "writing into a view")
         self._refuse_untracked_base("writing into a view")
-        self._become(setitem(self, key, view_value), skip=view)
+        self._become(_put(link, self, view_value), skip=view)
 
     def _refuse_untracked_base(self, what: str) -> None:
         """Refuse a write into a view no write follows (``w = y.reshape(2, 3)``, ``y.T``,
@@ -151,12 +159,13 @@ class TracedArray:
             if view is not skip:
                 if trace.has_untracked_views(view._var):  # NumPy's view.T would see it
                     raise TypeError(
-                        "writing into an array after a view of one of its slices was taken "
-                        "by reshape, transpose, ravel or the like (`r = y[0]; w = r.T`): in "
-                        "NumPy that view would see the write, in gvmap it cannot. Take the "
-                        "view of a copy (`r = y[0].copy()`), or index y itself for the views "
-                        "you write through")
-                taken = _gnp().getitem(self, view._base[1])
+                        "writing into an array after a view gvmap does not follow (reshape, "
+                        "ravel, sliding_window_view) was taken of one of its slices or "
+                        "transposes (`w = y[0].reshape(3, 1)`, `w = y.T.reshape(-1)`): in "
+                        "NumPy that view may see the write, in gvmap it cannot. Take that "
+                        "view of a copy (`w = y[0].reshape(3, 1).copy()`), or index y itself "
+                        "for the views you write through")
+                taken = _take(view._base[1], self)
                 previous = view._var
                 view._var, view._value = taken._var, taken._value
                 view._refresh_views(previous, skip=None)
@@ -195,6 +204,67 @@ class FlatIterator:
         x = self.base
         x._assign(_gnp().reshape(flat, x.shape), "`x.flat[...] = ...`",
                   "Write into a copy: `x = x.copy()` first")
+
+
+class Layout:
+    """How the result of a view primitive whose NumPy result is always a view
+    (``Primitive.view``) views its operand: ``take`` applies it again to a new value of
+    the operand (a write into the operand shows in the view), ``put`` gives the operand's
+    new value after a write into the view (None: NumPy's view is read-only)."""
+
+    __slots__ = ("prim", "params", "base_shape", "put")
+
+    def __init__(self, prim: Any, params: dict, base_shape: tuple):
+        self.prim, self.params, self.base_shape = prim, params, base_shape
+        self.put = None if prim.view == "read-only" else _PUT_BACK[prim.name]
+
+    def take(self, base: TracedArray) -> TracedArray:
+        from .tracing import bind
+        return bind(self.prim, base, **self.params)
+
+
+def _put_slice(link: Layout, base: TracedArray, value: TracedArray) -> TracedArray:
+    from .numpy.updates import setitem
+    p = link.params
+    key = tuple(slice(*bounds) for bounds in zip(p["start_indices"], p["limit_indices"],
+                                                  p["strides"]))
+    return setitem(base, key, value)
+
+
+# the inverse of each "always" view primitive: the operand's value with the view's written
+_PUT_BACK: dict[str, Callable] = {
+    "transpose": lambda link, base, v: _gnp().transpose(v, tuple(np.argsort(link.params["permutation"]))),
+    "rev": lambda link, base, v: _gnp().flip(v, link.params["dimensions"]),
+    "squeeze": lambda link, base, v: _gnp().reshape(v, link.base_shape),
+    "expand_dims": lambda link, base, v: _gnp().reshape(v, link.base_shape),
+    "slice": _put_slice,
+}
+
+
+def _take(link: Any, base: TracedArray) -> TracedArray:
+    """The view ``link`` (an index key or a ``Layout``) taken again of ``base``."""
+    return link.take(base) if isinstance(link, Layout) else _gnp().getitem(base, link)
+
+
+def _put(link: Any, base: TracedArray, value: TracedArray) -> TracedArray:
+    """``base``'s new value once its view ``link`` is written with ``value``."""
+    if isinstance(link, Layout):
+        return link.put(link, base, value)
+    from .numpy.updates import setitem
+    return setitem(base, link, value)
+
+
+def cut_view(o: TracedArray) -> None:
+    """Make ``o`` no view of anything (a result NumPy copies, built from a view): it
+    follows no write, blocks none, and keeps no view it was built from alive."""
+    o._viewed, o._holds = (), None
+    if o._base is None:
+        return
+    base = o._base[0]
+    o._base = None
+    refs = base._trace.views.get(base._var)
+    if refs is not None:
+        refs[:] = [r for r in refs if r() is not o]
 
 
 def _numpy_functions(*names: str) -> frozenset:
@@ -237,7 +307,7 @@ def fresh(out: Any, inputs: Any) -> Any:
             return o
         if id(o) in given:
             return _gnp().copy(o)
-        o._viewed = ()  # a new array: views the implementation took on the way are its own
+        cut_view(o)  # a new array: views the implementation took on the way are its own
         return o
 
     if isinstance(out, TracedArray):

@@ -74,7 +74,12 @@ class Primitive:
     what graphs print.
 
     ``ufunc``: the NumPy/CuPy ufunc of the same meaning (elementwise primitives), or None.
-    ``view``: the result may share memory with the (first) operand.
+    ``view``: the result may share memory with the (first) operand: ``"always"`` where
+    NumPy's result is a view whatever the operand's memory layout (transpose, flip,
+    squeeze, expand_dims, slice: a write into either shows in the other, and gvmap
+    follows it, ``aliasing.Layout``), ``"read-only"`` where NumPy's view cannot be written
+    (broadcast_to), ``True`` where gvmap follows no write through it (reshape: NumPy
+    copies when the layout needs it; such a view blocks writes while it lives).
     ``bool_output``: every result is bool whatever the operand dtype.
     ``monoid``: for reductions that fold a binary primitive, its ``Monoid``.
     ``results``: how many outputs an equation of it has (``bind`` returns a list when > 1).
@@ -85,7 +90,7 @@ class Primitive:
     __slots__ = ("name", "ufunc", "view", "bool_output", "monoid", "results", "launch",
                  "kernel_name")
 
-    def __init__(self, name: str, *, ufunc: str | None = None, view: bool = False,
+    def __init__(self, name: str, *, ufunc: str | None = None, view: bool | str = False,
                  bool_output: bool = False, monoid: Monoid | None = None, results: int = 1,
                  launch: str | None = None, kernel_name: str | None = None):
         self.name = name
@@ -433,16 +438,16 @@ def _batched_take_rule(x: AbstractArray, idx: AbstractArray, *, axis: int):
     return [AbstractArray(x.shape[:axis + 1] + idx.shape[1:] + x.shape[axis + 2:], x.dtype)]
 
 
-broadcast_in_dim_p = _new("broadcast_in_dim", STRUCTURAL, _broadcast_in_dim_rule, view=True,
+broadcast_in_dim_p = _new("broadcast_in_dim", STRUCTURAL, _broadcast_in_dim_rule, view="read-only",
                           launch="broadcast_to (view)")
 reshape_p = _new("reshape", STRUCTURAL, _reshape_rule, view=True)
-transpose_p = _new("transpose", STRUCTURAL, _transpose_rule, view=True,
+transpose_p = _new("transpose", STRUCTURAL, _transpose_rule, view="always",
                    launch="transpose (view)")
-squeeze_p = _new("squeeze", STRUCTURAL, _squeeze_rule, view=True, launch="reshape (view)")
-expand_dims_p = _new("expand_dims", STRUCTURAL, _expand_dims_rule, view=True,
+squeeze_p = _new("squeeze", STRUCTURAL, _squeeze_rule, view="always", launch="reshape (view)")
+expand_dims_p = _new("expand_dims", STRUCTURAL, _expand_dims_rule, view="always",
                      launch="reshape (view)")
-slice_p = _new("slice", STRUCTURAL, _slice_rule, view=True, launch="slice (view)")
-rev_p = _new("rev", STRUCTURAL, _rev_rule, view=True, launch="flip (view)")
+slice_p = _new("slice", STRUCTURAL, _slice_rule, view="always", launch="slice (view)")
+rev_p = _new("rev", STRUCTURAL, _rev_rule, view="always", launch="flip (view)")
 concatenate_p = _new("concatenate", STRUCTURAL, _concatenate_rule)
 take_p = _new("take", STRUCTURAL, _take_rule)
 batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")

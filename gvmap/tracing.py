@@ -33,8 +33,8 @@ import numpy as np
 
 from . import concrete
 from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator,
-                       TracedArray, basic_key, call_leaves, fresh, fresh_unless_view,
-                       scalar_if_0d, scalar_key, static_key)
+                       Layout, TracedArray, basic_key, call_leaves, cut_view, fresh,
+                       fresh_unless_view, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
@@ -303,8 +303,14 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         tracers = [Tracer(trace, v) for v in outs]
     if prim.view:
         source = operands[0]
+        ours = isinstance(source, Tracer) and source._trace is trace
         for t in tracers:
-            if isinstance(source, Tracer) and source._trace is trace:
+            if ours and prim.view in ("always", "read-only"):
+                # NumPy's result is a view whatever the memory layout: writes follow it
+                t._base = (source, Layout(prim, params, source.shape))
+                trace.views.setdefault(source._var, []).append(weakref.ref(t))
+                continue
+            if ours:
                 _mark_untracked_view(t, source)
             _note_viewed(trace, [a for a in atoms if isinstance(a, Var)], t, source)
     return tracers if prim.multiple_results else tracers[0]
@@ -725,7 +731,7 @@ class Tracer(TracedArray):
             with trace.internal_views(self._var):
                 out = _gnp().getitem(self, key)
         if isinstance(out, Tracer) and out is not self and scalar:
-            out = _gnp().copy(out) if out._viewed else out
+            out = _gnp().copy(out) if out._viewed or out._base is not None else out
             out._viewed, out._scalar = (), True
         elif isinstance(out, Tracer) and out is not self and basic_key(key) \
                 and trace is current_trace():
@@ -736,7 +742,7 @@ class Tracer(TracedArray):
             out._base = (self, key)
             out._viewed = ()  # a write into it reaches x through _base (and x checks its own)
         elif isinstance(out, Tracer) and out is not self:
-            out._viewed = ()  # NumPy copies: the views gvmap took on the way are its own
+            cut_view(out)  # NumPy copies: the views gvmap took on the way are its own
         return out
 
     def conj(self):
