@@ -722,7 +722,9 @@ def _op_statistics(self) -> bool:
         lambda: f"np.pad({n}, {width()}, mode='linear_ramp', end_values={self.choice(LITERALS[:6])})",
         lambda: f"np.cov({n}, aweights=np.abs({obs}) + 0.5)",
         lambda: f"np.cov({n}, fweights=np.abs({self.index_const((k,), 3)}) + 1, "
-                f"aweights=np.abs({self.const((k,), np.float64)}) + 0.25, ddof={self.draw(st.integers(0, 2))})",
+                f"aweights=np.abs({self.const((k,), np.float64)}) + 0.25, "
+                f"ddof={self.draw(st.integers(0, min(2, k - 1)))})",  # ddof < k: with one
+        # observation fact is v1 - v1 (0, so inf or NaN by the last bit of the mean)
         lambda: f"np.cov({n}, fweights=({obs} > 0) + 1, bias={self.draw(st.booleans())})",
         lambda: f"np.average({n}, axis={axis()}, returned=True)[{self.draw(st.integers(0, 1))}]",
         lambda: f"np.var({n}, axis={axis()}, where={n} > 0, ddof={self.draw(st.integers(0, 2))})",
