@@ -685,7 +685,10 @@ CUPY_AUDIT[P.bitcast_convert_type_p] = _same(
     "view does (same itemsize: same shape, the bits unchanged), so the copy's view is NumPy's "
     "result bit for bit; a fused kernel's C reads the bits through a union (codegen/cuda.py), "
     "NaN payloads, -0.0 and subnormals kept: CuPy's kernels flush float32 subnormal "
-    "ARITHMETIC results to zero (-ftz=true), never a value that is only moved or reinterpreted")
+    "ARITHMETIC results to zero (-ftz=true), never a value that is only moved or reinterpreted. "
+    "A NaN that arithmetic makes has the hardware's sign and payload (x86's default NaN is "
+    "negative, CUDA's positive), so its bits as an integer can differ between the CPU and the "
+    "GPU, as np.signbit of it does")
 CUPY_AUDIT[P.check_p] = CupyVerdict(
     "checked", "no CuPy function: gvmap's rule is cupy's any() of the condition and bool() of "
     "it (one device-to-host copy), then argmax for the first failing example on the error "

@@ -447,6 +447,8 @@ from ..graph import AbstractArray as _Aval  # noqa: E402
 
 def _bitcast(in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype], args: Sequence[str],
              params: Mapping[str, Any]) -> list[str]:
+    if "new_dtype" not in params:
+        raise TypeError("bitcast_convert_type takes a new_dtype param")
     new = np.dtype(params["new_dtype"])
     if len(args) != 1 or out_dtypes[0] != new:
         raise TypeError(f"bitcast_convert_type: one operand and out dtype {new}, got "

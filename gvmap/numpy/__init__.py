@@ -163,3 +163,11 @@ from .checks import nanargmax, nanargmin  # noqa: E402,F401
 __all__ = sorted(set(__all__) | set(_checks.__all__))
 for _name in _checks.__all__:
     _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+
+# --- choosing and flat writes: np.choose, np.put, np.place ---
+from . import choosing as _choosing  # noqa: E402
+from .choosing import choose, place, put  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_choosing.__all__))
+for _name in _choosing.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
