@@ -258,3 +258,87 @@ def test_geomspace_with_a_traced_zero_endpoint_raises_naming_it(plan_kind):
         gvmap.vmap(lambda b: np.geomspace(1.0, b, 3))(stop)
     check(f, start[:3], stop[:3])
     check(lambda a: np.geomspace(a, [1.0, -2.0], 4, axis=1), np.array([[0.5, -1.0], [2.0, -3.0]]))
+
+
+# ---------------------------------------------------------------- np.choose, np.put, np.place
+
+I35 = RNG.randint(0, 3, (7, 5))
+X35, Y35 = RNG.randn(7, 5), RNG.randn(7, 5)
+
+
+@pytest.mark.parametrize("f", [
+    lambda i, x, y: np.choose(i, [x, y, 2.0]),
+    lambda i, x, y: np.choose(i - 1, (x, y, x * y), mode="wrap"),
+    lambda i, x, y: np.choose(i * 3 - 4, [x, y.astype(np.float32), x], mode="clip"),
+    lambda i, x, y: np.choose(np.array([0, 2, 1, 1, 0]), [x, y, -x]),   # constant indices
+    lambda i, x, y: np.choose(i[0], np.stack([x, y, x + y])),           # choices as one array
+    lambda i, x, y: np.choose(i, [x.astype(np.int32), 1, -1]) * 2,
+])
+def test_choose(plan_kind, f):
+    check(f, I35, X35, Y35)
+
+
+def test_choose_raises_for_an_invalid_entry_naming_the_example(backend):
+    i = I35.copy()
+    i[4, 2] = 3
+    i[6, 0] = -1
+    f = lambda i, x, y: np.choose(i, [x, y, x])
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        oracle(f)(i, X35, Y35)
+    with pytest.raises(ExampleValueError, match=r"numpy\.choose: invalid entry in choice array in "
+                                                 r"example 4\b.*mode='clip'") as info:
+        gvmap.vmap(f)(i, X35, Y35)
+    assert info.value.example == (4,)
+    with pytest.raises(ValueError, match="clipmode"):
+        gvmap.vmap(lambda i, x: np.choose(i, [x], mode="nearest"))(I35, X35)
+    with pytest.raises(TypeError, match=r"astype\(np\.intp\)"):
+        gvmap.vmap(lambda x: np.choose(x, [x, x]))(X35)
+
+
+def test_put_and_place_update_a_local_array(plan_kind):
+    def f(x, i):
+        y = x * 1
+        np.put(y, i[:3], [10.0, 20.0])          # v repeated to the indices' number
+        np.put(y, [0, -1], x[:2] * 0)           # constant indices, negative from the end
+        z = x.copy()
+        np.put(z, i * 3, x[::-1], mode="wrap")
+        np.put(z, i - 2, 7.0, mode="clip")      # negatives clip to 0, as NumPy's put
+        w = x.copy()
+        np.place(w, w > 0, x[:2])               # the k-th True takes vals[k % 2]
+        np.place(w, np.arange(5) % 2 == 0, [1.0, 2.0, 3.0])
+        return y, z, w
+
+    check(f, X35, I35)
+
+
+def test_put_and_place_refusals_and_errors():
+    def into_argument(x, i):
+        np.put(x, i, 0.0)
+        return x
+
+    with pytest.raises(TypeError, match=r"argument.*a = a\.copy\(\)"):
+        gvmap.vmap(into_argument)(X35, I35)
+
+    def into_a_new_array(x, i):  # np.zeros made inside is the function's own: written
+        y = np.zeros(5)
+        np.put(y, i, x)
+        return y
+
+    check(into_a_new_array, X35, I35)
+
+    def out_of_bounds(x, i):
+        y = x.copy()
+        np.put(y, i + 5, 1.0)
+        return y
+
+    with pytest.raises(IndexError, match="out of bounds"):
+        gvmap.vmap(out_of_bounds)(X35, I35)
+
+    def empty_vals(x):
+        y = x.copy()
+        np.place(y, y > 5, [])  # nothing to write: NumPy is silent
+        np.place(y, y > 0, [])
+        return y
+
+    with pytest.raises(ExampleValueError, match=r"Cannot insert from an empty array! in example 0"):
+        gvmap.vmap(empty_vals)(X35)

@@ -1243,13 +1243,21 @@ INT_UNARY.extend([
     ".view('f%d' % {x}.dtype.itemsize)",
     "np.nanargmin({x}, axis=0)",
 ])
+# np.choose with valid indices (mode="raise"), and wrapped or clipped ones; floats become
+# indices only with their NaNs and infinities replaced (their integer value is the platform's)
+FLOAT_UNARY.extend([
+    "np.choose((np.abs(np.nan_to_num({x}, posinf=2.0, neginf=2.0)) * 2).astype(np.int64) % 3,"
+    " [{x}, -{x}, 0.5])",
+    "np.choose(np.clip(np.nan_to_num({x}), -5, 5).astype(np.int32), [{x}, {x} * 2], mode='wrap')",
+])
+INT_UNARY.extend(["np.choose({x}, [{x}, -{x}, 3], mode='clip')", "np.choose({x} & 1, [{x}, 2 * {x}])"])
 
 
 def test_generator_reaches_views_and_nanargs():
-    """Some random programs call x.view and np.nanargmax / np.nanargmin."""
+    """Some random programs call x.view, np.nanargmax / np.nanargmin and np.choose."""
     from hypothesis import find
 
-    for word in (".view(", "np.nanargm"):
+    for word in (".view(", "np.nanargm", "np.choose("):
         case = find(cases(), lambda c: word in c.source,
                     settings=settings(max_examples=5000, database=None, deadline=None,
                                       suppress_health_check=list(HealthCheck)))
