@@ -11,7 +11,7 @@ import numpy as np
 
 from .backends import current_backend
 from .batching import batch_graph
-from .errors import LinAlgError
+from .errors import ExampleError, LinAlgError
 from .graph import AbstractArray, Graph
 from .tracing import Tracer, is_array
 from .transform import Built, CallInfo, Transformation, is_array_leaf
@@ -136,7 +136,7 @@ class BatchedFunction(Transformation):
             sub = self._slice(info, start, stop)
             try:
                 outs, built = self._run_batch(sub, stop - start, None)
-            except LinAlgError as e:  # it names the example within the chunk
+            except (LinAlgError, ExampleError) as e:  # it names the example within the chunk
                 raise e.shifted(start) from None
             pieces.append(outs)
         xp = current_backend().xp

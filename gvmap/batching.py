@@ -367,3 +367,18 @@ def _linalg_rule(prim: P.Primitive) -> BatchRule:
 
 for _p in P.LINALG:
     batch_rules[_p] = _linalg_rule(_p)
+
+
+# --- bit views and run-time checks ---
+# bitcast_convert_type is elementwise (its rule comes from the group). check: the condition's
+# batch dim moves to the front and is counted in ``batch_dims`` (an unbatched condition is
+# broadcast along it: every example fails alike), so the error names the example; the
+# checked value keeps its own batch dim.
+
+def _check_rule(axis_size, args, bdims, *, batch_dims, **params):
+    (x, bad), (bx, bb) = args, bdims
+    bad = broadcast_batched(bad, axis_size, 0) if bb is None else moveaxis(bad, bb, 0)
+    return bind(P.check_p, x, bad, batch_dims=batch_dims + 1, **params), bx
+
+
+batch_rules[P.check_p] = _check_rule

@@ -65,3 +65,48 @@ class LinAlgError(_np.linalg.LinAlgError):
 
     def __reduce__(self):
         return LinAlgError, (self.routine, self.reason, self.example, self.matrix)
+
+
+class ExampleError(Exception):
+    """A NumPy function raised for one example in the per-example loop (np.nanargmax of an
+    all-NaN slice, np.geomspace with an endpoint 0, np.choose with an invalid entry): gvmap
+    raises the same built-in error (``ExampleValueError`` is a ``ValueError``,
+    ``ExampleIndexError`` an ``IndexError``), naming the first failing example, on every
+    backend. ``example``: its index (a tuple, one entry per ``vmap`` level, outermost first;
+    empty outside ``vmap``); ``function``, ``reason``: NumPy's function and message;
+    ``hint``: a rewrite that cannot fail."""
+
+    kind = "Exception"
+
+    def __init__(self, function: str, reason: str, example: tuple = (), hint: str = ""):
+        self.function, self.reason = function, reason
+        self.example, self.hint = tuple(example), hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = ""
+        if self.example:
+            ex = self.example[0] if len(self.example) == 1 else self.example
+            where = f" in example {ex}, where the loop over examples raises {self.kind} too"
+        return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
+
+    def shifted(self, offset: int) -> "ExampleError":
+        """The same error for a chunk of the batch that starts at example ``offset``."""
+        if not self.example:
+            return self
+        return type(self)(self.function, self.reason,
+                          (self.example[0] + offset,) + self.example[1:], self.hint)
+
+    def __reduce__(self):
+        return type(self), (self.function, self.reason, self.example, self.hint)
+
+
+class ExampleValueError(ExampleError, ValueError):
+    kind = "ValueError"
+
+
+class ExampleIndexError(ExampleError, IndexError):
+    kind = "IndexError"
+
+
+EXAMPLE_ERRORS = {"ValueError": ExampleValueError, "IndexError": ExampleIndexError}

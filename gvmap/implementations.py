@@ -651,3 +651,45 @@ CUPY_AUDIT[P.signbit_p] = _same(
     "for int32/int64), which keeps the sign, as NumPy's own cast does. A NaN that arithmetic "
     "makes has the hardware's sign (x86's default NaN is negative, CUDA's positive), so "
     "signbit of such a NaN can differ between the CPU and the GPU, as np.copysign's does")
+
+
+# --- bit views and run-time checks ---
+
+def _bitcast_rule(xp, avals, new_dtype):
+    """``x.view(new_dtype)`` of a copy: the plan's values never share memory with an input
+    unless the primitive says so (``Primitive.view``), and a bitcast is elementwise."""
+    return lambda x: xp.array(x, copy=True).view(new_dtype)
+
+
+def _check_impl(xp, avals, error, function, reason, hint, batch_dims):
+    """x, or NumPy's error for the first example with a True in ``bad``. On CuPy,
+    ``bool(bad.any())`` is one device-to-host copy per call (it waits for the launches
+    queued before it); the first failing example's index is read only on the error path."""
+    from .errors import EXAMPLE_ERRORS
+
+    cls = EXAMPLE_ERRORS[error]
+
+    def run(x, bad):
+        if bad.size and bool(bad.any()):
+            flat = int(xp.argmax(bad.reshape(-1)))
+            index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))
+            raise cls(function, reason, index[:batch_dims], hint)
+        return x
+    return run
+
+
+impl_rules[P.bitcast_convert_type_p] = _bitcast_rule
+impl_rules[P.check_p] = _check_impl
+CUPY_AUDIT[P.bitcast_convert_type_p] = _same(
+    "cupy.ndarray.view(dtype) (cupy/_core/core.pyx _view) reinterprets the buffer as NumPy's "
+    "view does (same itemsize: same shape, the bits unchanged), so the copy's view is NumPy's "
+    "result bit for bit; a fused kernel's C reads the bits through a union (codegen/cuda.py), "
+    "NaN payloads, -0.0 and subnormals kept: CuPy's kernels flush float32 subnormal "
+    "ARITHMETIC results to zero (-ftz=true), never a value that is only moved or reinterpreted. "
+    "A NaN that arithmetic makes has the hardware's sign and payload (x86's default NaN is "
+    "negative, CUDA's positive), so its bits as an integer can differ between the CPU and the "
+    "GPU, as np.signbit of it does")
+CUPY_AUDIT[P.check_p] = CupyVerdict(
+    "checked", "no CuPy function: gvmap's rule is cupy's any() of the condition and bool() of "
+    "it (one device-to-host copy), then argmax for the first failing example on the error "
+    "path; NumPy's and CuPy's plans raise the same gvmap.errors.ExampleError")

@@ -605,3 +605,50 @@ linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (
 # False, so it is a primitive of its own (bool results; NumPy computes it for integers and
 # bool through a float loop, which keeps the sign).
 signbit_p = _elementwise("signbit", 1, UNARY, "signbit", bool_output=True)
+
+
+# --- bit views and run-time checks ---
+# ``bitcast_convert_type[new_dtype]`` (lax's name): x's bits read as another dtype of the
+# same itemsize, as ``x.view(dtype)`` reads them (float32 <-> int32 / uint32, float64 <->
+# int64 / uint64, float16 <-> int16 / uint16, int8 <-> uint8, bool -> int8 / uint8). Every
+# element is its own, so it is elementwise and fuses (its C is a union read, bit for bit:
+# NaN payloads, -0.0, subnormals kept). A view with another itemsize would change the last
+# axis's length, and a view as bool could hold bytes other than 0 and 1: the front end
+# refuses both before this rule sees them.
+
+def _bitcast_rule(x: AbstractArray, *, new_dtype: np.dtype):
+    new = np.dtype(new_dtype)
+    if new.itemsize != x.dtype.itemsize or new.kind not in "iuf" or x.dtype.kind not in "biuf":
+        raise TypeError(f"bitcast_convert_type: {x.dtype} -> {new} is not a reinterpretation "
+                        f"of bits between dtypes of one itemsize")
+    return [AbstractArray(x.shape, new)]
+
+
+bitcast_convert_type_p = _new("bitcast_convert_type", ELEMENTWISE, _bitcast_rule,
+                              launch="view", kernel_name="bitcast")
+UNARY.add(bitcast_convert_type_p)
+
+
+# ``check[error, function, reason, hint, batch_dims](x, bad)``: x itself, once no element of
+# the bool ``bad`` is True; otherwise it raises NumPy's error for the first failing example
+# (``gvmap.errors.ExampleError``: ``error`` is "ValueError" or "IndexError"). The per-example
+# program raises where NumPy's function does (np.nanargmax of an all-NaN slice, np.geomspace
+# with an endpoint 0), and so the batched one can: the first True of ``bad`` in C order is
+# the first failing example of the loop, whose index is ``bad``'s leading ``batch_dims``
+# dims (one per vmap level, outermost first, as linear algebra's ``batch_dims``). Threading
+# x through makes the check live exactly while its value is: a check nothing reads is dead.
+
+CHECK_ERRORS = ("ValueError", "IndexError")
+
+
+def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: str, function: str, reason: str,
+                hint: str, batch_dims: int):
+    if error not in CHECK_ERRORS:
+        raise TypeError(f"check: error must be one of {CHECK_ERRORS}, got {error!r}")
+    if bad.dtype != np.bool_ or not 0 <= batch_dims <= bad.ndim:
+        raise TypeError(f"check needs a bool condition with at least {batch_dims} (batch) "
+                        f"dims, got {bad}")
+    return [x]
+
+
+check_p = _new("check", STRUCTURAL, _check_rule, view=True, launch="check (raises)")

@@ -923,3 +923,25 @@ def _compress(self, condition, axis=None, out=None):
 
 
 Tracer.compress = _compress
+
+
+# --- bit views, choose and put ---
+# x.view(dtype): x's bits as a dtype of the same itemsize (gvmap/numpy/bits.py), a view no
+# write follows; x.view() is x itself. x.choose(choices) is np.choose(x, choices); x.put(ind,
+# v) writes into x as np.put(x, ind, v) does (not NumPy's method on a known read-only value).
+_METHODS |= {"choose"}
+
+
+def _view(self, dtype=None, type=None):
+    """ndarray.view: see gvmap.numpy.bits.view."""
+    from .numpy.bits import view
+    return view(self, dtype, type)
+
+
+def _put(self, ind, v, mode="raise") -> None:
+    """ndarray.put: np.put(x, ind, v, mode), a write into x."""
+    _gnp().put(self, ind, v, mode)
+
+
+Tracer.view = _view
+Tracer.put = _put

@@ -22,13 +22,16 @@ from gvmap import primitives as P
 from gvmap.codegen import (PREAMBLE, CudaCompileError, c_expression, c_literal, c_type,
                            compile_cuda, nvrtc_unavailable_reason, reduce_expr,
                            reduce_identity)
-from gvmap.codegen.cuda import c_expression_templates, c_expressions, index_out_of_bounds
+from gvmap.codegen.cuda import (c_expression_rules, c_expression_templates, c_expressions,
+                                index_out_of_bounds)
 from gvmap.implementations import out_of_bounds_mask
 
 DTYPES = [np.dtype(d) for d in ("float32", "float64", "int32", "bool",
                                 "int8", "uint8", "int64", "uint64")]
 ELEMENTWISE = sorted(P.ELEMENTWISE, key=lambda p: p.name)
-OPERATORS = [p for p in ELEMENTWISE if p not in (P.select_p, P.convert_element_type_p)]
+# conversions (their C depends on the new dtype) are checked on their own below
+CONVERSIONS = (P.select_p, P.convert_element_type_p, P.bitcast_convert_type_p)
+OPERATORS = [p for p in ELEMENTWISE if p not in CONVERSIONS]
 REDUCTIONS = [P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
               P.reduce_and_p, P.reduce_or_p]
 BOOL_OUT = {p for p in P.ELEMENTWISE if p.bool_output}  # the fact stated on the primitive
@@ -82,7 +85,8 @@ def render(prim: P.Primitive, dtype: np.dtype, args: list[str]) -> str:
 # ---------------------------------------------------------------- the table itself
 
 def test_every_elementwise_primitive_has_a_cuda_expression():
-    missing = set(P.ELEMENTWISE) - set(c_expression_templates) - {P.convert_element_type_p}
+    missing = (set(P.ELEMENTWISE) - set(c_expression_templates) - set(c_expression_rules)
+               - {P.convert_element_type_p})
     assert not missing, f"no CUDA expression for {sorted(map(str, missing))}"
     assert {p for p, _ in SUPPORTED} == set(OPERATORS)
 
@@ -164,6 +168,9 @@ def translation_unit(dtype: np.dtype) -> str:
     for new in DTYPES:
         parts.append(_kernel(f"k_convert_to_{new}", [t], c_type(new), lambda a, new=new: c_expression(
             P.convert_element_type_p, [dtype], new, a, {"new_dtype": new})))
+    for new in BITCASTS.get(dtype, ()):
+        parts.append(_kernel(f"k_bitcast_to_{new}", [t], c_type(new), lambda a, new=new: c_expression(
+            P.bitcast_convert_type_p, [dtype], new, a, {"new_dtype": new})))
     for prim, d in REDUCTION_CASES:
         if d == dtype:
             parts.append(f'extern "C" __global__ void k_{prim}(const {t}* x, {t}* out) {{\n'
@@ -266,6 +273,27 @@ def _convert_inputs(src: np.dtype, dst: np.dtype) -> np.ndarray:
     return x
 
 
+# x.view(new) between kernel dtypes of one itemsize (bool only as the source)
+BITCASTS = {d: [n for n in DTYPES if n != d and n.kind != "b" and n.itemsize == d.itemsize]
+            for d in DTYPES}
+
+
+def _bitcast_inputs(dtype: np.dtype) -> np.ndarray:
+    """The edge values, and for floats NaNs with payloads and either sign (which a
+    conversion through a float register could quiet or drop) and the smallest subnormals."""
+    x = EDGE_VALUES[dtype]
+    if dtype.kind != "f":  # integers: those bit patterns too, read as floats of their size
+        same_size = {4: np.dtype(np.float32), 8: np.dtype(np.float64)}.get(dtype.itemsize)
+        return x if same_size is None else np.concatenate([x, _bitcast_inputs(same_size).view(dtype)])
+    info, u = np.finfo(dtype), np.dtype(f"u{dtype.itemsize}")
+    top = u.type(1) << u.type(8 * dtype.itemsize - 1)
+    exponent = u.type(((1 << info.nexp) - 1) << info.nmant)
+    nans = np.array([exponent | 1, exponent | 5 | top, exponent | (u.type(1) << u.type(info.nmant - 1)) | top,
+                     exponent | u.type((1 << info.nmant) - 1)], u).view(dtype)
+    subnormals = np.array([info.smallest_subnormal, -info.smallest_subnormal, info.tiny / 2], dtype)
+    return np.concatenate([x, nans, subnormals])
+
+
 def _host_cases():
     """(name, C element type per operand, C out type, expression over a0.., inputs, expected)."""
     cases = []
@@ -302,6 +330,12 @@ def _host_cases():
                 expr = c_expression(P.convert_element_type_p, [dtype], new, ["a0"],
                                     {"new_dtype": new})
                 cases.append((f"convert-{dtype}-to-{new}", [x], expr, x.astype(new)))
+        for dtype, targets in BITCASTS.items():  # x.view(new): every bit kept
+            x = _bitcast_inputs(dtype)
+            for new in targets:
+                expr = c_expression(P.bitcast_convert_type_p, [dtype], new, ["a0"],
+                                    {"new_dtype": new})
+                cases.append((f"bitcast-{dtype}-to-{new}", [x], expr, x.view(new)))
         for dtype in DTYPES:  # the gather index rule: out of bounds outside [-size, size)
             if dtype.kind in "iu":
                 values = EDGE_VALUES[dtype]
@@ -436,3 +470,19 @@ def test_the_shift_and_fmod_cases_cupy_gets_wrong(host_results, dtype):
         got = _from_bits(host_results[f"{name}-{dtype}"], dtype)[k]
         assert got == np.array(want).astype(dtype), (
             f"{a} {name} {b}: C gives {got!r}, NumPy {want!r}")
+
+
+BITCAST_CASES = [c for c in HOST_CASES if c[0].startswith("bitcast-")]
+
+
+@pytest.mark.parametrize("case", BITCAST_CASES, ids=[c[0] for c in BITCAST_CASES])
+def test_bitcast_keeps_every_bit(host_results, case):
+    """x.view(new) in C: the same bits as NumPy's view, NaN payloads and signs included
+    (which the general comparison above forgives for float results)."""
+    name, (x,), expr, expected = case
+    got = _from_bits(host_results.get(name, []), expected.dtype)
+    u = f"u{expected.itemsize}"
+    assert got.view(u).tolist() == expected.view(u).tolist(), (name, expr)
+    floats = x if x.dtype.kind == "f" else expected if expected.dtype.kind == "f" else None
+    if floats is not None:  # the payloads are there to be kept
+        assert len(set(floats[np.isnan(floats)].view(u).tolist())) >= 4

@@ -444,7 +444,8 @@ def test_model_kernels_compile_through_every_cupy_path(batched_plans):
 # ---------------------------------------------------------------- (b) primitive x dtype sweep
 
 DTYPES = sorted(KERNEL_DTYPES, key=lambda d: (d.kind, d.itemsize))
-OPERATORS = sorted((P.ELEMENTWISE - {P.select_p, P.convert_element_type_p}), key=str)
+OPERATORS = sorted((P.ELEMENTWISE - {P.select_p, P.convert_element_type_p, P.bitcast_convert_type_p}),
+                   key=str)
 REDUCTIONS = [P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
               P.reduce_and_p, P.reduce_or_p]
 BOOL = np.dtype(np.bool_)
@@ -490,12 +491,14 @@ def _edge_literals(dtype: np.dtype) -> list:
 
 def sweep_elementwise(dtype: np.dtype) -> Region:
     """One multi-output region: every supported operator on two arrays, select, every
-    conversion from ``dtype``, and the dtype's edge literals as operands."""
+    conversion and bit view from ``dtype``, and the dtype's edge literals as operands."""
     x0, x1 = Var(AbstractArray(SHAPE, dtype)), Var(AbstractArray(SHAPE, dtype))
     pred = Var(AbstractArray(SHAPE, BOOL))
     eqns = [_eqn(p, (x0, x1)[:_nin(p)]) for p in supported(dtype)]
     eqns.append(_eqn(P.select_p, (pred, x0, x1)))
     eqns += [_eqn(P.convert_element_type_p, (x0,), new_dtype=d) for d in DTYPES]
+    eqns += [_eqn(P.bitcast_convert_type_p, (x0,), new_dtype=d) for d in DTYPES
+             if d != dtype and d.kind != "b" and d.itemsize == dtype.itemsize]
     eqns += [_eqn(P.max_p, (x0, lit)) for lit in _edge_literals(dtype)]
     outputs = tuple(v for e in eqns for v in e.outvars)
     return Region("elementwise", eqns, inputs=(x0, x1, pred), outputs=outputs)

@@ -961,6 +961,53 @@ row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.c
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
     [A((2, 3))], ALL)
 
+# --- bit views and run-time checks ---
+# x.view(dtype) of the same itemsize (bitcast_convert_type: NaN payloads kept, fused with the
+# arithmetic around it; x.view() is x), and np.nanargmax / nanargmin (NaNs in every row and
+# column but one finite element each: an all-NaN slice raises, tests/test_bits_and_checks.py)
+_SAME_SIZE_INT = {f32: np.int32, f64: np.int64, i32: np.float32, i64: np.float64}
+_SAME_SIZE_UINT = {f32: np.uint32, f64: np.uint64, i32: np.uint32, i64: np.uint64}
+_ONE_PER_LINE = np.arange(3)[:, None] == np.arange(5) % 3  # a True in every row and column
+
+
+def _nan_slices_kept_finite(xp, x):
+    return xp.where(_ONE_PER_LINE & xp.isnan(x), 0.25, x)
+
+
+row("x.view", lambda xp, x: (x.view(_SAME_SIZE_INT[x.dtype]), x.view(_SAME_SIZE_UINT[x.dtype]) >> 3,
+                             (x * 2).view(_SAME_SIZE_INT[x.dtype]).view(x.dtype) + 1, x.view(),
+                             x.T.view(_SAME_SIZE_UINT[x.dtype]), x[1:, 2].view(_SAME_SIZE_INT[x.dtype])),
+    [A((3, 5), "nan")], NUM)
+row("x.view_int8_bool", lambda xp, x: (x.astype(np.int8).view(np.uint8), (x > 0).view(np.int8),
+                                       x.astype(np.uint8).view(np.int8) * 2), [H35], ALL)
+row("np.nanargmax/nanargmin", lambda xp, x: (xp.nanargmax(_nan_slices_kept_finite(xp, x)),
+                                             xp.nanargmin(_nan_slices_kept_finite(xp, x), axis=1),
+                                             xp.nanargmax(_nan_slices_kept_finite(xp, x), axis=0, keepdims=True),
+                                             xp.nanargmin(_nan_slices_kept_finite(xp, x) * -1, axis=-1, keepdims=True)),
+    [A((3, 5), "nan")], FLOAT)
+row("np.nanargmax_int_bool", lambda xp, x: (xp.nanargmax(x), xp.nanargmin(x, axis=0), xp.nanargmax(x > 0, axis=1)),
+    [H35], INT)
+
+# np.choose (traced or constant indices, modes), np.put / np.place (in place on a local copy)
+def _put_place(xp, x, i):
+    y = x * 1
+    xp.put(y, i[0], x[1, :3])
+    xp.put(y, [0, -1], 7)
+    z = x.copy()
+    xp.put(z, i[1] * 3 - 4, x[0, ::-1], mode="clip")
+    xp.put(z, i[2] * 5, x[2, :2], mode="wrap")
+    w = x.copy()
+    xp.place(w, x > 0, x[0, :2])
+    xp.place(w, np.arange(15).reshape(3, 5) % 2 == 0, [1, 2, 3])
+    return y, z, w
+
+
+row("np.choose", lambda xp, i, x, y: (xp.choose(i, [x, y, x * 2]), xp.choose(i[0], (x, y[0], 1)),
+                                      xp.choose(i - 1, [x, y], mode="wrap"), xp.choose(i * 2 - 3, [y, x, x], mode="clip"),
+                                      xp.choose(np.array([2, 0, 1, 1, 0]), [x, y, -x]), xp.choose(i, xp.stack([x, y, y]))),
+    [A((3, 5), "index:3", np.int64), A((3, 5)), A((3, 5))], NUM)
+row("np.put/np.place", _put_place, [A((3, 5)), A((3, 5), "index:5", np.int32)], NUM)
+
 # ----------------------------------------------------------------------------------------------
 # Running a row.
 

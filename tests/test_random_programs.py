@@ -1220,3 +1220,47 @@ def test_generator_reaches_signbit():
                 settings=settings(max_examples=5000, database=None, deadline=None,
                                   suppress_health_check=list(HealthCheck)))
     assert "np.signbit(" in case.source
+
+
+# --- bit views and run-time checks ---
+# x.view(dtype) of the same itemsize on random nodes: ordering floats as integers, the sign
+# bit read and flipped, the fast inverse square root, and integers' bits as floats in [1, 2).
+# A NaN that arithmetic makes has the hardware's sign and payload (x86's default NaN is
+# negative, CUDA's positive), so floats are viewed with their NaNs replaced, as signbit's.
+# np.nanargmax / nanargmin on slices with a finite element each (an all-NaN slice raises:
+# tests/test_bits_and_checks.py).
+FLOAT_UNARY.extend([
+    "np.where(np.isnan({x}), 0.5, {x}).view('i%d' % {x}.dtype.itemsize)",
+    "np.where(np.where(np.isnan({x}), 0.0, {x}).view('i%d' % {x}.dtype.itemsize) < 0, -{x}, {x})",
+    "(np.where(np.isnan({x}), -0.0, {x}).view('u%d' % {x}.dtype.itemsize)"
+    " ^ (1 << (8 * {x}.dtype.itemsize - 1))).view({x}.dtype)",
+    "(0x5f3759df - ((np.abs(np.where(np.isnan({x}), 1.0, {x})) + 0.25).astype(np.float32)"
+    ".view(np.int32) >> 1)).view(np.float32)",
+    "np.nanargmax(np.where(np.arange({x}.shape[-1]) == 0, np.nan_to_num({x}), {x}), axis=-1)",
+    "np.nanargmin(np.where(np.arange({x}.shape[-1]) == {x}.shape[-1] - 1, 0.0, {x}), axis=-1, "
+    "keepdims=True)",
+])
+INT_UNARY.extend([
+    "(({x} & 1023) | (0x3f800000 if {x}.dtype.itemsize == 4 else 0x3ff0000000000000))"
+    ".view('f%d' % {x}.dtype.itemsize)",
+    "np.nanargmin({x}, axis=0)",
+])
+# np.choose with valid indices (mode="raise"), and wrapped or clipped ones; floats become
+# indices only with their NaNs and infinities replaced (their integer value is the platform's)
+FLOAT_UNARY.extend([
+    "np.choose((np.abs(np.nan_to_num({x}, posinf=2.0, neginf=2.0)) * 2).astype(np.int64) % 3,"
+    " [{x}, -{x}, 0.5])",
+    "np.choose(np.clip(np.nan_to_num({x}), -5, 5).astype(np.int32), [{x}, {x} * 2], mode='wrap')",
+])
+INT_UNARY.extend(["np.choose({x}, [{x}, -{x}, 3], mode='clip')", "np.choose({x} & 1, [{x}, 2 * {x}])"])
+
+
+def test_generator_reaches_views_and_nanargs():
+    """Some random programs call x.view, np.nanargmax / np.nanargmin and np.choose."""
+    from hypothesis import find
+
+    for word in (".view(", "np.nanargm", "np.choose("):
+        case = find(cases(), lambda c: word in c.source,
+                    settings=settings(max_examples=5000, database=None, deadline=None,
+                                      suppress_health_check=list(HealthCheck)))
+        assert word in case.source

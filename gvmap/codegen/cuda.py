@@ -23,7 +23,7 @@ from .. import primitives as P
 from ..implementations import index_bounds
 
 __all__ = ["PREAMBLE", "c_type", "c_literal", "c_expression", "c_expressions",
-           "c_expression_templates",
+           "c_expression_templates", "c_expression_rules",
            "reduce_expr", "reduce_identity", "index_out_of_bounds"]
 
 _C_TYPES = {
@@ -158,6 +158,12 @@ template <typename T> __host__ __device__ inline T gvmap_shift_left(T a, T b) {
 template <typename T> __host__ __device__ inline T gvmap_shift_right(T a, T b) {
   if ((unsigned long long)b < sizeof(T) * 8u) return (T)(a >> b);
   return (T(-1) < T(0) && a < T(0)) ? (T)(-1) : T(0);
+}
+
+// x.view(dtype) (bitcast_convert_type): the bits of a From read as a To of the same size,
+// through a union (CUDA's __float_as_int and kin are device-only; this compiles on both).
+template <typename To, typename From> __host__ __device__ inline To gvmap_bitcast(From x) {
+  union { From from; To to; } v; v.from = x; return v.to;
 }
 #endif  // GVMAP_PREAMBLE
 """
@@ -353,6 +359,8 @@ def c_expressions(prim: P.Primitive, in_dtypes: Sequence[Any], out_dtypes: Seque
                             f"got {len(args)} operands and out dtype {out_dtypes[0]}")
         c_type(in_dtypes[0]), c_type(new_dtype)  # reject dtypes without a C type
         return [_convert(in_dtypes[0], new_dtype, args[0])]
+    if prim in c_expression_rules:  # C that depends on params (bitcast's new dtype)
+        return c_expression_rules[prim](in_dtypes, out_dtypes, args, params)
     if prim not in c_expression_templates:
         raise NotImplementedError(f"primitive '{prim}' has no CUDA expression (codegen stage)")
     if params:
@@ -427,3 +435,27 @@ def index_out_of_bounds(dtype: Any, size: int, x: str) -> str:
 # or not (NumPy's float loop keeps the sign); bool and unsigned values never are.
 c_expression_templates[P.signbit_p] = {"bu": "false", "i": "(({0}) < 0)",
                                        "f": "(signbit({0}) != 0)"}
+
+
+# --- bit views and run-time checks ---
+# Primitives whose C is not one template per dtype kind: a rule of (operand dtypes, result
+# dtypes, operand expressions, params) giving one expression per result.
+c_expression_rules: dict[P.Primitive, Any] = {}
+
+from ..graph import AbstractArray as _Aval  # noqa: E402
+
+
+def _bitcast(in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype], args: Sequence[str],
+             params: Mapping[str, Any]) -> list[str]:
+    if "new_dtype" not in params:
+        raise TypeError("bitcast_convert_type takes a new_dtype param")
+    new = np.dtype(params["new_dtype"])
+    if len(args) != 1 or out_dtypes[0] != new:
+        raise TypeError(f"bitcast_convert_type: one operand and out dtype {new}, got "
+                        f"{len(args)} operands and out dtype {out_dtypes[0]}")
+    P.abstract_eval(P.bitcast_convert_type_p, [_Aval((), in_dtypes[0])],
+                    {"new_dtype": new})  # one itemsize
+    return [f"gvmap_bitcast<{c_type(new)}, {c_type(in_dtypes[0])}>({args[0]})"]
+
+
+c_expression_rules[P.bitcast_convert_type_p] = _bitcast

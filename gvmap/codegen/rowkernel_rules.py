@@ -610,3 +610,14 @@ for _prim, _rule in LINALG_ROW_RULES.items():
 ROW_KERNEL_UNSUPPORTED.update({
     p: f"{p} runs as one batched cuBLAS/cuSOLVER call on the stack of matrices (no "
        f"per-thread routine)" for p in P.LINALG if p not in LINALG_ROW_RULES})
+
+
+# --- bit views and run-time checks ---
+# bitcast_convert_type is elementwise (its rule comes from the group, its C from
+# c_expression_rules). check raises a Python error naming the first failing example, which a
+# row kernel's error buffer holds for gathers and linear algebra only: a graph with a check
+# (np.nanargmax, np.geomspace of traced endpoints) keeps the batched plan.
+ROW_KERNEL_UNSUPPORTED[P.check_p] = (
+    "check raises NumPy's error for the first failing example (np.nanargmax of an all-NaN "
+    "slice); the row kernels' error buffer has slots for gathers and linear algebra only, so "
+    "the batched plan runs it")

@@ -152,8 +152,6 @@ for _name in _habits.__all__:
 if hasattr(_np, "in1d"):  # removed in NumPy 2.4: isin of the flattened array
     _HANDLED_FUNCTIONS[_np.in1d] = lambda ar1, ar2, assume_unique=False, invert=False, *, kind=None: \
         isin(ravel(ar1), ar2, assume_unique, invert, kind=kind)
-_HANDLED_FUNCTIONS[_np.nanargmax] = _habits.nanargmax_refusal
-_HANDLED_FUNCTIONS[_np.nanargmin] = _habits.nanargmin_refusal
 _HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
 _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
 
@@ -178,3 +176,19 @@ _HANDLED_FUNCTIONS[_np.fft.fftshift] = _fft.fftshift
 _HANDLED_FUNCTIONS[_np.fft.ifftshift] = _fft.ifftshift
 for _name in _fft.TRANSFORMS:
     _HANDLED_FUNCTIONS[getattr(_np.fft, _name)] = _fft.transform_refusal(_name)
+# --- bit views and run-time checks: x.view(dtype), nanargmax / nanargmin ---
+from . import bits as _bits  # noqa: E402,F401  (defines the traced arrays' x.view)
+from . import checks as _checks  # noqa: E402
+from .checks import nanargmax, nanargmin  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_checks.__all__))
+for _name in _checks.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+
+# --- choosing and flat writes: np.choose, np.place (np.put: inplace above) ---
+from . import choosing as _choosing  # noqa: E402
+from .choosing import choose, place  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_choosing.__all__))
+for _name in _choosing.__all__:
+    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]

@@ -23,6 +23,7 @@ from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_
                     normalize_axis, result_dtype, shape_of)
 from .elementwise import (add, equal, floor, greater_equal, less, log10, logical_or, multiply,
                           power, sign, subtract, true_divide, where)
+from .checks import raise_where
 from .indexing import getitem, take
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
@@ -390,12 +391,14 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
               axis: int = 0) -> Any:
     """numpy.geomspace, NumPy's formula: start rotated to positive by its sign, logspace of
     the log10 endpoints, the endpoints set exactly. NumPy raises ValueError for an endpoint
-    0, which a traced program cannot test before it runs: a traced 0 gives NaN or 0 there."""
+    0: a known one raises now, a traced one when the plan runs, naming the first example
+    with a zero endpoint (``checks.raise_where``)."""
     num = _count(num, "geomspace")
     start, stop = (_operand(x, "geomspace") for x in (start, stop))
     for x in map(static_value, (start, stop)):
         if not isinstance(x, Tracer) and np.any(np.asarray(x) == 0):
             raise ValueError("Geometric sequence cannot include zero")
+    zero_endpoint = logical_or(equal(start, 0), equal(stop, 0))
     dt = result_type(start, stop, float(num), np.zeros((), dtype))
     dtype = dt if dtype is None else np.dtype(dtype)
     start, stop = convert(start, dt), convert(stop, dt)
@@ -411,7 +414,10 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     result = multiply(result, out_sign)
     if axis != 0:
         result = moveaxis(result, 0, axis)
-    return convert(result, dtype)
+    return raise_where(convert(result, dtype), zero_endpoint, error="ValueError",
+                       function="geomspace", reason="Geometric sequence cannot include zero",
+                       hint="give that example nonzero endpoints, or np.where(start == 0, "
+                            "np.nan, start) for NaNs there")
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,

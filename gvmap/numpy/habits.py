@@ -6,8 +6,8 @@ test elements), ``np.ediff1d``, ``np.fix``, ``np.unwrap`` and ``np.broadcast_arr
 and ``np.signbit``, the one new primitive (the sign bit of -0.0 and of a NaN is read by no
 comparison).
 
-Refused here with a rewrite: ``np.nanargmax``/``np.nanargmin`` (NumPy raises for an all-NaN
-example, which a traced program cannot do per value) and ``np.logaddexp.reduce``.
+Refused here with a rewrite: ``np.logaddexp.reduce`` (``np.nanargmax``/``np.nanargmin``,
+which raise for an all-NaN example, are in ``checks.py``).
 """
 from __future__ import annotations
 
@@ -206,17 +206,6 @@ def _refusal(name: str, why: str, rewrite: str) -> Callable:
     return refused
 
 
-def _nanarg_refusal(name: str) -> Callable:
-    fill = "-np.inf" if name == "nanargmax" else "np.inf"
-    base = name[3:]
-    return _refusal(name, "NumPy raises ValueError for an example that is all NaN, which a "
-                    "traced program cannot do for one example of a batch",
-                    f"np.{base}(np.where(np.isnan(x), {fill}, x)) (index 0 for an all-NaN "
-                    f"example; test np.isnan(x).all() to tell those apart)")
-
-
-nanargmax_refusal = _nanarg_refusal("nanargmax")
-nanargmin_refusal = _nanarg_refusal("nanargmin")
 logaddexp_reduce_refusal = _refusal(
     "logaddexp.reduce", "ufunc reductions other than add, multiply, maximum and minimum are "
     "not traced", "m = x.max(); m + np.log(np.exp(x - m).sum()) (the stable log-sum-exp; "

@@ -31,6 +31,12 @@ def _stand_in(x: Any) -> Any:
     return np.zeros(shape_of(x), dtype_of(x))
 
 
+def _write(dst: Tracer, new: Any, name: str, arg: str) -> None:
+    """``dst[...] = new``, its refusals naming ``np.<name>``."""
+    dst._write(Ellipsis, new, f"`np.{name}({arg}, ...)`",
+               f"Write into a copy: `{arg} = {arg}.copy()` first")
+
+
 def _destination(dst: Any, name: str) -> Tracer:
     if not isinstance(dst, Tracer):
         raise TypeError(
@@ -64,7 +70,7 @@ def copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) ->
     new = broadcast_to(convert(src, dst.dtype), dst.shape)
     if not (isinstance(where, (bool, np.bool_)) and where):
         new = select(where, new, dst)
-    dst[...] = new
+    _write(dst, new, "copyto", "dst")
 
 
 def putmask(a: Any, mask: Any, values: Any) -> None:
@@ -79,7 +85,7 @@ def putmask(a: Any, mask: Any, values: Any) -> None:
     if int(np.prod(shape_of(values), dtype=np.int64)) == 0:
         return  # NumPy writes nothing
     mask = reshape(convert(mask, np.bool_), a.shape)  # the same size, so the same flat order
-    a[...] = select(mask, convert(_cycled(values, a.size, a.shape), a.dtype), a)
+    _write(a, select(mask, convert(_cycled(values, a.size, a.shape), a.dtype), a), "putmask", "a")
 
 
 def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
@@ -112,4 +118,4 @@ def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
     with a._trace.internal_views(a._var):  # the ravel in take is gvmap's, not the user's view
         flat = take(a, np.arange(n, dtype=np.intp))  # a's values raveled, in a new array
     flat[ind] = _cycled(v, count, (count,))
-    a[...] = reshape(flat, a.shape)
+    _write(a, reshape(flat, a.shape), "put", "a")

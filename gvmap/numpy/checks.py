@@ -1,0 +1,60 @@
+"""NumPy functions that raise for some examples' values, and the one way gvmap raises too.
+
+``raise_where(value, bad, ...)`` records a ``check`` primitive: ``value`` once no element of
+the bool ``bad`` is True; else NumPy's error (``gvmap.errors.ExampleValueError`` /
+``ExampleIndexError``, subclasses of the built-in ones) naming the first failing example,
+on every backend, as the per-example loop raises at that example. A condition known while
+tracing raises at once, as NumPy does.
+
+Here: ``np.nanargmax`` / ``np.nanargmin`` (NumPy's composition: NaNs replaced by -inf /
++inf, then argmax / argmin, raising "All-NaN slice encountered" for a slice of NaNs only).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import primitives as P
+from ..errors import EXAMPLE_ERRORS
+from ..tracing import Tracer, bind
+from ._core import check_operand, dtype_of, reject_kwargs
+from .elementwise import isnan, where
+from .reductions import all as all_, argmax, argmin
+
+__all__ = ["nanargmax", "nanargmin"]
+
+
+def raise_where(value: Any, bad: Any, *, error: str, function: str, reason: str,
+                hint: str = "") -> Any:
+    """``value``, checked: NumPy's ``error`` for the first example where ``bad`` holds."""
+    if not isinstance(bad, Tracer) or bad.known is not None:
+        known = bad.known if isinstance(bad, Tracer) else np.asarray(bad)
+        if np.any(known):
+            raise EXAMPLE_ERRORS[error](function, reason, (), hint)
+        return value
+    return bind(P.check_p, value, bad, error=error, function=function, reason=reason,
+                hint=hint, batch_dims=0)
+
+
+def _nanarg(name: str, fill: float, arg: Any) -> Any:
+    rewrite = f"np.{name[3:]}(np.where(np.isnan(x), {'-' if fill < 0 else ''}np.inf, x))"
+
+    def fn(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
+        reject_kwargs(name, out=out)
+        a = check_operand(a, name)
+        if dtype_of(a).kind != "f":  # nothing is NaN: NumPy's argmax
+            return arg(a, axis, keepdims=keepdims)
+        nan = isnan(a)
+        index = arg(where(nan, fill, a), axis, keepdims=keepdims)
+        return raise_where(index, all_(nan, axis=axis, keepdims=keepdims), error="ValueError",
+                           function=name, reason="All-NaN slice encountered",
+                           hint=f"{rewrite} gives index 0 for such a slice")
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"numpy.{name}: {name[3:]} with NaNs ignored; a slice of NaNs only raises "
+                  f"ValueError naming the first such example, as the loop does.")
+    return fn
+
+
+nanargmax = _nanarg("nanargmax", -np.inf, argmax)
+nanargmin = _nanarg("nanargmin", np.inf, argmin)
