@@ -19,8 +19,8 @@ import numpy as np
 from .. import primitives as P
 from ..graph import Literal
 from ..tracing import Tracer, bind, current_trace
-from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, result_dtype, shape_of)
+from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, result_dtype, shape_of)
 from .elementwise import (add, equal, floor, greater_equal, less, log10, logical_or, multiply,
                           power, sign, subtract, true_divide, where)
 from .indexing import getitem, take
@@ -31,10 +31,6 @@ __all__ = ["take_along_axis", "put_along_axis", "diag", "diagonal", "trace", "di
            "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "rot90",
            "kron", "linspace", "logspace", "geomspace", "arange", "result_type", "can_cast",
            "finfo", "iinfo"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def static_value(x: Any) -> Any:
@@ -54,7 +50,7 @@ def _along(a: Any, axis: int, index: Any) -> Any:
 def _along_axis_operands(arr: Any, indices: Any, axis: Any, name: str):
     """NumPy's checks of take/put_along_axis, and the shape the fancy index NumPy builds
     has: ``indices`` broadcast against ``arr`` on every axis but ``axis``."""
-    arr = _operand(arr, name)
+    arr = operand(arr, name)
     indices = static_value(indices)
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices)
@@ -183,7 +179,7 @@ def _put_traced(a: Any, idx: Any, value: Any, axis: int, with_size) -> Any:
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """numpy.diagonal: the two axes move last and merge, and the diagonal is one strided
     slice of the merged axis (start ``offset``, step ``cols + 1``); it becomes the last axis."""
-    a = _operand(a, "diagonal")
+    a = operand(a, "diagonal")
     nd = ndim_of(a)
     if nd < 2:
         raise ValueError("diag requires an array of at least two dimensions")
@@ -212,7 +208,7 @@ def diag(v: Any, k: int = 0) -> Any:
     """numpy.diag: of a 2-D array its k-th diagonal; of a 1-D one the square matrix with v
     on the k-th diagonal, as ``where(mask, row, 0)`` with a constant mask (elementwise, so
     it fuses with what follows)."""
-    v = _operand(v, "diag")
+    v = operand(v, "diag")
     k = operator.index(k)
     if ndim_of(v) == 2:
         return diagonal(v, k)
@@ -227,7 +223,7 @@ def diag(v: Any, k: int = 0) -> Any:
 
 
 def diagflat(v: Any, k: int = 0) -> Any:
-    return diag(ravel(_operand(v, "diagflat")), k)
+    return diag(ravel(operand(v, "diagflat")), k)
 
 
 # ---------------------------------------------------------------- splitting and flipping
@@ -235,7 +231,7 @@ def diagflat(v: Any, k: int = 0) -> Any:
 def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     """numpy.array_split: static slices (views). N sections of an axis of n: the first
     n % N have n // N + 1 elements, the rest n // N."""
-    ary = _operand(ary, "array_split")
+    ary = operand(ary, "array_split")
     axis = normalize_axis(axis, ndim_of(ary))
     n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -252,45 +248,45 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     if isinstance(indices_or_sections, (int, np.integer)):
-        n = shape_of(_operand(ary, "split"))[normalize_axis(axis, ndim_of(ary))]
+        n = shape_of(operand(ary, "split"))[normalize_axis(axis, ndim_of(ary))]
         if indices_or_sections and n % operator.index(indices_or_sections):
             raise ValueError("array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)
 
 
 def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "hsplit")) == 0:
+    if ndim_of(operand(ary, "hsplit")) == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
     return split(ary, indices_or_sections, 1 if ndim_of(ary) > 1 else 0)
 
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "vsplit")) < 2:
+    if ndim_of(operand(ary, "vsplit")) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "dsplit")) < 3:
+    if ndim_of(operand(ary, "dsplit")) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
     return split(ary, indices_or_sections, 2)
 
 
 def fliplr(m: Any) -> Any:
-    if ndim_of(_operand(m, "fliplr")) < 2:
+    if ndim_of(operand(m, "fliplr")) < 2:
         raise ValueError("Input must be >= 2-d.")
     return flip(m, 1)
 
 
 def flipud(m: Any) -> Any:
-    if ndim_of(_operand(m, "flipud")) < 1:
+    if ndim_of(operand(m, "flipud")) < 1:
         raise ValueError("Input must be >= 1-d.")
     return flip(m, 0)
 
 
 def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
     """numpy.rot90, as NumPy writes it: flips and one transpose (all views)."""
-    m = _operand(m, "rot90")
+    m = operand(m, "rot90")
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
@@ -315,7 +311,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
 def kron(a: Any, b: Any) -> Any:
     """numpy.kron: a with size-1 dims interleaved, times b likewise (one fused product),
     reshaped to the blocks."""
-    a, b = _operand(a, "kron"), _operand(b, "kron")
+    a, b = operand(a, "kron"), operand(b, "kron")
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         return multiply(a, b)
     nd = max(ndim_of(a), ndim_of(b))
@@ -392,7 +388,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     the log10 endpoints, the endpoints set exactly. NumPy raises ValueError for an endpoint
     0, which a traced program cannot test before it runs: a traced 0 gives NaN or 0 there."""
     num = _count(num, "geomspace")
-    start, stop = (_operand(x, "geomspace") for x in (start, stop))
+    start, stop = (operand(x, "geomspace") for x in (start, stop))
     for x in map(static_value, (start, stop)):
         if not isinstance(x, Tracer) and np.any(np.asarray(x) == 0):
             raise ValueError("Geometric sequence cannot include zero")

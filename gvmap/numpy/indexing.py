@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind, static_key
-from ._core import as_operand, broadcast_shapes, check_operand, ndim_of, normalize_axis, shape_of
+from ._core import broadcast_shapes, ndim_of, normalize_axis, operand, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
 __all__ = ["getitem", "take"]
@@ -60,7 +60,7 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
         raise TypeError("numpy.take(..., out=...) writes in place; use the returned value")
     if mode not in (None, "raise"):
         raise NotImplementedError(f"gvmap supports numpy.take with mode='raise' only, not {mode!r}")
-    a = as_operand(check_operand(a, "take"))
+    a = operand(a, "take")
     if axis is None:
         a, axis = ravel(a), 0
     axis = normalize_axis(axis, ndim_of(a))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import as_operand, check_operand, ndim_of, normalize_axis, shape_of
+from ._core import ndim_of, normalize_axis, operand, shape_of
 from .elementwise import add, multiply, true_divide
 from .extras import diff
 from .indexing import getitem
@@ -26,13 +26,13 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
     """numpy.trapezoid: ``sum(d * (y[1:] + y[:-1]) / 2.0)`` along ``axis``, with ``d`` the
     spacing ``dx`` or the differences of the coordinates ``x`` (1-D ones along ``axis``,
     else x of y's shape), in NumPy's order of operations so dtypes and rounding match."""
-    y = as_operand(check_operand(y, "trapezoid"))
+    y = operand(y, "trapezoid")
     nd = ndim_of(y)
     axis = normalize_axis(axis, nd)
     if x is None:
         d = dx
     else:
-        x = as_operand(check_operand(x, "trapezoid"))
+        x = operand(x, "trapezoid")
         if ndim_of(x) == 1:
             d = diff(x)
             shape = [1] * nd

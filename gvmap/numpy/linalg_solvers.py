@@ -28,8 +28,8 @@ import numpy.linalg._linalg as _nplinalg
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, reject_kwargs, shape_of)
+from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
 from .reductions import cumprod, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
@@ -42,7 +42,7 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 def _float(x: Any, name: str) -> Any:
     """x in the dtype NumPy's linalg computes in: float32 stays, float64 for the rest."""
-    x = as_operand(check_operand(x, f"linalg.{name}"))
+    x = operand(x, f"linalg.{name}")
     dtype = dtype_of(x)
     if dtype == np.float16:
         raise TypeError(f"numpy.linalg.{name}: array type float16 is unsupported in linalg; "
@@ -249,7 +249,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._
         raise ValueError("numpy.linalg.pinv: `rtol` and `rcond` can't be both set.")
     if m == 0 or n == 0:
         return broadcast_to(np.zeros((), dtype), shape_of(a)[:-2] + (n, m))
-    rcond = as_operand(check_operand(rcond, "linalg.pinv"))
+    rcond = operand(rcond, "linalg.pinv")
     u, s, vh = _svd(a)
     cutoff = multiply(expand_dims(rcond, -1) if ndim_of(rcond) else rcond,
                       max_(s, axis=-1, keepdims=True))
@@ -264,7 +264,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     from .extras import count_nonzero
     from .reductions import any as any_
 
-    A = as_operand(check_operand(A, "linalg.matrix_rank"))
+    A = operand(A, "linalg.matrix_rank")
     if ndim_of(A) < 2:
         return convert(any_(A != 0), np.intp)
     S = _svdvals(_float(A, "matrix_rank"))
@@ -273,11 +273,11 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         if rtol is None:
             rtol = dtype.type(max(shape_of(A)[-2:]) * np.finfo(dtype).eps)
         else:
-            rtol = as_operand(check_operand(rtol, "linalg.matrix_rank"))
+            rtol = operand(rtol, "linalg.matrix_rank")
             rtol = expand_dims(rtol, -1) if ndim_of(rtol) else rtol
         tol = multiply(max_(S, axis=-1, keepdims=True), rtol)
     else:
-        tol = as_operand(check_operand(tol, "linalg.matrix_rank"))
+        tol = operand(tol, "linalg.matrix_rank")
         tol = expand_dims(tol, -1) if ndim_of(tol) else tol
     return count_nonzero(greater(S, tol), axis=-1)
 
@@ -293,7 +293,7 @@ def matrix_power(a: Any, n: Any) -> Any:
     except TypeError:
         raise TypeError("numpy.linalg.matrix_power: exponent must be an integer (a fixed "
                         "Python int; a traced power is not supported)") from None
-    a = as_operand(check_operand(a, "linalg.matrix_power"))
+    a = operand(a, "linalg.matrix_power")
     _stack_of_matrices(a, "matrix_power")
     if n == 0:
         eye = np.eye(shape_of(a)[-1], dtype=dtype_of(a))
@@ -320,7 +320,7 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Any:
     from .linalg import dot
 
     reject_kwargs("linalg.multi_dot", out=out)
-    arrays = [as_operand(check_operand(x, "linalg.multi_dot")) for x in arrays]
+    arrays = [operand(x, "linalg.multi_dot") for x in arrays]
     count = len(arrays)
     if count < 2:
         raise ValueError("numpy.linalg.multi_dot: Expecting at least two arrays.")
@@ -418,7 +418,7 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     lhs = _vander(x, order)
     rhs = y
     if w is not None:
-        w = as_operand(check_operand(w, "polyfit")) + 0.0
+        w = operand(w, "polyfit") + 0.0
         if ndim_of(w) != 1:
             raise TypeError("expected a 1-d array for weights")
         if shape_of(w)[0] != shape_of(y)[0]:

@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of,
-                    normalize_axis, result_dtype, shape_of)
+from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, result_dtype, shape_of)
 from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
@@ -27,10 +27,6 @@ from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, mo
                     squeeze)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def _along(a: Any, axis: int, index: Any) -> Any:
@@ -72,7 +68,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     elements (static), rounded for integer arrays as NumPy rounds it; ``linear_ramp``:
     NumPy's linspace from ``end_values`` (constants or a traced scalar) to the edge;
     ``empty``: zeros (NumPy leaves the pad area uninitialized, so any value is NumPy's)."""
-    a = _operand(array, "pad")
+    a = operand(array, "pad")
     if callable(mode):
         raise NotImplementedError(
             "numpy.pad with a function as mode calls it on each 1-D lane in place, which a "
@@ -299,7 +295,7 @@ def _correlate(a: Any, v: Any, mode: str, name: str) -> Any:
 
 
 def _signal_operands(a: Any, v: Any, name: str) -> tuple[Any, Any]:
-    a, v = _operand(a, name), _operand(v, name)
+    a, v = operand(a, name), operand(v, name)
     for x in (a, v):
         if ndim_of(x) > 1:
             raise ValueError("object too deep for desired array")
@@ -339,7 +335,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     Spacings: scalars (traced or not) or 1-D coordinates; constant coordinates that are
     evenly spaced take NumPy's uniform formula as NumPy does, traced ones always the
     general formula (equal up to rounding)."""
-    f = _operand(f, "gradient")
+    f = operand(f, "gradient")
     nd = ndim_of(f)
     if axis is None:
         axes = tuple(range(nd))
@@ -455,7 +451,7 @@ def polyval(p: Any, x: Any) -> Any:
     """numpy.polyval by Horner's rule, as NumPy computes it: ``y = y * x + p[i]`` from
     ``zeros_like(x)`` (one fused chain; p's length is static)."""
     from .shape import zeros_like
-    p, x = _operand(p, "polyval"), _operand(x, "polyval")
+    p, x = operand(p, "polyval"), operand(x, "polyval")
     if ndim_of(p) == 0:
         raise TypeError("iteration over a 0-d array")
     y = zeros_like(x)
@@ -465,7 +461,7 @@ def polyval(p: Any, x: Any) -> Any:
 
 
 def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
-    m = _operand(m, name)
+    m = operand(m, name)
     if ndim_of(m) > 2:
         raise ValueError("m has more than 2 dimensions")
     x = convert(m, dtype)
@@ -495,10 +491,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
 
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
-    m = _operand(m, "cov")
+    m = operand(m, "cov")
     if dtype is None:
         dtype = np.result_type(dtype_of(m), np.float64) if y is None else \
-            np.result_type(dtype_of(m), dtype_of(_operand(y, "cov")), np.float64)
+            np.result_type(dtype_of(m), dtype_of(operand(y, "cov")), np.float64)
     x = _as_rows(m, rowvar, dtype, "cov")
     if shape_of(x)[0] == 0:  # NumPy's answer whatever the dtype
         return np.array([]).reshape(0, 0)
