@@ -23,7 +23,7 @@ from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
                     operand, result_dtype, shape_of)
 from .elementwise import (add, equal, floor, greater_equal, less, log10, logical_or, multiply,
                           power, sign, subtract, true_divide, where)
-from .indexing import getitem, take
+from .indexing import along, getitem, take
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
 
@@ -39,10 +39,6 @@ def static_value(x: Any) -> Any:
     constants they are (checked now, planned once); anything else as it is."""
     known = x.known if isinstance(x, Tracer) else None
     return x if known is None else known
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 # ---------------------------------------------------------------- gathers along an axis
@@ -193,8 +189,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     flat = reshape(a, shape_of(a)[:-2] + (rows * cols,))
     start = offset if offset >= 0 else -offset * cols
     if length == 0:
-        return _along(flat, ndim_of(flat) - 1, slice(0, 0))
-    return _along(flat, ndim_of(flat) - 1, slice(start, start + (length - 1) * (cols + 1) + 1, cols + 1))
+        return along(flat, ndim_of(flat) - 1, slice(0, 0))
+    return along(flat, ndim_of(flat) - 1, slice(start, start + (length - 1) * (cols + 1) + 1, cols + 1))
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
@@ -243,7 +239,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
         bounds = [0] + [operator.index(i) for i in indices_or_sections] + [n]
-    return [_along(ary, axis, slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [along(ary, axis, slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:

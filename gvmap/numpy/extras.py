@@ -17,18 +17,13 @@ from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
                           true_divide, where)
-from .indexing import getitem
+from .indexing import along
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
 from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
            "nanmin", "nanvar", "nanstd", "count_nonzero", "sinc", "isclose", "i0"]
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    """a[..., index, ...] with ``index`` applied to ``axis``."""
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
@@ -54,7 +49,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
         a = concatenate(parts, axis)
     op = not_equal if dtype_of(a) == np.bool_ else subtract
     for _ in range(n):
-        a = op(_along(a, axis, slice(1, None)), _along(a, axis, slice(None, -1)))
+        a = op(along(a, axis, slice(1, None)), along(a, axis, slice(None, -1)))
     return a
 
 
@@ -81,7 +76,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         size = shape_of(a)[ax]
         k = operator.index(s) % size if size else 0
         if k:
-            a = concatenate([_along(a, ax, slice(size - k, None)), _along(a, ax, slice(None, size - k))], ax)
+            a = concatenate([along(a, ax, slice(size - k, None)), along(a, ax, slice(None, size - k))], ax)
     return a
 
 
@@ -141,8 +136,8 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
             "2-vectors write a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]")
     dtype = result_dtype(lambda x, y: np.empty(0, np.result_type(x, y)), a, b)
     a, b = convert(a, dtype), convert(b, dtype)
-    c = [subtract(multiply(_along(a, ndim_of(a) - 1, i), _along(b, ndim_of(b) - 1, j)),
-                  multiply(_along(a, ndim_of(a) - 1, j), _along(b, ndim_of(b) - 1, i)))
+    c = [subtract(multiply(along(a, ndim_of(a) - 1, i), along(b, ndim_of(b) - 1, j)),
+                  multiply(along(a, ndim_of(a) - 1, j), along(b, ndim_of(b) - 1, i)))
          for i, j in ((1, 2), (2, 0), (0, 1))]
     from .shape import stack
     c = stack(c, axis=-1)

@@ -23,9 +23,8 @@ from .. import primitives as P
 from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, greater_equal,
                           isnan, less, logical_and, logical_not, remainder, subtract, where)
 from .extras import diff, isclose
-from .indexing import getitem
+from .indexing import along, getitem, take
 from .reductions import all as all_, any as any_, cumsum
-from .indexing import take
 from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
@@ -144,9 +143,8 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: Any = 2 * np.
         ddmod = where(logical_and(equal(ddmod, interval_low), greater(dd, 0)), high, ddmod)
     ph_correct = subtract(ddmod, dd)
     ph_correct = where(less(absolute(dd), discont), np.zeros((), dtype_of(ph_correct)), ph_correct)
-    rest = (slice(None),) * axis
-    head = convert(getitem(p, rest + (slice(None, 1),)), dtype)
-    tail = convert(add(getitem(p, rest + (slice(1, None),)), cumsum(ph_correct, axis)), dtype)
+    head = convert(along(p, axis, slice(None, 1)), dtype)
+    tail = convert(add(along(p, axis, slice(1, None)), cumsum(ph_correct, axis)), dtype)
     return concatenate([head, tail], axis)
 
 

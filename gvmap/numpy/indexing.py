@@ -18,7 +18,7 @@ from ..tracing import Tracer, bind, static_key
 from ._core import broadcast_shapes, ndim_of, normalize_axis, operand, shape_of
 from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
 
-__all__ = ["getitem", "take"]
+__all__ = ["getitem", "take", "along"]
 
 
 def _is_int(k: Any) -> bool:
@@ -101,6 +101,11 @@ def getitem(x: Any, key: Any) -> Any:
     if new_axes:
         out = expand_dims(out, tuple(new_axes))
     return out
+
+
+def along(a: Any, axis: int, index: Any) -> Any:
+    """``a[..., index, ...]`` with ``index`` applied to ``axis``."""
+    return getitem(a, (slice(None),) * axis + (index,))
 
 
 def _is_array_index(k: Any) -> bool:

@@ -11,15 +11,11 @@ from typing import Any
 from ._core import ndim_of, normalize_axis, operand, shape_of
 from .elementwise import add, multiply, true_divide
 from .extras import diff
-from .indexing import getitem
+from .indexing import along
 from .reductions import sum as sum_
 from .shape import reshape
 
 __all__ = ["trapezoid"]
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
@@ -40,5 +36,5 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
             d = reshape(d, tuple(shape))
         else:
             d = diff(x, axis=axis)
-    pairs = add(_along(y, axis, slice(1, None)), _along(y, axis, slice(None, -1)))
+    pairs = add(along(y, axis, slice(1, None)), along(y, axis, slice(None, -1)))
     return sum_(true_divide(multiply(d, pairs), 2.0), axis)

@@ -21,16 +21,12 @@ from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
 from .reductions import any as any_, sum as sum_
-from .indexing import getitem, take
+from .indexing import along, getitem, take
 from .arrays import static_value
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
                     squeeze)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 # ---------------------------------------------------------------- pad
@@ -166,8 +162,8 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
             value = rint(value)
         return convert(value, dtype_of(a))
 
-    left_stat = stat(_along(a, axis, slice(0, left)))
-    right_stat = left_stat if left == right == n else stat(_along(a, axis, slice(n - right, n)))
+    left_stat = stat(along(a, axis, slice(0, left)))
+    right_stat = left_stat if left == right == n else stat(along(a, axis, slice(n - right, n)))
     shape = shape_of(a)
     pieces = [broadcast_to(left_stat, shape[:axis] + (before,) + shape[axis + 1:])] if before else []
     pieces.append(a)
@@ -204,11 +200,11 @@ def _pad_linear_ramp(a: Any, axis: int, before: int, after: int, ends: tuple) ->
     n = shape_of(a)[axis]
     pieces = []
     if before:
-        edge = squeeze(_along(a, axis, slice(0, 1)), axis)
+        edge = squeeze(along(a, axis, slice(0, 1)), axis)
         pieces.append(_ramp(ends[0], edge, before, dtype_of(a), axis))
     pieces.append(a)
     if after:
-        edge = squeeze(_along(a, axis, slice(n - 1, n)), axis)
+        edge = squeeze(along(a, axis, slice(n - 1, n)), axis)
         pieces.append(flip(_ramp(ends[1], edge, after, dtype_of(a), axis), axis))
     return concatenate(pieces, axis=axis)
 
@@ -401,7 +397,7 @@ def _scalar(d: Any) -> Any:
 
 def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype) -> Any:
     nd = ndim_of(f)
-    at = lambda k: _along(f, ax, k)
+    at = lambda k: along(f, ax, k)
     uniform = ndim_of(ax_dx) == 0
 
     def shaped(c: Any) -> Any:  # a 1-D coefficient along ``ax``
