@@ -49,7 +49,6 @@ import numpy as np
 
 from . import primitives as P
 from .errors import LinAlgError
-from .graph import AbstractArray
 
 __all__ = ["LINALG_IMPLS", "FAILURES", "SIGN_TIE", "normalize_signs", "linalg_checks_on"]
 

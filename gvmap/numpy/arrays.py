@@ -138,7 +138,6 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
     shape = arr.shape
     with arr._trace.internal_views(arr._var):
         a, idx, ax, with_size = _along_axis_operands(arr, indices, axis, "put_along_axis")
-        n, k = shape_of(a)[ax], shape_of(idx)[ax]
         value = convert(check_operand(values, "put_along_axis"), arr.dtype)
         if not isinstance(idx, Tracer):  # NumPy's own fancy index (_make_along_axis_idx)
             nd = ndim_of(a)

@@ -208,7 +208,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     if ndim_of(b) != 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.lstsq: {ndim_of(b)}-dimensional array given. "
                                     f"Array must be one or two-dimensional")
-    (m, n), k = shape_of(a), shape_of(b)[1]
+    m, n = shape_of(a)
     if shape_of(b)[0] != m:
         raise np.linalg.LinAlgError("numpy.linalg.lstsq: Incompatible dimensions")
     dtype = dtype_of(a)

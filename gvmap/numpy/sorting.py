@@ -31,9 +31,8 @@ from .. import primitives as P
 from ..tracing import Tracer, bind
 from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, normalize_axis,
                     operand, reject_kwargs, shape_of)
-from .elementwise import (add, ceil, equal, floor, greater_equal, isnan, less, less_equal,
-                          logical_and, logical_not, logical_or, minimum, multiply, subtract,
-                          true_divide, where)
+from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
+                          logical_or, multiply, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
 from .shape import expand_dims, moveaxis, ravel, reshape
@@ -409,7 +408,6 @@ def _take_along_q(s: Any, idx: Any, qs: np.ndarray, lanes: tuple[int, ...]) -> A
     idx = _clip0(idx, n)
     if qs.ndim == 0:
         return _last(_take_along_last(s, expand_dims(idx, -1)), 0)
-    k = qs.shape[0]
     idx_last = moveaxis(idx, 0, -1)  # lanes + (k,)
     got = _take_along_last(s, idx_last)
     return moveaxis(got, -1, 0)
