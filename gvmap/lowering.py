@@ -16,7 +16,7 @@ import numpy as np
 from . import primitives as P
 from .fusion import Region, fuse
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, _Namer, format_params
-from .implementations import (check_indices_p, index_bounds, index_error, out_of_bounds_mask,
+from .implementations import (check_indices_p, index_bounds, raise_if_out_of_bounds,
                               runs_as_kernel)
 from .passes import eliminate_common_subexpressions
 
@@ -217,9 +217,7 @@ def _with_index_checks(graph: Graph, fused: bool) -> Graph:
         size = x.aval.shape[eqn.params["axis"] + _GATHERS[eqn.primitive]]
         known = np.asarray(idx.value) if isinstance(idx, Literal) else static.get(idx)
         if known is not None:
-            bad = known[out_of_bounds_mask(np, known, size)]
-            if bad.size:
-                raise index_error(size, int(bad.min()), int(bad.max()))
+            raise_if_out_of_bounds(np, size, known)
             continue
         flag = _out_of_bounds_flag(idx, size, eqns) if fused else None
         if flag is not None:

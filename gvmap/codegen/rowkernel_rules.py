@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..graph import Eqn, Literal
-from ..implementations import index_error, out_of_bounds_mask
+from ..implementations import raise_if_out_of_bounds
 from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
                    reduce_expr, reduce_identity)
 from .rowemitter import UNROLL_LIMIT, RowEmitter, names as _names
@@ -279,9 +279,7 @@ def _take_rule(batched: bool):
         n = x.aval.shape[axis]  # > 0 where out has elements: row_refusal checked it
         known = _known_value(row, indices)
         if known is not None:
-            bad = known[out_of_bounds_mask(np, known, n)]
-            if bad.size:
-                raise index_error(n, int(bad.min()), int(bad.max()))
+            raise_if_out_of_bounds(np, n, known)
         nidx = indices.aval.ndim - (1 if batched else 0)
         idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
         i_idx = ([idx[0]] if batched else []) + idx[axis:axis + nidx]
