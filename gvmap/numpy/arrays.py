@@ -21,9 +21,9 @@ from ..graph import Literal
 from ..tracing import Tracer, bind, current_trace
 from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
                     operand, result_dtype, shape_of)
-from .elementwise import (add, equal, floor, greater_equal, less, log10, logical_or, multiply,
-                          power, sign, subtract, true_divide, where)
-from .indexing import along, getitem, take
+from .elementwise import (add, equal, floor, log10, multiply, power, sign, subtract, true_divide,
+                          where)
+from .indexing import along, constant_indices, getitem, take, wrap_traced
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
 
@@ -70,18 +70,6 @@ def _along_axis_operands(arr: Any, indices: Any, axis: Any, name: str):
     return arr, indices, axis, with_size
 
 
-def _wrapped(indices: Any, size: int, axis: int) -> tuple[Any, Any]:
-    """Traced indices with negatives counted from the end, and where they stay out of
-    [0, size) (None for constant indices, which are checked now, as NumPy does)."""
-    if not isinstance(indices, Tracer):
-        if indices.size and (indices.max() >= size or indices.min() < -size):
-            bad = indices.max() if indices.max() >= size else indices.min()
-            raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
-        return np.where(indices < 0, indices + size, indices).astype(np.intp), None
-    fixed = where(less(indices, 0), add(indices, size), indices)
-    return fixed, logical_or(less(fixed, 0), greater_equal(fixed, size))
-
-
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     """numpy.take_along_axis as ONE flat gather: each index becomes a linear position
     (constant offsets of the other axes plus ``index * stride``), so per-example indices
@@ -97,7 +85,8 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     grid = np.indices(out_shape, sparse=False)
     offsets = sum(g * s for i, (g, s) in enumerate(zip(grid, _strides(shape_of(arr)))) if i != axis)
     offsets = np.zeros(out_shape, np.intp) + offsets  # 0 (a Python int) for a 1-D arr
-    fixed, bad = _wrapped(indices, n, axis)
+    fixed, bad = (wrap_traced(indices, n) if isinstance(indices, Tracer)
+                  else (constant_indices(indices, n, axis), None))  # constants checked now
     linear = add(offsets, multiply(convert(fixed, np.intp), stride)) \
         if isinstance(fixed, Tracer) else offsets + fixed * stride
     if bad is not None:  # past its own axis: make the linear index fail the gather too

@@ -25,7 +25,7 @@ def _is_int(k: Any) -> bool:
     return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
-def _constant_indices(idx: Any, size: int, axis: int) -> np.ndarray:
+def constant_indices(idx: Any, size: int, axis: int) -> np.ndarray:
     idx = np.asarray(idx)
     if idx.dtype == np.bool_:
         if idx.ndim != 1 or idx.shape[0] != size:
@@ -51,7 +51,7 @@ def _index_operand(idx: Any, size: int, axis: int) -> Any:
         if not np.issubdtype(idx.dtype, np.integer):
             raise IndexError("arrays used as indices must be of integer type")
         return idx
-    return _constant_indices(idx, size, axis)
+    return constant_indices(idx, size, axis)
 
 
 def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> Any:
@@ -234,17 +234,25 @@ def _advanced(x: Any, key: list) -> Any:
     return expand_dims(out, tuple(new_axes)) if new_axes else out
 
 
+def wrap_traced(idx: Tracer, size: int) -> tuple[Any, Any]:
+    """Traced indices with negatives counted from the end, and where they stay outside
+    [0, size) (constant ones are checked now: ``constant_indices``)."""
+    from .elementwise import add, greater_equal, less, logical_or, where
+
+    idx = where(less(idx, 0), add(idx, size), idx)
+    return idx, logical_or(less(idx, 0), greater_equal(idx, size))
+
+
 def _wrap_components(indices: list, sizes: list) -> tuple[list, Any]:
     """Traced components of a multi-array index with negatives counted from the end, and
     where any of them is still outside [0, size) (None when none is traced). A single index
     array needs neither: the take applies NumPy's rule to it as it is."""
-    from .elementwise import add, greater_equal, less, logical_or, where
+    from .elementwise import logical_or
 
     wrapped, bad = [], None
     for idx, size in zip(indices, sizes):
         if isinstance(idx, Tracer):
-            idx = where(less(idx, 0), add(idx, size), idx)
-            out = logical_or(less(idx, 0), greater_equal(idx, size))
+            idx, out = wrap_traced(idx, size)
             bad = out if bad is None else logical_or(bad, out)
         wrapped.append(idx)
     return wrapped, bad
