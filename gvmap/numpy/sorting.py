@@ -45,14 +45,15 @@ _STABLE_KINDS = ("stable", "mergesort")
 _KINDS = (None, "quicksort", "heapsort") + _STABLE_KINDS
 
 
-def _no_order(name: str, order: Any) -> None:
+def _lanes(a: Any, axis: Any, order: Any, name: str, kind: Any = None) -> tuple[Any, int]:
+    """(operand, axis) of a sort: axis=None sorts the flattened array, as NumPy does;
+    ``order=`` (structured arrays) and kinds NumPy does not know are refused."""
     if order is not None:
         raise NotImplementedError(f"numpy.{name}(..., order=...) sorts structured arrays by "
                                   f"field, which gvmap does not have; sort the field itself")
-
-
-def _sort_axis(a: Any, axis: Any) -> tuple[Any, int]:
-    """(operand, axis): axis=None sorts the flattened array, as NumPy does."""
+    if kind not in _KINDS:
+        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
+    a = operand(a, name)
     if axis is None:
         return ravel(a), 0
     return a, normalize_axis(axis, ndim_of(a))
@@ -70,11 +71,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
     """numpy.sort: NaNs last. ``kind="stable"`` (or ``stable=True``) orders values that
     compare equal but differ (+0.0 and -0.0) as they came, on every backend; NumPy's
     other kinds leave their order unspecified, and so does gvmap."""
-    _no_order("sort", order)
-    if kind not in _KINDS:
-        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
-    a = operand(a, "sort")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "sort", kind)
     return _sorted(a, axis, bool(stable) or kind in _STABLE_KINDS)
 
 
@@ -82,11 +79,7 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
             stable: Any = None) -> Any:
     """numpy.argsort, always stable (ties keep their order: ``kind="stable"``'s answer,
     which NumPy's default quicksort gives only for distinct values); NaNs last."""
-    _no_order("argsort", order)
-    if kind not in _KINDS:
-        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
-    a = operand(a, "argsort")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "argsort", kind)
     return bind(P.argsort_p, a, axis=axis, index_dtype=np.dtype(np.intp))
 
 
@@ -106,9 +99,7 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
     """numpy.partition as a full (stable) sort: element kth is where a sort puts it, smaller
     ones before and larger after, as NumPy promises; the order within each side, which NumPy
     leaves unspecified, is sorted here."""
-    _no_order("partition", order)
-    a = operand(a, "partition")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "partition")
     _check_kth(kth, shape_of(a)[axis], "partition")
     return _sorted(a, axis, True)
 
@@ -116,9 +107,7 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
 def argpartition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
                  order: Any = None) -> Any:
     """numpy.argpartition as a full stable argsort (see ``partition``)."""
-    _no_order("argpartition", order)
-    a = operand(a, "argpartition")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "argpartition")
     _check_kth(kth, shape_of(a)[axis], "argpartition")
     return bind(P.argsort_p, a, axis=axis, index_dtype=np.dtype(np.intp))
 
