@@ -110,10 +110,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool =
     mask = _mask(a, where, "mean")
     if mask is not None:  # NumPy's: the masked sum over an intp count (computed in float64
         # for float32 sums), cast back to the sum's dtype
-        x = convert(a, acc)
-        total = _reduce(P.reduce_sum_p, where_(mask, x, np.zeros((), acc)[()]), axis, keepdims)
-        count = _reduce(P.reduce_sum_p, convert(mask, np.intp), axis, keepdims)
-        return convert(true_divide(total, count), acc)
+        total = _masked_sum(convert(a, acc), mask, axis, keepdims)
+        return convert(true_divide(total, _items(a, axis, mask, keepdims)), acc)
     total = _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
     if not np.issubdtype(acc, np.inexact):  # NumPy divides, then casts back (truncating)
         return convert(true_divide(total, _count(a, axis)), acc)
