@@ -205,8 +205,6 @@ def _with_index_checks(graph: Graph, fused: bool) -> Graph:
     that no launch waits behind it. A step before it that raises by itself (np.linalg's
     LinAlgError) on values read through a wrapped index raises first.
     """
-    static = {v: np.asarray(c) for v, c in zip(graph.constvars, graph.consts)
-              if isinstance(c, (np.ndarray, np.generic))}
     eqns: list[Eqn] = []
     flags, indices, sizes = [], [], []
     for eqn in graph.eqns:
@@ -215,7 +213,7 @@ def _with_index_checks(graph: Graph, fused: bool) -> Graph:
             continue
         x, idx = eqn.invars
         size = x.aval.shape[eqn.params["axis"] + _GATHERS[eqn.primitive]]
-        known = np.asarray(idx.value) if isinstance(idx, Literal) else static.get(idx)
+        known = graph.known_value(idx)
         if known is not None:
             raise_if_out_of_bounds(np, size, known)
             continue

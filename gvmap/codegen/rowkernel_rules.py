@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import primitives as P
-from ..graph import Eqn, Literal
+from ..graph import Eqn
 from ..implementations import raise_if_out_of_bounds
 from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
                    reduce_expr, reduce_identity)
@@ -277,7 +277,7 @@ def _take_rule(batched: bool):
         (x, indices), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"] + (1 if batched else 0)  # x's gathered dim
         n = x.aval.shape[axis]  # > 0 where out has elements: row_refusal checked it
-        known = _known_value(row, indices)
+        known = row.graph.known_value(indices)
         if known is not None:
             raise_if_out_of_bounds(np, n, known)
         nidx = indices.aval.ndim - (1 if batched else 0)
@@ -293,17 +293,6 @@ def _take_rule(batched: bool):
         row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
         row.close(opened)
     return rule
-
-
-def _known_value(row: RowEmitter, atom: Any) -> np.ndarray | None:
-    """The value of a literal or of a constant given as an array, else None (traced)."""
-    if isinstance(atom, Literal):
-        return np.asarray(atom.value)
-    graph = row.graph
-    for v, c in zip(graph.constvars, graph.consts):
-        if v is atom and isinstance(c, (np.ndarray, np.generic)):
-            return np.asarray(c)
-    return None
 
 
 emit_rules[P.take_p] = _take_rule(batched=False)
