@@ -141,14 +141,11 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
 
 def _put_traced(a: Any, idx: Any, value: Any, axis: int, with_size) -> Any:
     from .reductions import any as any_, argmax
+    from .updates import broadcast_written
 
     n, k = shape_of(a)[axis], shape_of(idx)[axis]
     idx = broadcast_to(idx, with_size(k))
-    try:
-        value = broadcast_to(value, with_size(k))
-    except ValueError:
-        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
-                         f"shape {with_size(k)}") from None
+    value = broadcast_written(value, with_size(k))
     rows = take(np.arange(n), idx)                 # the index rule: IndexError outside [-n, n)
     rows, value, base = (moveaxis(x, axis, -1) for x in (rows, value, a))
     hits = equal(expand_dims(rows, -1), np.arange(n))         # (..., k, n): write k hits j
