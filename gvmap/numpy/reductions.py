@@ -170,18 +170,15 @@ def _arg(prim: P.Primitive, name: str):
     def fn(a: Any, axis: Any = None, out=None, *, keepdims: bool = False) -> Any:
         reject_kwargs(name, out=out)
         a = operand(a, name)
-        if axis is None:
-            ndim = ndim_of(a)
-            a = ravel(a)
-            if shape_of(a)[0] == 0:
-                raise ValueError(f"attempt to get {name} of an empty sequence")
-            out_ = bind(prim, a, axis=0, index_dtype=np.dtype(np.intp))
-            return expand_dims(out_, tuple(range(ndim))) if keepdims and ndim else out_
-        ax = normalize_axis(axis, ndim_of(a))
+        ndim = ndim_of(a)
+        if axis is None:  # over the flattened array; keepdims keeps every dim, as size 1
+            a, ax, kept = ravel(a), 0, tuple(range(ndim))
+        else:
+            ax = kept = normalize_axis(axis, ndim)
         if shape_of(a)[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
         out_ = bind(prim, a, axis=ax, index_dtype=np.dtype(np.intp))
-        return expand_dims(out_, ax) if keepdims else out_
+        return expand_dims(out_, kept) if keepdims else out_
     fn.__name__ = name
     return fn
 
