@@ -115,7 +115,7 @@ def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
     return bind(P.scatter_p, x, rows, reshape(values, (k, *x.shape[1:])), mode="set")
 
 
-_AT_MODES = {"add": "add", "multiply": "mul", "maximum": "max", "minimum": "min"}
+_AT_MODES = {p.ufunc: mode for mode, p in P.SCATTER_COMBINE.items()}  # np.add.at: "add" ...
 
 
 def ufunc_at(ufunc_name: str):
