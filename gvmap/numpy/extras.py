@@ -19,7 +19,7 @@ from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal,
                           true_divide, where)
 from .indexing import along
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
-from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
+from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
@@ -85,9 +85,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
     a = operand(a, "repeat")
     if not isinstance(repeats, (int, np.integer)):
         raise NotImplementedError("gvmap supports numpy.repeat with an integer count only")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a, axis = flat_axis(a, axis)
     shape = shape_of(a)
     tiled = broadcast_to(expand_dims(a, axis + 1), shape[:axis + 1] + (int(repeats),) + shape[axis + 1:])
     return reshape(tiled, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1:])

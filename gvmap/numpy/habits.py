@@ -25,7 +25,7 @@ from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, gr
 from .extras import diff, isclose
 from .indexing import along, getitem, take
 from .reductions import all as all_, any as any_, cumsum
-from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
+from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
            "broadcast_arrays", "compress", "resize"]
@@ -172,9 +172,7 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
                 "condition along k), or a masked sum np.sum(a, where=condition)")
         condition = condition.known
     a = operand(a, "compress")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a, axis = flat_axis(a, axis)
     index = np.compress(np.asarray(condition), np.arange(shape_of(a)[axis], dtype=np.intp))
     return take(a, index, axis=axis)
 

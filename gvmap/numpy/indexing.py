@@ -15,8 +15,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind, static_key
-from ._core import broadcast_shapes, ndim_of, normalize_axis, operand, shape_of
-from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
+from ._core import broadcast_shapes, ndim_of, operand, shape_of
+from .shape import expand_dims, flat_axis, moveaxis, reshape, squeeze
 
 __all__ = ["getitem", "take", "along"]
 
@@ -61,9 +61,7 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
     if mode not in (None, "raise"):
         raise NotImplementedError(f"gvmap supports numpy.take with mode='raise' only, not {mode!r}")
     a = operand(a, "take")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a, axis = flat_axis(a, axis)
     idx = _index_operand(indices if isinstance(indices, Tracer) else np.asarray(indices),
                          shape_of(a)[axis], axis)
     return bind(P.take_p, a, idx, axis=axis)

@@ -21,7 +21,7 @@ from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, n
                     operand, reject_kwargs, result_dtype, shape_of)
 from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
                           true_divide, where as where_)
-from .shape import broadcast_to, expand_dims, ravel, reshape
+from .shape import broadcast_to, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "all", "any", "cumsum", "cumprod", "cummax", "cummin"]
@@ -279,9 +279,8 @@ def _scan(prim: P.Primitive, np_fn: Any, name: str):
         reject_kwargs(name, out=out)
         a = operand(a, name)
         acc = result_dtype(np_fn, a, dtype=dtype)
-        if axis is None:
-            a, axis = ravel(a), 0
-        return bind(prim, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+        a, axis = flat_axis(a, axis)
+        return bind(prim, convert(a, acc), axis=axis)
     fn.__name__ = name
     return fn
 

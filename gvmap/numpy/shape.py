@@ -62,6 +62,14 @@ def ravel(a: Any, order: str = "C") -> Any:
 flatten = ravel
 
 
+def flat_axis(a: Any, axis: Any) -> tuple[Any, int]:
+    """(a, axis) as NumPy's take, repeat, compress, cumsum and sort read them: axis=None is
+    the one axis of the flattened array."""
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axis(axis, ndim_of(a))
+
+
 def transpose(a: Any, axes: Any = None) -> Any:
     a = operand(a, "transpose")
     nd = ndim_of(a)

@@ -29,13 +29,13 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, normalize_axis,
-                    operand, reject_kwargs, shape_of)
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, operand,
+                    reject_kwargs, shape_of)
 from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
                           logical_or, multiply, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
-from .shape import expand_dims, moveaxis, ravel, reshape
+from .shape import expand_dims, flat_axis, moveaxis, ravel, reshape
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "median", "percentile", "quantile",
            "nanmedian", "nanpercentile", "nanquantile", "searchsorted", "digitize", "interp",
@@ -53,10 +53,7 @@ def _lanes(a: Any, axis: Any, order: Any, name: str, kind: Any = None) -> tuple[
                                   f"field, which gvmap does not have; sort the field itself")
     if kind not in _KINDS:
         raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
-    a = operand(a, name)
-    if axis is None:
-        return ravel(a), 0
-    return a, normalize_axis(axis, ndim_of(a))
+    return flat_axis(operand(a, name), axis)
 
 
 def _sorted(a: Any, axis: int, stable: bool = False) -> Any:
