@@ -55,7 +55,8 @@ def _common(*xs: Any) -> list[Any]:
     return [convert(x, dtype) for x in xs]
 
 
-def _stack_of_matrices(x: Any, name: str, square: bool = True) -> None:
+def _stack_of_matrices(x: Any, name: str, square: bool = True) -> Any:
+    """``x``, refused as NumPy's linalg refuses what is not a stack of (square) matrices."""
     shape = shape_of(x)
     if len(shape) < 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.{name}: {len(shape)}-dimensional array given. "
@@ -63,12 +64,12 @@ def _stack_of_matrices(x: Any, name: str, square: bool = True) -> None:
     if square and shape[-1] != shape[-2]:
         raise np.linalg.LinAlgError(f"numpy.linalg.{name}: Last 2 dimensions of the array must be "
                                     f"square (got {shape})")
+    return x
 
 
 def _unary(prim: P.Primitive, name: str, square: bool = True):
     def fn(a: Any, **params: Any) -> Any:
-        a = _float(a, name)
-        _stack_of_matrices(a, name, square)
+        a = _stack_of_matrices(_float(a, name), name, square)
         return bind(prim, a, batch_dims=0, **params)
     return fn
 
@@ -153,8 +154,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     M <= N); signs: diag(r) >= 0 on every backend."""
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"numpy.linalg.qr: unrecognized mode {mode!r}")
-    a = _float(a, "qr")
-    _stack_of_matrices(a, "qr", square=False)
+    a = _stack_of_matrices(_float(a, "qr"), "qr", square=False)
     m, n = shape_of(a)[-2:]
     if mode == "raw" or (mode == "complete" and m > n):
         raise NotImplementedError(
@@ -169,8 +169,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     where both are the same), singular values descending; each left singular vector's first
     largest-magnitude entry is positive, its right one flipped with it. ``hermitian=True``
     computes the general SVD: the same values up to rounding and the sign rule."""
-    a = _float(a, "svd")
-    _stack_of_matrices(a, "svd", square=False)
+    a = _stack_of_matrices(_float(a, "svd"), "svd", square=False)
     if not compute_uv:
         return _svdvals(a)
     m, n = shape_of(a)[-2:]
@@ -234,8 +233,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
 
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._NoValue) -> Any:
     """numpy.linalg.pinv, as NumPy computes it (its SVD, the same cutoff, the same products)."""
-    a = _float(a, "pinv")
-    _stack_of_matrices(a, "pinv", square=False)
+    a = _stack_of_matrices(_float(a, "pinv"), "pinv", square=False)
     m, n = shape_of(a)[-2:]
     dtype = dtype_of(a)
     if rcond is None:
@@ -293,8 +291,7 @@ def matrix_power(a: Any, n: Any) -> Any:
     except TypeError:
         raise TypeError("numpy.linalg.matrix_power: exponent must be an integer (a fixed "
                         "Python int; a traced power is not supported)") from None
-    a = operand(a, "linalg.matrix_power")
-    _stack_of_matrices(a, "matrix_power")
+    a = _stack_of_matrices(operand(a, "linalg.matrix_power"), "matrix_power")
     if n == 0:
         eye = np.eye(shape_of(a)[-1], dtype=dtype_of(a))
         return broadcast_to(eye, shape_of(a))
