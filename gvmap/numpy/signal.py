@@ -238,14 +238,10 @@ def _constant_fills(values: Any, nd: int) -> list:
 
 
 def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> Any:
-    parts = []
     shape = shape_of(a)
-    for width, value in zip((before, after), fill):
-        block = shape[:axis] + (width,) + shape[axis + 1:]
-        piece = broadcast_to(convert(value, dtype_of(a)), block) if width else None
-        parts.append(piece)
-    pieces = [p for p in (parts[0], a, parts[1]) if p is not None]
-    return concatenate(pieces, axis=axis)
+    parts = [broadcast_to(convert(value, dtype_of(a)), shape[:axis] + (width,) + shape[axis + 1:])
+             if width else None for width, value in zip((before, after), fill)]
+    return concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=axis)
 
 
 # ---------------------------------------------------------------- convolution
@@ -499,13 +495,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     if ddof is None:
         ddof = 0 if bias else 1
     if fweights is None and aweights is None:
-        fact = shape_of(x)[1] - ddof
-        if fact <= 0:
-            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-            fact = 0.0
+        scale = _inverse_fact(shape_of(x)[1] - ddof)
         x = subtract(x, expand_dims(mean(x, axis=1), 1))
-        with np.errstate(divide="ignore"):
-            scale = np.true_divide(1, fact)
         # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
         c = matmul(x, transpose(x))
         return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
@@ -523,12 +514,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         v1 = np.sum(w.reshape(1, -1), axis=1, dtype=wide)[0]
         if v1 == 0.0:
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-        fact = _cov_fact(v1, ddof, w, a, np.sum)
-        if fact <= 0:
-            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-            fact = 0.0
-        with np.errstate(divide="ignore"):
-            scale = np.true_divide(1, fact)
+        scale = _inverse_fact(_cov_fact(v1, ddof, w, a, np.sum))
     avg = true_divide(sum_(multiply(convert(x, wide), convert(w, wide)), axis=1), v1)
     x = convert(subtract(x, expand_dims(avg, 1)), dtype)  # NumPy's X -= avg[:, None]
     c = matmul(x, transpose(multiply(x, w)))
@@ -568,6 +554,15 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
     if name == "fweights" and dtype_of(values).kind == "f":
         bad = bitwise_or(bad, not_equal(w, rint(w)))  # NaN is not an integer either
     return w, any_(bad)
+
+
+def _inverse_fact(fact: Any) -> Any:
+    """NumPy's ``1 / fact`` of a known normalization: ``fact <= 0`` warns and becomes 0."""
+    if fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+        fact = 0.0
+    with np.errstate(divide="ignore"):
+        return np.true_divide(1, fact)
 
 
 def _cov_fact(v1: Any, ddof: int, w: Any, a: Any, total: Any) -> Any:
