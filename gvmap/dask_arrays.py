@@ -225,9 +225,7 @@ class _ChunkTask:
             if self.axes[i] is not None:
                 n = block.shape[self.axes[i]]
         fn = shipped.transformation
-        watch = fn._watch
-        if watch is not None and watch.changed():  # as a direct call: a rebound name retraces
-            fn._forget()
+        fn._forget_if_rebound()  # as a direct call: a rebound name retraces
         chosen = backends.backend(self.backend_name) if self.backend_name else nullcontext()
         with chosen:
             out = fn._call(fn._info_flat(leaves, self.treedef, axis_size=n))

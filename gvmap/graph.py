@@ -134,6 +134,15 @@ class Graph:
     def __str__(self) -> str:
         return _print_graph(self)
 
+    def known_value(self, atom: Any) -> np.ndarray | None:
+        """The value of a literal or of a constant given as an array, else None (traced)."""
+        if isinstance(atom, Literal):
+            return np.asarray(atom.value)
+        for v, c in zip(self.constvars, self.consts):
+            if v is atom and isinstance(c, (np.ndarray, np.generic)):
+                return np.asarray(c)
+        return None
+
     def check(self) -> "Graph":
         """Re-derive every equation's output types; raise GraphError naming the first bad one."""
         from .primitives import abstract_eval  # the rules live with the primitives

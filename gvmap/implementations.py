@@ -529,9 +529,6 @@ CUPY_AUDIT[P.argsort_p] = CupyVerdict(
 
 # --- scatter (index updates) ---
 
-_AT_UFUNCS = {"add": "add", "mul": "multiply", "max": "maximum", "min": "minimum"}
-
-
 def _scatter_numpy(mode: str) -> Callable:
     """On a copy of x: ``np.<ufunc>.at`` (unbuffered: repeats accumulate, in index order);
     for ``set``, fancy assignment of the LAST write to each row only. NumPy documents no
@@ -539,7 +536,7 @@ def _scatter_numpy(mode: str) -> Callable:
     final result"), so the winners are chosen explicitly: ``np.maximum.at`` of the writers'
     positions, then one assignment to distinct rows."""
     if mode != "set":
-        at = getattr(np, _AT_UFUNCS[mode]).at
+        at = getattr(np, P.SCATTER_COMBINE[mode].ufunc).at
 
         def accumulate(x, idx, upd):
             out = np.array(x, copy=True)

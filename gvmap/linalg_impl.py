@@ -49,7 +49,6 @@ import numpy as np
 
 from . import primitives as P
 from .errors import LinAlgError
-from .graph import AbstractArray
 
 __all__ = ["LINALG_IMPLS", "FAILURES", "SIGN_TIE", "normalize_signs", "linalg_checks_on"]
 
@@ -144,17 +143,14 @@ def _finite_or_raise(xp: Any, a: Any, routine: str, reason: str, batch_dims: int
 
 # ---------------------------------------------------------------- the rules
 
-def _solve(xp, avals, batch_dims):
-    # NumPy 2 reads a b of rank >= 2 as (..., n, k): the front end passes that form
-    return _checked(xp, *FAILURES[P.linalg_solve_p], xp.linalg.solve, batch_dims)
-
-
-def _inv(xp, avals, batch_dims):
-    return _checked(xp, *FAILURES[P.linalg_inv_p], xp.linalg.inv, batch_dims)
-
-
-def _cholesky(xp, avals, batch_dims):
-    return _checked(xp, *FAILURES[P.linalg_cholesky_p], xp.linalg.cholesky, batch_dims)
+def _failing(prim: P.Primitive) -> Callable:
+    """A routine that can fail (``FAILURES``): ``xp.linalg``'s function of that name, under
+    the error rule. (solve: NumPy 2 reads a b of rank >= 2 as (..., n, k), the form the
+    front end passes.)"""
+    routine, reason = FAILURES[prim]
+    name = routine.removeprefix("linalg.")
+    return lambda xp, avals, batch_dims: _checked(xp, routine, reason, getattr(xp.linalg, name),
+                                                  batch_dims)
 
 
 def _det(xp, avals, batch_dims):
@@ -227,11 +223,11 @@ def _empty_stacks(prim: P.Primitive, rule: Callable) -> Callable:
 
 
 LINALG_IMPLS: dict[P.Primitive, Callable[..., Callable]] = {prim: _empty_stacks(prim, rule) for prim, rule in {
-    P.linalg_solve_p: _solve,
-    P.linalg_inv_p: _inv,
+    P.linalg_solve_p: _failing(P.linalg_solve_p),
+    P.linalg_inv_p: _failing(P.linalg_inv_p),
     P.linalg_det_p: _det,
     P.linalg_slogdet_p: _slogdet,
-    P.linalg_cholesky_p: _cholesky,
+    P.linalg_cholesky_p: _failing(P.linalg_cholesky_p),
     P.linalg_eigh_p: _eigh,
     P.linalg_eigvalsh_p: _eigvalsh,
     P.linalg_qr_p: _qr,

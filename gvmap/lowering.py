@@ -16,7 +16,7 @@ import numpy as np
 from . import primitives as P
 from .fusion import Region, fuse
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, _Namer, format_params
-from .implementations import (check_indices_p, index_bounds, index_error, out_of_bounds_mask,
+from .implementations import (check_indices_p, index_bounds, raise_if_out_of_bounds,
                               runs_as_kernel)
 from .passes import eliminate_common_subexpressions
 
@@ -205,8 +205,6 @@ def _with_index_checks(graph: Graph, fused: bool) -> Graph:
     that no launch waits behind it. A step before it that raises by itself (np.linalg's
     LinAlgError) on values read through a wrapped index raises first.
     """
-    static = {v: np.asarray(c) for v, c in zip(graph.constvars, graph.consts)
-              if isinstance(c, (np.ndarray, np.generic))}
     eqns: list[Eqn] = []
     flags, indices, sizes = [], [], []
     for eqn in graph.eqns:
@@ -215,11 +213,9 @@ def _with_index_checks(graph: Graph, fused: bool) -> Graph:
             continue
         x, idx = eqn.invars
         size = x.aval.shape[eqn.params["axis"] + _GATHERS[eqn.primitive]]
-        known = np.asarray(idx.value) if isinstance(idx, Literal) else static.get(idx)
+        known = graph.known_value(idx)
         if known is not None:
-            bad = known[out_of_bounds_mask(np, known, size)]
-            if bad.size:
-                raise index_error(size, int(bad.min()), int(bad.max()))
+            raise_if_out_of_bounds(np, size, known)
             continue
         flag = _out_of_bounds_flag(idx, size, eqns) if fused else None
         if flag is not None:

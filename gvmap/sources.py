@@ -99,8 +99,6 @@ def _walk(fun: Any) -> tuple[list, list, list]:
     as ``[(dict, name, value)]``, ``[(cell, value)]`` and ``[(function, defaults,
     kwdefaults items)]``. Names missing at trace time (builtins, empty cells) were not
     read by the traced path, so they are not watched."""
-    import builtins
-
     globals_: list = []
     cells: list = []
     functions: list = []

@@ -110,8 +110,11 @@ class Transformation:
             if entry[0] is value[1]:
                 self._fast.pop(fkey, None)
 
-    def _forget(self) -> None:
-        """Drop every traced signature: a name the traced code read was rebound."""
+    def _forget_if_rebound(self) -> None:
+        """Drop every traced signature when a name the traced code read was rebound."""
+        watch = self._watch
+        if watch is None or not watch.changed():
+            return
         with self._lock:
             self._built.clear()
             self._compiled.clear()
@@ -245,9 +248,7 @@ class Transformation:
         return executable([asarray(info.leaves[i]) for i in built.traced]), built
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        watch = self._watch
-        if watch is not None and watch.changed():
-            self._forget()
+        self._forget_if_rebound()
         if not kwargs and current_trace() is None:
             # Fast path: positional NumPy/CuPy arrays whose signature ran before. The key
             # holds each argument's type, so tracers and Python values never match it, and
@@ -309,9 +310,7 @@ class Transformation:
     def lower(self, *args: Any, backend: str | None = None, **kwargs: Any) -> Lowered:
         """The plan for these arguments on ``backend`` (default: the current one), built
         without running anything."""
-        watch = self._watch
-        if watch is not None and watch.changed():
-            self._forget()
+        self._forget_if_rebound()
         info = self._info(args, kwargs)
         name = current_backend().name if backend is None else _backend_name(backend)
         return Lowered(_lower(self._get_built(info), name, name != "numpy"),

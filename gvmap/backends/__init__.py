@@ -19,7 +19,7 @@ from .numpy_backend import NumpyBackend
 __all__ = ["Backend", "current_backend", "get_backend", "set_backend", "backend", "resolve",
            "launch_describers", "chosen_backend"]
 
-Backend = Any  # NumpyBackend | CupyBackend: same interface (name, xp, asarray, to_numpy, ...)
+Backend = Any  # NumpyBackend | CupyBackend: same interface (name, xp, asarray, ...)
 
 _NAMES = ("auto", "numpy", "cupy", "numpy-fused")
 _default = os.environ.get("GVMAP_BACKEND", "auto").strip().lower() or "auto"

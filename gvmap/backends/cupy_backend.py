@@ -61,9 +61,6 @@ class CupyBackend:
             return x
         return cupy.asarray(x)
 
-    def to_numpy(self, x: Any) -> Any:
-        return self._cupy.asnumpy(x)
-
     def synchronize(self) -> None:
         self._cupy.cuda.get_current_stream().synchronize()
 

@@ -25,8 +25,6 @@ class NumpyBackend:
             return x.get()
         return np.asarray(x)
 
-    to_numpy = asarray  # the host array is the NumPy array
-
     def synchronize(self) -> None:
         pass
 

@@ -142,16 +142,11 @@ class RowEmitter:
         self.checks: list[int | LinAlgCheck] = []
         self.preambles: dict[str, None] = {}  # helpers the rules used, in order, once each
 
-    def index_check(self, size: int) -> str:
-        """A new error slot for a gather of traced indices: the C pointer to pass to
-        ``gvmap_row_index_error``."""
-        self.checks.append(size)
-        return f"error + {2 * (len(self.checks) - 1)}"
-
-    def linalg_check(self, check: LinAlgCheck) -> str:
-        """A new error slot for a routine that can fail: the C pointer to pass to
-        ``gvmap_row_index_error`` with the failing matrix's flat index (``example`` is the
-        row function's example index)."""
+    def error_slot(self, check: int | LinAlgCheck) -> str:
+        """A new error slot, the C pointer to pass to ``gvmap_row_index_error``: for a
+        gather of traced indices (``check`` the indexed axis's size; the offending index is
+        recorded), or for a routine that can fail (a ``LinAlgCheck``; the failing matrix's
+        flat index, from the row function's ``example`` index)."""
         self.checks.append(check)
         return f"error + {2 * (len(self.checks) - 1)}"
 
@@ -163,16 +158,18 @@ class RowEmitter:
     def emit(self, line: str) -> None:
         self.lines.append("  " * self.depth + line)
 
-    def open_loops(self, sizes: Sequence[int], names: Sequence[str],
-                   inner: int = 1) -> tuple[list[str], int]:
+    def open_loops(self, sizes: Sequence[int], names: Sequence[str], inner: int = 1,
+                   unroll: bool | None = None) -> tuple[list[str], int]:
         """``for`` loops over the dims of size != 1; returns the index (a size-1 dim's is
-        "0", not looped) and how many loops were opened, for ``close``."""
+        "0", not looped) and how many loops were opened, for ``close``. Each loop is
+        unrolled where ``unroll`` says, by default where the iterations it encloses
+        (``inner`` per innermost one) are at most ``UNROLL_LIMIT``."""
         index, opened = [], 0
         for j, (size, name) in enumerate(zip(sizes, names)):
             index.append("0" if size == 1 else name)
             if size == 1:
                 continue
-            if math.prod(sizes[j:]) * inner <= UNROLL_LIMIT:
+            if (math.prod(sizes[j:]) * inner <= UNROLL_LIMIT) if unroll is None else unroll:
                 self.emit("#pragma unroll")
             self.emit(f"for (int {name} = 0; {name} < {size}; {name}++) {{")
             self.depth += 1

@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import primitives as P
-from ..graph import Eqn, Literal
-from ..implementations import index_error, out_of_bounds_mask
+from ..graph import Eqn
+from ..implementations import raise_if_out_of_bounds
 from .cuda import (c_expression, c_expressions, c_literal, c_type, index_out_of_bounds,
                    reduce_expr, reduce_identity)
 from .rowemitter import UNROLL_LIMIT, RowEmitter, names as _names
@@ -277,11 +277,9 @@ def _take_rule(batched: bool):
         (x, indices), out = eqn.invars, eqn.outvars[0]
         axis = eqn.params["axis"] + (1 if batched else 0)  # x's gathered dim
         n = x.aval.shape[axis]  # > 0 where out has elements: row_refusal checked it
-        known = _known_value(row, indices)
+        known = row.graph.known_value(indices)
         if known is not None:
-            bad = known[out_of_bounds_mask(np, known, n)]
-            if bad.size:
-                raise index_error(n, int(bad.min()), int(bad.max()))
+            raise_if_out_of_bounds(np, n, known)
         nidx = indices.aval.ndim - (1 if batched else 0)
         idx, opened = row.open_loops(out.aval.shape, _names("i", out.aval.ndim))
         i_idx = ([idx[0]] if batched else []) + idx[axis:axis + nidx]
@@ -289,23 +287,12 @@ def _take_rule(batched: bool):
         row.emit(f"long long j = (long long){index};")
         bad_test = index_out_of_bounds(indices.aval.dtype, n, index)
         if known is None and bad_test != "false":
-            row.emit(f"if {bad_test} {{ gvmap_row_index_error({row.index_check(n)}, j); j = 0; }}")
+            row.emit(f"if {bad_test} {{ gvmap_row_index_error({row.error_slot(n)}, j); j = 0; }}")
         row.emit(f"j = j < 0 ? j + {n} : j;")
         x_idx = idx[:axis] + ["(int)j"] + idx[axis + nidx:]
         row.emit(f"{row.ref(out, idx)} = {row.ref(x, x_idx)};")
         row.close(opened)
     return rule
-
-
-def _known_value(row: RowEmitter, atom: Any) -> np.ndarray | None:
-    """The value of a literal or of a constant given as an array, else None (traced)."""
-    if isinstance(atom, Literal):
-        return np.asarray(atom.value)
-    graph = row.graph
-    for v, c in zip(graph.constvars, graph.consts):
-        if v is atom and isinstance(c, (np.ndarray, np.generic)):
-            return np.asarray(c)
-    return None
 
 
 emit_rules[P.take_p] = _take_rule(batched=False)
@@ -456,21 +443,6 @@ def _emit_lines(row: RowEmitter, items: Sequence[str], per_line: int = 8) -> Non
         row.emit(" ".join(items[j:j + per_line]))
 
 
-def _open_lanes(row: RowEmitter, kept_shape: Sequence[int], unroll: bool) -> tuple[list[str], int]:
-    """The lanes' loops (``row.open_loops``, unrolled as ``unroll`` says rather than by the
-    emitter's limit, which counts a network as one iteration)."""
-    index, opened = [], 0
-    for size, name in zip(kept_shape, _names("i", len(kept_shape))):
-        index.append("0" if size == 1 else name)
-        if size != 1:
-            if unroll:
-                row.emit("#pragma unroll")
-            row.emit(f"for (int {name} = 0; {name} < {size}; {name}++) {{")
-            row.depth += 1
-            opened += 1
-    return index, opened
-
-
 def _sort_network(indices: bool):
     """sort / argsort of each lane along the axis, n <= SORT_NETWORK_LIMIT: the lane in
     scalars ``k0 .. k{n-1}`` (with their original indices ``p0 ..``, see
@@ -484,7 +456,9 @@ def _sort_network(indices: bool):
         lanes, _ = _lanes(eqn)
         row.need(_SORT_NETWORK)
         kept_shape = [d for j, d in enumerate(shape) if j != axis]
-        kept, opened = _open_lanes(row, kept_shape, lanes * len(steps) <= SORT_UNROLL_STEPS)
+        # unrolled by the network's steps (the emitter's limit would count one iteration)
+        kept, opened = row.open_loops(kept_shape, _names("i", len(kept_shape)),
+                                      unroll=lanes * len(steps) <= SORT_UNROLL_STEPS)
         at = lambda j: _reduced_index(x.aval.ndim, (axis,), kept, [str(j)])
         _emit_lines(row, [f"{t} k{j} = {row.ref(x, at(j))};" for j in range(n)], 4)
         if pairs:

@@ -11,7 +11,7 @@ svd and svdvals, which have no per-thread routine.
 
 Failures are the batched path's: a thread whose matrix has an exactly zero pivot (solve,
 inv) or is not positive definite (cholesky) records the matrix's flat index in its error
-slot (``RowEmitter.linalg_check``); the launcher raises the same
+slot (``RowEmitter.error_slot``); the launcher raises the same
 ``gvmap.errors.LinAlgError``, naming the same first failing example and matrix.
 """
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _flag(row: RowEmitter, eqn: Eqn, s_idx: list[str], failed: str) -> None:
     """Record a failing matrix: its flat index in the batch's stack of matrices."""
     stack, _, _ = _sizes(eqn)
     routine, reason = FAILURES[eqn.primitive]
-    slot = row.linalg_check(LinAlgCheck(routine, reason, stack, eqn.params["batch_dims"]))
+    slot = row.error_slot(LinAlgCheck(routine, reason, stack, eqn.params["batch_dims"]))
     flat = offset(stack, s_idx)
     row.emit(f"if ({failed}) gvmap_row_index_error({slot}, "
              f"example * {math.prod(stack)}LL + ({flat}));")

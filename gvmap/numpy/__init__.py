@@ -41,9 +41,6 @@ for _name in __all__:
     _np_fn = getattr(_np, _name, None)
     if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
         _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
-for _alias, _target in [("round", "round"), ("around", "around"), ("amax", "amax"), ("amin", "amin")]:
-    if hasattr(_np, _alias):
-        _HANDLED_FUNCTIONS[getattr(_np, _alias)] = globals()[_target]
 _HANDLED_FUNCTIONS[_np.linalg.norm] = norm  # gvmap.numpy.linalg.norm is the module linalg.py
 
 # ufuncs, by name; their reduce/accumulate/outer methods map to the matching functions
@@ -51,10 +48,6 @@ _HANDLED_UFUNCS.update(_UFUNCS)
 _HANDLED_UFUNCS["matmul"] = matmul
 for _name in ("add", "multiply", "maximum", "minimum"):  # unbuffered: repeats accumulate
     _HANDLED_UFUNCS[f"{_name}.at"] = _updates.ufunc_at(_name)
-_HANDLED_UFUNCS["add.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: sum(a, axis, dtype, keepdims=keepdims)
-_HANDLED_UFUNCS["multiply.reduce"] = lambda a, axis=0, dtype=None, keepdims=False: prod(a, axis, dtype, keepdims=keepdims)
-_HANDLED_UFUNCS["maximum.reduce"] = lambda a, axis=0, keepdims=False: max(a, axis, keepdims=keepdims)
-_HANDLED_UFUNCS["minimum.reduce"] = lambda a, axis=0, keepdims=False: min(a, axis, keepdims=keepdims)
 _HANDLED_UFUNCS["logical_and.reduce"] = lambda a, axis=0, keepdims=False: all(a, axis, keepdims=keepdims)
 _HANDLED_UFUNCS["logical_or.reduce"] = lambda a, axis=0, keepdims=False: any(a, axis, keepdims=keepdims)
 _HANDLED_UFUNCS["add.accumulate"] = lambda a, axis=0, dtype=None: cumsum(a, axis, dtype)

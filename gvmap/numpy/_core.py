@@ -167,6 +167,12 @@ def as_operand(x: Any) -> Any:
     return x
 
 
+def operand(x: Any, name: str) -> Any:
+    """``x`` as an operand of a function that takes whole arrays (``check_operand``, then
+    ``as_operand``: a Python scalar is a strongly typed NumPy scalar)."""
+    return as_operand(check_operand(x, name))
+
+
 def reject_kwargs(fn_name: str, **kwargs: Any) -> None:
     """Raise for NumPy keyword arguments gvmap does not implement (``out=``, ``where=``...)."""
     for k, v in kwargs.items():

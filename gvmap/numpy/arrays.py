@@ -19,12 +19,12 @@ import numpy as np
 from .. import primitives as P
 from ..graph import Literal
 from ..tracing import Tracer, bind, current_trace
-from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, result_dtype, shape_of)
-from .elementwise import (add, equal, floor, greater_equal, less, log10, logical_or, multiply,
-                          power, sign, subtract, true_divide, where)
+from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, result_dtype, shape_of)
 from .checks import raise_where
-from .indexing import getitem, take
+from .elementwise import (add, equal, floor, log10, logical_or, multiply, power, sign, subtract,
+                          true_divide, where)
+from .indexing import along, constant_indices, getitem, take, wrap_traced
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
 
@@ -32,10 +32,6 @@ __all__ = ["take_along_axis", "put_along_axis", "diag", "diagonal", "trace", "di
            "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "rot90",
            "kron", "linspace", "logspace", "geomspace", "arange", "result_type", "can_cast",
            "finfo", "iinfo"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def static_value(x: Any) -> Any:
@@ -46,16 +42,12 @@ def static_value(x: Any) -> Any:
     return x if known is None else known
 
 
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
-
-
 # ---------------------------------------------------------------- gathers along an axis
 
 def _along_axis_operands(arr: Any, indices: Any, axis: Any, name: str):
     """NumPy's checks of take/put_along_axis, and the shape the fancy index NumPy builds
     has: ``indices`` broadcast against ``arr`` on every axis but ``axis``."""
-    arr = _operand(arr, name)
+    arr = operand(arr, name)
     indices = static_value(indices)
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices)
@@ -79,18 +71,6 @@ def _along_axis_operands(arr: Any, indices: Any, axis: Any, name: str):
     return arr, indices, axis, with_size
 
 
-def _wrapped(indices: Any, size: int, axis: int) -> tuple[Any, Any]:
-    """Traced indices with negatives counted from the end, and where they stay out of
-    [0, size) (None for constant indices, which are checked now, as NumPy does)."""
-    if not isinstance(indices, Tracer):
-        if indices.size and (indices.max() >= size or indices.min() < -size):
-            bad = indices.max() if indices.max() >= size else indices.min()
-            raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {size}")
-        return np.where(indices < 0, indices + size, indices).astype(np.intp), None
-    fixed = where(less(indices, 0), add(indices, size), indices)
-    return fixed, logical_or(less(fixed, 0), greater_equal(fixed, size))
-
-
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     """numpy.take_along_axis as ONE flat gather: each index becomes a linear position
     (constant offsets of the other axes plus ``index * stride``), so per-example indices
@@ -106,7 +86,8 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     grid = np.indices(out_shape, sparse=False)
     offsets = sum(g * s for i, (g, s) in enumerate(zip(grid, _strides(shape_of(arr)))) if i != axis)
     offsets = np.zeros(out_shape, np.intp) + offsets  # 0 (a Python int) for a 1-D arr
-    fixed, bad = _wrapped(indices, n, axis)
+    fixed, bad = (wrap_traced(indices, n) if isinstance(indices, Tracer)
+                  else (constant_indices(indices, n, axis), None))  # constants checked now
     linear = add(offsets, multiply(convert(fixed, np.intp), stride)) \
         if isinstance(fixed, Tracer) else offsets + fixed * stride
     if bad is not None:  # past its own axis: make the linear index fail the gather too
@@ -147,7 +128,6 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
     shape = arr.shape
     with arr._trace.internal_views(arr._var):
         a, idx, ax, with_size = _along_axis_operands(arr, indices, axis, "put_along_axis")
-        n, k = shape_of(a)[ax], shape_of(idx)[ax]
         value = convert(check_operand(values, "put_along_axis"), arr.dtype)
         if not isinstance(idx, Tracer):  # NumPy's own fancy index (_make_along_axis_idx)
             nd = ndim_of(a)
@@ -162,14 +142,11 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
 
 def _put_traced(a: Any, idx: Any, value: Any, axis: int, with_size) -> Any:
     from .reductions import any as any_, argmax
+    from .updates import broadcast_written
 
     n, k = shape_of(a)[axis], shape_of(idx)[axis]
     idx = broadcast_to(idx, with_size(k))
-    try:
-        value = broadcast_to(value, with_size(k))
-    except ValueError:
-        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
-                         f"shape {with_size(k)}") from None
+    value = broadcast_written(value, with_size(k))
     rows = take(np.arange(n), idx)                 # the index rule: IndexError outside [-n, n)
     rows, value, base = (moveaxis(x, axis, -1) for x in (rows, value, a))
     hits = equal(expand_dims(rows, -1), np.arange(n))         # (..., k, n): write k hits j
@@ -184,7 +161,7 @@ def _put_traced(a: Any, idx: Any, value: Any, axis: int, with_size) -> Any:
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """numpy.diagonal: the two axes move last and merge, and the diagonal is one strided
     slice of the merged axis (start ``offset``, step ``cols + 1``); it becomes the last axis."""
-    a = _operand(a, "diagonal")
+    a = operand(a, "diagonal")
     nd = ndim_of(a)
     if nd < 2:
         raise ValueError("diag requires an array of at least two dimensions")
@@ -198,8 +175,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     flat = reshape(a, shape_of(a)[:-2] + (rows * cols,))
     start = offset if offset >= 0 else -offset * cols
     if length == 0:
-        return _along(flat, ndim_of(flat) - 1, slice(0, 0))
-    return _along(flat, ndim_of(flat) - 1, slice(start, start + (length - 1) * (cols + 1) + 1, cols + 1))
+        return along(flat, ndim_of(flat) - 1, slice(0, 0))
+    return along(flat, ndim_of(flat) - 1, slice(start, start + (length - 1) * (cols + 1) + 1, cols + 1))
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
@@ -213,7 +190,7 @@ def diag(v: Any, k: int = 0) -> Any:
     """numpy.diag: of a 2-D array its k-th diagonal; of a 1-D one the square matrix with v
     on the k-th diagonal, as ``where(mask, row, 0)`` with a constant mask (elementwise, so
     it fuses with what follows)."""
-    v = _operand(v, "diag")
+    v = operand(v, "diag")
     k = operator.index(k)
     if ndim_of(v) == 2:
         return diagonal(v, k)
@@ -228,7 +205,7 @@ def diag(v: Any, k: int = 0) -> Any:
 
 
 def diagflat(v: Any, k: int = 0) -> Any:
-    return diag(ravel(_operand(v, "diagflat")), k)
+    return diag(ravel(operand(v, "diagflat")), k)
 
 
 # ---------------------------------------------------------------- splitting and flipping
@@ -236,7 +213,7 @@ def diagflat(v: Any, k: int = 0) -> Any:
 def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     """numpy.array_split: static slices (views). N sections of an axis of n: the first
     n % N have n // N + 1 elements, the rest n // N."""
-    ary = _operand(ary, "array_split")
+    ary = operand(ary, "array_split")
     axis = normalize_axis(axis, ndim_of(ary))
     n = shape_of(ary)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -248,50 +225,50 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
         bounds = [0] + [operator.index(i) for i in indices_or_sections] + [n]
-    return [_along(ary, axis, slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [along(ary, axis, slice(lo, hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     if isinstance(indices_or_sections, (int, np.integer)):
-        n = shape_of(_operand(ary, "split"))[normalize_axis(axis, ndim_of(ary))]
+        n = shape_of(operand(ary, "split"))[normalize_axis(axis, ndim_of(ary))]
         if indices_or_sections and n % operator.index(indices_or_sections):
             raise ValueError("array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)
 
 
 def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "hsplit")) == 0:
+    if ndim_of(operand(ary, "hsplit")) == 0:
         raise ValueError("hsplit only works on arrays of 1 or more dimensions")
     return split(ary, indices_or_sections, 1 if ndim_of(ary) > 1 else 0)
 
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "vsplit")) < 2:
+    if ndim_of(operand(ary, "vsplit")) < 2:
         raise ValueError("vsplit only works on arrays of 2 or more dimensions")
     return split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
-    if ndim_of(_operand(ary, "dsplit")) < 3:
+    if ndim_of(operand(ary, "dsplit")) < 3:
         raise ValueError("dsplit only works on arrays of 3 or more dimensions")
     return split(ary, indices_or_sections, 2)
 
 
 def fliplr(m: Any) -> Any:
-    if ndim_of(_operand(m, "fliplr")) < 2:
+    if ndim_of(operand(m, "fliplr")) < 2:
         raise ValueError("Input must be >= 2-d.")
     return flip(m, 1)
 
 
 def flipud(m: Any) -> Any:
-    if ndim_of(_operand(m, "flipud")) < 1:
+    if ndim_of(operand(m, "flipud")) < 1:
         raise ValueError("Input must be >= 1-d.")
     return flip(m, 0)
 
 
 def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
     """numpy.rot90, as NumPy writes it: flips and one transpose (all views)."""
-    m = _operand(m, "rot90")
+    m = operand(m, "rot90")
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError("len(axes) must be 2.")
@@ -316,7 +293,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
 def kron(a: Any, b: Any) -> Any:
     """numpy.kron: a with size-1 dims interleaved, times b likewise (one fused product),
     reshaped to the blocks."""
-    a, b = _operand(a, "kron"), _operand(b, "kron")
+    a, b = operand(a, "kron"), operand(b, "kron")
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         return multiply(a, b)
     nd = max(ndim_of(a), ndim_of(b))
@@ -394,7 +371,7 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
     0: a known one raises now, a traced one when the plan runs, naming the first example
     with a zero endpoint (``checks.raise_where``)."""
     num = _count(num, "geomspace")
-    start, stop = (_operand(x, "geomspace") for x in (start, stop))
+    start, stop = (operand(x, "geomspace") for x in (start, stop))
     for x in map(static_value, (start, stop)):
         if not isinstance(x, Tracer) and np.any(np.asarray(x) == 0):
             raise ValueError("Geometric sequence cannot include zero")

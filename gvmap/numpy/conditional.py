@@ -8,7 +8,7 @@ elements (``lambda t: t.mean()``) all keep NumPy's meaning.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 

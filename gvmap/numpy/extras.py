@@ -11,28 +11,19 @@ from typing import Any
 
 import numpy as np
 
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axis, reject_kwargs,
-                    result_dtype, shape_of)
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axis, operand,
+                    reject_kwargs, result_dtype, shape_of)
 from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
                           true_divide, where)
-from .indexing import getitem
+from .indexing import along
 from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
-from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
+from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
            "nanmin", "nanvar", "nanstd", "count_nonzero", "sinc", "isclose", "i0"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    """a[..., index, ...] with ``index`` applied to ``axis``."""
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
@@ -46,7 +37,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
         return a
     if n < 0:
         raise ValueError(f"order must be non-negative but got {n!r}")
-    a = _operand(a, "diff")
+    a = operand(a, "diff")
     if ndim_of(a) == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     axis = normalize_axis(axis, ndim_of(a))
@@ -58,13 +49,13 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = np._NoValue,
         a = concatenate(parts, axis)
     op = not_equal if dtype_of(a) == np.bool_ else subtract
     for _ in range(n):
-        a = op(_along(a, axis, slice(1, None)), _along(a, axis, slice(None, -1)))
+        a = op(along(a, axis, slice(1, None)), along(a, axis, slice(None, -1)))
     return a
 
 
 def _diff_edge(value: Any, a: Any, axis: int) -> Any:
     """diff's prepend/append value as NumPy's asanyarray makes it, a 0-d one broadcast."""
-    value = _operand(value, "diff")
+    value = operand(value, "diff")
     if ndim_of(value) == 0:
         shape = list(shape_of(a))
         shape[axis] = 1
@@ -73,7 +64,7 @@ def _diff_edge(value: Any, a: Any, axis: int) -> Any:
 
 
 def roll(a: Any, shift: Any, axis: Any = None) -> Any:
-    a = _operand(a, "roll")
+    a = operand(a, "roll")
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     shifts = shift if isinstance(shift, (tuple, list)) else (shift,)
@@ -85,25 +76,23 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         size = shape_of(a)[ax]
         k = operator.index(s) % size if size else 0
         if k:
-            a = concatenate([_along(a, ax, slice(size - k, None)), _along(a, ax, slice(None, size - k))], ax)
+            a = concatenate([along(a, ax, slice(size - k, None)), along(a, ax, slice(None, size - k))], ax)
     return a
 
 
 def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
     """Each element repeated ``repeats`` times (a Python int: a static shape)."""
-    a = _operand(a, "repeat")
+    a = operand(a, "repeat")
     if not isinstance(repeats, (int, np.integer)):
         raise NotImplementedError("gvmap supports numpy.repeat with an integer count only")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a, axis = flat_axis(a, axis)
     shape = shape_of(a)
     tiled = broadcast_to(expand_dims(a, axis + 1), shape[:axis + 1] + (int(repeats),) + shape[axis + 1:])
     return reshape(tiled, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1:])
 
 
 def tile(A: Any, reps: Any) -> Any:
-    A = _operand(A, "tile")
+    A = operand(A, "tile")
     reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
     nd = max(len(reps), ndim_of(A))
     reps = (1,) * (nd - len(reps)) + tuple(operator.index(r) for r in reps)
@@ -115,7 +104,7 @@ def tile(A: Any, reps: Any) -> Any:
 
 
 def _triangle(m: Any, k: int, lower: bool, name: str) -> Any:
-    m = _operand(m, name)
+    m = operand(m, name)
     rows, cols = shape_of(m)[-2:]
     keep = np.tri(rows, cols, k - (0 if lower else 1), dtype=bool)
     keep = keep if lower else ~keep
@@ -133,7 +122,7 @@ def tril(m: Any, k: int = 0) -> Any:
 def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
     """numpy.cross of 3-vectors, along any axes as NumPy's: ``axis`` sets all three, the
     vector axes of a and b move last, and the result's vector axis moves to ``axisc``."""
-    a, b = _operand(a, "cross"), _operand(b, "cross")
+    a, b = operand(a, "cross"), operand(b, "cross")
     if axis is not None:
         axisa = axisb = axisc = axis
     from .shape import moveaxis
@@ -145,8 +134,8 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
             "2-vectors write a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]")
     dtype = result_dtype(lambda x, y: np.empty(0, np.result_type(x, y)), a, b)
     a, b = convert(a, dtype), convert(b, dtype)
-    c = [subtract(multiply(_along(a, ndim_of(a) - 1, i), _along(b, ndim_of(b) - 1, j)),
-                  multiply(_along(a, ndim_of(a) - 1, j), _along(b, ndim_of(b) - 1, i)))
+    c = [subtract(multiply(along(a, ndim_of(a) - 1, i), along(b, ndim_of(b) - 1, j)),
+                  multiply(along(a, ndim_of(a) - 1, j), along(b, ndim_of(b) - 1, i)))
          for i, j in ((1, 2), (2, 0), (0, 1))]
     from .shape import stack
     c = stack(c, axis=-1)
@@ -167,7 +156,7 @@ radians = deg2rad = _scale(np.pi / 180.0, "radians")
 
 
 def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    a = _operand(a, "ptp")
+    a = operand(a, "ptp")
     return subtract(max_(a, axis, keepdims=keepdims), min_(a, axis, keepdims=keepdims))
 
 
@@ -179,14 +168,14 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
     ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
     from .arrays import static_value
-    a = _operand(a, "average")
+    a = operand(a, "average")
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         if not returned:
             return avg
         scale = np.asarray(math.prod(shape_of(a)) / math.prod(shape_of(avg)), dtype_of(avg))
         return avg, broadcast_to(scale[()], shape_of(avg))
-    w = _operand(static_value(weights), "average")
+    w = operand(static_value(weights), "average")
     if shape_of(w) != shape_of(a):
         if axis is None:
             raise TypeError("Axis must be specified when shapes of a and weights differ.")
@@ -214,7 +203,7 @@ def _nan_reduction(reduce, fill: Any, name: str, all_nan_gives_nan: bool):
     """NaNs replaced by the reduction's neutral ``fill``; for nanmax/nanmin a slice of NaNs
     only gives NaN, as NumPy returns (with a warning) there."""
     def fn(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-        a = _operand(a, name)
+        a = operand(a, name)
         if not np.issubdtype(dtype_of(a), np.floating):
             return reduce(a, axis, keepdims=keepdims)
         nan = isnan(a)
@@ -232,7 +221,7 @@ nanmin = _nan_reduction(min_, np.inf, "nanmin", True)
 
 
 def nanmean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    a = _operand(a, "nanmean")
+    a = operand(a, "nanmean")
     if not np.issubdtype(dtype_of(a), np.floating):
         return mean(a, axis, keepdims=keepdims)
     nan = isnan(a)
@@ -251,7 +240,7 @@ def nanvar(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
     from .elementwise import where as select  # the argument where= shadows the function
     from .reductions import _ddof, _mask, var
     reject_kwargs("nanvar", out=out)
-    a = _operand(a, "nanvar")
+    a = operand(a, "nanvar")
     if not np.issubdtype(dtype_of(a), np.inexact):
         return var(a, axis, dtype, None, ddof, keepdims, where=where, mean=mean,
                    correction=correction)
@@ -289,14 +278,14 @@ def nanstd(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
 def count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
     """numpy.count_nonzero: a sum of ``a != 0`` (NaN counts, -0.0 does not) in intp, the
     dtype NumPy returns with and without ``axis``."""
-    a = _operand(a, "count_nonzero")
+    a = operand(a, "count_nonzero")
     return sum_(convert(a, np.bool_), axis, np.intp, keepdims=keepdims)
 
 
 def sinc(x: Any) -> Any:
     """numpy.sinc, as NumPy computes it: y = pi * x, y's dtype's eps where y is 0 (so the
     result there is sin(eps) / eps, 1), then sin(y) / y."""
-    y = multiply(np.pi, _operand(x, "sinc"))
+    y = multiply(np.pi, operand(x, "sinc"))
     y = where(y, y, np.finfo(dtype_of(y)).eps)
     return true_divide(sin(y), y)
 
@@ -373,7 +362,7 @@ def i0(x: Any) -> Any:
     by sqrt(x) beyond). NumPy evaluates each branch only where it applies; here both are
     evaluated everywhere, each on a harmless stand-in where the other applies, so neither
     warns where NumPy does not (32 / 0, exp of a huge value)."""
-    x = _operand(x, "i0")
+    x = operand(x, "i0")
     if dtype_of(x).kind != "f":
         x = convert(x, np.float64)
     x = absolute(x)

@@ -16,27 +16,22 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, shape_of)
+from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, shape_of)
 from ..tracing import Tracer
 from .. import primitives as P
 from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, greater_equal,
                           isnan, less, logical_and, logical_not, remainder, subtract, where)
 from .extras import diff, isclose
-from .indexing import getitem
+from .indexing import along, getitem, take
 from .reductions import all as all_, any as any_, cumsum
-from .indexing import take
-from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape
+from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
            "broadcast_arrays", "compress", "resize"]
 
 # numpy.signbit: one ``signbit`` primitive in the operand's own dtype (a bool result)
 signbit = _ufunc(np.signbit, P.signbit_p, compute="common")
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> Any:
@@ -47,7 +42,7 @@ def allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bo
 def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
     """numpy.array_equal: a constant False where the (static) shapes differ; else all
     elements equal, NaNs in the same places counting as equal with ``equal_nan``."""
-    a1, a2 = _operand(a1, "array_equal"), _operand(a2, "array_equal")
+    a1, a2 = operand(a1, "array_equal"), operand(a2, "array_equal")
     if shape_of(a1) != shape_of(a2):
         return np.False_
     if not equal_nan or all(dtype_of(a).kind not in "fc" for a in (a1, a2)):
@@ -59,7 +54,7 @@ def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> Any:
 def array_equiv(a1: Any, a2: Any) -> Any:
     """numpy.array_equiv: a constant False where the shapes do not broadcast; else all
     elements of the broadcast pair equal."""
-    a1, a2 = _operand(a1, "array_equiv"), _operand(a2, "array_equiv")
+    a1, a2 = operand(a1, "array_equiv"), operand(a2, "array_equiv")
     try:
         broadcast_shapes(shape_of(a1), shape_of(a2))
     except ValueError:
@@ -75,8 +70,8 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
     "table" kind's integer-only rule is NumPy's)."""
     if kind not in (None, "sort", "table"):
         raise ValueError(f"Invalid kind: '{kind}'. Please use None, 'sort' or 'table'.")
-    element = _operand(element, "isin")
-    tests = ravel(_operand(test_elements, "isin"))
+    element = operand(element, "isin")
+    tests = ravel(operand(test_elements, "isin"))
     if kind == "table" and not all(dtype_of(a).kind in "iub" for a in (element, tests)):
         raise ValueError("The 'table' method is only supported for boolean or integer arrays. "
                          "Please select 'sort' or None for kind.")
@@ -90,7 +85,7 @@ def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: 
 def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
     """numpy.ediff1d: the differences of the flattened array, ``to_begin``/``to_end``
     (flattened, cast to ary's dtype under NumPy's same_kind rule) before and after."""
-    ary = ravel(_operand(ary, "ediff1d"))
+    ary = ravel(operand(ary, "ediff1d"))
     dtype = dtype_of(ary)
     parts = []
     for value, name in ((to_begin, "to_begin"), (None, None), (to_end, "to_end")):
@@ -111,7 +106,7 @@ def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
 def fix(x: Any) -> Any:
     """numpy.fix: ``ceil(x)``, and ``floor(x)`` where ``x >= 0`` (rounding toward zero;
     -0.0 and NaN stay as they are; integer and bool arrays unchanged, as NumPy's ceil)."""
-    x = _operand(x, "fix")
+    x = operand(x, "fix")
     return where(greater_equal(x, 0), floor(x), ceil(x))
 
 
@@ -128,7 +123,7 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: Any = 2 * np.
             "write NumPy's formula with the traced period: dd = np.diff(p); "
             "dd_mod = np.mod(dd + period / 2, period) - period / 2; "
             "p + np.concatenate([[0], np.cumsum(np.where(np.abs(dd) < period / 2, 0, dd_mod - dd))])")
-    p = _operand(p, "unwrap")
+    p = operand(p, "unwrap")
     nd = ndim_of(p)
     axis = normalize_axis(axis, nd)
     dd = diff(p, axis=axis)
@@ -148,16 +143,15 @@ def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: Any = 2 * np.
         ddmod = where(logical_and(equal(ddmod, interval_low), greater(dd, 0)), high, ddmod)
     ph_correct = subtract(ddmod, dd)
     ph_correct = where(less(absolute(dd), discont), np.zeros((), dtype_of(ph_correct)), ph_correct)
-    rest = (slice(None),) * axis
-    head = convert(getitem(p, rest + (slice(None, 1),)), dtype)
-    tail = convert(add(getitem(p, rest + (slice(1, None),)), cumsum(ph_correct, axis)), dtype)
+    head = convert(along(p, axis, slice(None, 1)), dtype)
+    tail = convert(add(along(p, axis, slice(1, None)), cumsum(ph_correct, axis)), dtype)
     return concatenate([head, tail], axis)
 
 
 def broadcast_arrays(*args: Any, subok: bool = False) -> tuple:
     """numpy.broadcast_arrays: each argument broadcast to the common shape (a tuple, as
     NumPy 2 gives; arguments already of that shape are returned as they are)."""
-    arrays = [_operand(a, "broadcast_arrays") for a in args]
+    arrays = [operand(a, "broadcast_arrays") for a in args]
     shape = broadcast_shapes(*(shape_of(a) for a in arrays))
     return tuple(a if shape_of(a) == shape else broadcast_to(a, shape) for a in arrays)
 
@@ -177,10 +171,8 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
                 "Keep a fixed shape: np.where(condition, a, 0) (axis=k: broadcast the "
                 "condition along k), or a masked sum np.sum(a, where=condition)")
         condition = condition.known
-    a = _operand(a, "compress")
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a = operand(a, "compress")
+    a, axis = flat_axis(a, axis)
     index = np.compress(np.asarray(condition), np.arange(shape_of(a)[axis], dtype=np.intp))
     return take(a, index, axis=axis)
 
@@ -188,7 +180,7 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
 def resize(a: Any, new_shape: Any) -> Any:
     """numpy.resize: a's elements (flattened) repeated cyclically to fill ``new_shape``;
     zeros where a is empty, as NumPy 2 gives."""
-    a = _operand(a, "resize")
+    a = operand(a, "resize")
     shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
     shape = tuple(operator.index(d) for d in shape)
     if any(d < 0 for d in shape):

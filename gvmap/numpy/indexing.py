@@ -16,17 +16,17 @@ import numpy as np
 from .. import primitives as P
 from ..aliasing import static_key
 from ..tracing import Tracer, bind
-from ._core import as_operand, broadcast_shapes, check_operand, ndim_of, normalize_axis, shape_of
-from .shape import expand_dims, moveaxis, ravel, reshape, squeeze
+from ._core import broadcast_shapes, ndim_of, operand, shape_of
+from .shape import expand_dims, flat_axis, moveaxis, reshape, squeeze
 
-__all__ = ["getitem", "take"]
+__all__ = ["getitem", "take", "along"]
 
 
 def _is_int(k: Any) -> bool:
     return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
-def _constant_indices(idx: Any, size: int, axis: int) -> np.ndarray:
+def constant_indices(idx: Any, size: int, axis: int) -> np.ndarray:
     idx = np.asarray(idx)
     if idx.dtype == np.bool_:
         if idx.ndim != 1 or idx.shape[0] != size:
@@ -52,7 +52,7 @@ def _index_operand(idx: Any, size: int, axis: int) -> Any:
         if not np.issubdtype(idx.dtype, np.integer):
             raise IndexError("arrays used as indices must be of integer type")
         return idx
-    return _constant_indices(idx, size, axis)
+    return constant_indices(idx, size, axis)
 
 
 def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> Any:
@@ -61,10 +61,8 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
         raise TypeError("numpy.take(..., out=...) writes in place; use the returned value")
     if mode not in (None, "raise"):
         raise NotImplementedError(f"gvmap supports numpy.take with mode='raise' only, not {mode!r}")
-    a = as_operand(check_operand(a, "take"))
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = normalize_axis(axis, ndim_of(a))
+    a = operand(a, "take")
+    a, axis = flat_axis(a, axis)
     indices = list_index_key(indices) if isinstance(indices, list) else indices
     idx = _index_operand(indices if isinstance(indices, Tracer) else np.asarray(indices),
                          shape_of(a)[axis], axis)
@@ -123,6 +121,11 @@ def getitem(x: Any, key: Any) -> Any:
     if new_axes:
         out = expand_dims(out, tuple(new_axes))
     return out
+
+
+def along(a: Any, axis: int, index: Any) -> Any:
+    """``a[..., index, ...]`` with ``index`` applied to ``axis``."""
+    return getitem(a, (slice(None),) * axis + (index,))
 
 
 def _is_array_index(k: Any) -> bool:
@@ -251,17 +254,25 @@ def _advanced(x: Any, key: list) -> Any:
     return expand_dims(out, tuple(new_axes)) if new_axes else out
 
 
+def wrap_traced(idx: Tracer, size: int) -> tuple[Any, Any]:
+    """Traced indices with negatives counted from the end, and where they stay outside
+    [0, size) (constant ones are checked now: ``constant_indices``)."""
+    from .elementwise import add, greater_equal, less, logical_or, where
+
+    idx = where(less(idx, 0), add(idx, size), idx)
+    return idx, logical_or(less(idx, 0), greater_equal(idx, size))
+
+
 def _wrap_components(indices: list, sizes: list) -> tuple[list, Any]:
     """Traced components of a multi-array index with negatives counted from the end, and
     where any of them is still outside [0, size) (None when none is traced). A single index
     array needs neither: the take applies NumPy's rule to it as it is."""
-    from .elementwise import add, greater_equal, less, logical_or, where
+    from .elementwise import logical_or
 
     wrapped, bad = [], None
     for idx, size in zip(indices, sizes):
         if isinstance(idx, Tracer):
-            idx = where(less(idx, 0), add(idx, size), idx)
-            out = logical_or(less(idx, 0), greater_equal(idx, size))
+            idx, out = wrap_traced(idx, size)
             bad = out if bad is None else logical_or(bad, out)
         wrapped.append(idx)
     return wrapped, bad

@@ -8,31 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import as_operand, check_operand, ndim_of, normalize_axis, shape_of
+from ._core import ndim_of, normalize_axis, operand, shape_of
 from .elementwise import add, multiply, true_divide
 from .extras import diff
-from .indexing import getitem
+from .indexing import along
 from .reductions import sum as sum_
 from .shape import reshape
 
 __all__ = ["trapezoid"]
 
 
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
-
-
 def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
     """numpy.trapezoid: ``sum(d * (y[1:] + y[:-1]) / 2.0)`` along ``axis``, with ``d`` the
     spacing ``dx`` or the differences of the coordinates ``x`` (1-D ones along ``axis``,
     else x of y's shape), in NumPy's order of operations so dtypes and rounding match."""
-    y = as_operand(check_operand(y, "trapezoid"))
+    y = operand(y, "trapezoid")
     nd = ndim_of(y)
     axis = normalize_axis(axis, nd)
     if x is None:
         d = dx
     else:
-        x = as_operand(check_operand(x, "trapezoid"))
+        x = operand(x, "trapezoid")
         if ndim_of(x) == 1:
             d = diff(x)
             shape = [1] * nd
@@ -40,5 +36,5 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
             d = reshape(d, tuple(shape))
         else:
             d = diff(x, axis=axis)
-    pairs = add(_along(y, axis, slice(1, None)), _along(y, axis, slice(None, -1)))
+    pairs = add(along(y, axis, slice(1, None)), along(y, axis, slice(None, -1)))
     return sum_(true_divide(multiply(d, pairs), 2.0), axis)

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, broadcast_shapes, check_operand, common_dtype, convert, dtype_of,
-                    ndim_of, reject_kwargs, shape_of)
+from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_of, ndim_of, operand,
+                    reject_kwargs, shape_of)
 from .elementwise import multiply
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
@@ -28,7 +28,7 @@ __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer", "no
 def _operands(name: str, *xs: Any) -> list[Any]:
     """Operands converted to their common dtype (NumPy's contractions compute in it)."""
     # not ufuncs: NumPy converts Python scalars with np.asarray, so they are strongly typed
-    xs = [as_operand(check_operand(x, name)) for x in xs]
+    xs = [operand(x, name) for x in xs]
     dtype = common_dtype(*xs)
     return [as_operand(convert(x, dtype)) for x in xs]
 
@@ -225,7 +225,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     from .elementwise import absolute, not_equal, power, sqrt
     from .reductions import max as max_, min as min_, sum as sum_
 
-    x = as_operand(check_operand(x, "norm"))
+    x = operand(x, "norm")
     dtype = np.linalg.norm(np.zeros((1,), dtype_of(x))).dtype
     x = convert(x, dtype)
     nd = ndim_of(x)

@@ -28,8 +28,8 @@ import numpy.linalg._linalg as _nplinalg
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, reject_kwargs, shape_of)
+from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
 from .reductions import cumprod, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
@@ -42,7 +42,7 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 def _float(x: Any, name: str) -> Any:
     """x in the dtype NumPy's linalg computes in: float32 stays, float64 for the rest."""
-    x = as_operand(check_operand(x, f"linalg.{name}"))
+    x = operand(x, f"linalg.{name}")
     dtype = dtype_of(x)
     if dtype == np.float16:
         raise TypeError(f"numpy.linalg.{name}: array type float16 is unsupported in linalg; "
@@ -55,7 +55,8 @@ def _common(*xs: Any) -> list[Any]:
     return [convert(x, dtype) for x in xs]
 
 
-def _stack_of_matrices(x: Any, name: str, square: bool = True) -> None:
+def _stack_of_matrices(x: Any, name: str, square: bool = True) -> Any:
+    """``x``, refused as NumPy's linalg refuses what is not a stack of (square) matrices."""
     shape = shape_of(x)
     if len(shape) < 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.{name}: {len(shape)}-dimensional array given. "
@@ -63,12 +64,12 @@ def _stack_of_matrices(x: Any, name: str, square: bool = True) -> None:
     if square and shape[-1] != shape[-2]:
         raise np.linalg.LinAlgError(f"numpy.linalg.{name}: Last 2 dimensions of the array must be "
                                     f"square (got {shape})")
+    return x
 
 
 def _unary(prim: P.Primitive, name: str, square: bool = True):
     def fn(a: Any, **params: Any) -> Any:
-        a = _float(a, name)
-        _stack_of_matrices(a, name, square)
+        a = _stack_of_matrices(_float(a, name), name, square)
         return bind(prim, a, batch_dims=0, **params)
     return fn
 
@@ -153,8 +154,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     M <= N); signs: diag(r) >= 0 on every backend."""
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"numpy.linalg.qr: unrecognized mode {mode!r}")
-    a = _float(a, "qr")
-    _stack_of_matrices(a, "qr", square=False)
+    a = _stack_of_matrices(_float(a, "qr"), "qr", square=False)
     m, n = shape_of(a)[-2:]
     if mode == "raw" or (mode == "complete" and m > n):
         raise NotImplementedError(
@@ -169,8 +169,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     where both are the same), singular values descending; each left singular vector's first
     largest-magnitude entry is positive, its right one flipped with it. ``hermitian=True``
     computes the general SVD: the same values up to rounding and the sign rule."""
-    a = _float(a, "svd")
-    _stack_of_matrices(a, "svd", square=False)
+    a = _stack_of_matrices(_float(a, "svd"), "svd", square=False)
     if not compute_uv:
         return _svdvals(a)
     m, n = shape_of(a)[-2:]
@@ -208,7 +207,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     if ndim_of(b) != 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.lstsq: {ndim_of(b)}-dimensional array given. "
                                     f"Array must be one or two-dimensional")
-    (m, n), k = shape_of(a), shape_of(b)[1]
+    m, n = shape_of(a)
     if shape_of(b)[0] != m:
         raise np.linalg.LinAlgError("numpy.linalg.lstsq: Incompatible dimensions")
     dtype = dtype_of(a)
@@ -234,8 +233,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
 
 def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._NoValue) -> Any:
     """numpy.linalg.pinv, as NumPy computes it (its SVD, the same cutoff, the same products)."""
-    a = _float(a, "pinv")
-    _stack_of_matrices(a, "pinv", square=False)
+    a = _stack_of_matrices(_float(a, "pinv"), "pinv", square=False)
     m, n = shape_of(a)[-2:]
     dtype = dtype_of(a)
     if rcond is None:
@@ -249,7 +247,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._
         raise ValueError("numpy.linalg.pinv: `rtol` and `rcond` can't be both set.")
     if m == 0 or n == 0:
         return broadcast_to(np.zeros((), dtype), shape_of(a)[:-2] + (n, m))
-    rcond = as_operand(check_operand(rcond, "linalg.pinv"))
+    rcond = operand(rcond, "linalg.pinv")
     u, s, vh = _svd(a)
     cutoff = multiply(expand_dims(rcond, -1) if ndim_of(rcond) else rcond,
                       max_(s, axis=-1, keepdims=True))
@@ -264,7 +262,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     from .extras import count_nonzero
     from .reductions import any as any_
 
-    A = as_operand(check_operand(A, "linalg.matrix_rank"))
+    A = operand(A, "linalg.matrix_rank")
     if ndim_of(A) < 2:
         return convert(any_(A != 0), np.intp)
     S = _svdvals(_float(A, "matrix_rank"))
@@ -273,11 +271,11 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         if rtol is None:
             rtol = dtype.type(max(shape_of(A)[-2:]) * np.finfo(dtype).eps)
         else:
-            rtol = as_operand(check_operand(rtol, "linalg.matrix_rank"))
+            rtol = operand(rtol, "linalg.matrix_rank")
             rtol = expand_dims(rtol, -1) if ndim_of(rtol) else rtol
         tol = multiply(max_(S, axis=-1, keepdims=True), rtol)
     else:
-        tol = as_operand(check_operand(tol, "linalg.matrix_rank"))
+        tol = operand(tol, "linalg.matrix_rank")
         tol = expand_dims(tol, -1) if ndim_of(tol) else tol
     return count_nonzero(greater(S, tol), axis=-1)
 
@@ -293,8 +291,7 @@ def matrix_power(a: Any, n: Any) -> Any:
     except TypeError:
         raise TypeError("numpy.linalg.matrix_power: exponent must be an integer (a fixed "
                         "Python int; a traced power is not supported)") from None
-    a = as_operand(check_operand(a, "linalg.matrix_power"))
-    _stack_of_matrices(a, "matrix_power")
+    a = _stack_of_matrices(operand(a, "linalg.matrix_power"), "matrix_power")
     if n == 0:
         eye = np.eye(shape_of(a)[-1], dtype=dtype_of(a))
         return broadcast_to(eye, shape_of(a))
@@ -320,7 +317,7 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Any:
     from .linalg import dot
 
     reject_kwargs("linalg.multi_dot", out=out)
-    arrays = [as_operand(check_operand(x, "linalg.multi_dot")) for x in arrays]
+    arrays = [operand(x, "linalg.multi_dot") for x in arrays]
     count = len(arrays)
     if count < 2:
         raise ValueError("numpy.linalg.multi_dot: Expecting at least two arrays.")
@@ -418,7 +415,7 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     lhs = _vander(x, order)
     rhs = y
     if w is not None:
-        w = as_operand(check_operand(w, "polyfit")) + 0.0
+        w = operand(w, "polyfit") + 0.0
         if ndim_of(w) != 1:
             raise TypeError("expected a 1-d array for weights")
         if shape_of(w)[0] != shape_of(y)[0]:

@@ -210,10 +210,6 @@ for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute
 Selection.__hash__ = None
 
 
-def is_traced_mask(key: Any) -> bool:
-    return isinstance(key, Tracer) and key.known is None and key.dtype == np.bool_
-
-
 def select(x: Tracer, mask: Tracer) -> Selection:
     """``x[mask]`` for a traced boolean ``mask`` over x's leading dims."""
     _mask_dims(x, mask)

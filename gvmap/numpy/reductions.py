@@ -17,18 +17,14 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
-                    normalize_axis, reject_kwargs, result_dtype, shape_of)
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, normalize_axis,
+                    operand, reject_kwargs, result_dtype, shape_of)
 from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
                           true_divide, where as where_)
-from .shape import broadcast_to, expand_dims, ravel, reshape
+from .shape import broadcast_to, expand_dims, flat_axis, ravel, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "all", "any", "cumsum", "cumprod", "cummax", "cummin"]
-
-
-def _prepare(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def _ufunc_axis(a: Any, axis: Any) -> Any:
@@ -84,7 +80,7 @@ def _accumulation(prim: P.Primitive, np_fn: Any, name: str):
     def fn(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
            initial=None, where=None) -> Any:
         reject_kwargs(name, out=out)
-        a = _prepare(a, name)
+        a = operand(a, name)
         acc = result_dtype(np_fn, a, dtype=dtype)
         x = convert(a, acc)
         mask = _mask(x, where, name)
@@ -109,15 +105,13 @@ def _count(a: Any, axis: Any) -> int:
 def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool = False,
          where=None) -> Any:
     reject_kwargs("mean", out=out)
-    a = _prepare(a, "mean")
+    a = operand(a, "mean")
     acc = result_dtype(np.mean, a, dtype=dtype)
     mask = _mask(a, where, "mean")
     if mask is not None:  # NumPy's: the masked sum over an intp count (computed in float64
         # for float32 sums), cast back to the sum's dtype
-        x = convert(a, acc)
-        total = _reduce(P.reduce_sum_p, where_(mask, x, np.zeros((), acc)[()]), axis, keepdims)
-        count = _reduce(P.reduce_sum_p, convert(mask, np.intp), axis, keepdims)
-        return convert(true_divide(total, count), acc)
+        total = _masked_sum(convert(a, acc), mask, axis, keepdims)
+        return convert(true_divide(total, _items(a, axis, mask, keepdims)), acc)
     total = _reduce(P.reduce_sum_p, convert(a, acc), axis, keepdims)
     if not np.issubdtype(acc, np.inexact):  # NumPy divides, then casts back (truncating)
         return convert(true_divide(total, _count(a, axis)), acc)
@@ -133,7 +127,7 @@ def _extremum(prim: P.Primitive, name: str):
     def fn(a: Any, axis: Any = None, out=None, keepdims: bool = False, initial=None,
            where=None) -> Any:
         reject_kwargs(name, out=out)
-        a = _prepare(a, name)
+        a = operand(a, name)
         mask = _mask(a, where, name)
         if not _is_given(initial):
             if mask is not None:
@@ -161,7 +155,7 @@ min = amin = _extremum(P.reduce_min_p, "min")
 def _logical(prim: P.Primitive, name: str):
     def fn(a: Any, axis: Any = None, out=None, keepdims: bool = False, where=None) -> Any:
         reject_kwargs(name, out=out, where=where)
-        a = _prepare(a, name)
+        a = operand(a, name)
         a = a if dtype_of(a) == np.bool_ else not_equal(a, 0)
         return _reduce(prim, a, axis, keepdims)
     fn.__name__ = name
@@ -175,19 +169,16 @@ any = _logical(P.reduce_or_p, "any")
 def _arg(prim: P.Primitive, name: str):
     def fn(a: Any, axis: Any = None, out=None, *, keepdims: bool = False) -> Any:
         reject_kwargs(name, out=out)
-        a = _prepare(a, name)
-        if axis is None:
-            ndim = ndim_of(a)
-            a = ravel(a)
-            if shape_of(a)[0] == 0:
-                raise ValueError(f"attempt to get {name} of an empty sequence")
-            out_ = bind(prim, a, axis=0, index_dtype=np.dtype(np.intp))
-            return expand_dims(out_, tuple(range(ndim))) if keepdims and ndim else out_
-        ax = normalize_axis(axis, ndim_of(a))
+        a = operand(a, name)
+        ndim = ndim_of(a)
+        if axis is None:  # over the flattened array; keepdims keeps every dim, as size 1
+            a, ax, kept = ravel(a), 0, tuple(range(ndim))
+        else:
+            ax = kept = normalize_axis(axis, ndim)
         if shape_of(a)[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
         out_ = bind(prim, a, axis=ax, index_dtype=np.dtype(np.intp))
-        return expand_dims(out_, ax) if keepdims else out_
+        return expand_dims(out_, kept) if keepdims else out_
     fn.__name__ = name
     return fn
 
@@ -234,7 +225,7 @@ def _var(a: Any, axis: Any, dtype: Any, ddof: Any, keepdims: bool, where: Any, m
     original ``a`` (not the accumulator), squared, summed in the accumulator, divided by
     ``max(count - ddof, 0)``: ``ddof >= count`` gives inf (or NaN for a zero sum), an
     all-False ``where=`` lane NaN, as NumPy gives."""
-    a = _prepare(a, name)
+    a = operand(a, name)
     acc = result_dtype(np.var, a, dtype=dtype)
     mask = _mask(a, where, name)
     _warn_degrees_of_freedom(a, axis, where, mask, ddof, stacklevel=4)
@@ -286,11 +277,10 @@ def _scan(prim: P.Primitive, np_fn: Any, name: str):
     """cumsum/cumprod: in NumPy's accumulator dtype; axis=None scans the flattened array."""
     def fn(a: Any, axis: Any = None, dtype: Any = None, out=None) -> Any:
         reject_kwargs(name, out=out)
-        a = _prepare(a, name)
+        a = operand(a, name)
         acc = result_dtype(np_fn, a, dtype=dtype)
-        if axis is None:
-            a, axis = ravel(a), 0
-        return bind(prim, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+        a, axis = flat_axis(a, axis)
+        return bind(prim, convert(a, acc), axis=axis)
     fn.__name__ = name
     return fn
 
@@ -305,7 +295,7 @@ def _running_extremum(prim: P.Primitive, ufunc: Any, name: str):
     signature is ufunc.accumulate's (axis 0 by default, one axis, no scalars)."""
     def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
         reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
-        a = _prepare(a, name)
+        a = operand(a, name)
         if ndim_of(a) == 0:
             raise TypeError("cannot accumulate on a scalar")
         if axis is None or isinstance(axis, tuple):
@@ -328,7 +318,7 @@ def _nan_ignoring_running(running: Any, ufunc: Any, name: str):
 
     def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
         reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
-        a = _prepare(a, name)
+        a = operand(a, name)
         if ndim_of(a) == 0:
             raise TypeError("cannot accumulate on a scalar")
         if axis is None or isinstance(axis, tuple):

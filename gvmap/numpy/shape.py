@@ -13,16 +13,12 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind, current_trace
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
-                    normalize_axis, reject_kwargs, result_dtype, shape_of)
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, normalize_axis,
+                    operand, reject_kwargs, result_dtype, shape_of)
 
 __all__ = ["reshape", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims",
            "broadcast_to", "ravel", "concatenate", "stack", "zeros_like", "ones_like",
            "empty_like", "full_like", "copy", "flip", "shape", "ndim", "size", "atleast_1d"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
 
 
 def _as_shape(shape: Any) -> tuple[int, ...]:
@@ -32,7 +28,7 @@ def _as_shape(shape: Any) -> tuple[int, ...]:
 
 
 def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None) -> Any:
-    a = _operand(a, "reshape")
+    a = operand(a, "reshape")
     if shape is None:
         shape = newshape
     if order == "F":  # Fortran order is C order of the reversed axes
@@ -66,8 +62,16 @@ def ravel(a: Any, order: str = "C") -> Any:
 flatten = ravel
 
 
+def flat_axis(a: Any, axis: Any) -> tuple[Any, int]:
+    """(a, axis) as NumPy's take, repeat, compress, cumsum and sort read them: axis=None is
+    the one axis of the flattened array."""
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axis(axis, ndim_of(a))
+
+
 def transpose(a: Any, axes: Any = None) -> Any:
-    a = _operand(a, "transpose")
+    a = operand(a, "transpose")
     nd = ndim_of(a)
     if axes is None:
         perm = tuple(reversed(range(nd)))
@@ -102,7 +106,7 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Any:
 
 
 def squeeze(a: Any, axis: Any = None) -> Any:
-    a = _operand(a, "squeeze")
+    a = operand(a, "squeeze")
     shp = shape_of(a)
     if axis is None:
         dims = tuple(i for i, d in enumerate(shp) if d == 1)
@@ -114,19 +118,19 @@ def squeeze(a: Any, axis: Any = None) -> Any:
 
 
 def expand_dims(a: Any, axis: Any) -> Any:
-    a = _operand(a, "expand_dims")
+    a = operand(a, "expand_dims")
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     dims = normalize_axes(axes, ndim_of(a) + len(axes))
     return bind(P.expand_dims_p, a, dimensions=dims) if dims else a
 
 
 def atleast_1d(a: Any) -> Any:
-    a = _operand(a, "atleast_1d")
+    a = operand(a, "atleast_1d")
     return expand_dims(a, 0) if ndim_of(a) == 0 else a
 
 
 def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
-    array = _operand(array, "broadcast_to")
+    array = operand(array, "broadcast_to")
     shape = _as_shape(shape)
     src = shape_of(array)
     k = len(shape) - len(src)
@@ -141,7 +145,7 @@ def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
 
 def concatenate(arrays: Sequence[Any], axis: Any = 0, out=None, dtype=None, casting=None) -> Any:
     reject_kwargs("concatenate", out=out, casting=casting)
-    arrays = [_operand(a, "concatenate") for a in arrays]
+    arrays = [operand(a, "concatenate") for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to concatenate")
     if axis is None:
@@ -167,7 +171,7 @@ def concatenate(arrays: Sequence[Any], axis: Any = 0, out=None, dtype=None, cast
 
 def stack(arrays: Sequence[Any], axis: int = 0, out=None, dtype=None, casting=None) -> Any:
     reject_kwargs("stack", out=out, casting=casting)
-    arrays = [_operand(a, "stack") for a in arrays]
+    arrays = [operand(a, "stack") for a in arrays]
     if not arrays:
         raise ValueError("need at least one array to stack")
     shapes = {shape_of(a) for a in arrays}
@@ -181,7 +185,7 @@ def full_like(a: Any, fill_value: Any, dtype: Any = None, order: str = "K", subo
               shape: Any = None) -> Any:
     """An array of a's shape (or ``shape``) filled with ``fill_value``. It depends on ``a``'s
     shape only, so under vmap it stays unbatched unless ``fill_value`` is batched."""
-    a = _operand(a, "full_like")
+    a = operand(a, "full_like")
     dtype = np.dtype(dtype) if dtype is not None else dtype_of(a)
     shape = shape_of(a) if shape is None else _as_shape(shape)
     fill = check_operand(fill_value, "full_like")
@@ -217,14 +221,14 @@ def copy(a: Any, order: str = "K", subok: bool = False) -> Any:
     """A new value: writing into the copy (``y = x.copy(); y += 1``, ``y[i] = v``) must not
     change ``x``, as in NumPy. Recorded as a conversion to the same dtype, which the
     clean-up passes remove once tracing has resolved every write (passes.py)."""
-    a = _operand(a, "copy")
+    a = operand(a, "copy")
     if not isinstance(a, Tracer):
         return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
     return bind(P.convert_element_type_p, a, new_dtype=a.dtype)
 
 
 def flip(m: Any, axis: Any = None) -> Any:
-    m = _operand(m, "flip")
+    m = operand(m, "flip")
     dims = normalize_axes(axis, ndim_of(m))
     return bind(P.rev_p, m, dimensions=dims) if dims else m
 

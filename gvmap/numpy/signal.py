@@ -15,26 +15,18 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (as_operand, check_operand, common_dtype, convert, dtype_of, ndim_of,
-                    normalize_axis, result_dtype, shape_of)
+from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axis,
+                    operand, result_dtype, shape_of)
 from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
 from .reductions import any as any_, sum as sum_
-from .indexing import getitem, take
+from .indexing import along, getitem, take
 from .arrays import static_value
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
                     squeeze)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
-
-
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
-
-
-def _along(a: Any, axis: int, index: Any) -> Any:
-    return getitem(a, (slice(None),) * axis + (index,))
 
 
 # ---------------------------------------------------------------- pad
@@ -72,7 +64,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     elements (static), rounded for integer arrays as NumPy rounds it; ``linear_ramp``:
     NumPy's linspace from ``end_values`` (constants or a traced scalar) to the edge;
     ``empty``: zeros (NumPy leaves the pad area uninitialized, so any value is NumPy's)."""
-    a = _operand(array, "pad")
+    a = operand(array, "pad")
     if callable(mode):
         raise NotImplementedError(
             "numpy.pad with a function as mode calls it on each 1-D lane in place, which a "
@@ -170,8 +162,8 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
             value = rint(value)
         return convert(value, dtype_of(a))
 
-    left_stat = stat(_along(a, axis, slice(0, left)))
-    right_stat = left_stat if left == right == n else stat(_along(a, axis, slice(n - right, n)))
+    left_stat = stat(along(a, axis, slice(0, left)))
+    right_stat = left_stat if left == right == n else stat(along(a, axis, slice(n - right, n)))
     shape = shape_of(a)
     pieces = [broadcast_to(left_stat, shape[:axis] + (before,) + shape[axis + 1:])] if before else []
     pieces.append(a)
@@ -208,11 +200,11 @@ def _pad_linear_ramp(a: Any, axis: int, before: int, after: int, ends: tuple) ->
     n = shape_of(a)[axis]
     pieces = []
     if before:
-        edge = squeeze(_along(a, axis, slice(0, 1)), axis)
+        edge = squeeze(along(a, axis, slice(0, 1)), axis)
         pieces.append(_ramp(ends[0], edge, before, dtype_of(a), axis))
     pieces.append(a)
     if after:
-        edge = squeeze(_along(a, axis, slice(n - 1, n)), axis)
+        edge = squeeze(along(a, axis, slice(n - 1, n)), axis)
         pieces.append(flip(_ramp(ends[1], edge, after, dtype_of(a), axis), axis))
     return concatenate(pieces, axis=axis)
 
@@ -246,14 +238,10 @@ def _constant_fills(values: Any, nd: int) -> list:
 
 
 def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> Any:
-    parts = []
     shape = shape_of(a)
-    for width, value in zip((before, after), fill):
-        block = shape[:axis] + (width,) + shape[axis + 1:]
-        piece = broadcast_to(convert(value, dtype_of(a)), block) if width else None
-        parts.append(piece)
-    pieces = [p for p in (parts[0], a, parts[1]) if p is not None]
-    return concatenate(pieces, axis=axis)
+    parts = [broadcast_to(convert(value, dtype_of(a)), shape[:axis] + (width,) + shape[axis + 1:])
+             if width else None for width, value in zip((before, after), fill)]
+    return concatenate([p for p in (parts[0], a, parts[1]) if p is not None], axis=axis)
 
 
 # ---------------------------------------------------------------- convolution
@@ -299,7 +287,7 @@ def _correlate(a: Any, v: Any, mode: str, name: str) -> Any:
 
 
 def _signal_operands(a: Any, v: Any, name: str) -> tuple[Any, Any]:
-    a, v = _operand(a, name), _operand(v, name)
+    a, v = operand(a, name), operand(v, name)
     for x in (a, v):
         if ndim_of(x) > 1:
             raise ValueError("object too deep for desired array")
@@ -339,7 +327,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     Spacings: scalars (traced or not) or 1-D coordinates; constant coordinates that are
     evenly spaced take NumPy's uniform formula as NumPy does, traced ones always the
     general formula (equal up to rounding)."""
-    f = _operand(f, "gradient")
+    f = operand(f, "gradient")
     nd = ndim_of(f)
     if axis is None:
         axes = tuple(range(nd))
@@ -405,7 +393,7 @@ def _scalar(d: Any) -> Any:
 
 def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype) -> Any:
     nd = ndim_of(f)
-    at = lambda k: _along(f, ax, k)
+    at = lambda k: along(f, ax, k)
     uniform = ndim_of(ax_dx) == 0
 
     def shaped(c: Any) -> Any:  # a 1-D coefficient along ``ax``
@@ -455,7 +443,7 @@ def polyval(p: Any, x: Any) -> Any:
     """numpy.polyval by Horner's rule, as NumPy computes it: ``y = y * x + p[i]`` from
     ``zeros_like(x)`` (one fused chain; p's length is static)."""
     from .shape import zeros_like
-    p, x = _operand(p, "polyval"), _operand(x, "polyval")
+    p, x = operand(p, "polyval"), operand(x, "polyval")
     if ndim_of(p) == 0:
         raise TypeError("iteration over a 0-d array")
     y = zeros_like(x)
@@ -465,7 +453,7 @@ def polyval(p: Any, x: Any) -> Any:
 
 
 def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
-    m = _operand(m, name)
+    m = operand(m, name)
     if ndim_of(m) > 2:
         raise ValueError("m has more than 2 dimensions")
     x = convert(m, dtype)
@@ -495,10 +483,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
 
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
-    m = _operand(m, "cov")
+    m = operand(m, "cov")
     if dtype is None:
         dtype = np.result_type(dtype_of(m), np.float64) if y is None else \
-            np.result_type(dtype_of(m), dtype_of(_operand(y, "cov")), np.float64)
+            np.result_type(dtype_of(m), dtype_of(operand(y, "cov")), np.float64)
     x = _as_rows(m, rowvar, dtype, "cov")
     if shape_of(x)[0] == 0:  # NumPy's answer whatever the dtype
         return np.array([]).reshape(0, 0)
@@ -507,13 +495,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     if ddof is None:
         ddof = 0 if bias else 1
     if fweights is None and aweights is None:
-        fact = shape_of(x)[1] - ddof
-        if fact <= 0:
-            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-            fact = 0.0
+        scale = _inverse_fact(shape_of(x)[1] - ddof)
         x = subtract(x, expand_dims(mean(x, axis=1), 1))
-        with np.errstate(divide="ignore"):
-            scale = np.true_divide(1, fact)
         # NumPy's `c *= np.true_divide(1, fact)`: a float64 product cast back to c's dtype
         c = matmul(x, transpose(x))
         return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
@@ -531,12 +514,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         v1 = np.sum(w.reshape(1, -1), axis=1, dtype=wide)[0]
         if v1 == 0.0:
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
-        fact = _cov_fact(v1, ddof, w, a, np.sum)
-        if fact <= 0:
-            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
-            fact = 0.0
-        with np.errstate(divide="ignore"):
-            scale = np.true_divide(1, fact)
+        scale = _inverse_fact(_cov_fact(v1, ddof, w, a, np.sum))
     avg = true_divide(sum_(multiply(convert(x, wide), convert(w, wide)), axis=1), v1)
     x = convert(subtract(x, expand_dims(avg, 1)), dtype)  # NumPy's X -= avg[:, None]
     c = matmul(x, transpose(multiply(x, w)))
@@ -576,6 +554,15 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
     if name == "fweights" and dtype_of(values).kind == "f":
         bad = bitwise_or(bad, not_equal(w, rint(w)))  # NaN is not an integer either
     return w, any_(bad)
+
+
+def _inverse_fact(fact: Any) -> Any:
+    """NumPy's ``1 / fact`` of a known normalization: ``fact <= 0`` warns and becomes 0."""
+    if fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+        fact = 0.0
+    with np.errstate(divide="ignore"):
+        return np.true_divide(1, fact)
 
 
 def _cov_fact(v1: Any, ddof: int, w: Any, a: Any, total: Any) -> Any:

@@ -29,14 +29,13 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (as_operand, check_operand, convert, dtype_of, ndim_of, normalize_axes,
-                    normalize_axis, reject_kwargs, shape_of)
-from .elementwise import (add, ceil, equal, floor, greater_equal, isnan, less, less_equal,
-                          logical_and, logical_not, logical_or, minimum, multiply, subtract,
-                          true_divide, where)
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, operand,
+                    reject_kwargs, shape_of)
+from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
+                          logical_or, multiply, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
-from .shape import expand_dims, moveaxis, ravel, reshape
+from .shape import expand_dims, flat_axis, moveaxis, ravel, reshape
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "median", "percentile", "quantile",
            "nanmedian", "nanpercentile", "nanquantile", "searchsorted", "digitize", "interp",
@@ -46,21 +45,15 @@ _STABLE_KINDS = ("stable", "mergesort")
 _KINDS = (None, "quicksort", "heapsort") + _STABLE_KINDS
 
 
-def _operand(a: Any, name: str) -> Any:
-    return as_operand(check_operand(a, name))
-
-
-def _no_order(name: str, order: Any) -> None:
+def _lanes(a: Any, axis: Any, order: Any, name: str, kind: Any = None) -> tuple[Any, int]:
+    """(operand, axis) of a sort: axis=None sorts the flattened array, as NumPy does;
+    ``order=`` (structured arrays) and kinds NumPy does not know are refused."""
     if order is not None:
         raise NotImplementedError(f"numpy.{name}(..., order=...) sorts structured arrays by "
                                   f"field, which gvmap does not have; sort the field itself")
-
-
-def _sort_axis(a: Any, axis: Any) -> tuple[Any, int]:
-    """(operand, axis): axis=None sorts the flattened array, as NumPy does."""
-    if axis is None:
-        return ravel(a), 0
-    return a, normalize_axis(axis, ndim_of(a))
+    if kind not in _KINDS:
+        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
+    return flat_axis(operand(a, name), axis)
 
 
 def _sorted(a: Any, axis: int, stable: bool = False) -> Any:
@@ -75,11 +68,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
     """numpy.sort: NaNs last. ``kind="stable"`` (or ``stable=True``) orders values that
     compare equal but differ (+0.0 and -0.0) as they came, on every backend; NumPy's
     other kinds leave their order unspecified, and so does gvmap."""
-    _no_order("sort", order)
-    if kind not in _KINDS:
-        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
-    a = _operand(a, "sort")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "sort", kind)
     return _sorted(a, axis, bool(stable) or kind in _STABLE_KINDS)
 
 
@@ -87,11 +76,7 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
             stable: Any = None) -> Any:
     """numpy.argsort, always stable (ties keep their order: ``kind="stable"``'s answer,
     which NumPy's default quicksort gives only for distinct values); NaNs last."""
-    _no_order("argsort", order)
-    if kind not in _KINDS:
-        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
-    a = _operand(a, "argsort")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "argsort", kind)
     return bind(P.argsort_p, a, axis=axis, index_dtype=np.dtype(np.intp))
 
 
@@ -111,9 +96,7 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
     """numpy.partition as a full (stable) sort: element kth is where a sort puts it, smaller
     ones before and larger after, as NumPy promises; the order within each side, which NumPy
     leaves unspecified, is sorted here."""
-    _no_order("partition", order)
-    a = _operand(a, "partition")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "partition")
     _check_kth(kth, shape_of(a)[axis], "partition")
     return _sorted(a, axis, True)
 
@@ -121,9 +104,7 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order
 def argpartition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
                  order: Any = None) -> Any:
     """numpy.argpartition as a full stable argsort (see ``partition``)."""
-    _no_order("argpartition", order)
-    a = _operand(a, "argpartition")
-    a, axis = _sort_axis(a, axis)
+    a, axis = _lanes(a, axis, order, "argpartition")
     _check_kth(kth, shape_of(a)[axis], "argpartition")
     return bind(P.argsort_p, a, axis=axis, index_dtype=np.dtype(np.intp))
 
@@ -169,7 +150,7 @@ def median(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
     """numpy.median: the mean of the middle one or two of the sorted values (NumPy's ``mean``,
     so its dtype), NaN where the lane holds a NaN."""
     reject_kwargs("median", out=out)
-    a = _operand(a, "median")
+    a = operand(a, "median")
     x, _, keep_shape = _to_last(a, axis)
     n = shape_of(x)[-1]
     s = _sorted(x, ndim_of(x) - 1)
@@ -195,7 +176,7 @@ def nanmedian(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
     """numpy.nanmedian: the median of each lane's non-NaN values (NaN where there are none),
     computed as NumPy's masked median does: (low + high) / 2 with low = high for an odd count."""
     reject_kwargs("nanmedian", out=out)
-    a = _operand(a, "nanmedian")
+    a = operand(a, "nanmedian")
     if dtype_of(a).kind != "f":
         return median(a, axis, keepdims=keepdims)
     s, valid, keep_shape = _nan_count_sorted(a, axis)
@@ -329,7 +310,7 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, s
     if interpolation is not None:
         method = interpolation
     _check_method(method, name)
-    a = _operand(a, name)
+    a = operand(a, name)
     qs, weak = _static_q(q, name)
     if scale != 1:
         qs = np.asanyarray(np.true_divide(qs, scale))
@@ -413,7 +394,6 @@ def _take_along_q(s: Any, idx: Any, qs: np.ndarray, lanes: tuple[int, ...]) -> A
     idx = _clip0(idx, n)
     if qs.ndim == 0:
         return _last(_take_along_last(s, expand_dims(idx, -1)), 0)
-    k = qs.shape[0]
     idx_last = moveaxis(idx, 0, -1)  # lanes + (k,)
     got = _take_along_last(s, idx_last)
     return moveaxis(got, -1, 0)
@@ -451,7 +431,7 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
     fused kernel; NumPy's answer when ``a`` is sorted, which NumPy requires too."""
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right' (got {side!r})")
-    a, v = _operand(a, "searchsorted"), check_operand(v, "searchsorted")
+    a, v = operand(a, "searchsorted"), check_operand(v, "searchsorted")
     if ndim_of(a) != 1:
         raise ValueError("object too deep for desired array" if ndim_of(a) else
                          "object of too small depth for desired array")
@@ -496,7 +476,7 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     xp[j] <= x < xp[j + 1] found by counting, the slope, and NumPy's fallbacks where the
     slope times a distance is NaN. ``xp`` and ``fp`` may be traced or constant."""
     x = check_operand(x, "interp")
-    xp_, fp_ = _operand(xp, "interp"), _operand(fp, "interp")
+    xp_, fp_ = operand(xp, "interp"), operand(fp, "interp")
     if ndim_of(xp_) != 1 or ndim_of(fp_) != 1:
         raise ValueError("data must be 1 dimensional")
     if shape_of(xp_) != shape_of(fp_):
@@ -556,7 +536,7 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
     so the edges are NumPy's own (np.histogram_bin_edges, a constant output). Each count is
     a sum of ``edges[i] <= a < edges[i + 1]`` (the last bin closed), the bin NumPy's
     corrected index arithmetic arrives at; values outside the range are not counted."""
-    a = _operand(a, "histogram")
+    a = operand(a, "histogram")
     if isinstance(bins, Tracer) or isinstance(range, Tracer) or (
             isinstance(range, (tuple, list)) and any(isinstance(r, Tracer) for r in range)):
         raise NotImplementedError(

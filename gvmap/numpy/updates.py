@@ -42,6 +42,16 @@ from ._core import check_operand, convert, shape_of
 __all__ = ["setitem", "has_traced_index", "ufunc_at"]
 
 
+def broadcast_written(value: Any, shape: tuple) -> Any:
+    """``value`` broadcast to the shape an assignment writes, with NumPy's error where not."""
+    from .shape import broadcast_to
+    try:
+        return broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
+                         f"shape {shape}") from None
+
+
 def has_traced_index(key: Any) -> bool:
     parts = key if isinstance(key, tuple) else (key,)
     return any(isinstance(k, Tracer) for k in parts)
@@ -50,7 +60,7 @@ def has_traced_index(key: Any) -> bool:
 def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     """The value of ``x`` after ``x[key] = value`` (``x`` itself is not changed)."""
     from .elementwise import where
-    from .shape import broadcast_to, ravel, reshape
+    from .shape import ravel, reshape
 
     from .indexing import list_index_key
 
@@ -67,11 +77,7 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     if count == 0:
         return x
     positions[key] = np.arange(count, dtype=np.intp).reshape(selected)
-    try:
-        flat = ravel(broadcast_to(value, selected))
-    except ValueError:
-        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
-                         f"shape {selected}") from None
+    flat = ravel(broadcast_written(value, selected))
     if (positions.ravel() == np.arange(positions.size)).all():  # every element, in order
         return reshape(flat, x.shape)
     written = positions >= 0
@@ -101,22 +107,18 @@ def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
     """``x[i] = v`` / ``x[idx] = v`` with traced integer indices on the first axis (any
     further key entries full slices): one ``scatter[mode=set]``, the last write to a row
     staying, as NumPy's assignment leaves it."""
-    from .shape import broadcast_to, reshape
+    from .shape import reshape
 
     rows, index_shape, selected = _traced_rows(
         x, key, "x[key] = v",
         "x[i] = v, x[idx] = v, x[i, :] = v); for other traced keys build the new array with "
         "np.where(mask, v, x), where mask compares np.arange(...) with the traced indices")
     k = shape_of(rows)[0]
-    try:
-        values = broadcast_to(value, selected)
-    except ValueError:
-        raise ValueError(f"could not broadcast input array from shape {shape_of(value)} into "
-                         f"shape {selected}") from None
+    values = broadcast_written(value, selected)
     return bind(P.scatter_p, x, rows, reshape(values, (k, *x.shape[1:])), mode="set")
 
 
-_AT_MODES = {"add": "add", "multiply": "mul", "maximum": "max", "minimum": "min"}
+_AT_MODES = {p.ufunc: mode for mode, p in P.SCATTER_COMBINE.items()}  # np.add.at: "add" ...
 
 
 def ufunc_at(ufunc_name: str):
