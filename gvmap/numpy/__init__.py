@@ -156,3 +156,30 @@ _HANDLED_FUNCTIONS[_np.nanargmax] = _habits.nanargmax_refusal
 _HANDLED_FUNCTIONS[_np.nanargmin] = _habits.nanargmin_refusal
 _HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
 _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
+
+# --- numpy idioms: index arithmetic, take's modes, vectorize, apply_along_axis, lexsort, block ---
+from . import idioms as _idioms  # noqa: E402
+from .idioms import ravel_multi_index, take, unravel_index  # noqa: E402,F401  (take: all modes)
+
+__all__ = sorted(set(__all__) | set(_idioms.__all__))
+for _name in _idioms.__all__:
+    if not isinstance(getattr(_np, _name), _np.ufunc):
+        _HANDLED_FUNCTIONS[getattr(_np, _name)] = getattr(_idioms, _name)
+from . import mapped as _mapped  # noqa: E402
+from .idioms import (angle, apply_over_axes, block, float_power, histogram2d,  # noqa: E402,F401
+                     histogramdd, iscomplexobj, isrealobj, lexsort, nancumprod, nancumsum,
+                     real_if_close)
+from .mapped import apply_along_axis, vectorize  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_mapped.__all__))
+_HANDLED_FUNCTIONS[_np.apply_along_axis] = apply_along_axis
+_HANDLED_UFUNCS["float_power"] = float_power
+for _name in ("cond", "vector_norm", "matrix_norm"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_idioms, _name)
+for _name in ("add", "multiply", "maximum", "minimum"):
+    _HANDLED_UFUNCS[f"{_name}.reduceat"] = _idioms.reduceat(_name)
+# np.vectorize is a class, which rebinding.replacement leaves as NumPy's: the traced code's
+# np.vectorize is gvmap's subclass instead (NumPy's own on NumPy arrays)
+from ..rebinding import TRACED_NUMPY as _TRACED_NUMPY  # noqa: E402
+
+_TRACED_NUMPY.__dict__["vectorize"] = vectorize
