@@ -51,6 +51,16 @@ def _shape_stand_in(x: Any) -> np.ndarray:
     return np.broadcast_to(np.zeros((), dtype_of(x)), shape_of(x))
 
 
+def _known(x: Any) -> Any:
+    """x with every known tracer in it (an array the traced code made from constants:
+    ``np.array([0, 2])``, ``np.linspace(0, 1, 5)``) replaced by its value."""
+    if isinstance(x, Tracer):
+        return x if x.known is None else x.known
+    if isinstance(x, (list, tuple)):
+        return type(x)(_known(e) for e in x)
+    return x
+
+
 def _checked(i: Any, size: int) -> Any:
     """i itself, through a gather from ``arange(size)`` that raises gvmap's IndexError at run
     time for an i outside [0, size) (a negative i is moved below -size, so the gather's rule
@@ -311,6 +321,7 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
     the arguments too). A sample is in bin k of a dim when edges[k] <= x < edges[k + 1] (the
     last bin closed), NumPy's searchsorted rule; NaN and values outside are not counted.
     The counts are one einsum of the per-dim bin masks."""
+    bins, range = _known(bins), _known(range)
     for arg, what in ((bins, "bins"), (range, "range")):
         if any(isinstance(x, Tracer) for x in _flat(arg)):
             raise NotImplementedError(
@@ -318,9 +329,12 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
                 f"pass bins (counts or constant edges) and range as constants")
     cols = _columns(sample)
     d = len(cols)
-    counts = [bins] * d if np.ndim(bins) == 0 else list(bins)
+    try:  # NumPy's reading of bins: one per dim, or one for every dim
+        counts = list(bins) if len(bins) == d else None
+    except TypeError:
+        counts = [bins] * d
     ranges = [None] * d if range is None else list(range)
-    for k, (b, r) in enumerate(zip(counts, ranges)):
+    for k, (b, r) in enumerate(zip(counts or [], ranges)):
         if np.ndim(b) == 0 and r is None and not isinstance(b, str):
             raise NotImplementedError(
                 f"numpy.histogramdd without a range for dim {k} takes it from the data (its "
@@ -381,12 +395,17 @@ def cond(x: Any, p: Any = None) -> Any:
     p None / 2 / -2, else ``norm(x, p) * norm(inv(x), p)`` in float64; a NaN result becomes
     inf unless x has a NaN. Where NumPy's inverse fails (an exact zero pivot, i.e. a zero
     LU determinant) its result is NaN, so inf: here the inverse is taken of the identity in
-    such an example (gvmap's inv would raise) and the result set to NaN likewise."""
+    such an example (gvmap's inv would raise) and the result set to NaN likewise. (With
+    p='nuc' NumPy's svd of that NaN inverse raises LinAlgError; here the result is inf.)"""
     from . import linalg_solvers as ls
     from .linalg import norm
     x = _operand(x, "linalg.cond")
+    shape = shape_of(x)
+    stand_in = np.zeros(shape, dtype_of(x))
+    if len(shape) >= 2:  # identities: NumPy's svd of a NaN inverse would raise
+        stand_in = stand_in + np.eye(shape[-2], shape[-1], dtype=dtype_of(x))
     with np.errstate(all="ignore"):  # NumPy's checks: dims, square, p, empty
-        np.linalg.cond(np.zeros(shape_of(x), dtype_of(x)), p)
+        np.linalg.cond(stand_in, p)
     if p is None or p in (2, -2):
         s = ls.svd(x, compute_uv=False)
         first, last = getitem(s, (Ellipsis, 0)), getitem(s, (Ellipsis, -1))
@@ -452,6 +471,7 @@ def reduceat(name: str):
         if out is not None:
             raise TypeError(f"numpy.{name}.reduceat(..., out=...) writes in place; use the "
                             f"returned value")
+        indices = _known(indices)
         if isinstance(indices, Tracer):
             raise NotImplementedError(
                 f"numpy.{name}.reduceat with traced indices: the segments would differ per "

@@ -146,7 +146,12 @@ class vectorize(np.vectorize):
                                      f"{len(outs)!r}, got {len(results)!r}")
                 sizes = dict(dim_sizes)
                 for r, core in zip(results, outs):
-                    _update_dim_sizes(sizes, shape_of(_result(r)), core)
+                    shape = shape_of(_result(r))
+                    _update_dim_sizes(sizes, shape, core)
+                    if len(shape) > len(core):  # NumPy's assignment into its output fails
+                        raise ValueError("setting an array element with a sequence." if not core
+                                         else f"could not broadcast input array from shape "
+                                         f"{shape} into shape {shape[len(shape) - len(core):]}")
             return self._cast(result)
         return one
 
