@@ -128,6 +128,8 @@ TAKE = [
     ("raise", lambda v, i: np.take(v, np.clip(i, -5, 4), axis=1, mode="raise")),
     ("scalar index", lambda v, i: np.take(v, i[0], axis=0, mode="wrap")),
     ("bool indices", lambda v, i: np.take(v, i > 0, axis=1, mode="clip")),
+    ("0-d, axis 0", lambda v, i: np.take(v[0, 0], i, axis=0, mode="wrap")),
+    ("0-d, raise", lambda v, i: np.take(v[0, 0], np.clip(i, -1, 0), axis=-1)),
 ]
 
 
@@ -347,6 +349,7 @@ SMALL = [
     ("nancumprod", lambda v, i: np.nancumprod(np.where(v < -1, np.nan, v), axis=-1)),
     ("nancumsum ints", lambda v, i: np.nancumsum(i, axis=0)),
     ("nancumprod ints", lambda v, i: np.nancumprod(i)),
+    ("nancumsum 0-d", lambda v, i: np.nancumsum(np.where(v[0, 0] > 1, np.nan, v[0, 0]), axis=0)),
     ("iscomplexobj", lambda v, i: np.stack([np.iscomplexobj(v), np.isrealobj(i)]) + v[0, 0]),
     ("angle", lambda v, i: np.angle(np.where(v > 1, np.nan, np.where(v > 0.5, -0.0, v)))),
     ("angle deg", lambda v, i: np.angle(v, deg=True)),

@@ -145,11 +145,12 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     mode = "raise" if mode is None else mode
     if mode not in _CLIPMODES:
         np.take(np.zeros(1), 0, mode=mode)  # NumPy's error for an unknown mode
+    a = _operand(a, "take")
+    if axis is None or ndim_of(a) == 0:  # NumPy takes from a 0-d array as from a 1-d one
+        a = ravel(a)
+        axis = 0 if axis is None else axis
     if mode == "raise":
         return _take_raise(a, indices, axis)
-    a = _operand(a, "take")
-    if axis is None:
-        a, axis = ravel(a), 0
     axis = normalize_axis(axis, ndim_of(a))
     n = shape_of(a)[axis]
     if not isinstance(indices, Tracer):
@@ -245,6 +246,8 @@ def _nan_scan(scan: Any, fill: Any, name: str):
         if out is not None:
             raise TypeError(f"numpy.{name}(..., out=...) writes in place; use the returned value")
         a = _operand(a, name)
+        if ndim_of(a) == 0:  # NumPy scans a 0-d array as a 1-d one (axis 0 or -1)
+            a = ravel(a)
         if dtype_of(a).kind in "fc":
             a = where(isnan(a), np.asarray(fill, dtype_of(a))[()], a)
         return scan(a, axis, dtype)
