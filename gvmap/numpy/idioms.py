@@ -2,8 +2,11 @@
 primitive of their own): index arithmetic (``np.unravel_index``, ``np.ravel_multi_index``,
 ``np.take``'s wrap and clip modes), ``np.lexsort``, ``np.block``, ``np.float_power``, the
 NaN-skipping running sums and products, the static dtype questions (``np.iscomplexobj``,
-``np.isrealobj``) and the real-input answers of the complex helpers (``np.angle``,
-``np.real_if_close``).
+``np.isrealobj``), the real-input answers of the complex helpers (``np.angle``,
+``np.real_if_close``), ``np.apply_over_axes``, ``np.histogram2d``/``np.histogramdd`` with
+static bins, ``np.linalg.cond``, NumPy 2's ``np.linalg.vector_norm``/``matrix_norm`` and
+``ufunc.reduceat`` with constant indices (the loops over a Python function, vectorize and
+apply_along_axis, are in mapped.py).
 
 Static arguments (shapes, dims, modes, orders) are checked by NumPy's own function applied to
 zero-size stand-ins of the traced operands, so the errors and their messages are NumPy's.
@@ -23,13 +26,13 @@ from ._core import (PY_SCALARS, as_operand, check_operand, convert, dtype_of, nd
 from ..tracing import Tracer
 from .clip import clip
 from .arrays import take_along_axis
-from .elementwise import (_ufunc, add, arctan2, equal, floor_divide, greater_equal, isnan, less,
+from .elementwise import (add, arctan2, equal, floor_divide, greater_equal, isnan, less,
                           logical_and, logical_not, logical_or, multiply, power, remainder,
                           subtract, true_divide, where)
 from .indexing import getitem, take as _take_raise
 from .linalg import einsum
 from .reductions import any as any_, cumprod, cumsum, max as max_, min as min_, prod, sum as sum_
-from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape, stack, transpose
+from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape, transpose
 from .sorting import argsort
 
 __all__ = ["unravel_index", "ravel_multi_index", "take", "lexsort", "block", "float_power",
@@ -358,7 +361,7 @@ def histogramdd(sample: Any, bins: Any = 10, range: Any = None, density: Any = N
     if weights is not None:
         w = ravel(check_operand(weights, "histogramdd"))
         if shape_of(w)[0] != shape_of(cols[0])[0]:
-            raise ValueError("weights should have the same shape as a.")  # (NumPy's bincount)
+            raise ValueError("The weights and list don't have the same length.")  # bincount's
         operands, spec = masks + [convert(w, np.float64)], spec + ",n"
     hist = einsum(f"{spec}->{letters}", *operands)
     if density:

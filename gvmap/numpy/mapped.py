@@ -17,6 +17,7 @@ import numpy as np
 
 from ._core import PY_SCALARS, as_operand, check_operand, convert, ndim_of, normalize_axis, shape_of
 from ..aliasing import call_leaves
+from ..errors import TracerConversionError
 from ..tracing import Tracer
 from .shape import expand_dims, moveaxis, squeeze, transpose
 
@@ -26,6 +27,19 @@ __all__ = ["vectorize", "apply_along_axis"]
 def _vmap(fun: Callable, in_axes: Any) -> Callable:
     from ..api import vmap  # (gvmap.api imports gvmap.numpy)
     return vmap(fun, in_axes=in_axes)
+
+
+def _traced_once(name: str, what: str, run: Callable) -> Any:
+    """``run()``, a control-flow refusal inside the user's function told that it is traced
+    once (on one traced element or slice), not called per value as NumPy's loop calls it."""
+    try:
+        return run()
+    except TracerConversionError as exc:
+        if "gvmap traces the function once" in str(exc):  # a nested loop said it already
+            raise
+        raise TracerConversionError(
+            f"{exc} (inside numpy.{name}: gvmap traces the function once, on {what}, instead "
+            f"of calling it per value, so its `if` on a value must become np.where)") from exc
 
 
 def _has_tracer(tree: Any) -> bool:
@@ -110,7 +124,8 @@ class vectorize(np.vectorize):
                 unmapped.append(dim)
             else:
                 mapped = _vmap(mapped, in_axes)
-        result = mapped(*squeezed)
+        result = _traced_once("vectorize", "one traced element",
+                              lambda: mapped(*squeezed))
         if unmapped:
             dims = tuple(sorted(unmapped))
             result = (tuple(expand_dims(r, dims) for r in result) if isinstance(result, tuple)
@@ -188,7 +203,7 @@ def apply_along_axis(func1d: Callable, axis: int, arr: Any, *args: Any, **kwargs
     mapped = one
     for _ in outer:
         mapped = _vmap(mapped, 0)
-    result = mapped(moved)
+    result = _traced_once("apply_along_axis", "one traced 1-D slice", lambda: mapped(moved))
     res_nd = ndim_of(result) - len(outer)
     if res_nd == 0 or axis == len(outer):
         return result
