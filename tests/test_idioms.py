@@ -36,6 +36,7 @@ UNRAVEL = [
     ("keywords", lambda v: np.unravel_index(indices=np.argsort(v.ravel())[:4], shape=(3, 5))),
     ("int shape", lambda v: np.unravel_index(np.argmax(v), 15)),
     ("size-1 dims", lambda v: np.unravel_index(np.argmax(v), (1, 15, 1))),
+    ("no dims", lambda v: np.unravel_index(np.argmax(v) * 0, ())),
     ("round trip", lambda v: np.ravel_multi_index(np.unravel_index(np.argmax(v), v.shape),
                                                   v.shape)),
 ]
@@ -83,6 +84,8 @@ def test_ravel_multi_index_in_axes(plan_kind):
     (lambda v: np.unravel_index(np.argmax(v), (2, 3), order="K"), ValueError,
      "only 'C' or 'F' order is permitted"),
     (lambda v: np.unravel_index(np.argmax(v), (2.0, 3)), TypeError, "cannot be interpreted"),
+    (lambda v: np.unravel_index(np.argsort(v), ()), ValueError,
+     "multiple indices are not supported for 0d arrays"),
     (lambda v: np.ravel_multi_index((np.argmax(v),), (2, 3)), ValueError,
      "multi_index must be a sequence of length 2"),
     (lambda v: np.ravel_multi_index((np.argmax(v), 0), (2, 3), mode="foo"), ValueError,

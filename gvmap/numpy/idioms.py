@@ -91,9 +91,13 @@ def unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
     if isinstance(shape, Tracer):
         raise TypeError("numpy.unravel_index: `shape` must be static (a tuple of ints, e.g. "
                         "x.shape), not a traced array")
-    np.unravel_index(_stand_in(indices), shape, order)  # NumPy's checks: dtype, shape, order
+    no_dims = isinstance(shape, (tuple, list)) and len(shape) == 0
+    probe = np.zeros((), dtype_of(indices)) if no_dims else _stand_in(indices)
+    np.unravel_index(probe, shape, order)  # NumPy's checks: dtype, shape's entries, order
     dims = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(map(operator.index, shape))
     size = int(np.prod(dims, dtype=np.int64))
+    if size > 0:  # NumPy's checks of the indices' shape against the shape (0-d: one index)
+        np.unravel_index(_shape_stand_in(indices), shape, order)
     flat = _checked(convert(indices, np.intp), size)
     out = []
     for d, stride in zip(dims, _strides(dims, order)):
