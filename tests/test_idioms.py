@@ -132,6 +132,7 @@ TAKE = [
     ("raise", lambda v, i: np.take(v, np.clip(i, -5, 4), axis=1, mode="raise")),
     ("scalar index", lambda v, i: np.take(v, i[0], axis=0, mode="wrap")),
     ("bool indices", lambda v, i: np.take(v, i > 0, axis=1, mode="clip")),
+    ("a list with a traced index", lambda v, i: np.take(v, [i[0], 7, -1], axis=1, mode="wrap")),
     ("0-d, axis 0", lambda v, i: np.take(v[0, 0], i, axis=0, mode="wrap")),
     ("0-d, raise", lambda v, i: np.take(v[0, 0], np.clip(i, -1, 0), axis=-1)),
 ]

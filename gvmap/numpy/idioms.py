@@ -160,6 +160,8 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
         return _take_raise(a, indices, axis)
     axis = normalize_axis(axis, ndim_of(a))
     n = shape_of(a)[axis]
+    if isinstance(indices, (list, tuple)):  # [i, 0] with a traced i: one traced array
+        indices = check_operand(indices, "take")
     if not isinstance(indices, Tracer):
         index = np.asarray(indices)
         if index.size and n == 0:
