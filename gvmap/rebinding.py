@@ -153,6 +153,11 @@ def replacement(value: Any) -> Any:
     if value is np.r_ or value is np.c_:  # index syntax, not a call: np.r_[a, 0.0]
         from .numpy import concatenators
         return concatenators.r_ if value is np.r_ else concatenators.c_
+    if value is np.vectorize or type(value) is np.vectorize:
+        # a class (gvmap's subclass, NumPy's own on NumPy arrays), or one made at import
+        # (@np.vectorize, vf = np.vectorize(f)): gvmap's of the same function
+        from .numpy.mapped import vectorize
+        return vectorize if value is np.vectorize else vectorize.of(value)
     if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
         return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
     try:

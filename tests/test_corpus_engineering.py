@@ -10,7 +10,7 @@ Of these 88 cases (82 functions) 81 batched when first written, and none gave a 
 answer. The 7 others batch now: a list index holding a traced int (``A[[k, p]] = A[[p, k]]``,
 the row swap of LU with partial pivoting) is a traced index array (gvmap/numpy/indexing.py);
 ``np.copyto``, ``np.putmask`` (gvmap/numpy/inplace.py), ``np.unravel_index`` /
-``np.ravel_multi_index`` (gvmap/numpy/flatindex.py), ``np.fmax.accumulate`` and
+``np.ravel_multi_index`` (gvmap/numpy/idioms.py), ``np.fmax.accumulate`` and
 ``np.fft.fftshift`` (gvmap/numpy/fft.py) are compositions; ``np.multiply(y, 0.5, out=y)``
 (a ufunc's out= a local array) is a write into y. The 3 in ``REFUSED`` are refused
 with a message naming the rewrite, which is a case here: Python ``min()`` and ``if`` on

@@ -148,7 +148,7 @@ if hasattr(_np, "in1d"):  # removed in NumPy 2.4: isin of the flattened array
 _HANDLED_UFUNCS["logaddexp.reduce"] = _habits.logaddexp_reduce_refusal
 _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
 
-# --- engineering corpus: in-place writers (copyto, putmask, put), flat indices, fmax.accumulate, np.fft refusals ---
+# --- engineering corpus: in-place writers (copyto, putmask, put), fmax.accumulate, np.fft refusals ---
 from . import inplace as _inplace  # noqa: E402
 from .inplace import copyto, put, putmask  # noqa: E402,F401
 
@@ -156,13 +156,9 @@ __all__ = sorted(set(__all__) | set(_inplace.__all__))
 for _name in _inplace.__all__:
     _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
 
-from . import fft as _fft, flatindex as _flatindex  # noqa: E402
-from .flatindex import ravel_multi_index, unravel_index  # noqa: E402,F401
+from . import fft as _fft  # noqa: E402
 from .reductions import fmax_accumulate as _fmax_accumulate, fmin_accumulate as _fmin_accumulate  # noqa: E402
 
-__all__ = sorted(set(__all__) | set(_flatindex.__all__))
-for _name in _flatindex.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
 _HANDLED_UFUNCS["fmax.accumulate"] = _fmax_accumulate
 _HANDLED_UFUNCS["fmin.accumulate"] = _fmin_accumulate
 _HANDLED_FUNCTIONS[_np.fft.fftshift] = _fft.fftshift
@@ -185,3 +181,25 @@ from .choosing import choose, place  # noqa: E402,F401
 __all__ = sorted(set(__all__) | set(_choosing.__all__))
 for _name in _choosing.__all__:
     _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+
+# --- numpy idioms: index arithmetic, take's modes, vectorize, apply_along_axis, lexsort, block ---
+from . import idioms as _idioms  # noqa: E402
+from .idioms import ravel_multi_index, take, unravel_index  # noqa: E402,F401  (take: all modes)
+
+__all__ = sorted(set(__all__) | set(_idioms.__all__))
+for _name in _idioms.__all__:
+    if not isinstance(getattr(_np, _name), _np.ufunc):
+        _HANDLED_FUNCTIONS[getattr(_np, _name)] = getattr(_idioms, _name)
+from . import mapped as _mapped  # noqa: E402
+from .idioms import (angle, apply_over_axes, block, float_power, histogram2d,  # noqa: E402,F401
+                     histogramdd, iscomplexobj, isrealobj, lexsort, nancumprod, nancumsum,
+                     real_if_close)
+from .mapped import apply_along_axis, vectorize  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_mapped.__all__))
+_HANDLED_FUNCTIONS[_np.apply_along_axis] = apply_along_axis
+_HANDLED_UFUNCS["float_power"] = float_power
+for _name in ("cond", "vector_norm", "matrix_norm"):
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_idioms, _name)
+for _name in ("add", "multiply", "maximum", "minimum"):
+    _HANDLED_UFUNCS[f"{_name}.reduceat"] = _idioms.reduceat(_name)
