@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -1274,9 +1275,7 @@ def _op_idioms(self) -> bool:
     and histogram2d. NumPy validates each; forms that do not fit the node are dropped."""
     x = self.pick()
     nd, s, n = x.ndim, x.shape, x.name
-    # (argmax/argmin with an axis of a 0-d array: NumPy's takes it as 1-d, gvmap's raises;
-    # test_argmin_of_a_0d_array_with_an_axis)
-    v = n if nd else f"np.atleast_1d({n})"
+    v = n  # (argmax / argmin with an axis of a 0-d array: one element, as in NumPy)
     axis = lambda: self.draw(st.integers(-nd, nd - 1)) if nd else 0
     size = int(np.prod(s, dtype=np.int64))
     wild = lambda: self.index_const((self.draw(st.integers(1, 4)),), 3 * max(size, 1))
@@ -1317,15 +1316,13 @@ def test_generator_reaches_the_numpy_idioms():
 
 
 def test_argmin_of_a_0d_array_with_an_axis(backend):
-    """Found by op_idioms: NumPy's argmin/argmax/cumsum take a 0-d array as a 1-d one for
-    axis 0 or -1 (np.argmin(np.float64(2), axis=-1) is 0). gvmap's reductions refuse the
-    axis (AxisError): xfail until reductions.py follows NumPy; op_idioms steers around it."""
-    import pytest
-
-    f = lambda v: (np.argmin(v, axis=-1), np.cumsum(v, axis=0))
+    """Found by op_idioms: NumPy's argmin / argmax / cumsum / cumprod / argsort take a 0-d
+    array as a 1-d one for axis 0 or -1 (np.argmin(np.float64(2), axis=-1) is 0); gvmap's
+    raised AxisError. np.sort (NumPy's raises) and other axes still raise."""
+    f = lambda v: (np.argmin(v, axis=-1), np.cumsum(v, axis=0), np.argmax(v, 0, keepdims=True),
+                   v.cumprod(-1), np.argsort(v, axis=0))
     x = np.arange(3.0)
-    try:
-        got = gvmap.vmap(f)(x)
-    except np.exceptions.AxisError:
-        pytest.xfail("gvmap's argmin/cumsum of a 0-d array with an axis (reductions.py)")
-    assert_tree_close(got, oracle(f)(x))
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+    for g in (lambda v: np.sort(v, axis=0), lambda v: np.argmax(v, axis=1)):
+        with pytest.raises(np.exceptions.AxisError):
+            gvmap.vmap(g)(x)

@@ -21,7 +21,7 @@ from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, n
                     operand, reject_kwargs, result_dtype, shape_of)
 from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
                           true_divide, where as where_)
-from .shape import broadcast_to, expand_dims, flat_axis, ravel, reshape
+from .shape import broadcast_to, expand_dims, flat_axis, one_d_if_0d, ravel, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
            "std", "all", "any", "cumsum", "cumprod", "cummax", "cummin"]
@@ -170,6 +170,9 @@ def _arg(prim: P.Primitive, name: str):
     def fn(a: Any, axis: Any = None, out=None, *, keepdims: bool = False) -> Any:
         reject_kwargs(name, out=out)
         a = operand(a, name)
+        if ndim_of(a) == 0 and axis is not None:  # NumPy's: one element, index 0, 0-d
+            a, axis = one_d_if_0d(a, axis)
+            keepdims = False
         ndim = ndim_of(a)
         if axis is None:  # over the flattened array; keepdims keeps every dim, as size 1
             a, ax, kept = ravel(a), 0, tuple(range(ndim))
@@ -279,7 +282,7 @@ def _scan(prim: P.Primitive, np_fn: Any, name: str):
         reject_kwargs(name, out=out)
         a = operand(a, name)
         acc = result_dtype(np_fn, a, dtype=dtype)
-        a, axis = flat_axis(a, axis)
+        a, axis = flat_axis(*one_d_if_0d(a, axis))
         return bind(prim, convert(a, acc), axis=axis)
     fn.__name__ = name
     return fn

@@ -70,6 +70,15 @@ def flat_axis(a: Any, axis: Any) -> tuple[Any, int]:
     return a, normalize_axis(axis, ndim_of(a))
 
 
+def one_d_if_0d(a: Any, axis: Any) -> tuple[Any, Any]:
+    """(a, axis) as NumPy's C functions (argmax, argmin, cumsum, cumprod, argsort) read a
+    0-d array with an axis: as the 1-d array of its one element (axis 0 or -1)."""
+    if axis is not None and ndim_of(a) == 0:
+        normalize_axis(axis, 1)  # NumPy's AxisError for any other axis
+        return reshape(a, (1,)), 0
+    return a, axis
+
+
 def transpose(a: Any, axes: Any = None) -> Any:
     a = operand(a, "transpose")
     nd = ndim_of(a)

@@ -35,7 +35,7 @@ from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical
                           logical_or, multiply, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
-from .shape import expand_dims, flat_axis, moveaxis, ravel, reshape
+from .shape import expand_dims, flat_axis, moveaxis, one_d_if_0d, ravel, reshape
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "median", "percentile", "quantile",
            "nanmedian", "nanpercentile", "nanquantile", "searchsorted", "digitize", "interp",
@@ -76,7 +76,7 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
             stable: Any = None) -> Any:
     """numpy.argsort, always stable (ties keep their order: ``kind="stable"``'s answer,
     which NumPy's default quicksort gives only for distinct values); NaNs last."""
-    a, axis = _lanes(a, axis, order, "argsort", kind)
+    a, axis = _lanes(*one_d_if_0d(operand(a, "argsort"), axis), order, "argsort", kind)
     return bind(P.argsort_p, a, axis=axis, index_dtype=np.dtype(np.intp))
 
 
