@@ -292,19 +292,25 @@ cumsum = _scan(P.cumsum_p, np.cumsum, "cumsum")
 cumprod = _scan(P.cumprod_p, np.cumprod, "cumprod")
 
 
+def _accumulated(ufunc: Any, name: str, a: Any, axis: Any, dtype: Any, out: Any) -> tuple:
+    """(a in the accumulator dtype, axis) as ``ufunc.accumulate`` takes them: axis 0 by
+    default, one axis, no scalars, NumPy's errors."""
+    reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
+    a = operand(a, name)
+    if ndim_of(a) == 0:
+        raise TypeError("cannot accumulate on a scalar")
+    if axis is None or isinstance(axis, tuple):
+        raise ValueError("accumulate does not allow multiple axes")
+    acc = result_dtype(lambda x, dtype=None: ufunc.accumulate(x, dtype=dtype), a, dtype=dtype)
+    return convert(a, acc), normalize_axis(axis, ndim_of(a))
+
+
 def _running_extremum(prim: P.Primitive, ufunc: Any, name: str):
     """``np.maximum.accumulate`` / ``np.minimum.accumulate`` (the running max / min), one
-    scan primitive: a NaN propagates to every later element, as np.maximum's does. The
-    signature is ufunc.accumulate's (axis 0 by default, one axis, no scalars)."""
+    scan primitive: a NaN propagates to every later element, as np.maximum's does."""
     def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
-        reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
-        a = operand(a, name)
-        if ndim_of(a) == 0:
-            raise TypeError("cannot accumulate on a scalar")
-        if axis is None or isinstance(axis, tuple):
-            raise ValueError("accumulate does not allow multiple axes")
-        acc = result_dtype(lambda x, dtype=None: ufunc.accumulate(x, dtype=dtype), a, dtype=dtype)
-        return bind(prim, convert(a, acc), axis=normalize_axis(axis, ndim_of(a)))
+        a, axis = _accumulated(ufunc, name, a, axis, dtype, out)
+        return bind(prim, a, axis=axis)
     fn.__name__ = name
     return fn
 
@@ -320,14 +326,8 @@ def _nan_ignoring_running(running: Any, ufunc: Any, name: str):
     from .elementwise import isnan, logical_not, where
 
     def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
-        reject_kwargs(f"{ufunc.__name__}.accumulate", out=out)
-        a = operand(a, name)
-        if ndim_of(a) == 0:
-            raise TypeError("cannot accumulate on a scalar")
-        if axis is None or isinstance(axis, tuple):
-            raise ValueError("accumulate does not allow multiple axes")
-        acc = result_dtype(lambda x, dtype=None: ufunc.accumulate(x, dtype=dtype), a, dtype=dtype)
-        a = convert(a, acc)
+        a, axis = _accumulated(ufunc, name, a, axis, dtype, out)
+        acc = dtype_of(a)
         if acc.kind != "f":
             return running(a, axis)
         nan = isnan(a)
