@@ -81,6 +81,15 @@ def test_bincount_of_traced_integers_is_refused_and_the_rewrite_works(backend):
     assert_tree_close(gvmap.vmap(f)(u), oracle(f)(u))
 
 
+def test_bincount_of_an_array_made_from_constants_with_traced_weights(plan_kind):
+    """np.bincount(np.array([0, 1, 1]), weights=w): x is known (made from constants), so
+    the length is too; it was refused as a traced x."""
+    f = lambda v: (np.bincount(np.array([0, 1, 1, 3]), weights=v, minlength=5),
+                   np.bincount(np.arange(4) % 2, weights=v * 2))
+    x = np.random.RandomState(3).randn(3, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
 @pytest.mark.parametrize("fn,match", [
     (lambda v, q: np.quantile(v, q), "traced q"),
     (lambda v, q: np.histogram(v, bins=3), "without range="),

@@ -575,9 +575,12 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """numpy.bincount where the output length is known when the function is traced: x a
     constant (weights traced), or x bool or unsigned with ``minlength`` at least its dtype's
     range. Otherwise the length, max(x) + 1, is data: refused with a rewrite."""
+    from .arrays import static_value
+
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
+    x = static_value(x)  # an array the function made from constants: its length is known
     if not isinstance(x, Tracer):
         xs = np.asarray(x)
         if xs.ndim != 1 or (xs.size and not np.issubdtype(xs.dtype, np.integer) and xs.dtype != np.bool_):
