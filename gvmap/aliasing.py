@@ -32,9 +32,9 @@ import numpy as np
 
 from .graph import Var
 
-__all__ = ["TracedArray", "FlatIterator", "Layout", "cut_view", "fresh", "fresh_unless_view", "scalar_if_0d",
-           "call_leaves", "static_key", "scalar_key", "basic_key", "MAY_RETURN_ARGUMENT",
-           "WRITES_ARGUMENT", "ARRAY_MAKERS"]
+__all__ = ["TracedArray", "FlatIterator", "Layout", "cut_view", "fresh", "fresh_unless_view",
+           "scalar_if_0d", "call_leaves", "static_key", "scalar_key", "basic_key",
+           "check_ufunc_output", "MAY_RETURN_ARGUMENT", "WRITES_ARGUMENT", "ARRAY_MAKERS"]
 
 
 def _gnp() -> Any:
@@ -371,18 +371,29 @@ def _inplace(name: str, symbol: str):
             if isinstance(result, TracedArray) and result.ndim == 0:
                 result._scalar = True
             return result
-        if result.shape != self.shape:
-            raise ValueError(f"non-broadcastable output operand with shape {self.shape} doesn't "
-                             f"match the broadcast shape {result.shape}")
+        check_ufunc_output(name, result, self, f" (as NumPy refuses `x {symbol}= ...` here); "
+                                               f"write `x = x {symbol} ...`")
         if result.dtype != self.dtype:
-            if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
-                raise TypeError(f"Cannot cast ufunc '{name}' output from {result.dtype} to "
-                                f"{self.dtype} with casting rule 'same_kind' (as NumPy refuses "
-                                f"`x {symbol}= ...` here); write `x = x {symbol} ...`")
             result = _gnp().astype(result, self.dtype)
         self._assign(result, f"`x {symbol}= ...`", f"Write `x = x {symbol} ...`")
         return self
     return op
+
+
+def check_ufunc_output(ufunc: str, result: Any, out: Any, rewrite: str = "") -> None:
+    """NumPy's rules for a ufunc writing ``result`` into ``out`` (``out=``, ``x op= y``):
+    same_kind casting, and a result that broadcasts to out's shape; NumPy's errors."""
+    if not np.can_cast(result.dtype, out.dtype, casting="same_kind"):
+        raise TypeError(f"Cannot cast ufunc '{ufunc}' output from {result.dtype!r} to "
+                        f"{out.dtype!r} with casting rule 'same_kind'{rewrite}")
+    try:
+        shape = np.broadcast_shapes(result.shape, out.shape)
+    except ValueError:
+        raise ValueError(f"operands could not be broadcast together with shapes "
+                         f"{result.shape} {out.shape}") from None
+    if shape != out.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {out.shape} doesn't "
+                         f"match the broadcast shape {shape}")
 
 
 def _refuse_untracked_views(trace: Any, var: Var, what: str) -> None:

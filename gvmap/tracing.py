@@ -33,8 +33,8 @@ import numpy as np
 
 from . import concrete
 from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator,
-                       Layout, TracedArray, basic_key, call_leaves, cut_view, fresh,
-                       fresh_unless_view, scalar_if_0d, scalar_key, static_key)
+                       Layout, TracedArray, basic_key, call_leaves, check_ufunc_output,
+                       cut_view, fresh, fresh_unless_view, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
@@ -517,17 +517,7 @@ def _with_out(ufunc: np.ufunc, method: str, name: str, inputs: tuple, kwargs: di
                 f"numpy.{name}(..., out=...) into a {type(o).__name__} the traced function did "
                 f"not make: NumPy would write into the caller's array, which gvmap never does. "
                 f"Use the returned value: `y = np.{name}(...)`")
-        if not np.can_cast(r.dtype, o.dtype, casting="same_kind"):
-            raise TypeError(f"Cannot cast ufunc '{ufunc.__name__}' output from {r.dtype!r} to "
-                            f"{o.dtype!r} with casting rule 'same_kind'")
-        try:
-            shape = np.broadcast_shapes(r.shape, o.shape)
-        except ValueError:
-            raise ValueError(f"operands could not be broadcast together with shapes "
-                             f"{r.shape} {o.shape}") from None
-        if shape != o.shape:
-            raise ValueError(f"non-broadcastable output operand with shape {o.shape} doesn't "
-                             f"match the broadcast shape {shape}")
+        check_ufunc_output(ufunc.__name__, r, o)
         value = r if where is True else _gnp().where(where, r, o)
         o._write(Ellipsis, value, f"`np.{name}(..., out=x)`", f"Write `x = np.{name}(...)`")
         given.append(o)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..aliasing import static_key
 from ..tracing import Tracer, as_known
 from ._core import dtype_of, ndim_of, shape_of
 from .construction import asarray
@@ -37,7 +38,7 @@ class TracedConcatenator:
     def __getitem__(self, key: Any) -> Any:
         items = key if isinstance(key, tuple) else (key,)
         if not any(isinstance(item, Tracer) and item.known is None for item in items):
-            return as_known(self.numpy_object[_values(key)], ())  # NumPy's own answer
+            return as_known(self.numpy_object[static_key(key)], ())  # NumPy's own answer
         axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
         if items and isinstance(items[0], str):
             axis, ndmin, trans1d = _directive(items[0], axis, ndmin, trans1d)
@@ -65,13 +66,6 @@ class TracedConcatenator:
         final = np.result_type(*kinds)
         pieces = [_with_leading_axes(asarray(o, dtype=final), ndmin, -1) for o in objs]
         return concatenate(pieces, axis=axis)
-
-
-def _values(key: Any) -> Any:
-    """``key`` with its known tracers replaced by their values."""
-    if isinstance(key, tuple):
-        return tuple(_values(k) for k in key)
-    return key.known if isinstance(key, Tracer) else key
 
 
 def _directive(item: str, axis: int, ndmin: int, trans1d: int) -> tuple[int, int, int]:
