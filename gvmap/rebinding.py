@@ -33,8 +33,13 @@ Where it stops (documented in README): names reached through attributes (``self.
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a
 NumPy array indexed by a traced value is refused with a message naming the rewrite
-(``gvmap.numpy.take(table, i, axis=0)``). ``isinstance(W, np.ndarray)`` is False for a
-known tracer, as for any traced value.
+(``gvmap.numpy.take(table, i, axis=0)``).
+
+``isinstance`` answers of a traced value as the loop would of its value: ``np.ndarray`` and
+NumPy's scalar types are rebound (``_ScalarTypeMeta``), and so is the builtin ``isinstance``
+itself (``_traced_isinstance``), since ``isinstance(x[0], float)`` is True in the loop for
+a float64 x (``np.float64`` subclasses Python's float). ``type(x)`` still names gvmap's
+tracer.
 """
 from __future__ import annotations
 
@@ -85,6 +90,22 @@ def _constructors() -> dict[Any, Callable]:
 def _isscalar(element: Any) -> bool:
     """numpy.isscalar: a traced NumPy scalar (``x[0]``, ``x.sum()``) is one, as in the loop."""
     return element._scalar if isinstance(element, Tracer) else np.isscalar(element)
+
+
+def _traced_isinstance(obj: Any, classinfo: Any) -> bool:
+    """The builtin ``isinstance`` as traced code sees it: of a tracer, what the loop answers
+    of the value it stands for, an ``np.ndarray`` or, for a NumPy scalar (``x[0]``,
+    ``x.sum()``), its scalar type, which for float64 (complex128) is a Python float
+    (complex): ``isinstance(x[0], float)``, ``isinstance(s, (int, float))``,
+    ``isinstance(v, numbers.Real)`` branch as they do in the loop."""
+    if isinstance(obj, Tracer):
+        loop_type = obj.dtype.type if obj._scalar else np.ndarray
+        return isinstance(obj, classinfo) or issubclass(loop_type, classinfo)
+    return isinstance(obj, classinfo)
+
+
+# builtins that traced code reads in gvmap's version (a rebuilt function's globals hold them)
+_BUILTINS = {"isinstance": _traced_isinstance}
 
 
 class _ScalarTypeMeta(type):
@@ -305,6 +326,8 @@ class _Rebinder:
         for name in _global_names(code):
             if name in source:
                 glob[name] = self.value(source[name])
+            elif name in _BUILTINS:
+                glob[name] = _BUILTINS[name]
         return new
 
     def _globals_of(self, f: types.FunctionType) -> dict:

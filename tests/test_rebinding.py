@@ -508,6 +508,34 @@ def test_isinstance_of_traced_values_answers_as_the_loop(plan_kind):
     np.testing.assert_allclose(made, x + 4)
 
 
+def _builtin_type_questions(v):
+    """The builtin isinstance, as code that accepts "a number or an array" writes it."""
+    import numbers
+    s, first = v.sum(), v[0]
+    picks = [s * 2 if isinstance(first, float) else s,         # np.float64 is a float
+             s * 3 if isinstance(s, (int, float)) else s,
+             s * 2 if isinstance(s, int | float) else s,
+             s * 2 if isinstance(first, numbers.Real) else s,  # NumPy registers its scalars
+             s * 2 if isinstance(first, complex) else s,
+             s * 2 if isinstance(v, (float, np.ndarray)) else s,
+             s * 2 if isinstance(v, float) else s,             # an array is no float
+             s * 2 if isinstance(v, numbers.Number) else s,
+             s * 2 if isinstance(v, (list, tuple)) else s,
+             s * 2 if all(isinstance(t, float) for t in v) else s,  # nested code too
+             s * 2 if isinstance(2.0, float) else s]
+    return [np.asarray(p, dtype=np.float64) for p in picks]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
+def test_builtin_isinstance_of_traced_values_answers_as_the_loop(plan_kind, dtype):
+    """isinstance(x[0], float) is True in the loop for float64 x (np.float64 subclasses
+    Python's float) and False for float32 / int64: a traced value answers the same (it
+    was always False, a silently different branch for float64)."""
+    x = (RNG.rand(5, 4) * 4).astype(dtype)
+    got, want = gvmap.vmap(_builtin_type_questions)(x), oracle(_builtin_type_questions)(x)
+    assert_tree_close(got, want)
+
+
 def test_complex_scalar_type_of_a_traced_value_is_the_complex_refusal(backend):
     with pytest.raises(TypeError, match="complex numbers"):
         gvmap.vmap(lambda v: np.complex128(v))(RNG.rand(2, 3))
