@@ -27,16 +27,40 @@ class TracedRandomnessError(RuntimeError):
 import numpy as _np
 
 
-class LinAlgError(_np.linalg.LinAlgError):
+class _FailedExample:
+    """What ``LinAlgError`` and ``ExampleError`` share: ``example``, the index of the first
+    failing example (a tuple, one entry per ``vmap`` level, outermost first; empty outside
+    ``vmap``), the third of the constructor's arguments that ``_args`` returns, so an error
+    can move to a chunk's offset and pickle (Dask ships it back from a worker)."""
+
+    example: tuple  # and each subclass's ``_args()``: its constructor's arguments
+
+    def _in_example(self) -> str:
+        if not self.example:
+            return ""
+        return f" in example {self.example[0] if len(self.example) == 1 else self.example}"
+
+    def shifted(self, offset: int):
+        """The same error for a chunk of the batch that starts at example ``offset``."""
+        if not self.example:
+            return self
+        args = list(self._args())
+        args[2] = (self.example[0] + offset,) + self.example[1:]
+        return type(self)(*args)
+
+    def __reduce__(self):
+        return type(self), self._args()
+
+
+class LinAlgError(_FailedExample, _np.linalg.LinAlgError):
     """An ``np.linalg`` routine failed for one example (a singular matrix for ``solve`` /
     ``inv``, a matrix that is not positive definite for ``cholesky``, an SVD that did not
     converge), where the per-example loop raises ``numpy.linalg.LinAlgError``: a subclass of
     it, so code catching NumPy's error keeps working, on every backend.
 
-    ``example``: the index of the first failing example (a tuple, one entry per ``vmap``
-    level, outermost first; empty outside ``vmap``); ``matrix``: the index of the failing
-    matrix within that example's own stack (empty for a single matrix); ``routine`` and
-    ``reason`` say what failed, as NumPy's message does.
+    ``example``: the index of the first failing example (``_FailedExample``); ``matrix``:
+    the index of the failing matrix within that example's own stack (empty for a single
+    matrix); ``routine`` and ``reason`` say what failed, as NumPy's message does.
     """
 
     def __init__(self, routine: str, reason: str, example: tuple = (), matrix: tuple = ()):
@@ -44,11 +68,11 @@ class LinAlgError(_np.linalg.LinAlgError):
         self.example, self.matrix = tuple(example), tuple(matrix)
         super().__init__(self._message())
 
+    def _args(self) -> tuple:
+        return self.routine, self.reason, self.example, self.matrix
+
     def _message(self) -> str:
-        where = ""
-        if self.example:
-            ex = self.example[0] if len(self.example) == 1 else self.example
-            where = f" in example {ex}"
+        where = self._in_example()
         if self.matrix:
             where += f" (matrix {self.matrix} of {'that example' if self.example else 'the stack'})"
         return (f"numpy.{self.routine}: {self.reason}{where}, where the loop over examples "
@@ -56,25 +80,14 @@ class LinAlgError(_np.linalg.LinAlgError):
                 f"regularise: a + eps * np.eye(n)) or compute a routine that cannot fail "
                 f"(np.linalg.lstsq, np.linalg.pinv)")
 
-    def shifted(self, offset: int) -> "LinAlgError":
-        """The same error for a chunk of the batch that starts at example ``offset``."""
-        if not self.example:
-            return self
-        return LinAlgError(self.routine, self.reason, (self.example[0] + offset,) + self.example[1:],
-                           self.matrix)
 
-    def __reduce__(self):
-        return LinAlgError, (self.routine, self.reason, self.example, self.matrix)
-
-
-class ExampleError(Exception):
+class ExampleError(_FailedExample, Exception):
     """A NumPy function raised for one example in the per-example loop (np.nanargmax of an
     all-NaN slice, np.geomspace with an endpoint 0, np.choose with an invalid entry): gvmap
     raises the same built-in error (``ExampleValueError`` is a ``ValueError``,
-    ``ExampleIndexError`` an ``IndexError``), naming the first failing example, on every
-    backend. ``example``: its index (a tuple, one entry per ``vmap`` level, outermost first;
-    empty outside ``vmap``); ``function``, ``reason``: NumPy's function and message;
-    ``hint``: a rewrite that cannot fail."""
+    ``ExampleIndexError`` an ``IndexError``), naming the first failing example
+    (``_FailedExample``), on every backend. ``function``, ``reason``: NumPy's function and
+    message; ``hint``: a rewrite that cannot fail."""
 
     kind = "Exception"
 
@@ -83,22 +96,14 @@ class ExampleError(Exception):
         self.example, self.hint = tuple(example), hint
         super().__init__(self._message())
 
+    def _args(self) -> tuple:
+        return self.function, self.reason, self.example, self.hint
+
     def _message(self) -> str:
-        where = ""
-        if self.example:
-            ex = self.example[0] if len(self.example) == 1 else self.example
-            where = f" in example {ex}, where the loop over examples raises {self.kind} too"
+        where = self._in_example()
+        if where:
+            where += f", where the loop over examples raises {self.kind} too"
         return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
-
-    def shifted(self, offset: int) -> "ExampleError":
-        """The same error for a chunk of the batch that starts at example ``offset``."""
-        if not self.example:
-            return self
-        return type(self)(self.function, self.reason,
-                          (self.example[0] + offset,) + self.example[1:], self.hint)
-
-    def __reduce__(self):
-        return type(self), (self.function, self.reason, self.example, self.hint)
 
 
 class ExampleValueError(ExampleError, ValueError):
