@@ -38,8 +38,9 @@ NumPy array indexed by a traced value is refused with a message naming the rewri
 ``isinstance`` answers of a traced value as the loop would of its value: ``np.ndarray`` and
 NumPy's scalar types are rebound (``_ScalarTypeMeta``), and so is the builtin ``isinstance``
 itself (``_traced_isinstance``), since ``isinstance(x[0], float)`` is True in the loop for
-a float64 x (``np.float64`` subclasses Python's float). ``type(x)`` still names gvmap's
-tracer.
+a float64 x (``np.float64`` subclasses Python's float); ``type`` and ``hasattr`` likewise
+(``type(x) is np.ndarray``, ``hasattr(x[0], "__len__")``). ``x.__class__`` still names
+gvmap's tracer.
 """
 from __future__ import annotations
 
@@ -99,13 +100,46 @@ def _traced_isinstance(obj: Any, classinfo: Any) -> bool:
     (complex): ``isinstance(x[0], float)``, ``isinstance(s, (int, float))``,
     ``isinstance(v, numbers.Real)`` branch as they do in the loop."""
     if isinstance(obj, Tracer):
-        loop_type = obj.dtype.type if obj._scalar else np.ndarray
-        return isinstance(obj, classinfo) or issubclass(loop_type, classinfo)
+        return isinstance(obj, classinfo) or issubclass(_loop_type(obj), classinfo)
     return isinstance(obj, classinfo)
 
 
+def _loop_type(x: Tracer) -> type:
+    """The type of the value a tracer stands for in the loop: an array, or for a NumPy
+    scalar (``x[0]``, ``x.sum()``) its scalar type."""
+    return x.dtype.type if x._scalar else np.ndarray
+
+
+def _traced_hasattr(obj: Any, name: str) -> bool:
+    """The builtin ``hasattr`` as traced code sees it: of a tracer, whether the loop's value
+    has the attribute (``hasattr(x[0], "__len__")`` is False, as of a NumPy scalar)."""
+    return hasattr(_loop_type(obj), name) if isinstance(obj, Tracer) else hasattr(obj, name)
+
+
+class _BuiltinTypeMeta(type):
+    """Makes ``_TracedBuiltinType`` answer ``isinstance(c, type)`` as the builtin does."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and isinstance(args[0], Tracer):
+            return _traced_type(_loop_type(args[0]))
+        return type(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, type)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, type)
+
+
+class _TracedBuiltinType(type, metaclass=_BuiltinTypeMeta):
+    """The builtin ``type`` as traced code sees it: of a tracer, the (rebound) type of the
+    loop's value, so ``type(x) is np.ndarray`` and ``type(x[0]) == np.float64`` branch as
+    in the loop and ``type(x[0])(0.5)`` makes a NumPy scalar; anything else, the builtin."""
+
+
 # builtins that traced code reads in gvmap's version (a rebuilt function's globals hold them)
-_BUILTINS = {"isinstance": _traced_isinstance}
+_BUILTINS = {"isinstance": _traced_isinstance, "hasattr": _traced_hasattr,
+             "type": _TracedBuiltinType}
 
 
 class _ScalarTypeMeta(type):

@@ -600,6 +600,14 @@ class Tracer(TracedArray):
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
 
+    def __copy__(self) -> "Tracer":
+        """``copy.copy`` / ``copy.deepcopy``: a new array as ``x.copy()`` (the caller's
+        array stays unwritten); a NumPy scalar is immutable, itself, as in NumPy."""
+        return self if self._scalar else self.copy()
+
+    def __deepcopy__(self, memo: dict) -> "Tracer":
+        return self.__copy__()
+
     def __repr__(self) -> str:
         if self._value is not None:
             return repr(self._value)

@@ -522,15 +522,39 @@ def _builtin_type_questions(v):
              s * 2 if isinstance(v, numbers.Number) else s,
              s * 2 if isinstance(v, (list, tuple)) else s,
              s * 2 if all(isinstance(t, float) for t in v) else s,  # nested code too
-             s * 2 if isinstance(2.0, float) else s]
+             s * 2 if isinstance(2.0, float) else s,
+             s * 2 if isinstance(int, type) else s,            # type is still a type
+             s * 2 if type(v) is np.ndarray else s,
+             s * 2 if type(first) == np.float64 else s,
+             s * 2 if type(first) is float else s,
+             s * 2 if type(first).__name__ == "float32" else s,
+             type(first)(0.5) * s,                             # NumPy's scalar type
+             s * 2 if type(3) is int and type("a", (), {})().__class__.__name__ == "a" else s,
+             s * 2 if hasattr(first, "__len__") else s,        # a NumPy scalar has no len
+             s * 2 if hasattr(v, "__len__") and hasattr(v, "shape") else s,
+             s * 2 if hasattr(v, "no_such_attribute") else s]
     return [np.asarray(p, dtype=np.float64) for p in picks]
+
+
+def test_copy_module_of_traced_values_copies():
+    """copy.copy / copy.deepcopy of an argument is a new array the function may write (it
+    was refused as a write into the argument, and deepcopy raised LeakedTracerError)."""
+    import copy
+
+    def f(v):
+        a, b, s = copy.copy(v), copy.deepcopy(v), copy.copy(v[0])
+        a[0], b[-1] = 5.0, s
+        return v, a, b
+    x = RNG.rand(5, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_])
 def test_builtin_isinstance_of_traced_values_answers_as_the_loop(plan_kind, dtype):
     """isinstance(x[0], float) is True in the loop for float64 x (np.float64 subclasses
     Python's float) and False for float32 / int64: a traced value answers the same (it
-    was always False, a silently different branch for float64)."""
+    was always False, a silently different branch for float64). ``type(x)`` and
+    ``hasattr`` answer as in the loop too (they named gvmap's tracer and its methods)."""
     x = (RNG.rand(5, 4) * 4).astype(dtype)
     got, want = gvmap.vmap(_builtin_type_questions)(x), oracle(_builtin_type_questions)(x)
     assert_tree_close(got, want)
