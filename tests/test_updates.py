@@ -665,3 +665,24 @@ def _writes_after_copies_made_of_views(v):
 
 def test_writes_after_copies_made_of_views(plan_kind):
     check(_writes_after_copies_made_of_views, np.random.RandomState(6).randn(3, 3, 3))
+
+
+_K = np.array([[True, False, True], [False, True, True]])
+
+
+def _two_d_masks(x):
+    m = np.array([[0.0, 1.0], [2.0, -1.0]]) * 3.0
+    m[m > 0] *= 2.0                                   # a mask of the function's constants
+    y = x[:, None, None] * np.ones((4, 2, 3))
+    return m * x[0], y[:, _K], y[..., _K], y[1:3, _K][::-1], y[0][_K], y[np.ones((4, 2), bool)]
+
+
+def test_constant_boolean_masks_of_several_dims_select_as_numpy(plan_kind):
+    """A constant k-dim boolean mask indexes k dims (NumPy's np.nonzero arrays): x[mask2d],
+    x[:, mask2d], x[..., mask2d]; it raised IndexError (only 1-d masks were read), which
+    also refused m[m > 0] *= 2 on an array made from constants."""
+    check(_two_d_masks, X[:, :4])
+    with pytest.raises(IndexError, match="boolean index did not match indexed array along "
+                                         "axis 2; size of axis is 3 but size of corresponding "
+                                         "boolean axis is 2"):
+        gvmap.vmap(lambda v: v[..., np.ones((2, 2), bool)])(np.ones((3, 4, 2, 3)))

@@ -4,7 +4,8 @@ Basic indexing (ints, slices with any step, ``None``, ``...``) is static: it bec
 ``slice`` (plus ``rev`` for negative steps and ``squeeze`` for ints). One integer-array
 index is allowed: a constant array (checked and normalized now) or a traced integer array
 (a gather whose indices are data), as ``take``. Boolean masks have data-dependent shapes,
-so only constant 1-D masks are accepted (they are static index lists).
+so only constant masks are accepted (they are static index lists; one of k dims is k
+integer arrays, as NumPy reads it).
 """
 from __future__ import annotations
 
@@ -145,15 +146,40 @@ def _expand_key(x: Any, key: Any) -> list:
     ellipses = [i for i, k in enumerate(key) if k is Ellipsis]
     if len(ellipses) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    consuming = sum(1 for k in key if k is not None and k is not Ellipsis)
+    consuming = sum(_mask_ndim(k) or 1 for k in key if k is not None and k is not Ellipsis)
     if consuming > ndim:
         raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but "
                          f"{consuming} were indexed")
     fill = [slice(None)] * (ndim - consuming)
     if ellipses:  # the marker separates advanced indices even where ... stands for no dims
         key[ellipses[0]:ellipses[0] + 1] = [_GAP, *fill]
-        return key
-    return key + fill
+    else:
+        key += fill
+    return _split_masks(shape_of(x), key)
+
+
+def _mask_ndim(k: Any) -> int:
+    """The dimensions a constant boolean mask indexes (0 for anything else)."""
+    return k.ndim if isinstance(k, np.ndarray) and k.dtype == np.bool_ else 0
+
+
+def _split_masks(shape: tuple, key: list) -> list:
+    """A constant boolean mask of k > 1 dimensions is, as in NumPy, the k integer arrays of
+    its True positions (``np.nonzero``); its shape must be the dims it indexes."""
+    out, dim = [], 0
+    for k in key:
+        n = _mask_ndim(k)
+        if n > 1:
+            for axis, (got, size) in enumerate(zip(k.shape, shape[dim:dim + n]), dim):
+                if got != size:
+                    raise IndexError(
+                        f"boolean index did not match indexed array along axis {axis}; size "
+                        f"of axis is {size} but size of corresponding boolean axis is {got}")
+            out.extend(np.nonzero(k))
+        else:
+            out.append(k)
+        dim += n or (k is not None and k is not _GAP)
+    return out
 
 
 class _Gap:
