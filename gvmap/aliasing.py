@@ -111,8 +111,8 @@ class TracedArray:
         self._become(_put(link, self, view_value), skip=view)
 
     def _refuse_untracked_base(self, what: str) -> None:
-        """Refuse a write into a view no write follows (``w = y.reshape(2, 3)``, ``y.T``,
-        ``np.flip(y)``) while the array it views is still in use: NumPy's write would
+        """Refuse a write into a view no write follows (``w = y.reshape(2, 3)``,
+        ``y.ravel()``, ``sliding_window_view(y, 2)``) while the array it views is still in use: NumPy's write would
         change that array too. A view of a temporary (``np.zeros(6).reshape(2, 3)``) is
         written freely: nothing else can see the change."""
         for ref, var in self._viewed:
@@ -121,15 +121,14 @@ class TracedArray:
                 continue
             if not self._trace.writable(var):
                 raise TypeError(
-                    f"{what} writes into a view (reshape, transpose, ravel, np.flip or the "
-                    f"like) of an argument of the traced function (or of an array it closes "
+                    f"{what} writes into a view (reshape, ravel or the like) of an argument of the traced function (or of an array it closes "
                     f"over): NumPy would change the caller's array, which gvmap never does. "
                     f"Copy it first (`y = x.reshape(2, 3).copy()`), then write into the copy")
             raise TypeError(
-                f"{what} writes into a view made by reshape, transpose, ravel, np.flip or the "
-                f"like of an array that is still in use: in NumPy the write would change that "
-                f"array too, which gvmap cannot follow. Write into the array itself with an "
-                f"index (`y[:, 0] = v` rather than `y.T[0] = v`), or write into a copy "
+                f"{what} writes into a view made by reshape, ravel or the like of an array "
+                f"that is still in use: in NumPy the write would change that array too, which "
+                f"gvmap cannot follow. Write into the array itself with an index (`y[1, 2] = v` "
+                f"rather than `y.ravel()[5] = v`), or write into a copy "
                 f"(`w = y.reshape(2, 3).copy()`) where y must not change")
 
     def _become(self, new: "TracedArray", skip: "TracedArray | None") -> None:
@@ -399,7 +398,7 @@ def check_ufunc_output(ufunc: str, result: Any, out: Any, rewrite: str = "") -> 
 def _refuse_untracked_views(trace: Any, var: Var, what: str) -> None:
     if trace.has_untracked_views(var):
         raise TypeError(
-            f"{what} after a view of x was taken by reshape, transpose, ravel or the like: "
+            f"{what} after a view of x was taken by reshape, ravel or the like: "
             f"in NumPy that view would see the write, in gvmap it cannot. Write into a copy "
             f"(`y = x.copy()`) and use y, or index x (x[1:], x[:, 0]) for the views you write "
             f"through")

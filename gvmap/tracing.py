@@ -507,21 +507,22 @@ def _with_out(ufunc: np.ufunc, method: str, name: str, inputs: tuple, kwargs: di
             f"np.where(mask, np.{name}(...), 0)")
     results = getattr(ufunc, method)(*inputs, **kwargs)  # traced, without out=
     results = results if isinstance(results, tuple) else (results,)
-    given = []
-    for o, r in zip(outs, results):
-        if o is None:
-            given.append(r)
-            continue
-        if not isinstance(o, Tracer):
-            raise TypeError(
-                f"numpy.{name}(..., out=...) into a {type(o).__name__} the traced function did "
-                f"not make: NumPy would write into the caller's array, which gvmap never does. "
-                f"Use the returned value: `y = np.{name}(...)`")
-        check_ufunc_output(ufunc.__name__, r, o)
-        value = r if where is True else _gnp().where(where, r, o)
-        o._write(Ellipsis, value, f"`np.{name}(..., out=x)`", f"Write `x = np.{name}(...)`")
-        given.append(o)
+    given = [r if o is None else write_out(name, r, o, where) for o, r in zip(outs, results)]
     return given[0] if len(given) == 1 else tuple(given)
+
+
+def write_out(name: str, result: Any, out: Any, where: Any = True) -> Any:
+    """``result`` of ``np.<name>(..., out=out, where=where)`` written into ``out``, which is
+    returned: an array the function made, NumPy's same_kind cast and output shape."""
+    if not isinstance(out, Tracer):
+        raise TypeError(
+            f"numpy.{name}(..., out=...) into a {type(out).__name__} the traced function did "
+            f"not make: NumPy would write into the caller's array, which gvmap never does. "
+            f"Use the returned value: `y = np.{name}(...)`")
+    check_ufunc_output(name.split(".")[0], result, out)
+    value = result if where is True else _gnp().where(where, result, out)
+    out._write(Ellipsis, value, f"`np.{name}(..., out=x)`", f"Write `x = np.{name}(...)`")
+    return out
 
 
 def _concrete(convert: Callable, what: str, hint: str = "") -> Callable:

@@ -693,7 +693,7 @@ REFUSED: dict[str, str] = {
     # np.bincount's length, max(x) + 1, depends on the data -> hist_equalize_tile_add_at
     "hist_equalize_tile": r"bincount.*np\.add\.at",
     # a write into img.reshape(4, 4) while img is alive: NumPy changes img -> paste_patch_into_grid
-    "paste_patch_via_reshape": r"reshape, transpose.*Write into the array itself",
+    "paste_patch_via_reshape": r"reshape, ravel.*Write into the array itself",
 }
 
 

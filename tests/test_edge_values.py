@@ -712,3 +712,15 @@ def test_reductions_of_a_0d_value_take_axis_0_or_minus_1(backend):
             bad(np.array(0.5))
         with pytest.raises(np.exceptions.AxisError):
             gvmap.vmap(bad)(x)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("ufunc", [np.logaddexp, np.logaddexp2])
+def test_logaddexp_at_the_edges(backend, ufunc, dtype):
+    """Equal infinities stay (logaddexp2(-inf, -inf) is -inf, not NaN), NaN wins, -0.0 meets
+    +0.0 as equal, huge gaps give the larger operand; float16 computes in float32 as
+    NumPy's 'ee->e' loop does."""
+    edges = np.array([np.inf, -np.inf, np.nan, -0.0, 0.0, 1e4, -1e4, 3.0], dtype)
+    a, b = np.meshgrid(edges, edges)
+    check(lambda u, v: ufunc(u, v), a, b)
+    check(lambda u: ufunc(u, u[::-1]), np.linspace(-20, 20, 24, dtype=dtype).reshape(4, 6))

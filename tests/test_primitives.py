@@ -440,6 +440,9 @@ row("np.fmax_nan", lambda xp, x, y: xp.fmax(x, y), [A((2, 3), "nan"), A((3,), "n
 row("np.fmin_nan", lambda xp, x, y: xp.fmin(x, y), [A((2, 3), "nan"), A((3,), "nan")], FLOAT)
 row("np.fmax_int", lambda xp, x, y: xp.fmax(x, y), [X23, Y3], INT)
 row("np.logaddexp", lambda xp, x, y: xp.logaddexp(x, y), [X23, Y3], FLOAT)
+row("np.logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y), [X23, Y3], FLOAT)
+row("np.logaddexp2_edges", lambda xp, x, y: xp.logaddexp2(x, y),
+    [A((2, 3), "nan"), A((3,), "nan")], FLOAT)
 row("np.linalg.norm", lambda xp, x: xp.linalg.norm(x), [Y3], NUM)
 row("np.linalg.norm_matrix", lambda xp, x: xp.linalg.norm(x), [X23], FLOAT)
 row("np.linalg.norm_axis", lambda xp, x: xp.linalg.norm(x, axis=-1, keepdims=True), [X23], FLOAT)

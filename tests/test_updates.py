@@ -183,7 +183,7 @@ def test_write_after_an_untracked_view_is_refused(backend):
         t = y.ravel()
         y[0] = 5.0          # NumPy: t would change (a contiguous y); gvmap follows no reshape
         return t
-    with pytest.raises(TypeError, match="reshape, transpose"):
+    with pytest.raises(TypeError, match="reshape, ravel"):
         gvmap.vmap(f)(X)
 
 
@@ -597,7 +597,10 @@ def _into_out(v):
     np.add.reduce(v, out=s)                    # a ufunc method's out=
     i = np.zeros(4, np.int64)
     np.floor_divide(i + 7, 2, out=i)
-    return y, q, m, wide, z, w, s, i
+    c = v * 3
+    c.clip(-1, 1, out=c)                       # np.clip is a ufunc: out= too
+    d = np.clip(v, 0.0, None, out=np.ones((2, 4)))
+    return y, q, m, wide, z, w, s, i, c, d
 
 
 @pytest.mark.parametrize("f", [_divide_where, _into_out])
@@ -616,6 +619,8 @@ def test_ufunc_out_and_where_write_into_local_arrays(plan_kind, f):
      "Cannot cast ufunc 'add' output from dtype\\('float64'\\) to dtype\\('int64'\\)"),
     (lambda v: np.add(v, 1, out=np.zeros(3)), ValueError, "could not be broadcast"),
     (lambda v: np.add(v, 1, out=np.zeros(1)), ValueError, "non-broadcastable output operand"),
+    (lambda v: np.clip(v, 0, 1, out=np.zeros(4, int)), TypeError,
+     "Cannot cast ufunc 'clip' output from dtype\\('float64'\\) to dtype\\('int64'\\)"),
 ])
 def test_ufunc_out_errors_are_numpys(f, error, message):
     with pytest.raises(error, match=message):

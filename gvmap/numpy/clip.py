@@ -14,8 +14,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..tracing import write_out
 from ._core import (PY_SCALARS, broadcast_shapes, check_operand, convert, dtype_of, proxy,
-                    reject_kwargs, shape_of)
+                    shape_of)
 from .elementwise import maximum, minimum
 
 __all__ = ["clip"]
@@ -42,9 +43,11 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, out=None, **kwargs: Any) 
     C-ordered (NumPy may iterate other layouts in another order, and a bound broadcast
     along one axis but not another can then take the other loop).
     """
-    reject_kwargs("clip", out=out)
-    a_min = kwargs.pop("min", a_min)
-    a_max = kwargs.pop("max", a_max)
+    result = _clipped(a, kwargs.pop("min", a_min), kwargs.pop("max", a_max), kwargs)
+    return result if out is None else write_out("clip", result, out)  # x.clip(0, 1, out=x)
+
+
+def _clipped(a: Any, a_min: Any, a_max: Any, kwargs: dict) -> Any:
     if kwargs:
         raise TypeError(f"clip() got unexpected keyword arguments {sorted(kwargs)}")
     a = check_operand(a, "clip")

@@ -241,19 +241,34 @@ fmax = _nan_ignoring(maximum, "fmax")
 fmin = _nan_ignoring(minimum, "fmin")
 
 
-def logaddexp(x1: Any, x2: Any, out=None) -> Any:
-    """numpy.logaddexp, stably: max(a, b) + log1p(exp(-|a - b|)) (equal infinities kept)."""
-    reject_kwargs("logaddexp", out=out)
-    a, b = check_operand(x1, "logaddexp"), check_operand(x2, "logaddexp")
-    dtype = result_dtype(np.logaddexp, a, b)
-    a, b = convert(a, dtype), convert(b, dtype)
-    big = maximum(a, b)
-    stable = add(big, log1p(exp(negative(absolute(subtract(a, b))))))
-    return where(equal(a, b), add(a, np.asarray(np.log(2.0), dtype)[()]), stable)
+def _log_add_exp(name: str, exp_: Callable, log_e: float, log_2: float) -> Callable:
+    def fn(x1: Any, x2: Any, out=None) -> Any:
+        reject_kwargs(name, out=out)
+        a, b = check_operand(x1, name), check_operand(x2, name)
+        dtype = result_dtype(getattr(np, name), a, b)
+        if dtype == np.float16:  # NumPy's 'ee->e' loop computes in float32
+            return convert(fn(convert(a, np.float32), convert(b, np.float32)), dtype)
+        a, b = convert(a, dtype), convert(b, dtype)
+        big = maximum(a, b)
+        rest = log1p(exp_(negative(absolute(subtract(a, b)))))
+        if log_e != 1.0:
+            rest = multiply(np.asarray(log_e, dtype)[()], rest)
+        stable = add(big, rest)
+        return where(equal(a, b), add(a, np.asarray(log_2, dtype)[()]), stable)
+    fn.__name__ = name
+    fn.__doc__ = (f"numpy.{name}, stably as NumPy's npy_{name}: max(a, b) + "
+                  f"{'' if log_e == 1.0 else 'log2(e) * '}log1p({exp_.__name__}(-|a - b|)), "
+                  f"and a + {'log(2)' if log_e == 1.0 else '1'} where a == b (equal "
+                  f"infinities kept)")
+    return fn
 
 
-UFUNCS.update(trunc=trunc, fmax=fmax, fmin=fmin, logaddexp=logaddexp)
-__all__ += ["trunc", "fmax", "fmin", "logaddexp"]
+logaddexp = _log_add_exp("logaddexp", exp, 1.0, np.log(2.0))
+logaddexp2 = _log_add_exp("logaddexp2", exp2, 1.0 / np.log(2.0), 1.0)
+
+
+UFUNCS.update(trunc=trunc, fmax=fmax, fmin=fmin, logaddexp=logaddexp, logaddexp2=logaddexp2)
+__all__ += ["trunc", "fmax", "fmin", "logaddexp", "logaddexp2"]
 
 
 def conjugate(x: Any, out=None) -> Any:
