@@ -25,6 +25,7 @@ lives here so that these rules do not import the tracer (tracing.py imports this
 from __future__ import annotations
 
 import contextlib
+import operator
 import weakref
 from typing import Any, Callable
 
@@ -364,6 +365,8 @@ def _inplace(name: str, symbol: str):
     meaning and are refused: x is an argument (NumPy would write into the caller's array)
     or a view of x was taken earlier (NumPy's view would see the write)."""
     def op(self, other):
+        if getattr(self, "_python", None) is not None:  # a Python number: t += 1 rebinds t
+            return _BINARY_OPERATORS[symbol](self, other)
         result = getattr(_gnp(), name)(self, other)
         if self._scalar:  # a NumPy scalar is immutable: ``s += x`` rebinds s, promoting
             result = fresh(result, (self, other))
@@ -446,6 +449,11 @@ def _key_text(key: Any) -> str:
     return ", ".join("i" if isinstance(k, TracedArray) else ":" if isinstance(k, slice) else
                      "..." if k is Ellipsis else repr(k) for k in parts)
 
+
+_BINARY_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul,
+                     "/": operator.truediv, "//": operator.floordiv, "%": operator.mod,
+                     "**": operator.pow, "&": operator.and_, "|": operator.or_,
+                     "^": operator.xor, "<<": operator.lshift, ">>": operator.rshift}
 
 for _dunder, _fn, _sym in [("iadd", "add", "+"), ("isub", "subtract", "-"),
                            ("imul", "multiply", "*"), ("itruediv", "true_divide", "/"),

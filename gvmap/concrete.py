@@ -47,6 +47,12 @@ def numpy_caller_hint(frame: Any) -> str:
             + (f"; write {rewrite}" if rewrite else "") + ")")
 
 
+# float(x) / int(x): Python needs a real number there, which a traced value is not
+NUMBER_HINT = (" For a number to compute with, write np.%s(x) (or x.astype(...)), which "
+               "batches (math functions take it too); unlike a Python number it promotes "
+               "strongly: a float32 array times np.float64(x) is float64.")
+
+
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
     return TracerConversionError(
         f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
@@ -66,9 +72,6 @@ def _in_item_assignment(frame: Any) -> bool:
 
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF"})
 _CALL_SETUP = frozenset({"PUSH_NULL", "CACHE", "PRECALL", "KW_NAMES"})
-_MATH_TO_NUMPY = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
-                  "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "fabs": "abs",
-                  "pow": "power"}
 _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-Stegun 7.1.26 "
              "(error below 1.5e-7): t = 1 / (1 + 0.3275911 * np.abs(x)); erf = np.sign(x) * "
              "(1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * "
@@ -103,11 +106,15 @@ def _called_function(frame: Any) -> Any:
 
 
 def _math_error(fn: Any) -> TracerConversionError | None:
-    """The refusal of ``math.f(x)`` with x traced, naming NumPy's function for it."""
+    """The refusal of ``math.f(x)`` with x traced, naming NumPy's function for it: where
+    gvmap does not compute it (``math.erf``, ``math.gamma``; code that is not rebound,
+    ``gvmap.rebinding``; the ``cmath`` module)."""
     if getattr(fn, "__module__", None) not in ("math", "cmath"):
         return None
+    from .pyscalars import NUMPY_NAMES
+
     name = fn.__name__
-    np_name = _MATH_TO_NUMPY.get(name, name)
+    np_name = NUMPY_NAMES.get(name, name)
     ufunc = getattr(np, np_name, None)
     rewrite = (f"np.{np_name}({'x' if ufunc.nin == 1 else 'x1, x2'})"
                + (" (np.log(x) / np.log(base) for a base)" if name == "log" else "")

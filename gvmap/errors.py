@@ -83,11 +83,13 @@ class LinAlgError(_FailedExample, _np.linalg.LinAlgError):
 
 class ExampleError(_FailedExample, Exception):
     """A NumPy function raised for one example in the per-example loop (np.nanargmax of an
-    all-NaN slice, np.geomspace with an endpoint 0, np.choose with an invalid entry): gvmap
-    raises the same built-in error (``ExampleValueError`` is a ``ValueError``,
-    ``ExampleIndexError`` an ``IndexError``), naming the first failing example
-    (``_FailedExample``), on every backend. ``function``, ``reason``: NumPy's function and
-    message; ``hint``: a rewrite that cannot fail."""
+    all-NaN slice, np.geomspace with an endpoint 0, np.choose with an invalid entry), or
+    Python's math module or operators did (math.sqrt(-1.0), 1.0 / 0.0): gvmap raises the
+    same built-in error (``ExampleValueError`` is a ``ValueError``, ``ExampleIndexError``
+    an ``IndexError``...), naming the first failing example (``_FailedExample``), on every
+    backend. ``function``: NumPy's function by its name (``nanargmax``), any other with its
+    module (``math.sqrt``) or as an operator (``a / b``); ``reason``: the loop's message;
+    ``hint``: a rewrite that cannot fail."""
 
     kind = "Exception"
 
@@ -103,7 +105,9 @@ class ExampleError(_FailedExample, Exception):
         where = self._in_example()
         if where:
             where += f", where the loop over examples raises {self.kind} too"
-        return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
+        function = self.function if "." in self.function or " " in self.function else \
+            f"numpy.{self.function}"
+        return f"{function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
 
 
 class ExampleValueError(ExampleError, ValueError):
@@ -114,4 +118,13 @@ class ExampleIndexError(ExampleError, IndexError):
     kind = "IndexError"
 
 
-EXAMPLE_ERRORS = {"ValueError": ExampleValueError, "IndexError": ExampleIndexError}
+class ExampleOverflowError(ExampleError, OverflowError):
+    kind = "OverflowError"
+
+
+class ExampleZeroDivisionError(ExampleError, ZeroDivisionError):
+    kind = "ZeroDivisionError"
+
+
+EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
+                                            ExampleOverflowError, ExampleZeroDivisionError)}

@@ -44,6 +44,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .errors import EXAMPLE_ERRORS
 from .graph import AbstractArray
 
 __all__ = [
@@ -638,7 +639,7 @@ UNARY.add(bitcast_convert_type_p)
 # dims (one per vmap level, outermost first, as linear algebra's ``batch_dims``). Threading
 # x through makes the check live exactly while its value is: a check nothing reads is dead.
 
-CHECK_ERRORS = ("ValueError", "IndexError")
+CHECK_ERRORS = tuple(EXAMPLE_ERRORS)  # the built-in errors a check raises, by name
 
 
 def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: str, function: str, reason: str,

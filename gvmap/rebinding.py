@@ -46,11 +46,13 @@ from __future__ import annotations
 
 import dis
 import functools
+import math
 import types
 from typing import Any, Callable
 
 import numpy as np
 
+from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code
 from .aliasing import call_leaves, fresh_unless_view
 from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, numpy_answers
@@ -105,9 +107,10 @@ def _traced_isinstance(obj: Any, classinfo: Any) -> bool:
 
 
 def _loop_type(x: Tracer) -> type:
-    """The type of the value a tracer stands for in the loop: an array, or for a NumPy
-    scalar (``x[0]``, ``x.sum()``) its scalar type."""
-    return x.dtype.type if x._scalar else np.ndarray
+    """The type of the value a tracer stands for in the loop: an array, for a NumPy scalar
+    (``x[0]``, ``x.sum()``) its scalar type, for a Python number (``math.sqrt(s)``) its
+    Python type."""
+    return x._python or (x.dtype.type if x._scalar else np.ndarray)
 
 
 def _traced_hasattr(obj: Any, name: str) -> bool:
@@ -121,7 +124,8 @@ class _BuiltinTypeMeta(type):
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs and isinstance(args[0], Tracer):
-            return _traced_type(_loop_type(args[0]))
+            x = args[0]  # a Python number's type is Python's own
+            return x._python or _traced_type(_loop_type(x))
         return type(*args, **kwargs)
 
     def __instancecheck__(cls, obj: Any) -> bool:
@@ -152,6 +156,8 @@ class _ScalarTypeMeta(type):
 
     def __instancecheck__(cls, obj: Any) -> bool:
         if isinstance(obj, Tracer):
+            if obj._python is not None:  # a Python number is no NumPy type's instance
+                return False
             if cls.numpy_type is np.ndarray:
                 return not obj._scalar
             return obj._scalar and issubclass(obj.dtype.type, cls.numpy_type)
@@ -185,7 +191,9 @@ def _traced_type(numpy_type: type) -> type:
         if args and isinstance(args[0], Tracer) and numpy_type in _SCALAR_TYPES:
             from .numpy import astype
             x = args[0]
-            return x if x.dtype == numpy_type else astype(x, numpy_type)
+            if x.dtype != numpy_type:
+                return astype(x, numpy_type)
+            return x if x._python is None else numpy_scalar(x)  # np.float64(math.sqrt(s))
         if numpy_answers(numpy_type, False, (args, kwargs)):  # np.ndarray(3, buffer=table)
             return known_call(numpy_type, args, kwargs)
         return numpy_type(*args, **kwargs)
@@ -202,6 +210,10 @@ def replacement(value: Any) -> Any:
         return TRACED_NUMPY
     if value is np.linalg:
         return TRACED_LINALG
+    if value is math:
+        return TRACED_MATH
+    if isinstance(value, types.BuiltinFunctionType) and value in MATH_FUNCTIONS:
+        return MATH_FUNCTIONS[value]  # from math import sqrt
     if isinstance(value, type) and (value in _SCALAR_TYPES or value in _ABSTRACT_TYPES) and \
             not isinstance(value, _ScalarTypeMeta):  # (one compares equal to its NumPy type)
         return _traced_type(value)
@@ -267,6 +279,7 @@ _ABSTRACT_TYPES = frozenset({np.ndarray, np.generic, np.number, np.integer, np.s
 
 TRACED_NUMPY = TracedModule(np)
 TRACED_LINALG = TracedModule(np.linalg)
+TRACED_MATH = TracedModule(math)  # its functions of traced values: gvmap.pyscalars
 
 
 @functools.lru_cache(maxsize=4096)

@@ -551,7 +551,7 @@ class Tracer(TracedArray):
     """
 
     __slots__ = ("_trace", "_var", "_base", "_value", "_viewed", "_holds", "_scalar",
-                 "__weakref__")
+                 "_python", "__weakref__")
     __array_priority__ = 1000  # NumPy arrays defer their binary operators to us
 
     def __init__(self, trace: Trace, var: Var, value: np.ndarray | None = None):
@@ -564,6 +564,9 @@ class Tracer(TracedArray):
         self._viewed: tuple = ()
         self._holds: Tracer | None = None  # the basic-indexing view this one is a view of
         self._scalar = False  # stands for a NumPy scalar (x[0] of a vector): immutable
+        # stands for a Python number (float, int or bool: math.sqrt's result), which
+        # promotes weakly and computes by Python's rules (gvmap.pyscalars); else None
+        self._python: type | None = None
 
     @property
     def known(self) -> np.ndarray | None:
@@ -679,8 +682,8 @@ class Tracer(TracedArray):
 
     # ---- concrete-value requests: control flow (a known tracer answers them)
     __bool__ = _concrete(bool, "Python `if`/`while`/`and`/`or`/bool() on a traced array")
-    __float__ = _concrete(float, "float() on a traced array")
-    __int__ = _concrete(int, "int() on a traced array")
+    __float__ = _concrete(float, "float() on a traced array", concrete.NUMBER_HINT % "float64")
+    __int__ = _concrete(int, "int() on a traced array", concrete.NUMBER_HINT % "int64")
     __complex__ = _concrete(complex, "complex() on a traced array")
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
@@ -688,18 +691,19 @@ class Tracer(TracedArray):
     tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
     def __round__(self, ndigits: int | None = None):
-        """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (a
-        concrete value); an array has no round() in NumPy."""
+        """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (traced:
+        ``gvmap.pyscalars``); an array has no round() in NumPy."""
         if not self._scalar:
             raise TypeError("type numpy.ndarray doesn't define __round__ method (as NumPy "
                             "says for an array): write np.round(x, decimals)")
-        if ndigits is None:
+        if self.dtype == np.bool_ and self._python is None:
+            raise TypeError("type numpy.bool doesn't define __round__ method")
+        if ndigits is None:  # a Python int: half to even, as np.rint
             if self._value is not None:
                 return round(self._value[()])
-            raise self._concrete_value_error(
-                "round(x) without ndigits (a Python int)",
-                " Write np.round(x) for the rounded value (x's dtype), or "
-                "np.round(x).astype(int) for an integer array")
+            return pyscalars.to_int(self, "rint", "round")
+        if self._python is not None:  # round(t, n) of a Python number: one of its type
+            return pyscalars.mark(_gnp().round(self, ndigits), self._python)
         return scalar_if_0d(_gnp().round(self, ndigits))
 
     @property
@@ -871,11 +875,12 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 
 def _binop(name: str, reflected: bool = False):
-    if reflected:
-        return lambda self, other: scalar_if_0d(
-            fresh(getattr(_gnp(), name)(other, self), (self, other)))
-    return lambda self, other: scalar_if_0d(
-        fresh(getattr(_gnp(), name)(self, other), (self, other)))
+    def op(self, other):
+        a, b = (other, self) if reflected else (self, other)
+        if self._python is not None and pyscalars.python_operands(a, b):
+            return pyscalars.binary(name, a, b)  # Python numbers: Python's rules
+        return scalar_if_0d(fresh(getattr(_gnp(), name)(a, b), (self, other)))
+    return op
 
 
 for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
@@ -894,7 +899,8 @@ for _dunder, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le"
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
     setattr(Tracer, f"__{_dunder}__",
-            (lambda f: lambda self: scalar_if_0d(fresh(getattr(_gnp(), f)(self), self)))(_fn))
+            (lambda f: lambda self: pyscalars.unary(f, self) if self._python is not None
+             else scalar_if_0d(fresh(getattr(_gnp(), f)(self), self)))(_fn))
 
 
 # --- sorting and searching ---
@@ -944,3 +950,6 @@ def _put(self, ind, v, mode="raise") -> None:
 
 Tracer.view = _view
 Tracer.put = _put
+
+
+from . import pyscalars  # noqa: E402  (Python numbers' rules; it imports Tracer)

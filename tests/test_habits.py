@@ -227,7 +227,6 @@ def test_flat_read_does_not_see_later_writes(backend):
     (lambda v: sorted(v), TracerConversionError, r"np\.sort\(x\)"),
     (lambda v: any(v > 0), TracerConversionError, r"np\.any\(x\)"),
     (lambda v: all(v > 0), TracerConversionError, r"np\.all\(x\)"),
-    (lambda v: round(v.sum()), TracerConversionError, r"np\.round\(x\)\.astype\(int\)"),
     (lambda v: round(v, 1), TypeError, r"numpy\.ndarray doesn't define __round__.*np\.round"),
     (lambda v: v.flat.__setitem__(0, 1.0), TypeError, "writes into an argument"),
 ])

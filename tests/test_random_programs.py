@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import string
 import warnings
@@ -142,7 +143,7 @@ class Builder:
         self.nodes: list[Node] = []
         self.lines: list[str] = []
         self.consts: dict[str, np.ndarray] = {}
-        self.env: dict[str, Any] = {"np": np}
+        self.env: dict[str, Any] = {"np": np, "math": math}
         self.py_inputs: set = set()   # inputs passed as Python floats (never traced)
 
     # -- helpers
@@ -1018,7 +1019,7 @@ def cases(draw) -> Case:
             unpack = [f"x{n_inputs - 2}, x{n_inputs - 1} = g"]
     body = unpack + builder.lines + [f"return {ret}"]
     source = f"def f({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
-    namespace = {"np": np, **builder.consts}
+    namespace = {"np": np, "math": math, **builder.consts}
     # "<string...": user code, so gvmap traces it with its NumPy names rebound
     # (gvmap.rebinding): the constants c0, c1... are known values, folded where alone
     exec(compile(source, "<string: random program>", "exec"), namespace)
@@ -1321,7 +1322,8 @@ def _op_idioms(self) -> bool:
         lambda: f"np.float_power(np.abs({n}), {self.choice(['2', '0.5', '-1', '3'])})",
         lambda: f"np.nancumsum(np.where({n} > 1, np.nan, {n}), axis={axis()})",
         lambda: f"np.angle({n}, deg={self.draw(st.booleans())})",
-        lambda: f"np.{self.choice(['add', 'maximum', 'minimum'])}.reduceat({n}, {starts(s[0] if nd else 0)})",
+        lambda: f"np.{self.choice(['add', 'maximum', 'minimum'])}.reduceat("
+                f"{n if nd else f'np.atleast_1d({n})'}, {starts(s[0] if nd else 1)})",  # 0-d: no reduceat
         lambda: f"np.linalg.vector_norm({n}, ord={self.choice(['1', '2', 'np.inf'])})",
         lambda: f"np.histogram2d(np.ravel({n}), np.ravel({n}) ** 2, bins=3, range=[[-1, 1], [0, 1]])[0]",
     ]
@@ -1351,3 +1353,29 @@ def test_argmin_of_a_0d_array_with_an_axis(backend):
     for g in (lambda v: np.sort(v, axis=0), lambda v: np.argmax(v, axis=1)):
         with pytest.raises(np.exceptions.AxisError):
             gvmap.vmap(g)(x)
+
+
+# --- the math module and Python numbers (gvmap/pyscalars.py) ---
+# math functions of a reduced node are traced Python floats (ints, bools): weakly promoted
+# against the node (a float32 node stays float32), combined by Python's operators. Only
+# functions that raise for no input (atan, tanh, fabs, copysign, isfinite, hypot, degrees)
+# are drawn: the loop's math errors are tested in tests/test_pyscalars.py.
+_MATH_UNARY = [
+    "{x} * math.atan(np.sum({x}))", "{x} - math.tanh(np.max({x})) * 2",
+    "math.copysign(1.5, np.min({x})) + {x}", "{x} / (1.0 + math.fabs(np.mean({x})))",
+    "np.where(math.isfinite(np.sum({x})), {x}, 0)", "{x} + math.hypot(np.sum({x}), 2.0)",
+    "{x} * (math.degrees(math.atan2(np.min({x}), 1.5)) > 10)",
+]
+FLOAT_UNARY.extend(_MATH_UNARY)
+INT_UNARY.extend(_MATH_UNARY[:2])
+BOOL_UNARY.append("{x} * math.tanh(np.sum({x}))")
+
+
+def test_generator_reaches_the_math_module():
+    """Some random program calls a math function on a traced value."""
+    from hypothesis import find
+
+    case = find(cases(), lambda c: "math." in c.source,
+                settings=settings(max_examples=5000, database=None, deadline=None,
+                                  suppress_health_check=list(HealthCheck)))
+    assert "math." in case.source

@@ -63,9 +63,12 @@ def dtype_of(x: Any) -> np.dtype:
 
 
 def proxy(x: Any) -> Any:
-    """An empty stand-in with x's dtype; Python scalars stand for themselves (weak types)."""
+    """An empty stand-in with x's dtype; Python scalars stand for themselves (weak types),
+    as traced Python numbers (``math.sqrt``'s results, ``gvmap.pyscalars``) do."""
     if isinstance(x, PY_SCALARS):
         return x
+    if isinstance(x, Tracer) and x._python is not None:
+        return x._python(0)
     return np.empty((0,), dtype_of(x))
 
 

@@ -1,0 +1,388 @@
+"""Python numbers as traced values: what ``math.sqrt(x[0])``, ``round(s)`` and Python's
+operators on their results stand for in the loop.
+
+There, the ``math`` module's functions return Python floats (ints for ``floor`` / ``ceil``
+/ ``trunc`` and ``round(s)``, bools for ``isnan`` ...), and Python's operators on Python
+numbers return Python numbers. Three things tell those from NumPy scalars, and a traced
+Python number (a tracer with ``_python`` set to ``float``, ``int`` or ``bool``, holding a
+float64 / int64 / bool value) keeps all three:
+
+* **Weak promotion** (NEP 50): a Python float meeting a float32 array gives float32, a
+  float64 NumPy scalar gives float64. In NumPy's promotion a traced Python number stands
+  as a Python number (``_core.proxy``), so ``math.exp(-t) * x32`` stays float32 as in the
+  loop; any NumPy function of it (``np.exp(t)``) gives a NumPy scalar again.
+* **Python's arithmetic**: ``True + True`` is 2, ``7 / 2`` is 3.5, ``-7 // 2`` is -4, and
+  where Python raises, the loop raises: division by zero (``ZeroDivisionError``), a float
+  ``**`` that overflows (``OverflowError``), ``0.0 ** -1``. A negative float to a
+  fractional power is a complex number in Python: refused (``ValueError``), as gvmap has
+  no complex numbers.
+* **The math module's errors**: ``ValueError('math domain error')`` where C's result is
+  NaN from a non-NaN input or infinite from a finite one (``sqrt(-1)``, ``log(0)``,
+  ``sin(inf)``), ``OverflowError('math range error')`` where ``exp``, ``expm1``, ``exp2``,
+  ``sinh``, ``cosh`` or ``pow`` overflow; ``floor`` / ``ceil`` / ``trunc`` / ``round`` of
+  NaN or an infinity raise as Python's int conversion does.
+
+Each error is a ``check`` (``checks.raise_where``): the loop's exception, naming the first
+failing example, on every backend. Where one function can raise two kinds, each is checked
+in turn, so with both in one batch the first kind's first example is the one named.
+
+Python ints are int64 here: Python's arbitrary precision past 2**63 is not followed. Known
+values (closed-over constants) go to the math module itself, exactly as in the loop.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from .tracing import Tracer
+
+__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int", "MATH_FUNCTIONS",
+           "NUMPY_NAMES"]
+
+_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
+_NUMBERS = (bool, int, float)
+
+_OPERATORS: dict[str, Callable] = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
+    "true_divide": operator.truediv, "floor_divide": operator.floordiv,
+    "remainder": operator.mod, "divmod": divmod, "power": operator.pow,
+    "bitwise_and": operator.and_, "bitwise_or": operator.or_, "bitwise_xor": operator.xor,
+    "left_shift": operator.lshift, "right_shift": operator.rshift,
+    "equal": operator.eq, "not_equal": operator.ne, "less": operator.lt,
+    "less_equal": operator.le, "greater": operator.gt, "greater_equal": operator.ge}
+_SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/",
+            "floor_divide": "//", "remainder": "%", "divmod": "divmod", "power": "**",
+            "left_shift": "<<", "right_shift": ">>"}
+_DIVISIONS = ("true_divide", "floor_divide", "remainder", "divmod")
+_UNARY: dict[str, Callable] = {"negative": operator.neg, "positive": operator.pos,
+                               "absolute": abs, "invert": operator.invert}
+
+
+def _gnp() -> Any:
+    from . import numpy as gnp
+    return gnp
+
+
+def kind_of(x: Any) -> type | None:
+    """The Python number type ``x`` is or stands for: a traced Python number's, a Python
+    number's own (not NumPy's scalar types, although ``np.float64`` subclasses float);
+    else None."""
+    if isinstance(x, Tracer):
+        return x._python
+    return type(x) if type(x) in _NUMBERS else None
+
+
+def python_operands(*operands: Any) -> bool:
+    """Do Python's rules apply: is every operand a Python number, one of them traced?"""
+    return all(kind_of(x) is not None for x in operands) and \
+        any(isinstance(x, Tracer) for x in operands)
+
+
+def mark(x: Any, kind: type) -> Any:
+    """``x`` (a 0-d tracer of ``kind``'s dtype) as a traced Python number: a new tracer
+    object, so the NumPy value it came from stays one."""
+    if isinstance(x, tuple):
+        return tuple(mark(o, kind) for o in x)
+    out = Tracer(x._trace, x._var, x._value)
+    out._scalar, out._python = True, kind
+    return out
+
+
+def numpy_scalar(x: Tracer) -> Tracer:
+    """A traced Python number as the NumPy scalar of its dtype (``np.float64(t)``): a new
+    tracer object, strongly typed."""
+    out = Tracer(x._trace, x._var, x._value)
+    out._scalar = True
+    return out
+
+
+def _as(x: Any, kind: type) -> Any:
+    return _gnp().astype(x, _DTYPES[kind]) if isinstance(x, Tracer) else kind(x)
+
+
+def _check(value: Any, bad: Any, error: str, function: str, reason: str, hint: str = "") -> Any:
+    from .numpy.checks import raise_where
+    return raise_where(value, bad, error=error, function=function, reason=reason, hint=hint)
+
+
+def _python_error(expression: Callable[[], Any]) -> str:
+    """Python's own message for an error ``expression`` raises (it differs by version)."""
+    try:
+        expression()
+    except (ArithmeticError, ValueError) as e:
+        return str(e)
+    raise AssertionError("expected an error")  # pragma: no cover
+
+
+# ---------------------------------------------------------------- operators
+
+def binary(name: str, a: Any, b: Any) -> Any:
+    """``a <op> b`` for Python numbers, one of them (or both) traced: Python's result type
+    and errors (module docstring)."""
+    gnp, op = _gnp(), _OPERATORS[name]
+    ka, kb = kind_of(a), kind_of(b)
+    # Python's result type, from sample values (a Python operand's own value: 3 / 0 raises
+    # as the loop does for every example)
+    sample = op(ka(3) if isinstance(a, Tracer) else a, kb(2) if isinstance(b, Tracer) else b)
+    if name == "power" and ka is not float and kb is not float and isinstance(b, Tracer):
+        raise NotImplementedError(
+            "int ** int with a traced exponent: Python's result is an int for an exponent "
+            "of 0 or more and a float for a negative one, so its type depends on the value; "
+            "write float(base) ** k (or base ** float(k)) for a float, or np.power for NumPy's "
+            "integer power")
+    kind = type(sample[0] if isinstance(sample, tuple) else sample)
+    if name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+        operand_kind = float if float in (ka, kb) else int
+    else:
+        operand_kind = float if kind is float or float in (ka, kb) else kind
+    x, y = _as(a, operand_kind), _as(b, operand_kind)
+    result = getattr(gnp, name)(x, y)
+    where = f"a {_SYMBOLS.get(name, name)} b"
+    if name in _DIVISIONS:
+        reason, zero = _python_error(lambda: op(ka(1), kb(0))), gnp.equal(y, 0)
+        checked = [_check(r, zero, "ZeroDivisionError", where, reason)
+                   for r in (result if name == "divmod" else (result,))]
+        result = tuple(checked) if name == "divmod" else checked[0]
+    elif name in ("left_shift", "right_shift"):
+        result = _check(result, gnp.less(y, 0), "ValueError", where, "negative shift count")
+    elif name == "power" and kind is float:
+        result = _float_power_errors(result, x, y, where)
+    return mark(result, kind)
+
+
+def _float_power_errors(result: Any, x: Any, y: Any, where: str) -> Any:
+    gnp = _gnp()
+    finite = gnp.logical_and(gnp.isfinite(x), gnp.isfinite(y))
+    zero_base = gnp.logical_and(gnp.equal(x, 0), gnp.less(y, 0))
+    result = _check(result, zero_base, "ZeroDivisionError", where,
+                    _python_error(lambda: 0.0 ** -1.0))
+    fractional = gnp.logical_and(gnp.not_equal(y, gnp.floor(y)), finite)
+    result = _check(result, gnp.logical_and(gnp.less(x, 0), fractional), "ValueError", where,
+                    "a negative float to a fractional power is a complex number in Python, "
+                    "which gvmap does not support",
+                    "write np.power(a, b) (NaN there) or np.abs(a) ** b")
+    overflow = gnp.logical_and(gnp.isinf(result), finite)
+    return _check(result, overflow, "OverflowError", where,
+                  _python_error(lambda: 10.0 ** 400.0))
+
+
+def unary(name: str, x: Tracer) -> Any:
+    """``-x``, ``+x``, ``abs(x)``, ``~x`` of a traced Python number, as Python computes them
+    (a bool's is an int; ``~`` of a float raises Python's TypeError)."""
+    kind = type(_UNARY[name](x._python(1)))  # TypeError for ~1.0, as Python's
+    return mark(getattr(_gnp(), name)(_as(x, kind)), kind)
+
+
+# ---------------------------------------------------------------- the math module
+
+def _argument(x: Any, function: str) -> Any:
+    """``x`` as the float the math module converts it to: a 0-d float64 tracer, or a
+    Python float for a concrete value."""
+    if not isinstance(x, Tracer):
+        return float(x)
+    if x.ndim:
+        raise TypeError(f"math.{function}(): only 0-dimensional arrays can be converted to "
+                        f"Python scalars (the loop's array has shape {x.shape}); use "
+                        f"np.{function} for an array")
+    return _as(x, float)
+
+
+def _traced(args: tuple) -> bool:
+    """Is an argument traced (not a known value, which the math module computes on)?"""
+    return any(isinstance(x, Tracer) and x.known is None for x in args)
+
+
+def _domain(result: Any, inputs: tuple, function: str, overflow: bool) -> Any:
+    """The math module's checks on a C result (CPython's ``math_1`` / ``math_2``)."""
+    gnp = _gnp()
+    nan_in, finite_in = False, True
+    for x in inputs:
+        nan_in = gnp.logical_or(nan_in, gnp.isnan(x))
+        finite_in = gnp.logical_and(finite_in, gnp.isfinite(x))
+    nan_out = gnp.logical_and(gnp.isnan(result), gnp.logical_not(nan_in))
+    inf_out = gnp.logical_and(gnp.isinf(result), finite_in)
+    name = f"math.{function}"
+    if overflow:
+        result = _check(result, nan_out, "ValueError", name, "math domain error")
+        return _check(result, inf_out, "OverflowError", name, "math range error")
+    return _check(result, gnp.logical_or(nan_out, inf_out), "ValueError", name,
+                  "math domain error")
+
+
+def _float_function(name: str, numpy_name: str, nargs: int = 1, overflow: bool = False,
+                    checked: bool = True) -> Callable:
+    original = getattr(math, name)
+
+    def fn(*args: Any) -> Any:
+        if len(args) != nargs or not _traced(args):
+            return original(*args)  # concrete values, and the math module's arity errors
+        xs = tuple(_argument(x, name) for x in args)
+        result = getattr(_gnp(), numpy_name)(*xs)
+        if checked:
+            result = _domain(result, xs, name, overflow)
+        return mark(result, float)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"math.{name} of traced values: np.{numpy_name} in float64, a Python float."
+    return fn
+
+
+def _log(x: Any, base: Any = None) -> Any:
+    """math.log(x[, base]): log(x) / log(base), each checked; base 1 divides by zero."""
+    if not _traced((x,) if base is None else (x, base)):
+        return math.log(x) if base is None else math.log(x, base)
+    gnp = _gnp()
+
+    def ln(v: Any) -> Any:
+        v = _argument(v, "log")
+        return _domain(gnp.log(v), (v,), "log", False) if isinstance(v, Tracer) else math.log(v)
+
+    num = ln(x)
+    if base is None:
+        return mark(num, float)
+    den = ln(base)
+    quotient = gnp.true_divide(num, den)
+    return mark(_check(quotient, gnp.equal(den, 0), "ZeroDivisionError", "math.log",
+                        _python_error(lambda: 1.0 / 0.0)), float)
+
+
+def _pow(x: Any, y: Any) -> Any:
+    """math.pow: C's pow in float64; NaN from non-NaN inputs and 0 ** negative are domain
+    errors, any other overflow a range error (CPython's math_pow)."""
+    if not _traced((x, y)):
+        return math.pow(x, y)
+    gnp = _gnp()
+    a, b = _argument(x, "pow"), _argument(y, "pow")
+    result = gnp.power(a, b)
+    finite = gnp.logical_and(gnp.isfinite(a), gnp.isfinite(b))
+    nan_in = gnp.logical_or(gnp.isnan(a), gnp.isnan(b))
+    inf_out = gnp.logical_and(gnp.isinf(result), finite)
+    zero = gnp.equal(a, 0)
+    domain = gnp.logical_or(gnp.logical_and(gnp.isnan(result), gnp.logical_not(nan_in)),
+                            gnp.logical_and(inf_out, zero))
+    result = _check(result, domain, "ValueError", "math.pow", "math domain error")
+    overflow = gnp.logical_and(inf_out, gnp.logical_not(zero))
+    return mark(_check(result, overflow, "OverflowError", "math.pow", "math range error"),
+                 float)
+
+
+def _hypot(*coordinates: Any) -> Any:
+    """math.hypot of any number of coordinates (np.hypot folded; never raises)."""
+    if not _traced(coordinates):
+        return math.hypot(*coordinates)
+    xs = [_argument(x, "hypot") for x in coordinates]
+    result = xs[0] if len(xs) == 1 else _gnp().hypot(xs[0], xs[1])
+    for x in xs[2:]:
+        result = _gnp().hypot(result, x)
+    return mark(_gnp().absolute(result) if len(xs) == 1 else result, float)
+
+
+def _dist(p: Any, q: Any) -> Any:
+    """math.dist of two points (sequences of numbers, or 1-d arrays): the hypot of the
+    coordinates' differences, each in float64."""
+    coordinates = [c for point in (p, q)
+                   for c in (point if isinstance(point, (list, tuple)) else (point,))]
+    if not _traced(tuple(coordinates)):
+        return math.dist(p, q)
+    if len(p) != len(q):
+        raise ValueError("both points must have the same number of dimensions")
+    return _hypot(*[_gnp().subtract(_argument(a, "dist"), _argument(b, "dist"))
+                    for a, b in zip(p, q)])
+
+
+def to_int(x: Any, rounding: str, function: str) -> Any:
+    """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)``: a traced Python int; NaN and
+    the infinities raise as Python's int conversion does."""
+    gnp = _gnp()
+    if x.ndim:
+        raise TypeError(f"{function}(): only 0-dimensional arrays can be converted to Python "
+                        f"scalars (the loop's array has shape {x.shape})")
+    if x.dtype.kind in "biu":
+        return mark(_as(x, int), int)
+    rounded = getattr(gnp, rounding)(x)
+    rounded = _check(rounded, gnp.isnan(x), "ValueError", function,
+                     _python_error(lambda: int(float("nan"))))
+    rounded = _check(rounded, gnp.isinf(x), "OverflowError", function,
+                     _python_error(lambda: int(float("inf"))))
+    return mark(_as(rounded, int), int)
+
+
+def _int_function(name: str, rounding: str) -> Callable:
+    original = getattr(math, name)
+
+    def fn(x: Any) -> Any:
+        if not _traced((x,)):
+            return original(x)
+        if name == "trunc" and x._python is None and (x.dtype != np.float64 or not x._scalar):
+            # math.trunc calls __trunc__, which of NumPy's types only np.float64 (a
+            # Python float) has
+            numpy_type = x.dtype.type.__name__ if x._scalar else "ndarray"
+            raise TypeError(f"type numpy.{numpy_type} doesn't define __trunc__ method")
+        return to_int(x, rounding, f"math.{name}")
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"math.{name} of a traced value: np.{rounding}, a Python int."
+    return fn
+
+
+def _predicate(name: str) -> Callable:
+    original = getattr(math, name)
+
+    def fn(x: Any) -> Any:
+        if not _traced((x,)):
+            return original(x)
+        return mark(getattr(_gnp(), name)(_argument(x, name)), bool)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _isclose(a: Any, b: Any, *, rel_tol: float = 1e-09, abs_tol: float = 0.0) -> Any:
+    """math.isclose as CPython computes it: equal, or both finite and
+    |a - b| <= max(rel_tol * |b|, rel_tol * |a|, abs_tol)."""
+    if not _traced((a, b)):
+        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+    if rel_tol < 0.0 or abs_tol < 0.0:
+        raise ValueError("tolerances must be non-negative")
+    gnp = _gnp()
+    x, y = _argument(a, "isclose"), _argument(b, "isclose")
+    diff = gnp.absolute(gnp.subtract(y, x))
+    close = gnp.logical_or(
+        gnp.logical_or(gnp.less_equal(diff, gnp.absolute(gnp.multiply(rel_tol, y))),
+                       gnp.less_equal(diff, gnp.absolute(gnp.multiply(rel_tol, x)))),
+        gnp.less_equal(diff, abs_tol))
+    finite = gnp.logical_not(gnp.logical_or(gnp.isinf(x), gnp.isinf(y)))
+    return mark(gnp.logical_or(gnp.equal(x, y), gnp.logical_and(finite, close)), bool)
+
+
+_FLOAT_FUNCTIONS = [
+    # (math name, NumPy name, arguments, overflow is a range error, checked)
+    ("sqrt", "sqrt", 1, False, True), ("exp", "exp", 1, True, True),
+    ("expm1", "expm1", 1, True, True), ("log2", "log2", 1, False, True),
+    ("log10", "log10", 1, False, True), ("log1p", "log1p", 1, False, True),
+    ("sin", "sin", 1, False, True), ("cos", "cos", 1, False, True),
+    ("tan", "tan", 1, False, True), ("asin", "arcsin", 1, False, True),
+    ("acos", "arccos", 1, False, True), ("atan", "arctan", 1, False, True),
+    ("sinh", "sinh", 1, True, True), ("cosh", "cosh", 1, True, True),
+    ("tanh", "tanh", 1, False, True), ("asinh", "arcsinh", 1, False, True),
+    ("acosh", "arccosh", 1, False, True), ("atanh", "arctanh", 1, False, True),
+    ("fabs", "absolute", 1, False, False), ("degrees", "degrees", 1, False, False),
+    ("radians", "radians", 1, False, False), ("atan2", "arctan2", 2, False, False),
+    ("copysign", "copysign", 2, False, False), ("fmod", "fmod", 2, False, True),
+]
+if hasattr(math, "cbrt"):  # Python 3.11+
+    _FLOAT_FUNCTIONS += [("cbrt", "cbrt", 1, False, False), ("exp2", "exp2", 1, True, True)]
+
+# NumPy's name for each (``concrete``'s refusals name it where gvmap does not compute it)
+NUMPY_NAMES = {name: numpy_name for name, numpy_name, *_ in _FLOAT_FUNCTIONS} | {"pow": "power"}
+
+# the math module's functions and gvmap's, for traced code (``rebinding.replacement``)
+MATH_FUNCTIONS: dict[Callable, Callable] = {
+    getattr(math, name): _float_function(name, numpy_name, nargs, overflow, checked)
+    for name, numpy_name, nargs, overflow, checked in _FLOAT_FUNCTIONS}
+MATH_FUNCTIONS.update({
+    math.log: _log, math.pow: _pow, math.hypot: _hypot, math.dist: _dist,
+    math.isclose: _isclose, math.floor: _int_function("floor", "floor"),
+    math.ceil: _int_function("ceil", "ceil"), math.trunc: _int_function("trunc", "trunc"),
+    math.isnan: _predicate("isnan"), math.isinf: _predicate("isinf"),
+    math.isfinite: _predicate("isfinite")})
