@@ -164,12 +164,7 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
 
     left_stat = stat(along(a, axis, slice(0, left)))
     right_stat = left_stat if left == right == n else stat(along(a, axis, slice(n - right, n)))
-    shape = shape_of(a)
-    pieces = [broadcast_to(left_stat, shape[:axis] + (before,) + shape[axis + 1:])] if before else []
-    pieces.append(a)
-    if after:
-        pieces.append(broadcast_to(right_stat, shape[:axis] + (after,) + shape[axis + 1:]))
-    return concatenate(pieces, axis=axis)
+    return _pad_constant(a, axis, before, after, (left_stat, right_stat))
 
 
 def _ramp_ends(values: Any, nd: int) -> list:
@@ -198,15 +193,11 @@ def _pad_linear_ramp(a: Any, axis: int, before: int, after: int, ends: tuple) ->
     """NumPy's ``_get_linear_ramps``: from each end value to the edge element (excluded),
     the right ramp reversed."""
     n = shape_of(a)[axis]
-    pieces = []
-    if before:
-        edge = squeeze(along(a, axis, slice(0, 1)), axis)
-        pieces.append(_ramp(ends[0], edge, before, dtype_of(a), axis))
-    pieces.append(a)
-    if after:
-        edge = squeeze(along(a, axis, slice(n - 1, n)), axis)
-        pieces.append(flip(_ramp(ends[1], edge, after, dtype_of(a), axis), axis))
-    return concatenate(pieces, axis=axis)
+    ramp = lambda end, edge, num: _ramp(end, squeeze(along(a, axis, edge), axis), num,
+                                        dtype_of(a), axis)
+    left = ramp(ends[0], slice(0, 1), before) if before else None
+    right = flip(ramp(ends[1], slice(n - 1, n), after), axis) if after else None
+    return _pad_constant(a, axis, before, after, (left, right))
 
 
 def _ramp(start: Any, stop: Any, num: int, dtype: np.dtype, axis: int) -> Any:
@@ -238,6 +229,7 @@ def _constant_fills(values: Any, nd: int) -> list:
 
 
 def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> Any:
+    """``a`` between ``fill``'s two values, each broadcast to its pad area along ``axis``."""
     shape = shape_of(a)
     parts = [broadcast_to(convert(value, dtype_of(a)), shape[:axis] + (width,) + shape[axis + 1:])
              if width else None for width, value in zip((before, after), fill)]
