@@ -180,12 +180,9 @@ def _ramp_ends(values: Any, nd: int) -> list:
                 "end_values=e0), then the next axis)")
         return [(values, values)] * nd
     x = np.array(values)
-    if x.ndim < 3 and x.size == 1:
+    if x.ndim < 3 and x.size in (1, 2) and x.shape != (2, 1):
         x = x.ravel()
-        return [(x[0], x[0])] * nd
-    if x.ndim < 3 and x.size == 2 and x.shape != (2, 1):
-        x = x.ravel()
-        return [(x[0], x[1])] * nd
+        return [(x[0], x[-1])] * nd
     return [tuple(p) for p in np.broadcast_to(x, (nd, 2)).tolist()]
 
 
