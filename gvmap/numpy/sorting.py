@@ -288,20 +288,30 @@ def _keep_q(result: Any, q: np.ndarray, keep_shape: tuple[int, ...], keepdims: b
     return reshape(result, q.shape + keep_shape) if keepdims else result
 
 
-def quantile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-             interpolation: Any = None) -> Any:
-    """numpy.quantile with constant q (a Python number or array): the sort is traced, the
-    indices and weights of every method but the three discrete-CDF ones are NumPy's, found
-    when the function is traced."""
-    return _quantile("quantile", a, q, axis, out, method, keepdims, weights, interpolation, 1)
+def _quantile_function(name: str, scale: int, nan: bool, doc: str):
+    """numpy.quantile's signature for ``name``: ``_quantile`` of q / ``scale``, ignoring
+    NaNs where ``nan``."""
+    def fn(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
+           method: str = "linear", keepdims: bool = False, *, weights: Any = None,
+           interpolation: Any = None) -> Any:
+        return _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, scale,
+                         nan)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def percentile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-               method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-               interpolation: Any = None) -> Any:
-    """numpy.percentile: ``quantile`` of q / 100 (divided as NumPy divides it)."""
-    return _quantile("percentile", a, q, axis, out, method, keepdims, weights, interpolation, 100)
+quantile = _quantile_function("quantile", 1, False, """numpy.quantile with constant q (a
+    Python number or array): the sort is traced, the indices and weights of every method but
+    the three discrete-CDF ones are NumPy's, found when the function is traced.""")
+percentile = _quantile_function(
+    "percentile", 100, False,
+    "numpy.percentile: ``quantile`` of q / 100 (divided as NumPy divides it).")
+nanquantile = _quantile_function("nanquantile", 1, True, """numpy.nanquantile: the quantile of
+    each lane's non-NaN values (NaN where none are). How many there are is data, so the
+    indices are computed in the graph, with NumPy's formulas, and gathered lane by lane.""")
+nanpercentile = _quantile_function("nanpercentile", 100, True,
+                                   "numpy.nanpercentile: ``nanquantile`` of q / 100.")
 
 
 def _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, scale,
@@ -327,24 +337,6 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, s
                          f"(NumPy raises IndexError too)")
     result = _quantile_sorted(_sorted(x, ndim_of(x) - 1), qs, weak, method)
     return _keep_q(result, qs, keep_shape, keepdims)
-
-
-def nanquantile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-                method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-                interpolation: Any = None) -> Any:
-    """numpy.nanquantile: the quantile of each lane's non-NaN values (NaN where none are).
-    How many there are is data, so the indices are computed in the graph, with NumPy's
-    formulas, and gathered lane by lane."""
-    return _quantile("nanquantile", a, q, axis, out, method, keepdims, weights, interpolation,
-                     1, nan=True)
-
-
-def nanpercentile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-                  method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-                  interpolation: Any = None) -> Any:
-    """numpy.nanpercentile: ``nanquantile`` of q / 100."""
-    return _quantile("nanpercentile", a, q, axis, out, method, keepdims, weights, interpolation,
-                     100, nan=True)
 
 
 def _nanquantile(a: Any, qs: np.ndarray, weak: bool, axis: Any, method: str, keepdims: bool,
