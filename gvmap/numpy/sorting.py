@@ -29,13 +29,15 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, operand,
-                    reject_kwargs, shape_of)
+from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axes,
+                    operand, reject_kwargs, shape_of)
+from .clip import clip
 from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
-                          logical_or, multiply, subtract, true_divide, where)
+                          logical_or, multiply, remainder, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
-from .shape import expand_dims, flat_axis, moveaxis, one_d_if_0d, ravel, reshape
+from .shape import (concatenate, copy, expand_dims, flat_axis, moveaxis, one_d_if_0d, ravel,
+                    reshape, stack, transpose)
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "median", "percentile", "quantile",
            "nanmedian", "nanpercentile", "nanquantile", "searchsorted", "digitize", "interp",
@@ -58,7 +60,6 @@ def _lanes(a: Any, axis: Any, order: Any, name: str, kind: Any = None) -> tuple[
 
 def _sorted(a: Any, axis: int, stable: bool = False) -> Any:
     if shape_of(a)[axis] <= 1:  # nothing to order; still a new value, as NumPy's copy
-        from .shape import copy
         return copy(a)
     return bind(P.sort_p, a, axis=axis, stable=stable)
 
@@ -118,7 +119,6 @@ def _to_last(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     axes = normalize_axes(axis, len(shape))
     kept = [d for d in range(len(shape)) if d not in axes]
     if list(axes) != list(range(len(shape) - len(axes), len(shape))):
-        from .shape import transpose
         a = transpose(a, tuple(kept) + tuple(axes))
     kept_shape = tuple(shape[d] for d in kept)
     n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
@@ -185,7 +185,7 @@ def nanmedian(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
         return median(a, axis, keepdims=keepdims)
     h = valid // 2
     low = where(equal(valid % 2, 1), h, h - 1)
-    lo_hi = _take_along_last(s, _stack_last(_clip0(low, n), _clip0(h, n)))
+    lo_hi = _take_along_last(s, stack([_clip0(low, n), _clip0(h, n)], axis=-1))
     total = add(_last(lo_hi, 0), _last(lo_hi, 1))
     result = true_divide(total, np.asarray(2.0, dtype_of(a))[()])
     result = where(equal(valid, 0), np.asarray(np.nan, dtype_of(a))[()], result)
@@ -193,13 +193,7 @@ def nanmedian(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
 
 
 def _clip0(i: Any, n: int) -> Any:
-    from .clip import clip
     return clip(i, 0, n - 1)
-
-
-def _stack_last(*xs: Any) -> Any:
-    from .shape import stack
-    return stack(xs, axis=-1)
 
 
 # ---------------------------------------------------------------- quantiles
@@ -429,7 +423,6 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
                          "object of too small depth for desired array")
     if sorter is not None:
         a = take(a, sorter)
-    from ._core import common_dtype
     dt = common_dtype(a, v)
     a, v = convert(a, dt), convert(v, dt)
     ve = expand_dims(v, -1)
@@ -483,11 +476,10 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
             raise ValueError("period must be a non-zero value")
         period = abs(float(period))
         left = right = None
-        x = _mod(x, period)
-        xp_ = _mod(xp_, period)
+        x = remainder(x, period)
+        xp_ = remainder(xp_, period)
         order = argsort(xp_)
         xp_, fp_ = take(xp_, order), take(fp_, order)
-        from .shape import concatenate
         xp_ = concatenate([subtract(getitem(xp_, slice(-1, None)), period), xp_,
                            add(getitem(xp_, slice(0, 1)), period)])
         fp_ = concatenate([getitem(fp_, slice(-1, None)), fp_, getitem(fp_, slice(0, 1))])
@@ -500,7 +492,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     # j: the last index with xp[j] <= x (NumPy's binary_search_with_guess), clipped to an
     # interval [j, j + 1] that exists
     j = subtract(searchsorted(xp_, x, side="right"), 1)
-    from .clip import clip
     jc = clip(j, 0, n - 2)
     xj, xj1 = take(xp_, jc), take(xp_, add(jc, 1))
     fj, fj1 = take(fp_, jc), take(fp_, add(jc, 1))
@@ -515,11 +506,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     res = where(less(x, getitem(xp_, 0)), lval, res)
     res = where(less(x_last, x), rval, res)
     return where(isnan(x), x, res)
-
-
-def _mod(x: Any, period: float) -> Any:
-    from .elementwise import remainder
-    return remainder(x, period)
 
 
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
