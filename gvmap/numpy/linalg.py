@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_of, ndim_of, operand,
-                    reject_kwargs, shape_of)
-from .elementwise import multiply
+from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_of, ndim_of,
+                    normalize_axes, operand, reject_kwargs, shape_of)
+from .elementwise import absolute, multiply, not_equal, power, sqrt
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer", "norm"]
@@ -221,8 +221,6 @@ def _lay_out(x: Any, sub: str, out_sub: str) -> Any:
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.linalg.norm for vector norms (ord None, 2, 1, inf, -inf, 0 or p) along an
     axis, and the Frobenius norm of a whole array or of two axes (ord None or 'fro')."""
-    from ._core import normalize_axes
-    from .elementwise import absolute, not_equal, power, sqrt
     from .reductions import max as max_, min as min_, sum as sum_
 
     x = operand(x, "norm")

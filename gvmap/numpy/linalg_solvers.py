@@ -31,7 +31,7 @@ from ..tracing import bind
 from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
                     operand, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
-from .reductions import cumprod, max as max_, min as min_, sum as sum_
+from .reductions import any as any_, cumprod, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
@@ -260,7 +260,6 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     """numpy.linalg.matrix_rank: singular values above max(S) * max(M, N) * eps (or tol /
     rtol), counted in intp; of a vector or scalar, 1 unless it is all zeros."""
     from .extras import count_nonzero
-    from .reductions import any as any_
 
     A = operand(A, "linalg.matrix_rank")
     if ndim_of(A) < 2:

@@ -20,11 +20,11 @@ from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, nor
 from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
-from .reductions import any as any_, sum as sum_
+from .reductions import any as any_, mean, sum as sum_
 from .indexing import along, getitem, take
-from .arrays import static_value
+from .arrays import diagonal, static_value
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
-                    squeeze)
+                    squeeze, transpose, zeros_like)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
 
@@ -431,7 +431,6 @@ def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype
 def polyval(p: Any, x: Any) -> Any:
     """numpy.polyval by Horner's rule, as NumPy computes it: ``y = y * x + p[i]`` from
     ``zeros_like(x)`` (one fused chain; p's length is static)."""
-    from .shape import zeros_like
     p, x = operand(p, "polyval"), operand(x, "polyval")
     if ndim_of(p) == 0:
         raise TypeError("iteration over a 0-d array")
@@ -448,7 +447,6 @@ def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
     x = convert(m, dtype)
     x = reshape(x, (1,) * (2 - ndim_of(x)) + shape_of(x))
     if not rowvar and shape_of(x)[0] != 1:
-        from .shape import transpose
         x = transpose(x)
     return x
 
@@ -467,8 +465,6 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
     give NaN where NumPy raises ZeroDivisionError."""
     from .linalg import matmul
-    from .reductions import mean
-    from .shape import transpose
 
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
@@ -520,7 +516,6 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
     NumPy checks them (same errors, same order) and come back as a NumPy array; traced
     ones are checked for shape only and come back with a traced bool scalar: whether this
     example's weights break the value rules (NumPy would raise for it)."""
-    from .arrays import static_value
     values = static_value(values)
     if not isinstance(values, Tracer):
         w = np.asarray(values, dtype=float)
@@ -571,7 +566,6 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim_of(c) == 0:
         return true_divide(c, c)
-    from .arrays import diagonal
     stddev = sqrt(diagonal(c))
     c = true_divide(c, expand_dims(stddev, 1))
     c = true_divide(c, expand_dims(stddev, 0))
