@@ -17,6 +17,7 @@ from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
                           true_divide, where)
+from .arrays import static_value
 from .indexing import along
 from .reductions import _ddof, _mask, all as all_, max as max_, mean, min as min_, sum as sum_, var
 from .shape import (broadcast_to, concatenate, expand_dims, flat_axis, moveaxis, ravel, reshape,
@@ -166,7 +167,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     ``returned=True`` adds the sum of the weights (the count without them) broadcast to
     the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
     ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
-    from .arrays import static_value
     a = operand(a, "average")
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import linalg_solvers as ls
 from ._core import (PY_SCALARS, as_operand, check_operand, convert, dtype_of, ndim_of,
                     normalize_axis, result_dtype, shape_of)
 from ..tracing import Tracer
@@ -408,7 +409,6 @@ def cond(x: Any, p: Any = None) -> Any:
     LU determinant) its result is NaN, so inf: here the inverse is taken of the identity in
     such an example (gvmap's inv would raise) and the result set to NaN likewise. (With
     p='nuc' NumPy's svd of that NaN inverse raises LinAlgError; here the result is inf.)"""
-    from . import linalg_solvers as ls
     x = _operand(x, "linalg.cond")
     shape = shape_of(x)
     stand_in = np.zeros(shape, dtype_of(x))

@@ -20,8 +20,10 @@ from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, nor
 from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
+from . import reductions, sorting
 from .reductions import any as any_, mean, sum as sum_
 from .indexing import along, getitem, take
+from .linalg import matmul
 from .arrays import diagonal, static_value
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
                     squeeze, transpose, zeros_like)
@@ -146,7 +148,6 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
     and last ``length`` elements along ``axis`` (of the whole axis when the length is None
     or longer), rounded to the nearest even integer when ``a`` is an integer array (NumPy
     rounds in place, then assigns), broadcast over the pad widths."""
-    from . import reductions, sorting
     n = shape_of(a)[axis]
     left, right = (n if k is None or n < k else k for k in lengths)
     if (left == 0 or right == 0) and mode in ("maximum", "minimum"):
@@ -464,8 +465,6 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     cannot raise per example, so an example whose weights NumPy would reject (a negative
     weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
     give NaN where NumPy raises ZeroDivisionError."""
-    from .linalg import matmul
-
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = operand(m, "cov")

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
+from .arrays import static_value
 from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axes,
                     operand, reject_kwargs, shape_of)
 from .clip import clip
@@ -553,8 +554,6 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """numpy.bincount where the output length is known when the function is traced: x a
     constant (weights traced), or x bool or unsigned with ``minlength`` at least its dtype's
     range. Otherwise the length, max(x) + 1, is data: refused with a rewrite."""
-    from .arrays import static_value
-
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
