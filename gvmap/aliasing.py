@@ -369,10 +369,7 @@ def _inplace(name: str, symbol: str):
             return _BINARY_OPERATORS[symbol](self, other)
         result = getattr(_gnp(), name)(self, other)
         if self._scalar:  # a NumPy scalar is immutable: ``s += x`` rebinds s, promoting
-            result = fresh(result, (self, other))
-            if isinstance(result, TracedArray) and result.ndim == 0:
-                result._scalar = True
-            return result
+            return scalar_if_0d(fresh(result, (self, other)))
         check_ufunc_output(name, result, self, f" (as NumPy refuses `x {symbol}= ...` here); "
                                                f"write `x = x {symbol} ...`")
         if result.dtype != self.dtype:

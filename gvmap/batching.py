@@ -179,8 +179,8 @@ def _scan_rule(prim: P.Primitive) -> BatchRule:
     return rule
 
 
-batch_rules[P.cumsum_p] = _scan_rule(P.cumsum_p)
-batch_rules[P.cumprod_p] = _scan_rule(P.cumprod_p)
+for _p in (P.cumsum_p, P.cumprod_p, P.cummax_p, P.cummin_p, P.sort_p, P.argsort_p):
+    batch_rules[_p] = _scan_rule(_p)  # scans, running extrema (issue 12), sorts
 
 
 # ---------------------------------------------------------------- contractions
@@ -303,17 +303,6 @@ batch_rules.update({
     P.take_p: _take_rule,
     P.batched_take_p: _batched_take_rule,
 })
-
-
-# --- running extrema (issue 12) ---
-batch_rules[P.cummax_p] = _scan_rule(P.cummax_p)
-batch_rules[P.cummin_p] = _scan_rule(P.cummin_p)
-
-
-# ---------------------------------------------------------------- sorting and searching
-
-batch_rules[P.sort_p] = _scan_rule(P.sort_p)
-batch_rules[P.argsort_p] = _scan_rule(P.argsort_p)
 
 
 # ---------------------------------------------------------------- scatter (index updates)

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import primitives as P
+from .errors import EXAMPLE_ERRORS
 from .graph import AbstractArray
 
 __all__ = ["impl_rules", "make_impl", "CupyVerdict", "CUPY_AUDIT",
@@ -662,8 +663,6 @@ def _check_impl(xp, avals, error, function, reason, hint, batch_dims):
     """x, or NumPy's error for the first example with a True in ``bad``. On CuPy,
     ``bool(bad.any())`` is one device-to-host copy per call (it waits for the launches
     queued before it); the first failing example's index is read only on the error path."""
-    from .errors import EXAMPLE_ERRORS
-
     cls = EXAMPLE_ERRORS[error]
 
     def run(x, bad):

@@ -36,8 +36,11 @@ from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatI
                        Layout, TracedArray, basic_key, call_leaves, check_ufunc_output,
                        cut_view, fresh, fresh_unless_view, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
+from .backends import current_backend
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
+from .implementations import make_impl
+from .tree import flatten
 
 __all__ = ["Trace", "Tracer", "Snapshots", "bind", "current_trace", "trace_function", "inline_graph",
            "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "is_array", "complex_error",
@@ -394,7 +397,6 @@ def _fold(prim: P.Primitive, operands: Sequence[Any], atoms: Sequence[Any],
             values.append(x)
         else:
             return None  # a CuPy array: computed where it lives, in the plan
-    from .implementations import make_impl
 
     in_avals = [AbstractArray(np.shape(v), np.asarray(v).dtype) for v in values]
     out = make_impl(prim, np, in_avals, params)(*values)
@@ -413,9 +415,6 @@ def leaked_error() -> LeakedTracerError:
 
 
 def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
-    from .backends import current_backend
-    from .implementations import make_impl
-
     operands = [x._value if isinstance(x, Tracer) and x._value is not None else x
                 for x in operands]  # a known value kept past its trace is just an array
     if any(isinstance(x, Tracer) for x in operands):
@@ -436,8 +435,6 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
     Output leaves may be tracers, arrays or Python numbers (which become constants of
     NumPy's default dtype, as ``np.stack`` of them would give). Closed-over arrays listed
     in ``snapshots`` share one copy across every trace of the function."""
-    from .tree import flatten
-
     with Trace(snapshots) as trace:
         try:
             out = fun(*[trace.new_input(a) for a in avals])

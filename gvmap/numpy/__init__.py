@@ -36,11 +36,20 @@ __all__ = sorted(set(_elementwise_all) | set(_extras_all) | set(_joining_all) | 
     "expand_dims", "flatten", "flip", "full_like", "moveaxis", "ndim", "ones_like", "ravel", "reshape", "shape",
     "size", "squeeze", "stack", "swapaxes", "transpose", "zeros_like"})
 
-# NumPy functions (matched by identity, so np.linalg.norm never lands on a same-named function)
-for _name in __all__:
-    _np_fn = getattr(_np, _name, None)
-    if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
-        _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
+
+def _handle(names, namespace) -> None:
+    """``names`` in ``__all__``, and NumPy's function of each traced as ``namespace``'s
+    (matched by identity, so np.linalg.norm never lands on a same-named function; ufuncs
+    are matched by name, below)."""
+    global __all__
+    __all__ = sorted(set(__all__) | set(names))
+    for name in names:
+        np_fn = getattr(_np, name, None)
+        if np_fn is not None and not isinstance(np_fn, _np.ufunc) and callable(np_fn):
+            _HANDLED_FUNCTIONS[np_fn] = namespace[name]
+
+
+_handle(__all__, globals())
 _HANDLED_FUNCTIONS[_np.linalg.norm] = norm  # gvmap.numpy.linalg.norm is the module linalg.py
 
 # ufuncs, by name; their reduce/accumulate/outer methods map to the matching functions
@@ -70,11 +79,9 @@ from .arrays import *  # noqa: F401,F403,E402
 from .signal import *  # noqa: F401,F403,E402
 from .reductions import cummax, cummin  # noqa: E402
 
-__all__ = sorted(set(__all__) | set(_arrays.__all__) | set(_signal.__all__) | {"cummax", "cummin"})
-for _name in _arrays.__all__ + _signal.__all__:
-    _np_fn = getattr(_np, _name, None)
-    if _np_fn is not None and not isinstance(_np_fn, _np.ufunc) and callable(_np_fn):
-        _HANDLED_FUNCTIONS[_np_fn] = globals()[_name]
+_handle(_arrays.__all__, vars(_arrays))
+_handle(_signal.__all__, vars(_signal))
+__all__ = sorted(set(__all__) | {"cummax", "cummin"})
 _HANDLED_UFUNCS["maximum.accumulate"] = lambda a, axis=0, dtype=None: cummax(a, axis, dtype)
 _HANDLED_UFUNCS["minimum.accumulate"] = lambda a, axis=0, dtype=None: cummin(a, axis, dtype)
 # reductions with where= and initial= (NumPy's ufunc.reduce signature)
@@ -94,9 +101,7 @@ from .sorting import (argpartition, argsort, argwhere, bincount, digitize, flatn
                       interp, median, nanmedian, nanpercentile, nanquantile, nonzero, partition,
                       percentile, quantile, searchsorted, sort, unique)
 
-__all__ = sorted(set(__all__) | set(_sorting.__all__))
-for _name in _sorting.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+_handle(_sorting.__all__, vars(_sorting))
 for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", "extract"):
     if hasattr(_np, _name):  # NumPy 2's unique_* and extract: data-dependent shapes too
         _HANDLED_FUNCTIONS[getattr(_np, _name)] = _sorting._shape_refusal(
@@ -129,8 +134,7 @@ for _name in ("trapezoid", "trapz"):  # NumPy 2.0 renamed trapz (removed in 2.4)
 from . import dataprep as _dataprep  # noqa: E402
 from .dataprep import nan_to_num, sliding_window_view  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | set(_dataprep.__all__))
-_HANDLED_FUNCTIONS[_np.nan_to_num] = nan_to_num
+_handle(_dataprep.__all__, vars(_dataprep))
 _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_view
 
 # --- small NumPy habits ---
@@ -138,10 +142,9 @@ from . import habits as _habits  # noqa: E402
 from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, compress,  # noqa: E402,F401
                      ediff1d, fix, isin, resize, signbit, unwrap)
 
-__all__ = sorted(set(__all__) | set(_habits.__all__) | {"signbit"})
+_handle(_habits.__all__, vars(_habits))
+__all__ = sorted(set(__all__) | {"signbit"})
 _HANDLED_UFUNCS["signbit"] = signbit
-for _name in _habits.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
 if hasattr(_np, "in1d"):  # removed in NumPy 2.4: isin of the flattened array
     _HANDLED_FUNCTIONS[_np.in1d] = lambda ar1, ar2, assume_unique=False, invert=False, *, kind=None: \
         isin(ravel(ar1), ar2, assume_unique, invert, kind=kind)
@@ -152,9 +155,7 @@ _HANDLED_UFUNCS["logaddexp2.reduce"] = _habits.logaddexp2_reduce_refusal
 from . import inplace as _inplace  # noqa: E402
 from .inplace import copyto, put, putmask  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | set(_inplace.__all__))
-for _name in _inplace.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+_handle(_inplace.__all__, vars(_inplace))
 
 from . import fft as _fft  # noqa: E402
 from .reductions import fmax_accumulate as _fmax_accumulate, fmin_accumulate as _fmin_accumulate  # noqa: E402
@@ -170,26 +171,19 @@ from . import bits as _bits  # noqa: E402,F401  (defines the traced arrays' x.vi
 from . import checks as _checks  # noqa: E402
 from .checks import nanargmax, nanargmin  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | set(_checks.__all__))
-for _name in _checks.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+_handle(_checks.__all__, vars(_checks))
 
 # --- choosing and flat writes: np.choose, np.place (np.put: inplace above) ---
 from . import choosing as _choosing  # noqa: E402
 from .choosing import choose, place  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | set(_choosing.__all__))
-for _name in _choosing.__all__:
-    _HANDLED_FUNCTIONS[getattr(_np, _name)] = globals()[_name]
+_handle(_choosing.__all__, vars(_choosing))
 
 # --- numpy idioms: index arithmetic, take's modes, vectorize, apply_along_axis, lexsort, block ---
 from . import idioms as _idioms  # noqa: E402
 from .idioms import ravel_multi_index, take, unravel_index  # noqa: E402,F401  (take: all modes)
 
-__all__ = sorted(set(__all__) | set(_idioms.__all__))
-for _name in _idioms.__all__:
-    if not isinstance(getattr(_np, _name), _np.ufunc):
-        _HANDLED_FUNCTIONS[getattr(_np, _name)] = getattr(_idioms, _name)
+_handle(_idioms.__all__, vars(_idioms))
 from . import mapped as _mapped  # noqa: E402
 from .idioms import (angle, apply_over_axes, block, float_power, histogram2d,  # noqa: E402,F401
                      histogramdd, iscomplexobj, isrealobj, lexsort, nancumprod, nancumsum,

@@ -25,8 +25,10 @@ from .checks import raise_where
 from .elementwise import (add, equal, floor, log10, logical_or, multiply, power, sign, subtract,
                           true_divide, where)
 from .indexing import along, constant_indices, getitem, take, wrap_traced
+from .reductions import any as any_, argmax, sum as sum_
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
+from .updates import broadcast_written, setitem
 
 __all__ = ["take_along_axis", "put_along_axis", "diag", "diagonal", "trace", "diagflat",
            "split", "array_split", "hsplit", "vsplit", "dsplit", "fliplr", "flipud", "rot90",
@@ -112,8 +114,6 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
     Constant indices are an index update NumPy plans once (one gather plus one select).
     Traced indices compare every index with every position of its row, the last write to
     a position winning as in NumPy: O(n * k) per row for k indices into an axis of n."""
-    from .updates import setitem
-
     indices = static_value(indices)
     if not isinstance(arr, Tracer):
         if isinstance(values, Tracer) or isinstance(indices, Tracer):
@@ -141,9 +141,6 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
 
 
 def _put_traced(a: Any, idx: Any, value: Any, axis: int, with_size) -> Any:
-    from .reductions import any as any_, argmax
-    from .updates import broadcast_written
-
     n, k = shape_of(a)[axis], shape_of(idx)[axis]
     idx = broadcast_to(idx, with_size(k))
     value = broadcast_written(value, with_size(k))
@@ -182,7 +179,6 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
           out: Any = None) -> Any:
     """numpy.trace: the sum of ``diagonal``, in np.sum's accumulator dtype."""
-    from .reductions import sum as sum_
     return sum_(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 

@@ -14,14 +14,15 @@ import numpy as np
 
 from ..tracing import Tracer
 from ._core import check_operand, common_dtype, convert, dtype_of, ndim_of, shape_of
+from .elementwise import logical_not, logical_or, where
+from .indexing import take
 from .masked import Selection, write_selected
+from .shape import broadcast_to, ravel, reshape, zeros_like
 
 __all__ = ["select", "piecewise", "meshgrid", "fill_diagonal"]
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
-    from .elementwise import where
-
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
     if len(choicelist) == 0:
@@ -40,9 +41,6 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
 
 
 def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: Any) -> Any:
-    from .elementwise import logical_not, logical_or
-    from .shape import zeros_like
-
     x = check_operand(x, "piecewise")
     if isinstance(condlist, (Tracer, np.ndarray)) and (ndim_of(condlist) == 0 or
                                                        ndim_of(condlist) == ndim_of(x)):
@@ -66,8 +64,6 @@ def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: 
 
 
 def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> tuple:
-    from .shape import broadcast_to, ravel, reshape
-
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     n = len(xi)
@@ -86,9 +82,6 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = 
 def fill_diagonal(a: Any, val: Any, wrap: bool = False) -> None:
     """numpy.fill_diagonal into a traced local array (in place, as NumPy): the positions
     come from NumPy's own fill_diagonal on an index array; ``val`` repeats along them."""
-    from .indexing import take
-    from .shape import ravel
-
     if not isinstance(a, Tracer):
         raise TypeError(
             "np.fill_diagonal(a, v) with a traced v writes into the NumPy array a, which "

@@ -16,6 +16,7 @@ from .. import primitives as P
 from ..tracing import bind, complex_error
 from ._core import (check_operand, common_dtype, convert, dtype_of, equalize_ranks, reject_kwargs,
                     result_dtype)
+from .shape import zeros_like
 
 __all__: list[str] = []  # filled below
 UFUNCS: dict[str, Callable] = {}
@@ -291,7 +292,6 @@ def real(val: Any) -> Any:
 
 def imag(val: Any) -> Any:
     """numpy.imag of a real array: zeros of its shape and dtype."""
-    from .shape import zeros_like
     return zeros_like(check_operand(val, "imag"))
 
 

@@ -17,9 +17,11 @@ from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
                           isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
                           true_divide, where)
+from .arrays import static_value
 from .indexing import along
-from .reductions import all as all_, max as max_, mean, min as min_, sum as sum_
-from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
+from .reductions import _ddof, _mask, all as all_, max as max_, mean, min as min_, sum as sum_, var
+from .shape import (broadcast_to, concatenate, expand_dims, flat_axis, moveaxis, ravel, reshape,
+                    stack)
 
 __all__ = ["diff", "roll", "repeat", "tile", "triu", "tril", "cross", "degrees",
            "radians", "rad2deg", "deg2rad", "ptp", "average", "nansum", "nanmean", "nanmax",
@@ -125,7 +127,6 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
     a, b = operand(a, "cross"), operand(b, "cross")
     if axis is not None:
         axisa = axisb = axisc = axis
-    from .shape import moveaxis
     a = moveaxis(a, normalize_axis(axisa, ndim_of(a), "axisa"), -1)
     b = moveaxis(b, normalize_axis(axisb, ndim_of(b), "axisb"), -1)
     if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
@@ -137,7 +138,6 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
     c = [subtract(multiply(along(a, ndim_of(a) - 1, i), along(b, ndim_of(b) - 1, j)),
                   multiply(along(a, ndim_of(a) - 1, j), along(b, ndim_of(b) - 1, i)))
          for i, j in ((1, 2), (2, 0), (0, 1))]
-    from .shape import stack
     c = stack(c, axis=-1)
     return moveaxis(c, -1, normalize_axis(axisc, ndim_of(c), "axisc"))
 
@@ -167,7 +167,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     ``returned=True`` adds the sum of the weights (the count without them) broadcast to
     the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
     ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
-    from .arrays import static_value
     a = operand(a, "average")
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
@@ -238,7 +237,6 @@ def nanvar(a: Any, axis: Any = None, dtype: Any = None, out=None, ddof: Any = 0,
     the accumulator and divided by ``count - ddof``; a lane with ``count - ddof <= 0`` (all
     NaN, all masked out, or ddof too large) is NaN. Integers: numpy.var, as NumPy does."""
     from .elementwise import where as select  # the argument where= shadows the function
-    from .reductions import _ddof, _mask, var
     reject_kwargs("nanvar", out=out)
     a = operand(a, "nanvar")
     if not np.issubdtype(dtype_of(a), np.inexact):

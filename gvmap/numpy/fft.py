@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ._core import check_operand, ndim_of, normalize_axes, shape_of
+from .extras import roll
 
 __all__ = ["fftshift", "ifftshift", "TRANSFORMS", "transform_refusal"]
 
@@ -32,8 +33,6 @@ def transform_refusal(name: str) -> Callable:
 
 
 def _shift(a: Any, axes: Any, sign: int, name: str) -> Any:
-    from .extras import roll
-
     a = check_operand(a, f"fft.{name}")
     axes = tuple(range(ndim_of(a))) if axes is None else normalize_axes(axes, ndim_of(a))
     return roll(a, tuple(sign * (shape_of(a)[ax] // 2) for ax in axes), axes)

@@ -21,8 +21,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import linalg_solvers as ls
 from ._core import (PY_SCALARS, as_operand, check_operand, convert, dtype_of, ndim_of,
-                    normalize_axis, shape_of)
+                    normalize_axis, result_dtype, shape_of)
 from ..tracing import Tracer
 from .clip import clip
 from .arrays import take_along_axis
@@ -30,7 +31,7 @@ from .elementwise import (add, arctan2, equal, floor_divide, greater_equal, isna
                           logical_and, logical_not, logical_or, multiply, power, remainder,
                           subtract, true_divide, where)
 from .indexing import getitem, take as _take_raise
-from .linalg import einsum
+from .linalg import einsum, norm
 from .reductions import any as any_, cumprod, cumsum, max as max_, min as min_, prod, sum as sum_
 from .shape import broadcast_to, concatenate, expand_dims, ravel, reshape, transpose
 from .sorting import argsort
@@ -245,7 +246,6 @@ def float_power(x1: Any, x2: Any, out: Any = None, *, where: Any = True, dtype: 
         raise NotImplementedError("gvmap does not support numpy.float_power(..., where=...); "
                                   "write np.where(mask, np.float_power(x1, x2), fill)")
     x1, x2 = check_operand(x1, "float_power"), check_operand(x2, "float_power")
-    from ._core import result_dtype
     dtype = result_dtype(lambda a, b: np.float_power(a, b, dtype=dtype, **kwargs), x1, x2)
     return power(convert(x1, dtype), convert(x2, dtype))
 
@@ -409,8 +409,6 @@ def cond(x: Any, p: Any = None) -> Any:
     LU determinant) its result is NaN, so inf: here the inverse is taken of the identity in
     such an example (gvmap's inv would raise) and the result set to NaN likewise. (With
     p='nuc' NumPy's svd of that NaN inverse raises LinAlgError; here the result is inf.)"""
-    from . import linalg_solvers as ls
-    from .linalg import norm
     x = _operand(x, "linalg.cond")
     shape = shape_of(x)
     stand_in = np.zeros(shape, dtype_of(x))
@@ -437,7 +435,6 @@ def cond(x: Any, p: Any = None) -> Any:
 def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
     """numpy.linalg.vector_norm (NumPy 2's array-API function): a vector norm over one axis,
     several (flattened together, as NumPy reshapes them) or all of them."""
-    from .linalg import norm
     x = _operand(x, "linalg.vector_norm")
     shape = list(shape_of(x))
     if axis is None:
@@ -464,7 +461,6 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     """numpy.linalg.matrix_norm (NumPy 2's array-API function): norm over the last two axes."""
-    from .linalg import norm
     return norm(_operand(x, "linalg.matrix_norm"), ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 

@@ -18,6 +18,8 @@ from .. import primitives as P
 from ..aliasing import static_key
 from ..tracing import Tracer, bind
 from ._core import broadcast_shapes, ndim_of, operand, shape_of
+from .construction import array
+from .elementwise import add, greater_equal, less, logical_or, multiply, where
 from .shape import expand_dims, flat_axis, moveaxis, reshape, squeeze
 
 __all__ = ["getitem", "take", "along"]
@@ -80,8 +82,6 @@ def list_index_key(key: Any) -> Any:
     """The key with each list index that holds traced values (``A[[k, p]]`` with a traced
     pivot row p) made one traced integer array, as NumPy makes a list index an array; a
     list of Python ints stays a constant index."""
-    from .construction import array
-
     def convert_part(k: Any) -> Any:
         return array(k) if isinstance(k, list) and _holds_tracer(k) else k
 
@@ -225,8 +225,6 @@ def _advanced(x: Any, key: list) -> Any:
     one linear index (row-major), so any number of index arrays is ONE ``take``. The result
     dims go where NumPy puts them: in place when the indexed dims are adjacent, else first.
     """
-    from .elementwise import add, multiply, where
-
     # NumPy's rule: the advanced entries (arrays and ints) are "adjacent" when nothing
     # (slice, None, ...) stands between them in the key
     positions = [i for i, k in enumerate(key) if _is_int(k) or _is_array_index(k)]
@@ -283,8 +281,6 @@ def _advanced(x: Any, key: list) -> Any:
 def wrap_traced(idx: Tracer, size: int) -> tuple[Any, Any]:
     """Traced indices with negatives counted from the end, and where they stay outside
     [0, size) (constant ones are checked now: ``constant_indices``)."""
-    from .elementwise import add, greater_equal, less, logical_or, where
-
     idx = where(less(idx, 0), add(idx, size), idx)
     return idx, logical_or(less(idx, 0), greater_equal(idx, size))
 
@@ -293,8 +289,6 @@ def _wrap_components(indices: list, sizes: list) -> tuple[list, Any]:
     """Traced components of a multi-array index with negatives counted from the end, and
     where any of them is still outside [0, size) (None when none is traced). A single index
     array needs neither: the take applies NumPy's rule to it as it is."""
-    from .elementwise import logical_or
-
     wrapped, bad = [], None
     for idx, size in zip(indices, sizes):
         if isinstance(idx, Tracer):

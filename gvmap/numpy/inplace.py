@@ -19,6 +19,10 @@ import numpy as np
 
 from ..tracing import Tracer
 from ._core import PY_SCALARS, check_operand, convert, dtype_of, shape_of
+from .clip import clip
+from .elementwise import remainder, where as select
+from .indexing import take
+from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["copyto", "putmask", "put"]
 
@@ -49,9 +53,6 @@ def _destination(dst: Any, name: str) -> Tracer:
 def _cycled(values: Any, size: int, shape: tuple[int, ...]) -> Any:
     """``values`` raveled and repeated to ``size`` elements, in ``shape`` (putmask's and
     put's rule: element n of the target takes values[n % len(values)])."""
-    from .indexing import take
-    from .shape import ravel
-
     n = int(np.prod(shape_of(values), dtype=np.int64))
     return take(ravel(values), (np.arange(size, dtype=np.intp) % n).reshape(shape))
 
@@ -59,9 +60,6 @@ def _cycled(values: Any, size: int, shape: tuple[int, ...]) -> Any:
 def copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -> None:
     """numpy.copyto: ``dst`` takes ``src`` (broadcast, cast to dst's dtype) where ``where``
     is True and keeps its values elsewhere."""
-    from .elementwise import where as select
-    from .shape import broadcast_to
-
     dst = _destination(dst, "copyto")
     src = check_operand(src, "copyto")
     where = check_operand(where, "copyto")
@@ -76,9 +74,6 @@ def copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) ->
 def putmask(a: Any, mask: Any, values: Any) -> None:
     """numpy.putmask: ``a.flat[n] = values[n % len(values)]`` where ``mask.flat[n]``; the
     values are cast to a's dtype as an assignment casts (1.7 into an int array is 1)."""
-    from .elementwise import where as select
-    from .shape import reshape
-
     a = _destination(a, "putmask")
     mask, values = check_operand(mask, "putmask"), check_operand(values, "putmask")
     np.putmask(np.zeros(a.shape, a.dtype), _stand_in(mask).astype(bool), _stand_in(values))
@@ -92,11 +87,6 @@ def put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
     """numpy.put: ``a.flat[ind] = v`` (v repeated to len(ind); a repeated index keeps its
     last value). mode 'raise' applies the index rule of every gather (IndexError outside
     [-n, n)), 'wrap' takes indices modulo n, 'clip' clips them into [0, n)."""
-    from .clip import clip
-    from .elementwise import remainder
-    from .indexing import take
-    from .shape import ravel, reshape
-
     a = _destination(a, "put")
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")

@@ -17,9 +17,11 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import bind
-from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_of, ndim_of, operand,
-                    reject_kwargs, shape_of)
-from .elementwise import multiply
+from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_of, ndim_of,
+                    normalize_axes, operand, reject_kwargs, shape_of)
+from .arrays import diagonal
+from .elementwise import absolute, multiply, not_equal, power, sqrt
+from .reductions import max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, ravel, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer", "norm"]
@@ -176,8 +178,6 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
 def _take_diagonals(x: Any, sub: str) -> tuple[Any, str]:
     """x with every repeated index of ``sub`` collapsed to its diagonal (which np.diagonal
     puts last); the subscripts follow."""
-    from .arrays import diagonal
-
     while len(set(sub)) != len(sub):
         c = next(c for c in sub if sub.count(c) > 1)
         i = sub.index(c)
@@ -221,10 +221,6 @@ def _lay_out(x: Any, sub: str, out_sub: str) -> Any:
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """numpy.linalg.norm for vector norms (ord None, 2, 1, inf, -inf, 0 or p) along an
     axis, and the Frobenius norm of a whole array or of two axes (ord None or 'fro')."""
-    from ._core import normalize_axes
-    from .elementwise import absolute, not_equal, power, sqrt
-    from .reductions import max as max_, min as min_, sum as sum_
-
     x = operand(x, "norm")
     dtype = np.linalg.norm(np.zeros((1,), dtype_of(x))).dtype
     x = convert(x, dtype)

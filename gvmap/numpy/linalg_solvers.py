@@ -31,7 +31,8 @@ from ..tracing import bind
 from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
                     operand, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
-from .reductions import cumprod, max as max_, min as min_, sum as sum_
+from .extras import count_nonzero
+from .reductions import any as any_, cumprod, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
@@ -259,9 +260,6 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = np._
 def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
     """numpy.linalg.matrix_rank: singular values above max(S) * max(M, N) * eps (or tol /
     rtol), counted in intp; of a vector or scalar, 1 unless it is all zeros."""
-    from .extras import count_nonzero
-    from .reductions import any as any_
-
     A = operand(A, "linalg.matrix_rank")
     if ndim_of(A) < 2:
         return convert(any_(A != 0), np.intp)

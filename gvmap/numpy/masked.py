@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import Var
 from ..tracing import Tracer
+from . import elementwise
+from ._core import convert
+from .elementwise import UFUNCS, astype, where
+from .reductions import sum as sum_
+from .shape import broadcast_to, expand_dims
 
 __all__ = ["Selection", "select", "write_selected"]
 
@@ -52,8 +58,6 @@ def same_mask(a: Tracer, b: Tracer) -> bool:
         return True
     if a._trace is not b._trace:
         return False
-    from ..graph import Var
-
     producer = {out: e for e in a._trace.eqns for out in e.outvars}
 
     def same(u: Any, v: Any) -> bool:
@@ -70,8 +74,6 @@ def same_mask(a: Tracer, b: Tracer) -> bool:
 
 
 def _expanded(mask: Any, ndim: int) -> Any:
-    from .shape import expand_dims
-
     extra = ndim - mask.ndim
     return expand_dims(mask, tuple(range(mask.ndim, ndim))) if extra else mask
 
@@ -103,8 +105,6 @@ class Selection:
 
     # ---- elementwise work stays a selection
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .elementwise import UFUNCS
-
         if method != "__call__" or kwargs.get("out") is not None or ufunc.__name__ not in UFUNCS:
             raise _refusal(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
         args = [x.values if x is self else self._operand(x) for x in inputs]
@@ -122,23 +122,16 @@ class Selection:
         raise _refusal("np.asarray")
 
     def astype(self, dtype: Any) -> "Selection":
-        from .elementwise import astype
         return self._with(astype(self.values, dtype))
 
     # ---- reductions that keep a static shape
     def sum(self, axis: Any = None, dtype: Any = None, **kwargs: Any) -> Any:
-        from .elementwise import where
-        from .reductions import sum as sum_
-
         if axis is not None or kwargs:
             raise _refusal("a sum along an axis")
         mask = _expanded(self.mask, np.ndim(self.values))
         return sum_(where(mask, self.values, 0), dtype=dtype)
 
     def mean(self, axis: Any = None, dtype: Any = None, **kwargs: Any) -> Any:
-        from .reductions import sum as sum_
-        from .shape import broadcast_to
-
         if axis is not None or kwargs:
             raise _refusal("a mean along an axis")
         count = sum_(broadcast_to(_expanded(self.mask, np.ndim(self.values)),
@@ -146,7 +139,6 @@ class Selection:
         total = self.sum(dtype=dtype)
         if dtype is None and np.dtype(total.dtype).kind in "biu":  # NumPy's mean: float64
             total = total.astype(np.float64)
-        from ._core import convert
         return total / convert(count, total.dtype)  # NumPy's mean keeps a float32 sum's dtype
 
     # ---- what needs the selection's own shape
@@ -182,8 +174,6 @@ class Selection:
 
 
 def _binary(name: str, reflected: bool = False):
-    from . import elementwise
-
     def op(self: Selection, other: Any) -> Selection:
         fn = getattr(elementwise, name)
         o = self._operand(other)
@@ -205,8 +195,7 @@ for _dunder, _fn in [("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
 for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute"),
                      ("invert", "invert")]:
     setattr(Selection, f"__{_dunder}__",
-            (lambda f: lambda self: self._with(getattr(__import__(
-                "gvmap.numpy.elementwise", fromlist=[f]), f)(self.values)))(_fn))
+            (lambda f: lambda self: self._with(getattr(elementwise, f)(self.values)))(_fn))
 Selection.__hash__ = None
 
 
@@ -220,9 +209,6 @@ def write_selected(x: Tracer, mask: Tracer, value: Any) -> Any:
     """The value of ``x`` after ``x[mask] = value``: ``value`` a selection with this mask
     (``x[mask] += 1``), or anything broadcasting to one selected element (``x[mask] = 0``,
     a row where the mask covers the first axis)."""
-    from .elementwise import where
-    from .shape import broadcast_to
-
     ndim = _mask_dims(x, mask)
     rest = x.shape[ndim:]
     if isinstance(value, Selection):
@@ -233,5 +219,4 @@ def write_selected(x: Tracer, mask: Tracer, value: Any) -> Any:
         raise _refusal("assigning an array with one value per selected element")
     else:
         value = broadcast_to(value, rest) if np.ndim(value) else value
-    from ._core import convert
     return where(_expanded(mask, x.ndim), convert(value, x.dtype), x)

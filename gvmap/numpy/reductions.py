@@ -19,8 +19,8 @@ from .. import primitives as P
 from ..tracing import Tracer, bind
 from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, normalize_axis,
                     operand, reject_kwargs, result_dtype, shape_of)
-from .elementwise import (add, maximum, minimum, multiply, not_equal, sqrt, subtract,
-                          true_divide, where as where_)
+from .elementwise import (add, isnan, logical_not, maximum, minimum, multiply, not_equal, sqrt,
+                          subtract, true_divide, where as where_)
 from .shape import broadcast_to, expand_dims, flat_axis, one_d_if_0d, ravel, reshape
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var",
@@ -323,8 +323,6 @@ def _nan_ignoring_running(running: Any, ufunc: Any, name: str):
     """``np.fmax.accumulate`` / ``np.fmin.accumulate``: the running max / min that skips
     NaN (NaN until the first number, as np.fmax's fold gives), one scan of the NaNs filled
     with the fold's identity and a select; integers and bools are the plain running one."""
-    from .elementwise import isnan, logical_not, where
-
     def fn(a: Any, axis: Any = 0, dtype: Any = None, out=None) -> Any:
         a, axis = _accumulated(ufunc, name, a, axis, dtype, out)
         acc = dtype_of(a)
@@ -332,9 +330,9 @@ def _nan_ignoring_running(running: Any, ufunc: Any, name: str):
             return running(a, axis)
         nan = isnan(a)
         fill = -np.inf if ufunc is np.fmax else np.inf
-        best = running(where(nan, np.asarray(fill, acc), a), axis)
+        best = running(where_(nan, np.asarray(fill, acc), a), axis)
         seen = cummax(logical_not(nan), axis)  # a number at or before this position
-        return where(seen, best, np.asarray(np.nan, acc))
+        return where_(seen, best, np.asarray(np.nan, acc))
     fn.__name__ = name
     return fn
 

@@ -20,11 +20,13 @@ from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, nor
 from .clip import clip
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
-from .reductions import any as any_, sum as sum_
+from . import reductions, sorting
+from .reductions import any as any_, mean, sum as sum_
 from .indexing import along, getitem, take
-from .arrays import static_value
+from .linalg import matmul
+from .arrays import diagonal, static_value
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flip, moveaxis, reshape,
-                    squeeze)
+                    squeeze, transpose, zeros_like)
 
 __all__ = ["pad", "convolve", "correlate", "gradient", "polyval", "cov", "corrcoef"]
 
@@ -146,7 +148,6 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
     and last ``length`` elements along ``axis`` (of the whole axis when the length is None
     or longer), rounded to the nearest even integer when ``a`` is an integer array (NumPy
     rounds in place, then assigns), broadcast over the pad widths."""
-    from . import reductions, sorting
     n = shape_of(a)[axis]
     left, right = (n if k is None or n < k else k for k in lengths)
     if (left == 0 or right == 0) and mode in ("maximum", "minimum"):
@@ -164,12 +165,7 @@ def _pad_statistic(a: Any, axis: int, before: int, after: int, lengths: tuple, m
 
     left_stat = stat(along(a, axis, slice(0, left)))
     right_stat = left_stat if left == right == n else stat(along(a, axis, slice(n - right, n)))
-    shape = shape_of(a)
-    pieces = [broadcast_to(left_stat, shape[:axis] + (before,) + shape[axis + 1:])] if before else []
-    pieces.append(a)
-    if after:
-        pieces.append(broadcast_to(right_stat, shape[:axis] + (after,) + shape[axis + 1:]))
-    return concatenate(pieces, axis=axis)
+    return _pad_constant(a, axis, before, after, (left_stat, right_stat))
 
 
 def _ramp_ends(values: Any, nd: int) -> list:
@@ -185,12 +181,9 @@ def _ramp_ends(values: Any, nd: int) -> list:
                 "end_values=e0), then the next axis)")
         return [(values, values)] * nd
     x = np.array(values)
-    if x.ndim < 3 and x.size == 1:
+    if x.ndim < 3 and x.size in (1, 2) and x.shape != (2, 1):
         x = x.ravel()
-        return [(x[0], x[0])] * nd
-    if x.ndim < 3 and x.size == 2 and x.shape != (2, 1):
-        x = x.ravel()
-        return [(x[0], x[1])] * nd
+        return [(x[0], x[-1])] * nd
     return [tuple(p) for p in np.broadcast_to(x, (nd, 2)).tolist()]
 
 
@@ -198,15 +191,11 @@ def _pad_linear_ramp(a: Any, axis: int, before: int, after: int, ends: tuple) ->
     """NumPy's ``_get_linear_ramps``: from each end value to the edge element (excluded),
     the right ramp reversed."""
     n = shape_of(a)[axis]
-    pieces = []
-    if before:
-        edge = squeeze(along(a, axis, slice(0, 1)), axis)
-        pieces.append(_ramp(ends[0], edge, before, dtype_of(a), axis))
-    pieces.append(a)
-    if after:
-        edge = squeeze(along(a, axis, slice(n - 1, n)), axis)
-        pieces.append(flip(_ramp(ends[1], edge, after, dtype_of(a), axis), axis))
-    return concatenate(pieces, axis=axis)
+    ramp = lambda end, edge, num: _ramp(end, squeeze(along(a, axis, edge), axis), num,
+                                        dtype_of(a), axis)
+    left = ramp(ends[0], slice(0, 1), before) if before else None
+    right = flip(ramp(ends[1], slice(n - 1, n), after), axis) if after else None
+    return _pad_constant(a, axis, before, after, (left, right))
 
 
 def _ramp(start: Any, stop: Any, num: int, dtype: np.dtype, axis: int) -> Any:
@@ -238,6 +227,7 @@ def _constant_fills(values: Any, nd: int) -> list:
 
 
 def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> Any:
+    """``a`` between ``fill``'s two values, each broadcast to its pad area along ``axis``."""
     shape = shape_of(a)
     parts = [broadcast_to(convert(value, dtype_of(a)), shape[:axis] + (width,) + shape[axis + 1:])
              if width else None for width, value in zip((before, after), fill)]
@@ -442,7 +432,6 @@ def _gradient_axis(f: Any, ax: int, ax_dx: Any, edge_order: int, otype: np.dtype
 def polyval(p: Any, x: Any) -> Any:
     """numpy.polyval by Horner's rule, as NumPy computes it: ``y = y * x + p[i]`` from
     ``zeros_like(x)`` (one fused chain; p's length is static)."""
-    from .shape import zeros_like
     p, x = operand(p, "polyval"), operand(x, "polyval")
     if ndim_of(p) == 0:
         raise TypeError("iteration over a 0-d array")
@@ -459,7 +448,6 @@ def _as_rows(m: Any, rowvar: bool, dtype: Any, name: str) -> Any:
     x = convert(m, dtype)
     x = reshape(x, (1,) * (2 - ndim_of(x)) + shape_of(x))
     if not rowvar and shape_of(x)[0] != 1:
-        from .shape import transpose
         x = transpose(x)
     return x
 
@@ -477,10 +465,6 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     cannot raise per example, so an example whose weights NumPy would reject (a negative
     weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
     give NaN where NumPy raises ZeroDivisionError."""
-    from .linalg import matmul
-    from .reductions import mean
-    from .shape import transpose
-
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = operand(m, "cov")
@@ -531,7 +515,6 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
     NumPy checks them (same errors, same order) and come back as a NumPy array; traced
     ones are checked for shape only and come back with a traced bool scalar: whether this
     example's weights break the value rules (NumPy would raise for it)."""
-    from .arrays import static_value
     values = static_value(values)
     if not isinstance(values, Tracer):
         w = np.asarray(values, dtype=float)
@@ -582,7 +565,6 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     c = cov(x, y, rowvar, dtype=dtype)
     if ndim_of(c) == 0:
         return true_divide(c, c)
-    from .arrays import diagonal
     stddev = sqrt(diagonal(c))
     c = true_divide(c, expand_dims(stddev, 1))
     c = true_divide(c, expand_dims(stddev, 0))

@@ -29,13 +29,16 @@ import numpy as np
 
 from .. import primitives as P
 from ..tracing import Tracer, bind
-from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, operand,
-                    reject_kwargs, shape_of)
+from .arrays import static_value
+from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axes,
+                    operand, reject_kwargs, shape_of)
+from .clip import clip
 from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
-                          logical_or, multiply, subtract, true_divide, where)
+                          logical_or, multiply, remainder, subtract, true_divide, where)
 from .indexing import getitem, take
 from .reductions import mean, sum as sum_
-from .shape import expand_dims, flat_axis, moveaxis, one_d_if_0d, ravel, reshape
+from .shape import (concatenate, copy, expand_dims, flat_axis, moveaxis, one_d_if_0d, ravel,
+                    reshape, stack, transpose)
 
 __all__ = ["sort", "argsort", "partition", "argpartition", "median", "percentile", "quantile",
            "nanmedian", "nanpercentile", "nanquantile", "searchsorted", "digitize", "interp",
@@ -58,7 +61,6 @@ def _lanes(a: Any, axis: Any, order: Any, name: str, kind: Any = None) -> tuple[
 
 def _sorted(a: Any, axis: int, stable: bool = False) -> Any:
     if shape_of(a)[axis] <= 1:  # nothing to order; still a new value, as NumPy's copy
-        from .shape import copy
         return copy(a)
     return bind(P.sort_p, a, axis=axis, stable=stable)
 
@@ -118,7 +120,6 @@ def _to_last(a: Any, axis: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
     axes = normalize_axes(axis, len(shape))
     kept = [d for d in range(len(shape)) if d not in axes]
     if list(axes) != list(range(len(shape) - len(axes), len(shape))):
-        from .shape import transpose
         a = transpose(a, tuple(kept) + tuple(axes))
     kept_shape = tuple(shape[d] for d in kept)
     n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
@@ -185,7 +186,7 @@ def nanmedian(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
         return median(a, axis, keepdims=keepdims)
     h = valid // 2
     low = where(equal(valid % 2, 1), h, h - 1)
-    lo_hi = _take_along_last(s, _stack_last(_clip0(low, n), _clip0(h, n)))
+    lo_hi = _take_along_last(s, stack([_clip0(low, n), _clip0(h, n)], axis=-1))
     total = add(_last(lo_hi, 0), _last(lo_hi, 1))
     result = true_divide(total, np.asarray(2.0, dtype_of(a))[()])
     result = where(equal(valid, 0), np.asarray(np.nan, dtype_of(a))[()], result)
@@ -193,13 +194,7 @@ def nanmedian(a: Any, axis: Any = None, out=None, overwrite_input: bool = False,
 
 
 def _clip0(i: Any, n: int) -> Any:
-    from .clip import clip
     return clip(i, 0, n - 1)
-
-
-def _stack_last(*xs: Any) -> Any:
-    from .shape import stack
-    return stack(xs, axis=-1)
 
 
 # ---------------------------------------------------------------- quantiles
@@ -288,20 +283,30 @@ def _keep_q(result: Any, q: np.ndarray, keep_shape: tuple[int, ...], keepdims: b
     return reshape(result, q.shape + keep_shape) if keepdims else result
 
 
-def quantile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-             interpolation: Any = None) -> Any:
-    """numpy.quantile with constant q (a Python number or array): the sort is traced, the
-    indices and weights of every method but the three discrete-CDF ones are NumPy's, found
-    when the function is traced."""
-    return _quantile("quantile", a, q, axis, out, method, keepdims, weights, interpolation, 1)
+def _quantile_function(name: str, scale: int, nan: bool, doc: str):
+    """numpy.quantile's signature for ``name``: ``_quantile`` of q / ``scale``, ignoring
+    NaNs where ``nan``."""
+    def fn(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
+           method: str = "linear", keepdims: bool = False, *, weights: Any = None,
+           interpolation: Any = None) -> Any:
+        return _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, scale,
+                         nan)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def percentile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-               method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-               interpolation: Any = None) -> Any:
-    """numpy.percentile: ``quantile`` of q / 100 (divided as NumPy divides it)."""
-    return _quantile("percentile", a, q, axis, out, method, keepdims, weights, interpolation, 100)
+quantile = _quantile_function("quantile", 1, False, """numpy.quantile with constant q (a
+    Python number or array): the sort is traced, the indices and weights of every method but
+    the three discrete-CDF ones are NumPy's, found when the function is traced.""")
+percentile = _quantile_function(
+    "percentile", 100, False,
+    "numpy.percentile: ``quantile`` of q / 100 (divided as NumPy divides it).")
+nanquantile = _quantile_function("nanquantile", 1, True, """numpy.nanquantile: the quantile of
+    each lane's non-NaN values (NaN where none are). How many there are is data, so the
+    indices are computed in the graph, with NumPy's formulas, and gathered lane by lane.""")
+nanpercentile = _quantile_function("nanpercentile", 100, True,
+                                   "numpy.nanpercentile: ``nanquantile`` of q / 100.")
 
 
 def _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, scale,
@@ -327,24 +332,6 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, interpolation, s
                          f"(NumPy raises IndexError too)")
     result = _quantile_sorted(_sorted(x, ndim_of(x) - 1), qs, weak, method)
     return _keep_q(result, qs, keep_shape, keepdims)
-
-
-def nanquantile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-                method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-                interpolation: Any = None) -> Any:
-    """numpy.nanquantile: the quantile of each lane's non-NaN values (NaN where none are).
-    How many there are is data, so the indices are computed in the graph, with NumPy's
-    formulas, and gathered lane by lane."""
-    return _quantile("nanquantile", a, q, axis, out, method, keepdims, weights, interpolation,
-                     1, nan=True)
-
-
-def nanpercentile(a: Any, q: Any, axis: Any = None, out=None, overwrite_input: bool = False,
-                  method: str = "linear", keepdims: bool = False, *, weights: Any = None,
-                  interpolation: Any = None) -> Any:
-    """numpy.nanpercentile: ``nanquantile`` of q / 100."""
-    return _quantile("nanpercentile", a, q, axis, out, method, keepdims, weights, interpolation,
-                     100, nan=True)
 
 
 def _nanquantile(a: Any, qs: np.ndarray, weak: bool, axis: Any, method: str, keepdims: bool,
@@ -437,7 +424,6 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
                          "object of too small depth for desired array")
     if sorter is not None:
         a = take(a, sorter)
-    from ._core import common_dtype
     dt = common_dtype(a, v)
     a, v = convert(a, dt), convert(v, dt)
     ve = expand_dims(v, -1)
@@ -491,11 +477,10 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
             raise ValueError("period must be a non-zero value")
         period = abs(float(period))
         left = right = None
-        x = _mod(x, period)
-        xp_ = _mod(xp_, period)
+        x = remainder(x, period)
+        xp_ = remainder(xp_, period)
         order = argsort(xp_)
         xp_, fp_ = take(xp_, order), take(fp_, order)
-        from .shape import concatenate
         xp_ = concatenate([subtract(getitem(xp_, slice(-1, None)), period), xp_,
                            add(getitem(xp_, slice(0, 1)), period)])
         fp_ = concatenate([getitem(fp_, slice(-1, None)), fp_, getitem(fp_, slice(0, 1))])
@@ -508,7 +493,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     # j: the last index with xp[j] <= x (NumPy's binary_search_with_guess), clipped to an
     # interval [j, j + 1] that exists
     j = subtract(searchsorted(xp_, x, side="right"), 1)
-    from .clip import clip
     jc = clip(j, 0, n - 2)
     xj, xj1 = take(xp_, jc), take(xp_, add(jc, 1))
     fj, fj1 = take(fp_, jc), take(fp_, add(jc, 1))
@@ -523,11 +507,6 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     res = where(less(x, getitem(xp_, 0)), lval, res)
     res = where(less(x_last, x), rval, res)
     return where(isnan(x), x, res)
-
-
-def _mod(x: Any, period: float) -> Any:
-    from .elementwise import remainder
-    return remainder(x, period)
 
 
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
@@ -575,8 +554,6 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """numpy.bincount where the output length is known when the function is traced: x a
     constant (weights traced), or x bool or unsigned with ``minlength`` at least its dtype's
     range. Otherwise the length, max(x) + 1, is data: refused with a rewrite."""
-    from .arrays import static_value
-
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")

@@ -38,13 +38,16 @@ from .. import primitives as P
 from ..aliasing import static_key
 from ..tracing import Tracer, bind
 from ._core import check_operand, convert, shape_of
+from .elementwise import where
+from .indexing import list_index_key, take
+from .masked import write_selected
+from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["setitem", "has_traced_index", "ufunc_at"]
 
 
 def broadcast_written(value: Any, shape: tuple) -> Any:
     """``value`` broadcast to the shape an assignment writes, with NumPy's error where not."""
-    from .shape import broadcast_to
     try:
         return broadcast_to(value, shape)
     except ValueError:
@@ -59,14 +62,8 @@ def has_traced_index(key: Any) -> bool:
 
 def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     """The value of ``x`` after ``x[key] = value`` (``x`` itself is not changed)."""
-    from .elementwise import where
-    from .shape import ravel, reshape
-
-    from .indexing import list_index_key
-
     key = list_index_key(static_key(key))  # x[[k, p]] = ... with a traced p: an index array
     if isinstance(key, Tracer) and key.dtype == np.bool_:
-        from .masked import write_selected
         return write_selected(x, key, value)  # x[mask] = v: a select
     value = convert(check_operand(value, "x[...] = value"), x.dtype)
     if has_traced_index(key):
@@ -89,9 +86,6 @@ def _traced_rows(x: Tracer, key: Any, what: str, rewrite: str) -> tuple[Any, Any
     """The rows a traced key selects, normalized into [0, n) by the index rule of every
     gather (``take`` of ``arange(n)``: IndexError outside [-n, n) on every backend), as a
     1-d array; the key's own index shape; and the shape of what is written there."""
-    from .indexing import take
-    from .shape import reshape
-
     parts = key if isinstance(key, tuple) else (key,)
     index, rest = parts[0], parts[1:]
     full = all(isinstance(k, slice) and k == slice(None) for k in rest)
@@ -107,8 +101,6 @@ def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
     """``x[i] = v`` / ``x[idx] = v`` with traced integer indices on the first axis (any
     further key entries full slices): one ``scatter[mode=set]``, the last write to a row
     staying, as NumPy's assignment leaves it."""
-    from .shape import reshape
-
     rows, index_shape, selected = _traced_rows(
         x, key, "x[key] = v",
         "x[i] = v, x[idx] = v, x[i, :] = v); for other traced keys build the new array with "
@@ -127,8 +119,6 @@ def ufunc_at(ufunc_name: str):
     traced local array) then stands for the result. Traced indices select rows of the first
     axis (``np.add.at(a, idx, b)``, ``a`` of any rank); a constant key may be anything NumPy
     accepts (its targets are computed now, on the raveled ``a``)."""
-    from .shape import broadcast_to, ravel, reshape
-
     mode = _AT_MODES[ufunc_name]
 
     def at(a: Any, indices: Any, b: Any = None) -> None:
@@ -139,7 +129,6 @@ def ufunc_at(ufunc_name: str):
                 f"y = np.zeros_like(x); np.{ufunc_name}.at(y, idx, v))")
         if b is None:
             raise TypeError(f"np.{ufunc_name}.at needs the values to combine (b)")
-        from .indexing import list_index_key
 
         indices = list_index_key(static_key(indices))
         if has_traced_index(indices):
