@@ -607,6 +607,54 @@ linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (
 signbit_p = _elementwise("signbit", 1, UNARY, "signbit", bool_output=True)
 
 
+
+# --- number theory and float anatomy: np.gcd, np.lcm, np.spacing, np.modf, np.frexp,
+# np.ldexp ---
+# gcd / lcm: NumPy's npy_gcd / npy_lcm on integers of one dtype (Euclid on the absolute
+# values, so results are nonnegative but for |MIN|, which wraps to MIN as NumPy's does).
+# spacing: the gap to the next float away from zero (+smallest subnormal at either zero,
+# NaN at the infinities). modf: (fraction, integral part), two results of one equation as
+# divmod's.
+gcd_p = _elementwise("gcd", 2, BINARY, "gcd")
+lcm_p = _elementwise("lcm", 2, BINARY, "lcm")
+spacing_p = _elementwise("spacing", 1, UNARY, "spacing")
+modf_p = _elementwise("modf", 1, UNARY, "modf", results=2)
+
+# frexp and ldexp break the one-dtype discipline on purpose, as NumPy's own loops do
+# (``f->fi``, ``fi->f``, ``fl->f``): an exponent is an integer whatever the float's dtype.
+# A same-dtype ldexp would carry the exponent as a float (exact: any |e| beyond float32's
+# 2**24 saturates anyway), but then neither NumPy's nor CuPy's ldexp could run it without
+# a conversion back, and frexp's int32 exponent has no same-dtype form at all. So the
+# rules state the mixed operand and result dtypes, which every stage reads from the avals
+# (codegen: ``c_expression_rules``): ``frexp`` float x -> (mantissa of x's dtype, int32
+# exponent); ``ldexp`` (float x, int32 or int64 e) -> x's dtype, NumPy's two exponent loops
+# (the front end converts other integers as NumPy's loop selection does).
+MIXED_DTYPES: set[Primitive] = set()
+
+
+def _float_operand(x: AbstractArray, name: str) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name} needs a floating-point operand, got {x.dtype}")
+
+
+def _frexp_rule(x: AbstractArray):
+    _float_operand(x, "frexp")
+    return [x, AbstractArray(x.shape, np.dtype(np.int32))]
+
+
+def _ldexp_rule(x: AbstractArray, e: AbstractArray):
+    _float_operand(x, "ldexp")
+    if e.dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise TypeError(f"ldexp needs an int32 or int64 exponent, got {e.dtype}")
+    return [AbstractArray(broadcast_shapes(x.shape, e.shape), x.dtype)]
+
+
+frexp_p = _new("frexp", ELEMENTWISE, _frexp_rule, ufunc="frexp", results=2)
+ldexp_p = _new("ldexp", ELEMENTWISE, _ldexp_rule, ufunc="ldexp")
+UNARY.add(frexp_p)
+BINARY.add(ldexp_p)
+MIXED_DTYPES |= {frexp_p, ldexp_p}
+
 # --- bit views and run-time checks ---
 # ``bitcast_convert_type[new_dtype]`` (lax's name): x's bits read as another dtype of the
 # same itemsize, as ``x.view(dtype)`` reads them (float32 <-> int32 / uint32, float64 <->

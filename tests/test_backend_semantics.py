@@ -23,8 +23,10 @@ KINDS = {"same", "kernel", "rule", "checked", "differs"}
 ROUTED = sorted((p for p in P.ELEMENTWISE if runs_as_kernel(p)), key=str)
 LONE = {P.floor_div_p: lambda a, b: a // b, P.rem_p: lambda a, b: a % b,
         P.divmod_p: np.divmod, P.max_p: np.maximum, P.min_p: np.minimum, P.fmod_p: np.fmod,
-        P.shift_left_p: lambda a, b: a << b, P.shift_right_p: lambda a, b: a >> b}
-INTEGER_ONLY = {P.shift_left_p, P.shift_right_p}  # NumPy has no float loop for them
+        P.shift_left_p: lambda a, b: a << b, P.shift_right_p: lambda a, b: a >> b,
+        P.gcd_p: np.gcd, P.lcm_p: np.lcm}
+# NumPy has no float loop for them
+INTEGER_ONLY = {P.shift_left_p, P.shift_right_p, P.gcd_p, P.lcm_p}
 
 
 def _dtypes(prim: P.Primitive, dtypes: list) -> list:
@@ -43,7 +45,7 @@ def test_every_primitive_has_an_audited_cupy_verdict():
 
 def test_the_routed_primitives_are_the_audited_ones():
     assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.divmod_p, P.max_p, P.min_p, P.fmod_p,
-                           P.shift_left_p, P.shift_right_p}
+                           P.shift_left_p, P.shift_right_p, P.gcd_p, P.lcm_p}
     assert set(ROUTED) == set(LONE)
 
 
