@@ -1,0 +1,99 @@
+"""``np.gcd.reduce`` and ``np.lcm.reduce``: folds of the ``gcd`` / ``lcm`` primitives.
+
+No reduction primitive of their own: neither has a CuPy reduction to run it, and both fold
+elementwise primitives that fuse, so a reduction is a few equations over slices of the
+reduced axis (moved last, several axes flattened into one).
+
+- gcd: NumPy starts from its identity 0, so a single element gives its absolute value
+  (``np.gcd.reduce([-4])`` is 4, as does ``axis=()``) and an empty axis 0 (or ``initial``). gcd is associative and
+  commutative exactly (Euclid on the absolute values, |MIN| kept as MIN's bits), so the
+  reduction is a tree: ceil(log2 n) levels, each one gcd of the axis's two halves.
+- lcm: no identity (an empty axis raises NumPy's ValueError), the first element starts the
+  fold, and a product that overflows wraps, so the order matters: NumPy's left fold, n - 1
+  equations. Like NumPy, it reduces over one axis at most (it is not reorderable).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
+from .elementwise import gcd, lcm
+from .indexing import getitem
+from .reductions import _ufunc_axis
+from .shape import concatenate, expand_dims, full_like, reshape, transpose
+
+__all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
+
+
+def _last(x: Any, start: int, stop: int) -> Any:
+    return getitem(x, (Ellipsis, slice(start, stop)))
+
+
+def _gcd_tree(x: Any) -> Any:
+    """gcd over the last axis (of length >= 2): pairs of halves until one value is left."""
+    while shape_of(x)[-1] > 1:
+        n = shape_of(x)[-1]
+        half = n // 2
+        paired = gcd(_last(x, 0, half), _last(x, half, 2 * half))
+        x = paired if n % 2 == 0 else concatenate([paired, _last(x, 2 * half, n)], axis=-1)
+    return getitem(x, (Ellipsis, 0))
+
+
+def _lcm_fold(x: Any) -> Any:
+    result = getitem(x, (Ellipsis, 0))
+    for i in range(1, shape_of(x)[-1]):
+        result = lcm(result, getitem(x, (Ellipsis, i)))
+    return result
+
+
+def _reduce_method(name: str):
+    ufunc, combine = getattr(np, name), {"gcd": gcd, "lcm": lcm}[name]
+
+    def reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None, keepdims: bool = False,
+               initial: Any = np._NoValue, where: Any = True) -> Any:
+        reject_kwargs(f"{name}.reduce", out=out, where=None if where is True else where)
+        a = check_operand(array, f"{name}.reduce")
+        # NumPy's accumulator dtype, and its TypeError for bools and floats
+        acc = np.asarray(ufunc.reduce(np.ones(1, dtype_of(a)), dtype=dtype)).dtype
+        a = convert(a, acc)
+        if ndim_of(a) == 0 and axis is not None and not isinstance(axis, tuple):
+            _ufunc_axis(a, axis)  # axis 0 or -1 of a 0-d array: its one element, as NumPy's
+            a, axis = reshape(a, (1,)), 0
+        axes = normalize_axes(axis, ndim_of(a))
+        if name == "lcm" and len(axes) > 1:
+            raise ValueError("reduction operation 'lcm' is not reorderable, so at most one axis "
+                             "may be specified")
+        has_initial = initial is not np._NoValue and initial is not None
+        if not axes:  # reducing nothing: each value combined with initial (gcd's is 0)
+            if not has_initial and name == "lcm":
+                return a
+            return combine(np.asarray(initial if has_initial else 0, acc)[()], a)
+        kept = [d for d in range(ndim_of(a)) if d not in axes]
+        shape = shape_of(a)
+        n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
+        x = reshape(transpose(a, kept + list(axes)), tuple(shape[d] for d in kept) + (n,))
+        if has_initial:  # the fold starts from it
+            start = full_like(x, initial, shape=shape_of(x)[:-1] + (1,))
+            x, n = concatenate([start, x], axis=-1), n + 1
+        if n == 0:
+            if name == "lcm":
+                raise ValueError("zero-size array to reduction operation lcm which has no identity")
+            result = full_like(x, 0, shape=shape_of(x)[:-1])  # gcd's identity
+        elif name == "lcm":
+            result = _lcm_fold(x)
+        elif n == 1:  # gcd from its identity 0: the absolute value
+            result = gcd(getitem(x, (Ellipsis, 0)), np.zeros((), acc)[()])
+        else:
+            result = _gcd_tree(x)
+        return expand_dims(result, axes) if keepdims else result
+
+    reduce.__name__ = reduce.__qualname__ = f"{name}_reduce"
+    reduce.__doc__ = (f"numpy.{name}.reduce (axis, dtype, keepdims, initial), as a "
+                      f"{'tree' if name == 'gcd' else 'left fold'} of ``{name}`` equations.")
+    return reduce
+
+
+gcd_reduce = _reduce_method("gcd")
+lcm_reduce = _reduce_method("lcm")
