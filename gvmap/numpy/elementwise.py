@@ -323,11 +323,11 @@ def ldexp(x1: Any, x2: Any, out=None, *, where=None, dtype=None, casting=None, o
     x1, x2 = check_operand(x1, "ldexp"), check_operand(x2, "ldexp")
     kwargs = {"dtype": dtype} if dtype is not None else {}
     result_dtype(np.ldexp, x1, x2, **kwargs)  # NumPy's errors: no loop, a Python int too big
-    out_dtype = None if dtype is None else np.dtype(dtype)
-    x_dtype, e_dtype, out_dtype = np.ldexp.resolve_dtypes(
-        (_loop_operand(x1), _loop_operand(x2), out_dtype))
+    x_dtype, e_dtype, _ = np.ldexp.resolve_dtypes(  # the loop NumPy runs (dtype= picks it)
+        (_loop_operand(x1), _loop_operand(x2), None),
+        signature=(None, None, None if dtype is None else np.dtype(dtype)))
     x1, x2 = equalize_ranks([convert(x1, x_dtype), convert(x2, e_dtype)])
-    return convert(bind(P.ldexp_p, x1, x2), out_dtype)
+    return bind(P.ldexp_p, x1, x2)
 
 
 UFUNCS.update(frexp=frexp, ldexp=ldexp)
