@@ -707,15 +707,19 @@ def _ldexp_rule(xp, avals):
 def _spacing_rule(xp, avals):
     """NumPy's spacing; CuPy has none, so on CuPy the gap to the next float away from zero,
     from nextafter, with NumPy's special cases: +smallest subnormal at either zero, NaN at
-    the infinities."""
+    the infinities. float16 is NumPy's npy_half_spacing: the gap towards +inf, positive
+    below zero too (spacing(-1.5) is +2**-10, spacing(-65504) is 32)."""
     if xp is np:
         return np.spacing
     dtype = avals[0].dtype
+    inf, nan = xp.asarray(np.inf, dtype), xp.asarray(np.nan, dtype)
 
     def run(x):
-        up = xp.nextafter(x, xp.copysign(xp.asarray(np.inf, dtype), x)) - x
+        if dtype == np.float16:
+            return xp.where(xp.isfinite(x), xp.nextafter(x, inf) - x, nan)
+        up = xp.nextafter(x, xp.copysign(inf, x)) - x
         up = xp.where(x == 0, xp.asarray(np.finfo(dtype).smallest_subnormal, dtype), up)
-        return xp.where(xp.isinf(x), xp.asarray(np.nan, dtype), up)
+        return xp.where(xp.isinf(x), nan, up)
     return run
 
 

@@ -20,9 +20,10 @@ How to add a primitive (``tests/test_primitive_tables.py`` checks every step):
 3. An implementation in ``implementations.py`` (a ufunc gets it from ``ufunc=``) and a
    ``CUPY_AUDIT`` verdict saying whether CuPy's function computes NumPy's result.
 4. If elementwise: a C template in ``codegen/cuda.py`` for every dtype kind NumPy has a
-   same-dtype loop for; a row-kernel rule in ``codegen/rowkernel_rules.py`` (elementwise
-   and monoid reductions get theirs), or an entry in ``ROW_KERNEL_UNSUPPORTED`` there
-   saying why not.
+   same-dtype loop for (a ``c_expression_rules`` entry for every NumPy loop of a
+   ``MIXED_DTYPES`` primitive); a row-kernel rule in ``codegen/rowkernel_rules.py``
+   (elementwise and monoid reductions get theirs), or an entry in ``ROW_KERNEL_UNSUPPORTED``
+   there saying why not.
 5. A ``gvmap.numpy`` function (or method) that records it, sample-table rows in
    ``tests/test_primitives.py`` and a place in ``tests/test_random_programs.py``.
 
@@ -32,10 +33,12 @@ seed's graph in README), and every stage reads the monoid from the primitive, so
 reduction is still one ``_reducer`` line.
 
 Typing discipline (as in lax): n-ary elementwise primitives take operands of ONE dtype
-(``select``'s predicate is bool), and operands either have the same rank, with each
-dimension equal or 1 (size-1 dims broadcast), or are rank-0 scalars. The NumPy front end
-inserts the ``convert_element_type`` and ``expand_dims`` that NumPy's promotion and
-broadcasting imply, so every rule here stays simple and every backend agrees on dtypes.
+(``select``'s predicate is bool; ``frexp`` and ``ldexp`` mix dtypes as NumPy's own loops do,
+an exponent being an integer whatever the float: ``MIXED_DTYPES`` says why), and operands
+either have the same rank, with each dimension equal or 1 (size-1 dims broadcast), or are
+rank-0 scalars. The NumPy front end inserts the ``convert_element_type`` and
+``expand_dims`` that NumPy's promotion and broadcasting imply, so every rule here stays
+simple and every backend agrees on dtypes.
 """
 from __future__ import annotations
 
@@ -49,6 +52,7 @@ from .graph import AbstractArray
 __all__ = [
     "Primitive", "Monoid", "abstract_eval", "abstract_eval_rules", "ALL",
     "ELEMENTWISE", "UNARY", "BINARY", "COMPARISONS", "REDUCTIONS", "CONTRACTIONS", "STRUCTURAL",
+    "MIXED_DTYPES",
 ]
 
 
