@@ -178,7 +178,7 @@ UNSUPPORTED = {
     "eigvals": lambda x: np.linalg.eigvals(x).real,
     "fft": lambda x: np.fft.fft(x).real,
     "unique": lambda x: np.unique(x),
-    "frexp": lambda x: np.frexp(x)[0],
+    "logaddexp2": lambda x: np.logaddexp2(x, x),
     "nonzero": lambda x: np.nonzero(x)[0],
 }
 
