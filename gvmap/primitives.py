@@ -611,7 +611,6 @@ linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (
 signbit_p = _elementwise("signbit", 1, UNARY, "signbit", bool_output=True)
 
 
-
 # --- number theory and float anatomy: np.gcd, np.lcm, np.spacing, np.modf, np.frexp,
 # np.ldexp ---
 # gcd / lcm: NumPy's npy_gcd / npy_lcm on integers of one dtype (Euclid on the absolute
@@ -658,6 +657,7 @@ ldexp_p = _new("ldexp", ELEMENTWISE, _ldexp_rule, ufunc="ldexp")
 UNARY.add(frexp_p)
 BINARY.add(ldexp_p)
 MIXED_DTYPES |= {frexp_p, ldexp_p}
+
 
 # --- bit views and run-time checks ---
 # ``bitcast_convert_type[new_dtype]`` (lax's name): x's bits read as another dtype of the

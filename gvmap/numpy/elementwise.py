@@ -287,7 +287,6 @@ def imag(val: Any) -> Any:
 __all__ += ["real", "imag"]
 
 
-
 # --- float anatomy: np.frexp and np.ldexp, whose NumPy loops mix dtypes (primitives.py) ---
 
 def _loop_operand(x: Any) -> Any:
@@ -303,12 +302,11 @@ def frexp(x: Any, out=None, *, where=None, dtype=None, casting=None, order=None,
     """numpy.frexp: (mantissa, exponent), one ``frexp`` equation with two results: the
     mantissa in NumPy's float dtype (float16 for int8 and bool, float64 for int32...), the
     exponent int32, as NumPy's ``f->fi`` loops."""
-    reject_kwargs("frexp", out=out, where=where, dtype=dtype, casting=casting, order=order, subok=subok,
-                  signature=signature)
+    reject_kwargs("frexp", out=out, where=where, dtype=dtype, casting=casting, order=order,
+                  subok=subok, signature=signature)
     x = check_operand(x, "frexp")
-    with np.errstate(all="ignore"):
-        mantissa, _ = np.frexp.resolve_dtypes((_loop_operand(x), None, None))[1:]
-        result_dtype(lambda v: np.frexp(v)[0], x)  # NumPy's TypeError for unsupported dtypes
+    result_dtype(lambda v: np.frexp(v)[0], x)  # NumPy's TypeError for unsupported dtypes
+    _, mantissa, _ = np.frexp.resolve_dtypes((_loop_operand(x), None, None))
     return tuple(bind(P.frexp_p, convert(x, mantissa)))
 
 
