@@ -712,9 +712,9 @@ def _spacing_rule(xp, avals):
     if xp is np:
         return np.spacing
     dtype = avals[0].dtype
-    inf, nan = xp.asarray(np.inf, dtype), xp.asarray(np.nan, dtype)
 
     def run(x):
+        inf, nan = xp.asarray(np.inf, dtype), xp.asarray(np.nan, dtype)  # on x's device
         if dtype == np.float16:
             return xp.where(xp.isfinite(x), xp.nextafter(x, inf) - x, nan)
         up = xp.nextafter(x, xp.copysign(inf, x)) - x
