@@ -6,8 +6,9 @@ reduced axis (moved last, several axes flattened into one).
 
 - gcd: NumPy starts from its identity 0, so a single element gives its absolute value
   (``np.gcd.reduce([-4])`` is 4, as does ``axis=()``) and an empty axis 0 (or ``initial``). gcd is associative and
-  commutative exactly (Euclid on the absolute values, |MIN| kept as MIN's bits), so the
-  reduction is a tree: ceil(log2 n) levels, each one gcd of the axis's two halves.
+  commutative exactly (Euclid on the absolute values, |MIN| kept as MIN's bits), and
+  idempotent, so the reduction is a tree: floor(log2 n) levels, each one gcd of the axis's
+  two halves (an odd element out joining every pair).
 - lcm: no identity (an empty axis raises NumPy's ValueError), the first element starts the
   fold, and a product that overflows wraps, so the order matters: NumPy's left fold, n - 1
   equations. Like NumPy, it reduces over one axis at most (it is not reorderable).
@@ -22,7 +23,7 @@ from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, re
 from .elementwise import gcd, lcm
 from .indexing import getitem
 from .reductions import _ufunc_axis
-from .shape import concatenate, expand_dims, full_like, reshape, transpose
+from .shape import expand_dims, full_like, reshape, transpose
 
 __all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
 
@@ -32,17 +33,21 @@ def _last(x: Any, start: int, stop: int) -> Any:
 
 
 def _gcd_tree(x: Any) -> Any:
-    """gcd over the last axis (of length >= 2): pairs of halves until one value is left."""
+    """gcd over the last axis (of length >= 2): pairs of halves until one value is left. An
+    odd element out joins every pair (broadcast): gcd is idempotent, so meeting it in every
+    lane changes nothing, and no concatenate splits the elementwise steps."""
     while shape_of(x)[-1] > 1:
         n = shape_of(x)[-1]
         half = n // 2
         paired = gcd(_last(x, 0, half), _last(x, half, 2 * half))
-        x = paired if n % 2 == 0 else concatenate([paired, _last(x, 2 * half, n)], axis=-1)
+        x = paired if n % 2 == 0 else gcd(paired, _last(x, n - 1, n))
     return getitem(x, (Ellipsis, 0))
 
 
-def _lcm_fold(x: Any) -> Any:
+def _lcm_fold(x: Any, start: Any) -> Any:
+    """lcm over the last axis, left to right from ``start`` (None: from the first element)."""
     result = getitem(x, (Ellipsis, 0))
+    result = result if start is None else lcm(start, result)
     for i in range(1, shape_of(x)[-1]):
         result = lcm(result, getitem(x, (Ellipsis, i)))
     return result
@@ -66,27 +71,26 @@ def _reduce_method(name: str):
             raise ValueError("reduction operation 'lcm' is not reorderable, so at most one axis "
                              "may be specified")
         has_initial = initial is not np._NoValue and initial is not None
-        if not axes:  # reducing nothing: each value combined with initial (gcd's is 0)
-            if not has_initial and name == "lcm":
-                return a
-            return combine(np.asarray(initial if has_initial else 0, acc)[()], a)
+        # the fold's first value: initial, else gcd's identity 0 (lcm has none)
+        start = np.asarray(initial if has_initial else 0, acc)[()] if (
+            has_initial or name == "gcd") else None
+        if not axes:  # reducing nothing: each value combined with the start
+            return a if start is None else combine(start, a)
         kept = [d for d in range(ndim_of(a)) if d not in axes]
         shape = shape_of(a)
         n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
         x = reshape(transpose(a, kept + list(axes)), tuple(shape[d] for d in kept) + (n,))
-        if has_initial:  # the fold starts from it
-            start = full_like(x, initial, shape=shape_of(x)[:-1] + (1,))
-            x, n = concatenate([start, x], axis=-1), n + 1
         if n == 0:
-            if name == "lcm":
+            if start is None:
                 raise ValueError("zero-size array to reduction operation lcm which has no identity")
-            result = full_like(x, 0, shape=shape_of(x)[:-1])  # gcd's identity
+            result = full_like(x, start, shape=shape_of(x)[:-1])
         elif name == "lcm":
-            result = _lcm_fold(x)
-        elif n == 1:  # gcd from its identity 0: the absolute value
-            result = gcd(getitem(x, (Ellipsis, 0)), np.zeros((), acc)[()])
-        else:
+            result = _lcm_fold(x, start)
+        elif n == 1:
+            result = gcd(getitem(x, (Ellipsis, 0)), start)
+        else:  # (the tree's gcds already make 0's absolute values)
             result = _gcd_tree(x)
+            result = gcd(result, start) if has_initial else result
         return expand_dims(result, axes) if keepdims else result
 
     reduce.__name__ = reduce.__qualname__ = f"{name}_reduce"
