@@ -1,14 +1,14 @@
 """``np.gcd.reduce`` and ``np.lcm.reduce``: folds of the ``gcd`` / ``lcm`` primitives.
 
-No reduction primitive of their own: neither has a CuPy reduction to run it, and both fold
-elementwise primitives that fuse, so a reduction is a few equations over slices of the
-reduced axis (moved last, several axes flattened into one).
+No reduction primitive of their own: lcm is no monoid once a product wraps, and a few
+elementwise equations over slices of the reduced axis (moved last, several axes flattened
+into one) fuse and run on every backend, so the primitive set stays as it is.
 
 - gcd: NumPy starts from its identity 0, so a single element gives its absolute value
-  (``np.gcd.reduce([-4])`` is 4, as does ``axis=()``) and an empty axis 0 (or ``initial``). gcd is associative and
-  commutative exactly (Euclid on the absolute values, |MIN| kept as MIN's bits), and
-  idempotent, so the reduction is a tree: floor(log2 n) levels, each one gcd of the axis's
-  two halves (an odd element out joining every pair).
+  (``np.gcd.reduce([-4])`` is 4, as is each value with ``axis=()``) and an empty axis gives
+  0 (or ``initial``). gcd is associative, commutative and idempotent exactly (Euclid on the
+  absolute values, |MIN| kept as MIN's bits), so the reduction is a tree: floor(log2 n)
+  levels, each one gcd of the axis's two halves (an odd element out joining every pair).
 - lcm: no identity (an empty axis raises NumPy's ValueError), the first element starts the
   fold, and a product that overflows wraps, so the order matters: NumPy's left fold, n - 1
   equations. Like NumPy, it reduces over one axis at most (it is not reorderable).
@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs,
+                    shape_of)
 from .elementwise import gcd, lcm
 from .indexing import getitem
 from .reductions import _ufunc_axis
