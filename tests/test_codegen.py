@@ -211,6 +211,10 @@ def test_every_expression_compiles_with_nvrtc(nvrtc, dtype, std):
         if d == dtype:
             for k in range(prim.results):
                 assert f".entry k_{prim}_{k}(" in ptx
+    for prim, ins, outs in MIXED_LOOPS:
+        if ins[0] == dtype:
+            for k in range(prim.results):
+                assert f".entry k_{prim}_{ins[-1]}_{k}(" in ptx
 
 
 def test_compile_errors_carry_log_and_numbered_source(nvrtc):
