@@ -689,3 +689,73 @@ CUPY_AUDIT[P.check_p] = CupyVerdict(
     "checked", "no CuPy function: gvmap's rule is cupy's any() of the condition and bool() of "
     "it (one device-to-host copy), then argmax for the first failing example on the error "
     "path; NumPy's and CuPy's plans raise the same gvmap.errors.ExampleError")
+
+
+# --- number theory and float anatomy: gcd, lcm, spacing, modf, frexp, ldexp ---
+
+def _ldexp_rule(xp, avals):
+    """NumPy's ldexp; on CuPy the exponent clipped to [-2200, 2200] first: CuPy's int64 loop
+    passes it to C's ldexp(double, int), which would wrap a huge exponent (2**32 + 1 -> 1)
+    where NumPy's clamps it. Any |e| >= 2200 scales every finite nonzero float past the
+    largest or below the smallest, so the clip changes no result."""
+    if xp is np:
+        return np.ldexp
+    return lambda x, e: xp.ldexp(x, xp.clip(e, -2200, 2200).astype(np.int32))
+
+
+def _spacing_rule(xp, avals):
+    """NumPy's spacing; CuPy has none, so on CuPy the gap to the next float away from zero,
+    from nextafter, with NumPy's special cases: +smallest subnormal at either zero, NaN at
+    the infinities. float16 is NumPy's npy_half_spacing: the gap towards +inf, positive
+    below zero too (spacing(-1.5) is +2**-10, spacing(-65504) is 32)."""
+    if xp is np:
+        return np.spacing
+    dtype = avals[0].dtype
+
+    def run(x):
+        inf, nan = xp.asarray(np.inf, dtype), xp.asarray(np.nan, dtype)  # on x's device
+        if dtype == np.float16:
+            return xp.where(xp.isfinite(x), xp.nextafter(x, inf) - x, nan)
+        up = xp.nextafter(x, xp.copysign(inf, x)) - x
+        up = xp.where(x == 0, xp.asarray(np.finfo(dtype).smallest_subnormal, dtype), up)
+        return xp.where(xp.isinf(x), nan, up)
+    return run
+
+
+def _frexp_rule(xp, avals):
+    """NumPy's frexp; on CuPy the exponent of inf and NaN set to NumPy's 0 (CUDA's frexp
+    leaves it unspecified)."""
+    if xp is np:
+        return np.frexp
+
+    def run(x):
+        mantissa, exponent = xp.frexp(x)
+        return mantissa, xp.where(xp.isfinite(x), exponent, np.int32(0))
+    return run
+
+
+impl_rules[P.frexp_p] = _frexp_rule
+impl_rules[P.ldexp_p] = _ldexp_rule
+impl_rules[P.spacing_p] = _spacing_rule
+CUPY_AUDIT.update({
+    P.gcd_p: CupyVerdict("kernel", "Euclid in the signed type (cupy/_math/rational.py), then "
+                         "-in0 if negative: gcd(MIN, -1) starts with MIN % -1, undefined in C; "
+                         "gvmap's kernel runs NumPy's npy_gcd (unsigned absolute values)"),
+    P.lcm_p: CupyVerdict("kernel", "in0 / gcd * in1 in the signed type, negated if negative "
+                         "(cupy/_math/rational.py): a product that overflows int32 / int64 is "
+                         "undefined in C and, wrapped, negated, where NumPy's npy_lcm wraps "
+                         "the unsigned product and keeps its sign bit"),
+    P.spacing_p: CupyVerdict("rule", "CuPy has no spacing: the rule composes nextafter towards "
+                             "copysign(inf, x) minus x, +smallest subnormal at zeros, NaN at "
+                             "infinities (float32 subnormals flush: -ftz=true)"),
+    P.modf_p: _same("modf / modff into a local (cupy/_math/arithmetic.py): C's modf, as NumPy's "
+                    "npy_modf: the fraction keeps x's sign (-0.0 for -3.0, +-0.0 at +-inf), "
+                    "NaN gives NaN twice"),
+    P.frexp_p: CupyVerdict("rule", "C's frexp into a local int (cupy/_math/floating.py), loops "
+                           "e/f/d -> i; CUDA leaves the exponent of inf and NaN unspecified, "
+                           "glibc (NumPy's npy_frexp) gives 0: the rule sets 0 there (float32 "
+                           "subnormal inputs flush: -ftz=true)"),
+    P.ldexp_p: CupyVerdict("rule", "C's ldexp(x, (int)e) (cupy/_math/floating.py): an int64 "
+                           "exponent outside int's range wraps where NumPy clamps it; the rule "
+                           "clips the exponent to [-2200, 2200] first (no result changes)"),
+})

@@ -20,9 +20,10 @@ How to add a primitive (``tests/test_primitive_tables.py`` checks every step):
 3. An implementation in ``implementations.py`` (a ufunc gets it from ``ufunc=``) and a
    ``CUPY_AUDIT`` verdict saying whether CuPy's function computes NumPy's result.
 4. If elementwise: a C template in ``codegen/cuda.py`` for every dtype kind NumPy has a
-   same-dtype loop for; a row-kernel rule in ``codegen/rowkernel_rules.py`` (elementwise
-   and monoid reductions get theirs), or an entry in ``ROW_KERNEL_UNSUPPORTED`` there
-   saying why not.
+   same-dtype loop for (a ``c_expression_rules`` entry for every NumPy loop of a
+   ``MIXED_DTYPES`` primitive); a row-kernel rule in ``codegen/rowkernel_rules.py``
+   (elementwise and monoid reductions get theirs), or an entry in ``ROW_KERNEL_UNSUPPORTED``
+   there saying why not.
 5. A ``gvmap.numpy`` function (or method) that records it, sample-table rows in
    ``tests/test_primitives.py`` and a place in ``tests/test_random_programs.py``.
 
@@ -32,10 +33,12 @@ seed's graph in README), and every stage reads the monoid from the primitive, so
 reduction is still one ``_reducer`` line.
 
 Typing discipline (as in lax): n-ary elementwise primitives take operands of ONE dtype
-(``select``'s predicate is bool), and operands either have the same rank, with each
-dimension equal or 1 (size-1 dims broadcast), or are rank-0 scalars. The NumPy front end
-inserts the ``convert_element_type`` and ``expand_dims`` that NumPy's promotion and
-broadcasting imply, so every rule here stays simple and every backend agrees on dtypes.
+(``select``'s predicate is bool; ``frexp`` and ``ldexp`` mix dtypes as NumPy's own loops do,
+an exponent being an integer whatever the float: ``MIXED_DTYPES`` says why), and operands
+either have the same rank, with each dimension equal or 1 (size-1 dims broadcast), or are
+rank-0 scalars. The NumPy front end inserts the ``convert_element_type`` and
+``expand_dims`` that NumPy's promotion and broadcasting imply, so every rule here stays
+simple and every backend agrees on dtypes.
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ from .graph import AbstractArray
 __all__ = [
     "Primitive", "Monoid", "abstract_eval", "abstract_eval_rules", "ALL",
     "ELEMENTWISE", "UNARY", "BINARY", "COMPARISONS", "REDUCTIONS", "CONTRACTIONS", "STRUCTURAL",
+    "MIXED_DTYPES",
 ]
 
 
@@ -606,6 +610,54 @@ linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (
 # False, so it is a primitive of its own (bool results; NumPy computes it for integers and
 # bool through a float loop, which keeps the sign).
 signbit_p = _elementwise("signbit", 1, UNARY, "signbit", bool_output=True)
+
+
+# --- number theory and float anatomy: np.gcd, np.lcm, np.spacing, np.modf, np.frexp,
+# np.ldexp ---
+# gcd / lcm: NumPy's npy_gcd / npy_lcm on integers of one dtype (Euclid on the absolute
+# values, so results are nonnegative but for |MIN|, which wraps to MIN as NumPy's does).
+# spacing: the gap to the next float away from zero (+smallest subnormal at either zero,
+# NaN at the infinities). modf: (fraction, integral part), two results of one equation as
+# divmod's.
+gcd_p = _elementwise("gcd", 2, BINARY, "gcd")
+lcm_p = _elementwise("lcm", 2, BINARY, "lcm")
+spacing_p = _elementwise("spacing", 1, UNARY, "spacing")
+modf_p = _elementwise("modf", 1, UNARY, "modf", results=2)
+
+# frexp and ldexp break the one-dtype discipline on purpose, as NumPy's own loops do
+# (``f->fi``, ``fi->f``, ``fl->f``): an exponent is an integer whatever the float's dtype.
+# A same-dtype ldexp would carry the exponent as a float (exact: any |e| beyond float32's
+# 2**24 saturates anyway), but then neither NumPy's nor CuPy's ldexp could run it without
+# a conversion back, and frexp's int32 exponent has no same-dtype form at all. So the
+# rules state the mixed operand and result dtypes, which every stage reads from the avals
+# (codegen: ``c_expression_rules``): ``frexp`` float x -> (mantissa of x's dtype, int32
+# exponent); ``ldexp`` (float x, int32 or int64 e) -> x's dtype, NumPy's two exponent loops
+# (the front end converts other integers as NumPy's loop selection does).
+MIXED_DTYPES: set[Primitive] = set()
+
+
+def _float_operand(x: AbstractArray, name: str) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name} needs a floating-point operand, got {x.dtype}")
+
+
+def _frexp_rule(x: AbstractArray):
+    _float_operand(x, "frexp")
+    return [x, AbstractArray(x.shape, np.dtype(np.int32))]
+
+
+def _ldexp_rule(x: AbstractArray, e: AbstractArray):
+    _float_operand(x, "ldexp")
+    if e.dtype not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise TypeError(f"ldexp needs an int32 or int64 exponent, got {e.dtype}")
+    return [AbstractArray(broadcast_shapes(x.shape, e.shape), x.dtype)]
+
+
+frexp_p = _new("frexp", ELEMENTWISE, _frexp_rule, ufunc="frexp", results=2)
+ldexp_p = _new("ldexp", ELEMENTWISE, _ldexp_rule, ufunc="ldexp")
+UNARY.add(frexp_p)
+BINARY.add(ldexp_p)
+MIXED_DTYPES |= {frexp_p, ldexp_p}
 
 
 # --- bit views and run-time checks ---

@@ -23,8 +23,10 @@ KINDS = {"same", "kernel", "rule", "checked", "differs"}
 ROUTED = sorted((p for p in P.ELEMENTWISE if runs_as_kernel(p)), key=str)
 LONE = {P.floor_div_p: lambda a, b: a // b, P.rem_p: lambda a, b: a % b,
         P.divmod_p: np.divmod, P.max_p: np.maximum, P.min_p: np.minimum, P.fmod_p: np.fmod,
-        P.shift_left_p: lambda a, b: a << b, P.shift_right_p: lambda a, b: a >> b}
-INTEGER_ONLY = {P.shift_left_p, P.shift_right_p}  # NumPy has no float loop for them
+        P.shift_left_p: lambda a, b: a << b, P.shift_right_p: lambda a, b: a >> b,
+        P.gcd_p: np.gcd, P.lcm_p: np.lcm}
+# NumPy has no float loop for them
+INTEGER_ONLY = {P.shift_left_p, P.shift_right_p, P.gcd_p, P.lcm_p}
 
 
 def _dtypes(prim: P.Primitive, dtypes: list) -> list:
@@ -43,7 +45,7 @@ def test_every_primitive_has_an_audited_cupy_verdict():
 
 def test_the_routed_primitives_are_the_audited_ones():
     assert set(ROUTED) == {P.floor_div_p, P.rem_p, P.divmod_p, P.max_p, P.min_p, P.fmod_p,
-                           P.shift_left_p, P.shift_right_p}
+                           P.shift_left_p, P.shift_right_p, P.gcd_p, P.lcm_p}
     assert set(ROUTED) == set(LONE)
 
 
@@ -153,3 +155,61 @@ def test_routed_kernels_compile_in_cupys_own_templates(prim):
         for ks in plan_kernels(gvmap.vmap(LONE[prim]).lower(x, x, backend="cupy")):
             sources += cupy_sources(ks, f"lone {prim} of {np.dtype(dtype)}")
     assert_compiles(sources)
+
+
+# ---------------------------------------------------------------- CuPy rules run on NumPy
+# spacing (CuPy has none), frexp (CUDA leaves inf's and NaN's exponent open) and ldexp
+# (CuPy's int64 loop wraps a huge exponent) have rules composing NumPy's result from CuPy
+# calls. Run on NumPy's functions under another module's name (so the rules take their
+# CuPy branch), they must give NumPy's own results, bit for bit, NaN payloads aside.
+
+class _NumpyAsCupy:
+    """NumPy's functions, as an array module that is not ``numpy`` itself."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+class _WrongExponents(_NumpyAsCupy):
+    """frexp as CUDA may give it (an exponent left open at inf and NaN), and ldexp as
+    CuPy's int64 loop gives it (C's conversion to int wraps the exponent)."""
+
+    @staticmethod
+    def frexp(x):
+        mantissa, exponent = np.frexp(x)
+        return mantissa, np.where(np.isfinite(x), exponent, np.int32(-77))
+
+    @staticmethod
+    def ldexp(x, e):
+        return np.ldexp(x, np.asarray(e).astype(np.int64).astype(np.int32))
+
+
+def _same_bits(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind == "f":
+        assert ((got == want) & (np.signbit(got) == np.signbit(want))
+                | np.isnan(got) & np.isnan(want)).all(), (got, want)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_the_cupy_rules_of_spacing_frexp_ldexp_give_numpys_results(dtype):
+    from gvmap.graph import AbstractArray
+    from gvmap.implementations import make_impl
+
+    info = np.finfo(dtype)
+    x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.5, info.max, -info.max, info.tiny,
+                  info.smallest_subnormal, -3 * info.smallest_subnormal, 1e-3], dtype)
+    e = np.array([0, 1, -1, 2**31, -2**31 - 1, 2**32 + 1, -(2**32) - 1, 2**62, -2**63, 5, -20,
+                  3000, -3000], np.int64)
+    aval, eaval = AbstractArray(x.shape, x.dtype), AbstractArray(e.shape, e.dtype)
+    wrong = _WrongExponents()
+    assert not np.array_equal(wrong.frexp(x)[1], np.frexp(x)[1])   # the stand-ins do differ
+    with np.errstate(all="ignore"):
+        assert not np.array_equal(wrong.ldexp(x, e), np.ldexp(x, e), equal_nan=True)
+        _same_bits(make_impl(P.spacing_p, _NumpyAsCupy(), [aval], {})(x), np.spacing(x))
+        for got, want in zip(make_impl(P.frexp_p, wrong, [aval], {})(x), np.frexp(x)):
+            _same_bits(got, want)
+        _same_bits(make_impl(P.ldexp_p, wrong, [aval, eaval], {})(x, e), np.ldexp(x, e))

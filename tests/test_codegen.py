@@ -31,7 +31,8 @@ DTYPES = [np.dtype(d) for d in ("float32", "float64", "int32", "bool",
 ELEMENTWISE = sorted(P.ELEMENTWISE, key=lambda p: p.name)
 # conversions (their C depends on the new dtype) are checked on their own below
 CONVERSIONS = (P.select_p, P.convert_element_type_p, P.bitcast_convert_type_p)
-OPERATORS = [p for p in ELEMENTWISE if p not in CONVERSIONS]
+# frexp and ldexp mix dtypes as NumPy's loops do (P.MIXED_DTYPES): their cases are MIXED_LOOPS
+OPERATORS = [p for p in ELEMENTWISE if p not in CONVERSIONS and p not in P.MIXED_DTYPES]
 REDUCTIONS = [P.reduce_sum_p, P.reduce_prod_p, P.reduce_max_p, P.reduce_min_p,
               P.reduce_and_p, P.reduce_or_p]
 BOOL_OUT = {p for p in P.ELEMENTWISE if p.bool_output}  # the fact stated on the primitive
@@ -180,6 +181,12 @@ def translation_unit(dtype: np.dtype) -> str:
     parts.append(f'extern "C" __global__ void k_literals({t}* out) {{\n'
                  f"  const {t} values[] = {{{literals}}};\n"
                  f"  out[threadIdx.x] = values[threadIdx.x % {len(EDGE_VALUES[dtype])}];\n}}\n")
+    for prim, ins, outs in MIXED_LOOPS:
+        if ins[0] == dtype:
+            for k in range(prim.results):
+                parts.append(_kernel(f"k_{prim}_{ins[-1]}_{k}", [c_type(d) for d in ins],
+                                     c_type(outs[k]), lambda a, prim=prim, ins=ins, outs=outs, k=k:
+                                     c_expressions(prim, ins, outs, a)[k]))
     if dtype.kind == "f":  # a nested chain, as fusion emits: tanh(x * 2 + y) > 0.5
         one = c_literal(dtype.type(2))
         inner = render(P.add_p, dtype, [render(P.mul_p, dtype, ["x0[i]", one]), "x1[i]"])
@@ -204,6 +211,10 @@ def test_every_expression_compiles_with_nvrtc(nvrtc, dtype, std):
         if d == dtype:
             for k in range(prim.results):
                 assert f".entry k_{prim}_{k}(" in ptx
+    for prim, ins, outs in MIXED_LOOPS:
+        if ins[0] == dtype:
+            for k in range(prim.results):
+                assert f".entry k_{prim}_{ins[-1]}_{k}(" in ptx
 
 
 def test_compile_errors_carry_log_and_numbered_source(nvrtc):
@@ -241,6 +252,30 @@ EDGE_VALUES = {d: _edge_values(d) for d in DTYPES}
 
 
 SHIFTS = {P.shift_left_p, P.shift_right_p}
+
+# NumPy's loops of the mixed-dtype primitives in kernel dtypes: (prim, operand dtypes, results)
+_F32, _F64, _I32, _I64 = (np.dtype(d) for d in ("float32", "float64", "int32", "int64"))
+MIXED_LOOPS = [(P.frexp_p, [f], [f, _I32]) for f in (_F32, _F64)] + [
+    (P.ldexp_p, [f, e], [f]) for f in (_F32, _F64) for e in (_I32, _I64)]
+
+
+def _mixed_operands(prim: P.Primitive, ins: list[np.dtype]) -> list[np.ndarray]:
+    """The float edge values and more subnormals (frexp normalises them); for ldexp each
+    against exponents that overflow, underflow to subnormals and to zero, and beyond int's
+    range (NumPy clamps an int64 exponent)."""
+    info = np.finfo(ins[0])
+    x = np.concatenate([EDGE_VALUES[ins[0]], np.array(
+        [info.smallest_subnormal * 3, -info.smallest_subnormal, info.tiny, info.tiny * 0.75,
+         info.smallest_normal * 1.5, 1.0 + info.eps, -3.0 ** 20], ins[0])])
+    if prim is P.frexp_p:
+        return [x]
+    exponents = [0, 1, -1, 2, 5, -5, 24, -24, 53, -53, 126, -126, 127, 128, -149, -150,
+                 -1022, -1074, -1075, 1023, 1024, 2000, -2000, 2199, 2201, -2201,
+                 2**31 - 1, -2**31]
+    if ins[1] == np.int64:
+        exponents += [2**31, -2**31 - 1, 2**32 + 1, -2**32 - 1, 2**62, -2**63, 2**63 - 1]
+    a, b = zip(*itertools.product(x, exponents))
+    return [np.array(a, ins[0]), np.array(b, ins[1])]
 
 
 def _shift_counts(dtype: np.dtype) -> np.ndarray:
@@ -312,6 +347,14 @@ def _host_cases():
             else:
                 cases.append((case_id(prim, dtype), operands, render(prim, dtype, args),
                               expected))
+        for prim, ins, outs in MIXED_LOOPS:
+            operands = _mixed_operands(prim, ins)
+            expected = getattr(np, prim.ufunc)(*operands)
+            expected = expected if prim.multiple_results else (expected,)
+            args = [f"a{i}" for i in range(len(operands))]
+            for k, (expr, want) in enumerate(zip(c_expressions(prim, ins, outs, args), expected)):
+                assert want.dtype == outs[k], (prim, ins, want.dtype)  # NumPy's loop
+                cases.append((f"{prim}-{'-'.join(map(str, ins))}-{k}", operands, expr, want))
         for dtype in DTYPES:  # where NumPy raises, the truncated real result 1 / a**-b
             if dtype.kind == "i":
                 a, b = _operands(P.pow_p, dtype)

@@ -461,11 +461,21 @@ def _eqn(prim: P.Primitive, args: Sequence[Any], **params: Any) -> Eqn:
     return Eqn(prim, tuple(args), tuple(Var(aval) for aval in avals), params)
 
 
+def _args(prim: P.Primitive, x: Any, other: Any) -> tuple:
+    """The operands of ``prim`` in the sweeps: x (and other); ldexp's exponent is an int32
+    literal, as NumPy's ``fi->f`` / ``di->d`` loops take (P.MIXED_DTYPES)."""
+    if prim is P.ldexp_p:
+        return (x, Literal(np.int32(3)))
+    return (x, other)[:_nin(prim)]
+
+
 def _has_expression(prim: P.Primitive, dtype: np.dtype) -> bool:
-    out = BOOL if prim.bool_output else dtype
+    args = [Var(AbstractArray((), dtype)), Var(AbstractArray((), dtype))]
     try:
-        c_expressions(prim, [dtype] * _nin(prim), [out] * prim.results, ["a", "b"][:_nin(prim)])
-    except NotImplementedError:
+        ins = [a.aval.dtype for a in _args(prim, *args)]
+        outs = [a.dtype for a in P.abstract_eval(prim, [AbstractArray((), d) for d in ins], {})]
+        c_expressions(prim, ins, outs, ["a", "b"][:len(ins)])
+    except (NotImplementedError, TypeError):  # TypeError: no such loop in NumPy (frexp of int)
         return False
     return True
 
@@ -494,7 +504,7 @@ def sweep_elementwise(dtype: np.dtype) -> Region:
     conversion and bit view from ``dtype``, and the dtype's edge literals as operands."""
     x0, x1 = Var(AbstractArray(SHAPE, dtype)), Var(AbstractArray(SHAPE, dtype))
     pred = Var(AbstractArray(SHAPE, BOOL))
-    eqns = [_eqn(p, (x0, x1)[:_nin(p)]) for p in supported(dtype)]
+    eqns = [_eqn(p, _args(p, x0, x1)) for p in supported(dtype)]
     eqns.append(_eqn(P.select_p, (pred, x0, x1)))
     eqns += [_eqn(P.convert_element_type_p, (x0,), new_dtype=d) for d in DTYPES]
     eqns += [_eqn(P.bitcast_convert_type_p, (x0,), new_dtype=d) for d in DTYPES
@@ -514,7 +524,7 @@ def sweep_reduction(dtype: np.dtype, reduction: P.Primitive,
     eqns: list[Eqn] = []
     value = x0
     for prim in supported(dtype) if operators is None else operators:
-        eqns.append(_eqn(prim, (x0, _literal(dtype))[:_nin(prim)]))
+        eqns.append(_eqn(prim, _args(prim, x0, _literal(dtype))))
         r = eqns[-1].outvars[0]
         if r.aval.dtype != dtype:
             eqns.append(_eqn(P.convert_element_type_p, (r,), new_dtype=dtype))

@@ -724,3 +724,183 @@ def test_logaddexp_at_the_edges(backend, ufunc, dtype):
     a, b = np.meshgrid(edges, edges)
     check(lambda u, v: ufunc(u, v), a, b)
     check(lambda u: ufunc(u, u[::-1]), np.linspace(-20, 20, 24, dtype=dtype).reshape(4, 6))
+
+
+# ---------------------------------------------------------------------------- number theory, float anatomy
+# gcd / lcm at the integer limits, spacing, modf, frexp and ldexp at zeros, infinities, NaN,
+# subnormals and the float limits (float32 subnormals flush on cupy: ftz)
+
+INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint32, np.uint64]
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_gcd_lcm_of_negatives_zeros_and_the_limits(backend, dtype):
+    """Nonnegative results from negative operands, gcd(0, 0) = lcm(x, 0) = 0, and NumPy's
+    wraps: |MIN| is MIN again (gcd(MIN, 0)), an lcm past the range wraps (lcm(100, 99) in
+    int8 is -84), as NumPy's unsigned arithmetic gives."""
+    info = np.iinfo(dtype)
+    values = [0, 1, 6, 4, 99, 100, info.max, info.max - 1] + (
+        [-1, -4, -6, info.min, info.min + 1, -100] if info.min else [])
+    if info.max >= 46342:
+        values += [46341, 46342]  # an lcm past 2**31
+    gcds, _ = gvmap.device_get(check(lambda a, b: (np.gcd(a, b), np.lcm(a, b)), *pairs(values, dtype)))
+    assert ((gcds >= 0) | (gcds == info.min)).all()
+    if info.min:
+        got = gvmap.vmap(np.gcd)(np.array([-4, info.min, -6], dtype), np.array([6, 0, 0], dtype))
+        assert gvmap.device_get(got).tolist() == [2, info.min, 6]
+
+
+def test_gcd_lcm_promote_mixed_integers_and_refuse_bools_and_floats(backend):
+    """NumPy's promotion (int8 with uint8 is int16, a Python int stays weak) and its
+    TypeErrors: no bool loop (bools are not cast up), none for floats, none for int64 with
+    uint64 (their common type is float64)."""
+    a = np.array([[-12, 7, 0], [100, -128, 9]], np.int8)
+    b = np.array([[18, 200, 5], [250, 3, 0]], np.uint8)
+    got = check(lambda x, y: (np.gcd(x, y), np.lcm(x, y), np.gcd(x, 4), np.lcm(y, 3),
+                              np.gcd(x, y.astype(np.int64))), a, b)
+    assert [r.dtype for r in gvmap.device_get(got)] == [np.int16, np.int16, np.int8, np.uint8, np.int64]
+    bad = [(np.array([[True, False]]), np.array([[True, True]])),
+           (np.array([[4.0, 6.0]]), np.array([[2, 3]])),
+           (np.array([[4, 6]]), np.array([[2, 3]], np.uint64))]
+    for fn in (np.gcd, np.lcm):
+        for x, y in bad:
+            with pytest.raises(TypeError) as numpy_error:
+                fn(x[0], y[0])
+            with pytest.raises(TypeError) as gvmap_error:
+                gvmap.vmap(fn)(x, y)
+            assert str(gvmap_error.value) == str(numpy_error.value)
+    with pytest.raises(TypeError):
+        gvmap.vmap(np.gcd.reduce)(np.array([[True, False]]))
+
+
+def test_gcd_lcm_reduce_match_numpys_fold(backend):
+    """np.gcd.reduce starts from gcd's identity 0 (one element gives its absolute value, an
+    empty axis 0); np.lcm.reduce folds left from the first element (-4 stays -4), wraps as
+    NumPy's loop does, and refuses an empty axis and several axes with NumPy's ValueError."""
+    x = np.array([[[-4, 6, 10, -128, 0], [7, 0, 0, 0, 0]],
+                  [[46341, 46342, 3, 5, 7], [-2**31, 2**31 - 1, -1, 1, 0]]], np.int32)
+    check(lambda v: (np.gcd.reduce(v), np.gcd.reduce(v, axis=-1), np.gcd.reduce(v, axis=None),
+                     np.lcm.reduce(v, axis=1), np.lcm.reduce(v[0]), np.gcd.reduce(v[:, :1], axis=1),
+                     np.lcm.reduce(v[:, 2:], axis=1, keepdims=True), np.gcd.reduce(v[:, :0], axis=1),
+                     np.gcd.reduce(v, axis=(0, 1), initial=-6), np.gcd.reduce(v, axis=()),
+                     np.lcm.reduce(v[:, :1], axis=-1, initial=-9)), x)
+    for bad, error in ((lambda v: np.lcm.reduce(v, axis=None), "not reorderable"),
+                       (lambda v: np.lcm.reduce(v[:, :0], axis=1), "no identity")):
+        with pytest.raises(ValueError, match=error):
+            bad(x[0])
+        with pytest.raises(ValueError, match=error):
+            gvmap.vmap(bad)(x)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES + [np.float16])
+def test_spacing_at_zeros_infinities_nan_and_the_limits(backend, dtype):
+    """The gap to the next float away from zero: +smallest subnormal at BOTH zeros (NumPy's
+    npy_spacing), NaN at the infinities, inf at the largest value, negative below zero;
+    float16 as NumPy's npy_half_spacing: the gap towards +inf, positive below zero too."""
+    info = np.finfo(dtype)
+    ftz = backend == "cupy" and dtype == np.float32
+    x = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, info.max, -info.max, 1.0, -1.0],
+                  [info.tiny, -info.tiny, info.smallest_subnormal, -info.smallest_subnormal,
+                   3 * info.smallest_subnormal, 2.0, -0.75, 1e-3, 1e30]], dtype)
+    check(np.spacing, x, ftz=ftz)
+    if not ftz and dtype != np.float16:
+        with np.errstate(over="ignore"):
+            got = gvmap.device_get(gvmap.vmap(np.spacing)(x))[0]
+        np.testing.assert_array_equal(got[[0, 1, 5, 6, 7]], [info.smallest_subnormal] * 2 + [
+            np.inf, -np.inf, info.eps])
+        assert not np.signbit(got[1]) and np.isnan(got[2:5]).all()
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES + [np.float16])
+def test_modf_of_signed_zeros_infinities_and_nan(backend, dtype):
+    """modf: both parts keep x's sign (-3.0 gives -0.0 and -3.0, -0.0 gives -0.0 twice),
+    +-inf gives +-0.0 and +-inf, NaN gives NaN twice; float16 too (NumPy's own loop)."""
+    x = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, -3.0, 3.0, -2.5, 0.75],
+                  [1e30, -1e-30, 2.0 ** 23 + 0.5, -(2.0 ** 52), 1.0, -1.0, 7.25, -0.25, 100.5]],
+                 np.float64).astype(dtype)
+    got = gvmap.device_get(check(np.modf, x))
+    assert [r.dtype for r in got] == [np.dtype(dtype)] * 2
+    assert np.signbit(got[0][0, [1, 3, 5]]).all() and np.signbit(got[1][0, [1, 3, 5]]).all()
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES + [np.float16])
+def test_frexp_of_zeros_infinities_nan_and_subnormals(backend, dtype):
+    """frexp: x itself with exponent 0 at +-0.0, +-inf and NaN; subnormals normalised
+    (mantissa in [0.5, 1), exponents below the normal range); the exponent is int32 for
+    every float dtype, and ints give NumPy's float (int8 -> float16, int32 -> float64)."""
+    info = np.finfo(dtype)
+    ftz = backend == "cupy" and dtype == np.float32
+    x = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.75, info.max],
+                  [info.tiny, -info.tiny, info.smallest_subnormal, -3 * info.smallest_subnormal,
+                   -info.max, 6.0, -1e-3, 2.0 ** 10, 0.5]], dtype)
+    got = gvmap.device_get(check(np.frexp, x, ftz=ftz))
+    assert [r.dtype for r in got] == [np.dtype(dtype), np.dtype(np.int32)]
+    assert got[1][0, :5].tolist() == [0] * 5
+    ints = check(lambda i: (np.frexp(i), np.frexp(i.astype(np.int8))), np.array([[3, -12, 0]], np.int32))
+    assert [r.dtype for pair in gvmap.device_get(ints) for r in pair] == [
+        np.float64, np.int32, np.float16, np.int32]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES + [np.float16])
+def test_ldexp_overflow_underflow_subnormals_and_huge_exponents(backend, dtype):
+    """x * 2**e with one rounding: to inf past the largest value, through the subnormals
+    (rounded once) to a zero of x's sign, NaN and infinities kept; an int64 exponent past
+    int's range is clamped as NumPy's loop clamps it (2**32 + 1 is not 1)."""
+    info = np.finfo(dtype)
+    ftz = backend == "cupy" and dtype == np.float32
+    values = [0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.5, 0.75, info.max, info.tiny,
+              info.smallest_subnormal, 3.0]
+    exponents = [0, 1, -1, 10, -10, 127, 128, -126, -149, -150, 1024, -1074, -1075, 2**31 - 1,
+                 -2**31, 2**32 + 1, -(2**32) - 1, 2**62, -2**63]
+    a, b = np.meshgrid(np.array(values, dtype), np.array(exponents, np.int64))
+    x, e = np.stack([a.ravel(), a.ravel()[::-1]]), np.stack([b.ravel(), b.ravel()[::-1]])
+    got = gvmap.device_get(check(lambda v, k: (np.ldexp(v, k), np.ldexp(v, k.astype(np.int32)),
+                                               np.ldexp(v, 7), np.ldexp(v, k.astype(np.int8))),
+                                 x, e, ftz=ftz))
+    assert [r.dtype for r in got] == [np.dtype(dtype)] * 4
+    one = gvmap.device_get(gvmap.vmap(np.ldexp)(np.array([1.0, 1.0], dtype),
+                                                np.array([2**32 + 1, -(2**32) - 1], np.int64)))
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(one, np.ldexp(np.ones(2, dtype), [2**31 - 1, -2**31]))
+    assert np.isinf(one[0]) and one[1] == 0
+
+
+def test_ldexp_dtypes_follow_numpys_loops(backend):
+    """float32 with an int64 exponent stays float32 (NumPy's fl->f loop); integer x gives
+    float64 (int8 x float16); a Python int exponent is weak; a float or uint64 exponent
+    raises NumPy's TypeError, a Python int past int32 its OverflowError."""
+    x32 = np.array([[1.5, -2.0, 3.0]], np.float32)
+    e = np.array([[3, -200, 40]], np.int64)
+    got = check(lambda v, k: (np.ldexp(v, k), np.ldexp(v, 2), np.ldexp(k, k),
+                              np.ldexp(k.astype(np.int8), 3), np.ldexp(2.0, k),
+                              np.ldexp(v, k.astype(np.uint32)), np.ldexp(v, k > 0)), x32, e)
+    assert [r.dtype for r in gvmap.device_get(got)] == [np.float32, np.float32, np.float64,
+                                                        np.float16, np.float64, np.float32, np.float32]
+    for bad, error in ((lambda v, k: np.ldexp(v, v), TypeError),
+                       (lambda v, k: np.ldexp(v, k.astype(np.uint64)), TypeError),
+                       (lambda v, k: np.ldexp(v, 2**40), OverflowError)):
+        with pytest.raises(error) as numpy_error:
+            bad(x32[0], e[0])
+        with pytest.raises(error) as gvmap_error:
+            gvmap.vmap(bad)(x32, e)
+        assert str(gvmap_error.value) == str(numpy_error.value)
+
+
+def test_frexp_modf_ldexp_gcd_with_out_and_where(backend):
+    """The ufunc keywords as the other ufuncs take them: ``out=`` arrays the function made
+    (a tuple for two results), ``where=`` with ``out=``, positional outputs, ``dtype=``."""
+    def f(v, k):
+        m, ex = np.zeros_like(v), np.zeros(v.shape, np.int64)
+        r = np.frexp(v, out=(m, ex))
+        frac, whole = np.empty_like(v), np.ones_like(v)
+        np.modf(v * 3, frac, whole)
+        s = np.full_like(v, -1.0)
+        np.ldexp(v, k, out=s, where=k > 0)
+        g = np.zeros(k.shape, np.int64)
+        np.gcd(k, 6, out=g)
+        return r[0] is m, m, ex, frac, whole, s, g, np.ldexp(v, k, dtype=np.float64), np.spacing(v, dtype=np.float64)
+
+    v = np.array([[0.75, -3.5, 0.0], [1e-310, np.inf, -2.0]])
+    k = np.array([[2, -1, 0], [5, 3, -4]], np.int32)
+    check(lambda a, b: f(a, b)[1:], v.astype(np.float32), k)
+    assert gvmap.device_get(gvmap.vmap(lambda a, b: f(a, b)[0])(v, k)).all()

@@ -69,6 +69,9 @@ def test_elementwise_facts_agree_with_numpy_and_every_numpy_loop_has_c(prim):
     assert isinstance(ufunc, np.ufunc), f"{prim}: ufunc={prim.ufunc!r} is not a NumPy ufunc"
     assert ufunc.nout == prim.results, f"{prim}: {prim.results} results, np.{prim.ufunc} has {ufunc.nout}"
     assert ufunc.nin == (1 if prim in P.UNARY else 2)
+    if prim in P.MIXED_DTYPES:  # its loops mix dtypes: checked loop by loop below
+        assert _numpy_loops(prim) and not _numpy_dtypes(prim), prim
+        return
     dtypes = _numpy_dtypes(prim)
     assert dtypes, f"{prim}: NumPy has no same-dtype loop in any kernel dtype"
     for dtype in dtypes:
@@ -76,6 +79,32 @@ def test_elementwise_facts_agree_with_numpy_and_every_numpy_loop_has_c(prim):
         exprs = c_expressions(prim, [dtype] * ufunc.nin, [out] * prim.results,
                               ["a", "b"][:ufunc.nin])
         assert len(exprs) == prim.results
+
+
+def _numpy_loops(prim: P.Primitive) -> list[tuple[list[np.dtype], list[np.dtype]]]:
+    """NumPy's loops for ``prim``'s ufunc (``ufunc.types``) whose dtypes are all kernel
+    dtypes, as (operand dtypes, result dtypes)."""
+    ufunc, loops = getattr(np, prim.ufunc), []
+    for types in ufunc.types:
+        ins, outs = types.split("->")
+        dtypes = [np.dtype(c) for c in ins + outs if c != "O"]
+        if len(dtypes) == len(ins + outs) and all(d in KERNEL_DTYPES for d in dtypes):
+            loops.append((dtypes[:len(ins)], dtypes[len(ins):]))
+    return loops
+
+
+@pytest.mark.parametrize("prim", sorted(P.MIXED_DTYPES, key=str), ids=str)
+def test_mixed_dtype_primitives_follow_every_numpy_loop(prim):
+    """frexp and ldexp: each NumPy loop in kernel dtypes (``f->fi``, ``fl->f``...) is
+    accepted by the abstract-eval rule with NumPy's result dtypes, and has C; a float
+    exponent, or an integer x, is refused as NumPy has no such loop."""
+    for ins, outs in _numpy_loops(prim):
+        avals = P.abstract_eval(prim, [P.AbstractArray((2,), d) for d in ins], {})
+        assert [a.dtype for a in avals] == outs, (prim, ins)
+        assert len(c_expressions(prim, ins, outs, ["a", "b"][:len(ins)])) == prim.results
+    wrong = [np.dtype(np.int32)] if prim in P.UNARY else [np.dtype(np.float64)] * 2
+    with pytest.raises(TypeError):
+        P.abstract_eval(prim, [P.AbstractArray((2,), d) for d in wrong], {})
 
 
 def test_select_and_convert_have_c_for_every_kernel_dtype():

@@ -463,6 +463,24 @@ row("np.copysign", lambda xp, x, y: xp.copysign(x, y), [X23, Y3], FLOAT + (i32, 
 row("np.nextafter", lambda xp, x, y: (xp.nextafter(x, y), xp.nextafter(x, 0.0)), [X23, Y3], FLOAT)
 row("np.heaviside", lambda xp, x, h: xp.heaviside(xp.floor(x), h), [A((2, 3), "wide"), Y3],
     FLOAT + (i32,))  # floor: zeros are frequent, so h0 is read
+# np.gcd / np.lcm: negatives (nonnegative results), Python ints, mixed integer dtypes (NumPy's
+# promotion: int8 with int32 is int32, uint8 with int16 int16), and their ufunc reductions
+row("np.gcd_lcm", lambda xp, x, y: (xp.gcd(x, y), xp.lcm(x, y), xp.gcd(x, 12), xp.lcm(-x, 4),
+                                    xp.gcd(x, y.astype(np.int8)), xp.lcm(x.astype(np.uint8), y.astype(np.int16)),
+                                    xp.gcd(x * 6, y * 4) + x), [X23, Y3], INT)
+row("np.gcd_lcm.reduce", lambda xp, x: (np.gcd.reduce(x), np.gcd.reduce(x * 6, axis=1), np.lcm.reduce(x, axis=-1),
+                                        np.gcd.reduce(x, axis=None, keepdims=True), np.lcm.reduce(x[:, :2], initial=3),
+                                        np.gcd.reduce(x[:, :0], axis=1), np.gcd.reduce(x[0]), np.gcd.reduce(x, axis=())),
+    [A((3, 5))], INT)
+# float anatomy: spacing, modf (two results), frexp (float mantissa, int32 exponent) and
+# ldexp (int32 / int64 / int8 / Python int exponents; int x gives float64, as NumPy's loops)
+row("np.spacing_modf", lambda xp, x: (xp.spacing(x), xp.spacing(-x), xp.spacing(x * 0.0), xp.modf(x),
+                                      xp.modf(x * 4.0)[1], sum(xp.modf(-x)) * 2), [A((2, 3), "wide")], FLOAT + (i32,))
+EXPONENTS = A((3,), "negindex:70", np.int32)
+row("np.frexp_ldexp", lambda xp, x, e: (xp.frexp(x), xp.ldexp(x, e), xp.ldexp(*xp.frexp(x)), xp.ldexp(x, 3),
+                                        xp.ldexp(2.0, e), xp.ldexp(x, e.astype(np.int8)), xp.frexp(x)[1] * 2 + e,
+                                        xp.ldexp(x.astype(np.float32), e.astype(np.int64) * 2**40),
+                                        xp.ldexp(x, e * 1000)), [A((2, 3), "wide"), EXPONENTS], FLOAT + (i32,))
 # shift counts from -70 to 69: negative, in range and past the width of every dtype
 COUNTS = A((3,), "negindex:70")
 row("lshift", lambda xp, x, y: x << y, [X23, COUNTS], INTBOOL)

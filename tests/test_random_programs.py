@@ -1379,3 +1379,22 @@ def test_generator_reaches_the_math_module():
                 settings=settings(max_examples=5000, database=None, deadline=None,
                                   suppress_health_check=list(HealthCheck)))
     assert "math." in case.source
+
+
+# --- number theory and float anatomy: gcd, lcm, spacing, modf, frexp, ldexp ---
+# On random nodes, fused with the rest (their C runs in kernels): gcd / lcm of integers and
+# their ufunc reductions (lcm.reduce on a short slice: a left fold of equations), spacing and
+# modf, frexp's two results of two dtypes, ldexp with int exponents (NumPy's loops: a float
+# exponent has none, and such a draw is dropped as invalid NumPy).
+FLOAT_UNARY.extend(["np.spacing({x})", "np.modf({x} * 2.0)[0]", "sum(np.modf(-{x}))",
+                    "np.frexp({x})[0]", "np.frexp({x} * 1e3)[1]", "np.ldexp({x}, 3)",
+                    "np.ldexp(*np.frexp({x}))", "np.ldexp({x}, -np.frexp({x})[1])"])
+INT_UNARY.extend(["np.gcd({x}, 6)", "np.lcm({x}, -4)", "np.gcd({x}, {x} * 3 + 1)",
+                  "np.ldexp(1.5, {x})", "np.ldexp({x}, 2)", "np.gcd.reduce({x}, axis=-1)",
+                  "np.lcm.reduce({x}[..., :3], axis=-1, keepdims=True)"])
+BINARY.extend(["np.gcd({x}, {y})", "np.lcm({x}, {y})", "np.ldexp({x}, {y})"])
+
+
+def test_generator_reaches_number_theory_and_float_anatomy():
+    assert_generated(["np.gcd(", "np.lcm(", "np.spacing(", "np.modf(", "np.frexp(", "np.ldexp(",
+                      "np.gcd.reduce(", "np.lcm.reduce("])

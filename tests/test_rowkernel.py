@@ -221,6 +221,18 @@ CASES += [
                                             np.maximum.accumulate(x > 0)),
          lambda rng: [rng.integers(-50, 50, (N, 6)).astype(np.int32)], (True,)),
 ]
+# --- number theory and float anatomy: gcd, lcm, spacing, modf, frexp, ldexp --- (last: the
+# host run seeds each case by its position)
+CASES += [
+    Case("gcd_lcm_spacing_modf_frexp_ldexp",
+         lambda x, k, e: (np.gcd(k, k[::-1]), np.lcm(k, -7), np.gcd.reduce(k), np.spacing(x),
+                          np.modf(x * 3.0), np.frexp(x * 1e-310), np.ldexp(x, e),
+                          np.ldexp(x.astype(np.float32), e.astype(np.int64) * 2**33),
+                          np.ldexp(*np.frexp(x)) - x),
+         lambda rng: [_normal(rng, (N, 5), np.float64), rng.integers(-2**31, 2**31, (N, 6)).astype(np.int32),
+                      rng.integers(-1100, 1100, (N, 5)).astype(np.int32)],
+         (True, True, True)),
+]
 CASE_IDS = [c.name for c in CASES]
 
 

@@ -165,6 +165,69 @@ template <typename T> __host__ __device__ inline T gvmap_shift_right(T a, T b) {
 template <typename To, typename From> __host__ __device__ inline To gvmap_bitcast(From x) {
   union { From from; To to; } v; v.from = x; return v.to;
 }
+
+// np.gcd / np.lcm (NumPy's npy_gcd / npy_lcm): Euclid on the absolute values in the wide
+// unsigned type, where |MIN| is representable, truncated back to T (gcd(MIN, 0) is MIN, as
+// NumPy's); lcm is |a| / gcd * |b|, wrapping in the unsigned type, 0 when both are 0.
+template <typename T> __host__ __device__ inline typename gvmap_wide_unsigned<T>::type
+gvmap_uabs(T x) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  return (T(-1) < T(0) && x < T(0)) ? (U)(U(0) - (U)x) : (U)x;
+}
+template <typename U> __host__ __device__ inline U gvmap_ugcd(U a, U b) {
+  while (a != U(0)) { U c = a; a = b % a; b = c; }
+  return b;
+}
+template <typename T> __host__ __device__ inline T gvmap_gcd(T a, T b) {
+  return (T)gvmap_ugcd(gvmap_uabs<T>(a), gvmap_uabs<T>(b));
+}
+template <typename T> __host__ __device__ inline T gvmap_lcm(T a, T b) {
+  typedef typename gvmap_wide_unsigned<T>::type U;
+  const U x = gvmap_uabs<T>(a), y = gvmap_uabs<T>(b), g = gvmap_ugcd(x, y);
+  return (g == U(0)) ? T(0) : (T)(U)(x / g * y);
+}
+
+// np.spacing (NumPy's npy_spacing): the gap to the next float away from zero; both zeros
+// give +smallest subnormal, the infinities NaN (NumPy's NPY_NAN), a NaN itself.
+__host__ __device__ inline float gvmap_spacing(float x) {
+  if (x != x) return x;
+  if (isinf(x)) return gvmap_f32_from_bits(0x7fc00000u);
+  if (x == 0.0f) return gvmap_f32_from_bits(1u);
+  return nextafterf(x, copysignf(1.0f / 0.0f, x)) - x;
+}
+__host__ __device__ inline double gvmap_spacing(double x) {
+  if (x != x) return x;
+  if (isinf(x)) return gvmap_f64_from_bits(0x7ff8000000000000ULL);
+  if (x == 0.0) return gvmap_f64_from_bits(1ULL);
+  return nextafter(x, copysign(1.0 / 0.0, x)) - x;
+}
+
+// np.modf (C's modf, as NumPy's npy_modf): the fraction and the integral part, each with
+// x's sign (-3.0 gives -0.0 and -3.0, +-inf gives +-0.0 and +-inf, NaN gives NaN twice).
+__host__ __device__ inline float gvmap_modf_fraction(float x) { float i; return modff(x, &i); }
+__host__ __device__ inline double gvmap_modf_fraction(double x) { double i; return modf(x, &i); }
+__host__ __device__ inline float gvmap_modf_integral(float x) { float i; modff(x, &i); return i; }
+__host__ __device__ inline double gvmap_modf_integral(double x) { double i; modf(x, &i); return i; }
+
+// np.frexp (C's frexp): the mantissa in [0.5, 1) with x's sign (x itself at zeros, inf and
+// NaN) and the exponent, 0 at zeros, inf and NaN as glibc's (C leaves the last two open).
+__host__ __device__ inline float gvmap_frexp_mantissa(float x) { int e; return frexpf(x, &e); }
+__host__ __device__ inline double gvmap_frexp_mantissa(double x) { int e; return frexp(x, &e); }
+__host__ __device__ inline int gvmap_frexp_exponent(float x) {
+  int e = 0; if (isfinite(x)) frexpf(x, &e); return e;
+}
+__host__ __device__ inline int gvmap_frexp_exponent(double x) {
+  int e = 0; if (isfinite(x)) frexp(x, &e); return e;
+}
+
+// np.ldexp: x * 2**e with one rounding (C's ldexp). NumPy's int64 loop clamps e to int's
+// range; clamping to [-2200, 2200] gives the same results (beyond it every finite nonzero
+// float overflows to inf or underflows to 0) and is in int's range for any exponent type.
+template <typename E> __host__ __device__ inline int gvmap_ldexp_exponent(E e) {
+  return (int)((e < E(-2200)) ? E(-2200) : ((e > E(2200)) ? E(2200) : e));
+}
+__host__ __device__ inline float gvmap_ldexp(float x, int e) { return ldexpf(x, e); }
+__host__ __device__ inline double gvmap_ldexp(double x, int e) { return ldexp(x, e); }
 #endif  // GVMAP_PREAMBLE
 """
 
@@ -302,6 +365,10 @@ c_expression_templates: dict[P.Primitive, dict[str, str]] = {
     P.gt_p: {"biuf": "(({0}) > ({1}))"},
     P.ge_p: {"biuf": "(({0}) >= ({1}))"},
     P.select_p: {"biuf": "(({0}) ? ({1}) : ({2}))"},
+    P.gcd_p: {"iu": "gvmap_gcd<{T}>({0}, {1})"},
+    P.lcm_p: {"iu": "gvmap_lcm<{T}>({0}, {1})"},
+    P.spacing_p: {"f": "gvmap_spacing(({T})({0}))"},
+    P.modf_p: {"f": ("gvmap_modf_fraction(({T})({0}))", "gvmap_modf_integral(({T})({0}))")},
 }
 
 def _kind(dtype: np.dtype) -> str:
@@ -459,3 +526,37 @@ def _bitcast(in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype], args
 
 
 c_expression_rules[P.bitcast_convert_type_p] = _bitcast
+
+
+# --- number theory and float anatomy: frexp and ldexp (mixed dtypes, as NumPy's loops) ---
+
+def _frexp(in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype], args: Sequence[str],
+           params: Mapping[str, Any]) -> list[str]:
+    """(float x) -> (mantissa of x's dtype, int32 exponent), NumPy's ``f->fi`` / ``d->di``."""
+    if params:
+        raise TypeError(f"frexp takes no params, got {sorted(params)}")
+    avals = P.abstract_eval(P.frexp_p, [_Aval((), in_dtypes[0])], {})
+    if list(out_dtypes) != [a.dtype for a in avals]:
+        raise TypeError(f"frexp on {in_dtypes[0]} gives {[str(a.dtype) for a in avals]}, not "
+                        f"{list(map(str, out_dtypes))}")
+    x = f"({c_type(in_dtypes[0])})({args[0]})"
+    return [f"gvmap_frexp_mantissa({x})", f"gvmap_frexp_exponent({x})"]
+
+
+def _ldexp(in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype], args: Sequence[str],
+           params: Mapping[str, Any]) -> list[str]:
+    """(float x, int32 / int64 e) -> x's dtype, NumPy's ``fi->f`` / ``fl->f`` / ``di->d`` /
+    ``dl->d``."""
+    if params:
+        raise TypeError(f"ldexp takes no params, got {sorted(params)}")
+    (aval,) = P.abstract_eval(P.ldexp_p, [_Aval((), d) for d in in_dtypes], {})
+    if list(out_dtypes) != [aval.dtype]:
+        raise TypeError(f"ldexp on {list(map(str, in_dtypes))} gives {aval.dtype}, not "
+                        f"{list(map(str, out_dtypes))}")
+    x, e = args
+    return [f"gvmap_ldexp(({c_type(in_dtypes[0])})({x}), "
+            f"gvmap_ldexp_exponent<{c_type(in_dtypes[1])}>({e}))"]
+
+
+c_expression_rules[P.frexp_p] = _frexp
+c_expression_rules[P.ldexp_p] = _ldexp

@@ -197,3 +197,9 @@ for _name in ("cond", "vector_norm", "matrix_norm"):
     _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_idioms, _name)
 for _name in ("add", "multiply", "maximum", "minimum"):
     _HANDLED_UFUNCS[f"{_name}.reduceat"] = _idioms.reduceat(_name)
+
+# --- number theory: gcd / lcm ufunc reductions (the elementwise ufuncs are in elementwise.py) ---
+from . import rational as _rational  # noqa: E402
+
+_HANDLED_UFUNCS["gcd.reduce"] = _rational.gcd_reduce
+_HANDLED_UFUNCS["lcm.reduce"] = _rational.lcm_reduce

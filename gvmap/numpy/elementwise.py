@@ -93,6 +93,8 @@ logical_not = _ufunc(np.logical_not, P.not_p, compute="bool")
 isnan = _ufunc(np.isnan, P.isnan_p, compute="common")
 isinf = _ufunc(np.isinf, P.isinf_p, compute="common")
 isfinite = _ufunc(np.isfinite, P.isfinite_p, compute="common")
+spacing = _ufunc(np.spacing, P.spacing_p)
+modf = _ufunc(np.modf, P.modf_p)
 
 add = _ufunc(np.add, P.add_p)
 subtract = _ufunc(np.subtract, P.sub_p)
@@ -132,6 +134,8 @@ nextafter = _ufunc(np.nextafter, P.nextafter_p)
 heaviside = _ufunc(np.heaviside, P.heaviside_p)
 left_shift = _ufunc(np.left_shift, P.shift_left_p)
 right_shift = _ufunc(np.right_shift, P.shift_right_p)
+gcd = _ufunc(np.gcd, P.gcd_p)        # integers only: NumPy's TypeError for floats and bools
+lcm = _ufunc(np.lcm, P.lcm_p)
 logical_and = _ufunc(np.logical_and, P.and_p, compute="bool")
 logical_or = _ufunc(np.logical_or, P.or_p, compute="bool")
 logical_xor = _ufunc(np.logical_xor, P.xor_p, compute="bool")
@@ -296,3 +300,48 @@ def imag(val: Any) -> Any:
 
 
 __all__ += ["real", "imag"]
+
+
+# --- float anatomy: np.frexp and np.ldexp, whose NumPy loops mix dtypes (primitives.py) ---
+
+def _loop_operand(x: Any) -> Any:
+    """What ``ufunc.resolve_dtypes`` takes for an operand: its dtype, or the Python type of
+    a Python number (weakly typed, NEP 50; a Python bool is a bool)."""
+    if isinstance(x, bool):
+        return np.dtype(np.bool_)
+    return type(x) if isinstance(x, (int, float)) else dtype_of(x)
+
+
+def frexp(x: Any, out=None, *, where=None, dtype=None, casting=None, order=None, subok=None,
+          signature=None) -> tuple[Any, Any]:
+    """numpy.frexp: (mantissa, exponent), one ``frexp`` equation with two results: the
+    mantissa in NumPy's float dtype (float16 for int8 and bool, float64 for int32...), the
+    exponent int32, as NumPy's ``f->fi`` loops."""
+    reject_kwargs("frexp", out=out, where=where, dtype=dtype, casting=casting, order=order,
+                  subok=subok, signature=signature)
+    x = check_operand(x, "frexp")
+    result_dtype(lambda v: np.frexp(v)[0], x)  # NumPy's TypeError for unsupported dtypes
+    _, mantissa, _ = np.frexp.resolve_dtypes((_loop_operand(x), None, None))
+    return tuple(bind(P.frexp_p, convert(x, mantissa)))
+
+
+def ldexp(x1: Any, x2: Any, out=None, *, where=None, dtype=None, casting=None, order=None,
+          subok=None, signature=None) -> Any:
+    """numpy.ldexp: x1 * 2**x2 with one rounding, one ``ldexp`` equation (float x1, int32 or
+    int64 exponent: NumPy's loop, so float32 with an int64 exponent stays float32 and
+    integers give float64 or float16 as NumPy's do; uint64 exponents and float exponents
+    raise NumPy's TypeError)."""
+    reject_kwargs("ldexp", out=out, where=where, casting=casting, order=order, subok=subok,
+                  signature=signature)
+    x1, x2 = check_operand(x1, "ldexp"), check_operand(x2, "ldexp")
+    kwargs = {"dtype": dtype} if dtype is not None else {}
+    result_dtype(np.ldexp, x1, x2, **kwargs)  # NumPy's errors: no loop, a Python int too big
+    x_dtype, e_dtype, _ = np.ldexp.resolve_dtypes(  # the loop NumPy runs (dtype= picks it)
+        (_loop_operand(x1), _loop_operand(x2), None),
+        signature=(None, None, None if dtype is None else np.dtype(dtype)))
+    x1, x2 = equalize_ranks([convert(x1, x_dtype), convert(x2, e_dtype)])
+    return bind(P.ldexp_p, x1, x2)
+
+
+UFUNCS.update(frexp=frexp, ldexp=ldexp)
+__all__ += ["frexp", "ldexp"]
