@@ -209,3 +209,25 @@ def test_float16_and_complex_are_refused():
 def test_matrix_power_needs_a_fixed_integer():
     with pytest.raises(TypeError, match="integer"):
         gvmap.vmap(lambda a: np.linalg.matrix_power(a, 1.5))(_good(2))
+
+
+def _array_api_forms(m):
+    """np.linalg's array-API functions: they act on the last axes."""
+    return (np.linalg.matmul(m, m), np.linalg.tensordot(m, m, axes=1),
+            np.linalg.outer(m[0], m[1]), np.linalg.vecdot(m, m[::-1], axis=0),
+            np.linalg.matrix_transpose(m), np.linalg.trace(m, offset=1),
+            np.linalg.diagonal(m, offset=-1), np.linalg.cross(m, m[::-1]),
+            np.linalg.svdvals(m + 3 * np.eye(3)))
+
+
+def test_numpy2_linalg_array_api_forms(plan_kind):
+    """np.linalg.vecdot / matrix_transpose / trace / diagonal / cross / svdvals / outer /
+    matmul / tensordot were refused (NumPy 2 added them to np.linalg); NumPy's operand
+    checks raise its ValueErrors."""
+    m = np.random.RandomState(3).randn(5, 3, 3)
+    assert_tree_close(gvmap.vmap(_array_api_forms)(m), oracle(_array_api_forms)(m))
+    for f, message in [(lambda v: np.linalg.outer(v, v[0]), "must be one-dimensional"),
+                       (lambda v: np.linalg.cross(v[:, :2], v[:, :2]), "3-dimensional vectors"),
+                       (lambda v: np.linalg.matrix_transpose(v[0]), "at least 2-dimensional")]:
+        with pytest.raises(ValueError, match=message):
+            gvmap.vmap(f)(m)

@@ -441,6 +441,11 @@ row("np.fmin_nan", lambda xp, x, y: xp.fmin(x, y), [A((2, 3), "nan"), A((3,), "n
 row("np.fmax_int", lambda xp, x, y: xp.fmax(x, y), [X23, Y3], INT)
 row("np.logaddexp", lambda xp, x, y: xp.logaddexp(x, y), [X23, Y3], FLOAT)
 row("np.logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y), [X23, Y3], FLOAT)
+row("np.fabs", lambda xp, x: xp.fabs(x), [X23], NUM + (np.int8,))
+row("np.vecdot", lambda xp, x, y: xp.vecdot(x, y), [X23, Y3], NUM)
+row("np.vecdot_axis", lambda xp, x, y: xp.vecdot(x, y, axis=0), [X23, X23], FLOAT)
+row("np.matvec", lambda xp, x, y: xp.matvec(x, y), [X23, Y3], NUM)
+row("np.vecmat", lambda xp, x, y: xp.vecmat(y, x), [X23, A((2,))], NUM)
 row("np.logaddexp2_edges", lambda xp, x, y: xp.logaddexp2(x, y),
     [A((2, 3), "nan"), A((3,), "nan")], FLOAT)
 row("np.linalg.norm", lambda xp, x: xp.linalg.norm(x), [Y3], NUM)

@@ -1393,8 +1393,24 @@ INT_UNARY.extend(["np.gcd({x}, 6)", "np.lcm({x}, -4)", "np.gcd({x}, {x} * 3 + 1)
                   "np.ldexp(1.5, {x})", "np.ldexp({x}, 2)", "np.gcd.reduce({x}, axis=-1)",
                   "np.lcm.reduce({x}[..., :3], axis=-1, keepdims=True)"])
 BINARY.extend(["np.gcd({x}, {y})", "np.lcm({x}, {y})", "np.ldexp({x}, {y})"])
+# the ufunc reductions of integers made from float nodes too (integer nodes are rare; NaN
+# and infinities are replaced first, as their integer casts are the platform's)
+FLOAT_UNARY.extend([
+    "np.gcd.reduce(np.clip(np.nan_to_num({x}), -9, 9).astype(np.int64), axis=0)",
+    "np.lcm.reduce(np.atleast_1d(np.clip(np.nan_to_num({x}), -9, 9).astype(np.int32))[..., :3], "
+    "axis=-1, keepdims=True)"])
 
 
 def test_generator_reaches_number_theory_and_float_anatomy():
     assert_generated(["np.gcd(", "np.lcm(", "np.spacing(", "np.modf(", "np.frexp(", "np.ldexp(",
                       "np.gcd.reduce(", "np.lcm.reduce("])
+
+
+# --- NumPy 2's array-API spellings (gvmap/numpy/array_api.py) ---
+BINARY.extend(["np.vecdot({x}, {y})"])
+FLOAT_UNARY.append("np.fabs({x})")
+INT_UNARY.append("np.fabs({x})")
+
+
+def test_generator_reaches_the_array_api_spellings():
+    assert_generated(["np.vecdot(", "np.fabs("])

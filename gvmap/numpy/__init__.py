@@ -203,3 +203,14 @@ from . import rational as _rational  # noqa: E402
 
 _HANDLED_UFUNCS["gcd.reduce"] = _rational.gcd_reduce
 _HANDLED_UFUNCS["lcm.reduce"] = _rational.lcm_reduce
+
+# --- NumPy 2's array-API spellings: vecdot / matvec / vecmat, fabs, np.linalg's last-axes forms ---
+from . import array_api as _array_api  # noqa: E402
+from .array_api import fabs, matvec, vecdot, vecmat  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | set(_array_api.__all__))
+for _name in _array_api.__all__:
+    _HANDLED_UFUNCS[_name] = getattr(_array_api, _name)
+for _name in _array_api.LINALG:
+    if hasattr(_np.linalg, _name):  # NumPy 2.0+
+        _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_array_api, f"linalg_{_name}")
