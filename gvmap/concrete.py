@@ -11,6 +11,7 @@ frame's bytecode (without running anything) to tell those apart; ``tracing.Trace
 from __future__ import annotations
 
 import dis
+import os
 import types
 from typing import Any
 
@@ -36,10 +37,13 @@ _NUMPY_CALLER_REWRITES = {
 }
 
 
+_NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
+
+
 def numpy_caller_hint(frame: Any) -> str:
     """`` (in numpy.full ...)``: the NumPy function that asked, when it is Python code."""
     code = frame.f_code if frame is not None else None
-    if code is None or "numpy" not in code.co_filename.replace("\\", "/").split("/")[-3:-1]:
+    if code is None or not code.co_filename.startswith(_NUMPY_DIR):  # (not gvmap/numpy/)
         return ""
     rewrite = _NUMPY_CALLER_REWRITES.get(code.co_name)
     return (f" (inside numpy.{code.co_name}, reached from code gvmap does not rebind: numpy "

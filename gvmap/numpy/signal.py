@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
+from ..aliasing import call_leaves
 from ..tracing import Tracer, bind
 from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axis,
                     operand, result_dtype, shape_of)
@@ -217,11 +218,13 @@ def _ramp(start: Any, stop: Any, num: int, dtype: np.dtype, axis: int) -> Any:
 
 
 def _constant_fills(values: Any, nd: int) -> list:
+    """``constant_values`` as one (before, after) pair per axis, broadcast to (nd, 2) as
+    NumPy does: constants, a traced array, or lists holding traced scalars."""
     values = static_value(values)
-    if isinstance(values, Tracer):
-        if values.ndim != 0:
-            raise NotImplementedError("gvmap supports traced constant_values as a scalar only")
-        return [(values, values)] * nd
+    if any(isinstance(v, Tracer) for v in call_leaves(values)):
+        from .construction import array
+        pairs = broadcast_to(array(values), (nd, 2))
+        return [(getitem(pairs, (i, 0)), getitem(pairs, (i, 1))) for i in range(nd)]
     pairs = np.broadcast_to(np.asarray(values), (nd, 2))
     return [tuple(pairs[i, j][()] for j in range(2)) for i in range(nd)]
 
