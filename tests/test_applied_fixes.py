@@ -1,0 +1,84 @@
+"""Regression tests for what the applied corpus (tests/test_corpus_applied.py) found: each
+fails on the code before its fix, and checks gvmap against the loop oracle."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import gvmap
+from gvmap.errors import ExampleValueError
+from oracle import assert_tree_close, oracle
+
+rng = np.random.RandomState(20261205)
+
+BINS = np.array([-1.0, 0.0, 1.0])
+QS = np.array([10, 50, 90])
+KTH = np.array([1, 3])
+COUNTS = np.array([1, 2, 0, 3, 1, 1])
+
+
+@pytest.mark.parametrize("name,f", [
+    ("digitize", lambda x: (np.digitize(x, BINS), np.digitize(x, BINS[::-1], right=True))),
+    ("histogram_edges", lambda x: np.histogram(x, bins=BINS)),
+    ("histogram_range_array", lambda x: np.histogram(x, bins=4, range=BINS[[0, 2]] * 2)),
+    ("percentile", lambda x: np.percentile(x, QS)),
+    ("quantile", lambda x: np.quantile(x, QS / 100, method="midpoint")),
+    ("partition", lambda x: np.partition(x, KTH)[KTH]),
+    ("repeat_counts", lambda x: np.repeat(x, COUNTS)),
+    ("tile_reps", lambda x: np.tile(x, np.array([2, 1]))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_closed_over_arrays_are_constants(backend, name, f):
+    """A closed-over NumPy array is a known value while tracing: as bins, q, kth, repeats
+    or reps it is the constant it is. These were refused as traced values (bins "would
+    differ per example")."""
+    x = np.round(rng.randn(4, 6) * 2, 1)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def test_repeat_with_traced_counts_is_refused():
+    with pytest.raises(NotImplementedError, match=r"numpy\.repeat with traced counts.*constant array"):
+        gvmap.vmap(lambda v, r: np.repeat(v, r))(np.ones((2, 3)), np.ones((2, 3), int))
+
+
+HIST_INPUTS = {
+    "float64": rng.randn(5, 20),
+    "float32": rng.randn(5, 20).astype(np.float32),
+    "float16": rng.randn(4, 9).astype(np.float16),
+    "int": rng.randint(-5, 9, (5, 3, 4)),
+    "one_value_rows": np.concatenate([rng.randn(4, 6), np.full((1, 6), 2.5)]),
+    "int_one_value": np.full((3, 5), 7),
+    "bool": rng.rand(4, 6) > 0.5,
+}
+
+
+@pytest.mark.parametrize("kind", list(HIST_INPUTS))
+@pytest.mark.parametrize("call", [
+    lambda x: np.histogram(x),
+    lambda x: np.histogram(x, bins=5),
+    lambda x: np.histogram(x, 4, density=True),
+    lambda x: np.histogram(x, 3, weights=np.ones(x.shape) * 2.0),
+    lambda x: np.histogram(x, 1),
+], ids=["default", "bins5", "density", "weights", "bins1"])
+def test_histogram_range_from_the_data(backend, kind, call):
+    """np.histogram(x, bins=n) without range: the edges are NumPy's, from each example's
+    min and max (widened by 0.5 when equal), in NumPy's dtype; it was refused."""
+    x = HIST_INPUTS[kind]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's bool -> uint8 notice
+        expected = oracle(call)(x)
+    assert_tree_close(gvmap.vmap(call)(x), expected)
+
+
+def test_histogram_range_from_the_data_raises_numpys_errors(backend):
+    x = rng.randn(4, 5)
+    x[2, 1] = np.nan
+    with pytest.raises(ExampleValueError, match="autodetected range is not finite in example 2"):
+        gvmap.vmap(lambda v: np.histogram(v, 3))(x)
+    x = np.ones((3, 8))
+    x[1, :3] += np.array([0, 2.3e-16, 4.5e-16])
+    with pytest.raises(ValueError):
+        np.histogram(x[1], 10)
+    with pytest.raises(ExampleValueError, match="Cannot create 10 finite-sized bins in example 1"):
+        gvmap.vmap(lambda v: np.histogram(v, 10))(x)
