@@ -82,3 +82,67 @@ def test_histogram_range_from_the_data_raises_numpys_errors(backend):
         np.histogram(x[1], 10)
     with pytest.raises(ExampleValueError, match="Cannot create 10 finite-sized bins in example 1"):
         gvmap.vmap(lambda v: np.histogram(v, 10))(x)
+
+
+V = 6
+
+
+def one_hot(t):
+    oh = np.zeros((len(t), V))
+    oh[np.arange(len(t)), t] = 1.0
+    return oh
+
+
+def one_hot_from_the_end(t):
+    oh = np.zeros((len(t), V))
+    oh[np.arange(len(t)), -1 - t] = 2.0
+    return oh
+
+
+def confusion(a, b):
+    cm = np.zeros((3, 3), dtype=np.intp)
+    np.add.at(cm, (a, b), 1)
+    return cm
+
+
+def confusion_weighted_max(a, b, w):
+    cm = np.full((3, 3), -np.inf)
+    np.maximum.at(cm, (a, b), w)
+    return cm
+
+
+def set_repeated_pairs(a, b, v):
+    m = np.zeros((3, 4))
+    m[a, b] = v  # repeated (a, b): the last write stays
+    return m
+
+
+def set_with_int_and_slice(i, j, v):
+    m = np.zeros((2, 3, 4))
+    m[i, j, :] = v
+    m[1, j] += 1
+    return m
+
+
+@pytest.mark.parametrize("f,args", [
+    (one_hot, (rng.randint(0, V, (4, 5)),)),
+    (one_hot_from_the_end, (rng.randint(0, V, (4, 5)),)),
+    (confusion, (rng.randint(0, 3, (4, 9)), rng.randint(0, 3, (4, 9)))),
+    (confusion_weighted_max, (rng.randint(0, 3, (4, 9)), rng.randint(0, 3, (4, 9)), rng.randn(4, 9))),
+    (set_repeated_pairs, (rng.randint(0, 3, (4, 7)), rng.randint(-4, 4, (4, 7)), rng.randn(4, 7))),
+    (set_with_int_and_slice, (rng.randint(0, 2, (4, 2)), rng.randint(0, 3, (4, 2)), rng.randn(4, 2, 4))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_traced_indices_on_several_leading_axes(plan_kind, f, args):
+    """``oh[np.arange(n), tokens] = 1`` (the one-hot idiom) and ``np.add.at(cm, (i, j), 1)``:
+    traced indices on the first k axes are one scatter into x with those axes merged. They
+    were refused ("only for integer indices along the first axis")."""
+    assert_tree_close(gvmap.vmap(f)(*args), oracle(f)(*args))
+
+
+def test_traced_indices_on_several_axes_keep_numpys_index_errors():
+    with pytest.raises(IndexError, match="index 6 is out of bounds for an axis of size 6"):
+        gvmap.vmap(one_hot)(np.array([[0, 6, 1]]))
+    with pytest.raises(IndexError, match="index -4 is out of bounds for an axis of size 3"):
+        gvmap.vmap(confusion)(np.array([[0, 1]]), np.array([[1, -4]]))
+    with pytest.raises(IndexError, match=r"could not be broadcast together with shapes \(3,\) \(4,\)"):
+        gvmap.vmap(lambda t: set_repeated_pairs(np.arange(3), t, 1.0))(np.zeros((2, 4), int))
