@@ -146,3 +146,35 @@ def test_traced_indices_on_several_axes_keep_numpys_index_errors():
         gvmap.vmap(confusion)(np.array([[0, 1]]), np.array([[1, -4]]))
     with pytest.raises(IndexError, match=r"could not be broadcast together with shapes \(3,\) \(4,\)"):
         gvmap.vmap(lambda t: set_repeated_pairs(np.arange(3), t, 1.0))(np.zeros((2, 4), int))
+
+
+def test_general_eig_is_refused_naming_eigh():
+    """np.linalg.eig / eigvals (complex in general) were refused with the generic "cannot
+    trace"; the message now names the symmetric rewrite, which batches."""
+    A = rng.randn(3, 4, 4)
+    S = A + A.transpose(0, 2, 1)
+    for fn, rewrite in [(np.linalg.eig, r"np\.linalg\.eigh\(a\)"), (np.linalg.eigvals, r"np\.linalg\.eigvalsh\(a\)")]:
+        with pytest.raises(NotImplementedError, match=r"eigenvalues may be complex.*" + rewrite):
+            gvmap.vmap(fn)(S)
+    assert_tree_close(gvmap.vmap(np.linalg.eigvalsh)(S), oracle(np.linalg.eigvalsh)(S))
+    CONST = np.diag([1.0, 2.0])  # on a closed-over constant NumPy answers, as before
+    assert_tree_close(gvmap.vmap(lambda x: x * np.linalg.eigvals(CONST))(np.ones((2, 2))),
+                      np.ones((2, 2)) * [1.0, 2.0])
+
+
+def test_one_argument_where_names_a_fixed_shape_rewrite():
+    def fill(t, means):
+        rows, cols = np.where(np.isnan(t))
+        t = t.copy()
+        t[rows, cols] = means[cols]
+        return t
+
+    def fill_rewrite(t, means):
+        return np.where(np.isnan(t), means, t)
+
+    t = rng.randn(3, 4, 2)
+    t[rng.rand(3, 4, 2) < 0.3] = np.nan
+    means = rng.randn(3, 2)
+    with pytest.raises(NotImplementedError, match=r"t = np\.where\(np\.isnan\(t\), means, t\)"):
+        gvmap.vmap(fill)(t, means)
+    assert_tree_close(gvmap.vmap(fill_rewrite)(t, means), oracle(fill)(t, means))
