@@ -178,3 +178,35 @@ def test_one_argument_where_names_a_fixed_shape_rewrite():
     with pytest.raises(NotImplementedError, match=r"t = np\.where\(np\.isnan\(t\), means, t\)"):
         gvmap.vmap(fill)(t, means)
     assert_tree_close(gvmap.vmap(fill_rewrite)(t, means), oracle(fill)(t, means))
+
+
+@pytest.mark.parametrize("f", [
+    lambda v: np.roll(v, -np.argmax(v)),
+    lambda v: np.roll(v, np.argmax(v) - 20),
+    lambda v: np.roll(v.reshape(2, 4), np.argmin(v), axis=1),
+    lambda v: np.roll(v.reshape(2, 4), (np.argmin(v), 1), axis=(1, 0)),
+    lambda v: np.roll(v.reshape(2, 4), np.argmin(v)),
+], ids=["peak_first", "negative", "axis", "two_axes", "flattened"])
+def test_roll_by_a_traced_shift(plan_kind, f):
+    """np.roll(x, -np.argmax(x)) (align on the peak) keeps x's shape: one gather. It was
+    refused as a traced Python index."""
+    x = rng.randn(5, 8)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def test_traced_slice_bounds_name_fixed_length_rewrites():
+    """x[i:i + 3] with a traced i has a data-dependent length (NumPy shortens it at the
+    end): refused, naming rewrites that batch."""
+    from gvmap.errors import TracerConversionError
+
+    x = rng.randn(5, 8)
+    x[0, -1] = 9.0  # the peak at the end: the slice would be shorter there
+    with pytest.raises(TracerConversionError, match=r"x\[i:j\] with a traced bound.*mode='clip'"):
+        gvmap.vmap(lambda v: v[np.argmax(v):np.argmax(v) + 3])(x)
+    rewrites = [
+        lambda v: np.take(v, np.argmax(v) + np.arange(3), mode="clip"),
+        lambda v: np.lib.stride_tricks.sliding_window_view(v, 3)[np.minimum(np.argmax(v), 5)],
+        lambda v: np.where((np.arange(len(v)) >= np.argmax(v)) & (np.arange(len(v)) < np.argmax(v) + 3), v, 0),
+    ]
+    for f in rewrites:
+        assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))

@@ -64,6 +64,11 @@ def _diff_edge(value: Any, a: Any, axis: int) -> Any:
 
 
 def roll(a: Any, shift: Any, axis: Any = None) -> Any:
+    """numpy.roll: a static shift is two slices joined; a traced one (``-np.argmax(x)``,
+    aligning a signal on its peak) one gather at ``(arange(n) - shift) % n``."""
+    from .arrays import static_value
+    from .indexing import take
+
     a = operand(a, "roll")
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
@@ -74,6 +79,14 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     for s, ax in zip(shifts, axes):
         ax = normalize_axis(ax, ndim_of(a))
         size = shape_of(a)[ax]
+        s = static_value(s)
+        if isinstance(s, Tracer) and size:
+            if dtype_of(s).kind not in "iu" or ndim_of(s):
+                raise TypeError(f"numpy.roll: a traced shift must be an integer scalar, got "
+                                f"{dtype_of(s)} of shape {shape_of(s)}")
+            from .elementwise import remainder
+            a = take(a, remainder(subtract(np.arange(size), s), size), axis=ax)
+            continue
         k = operator.index(s) % size if size else 0
         if k:
             a = concatenate([along(a, ax, slice(size - k, None)), along(a, ax, slice(None, size - k))], ax)
