@@ -154,6 +154,9 @@ MATH_ON_TRACED = {  # the math module's function named, and NumPy's function for
     "math.atan2": (lambda x: math.atan2(x[0], x[1]), r"math\.atan2\(\).*np\.arctan2\(x1, x2\)"),
     "imported erf": (lambda x: erf(x[0]), r"math\.erf\(\).*NumPy has no erf.*0\.3275911"),
     "in a comprehension": (lambda x: [math.sqrt(v) for v in x], r"math\.sqrt\(\).*np\.sqrt"),
+    "math.fsum": (lambda x: math.fsum(x), r"math\.fsum\(\).*np\.sum\(x\)"),
+    "math.floor": (lambda x: math.floor(x[0]), r"math\.floor\(\).*np\.floor\(x\)\.astype\(int\)"),
+    "math.dist": (lambda x: math.dist(x, x[::-1]), r"math\.dist\(\).*np\.linalg\.norm\(p - q\)"),
 }
 
 
