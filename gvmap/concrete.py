@@ -157,7 +157,14 @@ def _assignment_error() -> TracerConversionError:
 
 # Python builtins that compare or test their arguments (so ask a traced value for a
 # bool), and NumPy's batched way to write each
+HASH_HINT = (" Keep a fixed shape: s = np.sort(x); (s[1:] != s[:-1]).sum() + 1 counts the "
+             "distinct values, and counts = np.zeros(m, np.intp); np.add.at(counts, x, 1) "
+             "counts each of m known values (or (x[:, None] == values).sum(axis=0)).")
+_DISTINCT = ("s = np.sort(x); (s[1:] != s[:-1]).sum() + 1 for the number of distinct values; "
+             "counts = np.zeros(m, np.intp); np.add.at(counts, x, 1) to count each of m known "
+             "values")
 _BUILTIN_REWRITES = {
+    set: _DISTINCT, frozenset: _DISTINCT,
     max: "np.maximum(a, b) for two values, np.max(np.stack([a, b, c])) for several, "
          "x.max() for the elements of an array",
     min: "np.minimum(a, b) for two values, np.min(np.stack([a, b, c])) for several, "

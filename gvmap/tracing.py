@@ -613,7 +613,18 @@ class Tracer(TracedArray):
             return format(self._value, spec)
         return object.__format__(self, spec)
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        """As NumPy hashes: a NumPy scalar by its value (``set(x)``, a dict key,
+        ``Counter(x)``), an array not at all. A known tracer hashes as its value; a traced
+        scalar's value is not known, so hashing it is refused (hashed by identity, as it
+        was, ``len(set(x))`` counted every element as distinct: a wrong answer)."""
+        if self._value is not None:
+            return hash(self._value[()] if self._scalar else self._value)
+        if not self._scalar:
+            raise TypeError("unhashable type: 'numpy.ndarray'")
+        raise self._concrete_value_error(
+            "hash() of a traced NumPy scalar (an element of set(x), a dict key, "
+            "collections.Counter(x))", concrete.HASH_HINT)
 
     # ---- NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

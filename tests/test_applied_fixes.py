@@ -210,3 +210,31 @@ def test_traced_slice_bounds_name_fixed_length_rewrites():
     ]
     for f in rewrites:
         assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+TOKENS = np.array([[1, 1, 2, 3], [0, 0, 0, 0], [4, 3, 2, 1]])
+VALUES_TABLE = np.array([1, 2, 2])
+
+
+@pytest.mark.parametrize("f,message", [
+    (lambda t: len(set(t)), r"Python's set\(\) of traced values.*\(s\[1:\] != s\[:-1\]\)\.sum\(\) \+ 1"),
+    (lambda t: len({v: 1 for v in t}), r"hash\(\) of a traced NumPy scalar.*np\.add\.at\(counts, x, 1\)"),
+    (lambda t: __import__("collections").Counter(t).most_common(1)[0][1], r"hash\(\) of a traced NumPy scalar"),
+])
+def test_hashing_a_traced_scalar_is_refused(f, message):
+    """A traced scalar hashed by identity made len(set(tokens)) the length of tokens and
+    Counter(tokens) count every element once: silently wrong answers ([4, 4, 4] for
+    [3, 1, 4]). NumPy hashes a scalar by its value, which is not known while tracing."""
+    from gvmap.errors import TracerConversionError
+
+    with pytest.raises(TracerConversionError, match=message):
+        gvmap.vmap(f)(TOKENS)
+
+
+def test_hashing_follows_numpy_for_arrays_and_known_values():
+    with pytest.raises(TypeError, match="unhashable type: 'numpy.ndarray'"):
+        gvmap.vmap(lambda t: hash(t))(TOKENS)
+    f = lambda t: t * len(set(VALUES_TABLE)) + {VALUES_TABLE[0]: 5}[1]  # known: by value
+    assert_tree_close(gvmap.vmap(f)(TOKENS), oracle(f)(TOKENS))
+    distinct = lambda t: (lambda s: (s[1:] != s[:-1]).sum() + 1)(np.sort(t))  # the rewrite
+    assert_tree_close(gvmap.vmap(distinct)(TOKENS), oracle(lambda t: len(set(t)))(TOKENS).astype(np.intp))
