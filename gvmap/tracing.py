@@ -32,9 +32,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import concrete
-from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator,
-                       Layout, TracedArray, basic_key, call_leaves, check_ufunc_output,
-                       cut_view, fresh, fresh_unless_view, scalar_if_0d, scalar_key, static_key)
+from .aliasing import (MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator, Layout,
+                       TracedArray, basic_key, call_leaves, check_ufunc_output, cut_view,
+                       fresh, numpy_result, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .errors import LeakedTracerError, TracerConversionError
 from .graph import AbstractArray, Eqn, Graph, Literal, Var, live_eqns
@@ -656,8 +656,7 @@ class Tracer(TracedArray):
             raise NotImplementedError(
                 f"gvmap cannot trace {module}.{func.__name__}; rewrite it with supported NumPy "
                 f"functions (see gvmap.numpy) or compute it outside the vmapped function")
-        out = fresh_unless_view(func, impl(*args, **kwargs), (args, kwargs))
-        return out if func in MAY_RETURN_ARGUMENT or func in ARRAY_MAKERS else scalar_if_0d(out)
+        return numpy_result(func, impl(*args, **kwargs), (args, kwargs))
 
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():

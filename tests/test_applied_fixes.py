@@ -238,3 +238,48 @@ def test_hashing_follows_numpy_for_arrays_and_known_values():
     assert_tree_close(gvmap.vmap(f)(TOKENS), oracle(f)(TOKENS))
     distinct = lambda t: (lambda s: (s[1:] != s[:-1]).sum() + 1)(np.sort(t))  # the rewrite
     assert_tree_close(gvmap.vmap(distinct)(TOKENS), oracle(lambda t: len(set(t)))(TOKENS).astype(np.intp))
+
+
+def _alias_then_add(make):
+    def f(v):
+        total = make(v)
+        start = total  # a NumPy scalar: `total += 1` rebinds total; a 0-d array: both change
+        total += 1
+        return start, total
+    return f
+
+
+@pytest.mark.parametrize("name,make", [
+    ("np.sum", np.sum), ("np.max", np.max), ("np.argmax", np.argmax), ("np.mean", np.mean),
+    ("np.std", np.std), ("np.prod", np.prod), ("np.median", np.median),
+    ("np.dot", lambda v: np.dot(v, v)), ("norm", np.linalg.norm),
+    ("det", lambda v: np.linalg.det(v.reshape(2, 2))), ("np.trapezoid", np.trapezoid),
+    ("np.percentile", lambda v: np.percentile(v, 50)), ("np.average", np.average),
+    ("np.ptp", np.ptp), ("np.round", lambda v: np.round(v[0], 2)), ("np.take", lambda v: np.take(v, 1)),
+    # NumPy's 0-d ARRAYS: += writes through every name
+    ("np.where", lambda v: np.where(v[0] > 0, v[0], 0.0)), ("np.select", lambda v: np.select([v[0] > 0], [v[0]])),
+    ("np.piecewise", lambda v: np.piecewise(v[0], [v[0] > 0], [1.0, -1.0])),
+    ("np.asarray of a scalar", lambda v: np.asarray(v[0])), ("np.asarray of np.sum", lambda v: np.asarray(np.sum(v))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_numpy_functions_return_numpy_scalars(name, make):
+    """np.sum(x), np.max(x), np.dot(v, v)... called in the traced code (the rebound np) gave
+    0-d arrays, where NumPy gives scalars (and the __array_function__ path did): `start =
+    total; total += 1` then changed start too, a silently wrong answer. NumPy's 0-d arrays
+    (np.where, np.asarray of a scalar...) stay arrays."""
+    f = _alias_then_add(make)
+    x = rng.randn(3, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def test_running_total_appended_per_step():
+    def running(x):
+        s = np.sum(x[:1])
+        out = []
+        for v in x[1:]:
+            s += v
+            out.append(s)
+        return np.array(out), np.sum(x > 0) + 0.5, np.isscalar(np.max(x))
+
+    x = rng.randn(4, 6)
+    assert_tree_close(gvmap.vmap(running)(x), oracle(running)(x))
+
