@@ -34,10 +34,12 @@ Where it stops (documented in README): names reached through attributes (``self.
 are; ``import numpy`` inside the function body binds the real module. In those places a
 NumPy array indexed by a traced value is refused with a message naming the rewrite
 (``gvmap.numpy.take(table, i, axis=0)``). ``isinstance(W, np.ndarray)`` is False for a
-known tracer, as for any traced value.
+known tracer, as for any traced value. The builtin ``isinstance`` is rebound too, so a
+traced NumPy scalar is a ``float`` / ``numbers.Real`` where NumPy's is.
 """
 from __future__ import annotations
 
+import builtins
 import dis
 import functools
 import types
@@ -312,7 +314,24 @@ class _Rebinder:
         copy = self.globals.get(id(source))
         if copy is None:
             copy = self.globals[id(source)] = dict(source)
+            copy["__builtins__"] = _traced_builtins(source.get("__builtins__", builtins))
         return copy
+
+
+def _isinstance(obj: Any, classinfo: Any) -> bool:
+    """``isinstance`` as the loop answers it: a traced NumPy scalar (``x[0]``, ``x.sum()``)
+    is an instance of what a NumPy scalar of its dtype is: np.float64 is a Python ``float``
+    and a ``numbers.Real``, np.int64 a ``numbers.Integral`` (a Tracer is neither, so
+    ``isinstance(x[0], float)`` was False and the code took the other branch)."""
+    if isinstance(obj, Tracer) and obj._scalar:
+        return isinstance(obj.dtype.type(0), classinfo)
+    return isinstance(obj, classinfo)
+
+
+def _traced_builtins(source: Any) -> dict:
+    """The builtins the rebuilt functions see: the module's own, ``isinstance`` rebound."""
+    names = source if isinstance(source, dict) else vars(source)
+    return {**names, "isinstance": _isinstance}
 
 
 def rebound(fun: Callable) -> Callable:

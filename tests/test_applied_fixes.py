@@ -283,3 +283,17 @@ def test_running_total_appended_per_step():
     x = rng.randn(4, 6)
     assert_tree_close(gvmap.vmap(running)(x), oracle(running)(x))
 
+
+def test_isinstance_of_a_traced_scalar_answers_as_numpys():
+    """np.float64 is a Python float and a numbers.Real, np.int64 a numbers.Integral: a
+    traced scalar was neither, so the traced code took the other branch."""
+    import numbers
+
+    def f(v):
+        s, i = v[0], np.argmax(v)
+        return (v * (2.0 if isinstance(s, float) else 3.0),
+                np.int64(isinstance(s, numbers.Real)) + 2 * isinstance(i, numbers.Integral)
+                + 4 * isinstance(v, float) + 8 * isinstance(s, (int, str)) + 16 * isinstance(s, np.floating))
+
+    x = rng.randn(3, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
