@@ -5,29 +5,39 @@ loops over static sizes, closed-over tables, ``math`` on static parameters, ``en
 ``zip`` over arrays), each function unmodified, against the loop oracle on every backend
 and plan kind.
 
-Of the 93 cases (88 functions) first written, 90 batched on arrival and matched the loop.
-None gave a wrong answer; ``pca_project`` differed from the loop only in the signs of its
-eigenvectors, which LAPACK leaves arbitrary and gvmap fixes by its documented rule (the
-first largest-magnitude entry positive), so the function now fixes the sign itself, as
-sklearn does. ``one_hot_tokens`` (``oh[np.arange(n), tokens] = 1``) was refused: traced
-indices on several leading axes are now one scatter (gvmap/numpy/updates.py), and so is
-``np.add.at(cm, (y_true, y_pred), 1)`` (``confusion_pairs``). Probing around the corpus
-found more fixed-shape code refused, now batching and in the corpus: a closed-over array
-as np.digitize bins or percentile q (``risk_buckets``; partition kth, histogram edges and
-tile reps too) was refused as traced, and np.histogram(x, bins=n) without range
-(``feature_histogram``) as data-dependent (gvmap/numpy/sorting.py); np.repeat with
-constant counts (``sample_and_hold``) and np.roll by a traced shift (``align_to_peak``)
-(gvmap/numpy/extras.py). Of the 104 cases (99 functions) here 97 batch on the code before
-these fixes, and all 104 now.
+Of the 93 cases (88 functions) first written, 90 batched on arrival and matched the loop;
+``pca_project`` differed from the loop only in the signs of its eigenvectors, which LAPACK
+leaves arbitrary and gvmap fixes by its documented rule (the first largest-magnitude entry
+positive), so the function now fixes the sign itself, as sklearn does. ``one_hot_tokens``
+(``oh[np.arange(n), tokens] = 1``) was refused: traced indices on several leading axes are
+now one scatter (gvmap/numpy/updates.py), and so is ``np.add.at(cm, (y_true, y_pred), 1)``
+(``confusion_pairs``). Probing around the corpus found more fixed-shape code refused, now
+batching and in the corpus: a closed-over array as np.digitize bins or percentile q
+(``risk_buckets``; partition kth, histogram edges and tile reps too) was refused as
+traced, and np.histogram(x, bins=n) without range (``feature_histogram``) as
+data-dependent (gvmap/numpy/sorting.py); np.repeat with constant counts
+(``sample_and_hold``) and np.roll by a traced shift (``align_to_peak``)
+(gvmap/numpy/extras.py).
 
-The 11 in ``REFUSED`` are refused for good reasons, Python control flow on traced values
+It also found three silent wrong answers, fixed, each a case here: ``equity_curve`` (a
+running total from ``np.sum``, appended each step: the rebound ``np`` gave 0-d arrays
+where NumPy gives scalars, so ``+=`` changed every entry; gvmap/aliasing.py
+``numpy_result``), ``return_summary`` (``isinstance(v, float)`` was False of a traced
+float64, which is a Python float: the builtin is rebound in gvmap/rebinding.py) and
+``distinct_tokens_set`` (traced scalars hashed by identity, so ``len(set(tokens))`` was
+the number of tokens; hashing one is refused now, naming the sort-based count). Of the 107
+cases (102 functions) here 98 batch correctly on the code before these fixes, and all 107
+now.
+
+The 12 in ``REFUSED`` are refused for good reasons, Python control flow on traced values
 or a data-dependent shape, each with a message naming a rewrite that is a case here:
 math.log of a traced value, Python ``if`` (three), builtin ``max()`` (Needleman-Wunsch),
-a mean along an axis of ``x[mask]`` (k-means), np.bincount of traced ints (two; in
-``knn_predict`` the ints are a gather from a known table, so bounded, but gvmap does not
-track value ranges), np.interp of ``x[mask]`` (gap interpolation), and two whose messages
-now name the rewrite: the one-argument np.where (``rows, cols = np.where(np.isnan(t))``)
-and ``x[i:i + 3]`` with a traced i (its length is data: np.take(..., mode='clip')).
+``set()`` of traced tokens, a mean along an axis of ``x[mask]`` (k-means), np.bincount of
+traced ints (two; in ``knn_predict`` the ints are a gather from a known table, so
+bounded, but gvmap does not track value ranges), np.interp of ``x[mask]`` (gap
+interpolation), and two whose messages now name the rewrite: the one-argument np.where
+(``rows, cols = np.where(np.isnan(t))``) and ``x[i:i + 3]`` with a traced i (its length
+is data: np.take(..., mode='clip')).
 """
 from __future__ import annotations
 
@@ -265,6 +275,26 @@ def macd_signal(prices, fast=3, slow=6, sig=4):
     signal = ema(macd, sig)
     cross = np.sign(macd - signal)
     return macd, signal, np.diff(cross) != 0
+
+
+def equity_curve(trades, fee=0.5):
+    pnl = np.sum(trades[:1])
+    curve = []
+    for t in trades[1:]:
+        pnl += t - fee
+        curve.append(pnl)
+    start = curve[0]
+    return np.array(curve), start, np.max(curve) - np.min(curve)
+
+
+def to_percent(v):
+    # a reporting helper: Python floats (and NumPy's float64, a float) are scaled
+    return v * 100 if isinstance(v, float) else v
+
+
+def return_summary(prices):
+    r = np.diff(prices) / prices[:-1]
+    return to_percent(r.mean()), to_percent(np.std(r)), to_percent(len(r))
 
 
 def kelly_fraction(wins, p_table=np.array([0.0, 0.5, 1.0, 2.0])):
@@ -685,6 +715,17 @@ def truncate_and_pad(tokens, max_len=6):
     out[:n] = tokens[:n]
     attn = (out != PAD).astype(np.int32)
     return out, attn
+
+
+def distinct_tokens_set(tokens):
+    return len(set(tokens)), len(set(tokens[:3]))
+
+
+def distinct_tokens_sorted(tokens):
+    def n_distinct(t):
+        s = np.sort(t)
+        return (s[1:] != s[:-1]).sum() + 1
+    return n_distinct(tokens), n_distinct(tokens[:3])
 
 
 def vocab_remap(tokens, table=np.array([0, 5, 5, 1, 2, 3, 3, 4, 0, 6, 7, 7])):
@@ -1164,6 +1205,8 @@ CASES = [
     ("rolling_beta_cumsum", rolling_beta_cumsum, (0.01 * rng.randn(B, 12), 0.01 * rng.randn(B, 12)), 0, 0),
     ("performance_report", performance_report, (pos_prices(30, (B,)),), 0, 0),
     ("macd_signal", macd_signal, (pos_prices(14, (B,)),), 0, 0),
+    ("equity_curve", equity_curve, (rng.randn(B, 8),), 0, 0),
+    ("return_summary", return_summary, (pos_prices(12, (B,)),), 0, 0),
     ("kelly_fraction", kelly_fraction, (rng.randint(0, 4, (B, 20)),), 0, 0),
     ("nbody_forces_loops", nbody_forces_loops, (rng.randn(B, 4, 3), rng.rand(B, 4) + 0.5), 0, 0),
     ("nbody_shared_masses", nbody_forces_loops, (rng.randn(B, 3, 2), np.array([1.0, 2.0, 0.5])), (0, None), 0),
@@ -1208,6 +1251,7 @@ CASES = [
     ("lowercase_ascii", lowercase_ascii, (rng.randint(60, 100, (B, 10)).astype(np.uint8),), 0, 0),
     ("jaccard_tokens", jaccard_tokens, (rng.randint(0, VOCAB, (B, 6)), rng.randint(0, VOCAB, (B, 5))), 0, 0),
     ("truncate_and_pad", truncate_and_pad, (rng.randint(0, 5, (B, 4)),), 0, 0),
+    ("distinct_tokens_sorted", distinct_tokens_sorted, (rng.randint(0, 5, (B, 7)),), 0, 0),
     ("vocab_remap", vocab_remap, (rng.randint(0, VOCAB, (B, 7)),), 0, 0),
     ("haversine", haversine, (latlon(B), latlon(B)), 0, 0),
     ("initial_bearing", initial_bearing, (latlon(B), latlon(B)), 0, 0),
@@ -1268,6 +1312,9 @@ REFUSED = [
     ("bag_of_words_bincount", bag_of_words_bincount, (rng.randint(0, VOCAB, (B, 9)),), 0,
      NotImplementedError, r"numpy\.bincount of a traced int64.*np\.add\.at\(counts, x, 1\)",
      "bag_of_words_add_at"),
+    ("distinct_tokens_set", distinct_tokens_set, (rng.randint(0, 5, (B, 7)),), 0,
+     TracerConversionError, r"Python's set\(\) of traced values.*\(s\[1:\] != s\[:-1\]\)\.sum\(\) \+ 1",
+     "distinct_tokens_sorted"),
     ("winding_number_if", winding_number_if, (rng.uniform(-0.5, 2.5, (B, 2)), SQUARE), (0, None),
      TracerConversionError, r"Python `if`.*np\.where\(cond, x, y\)", "winding_number"),
     ("needleman_wunsch_builtin_max", needleman_wunsch, (rng.randint(0, 4, (B, 5)), rng.randint(0, 4, (B, 4))), 0,
@@ -1301,4 +1348,4 @@ def test_applied_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_applied_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (104, 11)
+    assert (len(CASES), len(REFUSED)) == (107, 12)
