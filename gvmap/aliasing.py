@@ -34,7 +34,7 @@ import numpy as np
 from .graph import Var
 
 __all__ = ["TracedArray", "FlatIterator", "Layout", "cut_view", "fresh", "fresh_unless_view",
-           "scalar_if_0d", "call_leaves", "static_key", "scalar_key", "basic_key",
+           "scalar_if_0d", "numpy_result", "call_leaves", "static_key", "scalar_key", "basic_key",
            "check_ufunc_output", "MAY_RETURN_ARGUMENT", "WRITES_ARGUMENT", "ARRAY_MAKERS"]
 
 
@@ -323,7 +323,10 @@ def fresh(out: Any, inputs: Any) -> Any:
 # other operation's 0-d result is a scalar
 ARRAY_MAKERS = _numpy_functions(
     "array", "asarray", "asanyarray", "copy", "empty_like", "zeros_like", "ones_like",
-    "full_like", "require", "ascontiguousarray", "atleast_1d", "atleast_2d", "atleast_3d")
+    "full_like", "require", "ascontiguousarray", "atleast_1d", "atleast_2d", "atleast_3d",
+    # and those that return 0-d arrays of scalar operands (np.where(c, x, 0.0) of x[0])
+    "where", "select", "piecewise", "tensordot", "cov", "isin", "i0", "real_if_close",
+    "cross", "resize", "apply_along_axis")
 
 
 def scalar_if_0d(out: Any) -> Any:
@@ -334,6 +337,16 @@ def scalar_if_0d(out: Any) -> Any:
         if isinstance(o, TracedArray) and o.ndim == 0:
             o._scalar = True
     return out
+
+
+def numpy_result(func: Callable, out: Any, inputs: Any) -> Any:
+    """gvmap's result for the NumPy function ``func`` made what NumPy's is: a new array
+    unless ``func`` may return its argument or a view (``fresh_unless_view``), and a 0-d
+    result a NumPy scalar (``np.sum(x)``, ``np.max(x)``, ``np.dot(v, v)``) unless ``func``
+    makes arrays (``ARRAY_MAKERS``) or views. Whether the call came through NumPy's
+    dispatch or through the rebound ``np`` of the traced code."""
+    out = fresh_unless_view(func, out, inputs)
+    return out if func in MAY_RETURN_ARGUMENT or func in ARRAY_MAKERS else scalar_if_0d(out)
 
 
 def fresh_unless_view(func: Callable, out: Any, inputs: Any) -> Any:

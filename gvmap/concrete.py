@@ -76,6 +76,13 @@ def _in_item_assignment(frame: Any) -> bool:
 
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF"})
 _CALL_SETUP = frozenset({"PUSH_NULL", "CACHE", "PRECALL", "KW_NAMES"})
+_MATH_REWRITES = {  # math functions whose NumPy form is not a same-named ufunc of x
+    "fsum": "np.sum(x) (pairwise summation, not fsum's exactly rounded sum)",
+    "prod": "np.prod(x)", "sumprod": "np.dot(p, q)", "dist": "np.linalg.norm(p - q)",
+    "isclose": "np.isclose(a, b, rtol=1e-09, atol=0.0) (math.isclose's defaults)",
+    **{name: f"np.{name}(x).astype(int) (np.{name}(x) alone keeps x's float dtype; math.{name} "
+             f"gives an int)" for name in ("floor", "ceil", "trunc")},
+}
 _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-Stegun 7.1.26 "
              "(error below 1.5e-7): t = 1 / (1 + 0.3275911 * np.abs(x)); erf = np.sign(x) * "
              "(1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * "
@@ -120,7 +127,8 @@ def _math_error(fn: Any) -> TracerConversionError | None:
     name = fn.__name__
     np_name = NUMPY_NAMES.get(name, name)
     ufunc = getattr(np, np_name, None)
-    rewrite = (f"np.{np_name}({'x' if ufunc.nin == 1 else 'x1, x2'})"
+    rewrite = (_MATH_REWRITES[name] if name in _MATH_REWRITES else
+               f"np.{np_name}({'x' if ufunc.nin == 1 else 'x1, x2'})"
                + (" (np.log(x) / np.log(base) for a base)" if name == "log" else "")
                if isinstance(ufunc, np.ufunc) else
                _ERF_HINT + (" (erfc = 1 - erf)" if name == "erfc" else "")
@@ -160,7 +168,14 @@ def _assignment_error() -> TracerConversionError:
 
 # Python builtins that compare or test their arguments (so ask a traced value for a
 # bool), and NumPy's batched way to write each
+HASH_HINT = (" Keep a fixed shape: s = np.sort(x); (s[1:] != s[:-1]).sum() + 1 counts the "
+             "distinct values, and counts = np.zeros(m, np.intp); np.add.at(counts, x, 1) "
+             "counts each of m known values (or (x[:, None] == values).sum(axis=0)).")
+_DISTINCT = ("s = np.sort(x); (s[1:] != s[:-1]).sum() + 1 for the number of distinct values; "
+             "counts = np.zeros(m, np.intp); np.add.at(counts, x, 1) to count each of m known "
+             "values")
 _BUILTIN_REWRITES = {
+    set: _DISTINCT, frozenset: _DISTINCT,
     max: "np.maximum(a, b) for two values, np.max(np.stack([a, b, c])) for several, "
          "x.max() for the elements of an array",
     min: "np.minimum(a, b) for two values, np.min(np.stack([a, b, c])) for several, "

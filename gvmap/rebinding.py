@@ -54,7 +54,7 @@ import numpy as np
 
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code
-from .aliasing import call_leaves, fresh_unless_view
+from .aliasing import call_leaves, numpy_result
 from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, numpy_answers
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
@@ -77,7 +77,7 @@ def _dual(numpy_fn: Callable, traced_fn: Callable) -> Callable:
             return as_known(numpy_fn(*args, **kwargs), (args, kwargs))
         if numpy_answers(numpy_fn, True, (args, kwargs)):
             return known_call(numpy_fn, args, kwargs)  # constants alone: NumPy's answer now
-        return fresh_unless_view(numpy_fn, traced_fn(*args, **kwargs), (args, kwargs))
+        return numpy_result(numpy_fn, traced_fn(*args, **kwargs), (args, kwargs))
     return call
 
 

@@ -32,9 +32,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import concrete
-from .aliasing import (ARRAY_MAKERS, MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator,
-                       Layout, TracedArray, basic_key, call_leaves, check_ufunc_output,
-                       cut_view, fresh, fresh_unless_view, scalar_if_0d, scalar_key, static_key)
+from .aliasing import (MAY_RETURN_ARGUMENT, WRITES_ARGUMENT, FlatIterator, Layout,
+                       TracedArray, basic_key, call_leaves, check_ufunc_output, cut_view,
+                       fresh, numpy_result, scalar_if_0d, scalar_key, static_key)
 from . import primitives as P
 from .backends import current_backend
 from .errors import LeakedTracerError, TracerConversionError
@@ -622,7 +622,18 @@ class Tracer(TracedArray):
             return format(self._value, spec)
         return object.__format__(self, spec)
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        """As NumPy hashes: a NumPy scalar by its value (``set(x)``, a dict key,
+        ``Counter(x)``), an array not at all. A known tracer hashes as its value; a traced
+        scalar's value is not known, so hashing it is refused (hashed by identity, as it
+        was, ``len(set(x))`` counted every element as distinct: a wrong answer)."""
+        if self._value is not None:
+            return hash(self._value[()] if self._scalar else self._value)
+        if not self._scalar:
+            raise TypeError("unhashable type: 'numpy.ndarray'")
+        raise self._concrete_value_error(
+            "hash() of a traced NumPy scalar (an element of set(x), a dict key, "
+            "collections.Counter(x))", concrete.HASH_HINT)
 
     # ---- NumPy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -654,8 +665,7 @@ class Tracer(TracedArray):
             raise NotImplementedError(
                 f"gvmap cannot trace {module}.{func.__name__}; rewrite it with supported NumPy "
                 f"functions (see gvmap.numpy) or compute it outside the vmapped function")
-        out = fresh_unless_view(func, impl(*args, **kwargs), (args, kwargs))
-        return out if func in MAY_RETURN_ARGUMENT or func in ARRAY_MAKERS else scalar_if_0d(out)
+        return numpy_result(func, impl(*args, **kwargs), (args, kwargs))
 
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():

@@ -154,6 +154,7 @@ MATH_ON_TRACED = {  # the math module's function named, and NumPy's function for
     "imported erf": (lambda x: erf(x[0]), r"math\.erf\(\).*NumPy has no erf.*0\.3275911"),
     "math.gamma": (lambda x: math.gamma(x[0]) * x, r"math\.gamma\(\)"),
     "in a comprehension": (lambda x: [math.lgamma(v) for v in x], r"math\.lgamma\(\)"),
+    "math.fsum": (lambda x: math.fsum(x), r"math\.fsum\(\).*np\.sum\(x\)"),
 }
 
 

@@ -117,6 +117,8 @@ from .linalg_solvers import polyfit  # noqa: E402,F401
 for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
               "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
     _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
+for _name in ("eig", "eigvals"):  # refused, naming eigh / eigvalsh (complex results)
+    _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
 _HANDLED_FUNCTIONS[_np.polyfit] = polyfit
 __all__ = sorted(set(__all__) | {"polyfit"})
 

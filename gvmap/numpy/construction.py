@@ -49,7 +49,9 @@ def array(object: Any, dtype: Any = None, *, copy: Any = True, order: str = "K",
     True always copies, None only where a conversion must, False never (or raises)."""
     if isinstance(object, Tracer):
         out = convert(object, dtype) if dtype is not None else object
-        if out is object and (copy or object._python is not None):  # a Python number: new
+        if out is object and (copy or object._scalar):  # a NumPy scalar is no array
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
             out = _copy(object)
         elif copy is False and out is not object:
             raise ValueError("Unable to avoid copy while creating an array as requested.")

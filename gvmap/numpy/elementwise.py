@@ -184,7 +184,10 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None or y is None:
         raise NotImplementedError(
             "gvmap supports numpy.where(condition, x, y) only: where(condition) returns indices "
-            "whose count depends on the data")
+            "whose count depends on the data. Keep a fixed shape: np.where(cond, new, x) puts "
+            "new where cond holds (rows, cols = np.where(np.isnan(t)); t[rows, cols] = "
+            "means[cols] is t = np.where(np.isnan(t), means, t)), x[cond] = v writes there, "
+            "cond.sum() counts them and np.argmax(cond) is the first")
     condition, x, y = (check_operand(a, "where") for a in (condition, x, y))
     dtype = result_dtype(lambda c, a, b: np.where(c, a, b), np.bool_(True), x, y)
     cond = convert(condition, np.bool_) if dtype_of(condition) == np.bool_ else not_equal(condition, 0)

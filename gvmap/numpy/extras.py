@@ -66,6 +66,11 @@ def _diff_edge(value: Any, a: Any, axis: int) -> Any:
 
 
 def roll(a: Any, shift: Any, axis: Any = None) -> Any:
+    """numpy.roll: a static shift is two slices joined; a traced one (``-np.argmax(x)``,
+    aligning a signal on its peak) one gather at ``(arange(n) - shift) % n``."""
+    from .arrays import static_value
+    from .indexing import take
+
     a = operand(a, "roll")
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
@@ -76,6 +81,14 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     for s, ax in zip(shifts, axes):
         ax = normalize_axis(ax, ndim_of(a))
         size = shape_of(a)[ax]
+        s = static_value(s)
+        if isinstance(s, Tracer) and size:
+            if dtype_of(s).kind not in "iu" or ndim_of(s):
+                raise TypeError(f"numpy.roll: a traced shift must be an integer scalar, got "
+                                f"{dtype_of(s)} of shape {shape_of(s)}")
+            from .elementwise import remainder
+            a = take(a, remainder(subtract(np.arange(size), s), size), axis=ax)
+            continue
         k = operator.index(s) % size if size else 0
         if k:
             a = concatenate([along(a, ax, slice(size - k, None)), along(a, ax, slice(None, size - k))], ax)
@@ -83,19 +96,33 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
 
 
 def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
-    """Each element repeated ``repeats`` times (a Python int: a static shape)."""
+    """Each element repeated ``repeats`` times: a Python int (a static shape), or constant
+    per-element counts (a closed-over array: the result is one gather whose indices NumPy's
+    own repeat computes now, with its errors)."""
+    from .arrays import static_value
+    from .indexing import take
+
     a = operand(a, "repeat")
-    if not isinstance(repeats, (int, np.integer)):
-        raise NotImplementedError("gvmap supports numpy.repeat with an integer count only")
+    repeats = static_value(repeats)
+    if isinstance(repeats, Tracer):
+        raise NotImplementedError(
+            "numpy.repeat with traced counts: the result's length, their sum, depends on the "
+            "data; pass the counts as a Python int or a constant array")
     a, axis = flat_axis(a, axis)
     shape = shape_of(a)
-    tiled = broadcast_to(expand_dims(a, axis + 1), shape[:axis + 1] + (int(repeats),) + shape[axis + 1:])
-    return reshape(tiled, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1:])
+    if np.ndim(repeats):
+        return take(a, np.repeat(np.arange(shape[axis]), repeats), axis=axis)
+    repeats = operator.index(repeats)
+    tiled = broadcast_to(expand_dims(a, axis + 1), shape[:axis + 1] + (repeats,) + shape[axis + 1:])
+    return reshape(tiled, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
 
 
 def tile(A: Any, reps: Any) -> Any:
+    from .arrays import static_value
+
     A = operand(A, "tile")
-    reps = tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
+    reps = static_value(reps)  # a closed-over array of reps is known
+    reps = tuple(reps) if isinstance(reps, (tuple, list, np.ndarray)) and np.ndim(reps) else (reps,)
     nd = max(len(reps), ndim_of(A))
     reps = (1,) * (nd - len(reps)) + tuple(operator.index(r) for r in reps)
     A = reshape(A, (1,) * (nd - ndim_of(A)) + shape_of(A))

@@ -198,6 +198,16 @@ def _normalize_int(k: Any, size: int, dim: int) -> int:
 
 def _slice_bounds(k: slice, size: int) -> tuple[int, int, int, bool]:
     """(start, limit, positive stride, reversed?) selecting what ``k`` selects."""
+    if any(isinstance(v, Tracer) and v.known is None for v in (k.start, k.stop, k.step)):
+        from ..errors import TracerConversionError
+        raise TracerConversionError(
+            "x[i:j] with a traced bound: the slice's length would depend on the data (NumPy "
+            "also shortens it at the array's end), and a batched array has one shape. For "
+            "a window of static length n write np.take(x, i + np.arange(n), mode='clip') "
+            "(the ends repeated where it runs over) or "
+            "np.lib.stride_tricks.sliding_window_view(x, n)[i] (IndexError where it runs "
+            "over); to keep x's shape, r = np.arange(len(x)); np.where((r >= i) & (r < j), "
+            "x, 0)")
     start, stop, step = k.indices(size)
     picked = range(start, stop, step)
     if not picked:

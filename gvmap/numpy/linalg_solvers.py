@@ -150,6 +150,21 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     return _eigvalsh(a, uplo=_uplo(UPLO, "eigvalsh"))
 
 
+def _general_eig_refusal(name: str):
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            f"gvmap cannot trace numpy.linalg.{name}: a general matrix's eigenvalues may be "
+            f"complex, which gvmap does not support. For a symmetric matrix write "
+            f"np.linalg.{'eigh' if name == 'eig' else 'eigvalsh'}(a) (real, ascending); for "
+            f"the dominant eigenvalue of another, a fixed number of power-iteration steps "
+            f"(v = a @ v; v = v / np.linalg.norm(v))")
+    refused.__name__ = name
+    return refused
+
+
+eig, eigvals = _general_eig_refusal("eig"), _general_eig_refusal("eigvals")
+
+
 def qr(a: Any, mode: str = "reduced") -> Any:
     """numpy.linalg.qr with mode 'reduced' (and 'r'; 'complete' where it equals 'reduced',
     M <= N); signs: diag(r) >= 0 on every backend."""

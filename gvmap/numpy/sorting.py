@@ -83,6 +83,7 @@ def argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
 
 
 def _check_kth(kth: Any, size: int, name: str) -> None:
+    kth = static_value(kth)  # a closed-over array of kths is known
     if isinstance(kth, Tracer):
         raise NotImplementedError(f"numpy.{name} with a traced kth: kth must be a Python int "
                                   f"(or a sequence of them), known when the function is traced")
@@ -221,7 +222,9 @@ _DISCRETE_CDF = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
 
 
 def _static_q(q: Any, name: str) -> tuple[np.ndarray, bool]:
-    """q as NumPy takes it (an array; ``weak``: a Python number, weakly typed)."""
+    """q as NumPy takes it (an array; ``weak``: a Python number, weakly typed); a known
+    q (a closed-over array, or one computed from constants) is its value."""
+    q = static_value(q)
     if isinstance(q, Tracer):
         raise NotImplementedError(
             f"numpy.{name} with a traced q: gvmap needs the quantiles when the function is "
@@ -435,6 +438,7 @@ def digitize(x: Any, bins: Any, right: bool = False) -> Any:
     """numpy.digitize with constant bins (their direction is checked now, as NumPy does):
     searchsorted on the bins, reversed for decreasing ones."""
     x = check_operand(x, "digitize")
+    bins = static_value(bins)  # closed-over bins are known: a constant
     if isinstance(bins, Tracer):
         raise NotImplementedError(
             "numpy.digitize with traced bins: NumPy checks which way the bins run (increasing "
@@ -510,12 +514,15 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
 
 
 def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
-              weights: Any = None) -> tuple[Any, np.ndarray]:
+              weights: Any = None) -> tuple[Any, Any]:
     """numpy.histogram with static bins: a bin count and a ``range`` (or constant edges),
-    so the edges are NumPy's own (np.histogram_bin_edges, a constant output). Each count is
+    so the edges are NumPy's own (np.histogram_bin_edges, a constant output), or a bin
+    count alone, the edges then per example from its min and max (``_data_edges``). Each count is
     a sum of ``edges[i] <= a < edges[i + 1]`` (the last bin closed), the bin NumPy's
     corrected index arithmetic arrives at; values outside the range are not counted."""
     a = operand(a, "histogram")
+    bins = static_value(bins)  # closed-over edges and range are known: constants
+    range = tuple(static_value(r) for r in range) if isinstance(range, (tuple, list)) else static_value(range)
     if isinstance(bins, Tracer) or isinstance(range, Tracer) or (
             isinstance(range, (tuple, list)) and any(isinstance(r, Tracer) for r in range)):
         raise NotImplementedError(
@@ -525,12 +532,12 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
         raise NotImplementedError(
             f"numpy.histogram(..., bins={bins!r}) chooses the bins from the data, so each "
             f"example would have its own; pass a bin count and range=(lo, hi)")
-    if range is None and np.ndim(bins) == 0:
-        raise NotImplementedError(
-            "numpy.histogram without range= takes the range from the data (its min and max), "
-            "so the edges would differ per example; pass range=(lo, hi)")
-    edges = np.histogram_bin_edges(np.zeros(0, dtype_of(a)), bins=bins, range=range)
-    x = expand_dims(ravel(a), -1)
+    x = ravel(a)
+    if range is None and np.ndim(bins) == 0 and shape_of(x)[0]:
+        edges = _data_edges(x, operator.index(bins))
+    else:
+        edges = np.histogram_bin_edges(np.zeros(0, dtype_of(a)), bins=bins, range=range)
+    x = expand_dims(x, -1)
     lo, hi = edges[:-1], edges[1:]
     inside = logical_and(greater_equal(x, lo), less(x, hi))
     closed = logical_and(equal(x, hi[-1]), np.arange(len(lo)) == len(lo) - 1)
@@ -548,6 +555,34 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, density: Any = None,
         db = np.diff(edges).astype(float)
         return true_divide(true_divide(counts, db), sum_(counts)), edges
     return counts, edges
+
+
+def _data_edges(x: Any, bins: int) -> Any:
+    """NumPy's edges for ``bins`` equal bins and no range (np.histogram_bin_edges): from the
+    1-d x's min to its max (each widened by 0.5 where they are equal), by np.linspace in
+    NumPy's dtype (x's float dtype; float64 for ints and bools). NumPy's ValueError for an
+    example whose min or max is not finite."""
+    from .arrays import linspace
+    from .checks import raise_where
+    from .elementwise import isfinite
+    from .reductions import any as any_, max as max_, min as min_
+
+    if bins < 1:
+        raise ValueError("`bins` must be positive, when an integer")
+    if dtype_of(x).kind != "f":
+        x = convert(x, np.float64)  # NumPy's int / uint8 (for bools) edges are float64
+    lo, hi = min_(x), max_(x)
+    same = equal(lo, hi)
+    lo, hi = where(same, subtract(lo, 0.5), lo), where(same, add(hi, 0.5), hi)
+    edges = linspace(lo, hi, bins + 1, dtype=dtype_of(x))
+    finite = logical_and(isfinite(lo), isfinite(hi))
+    edges = raise_where(edges, logical_not(finite), error="ValueError", function="histogram",
+                        reason="autodetected range is not finite",
+                        hint="np.histogram(np.nan_to_num(x), ...) or range=(lo, hi)")
+    flat = any_(greater_equal(edges[:-1], edges[1:]))
+    return raise_where(edges, logical_and(finite, flat), error="ValueError",
+                       function="histogram", reason=f"Too many bins for data range. Cannot "
+                       f"create {bins} finite-sized bins", hint="fewer bins, or range=(lo, hi)")
 
 
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:

@@ -9,7 +9,8 @@ path, and what it costs per example (n elements in x, K written):
   (``positions[key] = arange(count)``, so repeated indices keep the LAST write, exactly
   as NumPy's assignment), and the update is one gather plus one select: O(n), fused with
   what computes ``v`` where the backend fuses;
-* ``x[i] = v`` / ``x[idx] = v`` with traced integer indices along the first axis: one
+* ``x[i] = v`` / ``x[idx] = v`` with traced integer indices along the first axis (or on
+  the first k axes, ``oh[np.arange(n), tokens] = 1``: rows of x with those axes merged): one
   ``scatter[mode=set]`` (the last write to a row stays), after the take of ``arange(n)``
   that applies the index rule of every gather (IndexError outside [-n, n)) and turns
   negative indices into rows: O(n + K) (the copy of x, then one step per written element).
@@ -17,7 +18,7 @@ path, and what it costs per example (n elements in x, K written):
   so a repeated index adds once (its last value), as in NumPy;
 * ``np.add.at / multiply.at / maximum.at / minimum.at(x, indices, v)``: one
   ``scatter[mode=add|mul|max|min]``, repeats accumulating in index order (NaN propagates
-  through maximum / minimum): O(n + K), with traced indices (rows of the first axis, after
+  through maximum / minimum): O(n + K), with traced indices (rows of the leading axes, after
   the same index rule) or a constant key of any kind (its targets in the raveled x
   computed now by NumPy).
 
@@ -37,8 +38,8 @@ import numpy as np
 from .. import primitives as P
 from ..aliasing import static_key
 from ..tracing import Tracer, bind
-from ._core import check_operand, convert, shape_of
-from .elementwise import where
+from ._core import broadcast_shapes, check_operand, convert, shape_of
+from .elementwise import add, multiply, where
 from .indexing import list_index_key, take
 from .masked import write_selected
 from .shape import broadcast_to, ravel, reshape
@@ -82,32 +83,51 @@ def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     return where(written, gathered, x)
 
 
-def _traced_rows(x: Tracer, key: Any, what: str, rewrite: str) -> tuple[Any, Any, tuple]:
-    """The rows a traced key selects, normalized into [0, n) by the index rule of every
-    gather (``take`` of ``arange(n)``: IndexError outside [-n, n) on every backend), as a
-    1-d array; the key's own index shape; and the shape of what is written there."""
+def _traced_rows(x: Tracer, key: Any, what: str, rewrite: str) -> tuple[Any, tuple, tuple, tuple]:
+    """The rows a traced key selects: integer indices on the first k axes of x (traced,
+    constant or Python ints, at least one traced), then full slices. Each index is
+    normalized on its own axis by the index rule of every gather (``take`` of
+    ``arange(n)``: IndexError outside [-n, n) on every backend), the k broadcast together
+    and, for k > 1 (``oh[np.arange(n), tokens] = 1``, ``np.add.at(cm, (t, p), 1)``),
+    flattened in C order: rows of x with its first k axes merged. Returns the rows (1-d),
+    the key's index shape, the shape of what is written there and the merged shape."""
     parts = key if isinstance(key, tuple) else (key,)
-    index, rest = parts[0], parts[1:]
-    full = all(isinstance(k, slice) and k == slice(None) for k in rest)
-    if not isinstance(index, Tracer) or not full or index.dtype.kind not in "iu" or not x.ndim:
+    k = next((i for i, p in enumerate(parts) if isinstance(p, slice)), len(parts))
+    lead, rest = parts[:k], parts[k:]
+    full = all(isinstance(p, slice) and p == slice(None) for p in rest)
+    integer = all((p.dtype if isinstance(p, Tracer) else np.asarray(p).dtype).kind in "iu"
+                  for p in lead)
+    if not lead or not full or not integer or k > x.ndim:
         raise NotImplementedError(
-            f"gvmap records {what} with a traced key only for integer indices along the "
-            f"first axis ({rewrite})")
-    rows = reshape(take(np.arange(x.shape[0]), index), (-1,))
-    return rows, shape_of(index), (*shape_of(index), *x.shape[1:])
+            f"gvmap records {what} with a traced key only for integer indices on the "
+            f"leading axes ({rewrite})")
+    rows = [take(np.arange(x.shape[axis]), p) for axis, p in enumerate(lead)]
+    try:
+        index_shape = broadcast_shapes(*(shape_of(r) for r in rows))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing arrays could not be broadcast together "
+                         "with shapes " + " ".join(str(shape_of(r)) for r in rows)) from None
+    flat = broadcast_to(rows[0], index_shape)
+    for axis, r in enumerate(rows[1:], 1):
+        flat = add(multiply(flat, x.shape[axis]), broadcast_to(r, index_shape))
+    merged = (int(np.prod(x.shape[:k], dtype=np.int64)), *x.shape[k:])
+    return reshape(flat, (-1,)), index_shape, (*index_shape, *x.shape[k:]), merged
 
 
 def _set_at_traced(x: Tracer, key: Any, value: Any) -> Tracer:
-    """``x[i] = v`` / ``x[idx] = v`` with traced integer indices on the first axis (any
-    further key entries full slices): one ``scatter[mode=set]``, the last write to a row
-    staying, as NumPy's assignment leaves it."""
-    rows, index_shape, selected = _traced_rows(
+    """``x[i] = v`` / ``x[idx] = v`` / ``x[i, j] = v`` with traced integer indices on the
+    leading axes (any further key entries full slices): one ``scatter[mode=set]``, the
+    last write to an element staying, as NumPy's assignment leaves it."""
+    rows, _, selected, merged = _traced_rows(
         x, key, "x[key] = v",
-        "x[i] = v, x[idx] = v, x[i, :] = v); for other traced keys build the new array with "
-        "np.where(mask, v, x), where mask compares np.arange(...) with the traced indices")
+        "x[i] = v, x[idx] = v, x[i, :] = v, x[np.arange(n), idx] = v); for other traced keys "
+        "build the new array with np.where(mask, v, x), where mask compares np.arange(...) "
+        "with the traced indices")
     k = shape_of(rows)[0]
-    values = broadcast_written(value, selected)
-    return bind(P.scatter_p, x, rows, reshape(values, (k, *x.shape[1:])), mode="set")
+    values = reshape(broadcast_written(value, selected), (k, *merged[1:]))
+    if merged == x.shape:
+        return bind(P.scatter_p, x, rows, values, mode="set")
+    return reshape(bind(P.scatter_p, reshape(x, merged), rows, values, mode="set"), x.shape)
 
 
 _AT_MODES = {p.ufunc: mode for mode, p in P.SCATTER_COMBINE.items()}  # np.add.at: "add" ...
@@ -116,8 +136,9 @@ _AT_MODES = {p.ufunc: mode for mode, p in P.SCATTER_COMBINE.items()}  # np.add.a
 def ufunc_at(ufunc_name: str):
     """``np.<ufunc>.at(a, indices, b)``: unbuffered, so repeated indices accumulate (unlike
     ``a[idx] += b``), in index order: one ``scatter[mode=add|mul|max|min]``; ``a`` (a
-    traced local array) then stands for the result. Traced indices select rows of the first
-    axis (``np.add.at(a, idx, b)``, ``a`` of any rank); a constant key may be anything NumPy
+    traced local array) then stands for the result. Traced indices select rows of the
+    leading axes (``np.add.at(a, idx, b)``, ``a`` of any rank; ``np.add.at(cm, (i, j), 1)``);
+    a constant key may be anything NumPy
     accepts (its targets are computed now, on the raveled ``a``)."""
     mode = _AT_MODES[ufunc_name]
 
@@ -132,14 +153,15 @@ def ufunc_at(ufunc_name: str):
 
         indices = list_index_key(static_key(indices))
         if has_traced_index(indices):
-            rows, _, selected = _traced_rows(
+            rows, _, selected, merged = _traced_rows(
                 a, indices, f"np.{ufunc_name}.at(x, idx, v)",
-                f"np.{ufunc_name}.at(y, idx, v) with idx traced; for other keys ravel y and "
-                f"compute flat indices: np.{ufunc_name}.at(y.reshape(-1), flat_idx, v)")
-            row_shape, flat = a.shape[1:], False
+                f"np.{ufunc_name}.at(y, idx, v) or np.{ufunc_name}.at(y, (i, j), v) with idx, "
+                f"i, j traced; for other keys ravel y and compute flat indices: "
+                f"np.{ufunc_name}.at(y.reshape(-1), flat_idx, v)")
         else:
             targets = np.arange(a.size).reshape(a.shape)[indices]  # NumPy's own key errors
-            rows, selected, row_shape, flat = targets.ravel(), targets.shape, (), a.ndim != 1
+            rows, selected, merged = targets.ravel(), targets.shape, (a.size,)
+        row_shape, flat = merged[1:], merged != a.shape
         k = shape_of(rows)[0]
         if k == 0:
             return
@@ -152,7 +174,7 @@ def ufunc_at(ufunc_name: str):
                              f"{selected}") from None
         values = reshape(values, (k, *row_shape))
         with a._trace.internal_views(a._var):
-            result = bind(P.scatter_p, ravel(a) if flat else a, rows, values, mode=mode)
+            result = bind(P.scatter_p, reshape(a, merged) if flat else a, rows, values, mode=mode)
             if flat:
                 result = reshape(result, a.shape)
         a._assign(result, f"np.{ufunc_name}.at(x, ...)", "Write into a copy: `x = x.copy()` first")
