@@ -231,3 +231,18 @@ def test_numpy2_linalg_array_api_forms(plan_kind):
                        (lambda v: np.linalg.matrix_transpose(v[0]), "at least 2-dimensional")]:
         with pytest.raises(ValueError, match=message):
             gvmap.vmap(f)(m)
+
+
+def _einsum_broadcasts(x):
+    return (np.einsum("ij,ij->ij", x, x[:1]), np.einsum("...i,...i->...", x, x[:1]),
+            np.einsum("ij,jk->ik", x[:, :1], np.ones((3, 4))), np.vecdot(np.zeros((2, 3)) + x, x[:1]))
+
+
+def test_einsum_broadcasts_size_one_dims(plan_kind):
+    """NumPy's einsum broadcasts a size-1 dim against its index's size (any index, also a
+    summed one): gvmap raised "index has sizes 2 and 1" (found by a random-program hunt,
+    through np.vecdot). Two sizes above 1 still raise."""
+    x = np.random.RandomState(6).randn(4, 2, 3)
+    assert_tree_close(gvmap.vmap(_einsum_broadcasts)(x), oracle(_einsum_broadcasts)(x))
+    with pytest.raises(ValueError, match="has sizes 3 and 2"):
+        gvmap.vmap(lambda v: np.einsum("ij,ij->ij", v, v[:, :2]))(x)

@@ -158,8 +158,13 @@ def einsum(subscripts: str, *operands: Any, out=None, optimize: Any = False, dty
     sizes: dict[str, int] = {}
     for t, x in zip(terms, ops):
         for c, d in zip(t, shape_of(x)):
-            if sizes.setdefault(c, d) != d:
-                raise ValueError(f"einsum: index '{c}' has sizes {sizes[c]} and {d}")
+            known = sizes.setdefault(c, d)
+            if known != d and 1 not in (known, d):
+                raise ValueError(f"einsum: index '{c}' has sizes {known} and {d}")
+            sizes[c] = max(known, d)
+    # a size-1 dim broadcasts against its index's size, as in NumPy's einsum (any index)
+    ops = [x if all(sizes[c] == d for c, d in zip(t, shape_of(x))) else
+           broadcast_to(x, tuple(sizes[c] for c in t)) for t, x in zip(terms, ops)]
     # a repeated index within one operand ('ii', 'ijj') is its diagonal: extracted first
     # (a strided slice), then the operand joins the contraction with the index once
     ops, terms = zip(*(_take_diagonals(x, t) for x, t in zip(ops, terms)))
