@@ -95,6 +95,14 @@ class Result:
     timed_out: bool
 
 
+def _interruptible() -> None:
+    """In the child, before exec: SIGINT at its default, so Python turns it into
+    KeyboardInterrupt. A shell without job control starts a background command (``cmd &``,
+    as a remote runner may) with SIGINT ignored, and an ignored signal stays ignored across
+    exec: the interrupt below would go unanswered and the phase be killed mute."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run(cmd: list[str], env: dict, timeout: float, log_path: str) -> Result:
     """Run cmd in its own process group, its output streaming to log_path.
 
@@ -106,7 +114,7 @@ def _run(cmd: list[str], env: dict, timeout: float, log_path: str) -> Result:
     timed_out = False
     with open(log_path, "wb") as log:
         p = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=_interruptible)
         try:
             try:
                 p.wait(timeout=timeout - grace)
