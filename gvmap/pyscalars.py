@@ -358,6 +358,62 @@ def _isclose(a: Any, b: Any, *, rel_tol: float = 1e-09, abs_tol: float = 0.0) ->
     return mark(gnp.logical_or(gnp.equal(x, y), gnp.logical_and(finite, close)), bool)
 
 
+def _frexp(x: Any) -> Any:
+    """math.frexp: (mantissa, exponent), a Python float and int (0 for inf and NaN)."""
+    if not _traced((x,)):
+        return math.frexp(x)
+    mantissa, exponent = _gnp().frexp(_argument(x, "frexp"))
+    return mark(mantissa, float), mark(_as(exponent, int), int)
+
+
+def _modf(x: Any) -> Any:
+    """math.modf: (fractional, integral) parts, two Python floats."""
+    if not _traced((x,)):
+        return math.modf(x)
+    return mark(_gnp().modf(_argument(x, "modf")), float)
+
+
+def _integer(x: Any) -> Any:
+    """An integer argument as the math module takes it (a traced int64, or a Python int);
+    a float raises Python's TypeError."""
+    if isinstance(x, Tracer):
+        if x.dtype.kind not in "biu" or x.ndim:
+            what = "float" if x.dtype.kind == "f" else "numpy.ndarray"
+            raise TypeError(f"'{what}' object cannot be interpreted as an integer")
+        return _as(x, int)
+    return operator.index(x)
+
+
+def _ldexp(x: Any, i: Any) -> Any:
+    """math.ldexp: x * 2**i, a Python float; an overflow of a finite x is a range error."""
+    if not _traced((x, i)):
+        return math.ldexp(x, i)
+    if kind_of(i) is float or isinstance(i, Tracer) and i.dtype.kind not in "biu":
+        raise TypeError("Expected an int as second argument to ldexp.")
+    a = _argument(x, "ldexp")
+    result = _gnp().ldexp(a, _integer(i))
+    overflow = _gnp().logical_and(_gnp().isinf(result), _gnp().isfinite(a))
+    return mark(_check(result, overflow, "OverflowError", "math.ldexp", "math range error"),
+                float)
+
+
+def _gcd_function(name: str) -> Callable:
+    original = getattr(math, name)
+
+    def fn(*integers: Any) -> Any:
+        """math.gcd / math.lcm of any number of integers: a Python int (int64 here, where
+        Python's lcm past 2**63 would grow)."""
+        if not _traced(integers):
+            return original(*integers)
+        xs = [_integer(x) for x in integers]
+        result = xs[0] if len(xs) > 1 else _gnp().absolute(xs[0])
+        for x in xs[1:]:
+            result = getattr(_gnp(), name)(result, x)
+        return mark(result, int)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
 _FLOAT_FUNCTIONS = [
     # (math name, NumPy name, arguments, overflow is a range error, checked: False where
     # no input gives NaN from a number or an infinity from a finite number)
@@ -389,4 +445,5 @@ MATH_FUNCTIONS.update({
     math.isclose: _isclose, math.floor: _int_function("floor", "floor"),
     math.ceil: _int_function("ceil", "ceil"), math.trunc: _int_function("trunc", "trunc"),
     math.isnan: _predicate("isnan"), math.isinf: _predicate("isinf"),
-    math.isfinite: _predicate("isfinite")})
+    math.isfinite: _predicate("isfinite"), math.frexp: _frexp, math.modf: _modf,
+    math.ldexp: _ldexp, math.gcd: _gcd_function("gcd"), math.lcm: _gcd_function("lcm")})

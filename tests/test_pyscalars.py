@@ -38,8 +38,32 @@ _TWO = {name: getattr(math, name) for name in ("atan2", "copysign", "fmod", "pow
                                                 "isclose")}
 
 
+def _anatomy(v):
+    m, e = math.frexp(v[0] * 1e3)
+    frac, whole = math.modf(-v[1] * 7)
+    k = math.floor(v[2] * 40)
+    return (m, e, frac, whole, math.ldexp(v[0], e), math.ldexp(v[1], -3), math.gcd(k, 12),
+            math.gcd(k), math.gcd(-k, 6, 9), math.lcm(k, 4), math.lcm(k, -6, 5), math.gcd(),
+            isinstance(e, int) + 0)
+
+
+def test_float_anatomy_and_integer_math(plan_kind):
+    """math.frexp / modf / ldexp / gcd / lcm (on NumPy's frexp, modf, ldexp, gcd, lcm
+    primitives): Python floats and ints, as in the loop; ldexp's overflow raises."""
+    check(_anatomy, X)
+    with np.errstate(all="ignore"):
+        with pytest.raises(OverflowError, match="math range error"):
+            gvmap.vmap(lambda v: math.ldexp(v[0] * 1e308, 10))(X)
+    with pytest.raises(TypeError, match="Expected an int as second argument to ldexp"):
+        gvmap.vmap(lambda v: math.ldexp(v[0], v[1]))(X)
+    with pytest.raises(TypeError, match="'float' object cannot be interpreted as an integer"):
+        gvmap.vmap(lambda v: math.gcd(v[0], 2))(X)
+
+
 def test_every_math_function_gvmap_computes_is_tested():
-    tested = set(_ONE.values()) | set(_TWO.values()) | {math.dist, math.acosh}
+    tested = set(_ONE.values()) | set(_TWO.values()) | {math.dist, math.acosh, math.frexp,
+                                                         math.modf, math.ldexp, math.gcd,
+                                                         math.lcm}
     assert set(MATH_FUNCTIONS) <= tested
 
 
