@@ -31,12 +31,14 @@ values (closed-over constants) go to the math module itself, exactly as in the l
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any, Callable
 
 import numpy as np
 
+from .aliasing import call_leaves
 from .tracing import Tracer
 
 __all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int", "MATH_FUNCTIONS",
@@ -81,9 +83,10 @@ def python_operands(*operands: Any) -> bool:
         any(isinstance(x, Tracer) for x in operands)
 
 
-def mark(x: Any, kind: type) -> Any:
-    """``x`` (a 0-d tracer of ``kind``'s dtype) as a traced Python number: a new tracer
-    object, so the NumPy value it came from stays one."""
+def mark(x: Any, kind: type | None) -> Any:
+    """``x`` (a 0-d tracer of ``kind``'s dtype) as a traced Python number, or with ``kind``
+    None as a NumPy scalar (``np.float64(t)``): a new tracer object, so the value it came
+    from stays what it was."""
     if isinstance(x, tuple):
         return tuple(mark(o, kind) for o in x)
     out = Tracer(x._trace, x._var, x._value)
@@ -92,11 +95,8 @@ def mark(x: Any, kind: type) -> Any:
 
 
 def numpy_scalar(x: Tracer) -> Tracer:
-    """A traced Python number as the NumPy scalar of its dtype (``np.float64(t)``): a new
-    tracer object, strongly typed."""
-    out = Tracer(x._trace, x._var, x._value)
-    out._scalar = True
-    return out
+    """A traced Python number as the NumPy scalar of its dtype (``np.float64(t)``)."""
+    return mark(x, None)
 
 
 def _as(x: Any, kind: type) -> Any:
@@ -194,8 +194,24 @@ def _argument(x: Any, function: str) -> Any:
 
 
 def _traced(args: tuple) -> bool:
-    """Is an argument traced (not a known value, which the math module computes on)?"""
-    return any(isinstance(x, Tracer) and x.known is None for x in args)
+    """Is an argument (or an element of a list / tuple argument: math.dist's points) traced,
+    not a known value, which the math module computes on?"""
+    return any(isinstance(x, Tracer) and x.known is None for x in call_leaves(args))
+
+
+def _twin(name: str) -> Callable:
+    """Decorates gvmap's version of ``math.<name>``: the math module's own function where
+    no argument is traced (constants, known values: exactly the loop's), gvmap's where one
+    is."""
+    original = getattr(math, name)
+
+    def decorate(traced: Callable) -> Callable:
+        @functools.wraps(traced)
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            return traced(*args, **kwargs) if _traced(args) else original(*args, **kwargs)
+        fn.__name__ = fn.__qualname__ = name
+        return fn
+    return decorate
 
 
 def _domain(result: Any, inputs: tuple, function: str, overflow: bool) -> Any:
@@ -219,23 +235,22 @@ def _float_function(name: str, numpy_name: str, nargs: int = 1, overflow: bool =
                     checked: bool = True) -> Callable:
     original = getattr(math, name)
 
+    @_twin(name)
     def fn(*args: Any) -> Any:
-        if len(args) != nargs or not _traced(args):
-            return original(*args)  # concrete values, and the math module's arity errors
+        if len(args) != nargs:
+            return original(*args)  # the math module's arity error
         xs = tuple(_argument(x, name) for x in args)
         result = getattr(_gnp(), numpy_name)(*xs)
         if checked:
             result = _domain(result, xs, name, overflow)
         return mark(result, float)
-    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"math.{name} of traced values: np.{numpy_name} in float64, a Python float."
     return fn
 
 
+@_twin("log")
 def _log(x: Any, base: Any = None) -> Any:
     """math.log(x[, base]): log(x) / log(base), each checked; base 1 divides by zero."""
-    if not _traced((x,) if base is None else (x, base)):
-        return math.log(x) if base is None else math.log(x, base)
     gnp = _gnp()
 
     def ln(v: Any) -> Any:
@@ -251,11 +266,10 @@ def _log(x: Any, base: Any = None) -> Any:
                         _python_error(lambda: 1.0 / 0.0)), float)
 
 
+@_twin("pow")
 def _pow(x: Any, y: Any) -> Any:
     """math.pow: C's pow in float64; NaN from non-NaN inputs and 0 ** negative are domain
     errors, any other overflow a range error (CPython's math_pow)."""
-    if not _traced((x, y)):
-        return math.pow(x, y)
     gnp = _gnp()
     a, b = _argument(x, "pow"), _argument(y, "pow")
     result = gnp.power(a, b)
@@ -271,10 +285,9 @@ def _pow(x: Any, y: Any) -> Any:
                  float)
 
 
+@_twin("hypot")
 def _hypot(*coordinates: Any) -> Any:
     """math.hypot of any number of coordinates (np.hypot folded; never raises)."""
-    if not _traced(coordinates):
-        return math.hypot(*coordinates)
     xs = [_argument(x, "hypot") for x in coordinates]
     result = xs[0] if len(xs) == 1 else _gnp().hypot(xs[0], xs[1])
     for x in xs[2:]:
@@ -282,13 +295,10 @@ def _hypot(*coordinates: Any) -> Any:
     return mark(_gnp().absolute(result) if len(xs) == 1 else result, float)
 
 
+@_twin("dist")
 def _dist(p: Any, q: Any) -> Any:
     """math.dist of two points (sequences of numbers, or 1-d arrays): the hypot of the
     coordinates' differences, each in float64."""
-    coordinates = [c for point in (p, q)
-                   for c in (point if isinstance(point, (list, tuple)) else (point,))]
-    if not _traced(tuple(coordinates)):
-        return math.dist(p, q)
     if len(p) != len(q):
         raise ValueError("both points must have the same number of dimensions")
     return _hypot(*[_gnp().subtract(_argument(a, "dist"), _argument(b, "dist"))
@@ -313,38 +323,29 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
 
 
 def _int_function(name: str, rounding: str) -> Callable:
-    original = getattr(math, name)
-
+    @_twin(name)
     def fn(x: Any) -> Any:
-        if not _traced((x,)):
-            return original(x)
         if name == "trunc" and x._python is None and (x.dtype != np.float64 or not x._scalar):
             # math.trunc calls __trunc__, which of NumPy's types only np.float64 (a
             # Python float) has
             numpy_type = x.dtype.type.__name__ if x._scalar else "ndarray"
             raise TypeError(f"type numpy.{numpy_type} doesn't define __trunc__ method")
         return to_int(x, rounding, f"math.{name}")
-    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"math.{name} of a traced value: np.{rounding}, a Python int."
     return fn
 
 
 def _predicate(name: str) -> Callable:
-    original = getattr(math, name)
-
+    @_twin(name)
     def fn(x: Any) -> Any:
-        if not _traced((x,)):
-            return original(x)
         return mark(getattr(_gnp(), name)(_argument(x, name)), bool)
-    fn.__name__ = fn.__qualname__ = name
     return fn
 
 
+@_twin("isclose")
 def _isclose(a: Any, b: Any, *, rel_tol: float = 1e-09, abs_tol: float = 0.0) -> Any:
     """math.isclose as CPython computes it: equal, or both finite and
     |a - b| <= max(rel_tol * |b|, rel_tol * |a|, abs_tol)."""
-    if not _traced((a, b)):
-        return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
     if rel_tol < 0.0 or abs_tol < 0.0:
         raise ValueError("tolerances must be non-negative")
     gnp = _gnp()
@@ -358,18 +359,16 @@ def _isclose(a: Any, b: Any, *, rel_tol: float = 1e-09, abs_tol: float = 0.0) ->
     return mark(gnp.logical_or(gnp.equal(x, y), gnp.logical_and(finite, close)), bool)
 
 
+@_twin("frexp")
 def _frexp(x: Any) -> Any:
     """math.frexp: (mantissa, exponent), a Python float and int (0 for inf and NaN)."""
-    if not _traced((x,)):
-        return math.frexp(x)
     mantissa, exponent = _gnp().frexp(_argument(x, "frexp"))
     return mark(mantissa, float), mark(_as(exponent, int), int)
 
 
+@_twin("modf")
 def _modf(x: Any) -> Any:
     """math.modf: (fractional, integral) parts, two Python floats."""
-    if not _traced((x,)):
-        return math.modf(x)
     return mark(_gnp().modf(_argument(x, "modf")), float)
 
 
@@ -384,10 +383,9 @@ def _integer(x: Any) -> Any:
     return operator.index(x)
 
 
+@_twin("ldexp")
 def _ldexp(x: Any, i: Any) -> Any:
     """math.ldexp: x * 2**i, a Python float; an overflow of a finite x is a range error."""
-    if not _traced((x, i)):
-        return math.ldexp(x, i)
     if kind_of(i) is float or isinstance(i, Tracer) and i.dtype.kind not in "biu":
         raise TypeError("Expected an int as second argument to ldexp.")
     a = _argument(x, "ldexp")
@@ -398,19 +396,15 @@ def _ldexp(x: Any, i: Any) -> Any:
 
 
 def _gcd_function(name: str) -> Callable:
-    original = getattr(math, name)
-
+    @_twin(name)
     def fn(*integers: Any) -> Any:
         """math.gcd / math.lcm of any number of integers: a Python int (int64 here, where
         Python's lcm past 2**63 would grow)."""
-        if not _traced(integers):
-            return original(*integers)
         xs = [_integer(x) for x in integers]
         result = xs[0] if len(xs) > 1 else _gnp().absolute(xs[0])
         for x in xs[1:]:
             result = getattr(_gnp(), name)(result, x)
         return mark(result, int)
-    fn.__name__ = fn.__qualname__ = name
     return fn
 
 
