@@ -19,6 +19,7 @@ from ..tracing import Tracer, bind
 from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axis,
                     operand, result_dtype, shape_of)
 from .clip import clip
+from .construction import array
 from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
 from . import reductions, sorting
@@ -222,7 +223,6 @@ def _constant_fills(values: Any, nd: int) -> list:
     NumPy does: constants, a traced array, or lists holding traced scalars."""
     values = static_value(values)
     if any(isinstance(v, Tracer) for v in call_leaves(values)):
-        from .construction import array
         pairs = broadcast_to(array(values), (nd, 2))
         return [(getitem(pairs, (i, 0)), getitem(pairs, (i, 1))) for i in range(nd)]
     pairs = np.broadcast_to(np.asarray(values), (nd, 2))
