@@ -13,7 +13,7 @@ from __future__ import annotations
 import dis
 import os
 import types
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -184,6 +184,15 @@ _BUILTIN_REWRITES = {
     any: "np.any(x) (x.any())",
     all: "np.all(x) (x.all())",
 }
+
+
+def ambiguous_truth_error(fn: Callable) -> ValueError:
+    """NumPy's error for ``max(a, b)`` / ``any(rows)`` whose items are arrays of several
+    elements (the loop raises it too), with the rewrite that means what was meant."""
+    return ValueError(
+        f"{fn.__name__}() compares or tests items that are arrays of more than one element, "
+        f"and the truth value of an array with more than one element is ambiguous (NumPy "
+        f"raises this in the loop too). Use NumPy's elementwise form: {_BUILTIN_REWRITES[fn]}")
 
 
 def _builtin_error(fn: Any) -> TracerConversionError | None:

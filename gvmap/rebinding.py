@@ -52,6 +52,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .pybuiltins import BUILTINS as FOLDING_BUILTINS
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code
 from .aliasing import call_leaves, numpy_result
@@ -143,7 +144,7 @@ class _TracedBuiltinType(type, metaclass=_BuiltinTypeMeta):
 
 # builtins that traced code reads in gvmap's version (a rebuilt function's globals hold them)
 _BUILTINS = {"isinstance": _traced_isinstance, "hasattr": _traced_hasattr,
-             "type": _TracedBuiltinType}
+             "type": _TracedBuiltinType, **FOLDING_BUILTINS}
 
 
 class _ScalarTypeMeta(type):

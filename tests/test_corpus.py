@@ -1,8 +1,8 @@
 """Per-example NumPy code as people write it (ML, geometry, physics, statistics, signal,
 array habits), each function unmodified, against the loop oracle on every backend and
 plan kind. Of these 119 functions 81 batched before the rebinding, the traced-mask
-selections and the library work of 2026-12-01; now 118 do, and the one left (builtin
-``max`` of two traced values: Python control flow) is refused with the np.where message.
+selections and the library work of 2026-12-01; 118 then, and all 119 since the builtin
+``max`` of traced values is Python's fold made of selects (gvmap/pybuiltins.py).
 """
 from __future__ import annotations
 
@@ -385,19 +385,9 @@ CASES_C3 = [(getattr(f, '__name__', 'partial'), f, a) for f, a in cases] + [('st
 
 
 CASES = ([(name, f, args) for name, (f, args) in CASES_C1] + CASES_C2 + CASES_C3)
-REFUSED = {"f_max_builtin"}  # max(a, b) of traced values: Python compares them (bool)
-
-
-@pytest.mark.parametrize("name,f,args", [c for c in CASES if c[0] not in REFUSED],
-                         ids=[c[0] for c in CASES if c[0] not in REFUSED])
+@pytest.mark.parametrize("name,f,args", CASES, ids=[c[0] for c in CASES])
 def test_corpus_function(plan_kind, name, f, args):
     assert_tree_close(gvmap.vmap(f)(*args), oracle(f)(*args))
-
-
-def test_corpus_builtin_max_names_np_maximum():
-    f = dict((n, f) for n, f, _ in CASES)["f_max_builtin"]
-    with pytest.raises(TypeError, match=r"max\(\) of traced values.*np\.maximum\(a, b\)"):
-        gvmap.vmap(f)(np.ones((3, 2)))
 
 
 def test_corpus_size():

@@ -1,0 +1,187 @@
+"""Python's ``max``, ``min``, ``any`` and ``all`` of traced values, as the loop computes them.
+
+Per-example code reaches for the builtins as often as for NumPy: ``F[i, j] = max(match,
+delete, insert)`` in a dynamic program, ``best = max(range(k), key=lambda j: score[j])``,
+``if any(v > limit for v in x)`` turned into ``flag = any(...)``. In the loop each call
+compares the items one by one; gvmap rebinds the names (``rebinding``) to these versions,
+which make each comparison a batched select, so the function batches unmodified.
+
+They follow Python's rule exactly, not NumPy's: ``max`` keeps the FIRST item and replaces
+it only by an item whose key is strictly greater (``min``: strictly less), so
+
+* a NaN is kept only where it comes first (``max(nan, 1.0)`` is nan, ``max(1.0, nan)``
+  is 1.0: a comparison with NaN is False), where ``np.maximum`` propagates it;
+* of equal items the first wins, which tells ``-0.0`` from ``0.0``;
+* the result is one of the items, of its type (a Python number stays one).
+
+``any`` / ``all`` test each item's truth (NaN is true, as ``bool(nan)``) and give a Python
+bool. An item (a key) that is an array of more than one element has no truth value in the loop
+(NumPy raises ValueError); here too, and the message names NumPy's elementwise form. Where no item is traced the builtin itself runs, so its errors (an empty
+sequence, ``default=`` with several arguments) are Python's own.
+
+One difference is left: where the items differ in type, the loop's result type depends on
+which item wins, per example. Here every example gets one type: a Python number where a
+candidate is one (``max(0.0, x32[0])`` is a Python float, as the loop's picks stack to
+float64 and promote weakly, ``max(0.0, x32[0]) * w32`` staying float32), else the type
+NumPy's ``where`` promotes the candidates to; a batch whose every example picks the
+float32 item gives float32 in the loop.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from .concrete import ambiguous_truth_error
+from .pyscalars import kind_of, mark
+from .tracing import Tracer
+
+__all__ = ["BUILTINS"]
+
+_MISSING = object()
+
+
+def _gnp() -> Any:
+    from . import numpy as gnp
+    return gnp
+
+
+def _traced(x: Any) -> bool:
+    return isinstance(x, Tracer) and x._value is None
+
+
+def _one_element(x: Any) -> bool:
+    """Has ``x`` a truth value in NumPy (a number, a scalar, an array of one element)?"""
+    return not isinstance(x, np.ndarray | Tracer) or x.size == 1
+
+
+_KINDS = (bool, int, float)
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def _result(x: Any, items: list) -> Any:
+    """A traced pick as the loop's item: a NumPy scalar where the candidates are NumPy
+    values; where one of them is a Python number, a Python number (of the widest kind
+    among the candidates: ``max(0, x32[0])`` is a float), so that it promotes weakly
+    downstream as whichever item the loop picks would."""
+    if not isinstance(x, Tracer) or x.ndim:
+        return x
+    kinds = [kind_of(item) for item in items]
+    if all(kind is None for kind in kinds):
+        return mark(x, None)
+    category = max(_KINDS.index(kind) if kind else _CATEGORY.get(np.dtype(item.dtype).kind, 2)
+                   for item, kind in zip(items, kinds))
+    kind = _KINDS[category]
+    return mark(x.astype(np.dtype({bool: np.bool_, int: np.int64, float: np.float64}[kind])), kind)
+
+
+def _extreme(name: str, better: Callable) -> Callable:
+    """The builtin ``name`` (``max`` / ``min``): an item replaces the current one where
+    ``better(its key, the current key)`` holds, Python's strict comparison."""
+    builtin = getattr(builtins, name)
+
+    def extreme(*args: Any, key: Any = None, default: Any = _MISSING) -> Any:
+        if default is not _MISSING and len(args) != 1:
+            return builtin(*args, key=key, default=default)  # Python's TypeError
+        items = list(args[0]) if len(args) == 1 else list(args)
+        keys = items if key is None else [key(item) for item in items]
+        if not any(map(_traced, items + keys)):  # the builtin's answer (or its error)
+            options = {} if default is _MISSING else {"default": _MISSING}
+            i = builtin(range(len(items)), key=keys.__getitem__, **options)
+            return default if i is _MISSING else items[i]
+        if not all(map(_one_element, keys)):
+            raise ambiguous_truth_error(builtin)
+        if len(args) == 1 and key is None and isinstance(args[0], Tracer) and args[0].ndim == 1:
+            return _of_array(args[0], name)
+        return _fold(items, keys, better, name)
+
+    extreme.__name__ = extreme.__qualname__ = name
+    extreme.__doc__ = f"Python's {name}() of traced values (module docstring)."
+    return extreme
+
+
+_PICKABLE = (bool, int, float, np.generic, np.ndarray, Tracer)
+
+
+def _fold(items: list, keys: list, better: Callable, name: str) -> Any:
+    """Python's loop over the items, each comparison a select where it is traced."""
+    gnp = _gnp()
+    if not all(isinstance(item, _PICKABLE) for item in items):
+        raise TypeError(
+            f"{name}(..., key=) of traced keys picks an item per example, and gvmap can pick "
+            f"numbers and arrays only, not {type(next(i for i in items if not isinstance(i, _PICKABLE))).__name__}: "
+            f"pick an index instead, j = np.arg{name}(np.stack(keys)), and look the item up "
+            f"with it")
+    shapes = {np.shape(item) for item in items}
+    if len(shapes) > 1:
+        raise TypeError(
+            f"{name}() of traced values picks an item per example, and these items differ "
+            f"in shape {sorted(shapes)}, so the examples' results would too. Broadcast them "
+            f"to one shape first (np.broadcast_to), or use np.{name}imum elementwise")
+    value, current = items[0], keys[0]
+    traced_pick = False
+    for item, k in zip(items[1:], keys[1:]):
+        take = better(k, current)
+        if not _traced(take):
+            if take:
+                value, current = item, k
+            continue
+        traced_pick = True
+        value, current = gnp.where(take, item, value), gnp.where(take, k, current)
+    if not traced_pick:
+        return value
+    return _result(value, items)
+
+
+def _of_array(x: Tracer, name: str) -> Any:
+    """``max(x)`` of a traced 1-D array without a key, as one reduction: the fold keeps
+    ``x[0]`` where it is NaN (nothing compares greater), else skips every NaN and keeps
+    the FIRST of the extreme values (``-0.0`` or ``0.0``, whichever comes first)."""
+    gnp = _gnp()
+    if x.shape[0] == 0:
+        return getattr(builtins, name)(())  # Python's ValueError, in its words
+    if not np.issubdtype(x.dtype, np.inexact):
+        return getattr(gnp, name)(x)
+    first = x[0]
+    nan = gnp.isnan(x)
+    extreme = getattr(gnp, name)(gnp.where(nan, first, x))  # first NaN: picked below
+    winner = x[gnp.argmax(x == extreme)]
+    return mark(gnp.where(gnp.isnan(first), first, winner), None)
+
+
+def _truth(name: str, combine: str, start: bool) -> Callable:
+    """The builtin ``any`` / ``all``: each item's truth combined with ``combine``."""
+    builtin = getattr(builtins, name)
+
+    def test(iterable: Any) -> Any:
+        if isinstance(iterable, Tracer) and _traced(iterable) and iterable.ndim == 1:
+            return mark(getattr(_gnp(), name)(iterable), bool)
+        items = list(iterable)
+        if not any(map(_traced, items)):
+            return builtin(items)
+        if not all(map(_one_element, items)):
+            raise ambiguous_truth_error(builtin)
+        gnp = _gnp()
+        out: Any = start
+        for item in items:
+            truth = gnp.not_equal(item, 0) if _traced(item) else bool(item)
+            out = getattr(gnp, combine)(out, truth) if _traced(truth) or _traced(out) \
+                else (out or truth if combine == "logical_or" else out and truth)
+        if isinstance(out, Tracer) and out.ndim:
+            out = gnp.reshape(out, ())
+        return mark(out, bool) if isinstance(out, Tracer) else out
+
+    test.__name__ = test.__qualname__ = name
+    test.__doc__ = f"Python's {name}() of traced values (module docstring)."
+    return test
+
+
+# the builtins traced code reads as these versions (``rebinding`` puts them in its globals)
+BUILTINS: dict[str, Callable] = {
+    "max": _extreme("max", operator.gt),
+    "min": _extreme("min", operator.lt),
+    "any": _truth("any", "logical_or", False),
+    "all": _truth("all", "logical_and", True),
+}

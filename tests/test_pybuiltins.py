@@ -1,0 +1,150 @@
+"""Python's ``max`` / ``min`` / ``any`` / ``all`` of traced values (``gvmap.pybuiltins``),
+against the loop oracle on every backend and plan kind: Python's rule, not NumPy's (the
+first item is kept unless a later one compares strictly greater, so a NaN counts only
+where it comes first and of ``-0.0`` / ``0.0`` the first wins), ``key=`` and ``default=``,
+items that are Python numbers, NumPy scalars, or arrays picked whole, and the result's
+type; the loop's errors where the builtin has no answer."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import gvmap
+from oracle import assert_tree_close, oracle, tree_leaves
+
+RNG = np.random.RandomState(5)
+NAN, INF = np.nan, np.inf
+# rows with NaN first / later / everywhere, signed-zero ties, infinities and plain ties
+EDGES = np.array([
+    [NAN, 1.0, 2.0, -1.0],
+    [1.0, NAN, 2.0, -1.0],
+    [-0.0, 0.0, -0.0, 0.0],
+    [0.0, -0.0, 0.0, -0.0],
+    [NAN, NAN, NAN, NAN],
+    [-INF, INF, 3.0, INF],
+    [2.0, 5.0, 5.0, -7.0],
+    [1.0, 2.0, 3.0, NAN],
+    [-1.0, -1.0, -2.0, -2.0],
+])
+
+
+def check(f, *args, **kw):
+    with np.errstate(all="ignore"):
+        expected = oracle(f, **kw)(*args)
+        got = gvmap.vmap(f, **kw)(*args)
+    assert_tree_close(got, expected)
+    for g, e in zip(tree_leaves(gvmap.device_get(got)), tree_leaves(expected)):
+        g, e = np.asarray(g), np.asarray(e)
+        assert g.dtype == e.dtype
+        if g.dtype.kind == "f":  # the first of -0.0 / 0.0, and NaN where the loop has it
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(e))
+            np.testing.assert_array_equal(np.isnan(g), np.isnan(e))
+    return got
+
+
+def _pairs(v):
+    return (max(v[0], v[1]), min(v[0], v[1]), max(v[1], v[0]), min(v[2], v[3], v[0]),
+            max(v[0], v[1], v[2], v[3]), max(0.0, v[1]), min(v[3], 0.0))
+
+
+def _of_array(v):
+    return max(v), min(v), max(v[1:]), min(v[::-1])
+
+
+def _keys(v):
+    best = max(range(len(v)), key=lambda j: v[j])     # argmax, Python's first-wins rule
+    low = min(range(4), key=v.__getitem__)
+    return best, low, max(v, key=abs), min(v[0], v[1], key=lambda s: -s), max(v, default=7.0)
+
+
+@pytest.mark.parametrize("f", [_pairs, _of_array, _keys], ids=lambda f: f.__name__)
+def test_max_and_min_follow_python_on_edge_values(plan_kind, f):
+    check(f, EDGES)
+    check(f, EDGES.astype(np.float32))
+    check(f, RNG.randn(7, 4))
+    check(f, np.round(RNG.randn(4, 7) * 3), in_axes=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_batch_sizes(plan_kind, n):
+    check(_pairs, RNG.randn(n, 4))
+    check(_of_array, RNG.randint(-5, 5, (n, 6)))
+
+
+def test_integers_bools_and_python_numbers(plan_kind):
+    ints = RNG.randint(-4, 4, (7, 5))
+    check(lambda v: (max(v), min(v), max(v[0], v[1], 0), min(v[2], 3),
+                     max(range(5), key=lambda j: v[j])), ints)
+    check(lambda v: (max(v > 0), min(v > 0), max(v[0] > 0, v[1] > 0)), ints)
+    # Python numbers stay Python numbers: math.sqrt gives floats, and max keeps the type
+    got = gvmap.vmap(lambda v: (max(math.sqrt(v[0]), 0.5), isinstance(max(math.sqrt(v[0]), 0.5),
+                                                                       float)))(RNG.rand(5, 2))
+    assert np.asarray(got[1]).all()
+    check(lambda v: max(math.sqrt(v[0]), math.sqrt(v[1]), 0.5) * v.astype(np.float32), RNG.rand(5, 2))
+
+
+def test_arrays_picked_whole_by_key(plan_kind):
+    x = RNG.randn(6, 3, 4)
+    check(lambda m: (min(m, key=lambda r: r.sum()), max(list(m), key=lambda r: r[0] * r[1])), x)
+    check(lambda m, w: max(m[0], m[1], key=lambda r: r @ w), x, RNG.randn(4), in_axes=(0, None))
+
+
+def test_dynamic_program_with_builtin_max(plan_kind):
+    """Needleman–Wunsch as people write it: F[i, j] = max(match, delete, insert)."""
+    subst = np.array([[2, -1, -1], [-1, 2, -1], [-1, -1, 2]])
+
+    def align(a, b):
+        F = np.zeros((len(a) + 1, len(b) + 1), dtype=int)
+        F[:, 0] = -2 * np.arange(len(a) + 1)
+        F[0, :] = -2 * np.arange(len(b) + 1)
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                F[i, j] = max(F[i - 1, j - 1] + subst[a[i - 1], b[j - 1]],
+                              F[i - 1, j] - 2, F[i, j - 1] - 2)
+        return F[-1, -1], F
+
+    check(align, RNG.randint(0, 3, (7, 5)), RNG.randint(0, 3, (7, 4)))
+
+
+def _truths(v):
+    return (any(v > 1), all(v > -1), any(v), all(v), any(e > 0.5 for e in v),
+            all([v[0] != 0, True]), any([False, v[1] < 0]), any([False, False]),
+            all(x > -INF for x in v))
+
+
+def test_any_and_all(plan_kind):
+    for x in (EDGES, RNG.randn(7, 4), np.zeros((3, 4)), RNG.randint(0, 2, (5, 4)),
+              RNG.randn(0, 4)):
+        check(_truths, x)
+    got = gvmap.vmap(lambda v: isinstance(any(v > 0), bool) and isinstance(all(v > 0), bool))(EDGES)
+    assert np.asarray(got).all()  # Python bools, as the builtins return
+    check(lambda v: (any(v > 0), all(v != 0)), RNG.randn(5, 4, 1))  # one-element items
+
+
+def test_nested_vmap(plan_kind):
+    x = RNG.randn(3, 5, 4)
+    expected = np.stack([[max(r[0], r[1], r[3]) + min(r) for r in m] for m in x])
+    got = gvmap.vmap(gvmap.vmap(lambda r: max(r[0], r[1], r[3]) + min(r)))(x)
+    assert_tree_close(gvmap.device_get(got), expected)
+
+
+def test_errors_are_the_loops():
+    x = RNG.randn(5, 3, 4)
+    # rows of several elements have no truth value in the loop either: the refusal names NumPy's
+    for fn in (lambda m: max(m), lambda m: any(m > 0), lambda m: min(m[0], m[1])):
+        with pytest.raises(ValueError, match="ambiguous.*Use NumPy.s elementwise form"):
+            gvmap.vmap(fn)(x)
+    with pytest.raises(ValueError, match="empty"):  # Python's words differ by version
+        gvmap.vmap(lambda m: max(m[0, :0]))(x)
+    with pytest.raises(TypeError, match="default"):
+        gvmap.vmap(lambda m: max(m[0, 0], m[0, 1], default=0.0))(x)
+    with pytest.raises(TypeError, match="differ in shape"):
+        gvmap.vmap(lambda m: max(m[0], m[1, 0], key=lambda r: np.sum(r)))(x)
+    with pytest.raises(TypeError, match=r"pick an index instead, j = np.argmax"):
+        gvmap.vmap(lambda m: max(["a", "b"], key=lambda s: m[0, 0] if s == "a" else m[0, 1]))(x)
+    # no traced item: the builtin itself, values and errors
+    assert gvmap.vmap(lambda m: m * max([], default=2.0) + min(3, 1, 2))(x).shape == x.shape
+    with pytest.raises(ValueError, match="empty"):
+        gvmap.vmap(lambda m: m * max([]))(x)
