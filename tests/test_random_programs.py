@@ -1414,3 +1414,27 @@ INT_UNARY.append("np.fabs({x})")
 
 def test_generator_reaches_the_array_api_spellings():
     assert_generated(["np.vecdot(", "np.fabs("])
+
+
+# --- Python's max / min / any / all of traced values (gvmap/pybuiltins.py) ---
+# Python's fold on reduced nodes (a NaN kept only where it comes first, the first of equal
+# zeros) and on a short 1-D slice (one reduction), with key= and default=.
+_BUILTIN_FOLDS = [
+    "{x} * max(np.sum({x}), 0.5)", "min(np.max({x}), np.min({x}) + 1.0, key=abs) - {x}",
+    "{x} + max(np.ravel({x})[:3], default=0.0)", "{x} - min(np.ravel({x})[::2][:4], default=1)",
+    "np.where(any(np.ravel({x})[:5] > 0.5), {x}, -{x})", "{x} * all(np.ravel({x})[:4] != 0)",
+]
+FLOAT_UNARY.extend(_BUILTIN_FOLDS)
+INT_UNARY.extend(_BUILTIN_FOLDS[2:])
+BINARY.append("max(np.mean({x}), np.mean({y})) + {x}")
+
+
+def test_generator_reaches_the_folding_builtins():
+    """Some random program calls Python's max / any on traced values."""
+    from hypothesis import find
+
+    for word in ("max(np.ravel(", "any(np.ravel("):
+        case = find(cases(), lambda c: word in c.source,
+                    settings=settings(max_examples=5000, database=None, deadline=None,
+                                      suppress_health_check=list(HealthCheck)))
+        assert word in case.source
