@@ -176,6 +176,16 @@ def operand(x: Any, name: str) -> Any:
     return as_operand(check_operand(x, name))
 
 
+def refused(name: str, why: str, rewrite: str) -> Callable:
+    """A NumPy function gvmap does not trace, for good: calling it raises
+    NotImplementedError saying ``why`` and the ``rewrite`` that batches (``name`` as NumPy
+    spells it: ``fft.rfft``, ``linalg.eig``, ``logaddexp.reduce``)."""
+    def refusal(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"gvmap cannot trace numpy.{name}: {why}. {rewrite}")
+    refusal.__name__ = refusal.__qualname__ = name.rsplit(".", 1)[-1]
+    return refusal
+
+
 def reject_kwargs(fn_name: str, **kwargs: Any) -> None:
     """Raise for NumPy keyword arguments gvmap does not implement (``out=``, ``where=``...)."""
     for k, v in kwargs.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._core import check_operand, ndim_of, normalize_axes, shape_of
+from ._core import check_operand, ndim_of, normalize_axes, refused, shape_of
 from .extras import roll
 
 __all__ = ["fftshift", "ifftshift", "TRANSFORMS", "transform_refusal"]
@@ -20,16 +20,14 @@ TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2"
 
 
 def transform_refusal(name: str) -> Callable:
-    def refused(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            f"gvmap cannot trace numpy.fft.{name}: the transform works on complex numbers, "
-            f"which gvmap does not support. For a spectrum of a real signal x of length n "
-            f"use the real DFT tables, built outside the function: k = np.arange(n // 2 + 1)"
-            f"[:, None]; C = np.cos(2 * np.pi * k * np.arange(n) / n); S = np.sin(2 * np.pi "
-            f"* k * np.arange(n) / n); then re, im = C @ x, -(S @ x) are the real and "
-            f"imaginary parts of np.fft.rfft(x), and np.hypot(re, im) is np.abs(np.fft.rfft(x))")
-    refused.__name__ = name
-    return refused
+    """numpy.fft.<name> refused: its results are complex."""
+    return refused(
+        f"fft.{name}", "the transform works on complex numbers, which gvmap does not support",
+        "For a spectrum of a real signal x of length n use the real DFT tables, built outside "
+        "the function: k = np.arange(n // 2 + 1)[:, None]; C = np.cos(2 * np.pi * k * "
+        "np.arange(n) / n); S = np.sin(2 * np.pi * k * np.arange(n) / n); then re, im = C @ x, "
+        "-(S @ x) are the real and imaginary parts of np.fft.rfft(x), and np.hypot(re, im) is "
+        "np.abs(np.fft.rfft(x))")
 
 
 def _shift(a: Any, axes: Any, sign: int, name: str) -> Any:

@@ -12,12 +12,12 @@ which raise for an all-NaN example, are in ``checks.py``).
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
-                    operand, shape_of)
+                    operand, refused, shape_of)
 from ..tracing import Tracer
 from .. import primitives as P
 from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, greater_equal,
@@ -191,17 +191,10 @@ def resize(a: Any, new_shape: Any) -> Any:
     return reshape(take(ravel(a), np.arange(total, dtype=np.intp) % size), shape)
 
 
-def _refusal(name: str, why: str, rewrite: str) -> Callable:
-    def refused(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"gvmap cannot trace numpy.{name}: {why}. Write {rewrite}")
-    refused.__name__ = name
-    return refused
-
-
-logaddexp_reduce_refusal = _refusal(
+logaddexp_reduce_refusal = refused(
     "logaddexp.reduce", "ufunc reductions other than add, multiply, maximum and minimum are "
-    "not traced", "m = x.max(); m + np.log(np.exp(x - m).sum()) (the stable log-sum-exp; "
+    "not traced", "Write m = x.max(); m + np.log(np.exp(x - m).sum()) (the stable log-sum-exp; "
     "axis=k: m = x.max(axis=k, keepdims=True), then squeeze)")
-logaddexp2_reduce_refusal = _refusal(
+logaddexp2_reduce_refusal = refused(
     "logaddexp2.reduce", "ufunc reductions other than add, multiply, maximum and minimum are "
-    "not traced", "m = x.max(); m + np.log2(np.exp2(x - m).sum())")
+    "not traced", "Write m = x.max(); m + np.log2(np.exp2(x - m).sum())")

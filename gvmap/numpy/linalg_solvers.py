@@ -21,7 +21,7 @@ polyfit does not warn (RankWarning) for a rank-deficient example, a decision abo
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import numpy.linalg._linalg as _nplinalg
@@ -29,7 +29,7 @@ import numpy.linalg._linalg as _nplinalg
 from .. import primitives as P
 from ..tracing import bind
 from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
-                    operand, reject_kwargs, shape_of)
+                    operand, refused, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
 from .extras import count_nonzero
 from .reductions import any as any_, cumprod, max as max_, min as min_, sum as sum_
@@ -150,16 +150,12 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     return _eigvalsh(a, uplo=_uplo(UPLO, "eigvalsh"))
 
 
-def _general_eig_refusal(name: str):
-    def refused(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            f"gvmap cannot trace numpy.linalg.{name}: a general matrix's eigenvalues may be "
-            f"complex, which gvmap does not support. For a symmetric matrix write "
-            f"np.linalg.{'eigh' if name == 'eig' else 'eigvalsh'}(a) (real, ascending); for "
-            f"the dominant eigenvalue of another, a fixed number of power-iteration steps "
-            f"(v = a @ v; v = v / np.linalg.norm(v))")
-    refused.__name__ = name
-    return refused
+def _general_eig_refusal(name: str) -> Callable:
+    return refused(
+        f"linalg.{name}", "a general matrix's eigenvalues may be complex, which gvmap does not "
+        "support", f"For a symmetric matrix write np.linalg.{'eigh' if name == 'eig' else 'eigvalsh'}"
+        f"(a) (real, ascending); for the dominant eigenvalue of another, a fixed number of "
+        f"power-iteration steps (v = a @ v; v = v / np.linalg.norm(v))")
 
 
 eig, eigvals = _general_eig_refusal("eig"), _general_eig_refusal("eigvals")

@@ -23,7 +23,7 @@ would need a different shape per example. They are refused with a rewrite that w
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from .. import primitives as P
 from ..tracing import Tracer, bind
 from .arrays import static_value
 from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axes,
-                    operand, reject_kwargs, shape_of)
+                    operand, refused, reject_kwargs, shape_of)
 from .clip import clip
 from .elementwise import (add, equal, floor, greater_equal, isnan, less, logical_and, logical_not,
                           logical_or, multiply, remainder, subtract, true_divide, where)
@@ -629,14 +629,10 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
 
 # ---------------------------------------------------------------- data-dependent shapes
 
-def _shape_refusal(name: str, rewrite: str):
-    def fn(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            f"gvmap cannot trace numpy.{name}: its result's shape depends on the values (how "
-            f"many elements qualify), so every example of a batch could need a different "
-            f"shape, which a batched array cannot have. {rewrite}")
-    fn.__name__ = name
-    return fn
+def _shape_refusal(name: str, rewrite: str) -> Callable:
+    return refused(name, "its result's shape depends on the values (how many elements "
+                   "qualify), so every example of a batch could need a different shape, which "
+                   "a batched array cannot have", rewrite)
 
 
 unique = _shape_refusal(
