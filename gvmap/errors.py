@@ -126,5 +126,17 @@ class ExampleZeroDivisionError(ExampleError, ZeroDivisionError):
     kind = "ZeroDivisionError"
 
 
+class BeyondInt64Error(ExampleError, OverflowError):
+    """A traced Python int that int64 cannot hold (``int(x[0])``, ``math.floor(x[0])`` of
+    1e30): the loop's Python int has arbitrary precision and gvmap's traced ones are int64,
+    so gvmap raises, naming the first such example, where the loop goes on."""
+    kind = "BeyondInt64Error"
+
+    def _message(self) -> str:
+        return f"{self.function}: {self.reason}{self._in_example()}" + (
+            f"; {self.hint}" if self.hint else "")
+
+
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
-                                            ExampleOverflowError, ExampleZeroDivisionError)}
+                                            ExampleOverflowError, ExampleZeroDivisionError,
+                                            BeyondInt64Error)}

@@ -35,10 +35,10 @@ from typing import Any, Callable
 import numpy as np
 
 from .concrete import ambiguous_truth_error
-from .pyscalars import kind_of, mark
+from .pyscalars import kind_of, mark, to_int
 from .tracing import Tracer
 
-__all__ = ["BUILTINS"]
+__all__ = ["BUILTINS", "NUMBER_TYPES"]
 
 _MISSING = object()
 
@@ -178,8 +178,69 @@ def _truth(name: str, combine: str, start: bool) -> Callable:
     return test
 
 
+# ---------------------------------------------------------------- float() and int()
+
+class _NumberTypeMeta(type):
+    """Makes ``float`` / ``int`` as traced code sees them act as the builtins everywhere
+    (``dtype=float``, ``isinstance(v, int)``, ``{float: ...}[type(v)]``, ``float("inf")``,
+    ``int("7", 8)``): they compare and hash as the builtin, and are subclasses of it, so
+    NumPy's ``np.dtype(float)`` is float64. Only a call on one traced value differs: it
+    converts as the loop's ``float(x[0])`` does, to a traced Python number."""
+
+    python_type: type
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and _traced(args[0]):
+            return cls.convert(args[0])
+        return cls.python_type(*args, **kwargs)
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls.python_type)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, cls.python_type)
+
+    def __eq__(cls, other: Any) -> bool:
+        return other is cls or other is cls.python_type
+
+    def __hash__(cls) -> int:
+        return hash(cls.python_type)
+
+    def __repr__(cls) -> str:
+        return repr(cls.python_type)
+
+
+def _to_float(x: Tracer) -> Tracer:
+    """``float(x)`` of a traced NumPy scalar (or 0-d array): a traced Python float, its
+    value exactly (float32's and int64's as ``float`` gives them)."""
+    if x._python is float:
+        return x
+    if x.ndim:
+        raise TypeError("float(): only 0-dimensional arrays can be converted to Python "
+                        f"scalars (the loop's array has shape {x.shape})")
+    return mark(x.astype(np.float64), float)
+
+
+def _to_int(x: Tracer) -> Tracer:
+    """``int(x)``: truncated toward zero, a traced Python int; NaN and the infinities
+    raise as Python's conversion does (``pyscalars.to_int``)."""
+    return x if x._python is int else to_int(x, "trunc", "builtins.int")
+
+
+def _number_type(python_type: type, convert: Callable) -> type:
+    return _NumberTypeMeta(python_type.__name__, (python_type,), {
+        "python_type": python_type, "convert": staticmethod(convert),
+        "__module__": "builtins", "__doc__": python_type.__doc__})
+
+
+# the Python number types as traced code sees them; ``rebinding``'s ``type`` gives these for
+# Python numbers, so ``type(v) is float`` holds there as in the loop
+NUMBER_TYPES: dict[type, type] = {float: _number_type(float, _to_float),
+                                  int: _number_type(int, _to_int)}
+
 # the builtins traced code reads as these versions (``rebinding`` puts them in its globals)
 BUILTINS: dict[str, Callable] = {
+    "float": NUMBER_TYPES[float], "int": NUMBER_TYPES[int],
     "max": _extreme("max", operator.gt),
     "min": _extreme("min", operator.lt),
     "any": _truth("any", "logical_or", False),

@@ -26,7 +26,9 @@ Each error is a ``check`` (``checks.raise_where``): the loop's exception, naming
 failing example, on every backend. Where one function can raise two kinds, each is checked
 in turn, so with both in one batch the first kind's first example is the one named.
 
-Python ints are int64 here: Python's arbitrary precision past 2**63 is not followed. Known
+Python ints are int64 here: making one that int64 cannot hold (``math.floor(1e30)``)
+raises ``BeyondInt64Error`` naming the example, and arithmetic on them past 2**63 wraps
+as int64 does (Python's arbitrary precision is not followed). Known
 values (closed-over constants) go to the math module itself, exactly as in the loop.
 """
 from __future__ import annotations
@@ -306,8 +308,9 @@ def _dist(p: Any, q: Any) -> Any:
 
 
 def to_int(x: Any, rounding: str, function: str) -> Any:
-    """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)``: a traced Python int; NaN and
-    the infinities raise as Python's int conversion does."""
+    """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)`` / ``int(x)``: a traced Python
+    int; NaN and the infinities raise as Python's int conversion does, and an integer
+    beyond int64 raises ``BeyondInt64Error`` (a Python int would hold it)."""
     gnp = _gnp()
     if x.ndim:
         raise TypeError(f"{function}(): only 0-dimensional arrays can be converted to Python "
@@ -319,6 +322,10 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
                      _python_error(lambda: int(float("nan"))))
     rounded = _check(rounded, gnp.isinf(x), "OverflowError", function,
                      _python_error(lambda: int(float("inf"))))
+    rounded = _check(rounded, (rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error",
+                     function, "the integer does not fit in int64, which gvmap's traced Python "
+                     "ints are (the loop's have arbitrary precision)",
+                     f"keep it a float: np.{rounding}(x)")
     return mark(_as(rounded, int), int)
 
 

@@ -52,7 +52,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .pybuiltins import BUILTINS as FOLDING_BUILTINS
+from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code
 from .aliasing import call_leaves, numpy_result
@@ -125,9 +125,10 @@ class _BuiltinTypeMeta(type):
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs and isinstance(args[0], Tracer):
-            x = args[0]  # a Python number's type is Python's own
-            return x._python or _traced_type(_loop_type(x))
-        return type(*args, **kwargs)
+            x = args[0]  # a Python number's type is Python's own (as traced code sees it)
+            return NUMBER_TYPES.get(x._python, x._python) or _traced_type(_loop_type(x))
+        out = type(*args, **kwargs)
+        return NUMBER_TYPES.get(out, out) if len(args) == 1 else out
 
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, type)

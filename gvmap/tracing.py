@@ -708,7 +708,7 @@ class Tracer(TracedArray):
         if ndigits is None:  # a Python int: half to even, as np.rint
             if self._value is not None:
                 return round(self._value[()])
-            return pyscalars.to_int(self, "rint", "round")
+            return pyscalars.to_int(self, "rint", "builtins.round")
         if self._python is not None:  # round(t, n) of a Python number: one of its type
             return pyscalars.mark(_gnp().round(self, ndigits), self._python)
         return scalar_if_0d(_gnp().round(self, ndigits))

@@ -148,3 +148,47 @@ def test_errors_are_the_loops():
     assert gvmap.vmap(lambda m: m * max([], default=2.0) + min(3, 1, 2))(x).shape == x.shape
     with pytest.raises(ValueError, match="empty"):
         gvmap.vmap(lambda m: m * max([]))(x)
+
+
+def _conversions(v):
+    as_floats = [float(a) for a in v]                  # Python floats, as in the loop
+    i = int(np.argmax(v))                              # an index to compute with
+    k = int(v[0] * 10)                                 # truncated toward zero
+    return (np.array(as_floats), v[i], k, int(v[1] > 0) + 1, float(v[2]) * v.astype(np.float32),
+            int(k) // 3, type(float(v[0])) is float, isinstance(int(v[0]), int),
+            float(3), int("7", 8), float("inf") > v[0], np.zeros(2, dtype=float).dtype == np.float64,
+            np.ones(2, int), {float: 1, int: 2}[type(float(v[1]))])
+
+
+def test_float_and_int_of_traced_values(plan_kind):
+    """float(x[0]) / int(np.argmax(x)): traced Python numbers (weak promotion downstream,
+    int a usable index), as in the loop; float and int stay the builtins everywhere else."""
+    for x in (RNG.randn(7, 4) * 3, RNG.randn(5, 4).astype(np.float32), RNG.randint(-9, 9, (5, 4)),
+              RNG.randn(0, 4)):
+        check(_conversions, x)
+    check(lambda v: (int(v[0]), float(v[1]), int(v[0] > 0)), EDGES[[2, 3, 6, 8]])  # -0.0
+
+
+def test_float_and_int_errors_are_the_loops():
+    with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
+        gvmap.vmap(lambda v: int(v[0]))(EDGES)
+    with pytest.raises(OverflowError, match="cannot convert float infinity to integer"):
+        gvmap.vmap(lambda v: int(v[1]))(EDGES[5:])
+    with pytest.raises(TypeError, match="only 0-dimensional arrays can be converted"):
+        gvmap.vmap(lambda v: float(v))(EDGES)
+    with pytest.raises(TypeError, match="only 0-dimensional arrays can be converted"):
+        gvmap.vmap(lambda v: int(v[:2]))(EDGES)
+
+
+def test_an_integer_beyond_int64_raises_naming_the_example():
+    """The loop's Python int holds int(1e30); gvmap's traced ones are int64, so it raises
+    rather than wrap (math.floor / round made such ints too, silently wrapped before)."""
+    from gvmap.errors import BeyondInt64Error
+
+    x = np.array([[3.0, 1.0], [-1e30, 2.0], [1e30, 0.0]])
+    for f, name in ((lambda v: int(v[0]), "builtins.int"), (lambda v: math.floor(v[0]), "math.floor"),
+                    (lambda v: round(v[0]), "builtins.round")):
+        with pytest.raises(BeyondInt64Error, match=rf"{name}: .*int64.* in example 1; keep it a float"):
+            gvmap.vmap(f)(x)
+        assert issubclass(BeyondInt64Error, OverflowError)
+    check(lambda v: int(v[0]), np.array([[-2.0 ** 63], [2.0 ** 62]]))  # the edges that fit

@@ -1424,16 +1424,20 @@ _BUILTIN_FOLDS = [
     "{x} + max(np.ravel({x})[:3], default=0.0)", "{x} - min(np.ravel({x})[::2][:4], default=1)",
     "np.where(any(np.ravel({x})[:5] > 0.5), {x}, -{x})", "{x} * all(np.ravel({x})[:4] != 0)",
 ]
+# float() / int() of reduced nodes: traced Python numbers (weak downstream; int truncates,
+# on values made finite and small first, as NaN, inf and beyond-int64 raise)
+_BUILTIN_FOLDS += ["{x} * float(np.sum({x}))",
+                   "{x} + int(np.clip(np.nan_to_num(np.max({x}) * 3.0), -9, 9))"]
 FLOAT_UNARY.extend(_BUILTIN_FOLDS)
 INT_UNARY.extend(_BUILTIN_FOLDS[2:])
 BINARY.append("max(np.mean({x}), np.mean({y})) + {x}")
 
 
 def test_generator_reaches_the_folding_builtins():
-    """Some random program calls Python's max / any on traced values."""
+    """Some random program calls Python's max / any / float / int on traced values."""
     from hypothesis import find
 
-    for word in ("max(np.ravel(", "any(np.ravel("):
+    for word in ("max(np.ravel(", "any(np.ravel(", "float(np.sum(", "int(np.clip("):
         case = find(cases(), lambda c: word in c.source,
                     settings=settings(max_examples=5000, database=None, deadline=None,
                                       suppress_health_check=list(HealthCheck)))
