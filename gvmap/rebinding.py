@@ -91,6 +91,16 @@ def _constructors() -> dict[Any, Callable]:
             np.ascontiguousarray: c.ascontiguousarray, np.full: c.full, np.isscalar: _isscalar}
 
 
+@functools.lru_cache(maxsize=None)
+def _iterating() -> dict[Any, Callable]:
+    """NumPy's functions and classes that iterate (over an iterable, whose traced items no
+    argument shows, or over an array, through NumPy's asarray), and gvmap's versions, which
+    take every call."""
+    from .numpy import construction as c
+
+    return {np.fromiter: c.fromiter, np.ndenumerate: c.ndenumerate, np.nditer: c.nditer}
+
+
 def _isscalar(element: Any) -> bool:
     """numpy.isscalar: a traced NumPy scalar (``x[0]``, ``x.sum()``) is one, as in the loop."""
     return element._scalar if isinstance(element, Tracer) else np.isscalar(element)
@@ -227,6 +237,8 @@ def replacement(value: Any) -> Any:
         # (@np.vectorize, vf = np.vectorize(f)): gvmap's of the same function
         from .numpy.mapped import vectorize
         return vectorize if value is np.vectorize else vectorize.of(value)
+    if value is np.fromiter or value is np.ndenumerate or value is np.nditer:
+        return _iterating()[value]
     if isinstance(value, np.ufunc) or not callable(value) or isinstance(value, type):
         return value  # ufuncs dispatch to tracers themselves; dtypes and classes stay
     try:

@@ -695,6 +695,11 @@ class Tracer(TracedArray):
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
     item = _concrete(np.ndarray.item, ".item() on a traced array")
+    as_integer_ratio = _concrete(
+        lambda v: v[()].as_integer_ratio(),
+        "x.as_integer_ratio() (which the statistics and fractions modules call) on a traced "
+        "value", " For statistics.mean / median / stdev / variance of a traced array write "
+        "np.mean(x) / np.median(x) / np.std(x, ddof=1) / np.var(x, ddof=1).")
     tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
     def __round__(self, ndigits: int | None = None):

@@ -300,3 +300,33 @@ def test_r_and_c_concatenate_as_numpy(plan_kind, f, dtype):
 def test_r_errors(f, error, message):
     with pytest.raises(error, match=message):
         gvmap.vmap(f)(X35)
+
+
+# --- iterating: np.fromiter, np.ndenumerate, np.nditer, the statistics module ---
+
+def _iterating(m):
+    doubled = np.fromiter((a * 2 for a in m[0]), dtype=float)
+    first3 = np.fromiter(iter(m[1]), np.int64, count=3)         # truncates, as NumPy's cast
+    weighted = sum(a * (i + 2 * j) for (i, j), a in np.ndenumerate(m))
+    known = np.fromiter(range(4), dtype=np.float32)             # no traced item: NumPy's own
+    return doubled, first3, weighted, known * m[0, :4], np.fromiter((), dtype=float)
+
+
+def test_fromiter_and_ndenumerate_of_traced_values(plan_kind):
+    check(_iterating, X344 * 3)
+    check(_iterating, (X344 * 3).astype(np.float32))
+
+
+def test_iterating_refusals_name_a_rewrite():
+    with pytest.raises(ValueError, match="iterator too short: Expected 9"):
+        gvmap.vmap(lambda v: np.fromiter(iter(v), float, count=9))(X35)
+    with pytest.raises(ValueError, match="one scalar per item"):
+        gvmap.vmap(lambda m: np.fromiter(iter(m), float))(X344)
+    with pytest.raises(NotImplementedError, match=r"numpy\.nditer.*for a in x\.ravel\(\)"):
+        gvmap.vmap(lambda v: sum(a for a in np.nditer(v)))(X35)
+    table = np.arange(3.0)
+    got = gvmap.vmap(lambda v: v[:3] * sum(float(a) for a in np.nditer(table)))(X35)  # NumPy's
+    np.testing.assert_allclose(got, X35[:, :3] * 3.0)
+    import statistics
+    with pytest.raises(TracerConversionError, match=r"as_integer_ratio.*np\.std\(x, ddof=1\)"):
+        gvmap.vmap(lambda v: statistics.mean(v))(X35)

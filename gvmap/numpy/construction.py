@@ -8,7 +8,8 @@ tracer (``Tracer.known``), so ``out = np.zeros(3); out[0] = v`` works as in NumP
 """
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -16,7 +17,8 @@ from ..tracing import Tracer, as_known
 from ._core import _leaves, check_operand, convert
 from .shape import broadcast_to, copy as _copy, expand_dims, stack
 
-__all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "full"]
+__all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "full", "fromiter",
+           "ndenumerate", "nditer"]
 
 
 def _has_tracer(x: Any) -> bool:
@@ -99,3 +101,53 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C", *,
     dtype = np.dtype(dtype) if dtype is not None else fill_value.dtype
     return _copy(broadcast_to(convert(fill_value, dtype), shape))
 
+
+
+def _traced(x: Any) -> bool:
+    return isinstance(x, Tracer) and x._value is None
+
+
+def fromiter(iter: Any, dtype: Any, count: int = -1, *, like: Any = None) -> Any:
+    """numpy.fromiter of an iterable yielding traced scalars (``np.fromiter((a * 2 for a in
+    v), float)``): the items converted to ``dtype`` and stacked, a 1-D array; ``count``
+    takes that many items (NumPy's error where there are fewer)."""
+    items = list(iter if count < 0 else itertools.islice(iter, count))
+    if not any(map(_traced, items)):
+        return as_known(np.fromiter(items, dtype, count), (items,))
+    if 0 <= count != len(items):
+        raise ValueError(f"iterator too short: Expected {count} but iterator had only "
+                         f"{len(items)} items.")
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "biuf":
+        raise TypeError(f"np.fromiter: gvmap cannot build a {dtype} array from traced values; "
+                        f"bool, integer and float arrays are supported")
+    for item in items:
+        if np.ndim(item):
+            raise ValueError("setting an array element with a sequence. np.fromiter takes "
+                             "one scalar per item: np.concatenate([...]) joins arrays")
+    return stack([convert(item, dtype) for item in items])
+
+
+def ndenumerate(arr: Any) -> Iterator[tuple[tuple[int, ...], Any]]:
+    """numpy.ndenumerate of a traced array: (index, element) pairs in C order, each element
+    a traced scalar, as NumPy's (which walks ``arr.flat``)."""
+    if not _traced(arr):
+        yield from np.ndenumerate(np.asarray(arr))
+        return
+    for index in np.ndindex(*arr.shape):
+        yield index, arr[index]
+
+
+def nditer(op: Any, *args: Any, **kwargs: Any) -> Any:
+    """numpy.nditer: NumPy's iterator over arrays it can see; a traced operand is refused,
+    naming the Python loops that batch (nditer walks memory order, buffers and writes
+    back through flags gvmap does not follow)."""
+    ops = op if isinstance(op, (list, tuple)) else [op]
+    if any(map(_traced, ops)):
+        raise NotImplementedError(
+            "gvmap cannot trace numpy.nditer of a traced array: it walks the operands' memory "
+            "with flags for buffering and writing back, which gvmap does not follow. Iterate "
+            "in Python instead: for a in x.ravel(): ... (elements in C order), for index, a "
+            "in np.ndenumerate(x): ... (with their indices), or better, one array expression")
+    ops = [np.asarray(o) for o in ops]
+    return np.nditer(ops if isinstance(op, (list, tuple)) else ops[0], *args, **kwargs)
