@@ -137,6 +137,43 @@ class BeyondInt64Error(ExampleError, OverflowError):
             f"; {self.hint}" if self.hint else "")
 
 
+class LoopRaise:
+    """What the loop raises at an ``assert`` or ``if bad: raise E(...)`` on a traced value
+    (``gvmap.assertions``), as a ``check``'s ``error``: the user's exception class and its
+    constant arguments, and the statement's source for the note. ``make(example)`` is the
+    exception, of that class with those arguments, with a note naming the example (and
+    ``gvmap_example`` holding its index, which ``shifted`` moves to a chunk's offset)."""
+
+    __slots__ = ("cls", "args", "source")
+
+    def __init__(self, cls: type, args: tuple, source: str):
+        self.cls, self.args, self.source = cls, args, source
+
+    def __repr__(self) -> str:
+        return f"{self.cls.__name__}{self.args!r}"
+
+    def make(self, example: tuple) -> BaseException:
+        exc = self.cls(*self.args)
+        exc.gvmap_example, exc.gvmap_raise = tuple(example), self
+        where = f"example {example[0] if len(example) == 1 else example}" if example else \
+            "the traced function"
+        note = (f"gvmap: raised for {where} of the batch, as the loop over examples raises it "
+                f"there (`{self.source}`)")
+        if hasattr(exc, "add_note"):
+            exc.add_note(note)
+        else:  # Python 3.10: no notes; the message carries it
+            exc.args = exc.args + (note,)
+        return exc
+
+    @staticmethod
+    def shifted(exc: BaseException, offset: int) -> BaseException:
+        """``exc`` (made by ``make``) for a chunk of the batch that starts at ``offset``."""
+        example = exc.gvmap_example
+        if not example:
+            return exc
+        return exc.gvmap_raise.make((example[0] + offset,) + example[1:])
+
+
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
                                             ExampleOverflowError, ExampleZeroDivisionError,
                                             BeyondInt64Error)}

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import primitives as P
-from .errors import EXAMPLE_ERRORS
+from .errors import EXAMPLE_ERRORS, LoopRaise
 from .graph import AbstractArray
 
 __all__ = ["impl_rules", "make_impl", "CupyVerdict", "CUPY_AUDIT",
@@ -663,13 +663,13 @@ def _check_impl(xp, avals, error, function, reason, hint, batch_dims):
     """x, or NumPy's error for the first example with a True in ``bad``. On CuPy,
     ``bool(bad.any())`` is one device-to-host copy per call (it waits for the launches
     queued before it); the first failing example's index is read only on the error path."""
-    cls = EXAMPLE_ERRORS[error]
-
     def run(x, bad):
         if bad.size and bool(bad.any()):
             flat = int(xp.argmax(bad.reshape(-1)))
-            index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))
-            raise cls(function, reason, index[:batch_dims], hint)
+            index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))[:batch_dims]
+            if isinstance(error, LoopRaise):  # the user's assert / raise (gvmap.assertions)
+                raise error.make(index)
+            raise EXAMPLE_ERRORS[error](function, reason, index, hint)
         return x
     return run
 

@@ -47,7 +47,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import EXAMPLE_ERRORS
+from .errors import EXAMPLE_ERRORS, LoopRaise
 from .graph import AbstractArray
 
 __all__ = [
@@ -696,8 +696,8 @@ CHECK_ERRORS = tuple(EXAMPLE_ERRORS)  # the built-in errors a check raises, by n
 
 def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: str, function: str, reason: str,
                 hint: str, batch_dims: int):
-    if error not in CHECK_ERRORS:
-        raise TypeError(f"check: error must be one of {CHECK_ERRORS}, got {error!r}")
+    if not isinstance(error, LoopRaise) and error not in CHECK_ERRORS:
+        raise TypeError(f"check: error must be one of {CHECK_ERRORS} or a LoopRaise, got {error!r}")
     if bad.dtype != np.bool_ or not 0 <= batch_dims <= bad.ndim:
         raise TypeError(f"check needs a bool condition with at least {batch_dims} (batch) "
                         f"dims, got {bad}")

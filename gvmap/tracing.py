@@ -151,6 +151,9 @@ class Trace:
         self._const_values: dict[Var, Any] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
+        # (bad, errors.LoopRaise) of each assert / `if bad: raise` on a traced value, in
+        # program order: checks threaded through the outputs (gvmap.assertions)
+        self.raises: list[tuple[Any, Any]] = []
 
     def __enter__(self) -> "Trace":
         _stack().append(self)
@@ -456,6 +459,9 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
                     f"be arrays or numbers, or tuples/lists/dicts of them")
         leaves = [np.asarray(x)[()] if isinstance(x, (int, float, bool, complex)) else x
                   for x in leaves]
+        if trace.raises:
+            from .assertions import attach
+            leaves = attach(trace.raises, leaves)
         graph = trace.to_graph(leaves)
     return graph, treedef
 
@@ -688,7 +694,18 @@ class Tracer(TracedArray):
             "np.stack([s, c])]) for a matrix)." + concrete.INDEX_HINT)
 
     # ---- concrete-value requests: control flow (a known tracer answers them)
-    __bool__ = _concrete(bool, "Python `if`/`while`/`and`/`or`/bool() on a traced array")
+    def __bool__(self) -> bool:
+        """A known value's truth; at an ``assert`` or ``if bad: raise E(...)``, the branch
+        that goes on, the raise deferred to a check (``gvmap.assertions``); else refused."""
+        if self._value is not None:
+            return bool(self._value)
+        if self._trace in _stack():
+            from .assertions import defer, raise_site
+            site = raise_site(sys._getframe(1))
+            if site is not None:
+                return defer(self, site)
+        raise self._concrete_value_error(  # (its frame 2 is this method's caller)
+            "Python `if`/`while`/`and`/`or`/bool() on a traced array")
     __float__ = _concrete(float, "float() on a traced array", concrete.NUMBER_HINT % "float64")
     __int__ = _concrete(int, "int() on a traced array", concrete.NUMBER_HINT % "int64")
     __complex__ = _concrete(complex, "complex() on a traced array")
