@@ -25,6 +25,7 @@ named, which the loop may reach later than another's.
 from __future__ import annotations
 
 import dis
+import functools
 import linecache
 import types
 from typing import Any
@@ -47,14 +48,22 @@ def _source(code: types.CodeType, lineno: int | None) -> str:
     return line or f"line {lineno} of {code.co_filename}"
 
 
+@functools.lru_cache(maxsize=256)
+def _instructions(code: types.CodeType) -> tuple[list, dict[int, int]]:
+    """``code``'s instructions (an assert in a loop asks again each time), and each one's
+    position by offset."""
+    instructions = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
+    return instructions, {i.offset: k for k, i in enumerate(instructions)}
+
+
 def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
     """``(what the loop raises, the truth value that skips the raise)`` where ``frame`` asks
     for a bool to choose between raising and going on (module docstring); else None."""
     if frame is None:
         return None
     code = frame.f_code
-    instructions = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
-    at = next((k for k, i in enumerate(instructions) if i.offset == frame.f_lasti), None)
+    instructions, position = _instructions(code)
+    at = position.get(frame.f_lasti)
     if at is None:
         return None
     if instructions[at].opname == "TO_BOOL":  # Python 3.13: the bool, then the jump
