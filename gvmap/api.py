@@ -11,7 +11,7 @@ import numpy as np
 
 from .backends import current_backend
 from .batching import batch_graph
-from .errors import ExampleError, LinAlgError, LoopRaise
+from .errors import shifted_error
 from .graph import AbstractArray, Graph
 from .tracing import Tracer, is_array
 from .transform import Built, CallInfo, Transformation, is_array_leaf
@@ -136,12 +136,11 @@ class BatchedFunction(Transformation):
             sub = self._slice(info, start, stop)
             try:
                 outs, built = self._run_batch(sub, stop - start, None)
-            except (LinAlgError, ExampleError) as e:  # it names the example within the chunk
-                raise e.shifted(start) from None
-            except Exception as e:
-                if getattr(e, "gvmap_raise", None) is None:
+            except Exception as e:  # it names the example within the chunk
+                moved = shifted_error(e, start)
+                if moved is None:
                     raise
-                raise LoopRaise.shifted(e, start) from None  # a user's assert / raise
+                raise moved from None
             pieces.append(outs)
         xp = current_backend().xp
         outs = [pieces[0][j] if ax is None else xp.concatenate([p[j] for p in pieces], axis=ax)

@@ -43,6 +43,7 @@ from . import backends
 from .api import BatchedFunction
 from .backends import current_backend
 from .cache import DEFAULT_CACHE_SIZE, LRUCache
+from .errors import shifted_error
 from .tracing import Tracer, current_trace
 from .transform import Transformation, is_array_leaf
 from .tree import TreeDef, flatten, unflatten
@@ -96,9 +97,12 @@ def call_on_dask_arrays(transformation: Transformation, leaves: list, treedef: T
     shipped = _Shipped.of(transformation)
     function_key = dask.delayed(shipped, name=f"vmap-function-{name}-{shipped.token}")
     batched = any(ax is not None for ax in axes)
+    if batched:  # each task's first example, so that an error names it in the whole batch
+        starts = np.cumsum((0,) + tuple(chunks[:-1]))
+        args += [da.from_array(starts, chunks=1, name=False), (BATCH,)]
     per_chunk = da.blockwise(task, (BATCH,), function_key, None, *args, token=f"vmap-{name}",
                              new_axes={} if batched else {BATCH: chunks}, concatenate=None,
-                             meta=np.empty((0,), object), dtype=object)
+                             align_arrays=False, meta=np.empty((0,), object), dtype=object)
 
     like = _meta_like(leaves)
     outs = [_output(per_chunk, j, var.aval.shape, var.aval.dtype, out_axis, like, name)
@@ -218,6 +222,19 @@ class _ChunkTask:
         self.axes, self.axis_size, self.backend_name = axes, axis_size, backend_name
 
     def __call__(self, shipped: "_Shipped", *blocks: Any) -> tuple:
+        start = 0
+        if len(blocks) > len(self.positions):  # the chunk's first example (batched calls)
+            *blocks, first = blocks
+            start = int(_only_block(first)[0])
+        try:
+            return self._run(shipped, blocks)
+        except Exception as e:  # it names the example within the chunk
+            moved = shifted_error(e, start)
+            if moved is None:
+                raise
+            raise moved from None
+
+    def _run(self, shipped: "_Shipped", blocks: Any) -> tuple:
         leaves = list(self.template)
         n = self.axis_size  # the whole batch: the case with no batched argument
         for i, block in zip(self.positions, blocks):

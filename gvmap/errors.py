@@ -174,6 +174,17 @@ class LoopRaise:
         return exc.gvmap_raise.make((example[0] + offset,) + example[1:])
 
 
+def shifted_error(e: BaseException, offset: int) -> BaseException | None:
+    """``e`` as raised by a chunk of the batch that starts at example ``offset``, naming the
+    example in the whole batch (``LinAlgError``, ``ExampleError``, a user's assert or raise
+    made by ``LoopRaise``); None for an error that names no example."""
+    if isinstance(e, _FailedExample):
+        return e.shifted(offset)
+    if getattr(e, "gvmap_raise", None) is not None:
+        return LoopRaise.shifted(e, offset)
+    return None
+
+
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
                                             ExampleOverflowError, ExampleZeroDivisionError,
                                             BeyondInt64Error)}

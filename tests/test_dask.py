@@ -326,3 +326,38 @@ def test_dask_cuda_one_gpu_per_worker():
                            for key in s.transformation._compiled._data})
 
         assert all(keys in ([], [("cupy", 0)]) for keys in client.run(compiled_on).values())
+
+
+def _checked(p):
+    if np.any(p < 0):
+        raise ValueError("negative input")
+    return np.linalg.cholesky(p @ p.T + np.eye(2)), np.nanargmax(p[0] + p[1])
+
+
+def test_an_error_names_its_example_in_the_whole_batch_not_the_chunk():
+    """Each task runs a chunk; the example its error names is moved to the chunk's offset
+    (a user's raise, a LinAlgError, NumPy's ExampleError), as vmap's own chunks do."""
+    from gvmap.errors import ExampleValueError, LinAlgError
+
+    host = np.abs(np.random.RandomState(9).randn(10, 2, 2))
+    x = da.from_array(host, chunks=(4, 2, 2))
+    with sync():
+        bad = host.copy(); bad[7, 1, 0] = -1.0
+        with pytest.raises(ValueError, match="negative input") as info:
+            gvmap.vmap(_checked)(da.from_array(bad, chunks=(4, 2, 2)))[0].compute()
+        assert info.value.gvmap_example == (7,)
+        nan = host.copy(); nan[6, :, 1] = np.nan; nan[6, :, 0] = np.nan
+        with pytest.raises(ExampleValueError, match="in example 6"):
+            gvmap.vmap(lambda p: np.nanargmax(p[0] + p[1]))(da.from_array(nan, chunks=(4, 2, 2))).compute()
+        singular = np.stack([np.eye(2)] * 10); singular[9] = -np.eye(2)
+        with pytest.raises(LinAlgError, match="in example 9"):
+            gvmap.vmap(np.linalg.cholesky)(da.from_array(singular, chunks=(4, 2, 2))).compute()
+        assert_tree_close(gvmap.vmap(_checked)(x)[0].compute(), oracle(_checked)(host)[0])
+
+
+def test_cluster_of_processes_ships_a_named_example_back(client):
+    bad = np.abs(np.random.RandomState(9).randn(10, 2, 2))
+    bad[5, 0, 0] = -1.0
+    with pytest.raises(ValueError, match="negative input") as info:
+        gvmap.vmap(_checked)(da.from_array(bad, chunks=(3, 2, 2)))[0].compute(scheduler=client)
+    assert info.value.gvmap_example == (5,) and "example 5 of the batch" in info.value.__notes__[0]
