@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import traceback
+import warnings
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -982,6 +983,17 @@ row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.
 row("np.cross_axes", lambda xp, a, b: (xp.cross(a, b, axis=0), xp.cross(a, b[:, 0], axisa=0, axisc=0),
                                        xp.cross(a.T, b, axisa=-1, axisb=0, axisc=1), xp.cross(a[:, 1], b[:, 2])),
     [A((3, 3)), A((3, 3))], NUM)
+def _cross_2d(xp, a2, b2, c3):
+    """np.cross with 2-vectors (NumPy 2 deprecates them but computes them, as gvmap does):
+    two 2-vectors give the z component, a 2-vector with a 3-vector has z = 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return (xp.cross(a2, b2), xp.cross(a2, c3), xp.cross(c3, b2), xp.cross(a2[0], b2),
+                xp.cross(a2.T, c3.T, axisa=0, axisb=0, axisc=0))
+
+
+row("np.cross_2d", _cross_2d, [A((4, 2)), A((4, 2)), A((4, 3))], NUM)
+
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
