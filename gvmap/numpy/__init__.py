@@ -206,6 +206,13 @@ from . import rational as _rational  # noqa: E402
 _HANDLED_UFUNCS["gcd.reduce"] = _rational.gcd_reduce
 _HANDLED_UFUNCS["lcm.reduce"] = _rational.lcm_reduce
 
+# --- bitwise and logical_xor ufunc reductions: trees of the elementwise primitives ---
+from . import folds as _folds  # noqa: E402
+
+for _name in _folds.COMBINE:
+    _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.bitwise_reduce(_name)
+_HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
+
 # --- NumPy 2's array-API spellings: vecdot / matvec / vecmat, fabs, np.linalg's last-axes forms ---
 from . import array_api as _array_api  # noqa: E402
 from .array_api import fabs, matvec, vecdot, vecmat  # noqa: E402,F401

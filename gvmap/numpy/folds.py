@@ -1,0 +1,109 @@
+"""``np.bitwise_and / bitwise_or / bitwise_xor / logical_xor .reduce``: folds of elementwise
+primitives, with no reduction primitive of their own.
+
+Per-example code reduces with them: the parity of an even-odd point-in-polygon test
+(``np.logical_xor.reduce(crossings)``), a bit mask of flags (``np.bitwise_or.reduce(bits)``),
+a checksum (``np.bitwise_xor.reduce(words)``). Each is associative and commutative exactly
+(bit by bit), so the axis (moved last, several axes flattened into one) reduces as a tree
+of floor(log2 n) elementwise equations over its halves, which fuse and run on every backend,
+and the primitive set stays as it is (gcd / lcm's folds are in rational.py).
+
+NumPy's dtypes: the bitwise reductions keep an integer or bool operand's dtype (``dtype=``
+names another; floats are NumPy's TypeError), starting from the identity (-1, all bits
+set, for ``and``; 0 for ``or`` / ``xor``), which an empty axis gives. ``logical_xor``
+gives bool for every operand: True where an odd number of elements are nonzero, which is
+how it is computed (a count, then its lowest bit), exactly as the fold would give.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
+from .elementwise import bitwise_and, bitwise_or, bitwise_xor, logical_xor, not_equal
+from .indexing import getitem
+from .reductions import _ufunc_axis, sum as sum_
+from .shape import expand_dims, full_like, reshape, transpose
+
+__all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
+
+COMBINE: dict[str, Callable] = {"bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+                                "bitwise_xor": bitwise_xor}
+
+
+def _halves(x: Any, combine: Callable) -> Any:
+    """``combine`` over the last axis (length >= 1) as a tree: the two halves combined
+    until one value is left; an odd element out waits and joins the result at the end
+    (xor is not idempotent, so it may meet the others only once)."""
+    waiting = []
+    while shape_of(x)[-1] > 1:
+        n = shape_of(x)[-1]
+        half = n // 2
+        if n % 2:
+            waiting.append(getitem(x, (Ellipsis, n - 1)))
+        x = combine(getitem(x, (Ellipsis, slice(0, half))), getitem(x, (Ellipsis, slice(half, 2 * half))))
+    result = getitem(x, (Ellipsis, 0))
+    for w in waiting:
+        result = combine(result, w)
+    return result
+
+
+def _last_axis(a: Any, axes: tuple[int, ...]) -> Any:
+    """``a`` with the reduced ``axes`` moved last and flattened into one."""
+    kept = [d for d in range(ndim_of(a)) if d not in axes]
+    shape = shape_of(a)
+    n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
+    return reshape(transpose(a, kept + list(axes)), tuple(shape[d] for d in kept) + (n,))
+
+
+def bitwise_reduce(name: str) -> Callable:
+    """numpy.<name>.reduce (axis, dtype, keepdims, initial) for a bitwise ufunc."""
+    ufunc, combine = getattr(np, name), COMBINE[name]
+
+    def reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None, keepdims: bool = False,
+               initial: Any = np._NoValue, where: Any = True) -> Any:
+        reject_kwargs(f"{name}.reduce", out=out, where=None if where is True else where)
+        a = check_operand(array, f"{name}.reduce")
+        # NumPy's accumulator dtype and identity, and its TypeError for floats
+        identity = ufunc.reduce(np.ones(0, dtype_of(a)), dtype=dtype)
+        a = convert(a, identity.dtype)
+        if ndim_of(a) == 0 and _ufunc_axis(a, axis) is None and not isinstance(axis, tuple):
+            a, axis = reshape(a, (1,)), 0  # axis 0 or -1 of a 0-d array: its one element
+        axes = normalize_axes(axis, ndim_of(a))
+        has_initial = initial is not np._NoValue and initial is not None
+        start = np.asarray(initial, identity.dtype)[()] if has_initial else None
+        if not axes:  # reducing nothing: each value (combined with initial)
+            return a if start is None else combine(a, start)
+        x = _last_axis(a, axes)
+        if shape_of(x)[-1] == 0:
+            result = full_like(x, identity if start is None else start, shape=shape_of(x)[:-1])
+        else:
+            result = _halves(x, combine)
+            result = result if start is None else combine(result, start)
+        return expand_dims(result, axes) if keepdims else result
+
+    reduce.__name__ = reduce.__qualname__ = f"{name}_reduce"
+    reduce.__doc__ = f"numpy.{name}.reduce (axis, dtype, keepdims, initial), as a tree of ``{name}`` equations."
+    return reduce
+
+
+def logical_xor_reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None,
+                       keepdims: bool = False, initial: Any = np._NoValue, where: Any = True) -> Any:
+    """numpy.logical_xor.reduce: True where an odd number of elements are nonzero (bool for
+    every operand dtype, as NumPy's), from the count of nonzero elements."""
+    reject_kwargs("logical_xor.reduce", out=out, where=None if where is True else where)
+    a = check_operand(array, "logical_xor.reduce")
+    if dtype is not None and np.dtype(dtype) != np.bool_:
+        np.logical_xor.reduce(np.ones(1, dtype_of(a)), dtype=dtype)  # NumPy's own error, if any
+    nonzero = not_equal(a, np.zeros((), dtype_of(a))[()])
+    if ndim_of(a) == 0 and _ufunc_axis(a, axis) is None and not isinstance(axis, tuple):
+        nonzero, axis = reshape(nonzero, (1,)), 0
+    axes = normalize_axes(axis, ndim_of(nonzero))
+    count = sum_(nonzero, axes, np.int64, keepdims=keepdims)
+    odd = not_equal(bitwise_and(count, np.int64(1)), np.int64(0))
+    if initial is not np._NoValue and initial is not None:
+        odd = logical_xor(odd, bool(initial))
+    if dtype is not None and np.dtype(dtype) != np.bool_:
+        odd = convert(odd, dtype)
+    return odd
