@@ -91,8 +91,9 @@ _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-
 
 def _called_function(frame: Any) -> Any:
     """The function ``frame`` is calling at its current instruction when the callee is a
-    name or a dotted name of modules (``math.erf``, ``erf`` imported from math), looked up
-    without running anything; None otherwise."""
+    name or a dotted name of modules (``math.erf``, ``erf`` imported from math), or a
+    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything;
+    None otherwise."""
     if frame is None:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
@@ -109,9 +110,10 @@ def _called_function(frame: Any) -> Any:
     name = callee[first].argval
     scopes = (frame.f_locals, frame.f_globals, frame.f_builtins)
     obj = next((scope[name] for scope in scopes if name in scope), None)
-    for ins in callee[first + 1:]:
-        if not isinstance(obj, types.ModuleType):
-            return None
+    for k, ins in enumerate(callee[first + 1:]):
+        last = k == len(callee) - first - 2
+        if not (isinstance(obj, types.ModuleType) or last and isinstance(obj, np.ufunc)):
+            return None  # (a ufunc's method, np.maximum.reduce, is looked up too)
         obj = getattr(obj, ins.argval, None)
     return obj
 
@@ -137,6 +139,22 @@ def _math_error(fn: Any) -> TracerConversionError | None:
         f"{fn.__module__}.{name}() of a traced array: the {fn.__module__} module computes on "
         f"one Python number, but inside gvmap.vmap/jit a traced value stands for every "
         f"example of the batch at once. Use NumPy on the array instead: {rewrite}")
+
+
+def _ufunc_list_error(fn: Any) -> TracerConversionError | None:
+    """The refusal of ``np.maximum.reduce([a, b, c])`` (or ``np.add([a, b], 1)``) with
+    traced values in the list: NumPy converts the list to an array itself, in C, before any
+    traced value can take the call, so the list must be one traced array already."""
+    ufunc = fn if isinstance(fn, np.ufunc) else getattr(fn, "__self__", None)
+    if not isinstance(ufunc, np.ufunc) or getattr(np, ufunc.__name__, None) is not ufunc:
+        return None
+    name = ufunc.__name__ if fn is ufunc else f"{ufunc.__name__}.{fn.__name__}"
+    return TracerConversionError(
+        f"numpy.{name}() of a list or tuple holding traced values: NumPy makes an array of "
+        f"the list itself, which needs concrete values, but inside gvmap.vmap/jit a traced "
+        f"value stands for every example of the batch at once. Make the list one traced "
+        f"array first: np.{name}(np.stack([a, b, c]))"
+        + (" (over axis 0: the elementwise result of the values)" if fn is not ufunc else ""))
 
 
 def in_subscript(frame: Any) -> bool:
@@ -207,7 +225,7 @@ def refusal(caller: Any, what: str, hint: str = "") -> TracerConversionError:
     if _in_item_assignment(caller):
         return _assignment_error()
     called = _called_function(caller)
-    error = _math_error(called) or _builtin_error(called)
+    error = _math_error(called) or _builtin_error(called) or _ufunc_list_error(called)
     if error is not None:
         return error
     return _control_flow_error(what, hint)

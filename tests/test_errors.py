@@ -165,6 +165,22 @@ def test_math_function_on_traced_value_names_numpys(name):
         gvmap.vmap(f)(np.ones((4, 3)))
 
 
+UFUNC_OF_A_LIST = {  # NumPy makes the array of the list in C: the message names np.stack
+    "maximum.reduce": (lambda x: np.maximum.reduce([x[0], x[1], x[2]]),
+                       r"numpy\.maximum\.reduce\(\) of a list.*np\.maximum\.reduce\(np\.stack\(\[a, b, c\]\)\)"),
+    "logical_or.reduce": (lambda x: np.logical_or.reduce((x > 0, x < -1)),
+                          r"numpy\.logical_or\.reduce\(\) of a list"),
+    "add": (lambda x: np.add([x[0], x[1]], 1.0), r"numpy\.add\(\) of a list.*np\.add\(np\.stack"),
+}
+
+
+@pytest.mark.parametrize("name", list(UFUNC_OF_A_LIST))
+def test_ufunc_of_a_list_of_traced_values_names_np_stack(name):
+    f, message = UFUNC_OF_A_LIST[name]
+    with pytest.raises(TypeError, match=message):
+        gvmap.vmap(f)(np.ones((4, 3, 2)))
+
+
 def test_control_flow_error_is_the_gvmap_class():
     from gvmap.errors import TracerConversionError
 
