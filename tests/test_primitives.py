@@ -994,6 +994,11 @@ def _cross_2d(xp, a2, b2, c3):
 
 row("np.cross_2d", _cross_2d, [A((4, 2)), A((4, 2)), A((4, 3))], NUM)
 
+row("np.vander_polyder_polyint", lambda xp, x, k: (
+    xp.vander(x), xp.vander(x, 3, increasing=True), xp.vander(x, 0), xp.polyder(x), xp.polyder(x, 2),
+    xp.polyder(x[:1]), xp.polyint(x), xp.polyint(x, 2, k=[1.0, k]), xp.polyint(x, 3, k=k)),
+    [A((4,)), A(())], NUM + (b1,))
+row("np.unstack", lambda xp, x: (xp.unstack(x), xp.unstack(x, axis=-1)), [X23], ALL)
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),

@@ -213,6 +213,17 @@ for _name in _folds.COMBINE:
     _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.bitwise_reduce(_name)
 _HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
 
+# --- polynomial helpers (vander, polyder, polyint) and np.unstack; roots, trim_zeros refused ---
+from . import polynomials as _polynomials  # noqa: E402
+from .polynomials import polyder, polyint, unstack, vander  # noqa: E402,F401
+
+_handle(_polynomials.__all__, vars(_polynomials))
+_HANDLED_FUNCTIONS[_np.roots] = _polynomials.roots_refusal
+_HANDLED_FUNCTIONS[_np.trim_zeros] = _sorting._shape_refusal(
+    "trim_zeros", "Keep a fixed shape: mask the zeros instead, e.g. nz = x != 0; "
+    "keep = np.maximum.accumulate(nz) & np.maximum.accumulate(nz[::-1])[::-1], then "
+    "np.where(keep, x, 0) or a masked sum")
+
 # --- NumPy 2's array-API spellings: vecdot / matvec / vecmat, fabs, np.linalg's last-axes forms ---
 from . import array_api as _array_api  # noqa: E402
 from .array_api import fabs, matvec, vecdot, vecmat  # noqa: E402,F401
