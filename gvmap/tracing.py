@@ -151,6 +151,9 @@ class Trace:
         self._const_values: dict[Var, Any] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
+        # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
+        # knows it, so that a refused write into one names it
+        self.input_names: dict[Var, str] = {}
 
     def __enter__(self) -> "Trace":
         _stack().append(self)
@@ -241,6 +244,16 @@ class Trace:
         """May the function write into the value ``var``? Not into arguments and closed-over
         arrays (NumPy would change the caller's array); into what it computed or made."""
         return var in self.computed or var in self.owned
+
+    def unwritable_text(self, var: Var) -> str:
+        """What a refused write goes into, for its message: "an argument of the traced
+        function, argument 0 ('cam') at [1]" where the input's name is known, "an array
+        the traced function closes over" for a constant, and both possibilities else."""
+        if var in self.input_names:
+            return f"an argument of the traced function, {self.input_names[var]}"
+        if var in self._const_values or var in self.constvars:
+            return "an array the traced function closes over"
+        return "an argument of the traced function (or an array it closes over)"
 
     @contextlib.contextmanager
     def internal_views(self, var: Var):
@@ -429,15 +442,19 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
 
 
 def trace_function(fun: Callable, avals: Sequence[AbstractArray],
-                   snapshots: Snapshots = _NO_SNAPSHOTS) -> tuple[Graph, Any]:
+                   snapshots: Snapshots = _NO_SNAPSHOTS,
+                   names: Sequence[str] | None = None) -> tuple[Graph, Any]:
     """Trace ``fun(*tracers)``, one Tracer input per aval. Returns ``(graph, out_treedef)``.
 
     Output leaves may be tracers, arrays or Python numbers (which become constants of
     NumPy's default dtype, as ``np.stack`` of them would give). Closed-over arrays listed
-    in ``snapshots`` share one copy across every trace of the function."""
+    in ``snapshots`` share one copy across every trace of the function. ``names``: what
+    the user calls each input, for messages ("argument 0 ('cam') at [1]")."""
     with Trace(snapshots) as trace:
         try:
-            out = fun(*[trace.new_input(a) for a in avals])
+            inputs = [trace.new_input(a) for a in avals]
+            trace.input_names.update(zip((t._var for t in inputs), names or ()))
+            out = fun(*inputs)
         except ValueError as e:
             # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
             # "setting an array element with a sequence" (a Tracer is a sequence); ours says

@@ -223,7 +223,8 @@ class Transformation:
 
         avals = [avals_of(i, leaves[i]) for i in traced]
         randomness = RandomnessCheck(self._watch or Watch(fun))
-        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots)
+        names = [self._describe(treedef, i) for i in traced]
+        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names)
         randomness.verify(describe(fun))
         return graph, traced, out_treedef
 
