@@ -999,6 +999,9 @@ row("np.vander_polyder_polyint", lambda xp, x, k: (
     xp.polyder(x[:1]), xp.polyint(x), xp.polyint(x, 2, k=[1.0, k]), xp.polyint(x, 3, k=k)),
     [A((4,)), A(())], NUM + (b1,))
 row("np.unstack", lambda xp, x: (xp.unstack(x), xp.unstack(x, axis=-1)), [X23], ALL)
+# np.round to tens and hundreds: integers too (float64 steps and a cast back, half to even: 35 -> 40, 25 -> 20)
+row("np.round_decimals", lambda xp, x: (xp.round(x * 7, -1), xp.around(x * 13, -2), xp.round(x, 1), (x * 5).round(-1),
+                                        xp.round(x, -30)), [A((3, 4))], NUM)
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
