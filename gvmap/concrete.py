@@ -66,6 +66,24 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
         + hint)
 
 
+def _in_assert(frame: Any) -> bool:
+    """Whether ``frame`` is testing the condition of an ``assert`` statement: its jump on
+    the condition is followed by the assertion's ``LOAD_ASSERTION_ERROR``."""
+    if frame is None:
+        return False
+    instructions = [ins for ins in dis.get_instructions(frame.f_code) if ins.opname != "CACHE"]
+    at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    return (at is not None and at + 1 < len(instructions)
+            and instructions[at].opname.startswith("POP_JUMP")
+            and instructions[at + 1].opname == "LOAD_ASSERTION_ERROR")
+
+
+ASSERT_HINT = (" An `assert` on traced values checks every example at once, which Python "
+               "cannot do: check the batched result after the call instead (assert "
+               "np.all(np.isfinite(out)) on what gvmap.vmap(f)(batch) returns), or return the "
+               "condition as an output (ok = np.all(...); return result, ok) and test it there.")
+
+
 def _in_item_assignment(frame: Any) -> bool:
     """Whether ``frame`` (the Python code that asked a tracer for a concrete value) is
     running ``a[key] = value``: NumPy's ndarray.__setitem__, called from C by that
@@ -224,6 +242,8 @@ def refusal(caller: Any, what: str, hint: str = "") -> TracerConversionError:
     applies."""
     if _in_item_assignment(caller):
         return _assignment_error()
+    if _in_assert(caller):
+        return _control_flow_error("Python `assert` on a traced array", ASSERT_HINT)
     called = _called_function(caller)
     error = _math_error(called) or _builtin_error(called) or _ufunc_list_error(called)
     if error is not None:

@@ -144,6 +144,25 @@ def test_control_flow_on_traced_value(name):
         gvmap.vmap(CONTROL_FLOW[name])(np.ones((4, 3)))
 
 
+# compiled from source: pytest rewrites the assert statements of test modules (into code
+# that is no longer Python's assert), and user code is not rewritten
+_USER_CODE: dict = {"np": np}
+exec("def _assert_finite(x):\n"
+     "    assert np.all(np.isfinite(x)), 'non-finite input'\n"
+     "    return x * 2\n", _USER_CODE)
+_assert_finite = _USER_CODE["_assert_finite"]
+
+
+def test_assert_on_traced_value_says_where_to_check():
+    """``assert cond`` of a traced cond: named as an assert, with the check moved to the
+    batched result (or the condition returned as an output)."""
+    with pytest.raises(TypeError, match=r"Python `assert` on a traced array.*batched result after the call"):
+        gvmap.vmap(_assert_finite)(np.ones((4, 3)))
+    with pytest.raises(TypeError, match=r"Python `if`") as info:
+        gvmap.vmap(_if)(np.ones((4, 3)))
+    assert "assert" not in str(info.value)
+
+
 def test_control_flow_under_jit():
     with pytest.raises(TypeError, match=r"np\.where"):
         gvmap.jit(_if)(np.ones(3))
