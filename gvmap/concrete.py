@@ -68,14 +68,17 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
 
 def _in_assert(frame: Any) -> bool:
     """Whether ``frame`` is testing the condition of an ``assert`` statement: its jump on
-    the condition is followed by the assertion's ``LOAD_ASSERTION_ERROR``."""
+    the condition falls through to, or (the ``and`` of ``assert a and b``) jumps to, the
+    assertion's ``LOAD_ASSERTION_ERROR``."""
     if frame is None:
         return False
     instructions = [ins for ins in dis.get_instructions(frame.f_code) if ins.opname != "CACHE"]
+    by_offset = {ins.offset: ins for ins in instructions}
     at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
-    return (at is not None and at + 1 < len(instructions)
-            and instructions[at].opname.startswith("POP_JUMP")
-            and instructions[at + 1].opname == "LOAD_ASSERTION_ERROR")
+    if at is None or not instructions[at].opname.startswith("POP_JUMP") or at + 1 >= len(instructions):
+        return False
+    target = by_offset.get(instructions[at].argval)
+    return "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None))
 
 
 ASSERT_HINT = (" An `assert` on traced values checks every example at once, which Python "
