@@ -1,4 +1,46 @@
-"""DOCSTRING PLACEHOLDER"""
+"""Per-example NumPy code from 3-D graphics and geometry (quaternions, Rodrigues, ray
+intersections, barycentric coordinates, point-in-polygon, shoelace, bounding boxes,
+homogeneous transforms, splines), robotics (planar and DH forward kinematics with Python
+loops over links, Jacobians, damped least-squares IK, PID, Kalman / EKF predict-update,
+quaternion integration, odometry, Kabsch), audio / DSP (biquads and second-order sections
+with Python loops over samples, envelopes, zero-crossing rate and RMS in frames, windows,
+a mel filterbank and DFT tables closed over, Goertzel, wavetables, ADSR) and games /
+simulation (reflecting particles, cellular automata with np.roll, elastic collisions,
+Verlet, boids, tile maps, grid DDA, sprite blending), written as a new user writes them
+(index updates on copies, ``np.array([...])`` of traced scalars, tuple unpacking, Python
+loops over static sizes, closed-over tables, ``math`` on static parameters, methods,
+np.linalg on tiny matrices, np.block / np.r_ / np.einsum, in-place operators, float32 /
+float64 / int / uint8 inputs), each function unmodified, against the loop oracle on every
+backend and plan kind.
+
+Of the 98 cases (91 functions) first written, 96 batched on arrival and matched the loop,
+with no wrong answer; ``tile_lookup_collision`` was my bug (it clipped x against the map's
+height: NumPy's IndexError, which gvmap raises too) and ``spring_damper_camera`` (``vel *=
+1.0`` on an array unpacked from an argument) is refused for a good reason: its message
+now names the argument, "argument 0 ('cam') at [1]" (gvmap/tracing.py, aliasing.py), where
+it said "an argument (or an array it closes over)". About 400 one-line probes around the
+corpus (NumPy functions, ufunc methods, array methods, dtype promotion of small ints,
+float16 and bools, view and in-place write habits, nested vmap, batch axis 1) found no
+wrong answer either; they found refusals of things NumPy users expect, now implemented
+and each a case here: ``np.cross`` of 2-vectors (NumPy 2 deprecates but computes them:
+``convex_polygon_check``, ``segments_intersect``; gvmap/numpy/extras.py),
+``np.logical_xor.reduce`` and ``np.bitwise_or / xor / and .reduce``
+(``point_in_polygon_xor_reduce``, ``collision_layer_mask``; gvmap/numpy/folds.py),
+``np.vander``, ``np.polyder``, ``np.polyint`` and ``np.unstack`` (``trajectory_fit_vander``,
+``cubic_segment``, ``quat_conjugate_unstack``; gvmap/numpy/polynomials.py) and
+``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py). Of the
+126 cases here 116 batch on the code before these changes, and all 126 now.
+
+The 4 in ``REFUSED`` are refused for good reasons, each with a message naming a rewrite
+that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), a write
+into an argument (``x = x * ...``), ``np.maximum.reduce([a, b, c])`` (NumPy makes the
+array of the list in C, before a traced value can take the call: the message now names
+``np.stack``, where it said ``np.asarray()``; gvmap/concrete.py) and an ``assert`` on a
+traced value (now named as an assert, with the check moved to the batched result or the
+condition returned as an output, where it said "Python if/while/bool()"). Builtin
+max/min/any/all appear only on static values here (another change makes them work on
+traced ones): the functions use np.maximum / np.minimum / np.all / np.any.
+"""
 from __future__ import annotations
 
 import math
@@ -1413,4 +1455,4 @@ def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (len(CASES), len(REFUSED))
+    assert (len(CASES), len(REFUSED)) == (126, 4)
