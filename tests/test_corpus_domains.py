@@ -52,6 +52,9 @@ import gvmap
 from gvmap.errors import TracerConversionError
 from oracle import assert_tree_close, oracle
 
+# np.cross of 2-vectors warns (NumPy 2 deprecates them) in the loop and in gvmap alike
+pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
+
 rng = np.random.RandomState(20261202)
 B = 5  # examples per batch
 
