@@ -808,6 +808,22 @@ def test_bitwise_reductions_match_numpys(backend, dtype):
         gvmap.vmap(np.bitwise_or.reduce)(x.astype(np.float64))
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+                                   np.int64, np.uint64, np.bool_])
+def test_bitwise_count_at_the_limits(backend, dtype):
+    """np.bitwise_count of every integer width: MIN (|MIN| wraps to MIN's one bit), MAX,
+    -1 (|-1| is 1), 0, large 64-bit patterns; bools as int8; uint8 for all."""
+    rng = np.random.RandomState(9)
+    if dtype is np.bool_:
+        x = rng.rand(2, 8) > 0.5
+    else:
+        info = np.iinfo(dtype)
+        x = rng.randint(-5, 6, (2, 8)).astype(dtype)
+        x[0, :4] = [info.min, info.max, 0, info.max - 1]
+        x[1, :4] = (rng.randint(0, 2 ** 62, 4, dtype=np.int64).astype(np.uint64) * np.uint64(3)).astype(dtype)
+    check(lambda v: np.bitwise_count(v), x)
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64, np.bool_])
 def test_logical_xor_reduce_is_the_parity_of_nonzero_elements(backend, dtype):
     """np.logical_xor.reduce: bool for every operand (NaN counts as nonzero, -0.0 as zero),

@@ -214,7 +214,6 @@ UNSUPPORTED = {
     "eigvals": lambda x: np.linalg.eigvals(x).real,
     "fft": lambda x: np.fft.fft(x).real,
     "unique": lambda x: np.unique(x),
-    "bitwise_count": lambda x: np.bitwise_count(x.astype(np.int32)),
     "nonzero": lambda x: np.nonzero(x)[0],
     "roots": lambda x: np.roots(x[0]),
     "trim_zeros": lambda x: np.trim_zeros(x[0, 0]),

@@ -1002,6 +1002,11 @@ row("np.unstack", lambda xp, x: (xp.unstack(x), xp.unstack(x, axis=-1)), [X23], 
 # np.round to tens and hundreds: integers too (float64 steps and a cast back, half to even: 35 -> 40, 25 -> 20)
 row("np.round_decimals", lambda xp, x: (xp.round(x * 7, -1), xp.around(x * 13, -2), xp.round(x, 1), (x * 5).round(-1),
                                         xp.round(x, -30)), [A((3, 4))], NUM)
+# np.bitwise_count: the 1-bits of |x| (|MIN| keeps MIN's bits), uint8, a SWAR popcount
+row("np.bitwise_count", lambda xp, x: (xp.bitwise_count(x), xp.bitwise_count(x * 12345 - 7),
+                                       xp.bitwise_count(x.astype(np.uint8)), xp.bitwise_count(x > 0),
+                                       xp.bitwise_count(np.iinfo(x.dtype).min + x * 0)),
+    [A((3, 4), "wide")], INT)
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),

@@ -1,5 +1,6 @@
 """``np.bitwise_and / bitwise_or / bitwise_xor / logical_xor .reduce``: folds of elementwise
-primitives, with no reduction primitive of their own.
+primitives, with no reduction primitive of their own; and ``np.bitwise_count``, the fold of
+each element's own bits (a population count).
 
 Per-example code reduces with them: the parity of an even-odd point-in-polygon test
 (``np.logical_xor.reduce(crossings)``), a bit mask of flags (``np.bitwise_or.reduce(bits)``),
@@ -13,6 +14,11 @@ names another; floats are NumPy's TypeError), starting from the identity (-1, al
 set, for ``and``; 0 for ``or`` / ``xor``), which an empty axis gives. ``logical_xor``
 gives bool for every operand: True where an odd number of elements are nonzero, which is
 how it is computed (a count, then its lowest bit), exactly as the fold would give.
+
+``np.bitwise_count`` (NumPy 2: bitboards, adjacency masks) counts the 1-bits of |x| (of
+MIN's bits, where |MIN| wraps), a uint8 for every integer dtype (bools as int8; floats are
+NumPy's TypeError), by the shift-and-mask steps of a SWAR popcount in the unsigned dtype of
+x's width: a dozen elementwise equations, which fuse.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
-from .elementwise import bitwise_and, bitwise_or, bitwise_xor, logical_xor, not_equal
+from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, logical_xor, multiply,
+                          not_equal, right_shift, subtract)
 from .indexing import getitem
 from .reductions import _ufunc_axis, sum as sum_
 from .shape import expand_dims, full_like, reshape, transpose
@@ -107,3 +114,23 @@ def logical_xor_reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None,
     if dtype is not None and np.dtype(dtype) != np.bool_:
         odd = convert(odd, dtype)
     return odd
+
+
+def bitwise_count(x: Any, out=None) -> Any:
+    """numpy.bitwise_count: the number of 1-bits of |x|, uint8 (a SWAR popcount)."""
+    reject_kwargs("bitwise_count", out=out)
+    x = check_operand(x, "bitwise_count")
+    np.bitwise_count(np.ones(0, dtype_of(x)))  # NumPy's TypeError for floats, if it is one
+    if dtype_of(x) == np.bool_:
+        x = convert(x, np.int8)  # NumPy's loop for bools is int8's
+    width = dtype_of(x).itemsize * 8
+    unsigned = np.dtype(f"u{dtype_of(x).itemsize}")
+    c = lambda value: np.asarray(value, unsigned)[()]
+    ones = lambda byte: c(int.from_bytes(bytes([byte]) * (width // 8), "little"))
+    v = convert(absolute(x) if dtype_of(x).kind == "i" else x, unsigned)  # |MIN| keeps MIN's bits
+    v = subtract(v, bitwise_and(right_shift(v, c(1)), ones(0x55)))
+    v = add(bitwise_and(v, ones(0x33)), bitwise_and(right_shift(v, c(2)), ones(0x33)))
+    v = bitwise_and(add(v, right_shift(v, c(4))), ones(0x0F))
+    if width > 8:  # the bytes' counts summed into the top byte (a product that wraps)
+        v = right_shift(multiply(v, ones(0x01)), c(width - 8))
+    return convert(v, np.uint8)
