@@ -27,9 +27,10 @@ and each a case here: ``np.cross`` of 2-vectors (NumPy 2 deprecates but computes
 ``np.logical_xor.reduce`` and ``np.bitwise_or / xor / and .reduce``
 (``point_in_polygon_xor_reduce``, ``collision_layer_mask``; gvmap/numpy/folds.py),
 ``np.vander``, ``np.polyder``, ``np.polyint`` and ``np.unstack`` (``trajectory_fit_vander``,
-``cubic_segment``, ``quat_conjugate_unstack``; gvmap/numpy/polynomials.py) and
-``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py). Of the
-126 cases here 116 batch on the code before these changes, and all 126 now.
+``cubic_segment``, ``quat_conjugate_unstack``; gvmap/numpy/polynomials.py),
+``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py) and
+``np.bitwise_count`` (``bitboard_king_moves``; folds.py). Of the 127 cases here 116 batch
+on the code before these changes, and all 127 now.
 
 The 4 in ``REFUSED`` are refused for good reasons, each with a message naming a rewrite
 that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), a write
@@ -1265,6 +1266,20 @@ def quat_normalize_flagged(q):
     return q / np.where(ok, n, 1.0), ok
 
 
+NOT_A_FILE = np.uint64(0xFEFEFEFEFEFEFEFE)
+NOT_H_FILE = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
+def bitboard_king_moves(king, own):
+    # 8x8 boards as uint64 bitboards: the king's moves off its own pieces, and their count
+    b = king
+    sides = ((b << 1) & NOT_A_FILE) | ((b >> 1) & NOT_H_FILE)
+    b = b | sides
+    moves = sides | (b << 8) | (b >> 8)
+    moves &= ~own
+    return moves, np.bitwise_count(moves), np.bitwise_count(own)
+
+
 WAVETABLE = np.sin(2 * np.pi * np.arange(32) / 32) + 0.3 * np.sin(6 * np.pi * np.arange(32) / 32)
 
 
@@ -1424,6 +1439,8 @@ CASES = [
     ("joint_limit_violation_stack", joint_limit_violation_stack, (rng.randn(B, 3) * 1.5,), 0, 0),
     ("score_rounding", score_rounding, (rng.randint(-500, 5000, (B, 6)), rng.uniform(1, 3, B)), (0, 0), 0),
     ("score_rounding_int16", score_rounding, (rng.randint(-500, 5000, (B, 6)).astype(np.int16), 1.5), (0, None), 0),
+    ("bitboard_king_moves", bitboard_king_moves, (np.uint64(1) << rng.randint(0, 64, (B, 3)).astype(np.uint64),
+                                                  rng.randint(0, 2 ** 62, (B, 3), dtype=np.int64).astype(np.uint64)), 0, 0),
     ("quat_normalize_flagged", quat_normalize_flagged, (np.concatenate([rng.randn(B - 1, 4), [[np.nan, 0, 0, 1]]]),), 0, 0),
 ]
 # Refused, each with its message and the rewrite (in CASES) that batches:
@@ -1458,4 +1475,4 @@ def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (126, 4)
+    assert (len(CASES), len(REFUSED)) == (127, 4)
