@@ -245,6 +245,17 @@ class Trace:
         arrays (NumPy would change the caller's array); into what it computed or made."""
         return var in self.computed or var in self.owned
 
+    def input_sources(self, var: Var) -> list[str]:
+        """The named inputs ``var``'s value depends on, in argument order, for messages
+        (walked back through the equations only when a message asks)."""
+        if not self.input_names:
+            return []
+        needed = {var}
+        for eqn in reversed(self.eqns):
+            if any(v in needed for v in eqn.outvars):
+                needed.update(a for a in eqn.invars if isinstance(a, Var))
+        return [name for v, name in self.input_names.items() if v in needed]
+
     def unwritable_text(self, var: Var) -> str:
         """What a refused write goes into, for its message: "an argument of the traced
         function, argument 0 ('cam') at [1]" where the input's name is known, "an array
@@ -687,6 +698,9 @@ class Tracer(TracedArray):
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
             return leaked_error()
+        sources = self._trace.input_sources(self._var)
+        if sources:  # which arguments make it traced: `if n > 0` with n passed as an array
+            what = f"{what} (computed from {', '.join(sources)})"
         return concrete.refusal(sys._getframe(2), what, hint)  # 2: the dunder's caller
 
     def __array__(self, dtype=None, copy=None):

@@ -163,6 +163,21 @@ def test_assert_on_traced_value_says_where_to_check():
     assert "assert" not in str(info.value)
 
 
+def test_control_flow_names_the_arguments_the_value_comes_from():
+    """`if n > 0` with n an (unbatched) array argument: the message says which arguments
+    the traced value is computed from, as the signature and pytree name them."""
+    def f(x, n, state):
+        p, v = state
+        if n * p.sum() > 0:
+            return x
+        return v
+
+    msg = raises(TypeError, gvmap.vmap(f, in_axes=(0, None, 0)), np.ones((2, 3)), np.array(2),
+                 (np.ones((2, 3)), np.ones((2, 3))))
+    assert "(computed from argument 1 ('n'), argument 2 ('state') at [0])" in msg, msg
+    assert "argument 0" not in msg and "at [1]" not in msg, msg
+
+
 def test_control_flow_under_jit():
     with pytest.raises(TypeError, match=r"np\.where"):
         gvmap.jit(_if)(np.ones(3))
