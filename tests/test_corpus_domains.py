@@ -38,7 +38,9 @@ into an argument (``x = x * ...``), ``np.maximum.reduce([a, b, c])`` (NumPy make
 array of the list in C, before a traced value can take the call: the message now names
 ``np.stack``, where it said ``np.asarray()``; gvmap/concrete.py) and an ``assert`` on a
 traced value (now named as an assert, with the check moved to the batched result or the
-condition returned as an output, where it said "Python if/while/bool()"). Builtin
+condition returned as an output, where it said "Python if/while/bool()"). Every refusal
+of a concrete value (``if``, ``assert``, ``float()``) now names the arguments the value is
+computed from: "(computed from argument 0 ('q'))". Builtin
 max/min/any/all appear only on static values here (another change makes them work on
 traced ones): the functions use np.maximum / np.minimum / np.all / np.any.
 """
@@ -1455,7 +1457,8 @@ REFUSED = [
      TracerConversionError, r"numpy\.maximum\.reduce\(\) of a list.*np\.maximum\.reduce\(np\.stack\(\[a, b, c\]\)\)",
      "joint_limit_violation_stack"),
     ("quat_normalize_checked", quat_normalize_checked, (rng.randn(B, 4),), 0,
-     TracerConversionError, r"Python `assert` on a traced array.*check the batched result after the call.*"
+     TracerConversionError, r"Python `assert` on a traced array \(computed from argument 0 \('q'\)\).*"
+     r"check the batched result after the call.*"
      r"return the condition as an output", "quat_normalize_flagged"),
 ]
 
