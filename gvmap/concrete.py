@@ -239,16 +239,16 @@ def _builtin_error(fn: Any) -> TracerConversionError | None:
         f"example of the batch at once. Use NumPy's batched form instead: {rewrite}")
 
 
-def refusal(caller: Any, what: str, hint: str = "") -> TracerConversionError:
+def refusal(caller: Any, what: str, hint: str = "", source: str = "") -> TracerConversionError:
     """The error for ``what`` (a request for a concrete value) made by the frame
     ``caller``: the assignment, ``math``, builtin or control-flow message, whichever
-    applies."""
+    applies; ``source`` (" (computed from argument 0 ('x'))") follows the request named."""
     if _in_item_assignment(caller):
         return _assignment_error()
     if _in_assert(caller):
-        return _control_flow_error("Python `assert` on a traced array", ASSERT_HINT)
+        return _control_flow_error("Python `assert` on a traced array" + source, ASSERT_HINT)
     called = _called_function(caller)
     error = _math_error(called) or _builtin_error(called) or _ufunc_list_error(called)
     if error is not None:
         return error
-    return _control_flow_error(what, hint)
+    return _control_flow_error(what + source, hint)

@@ -699,9 +699,9 @@ class Tracer(TracedArray):
         if self._trace not in _stack():
             return leaked_error()
         sources = self._trace.input_sources(self._var)
-        if sources:  # which arguments make it traced: `if n > 0` with n passed as an array
-            what = f"{what} (computed from {', '.join(sources)})"
-        return concrete.refusal(sys._getframe(2), what, hint)  # 2: the dunder's caller
+        # which arguments make it traced: `if n > 0` with n passed as an array
+        source = f" (computed from {', '.join(sources)})" if sources else ""
+        return concrete.refusal(sys._getframe(2), what, hint, source)  # 2: the dunder's caller
 
     def __array__(self, dtype=None, copy=None):
         if self._value is not None:
