@@ -16,33 +16,36 @@ backend and plan kind.
 Of the 98 cases (91 functions) first written, 96 batched on arrival and matched the loop,
 with no wrong answer; ``tile_lookup_collision`` was my bug (it clipped x against the map's
 height: NumPy's IndexError, which gvmap raises too) and ``spring_damper_camera`` (``vel *=
-1.0`` on an array unpacked from an argument) is refused for a good reason: its message
-now names the argument, "argument 0 ('cam') at [1]" (gvmap/tracing.py, aliasing.py), where
-it said "an argument (or an array it closes over)". About 400 one-line probes around the
-corpus (NumPy functions, ufunc methods, array methods, dtype promotion of small ints,
-float16 and bools, view and in-place write habits, nested vmap, batch axis 1) found no
-wrong answer either; they found refusals of things NumPy users expect, now implemented
-and each a case here: ``np.cross`` of 2-vectors (NumPy 2 deprecates but computes them:
+1.0`` on an array unpacked from an argument) is refused for a good reason. About 400
+one-line probes around the corpus (NumPy functions, ufunc methods, array methods, dtype
+promotion of small ints, float16 and bools, view and in-place write habits, nested vmap,
+batch axis 1) and 11 longer programs (a rasterizer, ray bounces, IK iterations, comb and
+allpass reverbs, a pong step, EKF-SLAM: cases here) found no wrong answer either. They
+found refusals of things NumPy users expect, now implemented and each a case here:
+``np.cross`` of 2-vectors (NumPy 2 deprecates but computes them:
 ``convex_polygon_check``, ``segments_intersect``; gvmap/numpy/extras.py),
 ``np.logical_xor.reduce`` and ``np.bitwise_or / xor / and .reduce``
 (``point_in_polygon_xor_reduce``, ``collision_layer_mask``; gvmap/numpy/folds.py),
 ``np.vander``, ``np.polyder``, ``np.polyint`` and ``np.unstack`` (``trajectory_fit_vander``,
 ``cubic_segment``, ``quat_conjugate_unstack``; gvmap/numpy/polynomials.py),
 ``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py) and
-``np.bitwise_count`` (``bitboard_king_moves``; folds.py). Of the 127 cases here 116 batch
-on the code before these changes, and all 127 now.
+``np.bitwise_count`` (``bitboard_king_moves``; folds.py). Of the 138 cases here 127 batch
+on the code before these changes, and all 138 now.
 
-The 4 in ``REFUSED`` are refused for good reasons, each with a message naming a rewrite
-that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), a write
-into an argument (``x = x * ...``), ``np.maximum.reduce([a, b, c])`` (NumPy makes the
-array of the list in C, before a traced value can take the call: the message now names
-``np.stack``, where it said ``np.asarray()``; gvmap/concrete.py) and an ``assert`` on a
-traced value (now named as an assert, with the check moved to the batched result or the
-condition returned as an output, where it said "Python if/while/bool()"). Every refusal
-of a concrete value (``if``, ``assert``, ``float()``) now names the arguments the value is
-computed from: "(computed from argument 0 ('q'))". Builtin
-max/min/any/all appear only on static values here (another change makes them work on
-traced ones): the functions use np.maximum / np.minimum / np.all / np.any.
+The 5 in ``REFUSED`` are refused for good reasons, each with a message naming a rewrite
+that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), two writes
+into an argument (``vel *= 1.0``, ``vel[:, 1] -= 0.5``: copy first, or ``x = x * ...``),
+``np.maximum.reduce([a, b, c])`` (NumPy makes the array of the list in C, before a traced
+value can take the call) and an ``assert`` on a traced value. Their messages improved:
+a write into an argument names it, "argument 0 ('cam') at [1]", where it said "an argument
+(or an array it closes over)" (gvmap/tracing.py, aliasing.py); the ufunc of a list names
+``np.stack``, where it said ``np.asarray()`` (gvmap/concrete.py); the assert is named as
+one, with the check moved to the batched result or the condition returned as an output,
+where it said "Python if/while/bool()"; and every refusal of a concrete value (``if``,
+``assert``, ``float()``) names the arguments the value is computed from, "(computed from
+argument 0 ('q'))". Builtin max/min/any/all appear only on static values here (another
+change makes them work on traced ones): the functions use np.maximum / np.minimum /
+np.all / np.any.
 """
 from __future__ import annotations
 
@@ -1282,6 +1285,116 @@ def bitboard_king_moves(king, own):
     return moves, np.bitwise_count(moves), np.bitwise_count(own)
 
 
+# --- longer programs: a rasterizer, bounces, IK iterations, reverbs, a game step, EKF-SLAM ---
+def rasterize_triangle(tri, z, W=8, H=6):
+    ys, xs = np.mgrid[0:H, 0:W] + 0.5
+    (x0, y0), (x1, y1), (x2, y2) = tri
+    def edge(ax, ay, bx, by):
+        return (bx - ax) * (ys - ay) - (by - ay) * (xs - ax)
+    w0, w1, w2 = edge(x1, y1, x2, y2), edge(x2, y2, x0, y0), edge(x0, y0, x1, y1)
+    area = w0 + w1 + w2
+    inside = ((w0 >= 0) & (w1 >= 0) & (w2 >= 0)) | ((w0 <= 0) & (w1 <= 0) & (w2 <= 0))
+    depth = (w0 * z[0] + w1 * z[1] + w2 * z[2]) / np.where(area == 0, 1, area)
+    zbuf = np.full((H, W), np.inf)
+    zbuf[inside] = depth[inside]
+    return zbuf, inside.sum()
+def path_bounces(o, d, bounces=4):
+    # a ray bouncing inside a unit box: reflect on the face it hits first
+    color = 1.0
+    for _ in range(bounces):
+        inv = 1.0 / np.where(d == 0, 1e-12, d)
+        t = np.where(d > 0, (1 - o) * inv, (-1 - o) * inv)
+        k = np.argmin(t)
+        tmin = t[k]
+        o = o + tmin * d
+        n = -np.sign(d) * (np.arange(3) == k)
+        d = d - 2 * (d @ n) * n
+        color *= 0.8
+    return o, d, color
+def ik_dls_iterate(target, q0=np.array([0.3, 0.3, 0.3]), L=np.array([1.0, 0.7, 0.4]), iters=8, lam=0.05):
+    q = q0.copy()
+    for _ in range(iters):
+        phi = np.cumsum(q)
+        tip = np.array([L @ np.cos(phi), L @ np.sin(phi)])
+        s, c = L * np.sin(phi), L * np.cos(phi)
+        J = np.stack([-np.cumsum(s[::-1])[::-1], np.cumsum(c[::-1])[::-1]])
+        e = target - tip
+        q += J.T @ np.linalg.solve(J @ J.T + lam * np.eye(2), e)
+    return q, np.linalg.norm(e)
+def schroeder_comb(x, delays=(3, 5), g=0.6):
+    out = np.zeros_like(x)
+    for D in delays:
+        y = np.zeros_like(x)
+        for n in range(len(x)):
+            y[n] = x[n] + (g * y[n - D] if n >= D else 0.0)
+        out += y / len(delays)
+    return out
+def allpass(x, D=2, g=0.5):
+    y = np.zeros_like(x)
+    for n in range(len(x)):
+        xd = x[n - D] if n >= D else 0.0
+        yd = y[n - D] if n >= D else 0.0
+        y[n] = -g * x[n] + xd + g * yd
+    return y
+def pitch_shift_interp(x, ratio=1.3):
+    n = len(x)
+    t = np.arange(n) * ratio
+    return np.interp(t, np.arange(n), x, right=0.0)
+def compressor_dynamic(x, thr=0.5, ratio=4.0, att=0.3, rel=0.05):
+    env = 0.0
+    g = np.empty_like(x)
+    for i in range(len(x)):
+        lvl = np.abs(x[i])
+        env = np.where(lvl > env, env + att * (lvl - env), env + rel * (lvl - env))
+        over = np.maximum(env / thr, 1.0)
+        g[i] = over ** (1.0 / ratio - 1.0)
+    return x * g
+def pong_step(ball, vel, paddles, dt=0.05, steps=6):
+    score = np.zeros(2, dtype=np.int64)
+    for _ in range(steps):
+        ball = ball + vel * dt
+        hit_wall = (ball[1] < 0) | (ball[1] > 1)
+        vel = vel * np.where(hit_wall, [1.0, -1.0], [1.0, 1.0])
+        ball[1] = np.clip(ball[1], 0, 1)
+        left = (ball[0] < 0) & (np.abs(ball[1] - paddles[0]) < 0.15)
+        right = (ball[0] > 1) & (np.abs(ball[1] - paddles[1]) < 0.15)
+        vel[0] = np.where(left | right, -vel[0], vel[0])
+        miss_l = (ball[0] < 0) & ~left
+        miss_r = (ball[0] > 1) & ~right
+        score += np.array([miss_r, miss_l]).astype(np.int64)
+        ball = np.where(miss_l | miss_r, np.array([0.5, 0.5]), ball)
+    return ball, vel, score
+def particles_lifetime(pos, vel, life, spawn, dt=0.1):
+    # vel[:, 1] -= ... writes into the caller's array (an argument)
+    for _ in range(5):
+        life = life - 1
+        dead = life <= 0
+        pos = np.where(dead[:, None], spawn, pos + vel * dt)
+        life = np.where(dead, 5, life)
+        vel[:, 1] -= 0.5
+    return pos, life
+def ekf_slam_landmark_update(mu, Sigma, z, j=1, Q=np.diag([0.05, 0.01])):
+    n = mu.shape[0]
+    lx, ly = mu[3 + 2 * j], mu[4 + 2 * j]
+    dx, dy = lx - mu[0], ly - mu[1]
+    q = dx ** 2 + dy ** 2
+    sq = np.sqrt(q)
+    zhat = np.array([sq, np.arctan2(dy, dx) - mu[2]])
+    F = np.zeros((5, n))
+    F[:3, :3] = np.eye(3)
+    F[3, 3 + 2 * j] = 1
+    F[4, 4 + 2 * j] = 1
+    h = np.array([[-sq * dx, -sq * dy, 0, sq * dx, sq * dy], [dy, -dx, -q, -dy, dx]]) / q
+    H = h @ F
+    K = Sigma @ H.T @ np.linalg.inv(H @ Sigma @ H.T + Q)
+    innov = z - zhat
+    innov[1] = np.arctan2(np.sin(innov[1]), np.cos(innov[1]))
+    return mu + K @ innov, (np.eye(n) - K @ H) @ Sigma
+def particles_lifetime_copy(pos, vel, life, spawn, dt=0.1):
+    vel = vel.copy()
+    return particles_lifetime(pos, vel, life, spawn, dt)
+
+
 WAVETABLE = np.sin(2 * np.pi * np.arange(32) / 32) + 0.3 * np.sin(6 * np.pi * np.arange(32) / 32)
 
 
@@ -1443,6 +1556,17 @@ CASES = [
     ("score_rounding_int16", score_rounding, (rng.randint(-500, 5000, (B, 6)).astype(np.int16), 1.5), (0, None), 0),
     ("bitboard_king_moves", bitboard_king_moves, (np.uint64(1) << rng.randint(0, 64, (B, 3)).astype(np.uint64),
                                                   rng.randint(0, 2 ** 62, (B, 3), dtype=np.int64).astype(np.uint64)), 0, 0),
+    ("rasterize_triangle", rasterize_triangle, (rng.uniform(0, 8, (B, 3, 2)) * [1, 0.75], rng.rand(B, 3)), 0, 0),
+    ("path_bounces", path_bounces, (rng.uniform(-0.5, 0.5, (B, 3)), rng.randn(B, 3)), 0, 0),
+    ("ik_dls_iterate", ik_dls_iterate, (rng.uniform(-1.5, 1.5, (B, 2)),), 0, 0),
+    ("schroeder_comb", schroeder_comb, (SIGNAL[:, :12],), 0, 0),
+    ("allpass", allpass, (SIGNAL[:, :12],), 0, 0),
+    ("allpass_f32", allpass, (SIGNAL[:, :12].astype(np.float32),), 0, 0),
+    ("pitch_shift_interp", pitch_shift_interp, (SIGNAL[:, :12],), 0, 0),
+    ("compressor_dynamic", compressor_dynamic, (SIGNAL[:, :12],), 0, 0),
+    ("pong_step", pong_step, (rng.rand(B, 2), rng.randn(B, 2) * 3, rng.rand(B, 2)), 0, 0),
+    ("particles_lifetime_copy", particles_lifetime_copy, (rng.randn(B, 5, 2), rng.randn(B, 5, 2), rng.randint(1, 6, (B, 5)), rng.randn(B, 2)), 0, 0),
+    ("ekf_slam_landmark_update", ekf_slam_landmark_update, (rng.randn(B, 7), spd(B, 7) * 0.1, rng.rand(B, 2) + [1.0, 0.0]), 0, 0),
     ("quat_normalize_flagged", quat_normalize_flagged, (np.concatenate([rng.randn(B - 1, 4), [[np.nan, 0, 0, 1]]]),), 0, 0),
 ]
 # Refused, each with its message and the rewrite (in CASES) that batches:
@@ -1456,6 +1580,9 @@ REFUSED = [
     ("joint_limit_violation", joint_limit_violation, (rng.randn(B, 3) * 1.5,), 0,
      TracerConversionError, r"numpy\.maximum\.reduce\(\) of a list.*np\.maximum\.reduce\(np\.stack\(\[a, b, c\]\)\)",
      "joint_limit_violation_stack"),
+    ("particles_lifetime", particles_lifetime, (rng.randn(B, 5, 2), rng.randn(B, 5, 2), rng.randint(1, 6, (B, 5)), rng.randn(B, 2)), 0,
+     TypeError, r"writing into a view of an argument of the traced function, argument 1 \('vel'\).*x = x\.copy\(\)",
+     "particles_lifetime_copy"),
     ("quat_normalize_checked", quat_normalize_checked, (rng.randn(B, 4),), 0,
      TracerConversionError, r"Python `assert` on a traced array \(computed from argument 0 \('q'\)\).*"
      r"check the batched result after the call.*"
@@ -1478,4 +1605,4 @@ def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (127, 4)
+    assert (len(CASES), len(REFUSED)) == (138, 5)
