@@ -57,6 +57,15 @@ NUMBER_HINT = (" For a number to compute with, write np.%s(x) (or x.astype(...))
                "strongly: a float32 array times np.float64(x) is float64.")
 
 
+def static_number_hint(names: list[str]) -> str:
+    """For a concrete-value request on values computed only from 0-d unbatched arguments
+    (``range(steps)`` with ``steps=np.int64(5)``): a Python number there is static."""
+    return (f" {' and '.join(names)} {'is a 0-d array' if len(names) == 1 else 'are 0-d arrays'}, "
+            f"which gvmap traces as it does every array argument; for Python `if` / `range` on "
+            f"it, pass a Python number instead (int(n), float(n)): arguments that are not "
+            f"arrays are static, part of the cache key (a new value traces again).")
+
+
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
     return TracerConversionError(
         f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "

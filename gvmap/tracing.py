@@ -154,6 +154,9 @@ class Trace:
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
+        # inputs that are one number for the whole call (0-d, not batched): a Python number
+        # passed there instead would be static, which is what `range(n)` / `if n > 0` need
+        self.unbatched_scalars: set[Var] = set()
 
     def __enter__(self) -> "Trace":
         _stack().append(self)
@@ -454,17 +457,21 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
 
 def trace_function(fun: Callable, avals: Sequence[AbstractArray],
                    snapshots: Snapshots = _NO_SNAPSHOTS,
-                   names: Sequence[str] | None = None) -> tuple[Graph, Any]:
+                   names: Sequence[str] | None = None,
+                   unbatched_scalars: Sequence[int] = ()) -> tuple[Graph, Any]:
     """Trace ``fun(*tracers)``, one Tracer input per aval. Returns ``(graph, out_treedef)``.
 
     Output leaves may be tracers, arrays or Python numbers (which become constants of
     NumPy's default dtype, as ``np.stack`` of them would give). Closed-over arrays listed
     in ``snapshots`` share one copy across every trace of the function. ``names``: what
-    the user calls each input, for messages ("argument 0 ('cam') at [1]")."""
+    the user calls each input, for messages ("argument 0 ('cam') at [1]");
+    ``unbatched_scalars``: the positions of inputs that are one 0-d value per call."""
     with Trace(snapshots) as trace:
         try:
             inputs = [trace.new_input(a) for a in avals]
             trace.input_names.update(zip((t._var for t in inputs), names or ()))
+            trace.unbatched_scalars.update(inputs[k]._var for k in unbatched_scalars
+                                           if inputs[k]._var in trace.input_names)
             out = fun(*inputs)
         except ValueError as e:
             # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
@@ -698,9 +705,14 @@ class Tracer(TracedArray):
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
             return leaked_error()
-        sources = self._trace.input_sources(self._var)
+        trace = self._trace
+        sources = trace.input_sources(self._var)
         # which arguments make it traced: `if n > 0` with n passed as an array
         source = f" (computed from {', '.join(sources)})" if sources else ""
+        scalars = [trace.input_names[v] for v in trace.unbatched_scalars
+                   if trace.input_names[v] in sources]
+        if sources and len(scalars) == len(sources):  # one number per call: make it static
+            hint += concrete.static_number_hint(scalars)
         return concrete.refusal(sys._getframe(2), what, hint, source)  # 2: the dunder's caller
 
     def __array__(self, dtype=None, copy=None):

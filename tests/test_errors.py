@@ -12,6 +12,7 @@ import pytest
 
 import gvmap
 from conftest import cupy_unusable_reason
+from oracle import assert_tree_close
 
 
 def raises(exc_type, f, *args, **kwargs) -> str:
@@ -176,6 +177,24 @@ def test_control_flow_names_the_arguments_the_value_comes_from():
                  (np.ones((2, 3)), np.ones((2, 3))))
     assert "(computed from argument 1 ('n'), argument 2 ('state') at [0])" in msg, msg
     assert "argument 0" not in msg and "at [1]" not in msg, msg
+
+
+def test_range_of_an_unbatched_0d_argument_says_to_pass_a_python_number():
+    """`range(steps)` with steps=np.int64(5) (in_axes None, or under jit): the message says
+    a Python number there is static; a batched or a computed-from-data value gets no such
+    hint (a Python number would not be its meaning)."""
+    def f(x, steps):
+        for _ in range(steps):
+            x = x * 2
+        return x
+
+    for call in (lambda: gvmap.vmap(f, in_axes=(0, None))(np.ones((2, 3)), np.int64(3)),
+                 lambda: gvmap.jit(f)(np.ones(3), np.int64(3))):
+        with pytest.raises(TypeError, match=r"argument 1 \('steps'\) is a 0-d array.*pass a Python number"):
+            call()
+    msg = raises(TypeError, gvmap.vmap(f), np.ones((2, 3)), np.array([3, 3]))
+    assert "pass a Python number" not in msg, msg
+    assert_tree_close(gvmap.vmap(f, in_axes=(0, None))(np.ones((2, 3)), 3), np.full((2, 3), 8.0))
 
 
 def test_control_flow_under_jit():
