@@ -19,7 +19,7 @@ height: NumPy's IndexError, which gvmap raises too) and ``spring_damper_camera``
 1.0`` on an array unpacked from an argument) is refused for a good reason. About 400
 one-line probes around the corpus (NumPy functions, ufunc methods, array methods, dtype
 promotion of small ints, float16 and bools, view and in-place write habits, nested vmap,
-batch axis 1) and 11 longer programs (a rasterizer, ray bounces, IK iterations, comb and
+batch axis 1) and 10 longer programs (a rasterizer, ray bounces, IK iterations, comb and
 allpass reverbs, a pong step, EKF-SLAM: cases here) found no wrong answer either. They
 found refusals of things NumPy users expect, now implemented and each a case here:
 ``np.cross`` of 2-vectors (NumPy 2 deprecates but computes them:
@@ -28,9 +28,10 @@ found refusals of things NumPy users expect, now implemented and each a case her
 (``point_in_polygon_xor_reduce``, ``collision_layer_mask``; gvmap/numpy/folds.py),
 ``np.vander``, ``np.polyder``, ``np.polyint`` and ``np.unstack`` (``trajectory_fit_vander``,
 ``cubic_segment``, ``quat_conjugate_unstack``; gvmap/numpy/polynomials.py),
-``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py) and
-``np.bitwise_count`` (``bitboard_king_moves``; folds.py). Of the 138 cases here 127 batch
-on the code before these changes, and all 138 now.
+``np.round`` of integers to tens (``score_rounding``; gvmap/numpy/elementwise.py),
+``np.bitwise_count`` (``bitboard_king_moves``) and ``np.packbits`` / ``np.unpackbits``
+(``ca_packed_history``; folds.py). Of the 139 cases here 127 batch on the code before
+these changes, and all 139 now.
 
 The 5 in ``REFUSED`` are refused for good reasons, each with a message naming a rewrite
 that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), two writes
@@ -1395,6 +1396,13 @@ def particles_lifetime_copy(pos, vel, life, spawn, dt=0.1):
     return particles_lifetime(pos, vel, life, spawn, dt)
 
 
+def ca_packed_history(cells, rule=90, steps=3):
+    # a cellular automaton's rows stored as bytes (np.packbits), and read back
+    history = elementary_ca(cells, rule, steps)
+    packed = np.packbits(history, axis=1)
+    return packed, np.unpackbits(packed, axis=1, count=cells.shape[0])
+
+
 WAVETABLE = np.sin(2 * np.pi * np.arange(32) / 32) + 0.3 * np.sin(6 * np.pi * np.arange(32) / 32)
 
 
@@ -1567,6 +1575,7 @@ CASES = [
     ("pong_step", pong_step, (rng.rand(B, 2), rng.randn(B, 2) * 3, rng.rand(B, 2)), 0, 0),
     ("particles_lifetime_copy", particles_lifetime_copy, (rng.randn(B, 5, 2), rng.randn(B, 5, 2), rng.randint(1, 6, (B, 5)), rng.randn(B, 2)), 0, 0),
     ("ekf_slam_landmark_update", ekf_slam_landmark_update, (rng.randn(B, 7), spd(B, 7) * 0.1, rng.rand(B, 2) + [1.0, 0.0]), 0, 0),
+    ("ca_packed_history", ca_packed_history, ((rng.rand(B, 12) < 0.5).astype(np.uint8),), 0, 0),
     ("quat_normalize_flagged", quat_normalize_flagged, (np.concatenate([rng.randn(B - 1, 4), [[np.nan, 0, 0, 1]]]),), 0, 0),
 ]
 # Refused, each with its message and the rewrite (in CASES) that batches:
@@ -1605,4 +1614,4 @@ def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (138, 5)
+    assert (len(CASES), len(REFUSED)) == (139, 5)

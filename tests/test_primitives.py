@@ -1007,6 +1007,11 @@ row("np.bitwise_count", lambda xp, x: (xp.bitwise_count(x), xp.bitwise_count(x *
                                        xp.bitwise_count(x.astype(np.uint8)), xp.bitwise_count(x > 0),
                                        xp.bitwise_count(np.iinfo(x.dtype).min + x * 0)),
     [A((3, 4), "wide")], INT)
+row("np.packbits_unpackbits", lambda xp, x: (
+    xp.packbits(x), xp.packbits(x, axis=1), xp.packbits(x, axis=0, bitorder="little"),
+    xp.unpackbits(x.astype(np.uint8)), xp.unpackbits(x.astype(np.uint8), axis=0, count=3),
+    xp.unpackbits(x.astype(np.uint8), axis=1, count=-5, bitorder="little"),
+    xp.unpackbits(xp.packbits(x, axis=1), axis=1, count=11)), [A((3, 11), "wide")], INTBOOL)
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),

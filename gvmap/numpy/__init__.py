@@ -213,7 +213,9 @@ for _name in _folds.COMBINE:
     _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.bitwise_reduce(_name)
 _HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
 _HANDLED_UFUNCS["bitwise_count"] = bitwise_count = _folds.bitwise_count
-__all__ = sorted(set(__all__) | {"bitwise_count"})
+packbits, unpackbits = _folds.packbits, _folds.unpackbits
+_HANDLED_FUNCTIONS[_np.packbits], _HANDLED_FUNCTIONS[_np.unpackbits] = packbits, unpackbits
+__all__ = sorted(set(__all__) | {"bitwise_count", "packbits", "unpackbits"})
 
 # --- polynomial helpers (vander, polyder, polyint) and np.unstack; roots, trim_zeros refused ---
 from . import polynomials as _polynomials  # noqa: E402

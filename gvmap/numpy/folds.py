@@ -18,20 +18,25 @@ how it is computed (a count, then its lowest bit), exactly as the fold would giv
 ``np.bitwise_count`` (NumPy 2: bitboards, adjacency masks) counts the 1-bits of |x| (of
 MIN's bits, where |MIN| wraps), a uint8 for every integer dtype (bools as int8; floats are
 NumPy's TypeError), by the shift-and-mask steps of a SWAR popcount in the unsigned dtype of
-x's width: a dozen elementwise equations, which fuse.
+x's width: a dozen elementwise equations, which fuse. ``np.packbits`` folds each run of 8
+elements (nonzero as 1, zeros padding the last run) into a uint8, ``np.unpackbits`` is its
+inverse (uint8 operands only, as NumPy's; ``count`` trims or zero-pads), both with
+``bitorder``: shifts and a sum, static shapes.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable
 
 import numpy as np
 
 from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
-from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, logical_xor, multiply,
-                          not_equal, right_shift, subtract)
+from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, left_shift, logical_xor,
+                          multiply, not_equal, right_shift, subtract)
+from ._core import normalize_axis
 from .indexing import getitem
 from .reductions import _ufunc_axis, sum as sum_
-from .shape import expand_dims, full_like, reshape, transpose
+from .shape import concatenate, expand_dims, full_like, moveaxis, ravel, reshape, transpose
 
 __all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
 
@@ -134,3 +139,58 @@ def bitwise_count(x: Any, out=None) -> Any:
     if width > 8:  # the bytes' counts summed into the top byte (a product that wraps)
         v = right_shift(multiply(v, ones(0x01)), c(width - 8))
     return convert(v, np.uint8)
+
+
+def _bit_shifts(bitorder: str) -> np.ndarray:
+    """The shift of each bit of a byte, most significant first for 'big'."""
+    if bitorder not in ("big", "little"):
+        raise ValueError("'order' must be either 'little' or 'big'")
+    return np.arange(7, -1, -1, dtype=np.uint8) if bitorder == "big" else np.arange(8, dtype=np.uint8)
+
+
+def _along_last(a: Any, axis: Any, name: str) -> tuple[Any, int]:
+    """a with ``axis`` moved last (None: a flattened), and where to move it back."""
+    if axis is None:
+        return ravel(a), 0
+    axis = normalize_axis(axis, ndim_of(a))
+    return moveaxis(a, axis, -1), axis
+
+
+def packbits(a: Any, /, axis: Any = None, bitorder: str = "big") -> Any:
+    """numpy.packbits: each run of 8 elements along ``axis`` (nonzero as 1) as a uint8."""
+    a = check_operand(a, "packbits")
+    if dtype_of(a).kind not in "iub":
+        raise TypeError("Expected an input array of integer or boolean data type")
+    shifts = _bit_shifts(bitorder)
+    x, axis = _along_last(a, axis, "packbits")
+    n = shape_of(x)[-1]
+    bits = convert(not_equal(x, np.zeros((), dtype_of(x))[()]), np.uint8)
+    pad = -n % 8
+    if pad:
+        bits = concatenate([bits, full_like(bits, 0, shape=shape_of(bits)[:-1] + (pad,))], axis=-1)
+    bits = reshape(bits, shape_of(bits)[:-1] + ((n + pad) // 8, 8))
+    packed = sum_(left_shift(bits, shifts), -1, np.uint8)
+    return moveaxis(packed, -1, axis)
+
+
+def unpackbits(a: Any, /, axis: Any = None, count: Any = None, bitorder: str = "big") -> Any:
+    """numpy.unpackbits: the 8 bits of each uint8 along ``axis``; ``count`` keeps that many
+    (zeros past the end; a negative one drops from the end)."""
+    a = check_operand(a, "unpackbits")
+    if dtype_of(a) != np.uint8:
+        raise TypeError("Expected an input array of unsigned byte data type")
+    shifts = _bit_shifts(bitorder)
+    x, axis = _along_last(a, axis, "unpackbits")
+    n = shape_of(x)[-1]
+    bits = bitwise_and(right_shift(expand_dims(x, -1), shifts), np.uint8(1))
+    bits = reshape(bits, shape_of(x)[:-1] + (8 * n,))
+    if count is not None:
+        count = operator.index(count)
+        if count < -8 * n:
+            raise ValueError("-count larger than number of elements")
+        keep = count if count >= 0 else 8 * n + count
+        if keep <= 8 * n:
+            bits = getitem(bits, (Ellipsis, slice(0, keep)))
+        else:
+            bits = concatenate([bits, full_like(bits, 0, shape=shape_of(bits)[:-1] + (keep - 8 * n,))], axis=-1)
+    return moveaxis(bits, -1, axis)
