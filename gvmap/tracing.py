@@ -709,8 +709,8 @@ class Tracer(TracedArray):
         sources = trace.input_sources(self._var)
         # which arguments make it traced: `if n > 0` with n passed as an array
         source = f" (computed from {', '.join(sources)})" if sources else ""
-        scalars = [trace.input_names[v] for v in trace.unbatched_scalars
-                   if trace.input_names[v] in sources]
+        scalars = [name for v, name in trace.input_names.items()  # (in argument order)
+                   if v in trace.unbatched_scalars and name in sources]
         if sources and len(scalars) == len(sources):  # one number per call: make it static
             hint += concrete.static_number_hint(scalars)
         return concrete.refusal(sys._getframe(2), what, hint, source)  # 2: the dunder's caller
