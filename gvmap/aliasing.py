@@ -86,9 +86,9 @@ class TracedArray:
         trace = self._trace
         if not trace.writable(self._var):  # an input or a closed-over constant
             raise TypeError(
-                f"{what} writes into an argument of the traced function (or an array it "
-                f"closes over): NumPy would change the caller's array, which gvmap never "
-                f"does. {rewrite} (same result, and the caller's array stays unchanged)")
+                f"{what} writes into {trace.unwritable_text(self._var)}: NumPy would change "
+                f"the caller's array, which gvmap never does. {rewrite} (same result, and the "
+                f"caller's array stays unchanged)")
         _refuse_untracked_views(trace, self._var, what)
         self._refuse_untracked_base(what)
         self._become(new, skip=None)
@@ -104,9 +104,9 @@ class TracedArray:
                 f"`b = np.broadcast_to(x, shape).copy()`")
         if not trace.writable(self._var):
             raise TypeError(
-                "writing into a view of an argument of the traced function (or of an array "
-                "it closes over): NumPy would change the caller's array, which gvmap never "
-                "does. Copy it first (`x = x.copy()`), then take the view")
+                f"writing into a view of {trace.unwritable_text(self._var)}: NumPy would "
+                f"change the caller's array, which gvmap never does. Copy it first "
+                f"(`x = x.copy()`), then take the view")
         _refuse_untracked_views(trace, self._var, "writing into a view")
         self._refuse_untracked_base("writing into a view")
         self._become(_put(link, self, view_value), skip=view)
@@ -122,8 +122,9 @@ class TracedArray:
                 continue
             if not self._trace.writable(var):
                 raise TypeError(
-                    f"{what} writes into a view (reshape, ravel or the like) of an argument of the traced function (or of an array it closes "
-                    f"over): NumPy would change the caller's array, which gvmap never does. "
+                    f"{what} writes into a view (reshape, ravel or the like) of "
+                    f"{self._trace.unwritable_text(var)}: NumPy would change the caller's "
+                    f"array, which gvmap never does. "
                     f"Copy it first (`y = x.reshape(2, 3).copy()`), then write into the copy")
             raise TypeError(
                 f"{what} writes into a view made by reshape, ravel or the like of an array "

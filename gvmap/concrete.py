@@ -57,6 +57,15 @@ NUMBER_HINT = (" For a number to compute with, write np.%s(x) (or x.astype(...))
                "strongly: a float32 array times np.float64(x) is float64.")
 
 
+def static_number_hint(names: list[str]) -> str:
+    """For a concrete-value request on values computed only from 0-d unbatched arguments
+    (``range(steps)`` with ``steps=np.int64(5)``): a Python number there is static."""
+    return (f" {' and '.join(names)} {'is a 0-d array' if len(names) == 1 else 'are 0-d arrays'}, "
+            f"which gvmap traces as it does every array argument; for Python `if` / `range` on "
+            f"it, pass a Python number instead (int(n), float(n)): arguments that are not "
+            f"arrays are static, part of the cache key (a new value traces again).")
+
+
 def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
     return TracerConversionError(
         f"{what} needs a concrete value, but inside gvmap.vmap/jit this array is traced: it "
@@ -64,6 +73,30 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
         f"np.where(cond, x, y) (or np.maximum/np.minimum/np.clip), keep Python `if`/`for` "
         f"to shapes and other static values, and return arrays instead of converting them."
         + hint)
+
+
+def _in_assert(frame: Any) -> bool:
+    """Whether ``frame`` is testing the condition of an ``assert`` statement: its jump on
+    the condition falls through to, or (the ``and`` of ``assert a and b``) jumps to, the
+    assertion's ``LOAD_ASSERTION_ERROR``."""
+    if frame is None:
+        return False
+    instructions = [ins for ins in dis.get_instructions(frame.f_code) if ins.opname != "CACHE"]
+    by_offset = {ins.offset: ins for ins in instructions}
+    at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if at is None or not instructions[at].opname.startswith("POP_JUMP") or at + 1 >= len(instructions):
+        return False
+    target = by_offset.get(instructions[at].argval)
+    return "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None))
+
+
+ASSERT_HINT = (" gvmap checks an `assert` of ONE traced condition (gvmap.assertions: it "
+               "raises for the first failing example, as the loop does), not an `and` / `or` "
+               "of several, which Python tests one by one: write one condition (assert "
+               "np.all(np.isfinite(q)) & (n > 0)) or one assert per condition. Or check the "
+               "batched result after the call instead (assert "
+               "np.all(np.isfinite(out)) on what gvmap.vmap(f)(batch) returns), or return the "
+               "condition as an output (ok = np.all(...); return result, ok) and test it there.")
 
 
 def _in_item_assignment(frame: Any) -> bool:
@@ -91,8 +124,9 @@ _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-
 
 def _called_function(frame: Any) -> Any:
     """The function ``frame`` is calling at its current instruction when the callee is a
-    name or a dotted name of modules (``math.erf``, ``erf`` imported from math), looked up
-    without running anything; None otherwise."""
+    name or a dotted name of modules (``math.erf``, ``erf`` imported from math), or a
+    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything;
+    None otherwise."""
     if frame is None:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
@@ -109,9 +143,10 @@ def _called_function(frame: Any) -> Any:
     name = callee[first].argval
     scopes = (frame.f_locals, frame.f_globals, frame.f_builtins)
     obj = next((scope[name] for scope in scopes if name in scope), None)
-    for ins in callee[first + 1:]:
-        if not isinstance(obj, types.ModuleType):
-            return None
+    for k, ins in enumerate(callee[first + 1:]):
+        last = k == len(callee) - first - 2
+        if not (isinstance(obj, types.ModuleType) or last and isinstance(obj, np.ufunc)):
+            return None  # (a ufunc's method, np.maximum.reduce, is looked up too)
         obj = getattr(obj, ins.argval, None)
     return obj
 
@@ -137,6 +172,22 @@ def _math_error(fn: Any) -> TracerConversionError | None:
         f"{fn.__module__}.{name}() of a traced array: the {fn.__module__} module computes on "
         f"one Python number, but inside gvmap.vmap/jit a traced value stands for every "
         f"example of the batch at once. Use NumPy on the array instead: {rewrite}")
+
+
+def _ufunc_list_error(fn: Any) -> TracerConversionError | None:
+    """The refusal of ``np.maximum.reduce([a, b, c])`` (or ``np.add([a, b], 1)``) with
+    traced values in the list: NumPy converts the list to an array itself, in C, before any
+    traced value can take the call, so the list must be one traced array already."""
+    ufunc = fn if isinstance(fn, np.ufunc) else getattr(fn, "__self__", None)
+    if not isinstance(ufunc, np.ufunc) or getattr(np, ufunc.__name__, None) is not ufunc:
+        return None
+    name = ufunc.__name__ if fn is ufunc else f"{ufunc.__name__}.{fn.__name__}"
+    return TracerConversionError(
+        f"numpy.{name}() of a list or tuple holding traced values: NumPy makes an array of "
+        f"the list itself, which needs concrete values, but inside gvmap.vmap/jit a traced "
+        f"value stands for every example of the batch at once. Make the list one traced "
+        f"array first: np.{name}(np.stack([a, b, c]))"
+        + (" (over axis 0: the elementwise result of the values)" if fn is not ufunc else ""))
 
 
 def in_subscript(frame: Any) -> bool:
@@ -209,14 +260,16 @@ def _builtin_error(fn: Any) -> TracerConversionError | None:
         f"example of the batch at once. Use NumPy's batched form instead: {rewrite}")
 
 
-def refusal(caller: Any, what: str, hint: str = "") -> TracerConversionError:
+def refusal(caller: Any, what: str, hint: str = "", source: str = "") -> TracerConversionError:
     """The error for ``what`` (a request for a concrete value) made by the frame
     ``caller``: the assignment, ``math``, builtin or control-flow message, whichever
-    applies."""
+    applies; ``source`` (" (computed from argument 0 ('x'))") follows the request named."""
     if _in_item_assignment(caller):
         return _assignment_error()
+    if _in_assert(caller):
+        return _control_flow_error("Python `assert` on a traced array" + source, ASSERT_HINT)
     called = _called_function(caller)
-    error = _math_error(called) or _builtin_error(called)
+    error = _math_error(called) or _builtin_error(called) or _ufunc_list_error(called)
     if error is not None:
         return error
-    return _control_flow_error(what, hint)
+    return _control_flow_error(what + source, hint)

@@ -154,6 +154,12 @@ class Trace:
         # (bad, errors.LoopRaise) of each assert / `if bad: raise` on a traced value, in
         # program order: checks threaded through the outputs (gvmap.assertions)
         self.raises: list[tuple[Any, Any]] = []
+        # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
+        # knows it, so that a refused write into one names it
+        self.input_names: dict[Var, str] = {}
+        # inputs that are one number for the whole call (0-d, not batched): a Python number
+        # passed there instead would be static, which is what `range(n)` / `if n > 0` need
+        self.unbatched_scalars: set[Var] = set()
 
     def __enter__(self) -> "Trace":
         _stack().append(self)
@@ -244,6 +250,27 @@ class Trace:
         """May the function write into the value ``var``? Not into arguments and closed-over
         arrays (NumPy would change the caller's array); into what it computed or made."""
         return var in self.computed or var in self.owned
+
+    def input_sources(self, var: Var) -> list[str]:
+        """The named inputs ``var``'s value depends on, in argument order, for messages
+        (walked back through the equations only when a message asks)."""
+        if not self.input_names:
+            return []
+        needed = {var}
+        for eqn in reversed(self.eqns):
+            if any(v in needed for v in eqn.outvars):
+                needed.update(a for a in eqn.invars if isinstance(a, Var))
+        return [name for v, name in self.input_names.items() if v in needed]
+
+    def unwritable_text(self, var: Var) -> str:
+        """What a refused write goes into, for its message: "an argument of the traced
+        function, argument 0 ('cam') at [1]" where the input's name is known, "an array
+        the traced function closes over" for a constant, and both possibilities else."""
+        if var in self.input_names:
+            return f"an argument of the traced function, {self.input_names[var]}"
+        if var in self._const_values or var in self.constvars:
+            return "an array the traced function closes over"
+        return "an argument of the traced function (or an array it closes over)"
 
     @contextlib.contextmanager
     def internal_views(self, var: Var):
@@ -432,15 +459,23 @@ def _eager(prim: P.Primitive, operands: Sequence[Any], params: dict) -> Any:
 
 
 def trace_function(fun: Callable, avals: Sequence[AbstractArray],
-                   snapshots: Snapshots = _NO_SNAPSHOTS) -> tuple[Graph, Any]:
+                   snapshots: Snapshots = _NO_SNAPSHOTS,
+                   names: Sequence[str] | None = None,
+                   unbatched_scalars: Sequence[int] = ()) -> tuple[Graph, Any]:
     """Trace ``fun(*tracers)``, one Tracer input per aval. Returns ``(graph, out_treedef)``.
 
     Output leaves may be tracers, arrays or Python numbers (which become constants of
     NumPy's default dtype, as ``np.stack`` of them would give). Closed-over arrays listed
-    in ``snapshots`` share one copy across every trace of the function."""
+    in ``snapshots`` share one copy across every trace of the function. ``names``: what
+    the user calls each input, for messages ("argument 0 ('cam') at [1]");
+    ``unbatched_scalars``: the positions of inputs that are one 0-d value per call."""
     with Trace(snapshots) as trace:
         try:
-            out = fun(*[trace.new_input(a) for a in avals])
+            inputs = [trace.new_input(a) for a in avals]
+            trace.input_names.update(zip((t._var for t in inputs), names or ()))
+            trace.unbatched_scalars.update(inputs[k]._var for k in unbatched_scalars
+                                           if inputs[k]._var in trace.input_names)
+            out = fun(*inputs)
         except ValueError as e:
             # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
             # "setting an array element with a sequence" (a Tracer is a sequence); ours says
@@ -676,7 +711,15 @@ class Tracer(TracedArray):
     def _concrete_value_error(self, what: str, hint: str = "") -> Exception:
         if self._trace not in _stack():
             return leaked_error()
-        return concrete.refusal(sys._getframe(2), what, hint)  # 2: the dunder's caller
+        trace = self._trace
+        sources = trace.input_sources(self._var)
+        # which arguments make it traced: `if n > 0` with n passed as an array
+        source = f" (computed from {', '.join(sources)})" if sources else ""
+        scalars = [name for v, name in trace.input_names.items()  # (in argument order)
+                   if v in trace.unbatched_scalars and name in sources]
+        if sources and len(scalars) == len(sources):  # one number per call: make it static
+            hint += concrete.static_number_hint(scalars)
+        return concrete.refusal(sys._getframe(2), what, hint, source)  # 2: the dunder's caller
 
     def __array__(self, dtype=None, copy=None):
         if self._value is not None:

@@ -223,7 +223,9 @@ class Transformation:
 
         avals = [avals_of(i, leaves[i]) for i in traced]
         randomness = RandomnessCheck(self._watch or Watch(fun))
-        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots)
+        names = [self._describe(treedef, i) for i in traced]
+        scalars = [k for k, i in enumerate(traced) if info.axes[i] is None and not avals[k].shape]
+        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names, scalars)
         randomness.verify(describe(fun))
         return graph, traced, out_treedef
 

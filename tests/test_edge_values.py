@@ -792,6 +792,52 @@ def test_gcd_lcm_reduce_match_numpys_fold(backend):
             gvmap.vmap(bad)(x)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64, np.bool_])
+def test_bitwise_reductions_match_numpys(backend, dtype):
+    """np.bitwise_and / or / xor .reduce (gvmap/numpy/folds.py, trees of the elementwise
+    ufunc): the operand's dtype (dtype= another), the identity on an empty axis (-1, all bits,
+    for and; 0 else), odd lengths (xor meets the element left over once), several axes,
+    axis=() and 0-d operands, initial=, keepdims; floats are NumPy's TypeError."""
+    x = np.random.RandomState(7).randint(-128, 128, (3, 5, 7)).astype(dtype)
+    for u in (np.bitwise_and, np.bitwise_or, np.bitwise_xor):
+        check(lambda v: (u.reduce(v), u.reduce(v, axis=-1), u.reduce(v, axis=None), u.reduce(v[:, :0], axis=1),
+                         u.reduce(v, axis=(0, 1), keepdims=True), u.reduce(v, axis=()), u.reduce(v[0, 0]),
+                         u.reduce(v[:, :1], axis=1), u.reduce(v[:, :3], axis=-1, initial=True),
+                         u.reduce(v, axis=0, dtype=np.int64)), x)
+    with pytest.raises(TypeError):
+        gvmap.vmap(np.bitwise_or.reduce)(x.astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+                                   np.int64, np.uint64, np.bool_])
+def test_bitwise_count_at_the_limits(backend, dtype):
+    """np.bitwise_count of every integer width: MIN (|MIN| wraps to MIN's one bit), MAX,
+    -1 (|-1| is 1), 0, large 64-bit patterns; bools as int8; uint8 for all."""
+    rng = np.random.RandomState(9)
+    if dtype is np.bool_:
+        x = rng.rand(2, 8) > 0.5
+    else:
+        info = np.iinfo(dtype)
+        x = rng.randint(-5, 6, (2, 8)).astype(dtype)
+        x[0, :4] = [info.min, info.max, 0, info.max - 1]
+        x[1, :4] = (rng.randint(0, 2 ** 62, 4, dtype=np.int64).astype(np.uint64) * np.uint64(3)).astype(dtype)
+    check(lambda v: np.bitwise_count(v), x)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float32, np.float64, np.bool_])
+def test_logical_xor_reduce_is_the_parity_of_nonzero_elements(backend, dtype):
+    """np.logical_xor.reduce: bool for every operand (NaN counts as nonzero, -0.0 as zero),
+    True where an odd number of elements are nonzero; empty axes False, initial= joins."""
+    rng = np.random.RandomState(8)
+    x = (rng.randint(-2, 3, (3, 4, 5)) * (rng.rand(3, 4, 5) < 0.5)).astype(dtype)
+    if dtype in (np.float32, np.float64):
+        x[0, 0, :2], x[1, 1, :2] = np.nan, -0.0
+    u = np.logical_xor
+    check(lambda v: (u.reduce(v), u.reduce(v, axis=-1, keepdims=True), u.reduce(v, axis=None),
+                     u.reduce(v[:, :0], axis=1), u.reduce(v, axis=()), u.reduce(v[0, 0]),
+                     u.reduce(v, axis=1, initial=True)), x)
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES + [np.float16])
 def test_spacing_at_zeros_infinities_nan_and_the_limits(backend, dtype):
     """The gap to the next float away from zero: +smallest subnormal at BOTH zeros (NumPy's

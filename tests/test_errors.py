@@ -12,6 +12,7 @@ import pytest
 
 import gvmap
 from conftest import cupy_unusable_reason
+from oracle import assert_tree_close
 
 
 def raises(exc_type, f, *args, **kwargs) -> str:
@@ -143,6 +144,64 @@ def test_control_flow_on_traced_value(name):
         gvmap.vmap(CONTROL_FLOW[name])(np.ones((4, 3)))
 
 
+# compiled from source: pytest rewrites the assert statements of test modules (into code
+# that is no longer Python's assert), and user code is not rewritten
+_USER_CODE: dict = {"np": np}
+exec("def _assert_finite(x):\n"
+     "    assert np.all(np.isfinite(x)) and x.sum() > -1e9, 'non-finite input'\n"
+     "    return x * 2\n"
+     "def _assert_one(x):\n"
+     "    assert np.all(np.isfinite(x)) & (x.sum() > -1e9), 'non-finite input'\n"
+     "    return x * 2\n", _USER_CODE)
+_assert_finite, _assert_one = _USER_CODE["_assert_finite"], _USER_CODE["_assert_one"]
+
+
+def test_assert_on_traced_value_says_where_to_check():
+    """``assert a and b`` of traced conditions: named as an assert, with the rewrites (one
+    condition, which gvmap checks: tests/test_assertions.py; or the check moved to the
+    batched result, or the condition returned as an output)."""
+    with pytest.raises(TypeError, match=r"Python `assert` on a traced array.*ONE traced condition"
+                                        r".*one assert per condition.*batched result after the call"):
+        gvmap.vmap(_assert_finite)(np.ones((4, 3)))
+    np.testing.assert_array_equal(gvmap.vmap(_assert_one)(np.ones((4, 3))), np.full((4, 3), 2.0))
+    with pytest.raises(TypeError, match=r"Python `if`") as info:
+        gvmap.vmap(_if)(np.ones((4, 3)))
+    assert "assert" not in str(info.value)
+
+
+def test_control_flow_names_the_arguments_the_value_comes_from():
+    """`if n > 0` with n an (unbatched) array argument: the message says which arguments
+    the traced value is computed from, as the signature and pytree name them."""
+    def f(x, n, state):
+        p, v = state
+        if n * p.sum() > 0:
+            return x
+        return v
+
+    msg = raises(TypeError, gvmap.vmap(f, in_axes=(0, None, 0)), np.ones((2, 3)), np.array(2),
+                 (np.ones((2, 3)), np.ones((2, 3))))
+    assert "(computed from argument 1 ('n'), argument 2 ('state') at [0])" in msg, msg
+    assert "argument 0" not in msg and "at [1]" not in msg, msg
+
+
+def test_range_of_an_unbatched_0d_argument_says_to_pass_a_python_number():
+    """`range(steps)` with steps=np.int64(5) (in_axes None, or under jit): the message says
+    a Python number there is static; a batched or a computed-from-data value gets no such
+    hint (a Python number would not be its meaning)."""
+    def f(x, steps):
+        for _ in range(steps):
+            x = x * 2
+        return x
+
+    for call in (lambda: gvmap.vmap(f, in_axes=(0, None))(np.ones((2, 3)), np.int64(3)),
+                 lambda: gvmap.jit(f)(np.ones(3), np.int64(3))):
+        with pytest.raises(TypeError, match=r"argument 1 \('steps'\) is a 0-d array.*pass a Python number"):
+            call()
+    msg = raises(TypeError, gvmap.vmap(f), np.ones((2, 3)), np.array([3, 3]))
+    assert "pass a Python number" not in msg, msg
+    assert_tree_close(gvmap.vmap(f, in_axes=(0, None))(np.ones((2, 3)), 3), np.full((2, 3), 8.0))
+
+
 def test_control_flow_under_jit():
     with pytest.raises(TypeError, match=r"np\.where"):
         gvmap.jit(_if)(np.ones(3))
@@ -164,6 +223,22 @@ def test_math_function_on_traced_value_names_numpys(name):
         gvmap.vmap(f)(np.ones((4, 3)))
 
 
+UFUNC_OF_A_LIST = {  # NumPy makes the array of the list in C: the message names np.stack
+    "maximum.reduce": (lambda x: np.maximum.reduce([x[0], x[1], x[2]]),
+                       r"numpy\.maximum\.reduce\(\) of a list.*np\.maximum\.reduce\(np\.stack\(\[a, b, c\]\)\)"),
+    "logical_or.reduce": (lambda x: np.logical_or.reduce((x > 0, x < -1)),
+                          r"numpy\.logical_or\.reduce\(\) of a list"),
+    "add": (lambda x: np.add([x[0], x[1]], 1.0), r"numpy\.add\(\) of a list.*np\.add\(np\.stack"),
+}
+
+
+@pytest.mark.parametrize("name", list(UFUNC_OF_A_LIST))
+def test_ufunc_of_a_list_of_traced_values_names_np_stack(name):
+    f, message = UFUNC_OF_A_LIST[name]
+    with pytest.raises(TypeError, match=message):
+        gvmap.vmap(f)(np.ones((4, 3, 2)))
+
+
 def test_control_flow_error_is_the_gvmap_class():
     from gvmap.errors import TracerConversionError
 
@@ -178,8 +253,9 @@ UNSUPPORTED = {
     "eigvals": lambda x: np.linalg.eigvals(x).real,
     "fft": lambda x: np.fft.fft(x).real,
     "unique": lambda x: np.unique(x),
-    "bitwise_count": lambda x: np.bitwise_count(x.astype(np.int32)),
     "nonzero": lambda x: np.nonzero(x)[0],
+    "roots": lambda x: np.roots(x[0]),
+    "trim_zeros": lambda x: np.trim_zeros(x[0, 0]),
 }
 
 

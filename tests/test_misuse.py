@@ -335,6 +335,28 @@ def test_setitem_statement_on_tracer():
     assert "`x[0] = ...` writes into an argument" in msg and "x.copy()" in msg, msg
 
 
+def test_write_into_an_argument_names_it():
+    """The refusal names the argument written into, as the user's signature and pytree
+    call it (after tuple unpacking too), and a closed-over array as such."""
+    def camera(cam, target):
+        pos, vel = cam
+        vel *= 0.9
+        return pos + vel
+
+    msg = message(TypeError, gvmap.vmap(camera), (X, X), X)
+    assert "argument 0 ('cam') at [1]" in msg and "`x = x * ...`" in msg, msg
+    msg = message(TypeError, gvmap.vmap(lambda params: params["w"].__setitem__(0, 1.0)), {"w": X})
+    assert "argument 0 ('params') at ['w']" in msg, msg
+    table = np.zeros(3)
+
+    def closes(x):
+        table[0] = x[0]
+        return table
+
+    msg = message(TypeError, gvmap.vmap(closes), X)
+    assert "writes into an array the traced function closes over" in msg, msg
+
+
 @pytest.mark.parametrize("call", [lambda x: np.add(x, 1, out=x), lambda x: np.exp(x, out=x)])
 def test_ufunc_out_on_an_argument(call):
     """out= an argument would write into the caller's array: refused as x[...] = v is

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import traceback
+import warnings
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -982,6 +983,35 @@ row("np.signbit_int_bool", lambda xp, x: (xp.signbit(x), xp.signbit(x.astype(np.
 row("np.cross_axes", lambda xp, a, b: (xp.cross(a, b, axis=0), xp.cross(a, b[:, 0], axisa=0, axisc=0),
                                        xp.cross(a.T, b, axisa=-1, axisb=0, axisc=1), xp.cross(a[:, 1], b[:, 2])),
     [A((3, 3)), A((3, 3))], NUM)
+def _cross_2d(xp, a2, b2, c3):
+    """np.cross with 2-vectors (NumPy 2 deprecates them but computes them, as gvmap does):
+    two 2-vectors give the z component, a 2-vector with a 3-vector has z = 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return (xp.cross(a2, b2), xp.cross(a2, c3), xp.cross(c3, b2), xp.cross(a2[0], b2),
+                xp.cross(a2.T, c3.T, axisa=0, axisb=0, axisc=0))
+
+
+row("np.cross_2d", _cross_2d, [A((4, 2)), A((4, 2)), A((4, 3))], NUM)
+
+row("np.vander_polyder_polyint", lambda xp, x, k: (
+    xp.vander(x), xp.vander(x, 3, increasing=True), xp.vander(x, 0), xp.polyder(x), xp.polyder(x, 2),
+    xp.polyder(x[:1]), xp.polyint(x), xp.polyint(x, 2, k=[1.0, k]), xp.polyint(x, 3, k=k)),
+    [A((4,)), A(())], NUM + (b1,))
+row("np.unstack", lambda xp, x: (xp.unstack(x), xp.unstack(x, axis=-1)), [X23], ALL)
+# np.round to tens and hundreds: integers too (float64 steps and a cast back, half to even: 35 -> 40, 25 -> 20)
+row("np.round_decimals", lambda xp, x: (xp.round(x * 7, -1), xp.around(x * 13, -2), xp.round(x, 1), (x * 5).round(-1),
+                                        xp.round(x, -30)), [A((3, 4))], NUM)
+# np.bitwise_count: the 1-bits of |x| (|MIN| keeps MIN's bits), uint8, a SWAR popcount
+row("np.bitwise_count", lambda xp, x: (xp.bitwise_count(x), xp.bitwise_count(x * 12345 - 7),
+                                       xp.bitwise_count(x.astype(np.uint8)), xp.bitwise_count(x > 0),
+                                       xp.bitwise_count(np.iinfo(x.dtype).min + x * 0)),
+    [A((3, 4), "wide")], INT)
+row("np.packbits_unpackbits", lambda xp, x: (
+    xp.packbits(x), xp.packbits(x, axis=1), xp.packbits(x, axis=0, bitorder="little"),
+    xp.unpackbits(x.astype(np.uint8)), xp.unpackbits(x.astype(np.uint8), axis=0, count=3),
+    xp.unpackbits(x.astype(np.uint8), axis=1, count=-5, bitorder="little"),
+    xp.unpackbits(xp.packbits(x, axis=1), axis=1, count=11)), [A((3, 11), "wide")], INTBOOL)
 row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.compress([True, False, True], x),
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),

@@ -206,6 +206,28 @@ from . import rational as _rational  # noqa: E402
 _HANDLED_UFUNCS["gcd.reduce"] = _rational.gcd_reduce
 _HANDLED_UFUNCS["lcm.reduce"] = _rational.lcm_reduce
 
+# --- bitwise and logical_xor ufunc reductions: trees of the elementwise primitives ---
+from . import folds as _folds  # noqa: E402
+
+for _name in _folds.COMBINE:
+    _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.bitwise_reduce(_name)
+_HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
+_HANDLED_UFUNCS["bitwise_count"] = bitwise_count = _folds.bitwise_count
+packbits, unpackbits = _folds.packbits, _folds.unpackbits
+_HANDLED_FUNCTIONS[_np.packbits], _HANDLED_FUNCTIONS[_np.unpackbits] = packbits, unpackbits
+__all__ = sorted(set(__all__) | {"bitwise_count", "packbits", "unpackbits"})
+
+# --- polynomial helpers (vander, polyder, polyint) and np.unstack; roots, trim_zeros refused ---
+from . import polynomials as _polynomials  # noqa: E402
+from .polynomials import polyder, polyint, unstack, vander  # noqa: E402,F401
+
+_handle(_polynomials.__all__, vars(_polynomials))
+_HANDLED_FUNCTIONS[_np.roots] = _polynomials.roots_refusal
+_HANDLED_FUNCTIONS[_np.trim_zeros] = _sorting._shape_refusal(
+    "trim_zeros", "Keep a fixed shape: mask the zeros instead, e.g. nz = x != 0; "
+    "keep = np.maximum.accumulate(nz) & np.maximum.accumulate(nz[::-1])[::-1], then "
+    "np.where(keep, x, 0) or a masked sum")
+
 # --- NumPy 2's array-API spellings: vecdot / matvec / vecmat, fabs, np.linalg's last-axes forms ---
 from . import array_api as _array_api  # noqa: E402
 from .array_api import fabs, matvec, vecdot, vecmat  # noqa: E402,F401

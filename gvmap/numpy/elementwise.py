@@ -208,7 +208,7 @@ def round(a: Any, decimals: int = 0, out=None) -> Any:
     if not np.issubdtype(dtype_of(a), np.inexact):
         if decimals >= 0:
             return a
-        raise NotImplementedError("gvmap supports numpy.round of integers with decimals >= 0")
+        return _round_integers(a, decimals)
     if decimals == 0:
         return rint(a)
     scale = np.asarray(10.0 ** builtins.abs(decimals), dtype_of(a))[()]
@@ -218,6 +218,19 @@ def round(a: Any, decimals: int = 0, out=None) -> Any:
 
 
 around = round
+
+
+def _round_integers(a: Any, decimals: int) -> Any:
+    """numpy.round of integers to ``decimals`` < 0 places (tens, hundreds...), NumPy's
+    steps: a / 10**-decimals in float64, rint (half to even), times 10**-decimals, cast back
+    to a's dtype (so int64 beyond 2**53 rounds as float64 does, and a result past the dtype's
+    range wraps as NumPy's cast). Bools have no such loop: NumPy's casting TypeError."""
+    if dtype_of(a) == np.bool_:
+        raise TypeError("Cannot cast ufunc 'divide' output from dtype('float64') to "
+                        "dtype('bool') with casting rule 'same_kind'")
+    scale = np.float64(10.0 ** -decimals)
+    rounded = multiply(rint(true_divide(convert(a, np.float64), scale)), scale)
+    return convert(rounded, dtype_of(a))
 
 
 

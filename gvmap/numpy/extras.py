@@ -15,7 +15,7 @@ from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axis, o
                     reject_kwargs, result_dtype, shape_of)
 from ..tracing import Tracer
 from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal, exp, isfinite,
-                          isnan, less_equal, logical_not, multiply, not_equal, sin, sqrt, subtract,
+                          isnan, less_equal, logical_not, multiply, negative, not_equal, sin, sqrt, subtract,
                           true_divide, where)
 from .arrays import static_value
 from .indexing import along
@@ -149,22 +149,37 @@ def tril(m: Any, k: int = 0) -> Any:
 
 
 def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None) -> Any:
-    """numpy.cross of 3-vectors, along any axes as NumPy's: ``axis`` sets all three, the
-    vector axes of a and b move last, and the result's vector axis moves to ``axisc``."""
+    """numpy.cross along any axes as NumPy's: ``axis`` sets all three, the vector axes of a
+    and b move last, and the result's vector axis moves to ``axisc``. 2-vectors as NumPy 2
+    still takes them (with its DeprecationWarning): two 2-vectors give the z component
+    ``a0 b1 - a1 b0`` (a scalar per pair, axisc unused), a 2-vector and a 3-vector are the
+    2-vector with z = 0 (NumPy's formulas, which skip the zero terms)."""
     a, b = operand(a, "cross"), operand(b, "cross")
     if axis is not None:
         axisa = axisb = axisc = axis
     a = moveaxis(a, normalize_axis(axisa, ndim_of(a), "axisa"), -1)
     b = moveaxis(b, normalize_axis(axisb, ndim_of(b), "axisb"), -1)
-    if shape_of(a)[-1:] != (3,) or shape_of(b)[-1:] != (3,):
-        raise NotImplementedError(
-            "gvmap supports numpy.cross of 3-vectors only (NumPy 2 deprecates 2-vectors); for "
-            "2-vectors write a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]")
+    na, nb = shape_of(a)[-1:], shape_of(b)[-1:]
+    if na not in ((2,), (3,)) or nb not in ((2,), (3,)):
+        raise ValueError("incompatible dimensions for cross product\n"
+                         "(dimension must be 2 or 3)")
+    if na == (2,) or nb == (2,):
+        warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
+                      "3-dimensional vectors instead. (deprecated in NumPy 2.0)",
+                      DeprecationWarning, stacklevel=3)
     dtype = result_dtype(lambda x, y: np.empty(0, np.result_type(x, y)), a, b)
     a, b = convert(a, dtype), convert(b, dtype)
-    c = [subtract(multiply(along(a, ndim_of(a) - 1, i), along(b, ndim_of(b) - 1, j)),
-                  multiply(along(a, ndim_of(a) - 1, j), along(b, ndim_of(b) - 1, i)))
-         for i, j in ((1, 2), (2, 0), (0, 1))]
+    ai = lambda i: along(a, ndim_of(a) - 1, i)
+    bi = lambda i: along(b, ndim_of(b) - 1, i)
+    z = subtract(multiply(ai(0), bi(1)), multiply(ai(1), bi(0)))
+    if na == nb == (2,):
+        return z
+    if na == (2,):
+        c = [multiply(ai(1), bi(2)), negative(multiply(ai(0), bi(2))), z]
+    elif nb == (2,):
+        c = [negative(multiply(ai(2), bi(1))), multiply(ai(2), bi(0)), z]
+    else:
+        c = [subtract(multiply(ai(i), bi(j)), multiply(ai(j), bi(i))) for i, j in ((1, 2), (2, 0))] + [z]
     c = stack(c, axis=-1)
     return moveaxis(c, -1, normalize_axis(axisc, ndim_of(c), "axisc"))
 
