@@ -11,11 +11,12 @@ example where it holds raises the loop's exception, of the user's class with the
 arguments (``errors.LoopRaise``), with a note naming the example and the statement.
 
 The statement is recognised in the calling frame's bytecode, at the instruction that asked
-for the bool: a conditional jump whose other side is exactly ``assert`` (any message) or
-``raise Name`` / ``raise Name(constant, ...)`` of an exception class. Anything else there
-(a computed message for ``raise``, a call with keywords, ``and`` / ``or`` chains, a branch
-that does more than raise) is Python control flow, refused as before with the np.where
-rewrite. An ``assert`` message that is not a constant is not evaluated (it may hold traced
+for the bool: a conditional jump between going on and exactly ``assert`` (any message) or
+``raise Name`` / ``raise Name(constant, ...)`` of an exception class, so ``assert a and
+b`` and ``if a or b: raise E`` are a check per condition. Anything else there (a computed
+message for ``raise``, a call with keywords, ``assert a or b``, ``if a and b: raise``, a
+branch that does more than raise) is Python control flow, refused as before with the
+np.where rewrite. An ``assert`` message that is not a constant is not evaluated (it may hold traced
 values): the note quotes the statement instead.
 
 Several failing conditions are checked in program order, each over the whole batch: where
@@ -56,26 +57,12 @@ def _instructions(code: types.CodeType) -> tuple[list, dict[int, int]]:
     return instructions, {i.offset: k for k, i in enumerate(instructions)}
 
 
-def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
-    """``(what the loop raises, the truth value that skips the raise)`` where ``frame`` asks
-    for a bool to choose between raising and going on (module docstring); else None."""
-    if frame is None:
+def _raise_block(frame: Any, instructions: list, start: int) -> tuple[LoopRaise, int] | None:
+    """The raise that begins at instruction ``start`` (``assert``'s, or ``raise Name`` /
+    ``raise Name(constants...)``) and the index of its RAISE_VARARGS; else None."""
+    if start >= len(instructions):
         return None
-    code = frame.f_code
-    instructions, position = _instructions(code)
-    at = position.get(frame.f_lasti)
-    if at is None:
-        return None
-    if instructions[at].opname == "TO_BOOL":  # Python 3.13: the bool, then the jump
-        at += 1
-    jump = instructions[at] if at < len(instructions) else None
-    if jump is None or jump.opname not in _JUMPS:
-        return None
-    skip = _JUMPS[jump.opname]  # the jump is taken for this truth value: past the raise
-    block = instructions[at + 1:]
-    if not block:
-        return None
-    first = block[0]
+    first = instructions[start]
     if first.opname == "LOAD_ASSERTION_ERROR":
         cls: Any = AssertionError
     elif first.opname in _CLASS_LOADS:
@@ -85,9 +72,10 @@ def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
             return None
     else:
         return None
-    args, called, k = [], False, 1
-    while k < len(block) and block[k].opname != "RAISE_VARARGS":
-        ins = block[k]
+    args: list | None = []
+    called, k = False, start + 1
+    while k < len(instructions) and instructions[k].opname != "RAISE_VARARGS":
+        ins = instructions[k]
         if ins.opname == "LOAD_CONST" and not called:
             args.append(ins.argval)
         elif ins.opname in _CALL:
@@ -97,15 +85,50 @@ def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
         else:
             return None
         k += 1
-    if k == len(block) or block[k].argval != 1 or (args and not called):
+    if k == len(instructions) or instructions[k].argval != 1 or (args and not called):
         return None
-    if args is None:
-        args = []
+    args = args or []
     try:
         cls(*args)
     except Exception:
         return None
-    return LoopRaise(cls, tuple(args), _source(code, frame.f_lineno)), skip
+    return LoopRaise(cls, tuple(args), _source(frame.f_code, frame.f_lineno)), k
+
+
+def _skips(jump: Any, instructions: list, end: int) -> bool:
+    """Is ``jump`` a forward conditional jump to just past the raise ending at ``end``?"""
+    return jump.opname in _JUMPS and jump.argval > jump.offset and end + 1 < len(instructions) \
+        and jump.argval == instructions[end + 1].offset
+
+
+def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
+    """``(what the loop raises, the truth value that goes on)`` where ``frame`` asks for a
+    bool to choose between raising and going on (module docstring); else None.
+
+    Two layouts: the raise follows the jump (``assert c``, ``if c: raise E``), the jump
+    skipping it; or the jump goes to the raise (the first conditions of ``assert a and b``,
+    ``if a or b: raise E``), which the last condition's jump skips. Both jumps must go
+    forward to just past the raise, which keeps loops (``while c: ...`` followed by a
+    raise) out."""
+    if frame is None:
+        return None
+    instructions, position = _instructions(frame.f_code)
+    at = position.get(frame.f_lasti)
+    if at is None:
+        return None
+    if instructions[at].opname == "TO_BOOL":  # Python 3.13: the bool, then the jump
+        at += 1
+    jump = instructions[at] if at < len(instructions) else None
+    if jump is None or jump.opname not in _JUMPS or jump.argval <= jump.offset:
+        return None
+    follows = _raise_block(frame, instructions, at + 1)
+    if follows is not None and _skips(jump, instructions, follows[1]):
+        return follows[0], _JUMPS[jump.opname]  # the jump, taken for this truth, goes on
+    target = position.get(jump.argval)
+    goes_to = _raise_block(frame, instructions, target) if target else None
+    if goes_to is not None and _skips(instructions[target - 1], instructions, goes_to[1]):
+        return goes_to[0], not _JUMPS[jump.opname]  # not taking the jump goes on
+    return None
 
 
 def defer(x: Any, site: tuple[LoopRaise, bool]) -> bool:

@@ -78,7 +78,8 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
 def _in_assert(frame: Any) -> bool:
     """Whether ``frame`` is testing the condition of an ``assert`` statement: its jump on
     the condition falls through to, or (the ``and`` of ``assert a and b``) jumps to, the
-    assertion's ``LOAD_ASSERTION_ERROR``."""
+    assertion's ``LOAD_ASSERTION_ERROR``, or (the ``or`` of ``assert a or b``) jumps past
+    the assertion's raise."""
     if frame is None:
         return False
     instructions = [ins for ins in dis.get_instructions(frame.f_code) if ins.opname != "CACHE"]
@@ -87,13 +88,17 @@ def _in_assert(frame: Any) -> bool:
     if at is None or not instructions[at].opname.startswith("POP_JUMP") or at + 1 >= len(instructions):
         return False
     target = by_offset.get(instructions[at].argval)
-    return "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None))
+    if "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None)):
+        return True
+    end = instructions.index(target) if target is not None else at
+    return end > at + 1 and instructions[end - 1].opname == "RAISE_VARARGS" and any(
+        ins.opname == "LOAD_ASSERTION_ERROR" for ins in instructions[at + 1:end])
 
 
-ASSERT_HINT = (" gvmap checks an `assert` of ONE traced condition (gvmap.assertions: it "
-               "raises for the first failing example, as the loop does), not an `and` / `or` "
-               "of several, which Python tests one by one: write one condition (assert "
-               "np.all(np.isfinite(q)) & (n > 0)) or one assert per condition. Or check the "
+ASSERT_HINT = (" gvmap checks an `assert` of ONE traced condition, or an `and` of several "
+               "(gvmap.assertions: it raises for the first failing example, as the loop "
+               "does), not an `or`, which Python tests one by one: write one condition "
+               "(assert (abs(n - 1) < 1e-6) | (n == 0)). Or check the "
                "batched result after the call instead (assert "
                "np.all(np.isfinite(out)) on what gvmap.vmap(f)(batch) returns), or return the "
                "condition as an output (ok = np.all(...); return result, ok) and test it there.")

@@ -150,3 +150,39 @@ def test_an_array_condition_raises_numpys_error():
 
     with pytest.raises(ValueError, match="truth value of an array with more than one element"):
         gvmap.vmap(f)(RNG.randn(4, 3))
+
+
+def test_and_chains_of_assert_and_or_chains_of_raise(plan_kind):
+    """``assert a and b`` / ``if a or b: raise``: a check per condition, the same exception;
+    ``assert a or b`` stays control flow (Python tests b only where a fails)."""
+    def f(v):
+        assert v[0] > -5 and v[1] > -5, "small"
+        if v[2] > 5 or np.isnan(v[3]):
+            raise OverflowError("large or NaN")
+        return v + 1
+
+    x = RNG.randn(6, 4)
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+    for i, j, value in ((4, 1, -9.0), (2, 0, -9.0), (3, 2, 9.0), (1, 3, np.nan)):
+        y = x.copy()
+        y[i, j] = value
+        check_raises(f, y)
+
+    def either(v):
+        assert v[0] > 0 or v[1] > 0
+        return v
+
+    with pytest.raises(TracerConversionError, match="not an `or`"):
+        gvmap.vmap(either)(x)
+
+
+def test_a_loop_before_a_raise_is_control_flow():
+    """`while c: ...` followed by a raise: the loop's test jumps to the raise, but it is no
+    guard of it (taking it for one would trace the loop forever)."""
+    def f(v):
+        while v.sum() > 1:
+            v = v / 2
+        raise ValueError("after the loop")
+
+    with pytest.raises(TracerConversionError, match="np.where"):
+        gvmap.vmap(f)(RNG.randn(3, 2))

@@ -37,8 +37,10 @@ The 5 in ``REFUSED`` are refused for good reasons, each with a message naming a 
 that is a case here: ``np.fft.rfft`` (complex results: the real DFT tables), two writes
 into an argument (``vel *= 1.0``, ``vel[:, 1] -= 0.5``: copy first, or ``x = x * ...``),
 ``np.maximum.reduce([a, b, c])`` (NumPy makes the array of the list in C, before a traced
-value can take the call) and ``assert a and b`` on traced values (Python tests them one
-by one; an assert of one condition batches: gvmap/assertions.py). Their messages improved:
+value can take the call) and ``assert a or b`` on traced values (Python tests them one
+by one; ``assert a and b``, ``quat_normalize_checked``, refused at first, batches as a
+check per condition, gvmap/assertions.py, and so does the rewrite ``assert a | b``).
+Their messages improved:
 a write into an argument names it, "argument 0 ('cam') at [1]", where it said "an argument
 (or an array it closes over)" (gvmap/tracing.py, aliasing.py); the ufunc of a list names
 ``np.stack``, where it said ``np.asarray()`` (gvmap/concrete.py); the assert is named as
@@ -1264,7 +1266,19 @@ exec("def quat_normalize_checked(q):\n"
      "    n = np.linalg.norm(q)\n"
      "    assert np.all(np.isfinite(q)) and n > 0, 'bad quaternion'\n"
      "    return q / n\n", _USER_CODE)
+exec("def quat_unit_checked(q):\n"
+     "    n = np.linalg.norm(q)\n"
+     "    assert abs(n - 1.0) < 1e-6 or n == 0, 'not a unit quaternion'\n"
+     "    return q * np.array([1.0, -1.0, -1.0, -1.0])\n"
+     "def quat_unit_checked_one(q):\n"
+     "    n = np.linalg.norm(q)\n"
+     "    assert (abs(n - 1.0) < 1e-6) | (n == 0), 'not a unit quaternion'\n"
+     "    return q * np.array([1.0, -1.0, -1.0, -1.0])\n", _USER_CODE)
 quat_normalize_checked = _USER_CODE["quat_normalize_checked"]
+quat_unit_checked = _USER_CODE["quat_unit_checked"]
+quat_unit_checked_one = _USER_CODE["quat_unit_checked_one"]
+UNIT_Q = np.random.RandomState(5).randn(B, 4)
+UNIT_Q /= np.linalg.norm(UNIT_Q, axis=1, keepdims=True)
 
 
 def quat_normalize_flagged(q):
@@ -1578,6 +1592,8 @@ CASES = [
     ("ekf_slam_landmark_update", ekf_slam_landmark_update, (rng.randn(B, 7), spd(B, 7) * 0.1, rng.rand(B, 2) + [1.0, 0.0]), 0, 0),
     ("ca_packed_history", ca_packed_history, ((rng.rand(B, 12) < 0.5).astype(np.uint8),), 0, 0),
     ("quat_normalize_flagged", quat_normalize_flagged, (np.concatenate([rng.randn(B - 1, 4), [[np.nan, 0, 0, 1]]]),), 0, 0),
+    ("quat_normalize_checked", quat_normalize_checked, (rng.randn(B, 4),), 0, 0),
+    ("quat_unit_checked_one", quat_unit_checked_one, (UNIT_Q,), 0, 0),
 ]
 # Refused, each with its message and the rewrite (in CASES) that batches:
 # (name, function, args, in_axes, error, message pattern, the rewrite's name)
@@ -1593,10 +1609,10 @@ REFUSED = [
     ("particles_lifetime", particles_lifetime, (rng.randn(B, 5, 2), rng.randn(B, 5, 2), rng.randint(1, 6, (B, 5)), rng.randn(B, 2)), 0,
      TypeError, r"writing into a view of an argument of the traced function, argument 1 \('vel'\).*x = x\.copy\(\)",
      "particles_lifetime_copy"),
-    ("quat_normalize_checked", quat_normalize_checked, (rng.randn(B, 4),), 0,
+    ("quat_unit_checked", quat_unit_checked, (UNIT_Q,), 0,
      TracerConversionError, r"Python `assert` on a traced array \(computed from argument 0 \('q'\)\).*"
-     r"check the batched result after the call.*"
-     r"return the condition as an output", "quat_normalize_flagged"),
+     r"ONE traced condition.*check the batched result after the call.*"
+     r"return the condition as an output", "quat_unit_checked_one"),
 ]
 
 
@@ -1615,4 +1631,4 @@ def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, m
 
 
 def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (139, 5)
+    assert (len(CASES), len(REFUSED)) == (141, 5)

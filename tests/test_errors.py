@@ -148,20 +148,20 @@ def test_control_flow_on_traced_value(name):
 # that is no longer Python's assert), and user code is not rewritten
 _USER_CODE: dict = {"np": np}
 exec("def _assert_finite(x):\n"
-     "    assert np.all(np.isfinite(x)) and x.sum() > -1e9, 'non-finite input'\n"
+     "    assert np.all(np.isfinite(x)) or x.sum() > -1e9, 'non-finite input'\n"
      "    return x * 2\n"
      "def _assert_one(x):\n"
-     "    assert np.all(np.isfinite(x)) & (x.sum() > -1e9), 'non-finite input'\n"
+     "    assert np.all(np.isfinite(x)) | (x.sum() > -1e9), 'non-finite input'\n"
      "    return x * 2\n", _USER_CODE)
 _assert_finite, _assert_one = _USER_CODE["_assert_finite"], _USER_CODE["_assert_one"]
 
 
 def test_assert_on_traced_value_says_where_to_check():
-    """``assert a and b`` of traced conditions: named as an assert, with the rewrites (one
+    """``assert a or b`` of traced conditions: named as an assert, with the rewrites (one
     condition, which gvmap checks: tests/test_assertions.py; or the check moved to the
     batched result, or the condition returned as an output)."""
     with pytest.raises(TypeError, match=r"Python `assert` on a traced array.*ONE traced condition"
-                                        r".*one assert per condition.*batched result after the call"):
+                                        r".*not an `or`.*batched result after the call"):
         gvmap.vmap(_assert_finite)(np.ones((4, 3)))
     np.testing.assert_array_equal(gvmap.vmap(_assert_one)(np.ones((4, 3))), np.full((4, 3), 2.0))
     with pytest.raises(TypeError, match=r"Python `if`") as info:
