@@ -851,6 +851,8 @@ row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 
                                                               w=w * w + 0.5)[:4],
     [A((6,)), A((6, 2)), A((6,))], FLOAT)
 row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
+row("np.vander", lambda xp, x: (xp.vander(x), xp.vander(x, 3), xp.vander(x, 1, increasing=True),
+                                xp.vander(x, 0), xp.vander(x, 5, increasing=True)), [A((4,))], ALL)
 
 # --- joining, splicing, and x[mask] with a traced mask ---------------------------------------
 X34 = A((3, 4))

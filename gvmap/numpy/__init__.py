@@ -112,7 +112,7 @@ for _name in ("unique_values", "unique_counts", "unique_inverse", "unique_all", 
 
 # --- linear algebra: np.linalg's solvers and decompositions, and np.polyfit ---------------
 from . import linalg_solvers as _linalg_solvers  # noqa: E402
-from .linalg_solvers import polyfit  # noqa: E402,F401
+from .linalg_solvers import polyfit, vander  # noqa: E402,F401
 
 for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
               "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot"):
@@ -120,7 +120,8 @@ for _name in ("solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", 
 for _name in ("eig", "eigvals"):  # refused, naming eigh / eigvalsh (complex results)
     _HANDLED_FUNCTIONS[getattr(_np.linalg, _name)] = getattr(_linalg_solvers, _name)
 _HANDLED_FUNCTIONS[_np.polyfit] = polyfit
-__all__ = sorted(set(__all__) | {"polyfit"})
+_HANDLED_FUNCTIONS[_np.vander] = vander
+__all__ = sorted(set(__all__) | {"polyfit", "vander"})
 
 
 # --- numerical integration ---------------------------------------------------------------

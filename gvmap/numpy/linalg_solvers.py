@@ -1,4 +1,4 @@
-"""np.linalg's solvers and decompositions per example, and np.polyfit on top of lstsq.
+"""np.linalg's solvers and decompositions per example, and np.polyfit (on np.vander and lstsq).
 
 solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr and svd record one linear-algebra
 primitive each (ONE call of np.linalg / cupy.linalg on the batched stack: primitives.py,
@@ -36,7 +36,7 @@ from .reductions import any as any_, cumprod, max as max_, min as min_, sum as s
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
-           "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot", "matrix_norm", "polyfit"]
+           "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot", "matrix_norm", "polyfit", "vander"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -421,7 +421,7 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     dtype = dtype_of(x)
     if rcond is None:
         rcond = shape_of(x)[0] * np.finfo(dtype).eps
-    lhs = _vander(x, order)
+    lhs = vander(x, order)
     rhs = y
     if w is not None:
         w = operand(w, "polyfit") + 0.0
@@ -440,11 +440,26 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     return c
 
 
-def _vander(x: Any, order: int) -> Any:
-    """np.vander(x, order): columns x**(order-1), ..., x, 1, the powers by repeated
-    products (NumPy's multiply.accumulate), so the same rounding."""
-    ones = broadcast_to(np.ones((), dtype_of(x)), shape_of(x))
-    if order == 1:
-        return expand_dims(ones, 1)
-    powers = cumprod(stack([x] * (order - 1), axis=1), axis=1)
-    return stack([powers[:, order - 2 - i] for i in range(order - 1)] + [ones], axis=1)
+def vander(x: Any, N: Any = None, increasing: bool = False) -> Any:
+    """numpy.vander: columns x**(N-1), ..., x, 1 (reversed when ``increasing``), in
+    promote_types(x.dtype, int) (ints and bools in int64), the powers by repeated products
+    as NumPy's multiply.accumulate forms them, so the same rounding. ``N`` is fixed."""
+    x = operand(x, "vander")
+    if ndim_of(x) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0]
+    try:
+        N = n if N is None else operator.index(N)
+    except TypeError:
+        raise TypeError("numpy.vander: N must be a fixed Python int (the number of columns)") from None
+    if N < 0:
+        raise ValueError("negative dimensions are not allowed")
+    dtype = np.promote_types(dtype_of(x), np.int_)
+    x = convert(x, dtype)
+    if N == 0:
+        return broadcast_to(np.zeros((), dtype), (n, 0))
+    columns = [broadcast_to(np.ones((), dtype), (n,))]
+    if N > 1:
+        powers = cumprod(stack([x] * (N - 1), axis=1), axis=1)
+        columns += [powers[:, i] for i in range(N - 1)]
+    return stack(columns if increasing else columns[::-1], axis=1)
