@@ -585,10 +585,30 @@ def _data_edges(x: Any, bins: int) -> Any:
                        f"create {bins} finite-sized bins", hint="fewer bins, or range=(lo, hi)")
 
 
+def _checked_bins(rows: Any, m: int) -> Any:
+    """The traced bin indices of np.bincount(x, minlength=m), checked when the plan runs:
+    NumPy's ValueError for a negative value, and an ExampleShapeError for a value >= m,
+    whose NumPy result would have max(x) + 1 bins where every other example has m."""
+    from .checks import raise_where
+    from .reductions import any as any_
+
+    rows = raise_where(rows, any_(less(rows, 0)), error="ValueError", function="bincount",
+                       reason="'list' argument must have no negative elements")
+    return raise_where(rows, any_(greater_equal(rows, m)), error="ShapeError",
+                       function="bincount", reason=f"a value >= minlength={m} (NumPy's result "
+                       f"would have max(x) + 1 bins, not the {m} fixed when tracing)",
+                       hint=f"raise minlength to the number of values x can take, or count "
+                       f"np.clip(x, 0, {m - 1})")
+
+
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """numpy.bincount where the output length is known when the function is traced: x a
-    constant (weights traced), or x bool or unsigned with ``minlength`` at least its dtype's
-    range. Otherwise the length, max(x) + 1, is data: refused with a rewrite."""
+    constant (weights traced), x bool or unsigned with ``minlength`` at least its dtype's
+    range, or any traced ints with ``minlength`` m > 0, the number of bins the user means
+    (HOG orientations, LBP codes, class labels): m bins, checked when the plan runs, since
+    a negative value is NumPy's ValueError and a value >= m would make NumPy's result longer
+    (``ExampleShapeError``, naming the example). Without minlength the length, max(x) + 1,
+    is data: refused with a rewrite."""
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
@@ -603,18 +623,26 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
         rows = xs.astype(np.intp)
     else:
         dt = x.dtype
-        bound = 2 if dt == np.bool_ else (2 ** (8 * dt.itemsize) if dt.kind == "u" else None)
+        if dt.kind not in "biu":
+            raise TypeError(f"Cannot cast array data from dtype('{dt}') to dtype('int64') "
+                            f"according to the rule 'safe' (numpy.bincount counts integers: "
+                            f"x.astype(np.intp) first)")
         if ndim_of(x) != 1:
             raise ValueError("object too deep for desired array")
-        if bound is None or minlength < bound:
+        bound = 2 if dt == np.bool_ else (2 ** (8 * dt.itemsize) if dt.kind == "u" else None)
+        if minlength == 0:
+            w = "w" if weights is not None else "1"
             raise NotImplementedError(
-                f"numpy.bincount of a traced {dt} array: its output length, max(x) + 1, "
-                f"depends on the data, so each example could need another shape. Count a "
-                f"known number of bins m instead: counts = np.zeros(m, np.intp); "
-                f"np.add.at(counts, x, 1) (one scatter; IndexError for values outside [-m, m)), "
-                f"or pass a bool/unsigned x with minlength >= its range")
+                f"numpy.bincount of a traced {dt} array without minlength: its output length, "
+                f"max(x) + 1, depends on the data, so each example could need another shape. "
+                f"Give the number of bins m: np.bincount(x, {'weights=w, ' if w == 'w' else ''}"
+                f"minlength=m) (values must lie in [0, m), checked when it runs), or "
+                f"counts = np.zeros(m); np.add.at(counts, x, {w}) (IndexError for values "
+                f"outside [-m, m))")
         length = minlength
-        rows = convert(x, np.intp)  # every value of the dtype is a bin: no index check
+        rows = convert(x, np.intp)
+        if bound is None or minlength < bound:  # values the dtype allows may miss the bins
+            rows = _checked_bins(rows, minlength)
     # one scatter-add of the counts (or weights) into the bins, in order as NumPy adds them:
     # O(len(x) + length), where comparing each value with each bin was their product
     count = shape_of(rows)[0]
