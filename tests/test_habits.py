@@ -330,3 +330,15 @@ def test_iterating_refusals_name_a_rewrite():
     import statistics
     with pytest.raises(TracerConversionError, match=r"as_integer_ratio.*np\.std\(x, ddof=1\)"):
         gvmap.vmap(lambda v: statistics.mean(v))(X35)
+@pytest.mark.parametrize("f,error,message", [
+    (lambda v: v[np.ix_(v[:, 0] > 0, [1])], NotImplementedError,
+     r"np\.ix_ of a traced bool mask.*np\.nonzero.*np\.where\(rows\[:, None\] & cols\[None, :\], a, 0\)"),
+    (lambda v: np.ix_(v), ValueError, r"Cross index must be 1 dimensional"),
+    (lambda v: v[np.ix_(v[0])], IndexError, r"arrays used as indices must be of integer"),
+    (lambda v: np.triu_indices_from(v[0]), ValueError, r"input array must be 2-d"),
+    (lambda v: np.diag_indices_from(v), ValueError, r"All dimensions of input must be of equal length"),
+    (lambda v: np.cumulative_sum(v), ValueError, r"``axis`` argument is required"),
+], ids=["ix_traced_mask", "ix_2d", "ix_float", "triu_from_1d", "diag_from_nonsquare", "cumulative_sum_no_axis"])
+def test_index_helpers_and_cumulative_errors_are_numpys(f, error, message):
+    with pytest.raises(error, match=message):
+        gvmap.vmap(f)(np.ones((2, 3, 4)))

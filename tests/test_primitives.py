@@ -989,6 +989,22 @@ row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.c
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
     [A((2, 3))], ALL)
 
+# index helpers read only the shape; np.ix_ of constant and traced index arrays
+row("np.triu/tril/diag_indices_from", lambda xp, x: (x[xp.triu_indices_from(x, 1)], x[xp.tril_indices_from(x)],
+                                                    x[xp.tril_indices_from(x.T, -1)], x[:3][xp.diag_indices_from(x[:3])]),
+    [A((4, 3))], ALL)
+row("np.ix_", lambda xp, x, i: (x[xp.ix_([0, 2], [1, 2])], x[xp.ix_(i, i[:2])], x[xp.ix_(i, [True, False, True])],
+                                x[xp.ix_([3], i)]), [A((4, 3)), A((3,), "negindex:3", i64)], ALL)
+row("np.nanprod", lambda xp, x: (xp.nanprod(x), xp.nanprod(x, axis=0), xp.nanprod(x, 1, keepdims=True),
+                                 xp.nanprod(x, where=x != 0, initial=2)), [A((3, 4), "nan")], ALL)
+row("np.isposinf/isneginf", lambda xp, x: (xp.isposinf(x), xp.isneginf(x), xp.isposinf(x / 0.0), xp.isneginf(x / -0.0)),
+    [A((3, 4), "nan")], ALL)
+row("np.cumulative_sum/prod", lambda xp, x: (xp.cumulative_sum(x, axis=0), xp.cumulative_sum(x[0], include_initial=True),
+                                             xp.cumulative_prod(x, axis=-1, include_initial=True),
+                                             xp.cumulative_sum(x, axis=1, dtype=np.float32)), [A((3, 4))], ALL)
+row("np.rollaxis", lambda xp, x: (xp.rollaxis(x, 2), xp.rollaxis(x, 0, 2), xp.rollaxis(x, -1, 1), xp.rollaxis(x, 1, 3)),
+    [A((2, 3, 4))], ALL)
+
 # --- bit views and run-time checks ---
 # x.view(dtype) of the same itemsize (bitcast_convert_type: NaN payloads kept, fused with the
 # arithmetic around it; x.view() is x), and np.nanargmax / nanargmin (NaNs in every row and
