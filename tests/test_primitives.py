@@ -706,6 +706,11 @@ row("np.quantile_methods", lambda xp, x: tuple(xp.quantile(x, [0.1, 0.5, 0.95], 
                                                          "hazen", "weibull", "median_unbiased",
                                                          "normal_unbiased", "interpolated_inverted_cdf")),
     [A((4, 5), "wide")], NUM)
+# the discrete-CDF methods at q where n * q - 1 is a whole number (their ties) and between
+row("np.quantile_discrete_methods", lambda xp, x: tuple(
+    f(x, [0.0, 0.1, 0.2, 0.5, 0.7, 1.0], axis=-1, method=m)
+    for m in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
+    for f in (xp.quantile, xp.nanquantile)), [A((4, 5), "nan")], NUM)
 row("np.percentile", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90], axis=0)),
     [A((4, 6), "nan")], FLOAT)
 row("np.percentile_int", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90.0], axis=0)),
