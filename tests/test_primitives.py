@@ -569,6 +569,11 @@ row("np.pad", lambda xp, x: (xp.pad(x, 1), xp.pad(x, ((1, 2), (0, 3)), constant_
                              xp.pad(x, (2, 4), "edge"), xp.pad(x, (4, 5), "reflect"),
                              xp.pad(x, (1, 7), "symmetric"), xp.pad(x, 3, "wrap")), [X23], NUM)
 row("np.pad_traced_fill", lambda xp, x, c: xp.pad(x, (1, 2), constant_values=c), [X23, A(())], NUM)
+# reflect_type='odd': 2 * edge - reflection, in rounds for widths beyond the axis (as NumPy)
+row("np.pad_reflect_odd", lambda xp, x: (xp.pad(x, 1, "reflect", reflect_type="odd"),
+                                         xp.pad(x, ((2, 5), (4, 1)), "reflect", reflect_type="odd"),
+                                         xp.pad(x, ((3, 0), (7, 2)), "symmetric", reflect_type="odd"),
+                                         xp.pad(x[:1], (2, 2), "reflect", reflect_type="odd")), [X23], ALL)
 row("np.convolve", lambda xp, a, v: (xp.convolve(a, v), xp.convolve(a, v, "same"),
                                      xp.convolve(a, v, "valid"), xp.convolve(v, a, "same")),
     [A((6,)), A((3,))], NUM)
