@@ -342,3 +342,49 @@ def test_iterating_refusals_name_a_rewrite():
 def test_index_helpers_and_cumulative_errors_are_numpys(f, error, message):
     with pytest.raises(error, match=message):
         gvmap.vmap(f)(np.ones((2, 3, 4)))
+
+
+def _round_into_copy(x):
+    y = x.copy()
+    np.round(y, 2, out=y)
+    return y
+
+
+def _round_into_f32(x):
+    y = np.empty(x.shape, np.float32)
+    np.round(x, 1, out=y)   # NumPy's steps in out's dtype after the first multiply
+    return y
+
+
+def _around_negative_decimals(x):
+    y = np.zeros_like(x)
+    return y, np.around(x * 100, -1, out=y)
+
+
+def _round_method_into_self(x):
+    y = x.copy()
+    y.round(1, out=y)
+    return y
+
+
+def _round_ints_into(x):
+    y = (x * 10).astype(int)
+    z = np.zeros_like(y)
+    np.round(y, 0, out=z)
+    return z
+
+
+@pytest.mark.parametrize("f", [_round_into_copy, _round_into_f32, _around_negative_decimals,
+                               _round_method_into_self, _round_ints_into])
+def test_round_with_out_a_local_array(plan_kind, f):
+    check(f, RNG.randn(3, 5) * 10)
+
+
+def test_round_with_out_of_an_int_dtype_is_numpys_casting_error():
+    def f(x):
+        z = np.zeros(x.shape, int)
+        np.round(x, 1, out=z)
+        return z
+    with pytest.raises(TypeError, match=r"Cannot cast ufunc 'multiply' output from dtype\('float64'\) "
+                                        r"to dtype\('int64'\) with casting rule 'same_kind'"):
+        gvmap.vmap(f)(X35)
