@@ -40,8 +40,8 @@ that is a case here: np.digitize with traced bins (quantile edges: NumPy checks 
 direction per call; np.searchsorted), np.bincount without minlength (its length is data),
 Python ``if`` on a traced value (an SIR run stopped early, a Newton tolerance test:
 np.where), np.ix_ of a traced bool mask and np.unique (data-dependent lengths: a mask, a
-sort). No case here uses builtin max / min / any / all of traced values (being done in
-gvmap/rebinding.py elsewhere): ``chi_square`` calls min() of a static shape only.
+sort). No case here needed builtin max / min / any / all of traced values (they batch
+since gvmap/pybuiltins.py): ``chi_square`` calls min() of a static shape only.
 """
 from __future__ import annotations
 
