@@ -330,6 +330,8 @@ def test_iterating_refusals_name_a_rewrite():
     import statistics
     with pytest.raises(TracerConversionError, match=r"as_integer_ratio.*np\.std\(x, ddof=1\)"):
         gvmap.vmap(lambda v: statistics.mean(v))(X35)
+
+
 @pytest.mark.parametrize("f,error,message", [
     (lambda v: v[np.ix_(v[:, 0] > 0, [1])], NotImplementedError,
      r"np\.ix_ of a traced bool mask.*np\.nonzero.*np\.where\(rows\[:, None\] & cols\[None, :\], a, 0\)"),
