@@ -185,6 +185,20 @@ def shifted_error(e: BaseException, offset: int) -> BaseException | None:
     return None
 
 
+class ExampleShapeError(ExampleError, NotImplementedError):
+    """One example's values call for an output shape other than the one fixed when the
+    function was traced (np.bincount(x, minlength=m) with a value >= m, whose NumPy result
+    is longer): the loop succeeds with another shape for that example, which no batch can
+    hold, so gvmap refuses there, naming the example, the reason and a fixed-shape rewrite."""
+    kind = "ShapeError"
+
+    def _message(self) -> str:
+        where = self._in_example()
+        if where:
+            where += ", where the loop over examples gives a result of another shape"
+        return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
+
+
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
                                             ExampleOverflowError, ExampleZeroDivisionError,
-                                            BeyondInt64Error)}
+                                            BeyondInt64Error, ExampleShapeError)}

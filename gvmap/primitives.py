@@ -684,7 +684,7 @@ UNARY.add(bitcast_convert_type_p)
 
 # ``check[error, function, reason, hint, batch_dims](x, bad)``: x itself, once no element of
 # the bool ``bad`` is True; otherwise it raises NumPy's error for the first failing example
-# (``gvmap.errors.ExampleError``: ``error`` is "ValueError" or "IndexError"). The per-example
+# (``gvmap.errors.ExampleError``: ``error`` names one of EXAMPLE_ERRORS). The per-example
 # program raises where NumPy's function does (np.nanargmax of an all-NaN slice, np.geomspace
 # with an endpoint 0), and so the batched one can: the first True of ``bad`` in C order is
 # the first failing example of the loop, whose index is ``bad``'s leading ``batch_dims``

@@ -342,3 +342,22 @@ def test_put_and_place_refusals_and_errors():
 
     with pytest.raises(ExampleValueError, match=r"Cannot insert from an empty array! in example 0"):
         gvmap.vmap(empty_vals)(X35)
+
+
+# ---------------------------------------------------------------- np.average
+
+def test_average_with_traced_weights_summing_to_zero_raises_naming_the_example(plan_kind):
+    """NumPy raises ZeroDivisionError where the weights along the axis sum to 0; the
+    batched average did too only for constant weights, and gave NaN for traced ones."""
+    from gvmap.errors import ExampleZeroDivisionError
+
+    x = RNG.randn(4, 3)
+    w = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.0], [1.0, -1.0, 0.0], [0.0, 0.0, 0.0]])
+    for f in (lambda a, v: np.average(a, weights=v), lambda a, v: np.average(a, weights=v, returned=True)[1],
+              lambda a, v: np.average(a[None], axis=1, weights=v)):
+        with pytest.raises(ZeroDivisionError, match="Weights sum to zero"):
+            oracle(f)(x, w)
+        with pytest.raises(ExampleZeroDivisionError, match=r"numpy\.average: Weights sum to zero, "
+                                                           r"can't be normalized in example 2\b"):
+            gvmap.vmap(f)(x, w)
+        check(f, x[:2], w[:2])

@@ -8,9 +8,10 @@ around them found two silent wrong answers, both fixed (tracing.py): a result Nu
 (``x.astype(x.dtype)``, ``np.concatenate([x])``, ``x.flatten()``...) was the operand itself,
 so a write into one changed the other (``smooth_keeping_original``); and a write into an
 untracked view (``img.reshape(4, 4)``, ``out.T``) never reached the array it views
-(``paste_patch_via_reshape``, now refused with the rewrite). Of the 62 functions here 60
-batch (``np.float64(x)`` of a traced value converts now); the 2 in ``REFUSED`` are refused
-with a message naming the rewrite, which is in the corpus too.
+(``paste_patch_via_reshape``, now refused with the rewrite). Of the 62 functions here 61
+batch (``np.float64(x)`` of a traced value converts now, and np.bincount(q, minlength=levels)
+counts that many bins, checked when it runs); the one in ``REFUSED`` is refused with a
+message naming the rewrite, which is in the corpus too.
 """
 from __future__ import annotations
 
@@ -690,8 +691,6 @@ CASES = [
 
 # Refused, each with the pattern its message must match (the rewrite it names is in CASES)
 REFUSED: dict[str, str] = {
-    # np.bincount's length, max(x) + 1, depends on the data -> hist_equalize_tile_add_at
-    "hist_equalize_tile": r"bincount.*np\.add\.at",
     # a write into img.reshape(4, 4) while img is alive: NumPy changes img -> paste_patch_into_grid
     "paste_patch_via_reshape": r"reshape, ravel.*Write into the array itself",
 }

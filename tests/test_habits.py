@@ -332,3 +332,63 @@ def test_iterating_refusals_name_a_rewrite():
     import statistics
     with pytest.raises(TracerConversionError, match=r"as_integer_ratio.*np\.std\(x, ddof=1\)"):
         gvmap.vmap(lambda v: statistics.mean(v))(X35)
+
+
+@pytest.mark.parametrize("f,error,message", [
+    (lambda v: v[np.ix_(v[:, 0] > 0, [1])], NotImplementedError,
+     r"np\.ix_ of a traced bool mask.*np\.nonzero.*np\.where\(rows\[:, None\] & cols\[None, :\], a, 0\)"),
+    (lambda v: np.ix_(v), ValueError, r"Cross index must be 1 dimensional"),
+    (lambda v: v[np.ix_(v[0])], IndexError, r"arrays used as indices must be of integer"),
+    (lambda v: np.triu_indices_from(v[0]), ValueError, r"input array must be 2-d"),
+    (lambda v: np.diag_indices_from(v), ValueError, r"All dimensions of input must be of equal length"),
+    (lambda v: np.cumulative_sum(v), ValueError, r"``axis`` argument is required"),
+], ids=["ix_traced_mask", "ix_2d", "ix_float", "triu_from_1d", "diag_from_nonsquare", "cumulative_sum_no_axis"])
+def test_index_helpers_and_cumulative_errors_are_numpys(f, error, message):
+    with pytest.raises(error, match=message):
+        gvmap.vmap(f)(np.ones((2, 3, 4)))
+
+
+def _round_into_copy(x):
+    y = x.copy()
+    np.round(y, 2, out=y)
+    return y
+
+
+def _round_into_f32(x):
+    y = np.empty(x.shape, np.float32)
+    np.round(x, 1, out=y)   # NumPy's steps in out's dtype after the first multiply
+    return y
+
+
+def _around_negative_decimals(x):
+    y = np.zeros_like(x)
+    return y, np.around(x * 100, -1, out=y)
+
+
+def _round_method_into_self(x):
+    y = x.copy()
+    y.round(1, out=y)
+    return y
+
+
+def _round_ints_into(x):
+    y = (x * 10).astype(int)
+    z = np.zeros_like(y)
+    np.round(y, 0, out=z)
+    return z
+
+
+@pytest.mark.parametrize("f", [_round_into_copy, _round_into_f32, _around_negative_decimals,
+                               _round_method_into_self, _round_ints_into])
+def test_round_with_out_a_local_array(plan_kind, f):
+    check(f, RNG.randn(3, 5) * 10)
+
+
+def test_round_with_out_of_an_int_dtype_is_numpys_casting_error():
+    def f(x):
+        z = np.zeros(x.shape, int)
+        np.round(x, 1, out=z)
+        return z
+    with pytest.raises(TypeError, match=r"Cannot cast ufunc 'multiply' output from dtype\('float64'\) "
+                                        r"to dtype\('int64'\) with casting rule 'same_kind'"):
+        gvmap.vmap(f)(X35)

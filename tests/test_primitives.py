@@ -570,6 +570,11 @@ row("np.pad", lambda xp, x: (xp.pad(x, 1), xp.pad(x, ((1, 2), (0, 3)), constant_
                              xp.pad(x, (2, 4), "edge"), xp.pad(x, (4, 5), "reflect"),
                              xp.pad(x, (1, 7), "symmetric"), xp.pad(x, 3, "wrap")), [X23], NUM)
 row("np.pad_traced_fill", lambda xp, x, c: xp.pad(x, (1, 2), constant_values=c), [X23, A(())], NUM)
+# reflect_type='odd': 2 * edge - reflection, in rounds for widths beyond the axis (as NumPy)
+row("np.pad_reflect_odd", lambda xp, x: (xp.pad(x, 1, "reflect", reflect_type="odd"),
+                                         xp.pad(x, ((2, 5), (4, 1)), "reflect", reflect_type="odd"),
+                                         xp.pad(x, ((3, 0), (7, 2)), "symmetric", reflect_type="odd"),
+                                         xp.pad(x[:1], (2, 2), "reflect", reflect_type="odd")), [X23], ALL)
 row("np.convolve", lambda xp, a, v: (xp.convolve(a, v), xp.convolve(a, v, "same"),
                                      xp.convolve(a, v, "valid"), xp.convolve(v, a, "same")),
     [A((6,)), A((3,))], NUM)
@@ -707,6 +712,11 @@ row("np.quantile_methods", lambda xp, x: tuple(xp.quantile(x, [0.1, 0.5, 0.95], 
                                                          "hazen", "weibull", "median_unbiased",
                                                          "normal_unbiased", "interpolated_inverted_cdf")),
     [A((4, 5), "wide")], NUM)
+# the discrete-CDF methods at q where n * q - 1 is a whole number (their ties) and between
+row("np.quantile_discrete_methods", lambda xp, x: tuple(
+    f(x, [0.0, 0.1, 0.2, 0.5, 0.7, 1.0], axis=-1, method=m)
+    for m in ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
+    for f in (xp.quantile, xp.nanquantile)), [A((4, 5), "nan")], NUM)
 row("np.percentile", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90], axis=0)),
     [A((4, 6), "nan")], FLOAT)
 row("np.percentile_int", lambda xp, x: (xp.percentile(x, 40), xp.percentile(x, [10, 90.0], axis=0)),
@@ -852,6 +862,8 @@ row("np.polyfit_full_weights", lambda xp, x, y, w: xp.polyfit(XS6 + 0.1 * x, y, 
                                                               w=w * w + 0.5)[:4],
     [A((6,)), A((6, 2)), A((6,))], FLOAT)
 row("np.polyfit_int", lambda xp, y: xp.polyfit(np.arange(6), y, 1), [A((6,))], INT)
+row("np.vander", lambda xp, x: (xp.vander(x), xp.vander(x, 3), xp.vander(x, 1, increasing=True),
+                                xp.vander(x, 0), xp.vander(x, 5, increasing=True)), [A((4,))], ALL)
 
 # --- joining, splicing, and x[mask] with a traced mask ---------------------------------------
 X34 = A((3, 4))
@@ -1016,6 +1028,22 @@ row("np.compress_resize", lambda xp, x: (xp.compress([1, 0, 1], x, axis=1), xp.c
                                          x.compress([0, 1], axis=0), x.compress(np.arange(4) % 2 == 0),
                                          xp.resize(x, (4, 5)), xp.resize(x, 2), xp.resize(x, (0, 3))),
     [A((2, 3))], ALL)
+
+# index helpers read only the shape; np.ix_ of constant and traced index arrays
+row("np.triu/tril/diag_indices_from", lambda xp, x: (x[xp.triu_indices_from(x, 1)], x[xp.tril_indices_from(x)],
+                                                    x[xp.tril_indices_from(x.T, -1)], x[:3][xp.diag_indices_from(x[:3])]),
+    [A((4, 3))], ALL)
+row("np.ix_", lambda xp, x, i: (x[xp.ix_([0, 2], [1, 2])], x[xp.ix_(i, i[:2])], x[xp.ix_(i, [True, False, True])],
+                                x[xp.ix_([3], i)]), [A((4, 3)), A((3,), "negindex:3", i64)], ALL)
+row("np.nanprod", lambda xp, x: (xp.nanprod(x), xp.nanprod(x, axis=0), xp.nanprod(x, 1, keepdims=True),
+                                 xp.nanprod(x, where=x != 0, initial=2)), [A((3, 4), "nan")], ALL)
+row("np.isposinf/isneginf", lambda xp, x: (xp.isposinf(x), xp.isneginf(x), xp.isposinf(x / 0.0), xp.isneginf(x / -0.0)),
+    [A((3, 4), "nan")], ALL)
+row("np.cumulative_sum/prod", lambda xp, x: (xp.cumulative_sum(x, axis=0), xp.cumulative_sum(x[0], include_initial=True),
+                                             xp.cumulative_prod(x, axis=-1, include_initial=True),
+                                             xp.cumulative_sum(x, axis=1, dtype=np.float32)), [A((3, 4))], ALL)
+row("np.rollaxis", lambda xp, x: (xp.rollaxis(x, 2), xp.rollaxis(x, 0, 2), xp.rollaxis(x, -1, 1), xp.rollaxis(x, 1, 3)),
+    [A((2, 3, 4))], ALL)
 
 # --- bit views and run-time checks ---
 # x.view(dtype) of the same itemsize (bitcast_convert_type: NaN payloads kept, fused with the

@@ -69,16 +69,48 @@ def test_a_traced_boolean_mask_is_refused_naming_why():
         gvmap.vmap(lambda v: v[v > 0])(np.ones((3, 4)))
 
 
-def test_bincount_of_traced_integers_is_refused_and_the_rewrite_works(backend):
+def test_bincount_of_traced_integers_without_minlength_is_refused_and_the_rewrite_works(backend):
     x = np.array([[0, 3, 1, 1], [2, 2, 0, 3]])
-    with pytest.raises(NotImplementedError, match=r"max\(x\) \+ 1.*depends on the data"):
-        gvmap.vmap(lambda v: np.bincount(v, minlength=4))(x)
+    with pytest.raises(NotImplementedError, match=r"without minlength.*max\(x\) \+ 1.*depends "
+                                                  r"on the data.*minlength=m"):
+        gvmap.vmap(lambda v: np.bincount(v))(x)
     got = gvmap.vmap(lambda v: (v[:, None] == np.arange(4)).sum(axis=0))(x)
     assert_tree_close(got, np.stack([np.bincount(r, minlength=4) for r in x]))
     # a bound the dtype guarantees: uint8 values are below 256
     u = x.astype(np.uint8)
     f = lambda v: np.bincount(v, minlength=256)
     assert_tree_close(gvmap.vmap(f)(u), oracle(f)(u))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint16])
+def test_bincount_with_minlength_counts_that_many_bins_checked_when_it_runs(plan_kind, dtype):
+    """np.bincount(x, minlength=m) of traced ints: m bins, NumPy's result wherever its values
+    lie in [0, m) (HOG orientations, class labels); a negative value is NumPy's ValueError and
+    a value >= m, where NumPy's result would be longer, an ExampleShapeError, each naming
+    the first failing example."""
+    from gvmap.errors import ExampleShapeError, ExampleValueError
+
+    x = np.array([[0, 3, 1, 1], [2, 2, 0, 3], [3, 3, 3, 3]]).astype(dtype)
+    for f in (lambda v: np.bincount(v, minlength=4),
+              lambda v: np.bincount(v, weights=v * 0.5 + 1, minlength=5)):
+        assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+    f = lambda v: np.bincount(v, minlength=3)
+    with pytest.raises(ExampleShapeError, match=r"numpy\.bincount: a value >= minlength=3 "
+                       r"\(NumPy's result would have max\(x\) \+ 1 bins.* in example 0.*another "
+                       r"shape.*np\.clip\(x, 0, 2\)"):
+        gvmap.vmap(f)(x)
+    assert issubclass(ExampleShapeError, NotImplementedError)
+    if dtype != np.uint16:
+        y = x.copy()
+        y[2, 1] = -1
+        with pytest.raises(ExampleValueError, match=r"'list' argument must have no negative "
+                                                    r"elements in example 2"):
+            gvmap.vmap(lambda v: np.bincount(v, minlength=4))(y)
+
+
+def test_bincount_of_traced_floats_is_numpys_type_error():
+    with pytest.raises(TypeError, match=r"Cannot cast array data from dtype\('float64'\)"):
+        gvmap.vmap(lambda v: np.bincount(v, minlength=3))(np.ones((2, 3)))
 
 
 def test_bincount_of_an_array_made_from_constants_with_traced_weights(plan_kind):
@@ -96,7 +128,6 @@ def test_bincount_of_an_array_made_from_constants_with_traced_weights(plan_kind)
     (lambda v, q: np.histogram(v, bins="auto", range=(0, 1)), "chooses the bins"),
     (lambda v, q: np.digitize(v, np.sort(v)), "traced bins"),
     (lambda v, q: np.partition(v, q.astype(int)), "traced kth"),
-    (lambda v, q: np.quantile(v, 0.5, method="inverted_cdf"), "supported methods"),
 ])
 def test_parameters_gvmap_needs_when_tracing_are_refused(fn, match):
     x, q = np.random.RandomState(0).randn(3, 5), np.full(3, 0.5)
@@ -106,6 +137,8 @@ def test_parameters_gvmap_needs_when_tracing_are_refused(fn, match):
 
 def test_numpy_validation_errors_are_numpys():
     x = np.ones((3, 5))
+    with pytest.raises(ValueError, match=r"'cubic' is not a valid method.*'inverted_cdf'"):
+        gvmap.vmap(lambda v: np.quantile(v, 0.5, method="cubic"))(x)
     with pytest.raises(ValueError, match=r"range \[0, 1\]"):
         gvmap.vmap(lambda v: np.quantile(v, 1.5))(x)
     with pytest.raises(ValueError, match=r"kth\(=7\) out of bounds"):

@@ -142,7 +142,9 @@ _HANDLED_FUNCTIONS[_np.lib.stride_tricks.sliding_window_view] = sliding_window_v
 # --- small NumPy habits ---
 from . import habits as _habits  # noqa: E402
 from .habits import (allclose, array_equal, array_equiv, broadcast_arrays, compress,  # noqa: E402,F401
-                     ediff1d, fix, isin, resize, signbit, unwrap)
+                     cumulative_prod, cumulative_sum, diag_indices_from, ediff1d, fix, isin,
+                     isneginf, isposinf, ix_, nanprod, resize, rollaxis, signbit,
+                     tril_indices_from, triu_indices_from, unwrap)
 
 _handle(_habits.__all__, vars(_habits))
 __all__ = sorted(set(__all__) | {"signbit"})

@@ -202,9 +202,12 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
 
 
 def round(a: Any, decimals: int = 0, out=None) -> Any:
-    """numpy.round: round half to even, at ``decimals`` places (as NumPy computes it)."""
-    reject_kwargs("round", out=out)
+    """numpy.round: round half to even, at ``decimals`` places (as NumPy computes it).
+    ``out=`` an array the function made: NumPy's steps, each a ufunc writing into out
+    (so in out's dtype after the first, with same_kind casting)."""
     a = check_operand(a, "round")
+    if out is not None:
+        return _round_into(a, decimals, out)
     if not np.issubdtype(dtype_of(a), np.inexact):
         if decimals >= 0:
             return a
@@ -231,6 +234,25 @@ def _round_integers(a: Any, decimals: int) -> Any:
     scale = np.float64(10.0 ** -decimals)
     rounded = multiply(rint(true_divide(convert(a, np.float64), scale)), scale)
     return convert(rounded, dtype_of(a))
+
+
+def _round_into(a: Any, decimals: int, out: Any) -> Any:
+    """PyArray_Round with out: an integer ``a`` (decimals >= 0) assigned; else rint(a, out)
+    for decimals 0, or multiply(a, 10**d, out), rint(out, out), true_divide(out, 10**d,
+    out) (divide first, multiply last, for decimals < 0), 10**d a Python float."""
+    from ..tracing import write_out
+
+    if not np.issubdtype(dtype_of(a), np.inexact):
+        if decimals < 0:
+            raise NotImplementedError("gvmap supports numpy.round of integers with decimals >= 0")
+        return write_out("round", a, out)
+    if decimals == 0:
+        return write_out("rint", rint(a), out)
+    scale = 10.0 ** builtins.abs(decimals)
+    first, last = (multiply, true_divide) if decimals > 0 else (true_divide, multiply)
+    write_out(first.__name__, first(a, scale), out)
+    write_out("rint", rint(out), out)
+    return write_out(last.__name__, last(out, scale), out)
 
 
 

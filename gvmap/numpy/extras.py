@@ -19,7 +19,8 @@ from .elementwise import (UFUNCS, absolute, add, bitwise_and, bitwise_or, equal,
                           true_divide, where)
 from .arrays import static_value
 from .indexing import along
-from .reductions import _ddof, _mask, all as all_, max as max_, mean, min as min_, sum as sum_, var
+from .reductions import (_ddof, _mask, all as all_, any as any_, max as max_, mean, min as min_,
+                         sum as sum_, var)
 from .shape import (broadcast_to, concatenate, expand_dims, flat_axis, moveaxis, ravel, reshape,
                     stack)
 
@@ -207,8 +208,9 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     """numpy.average: the mean, or ``sum(a * w) / sum(w)`` in NumPy's result dtype (at
     least float64 for integer ``a``); weights of a's shape, or 1-D along an int ``axis``.
     ``returned=True`` adds the sum of the weights (the count without them) broadcast to
-    the average's shape, as NumPy returns it. Constant weights summing to 0 raise NumPy's
-    ZeroDivisionError; traced ones cannot raise per example and give NaN/inf there."""
+    the average's shape, as NumPy returns it. Weights summing to 0 raise NumPy's
+    ZeroDivisionError: constant ones while tracing, traced ones when the plan runs, naming
+    the first such example (a check on the sum both results are computed from)."""
     a = operand(a, "average")
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
@@ -234,6 +236,11 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
         raise ZeroDivisionError("Weights sum to zero, can't be normalized")
     a, w = convert(a, dtype), convert(w, dtype)
     scale = sum_(w, axis, keepdims=keepdims)
+    if isinstance(w, Tracer):
+        from .checks import raise_where
+        scale = raise_where(scale, any_(equal(scale, 0.0)), error="ZeroDivisionError",
+                            function="average", reason="Weights sum to zero, can't be normalized",
+                            hint="np.sum(a * w) / np.where(w.sum() == 0, 1, w.sum()) picks a value there")
     avg = true_divide(sum_(multiply(a, w), axis, keepdims=keepdims), scale)
     if not returned:
         return avg

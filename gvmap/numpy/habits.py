@@ -6,13 +6,20 @@ test elements), ``np.ediff1d``, ``np.fix``, ``np.unwrap`` and ``np.broadcast_arr
 and ``np.signbit``, the one new primitive (the sign bit of -0.0 and of a NaN is read by no
 comparison).
 
+Index helpers that read only the (static) shape: ``np.triu_indices_from``,
+``np.tril_indices_from``, ``np.diag_indices_from`` (NumPy's index arrays, constants), and
+``np.ix_`` (each index array, constant or traced, reshaped for the open mesh); NaN and
+infinity habits of statistics code: ``np.nanprod``, ``np.isposinf``, ``np.isneginf``; NumPy 2's
+``np.cumulative_sum`` / ``np.cumulative_prod`` (``include_initial``) and the old
+``np.rollaxis``.
+
 Refused here with a rewrite: ``np.logaddexp.reduce`` (``np.nanargmax``/``np.nanargmin``,
 which raise for an all-NaN example, are in ``checks.py``).
 """
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,11 +31,15 @@ from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, gr
                           isnan, less, logical_and, logical_not, remainder, subtract, where)
 from .extras import diff, isclose
 from .indexing import along, getitem, take
-from .reductions import all as all_, any as any_, cumsum
-from .shape import broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape
+from .elementwise import isinf, logical_not as not_, where as select_
+from .reductions import all as all_, any as any_, cumprod, cumsum, prod
+from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape,
+                    transpose)
 
 __all__ = ["allclose", "array_equal", "array_equiv", "isin", "ediff1d", "fix", "unwrap",
-           "broadcast_arrays", "compress", "resize"]
+           "broadcast_arrays", "compress", "resize", "triu_indices_from", "tril_indices_from",
+           "diag_indices_from", "ix_", "nanprod", "isposinf", "isneginf", "cumulative_sum",
+           "cumulative_prod", "rollaxis"]
 
 # numpy.signbit: one ``signbit`` primitive in the operand's own dtype (a bool result)
 signbit = _ufunc(np.signbit, P.signbit_p, compute="common")
@@ -189,6 +200,142 @@ def resize(a: Any, new_shape: Any) -> Any:
     if size == 0 or total == 0:  # nothing to repeat, or nothing to fill: NumPy's zeros
         return np.zeros(shape, dtype_of(a))
     return reshape(take(ravel(a), np.arange(total, dtype=np.intp) % size), shape)
+
+
+def _shape2d(arr: Any, name: str) -> tuple:
+    arr = operand(arr, name)
+    if ndim_of(arr) != 2:
+        raise ValueError("input array must be 2-d")
+    return shape_of(arr)
+
+
+def triu_indices_from(arr: Any, k: int = 0) -> tuple:
+    """numpy.triu_indices_from: NumPy's triu_indices for arr's (static) shape, constants."""
+    n, m = _shape2d(arr, "triu_indices_from")
+    return np.triu_indices(n, k=k, m=m)
+
+
+def tril_indices_from(arr: Any, k: int = 0) -> tuple:
+    """numpy.tril_indices_from: NumPy's tril_indices for arr's (static) shape, constants."""
+    n, m = _shape2d(arr, "tril_indices_from")
+    return np.tril_indices(n, k=k, m=m)
+
+
+def diag_indices_from(arr: Any) -> tuple:
+    """numpy.diag_indices_from: NumPy's diag_indices for arr's (static) shape, constants."""
+    arr = operand(arr, "diag_indices_from")
+    if ndim_of(arr) < 2:
+        raise ValueError("input array must be at least 2-d")
+    if len(set(shape_of(arr))) != 1:
+        raise ValueError("All dimensions of input must be of equal length")
+    return np.diag_indices(shape_of(arr)[0], ndim_of(arr))
+
+
+def ix_(*args: Any) -> tuple:
+    """numpy.ix_: the k-th 1-d index array reshaped to size 1 on every axis but the k-th,
+    so that ``a[np.ix_(rows, cols)]`` picks the sub-matrix. Constant arguments stay NumPy's
+    own; traced integer ones are reshaped; a traced bool one would be np.nonzero of it, a
+    data-dependent length: refused, naming the fixed-shape rewrite."""
+    out = []
+    nd = len(args)
+    for k, new in enumerate(args):
+        if not isinstance(new, Tracer) or new.known is not None:
+            new = np.asarray(new.known if isinstance(new, Tracer) else new)
+            if new.ndim != 1:
+                raise ValueError("Cross index must be 1 dimensional")
+            if new.size == 0:
+                new = new.astype(np.intp)
+            if new.dtype == np.bool_:
+                (new,) = new.nonzero()
+            out.append(new.reshape((1,) * k + (new.size,) + (1,) * (nd - k - 1)))
+            continue
+        if ndim_of(new) != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if dtype_of(new) == np.bool_:
+            raise NotImplementedError(
+                "np.ix_ of a traced bool mask: it takes np.nonzero(mask), whose length depends "
+                "on the values, so each example could need another shape. Keep the mask: "
+                "np.where(rows[:, None] & cols[None, :], a, 0)")
+        out.append(reshape(new, (1,) * k + (shape_of(new)[0],) + (1,) * (nd - k - 1)))
+    return tuple(out)
+
+
+def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
+            initial: Any = None, where: Any = None) -> Any:
+    """numpy.nanprod: NaNs replaced by 1 (float operands only, as NumPy's _replace_nan),
+    then numpy.prod with the same keywords."""
+    a = operand(a, "nanprod")
+    if dtype_of(a).kind == "f":
+        a = select_(isnan(a), np.ones((), dtype_of(a))[()], a)
+    return prod(a, axis, dtype, out, keepdims, initial, where)
+
+
+def _signed_inf(name: str, negative: bool) -> Callable:
+    def fn(x: Any, out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"numpy.{name}(..., out=...) writes in place; use the returned value")
+        x = check_operand(x, name)
+        sign = signbit(x)
+        return logical_and(isinf(x), sign if negative else not_(sign))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"numpy.{name}: isinf(x) and {'' if negative else 'not '}signbit(x), as "
+                  f"NumPy computes it (False for ints and bools).")
+    return fn
+
+
+isposinf = _signed_inf("isposinf", False)
+isneginf = _signed_inf("isneginf", True)
+
+
+def _cumulative(name: str, scan: Callable, identity: int) -> Callable:
+    def fn(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
+           include_initial: bool = False) -> Any:
+        if out is not None:
+            raise TypeError(f"numpy.{name}(..., out=...) writes in place; use the returned value")
+        x = atleast_1d(operand(x, name))
+        if axis is None:
+            if ndim_of(x) >= 2:
+                raise ValueError("For arrays which have more than one dimension ``axis`` "
+                                 "argument is required.")
+            axis = 0
+        axis = normalize_axis(axis, ndim_of(x))
+        res = scan(x, axis, dtype)
+        if not include_initial:
+            return res
+        shape = list(shape_of(res))
+        shape[axis] = 1
+        return concatenate([broadcast_to(np.full((), identity, dtype_of(res)), tuple(shape)), res],
+                           axis=axis)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"numpy.{name} (NumPy 2.1): {scan.__name__} along ``axis`` (required beyond "
+                  f"1-d), with ``include_initial`` the identity {identity} first.")
+    return fn
+
+
+cumulative_sum = _cumulative("cumulative_sum", cumsum, 0)
+cumulative_prod = _cumulative("cumulative_prod", cumprod, 1)
+
+
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """numpy.rollaxis: NumPy's axis arithmetic (start counted before the axis is removed),
+    then one transpose."""
+    a = operand(a, "rollaxis")
+    n = ndim_of(a)
+    axis = normalize_axis(axis, n)
+    start = operator.index(start)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(f"'start' arg requires {-n} <= start < {n + 1}, but "
+                                      f"{start} was passed in")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    axes = list(range(n))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return transpose(a, tuple(axes))
 
 
 logaddexp_reduce_refusal = refused(

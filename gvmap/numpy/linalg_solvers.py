@@ -1,4 +1,4 @@
-"""np.linalg's solvers and decompositions per example, and np.polyfit on top of lstsq.
+"""np.linalg's solvers and decompositions per example, and np.polyfit (on np.vander and lstsq).
 
 solve, inv, det, slogdet, cholesky, eigh, eigvalsh, qr and svd record one linear-algebra
 primitive each (ONE call of np.linalg / cupy.linalg on the batched stack: primitives.py,
@@ -32,8 +32,9 @@ from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, no
                     operand, refused, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
 from .extras import count_nonzero
-from .reductions import any as any_, cumprod, max as max_, min as min_, sum as sum_
-from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, stack, swapaxes
+from .reductions import any as any_, max as max_, min as min_, sum as sum_
+from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, swapaxes
+from .polynomials import vander
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "lstsq", "qr",
            "svd", "pinv", "matrix_rank", "matrix_power", "multi_dot", "matrix_norm", "polyfit"]
@@ -421,7 +422,7 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     dtype = dtype_of(x)
     if rcond is None:
         rcond = shape_of(x)[0] * np.finfo(dtype).eps
-    lhs = _vander(x, order)
+    lhs = vander(x, order)
     rhs = y
     if w is not None:
         w = operand(w, "polyfit") + 0.0
@@ -438,13 +439,3 @@ def polyfit(x: Any, y: Any, deg: Any, rcond: Any = None, full: bool = False, w: 
     if full:
         return c, resids, rank, s, rcond
     return c
-
-
-def _vander(x: Any, order: int) -> Any:
-    """np.vander(x, order): columns x**(order-1), ..., x, 1, the powers by repeated
-    products (NumPy's multiply.accumulate), so the same rounding."""
-    ones = broadcast_to(np.ones((), dtype_of(x)), shape_of(x))
-    if order == 1:
-        return expand_dims(ones, 1)
-    powers = cumprod(stack([x] * (order - 1), axis=1), axis=1)
-    return stack([powers[:, order - 2 - i] for i in range(order - 1)] + [ones], axis=1)

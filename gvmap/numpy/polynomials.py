@@ -29,7 +29,12 @@ def vander(x: Any, N: Any = None, increasing: bool = False) -> Any:
     x = operand(x, "vander")
     if ndim_of(x) != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
-    n = shape_of(x)[0] if N is None else operator.index(N)
+    try:
+        n = shape_of(x)[0] if N is None else operator.index(N)
+    except TypeError:
+        raise TypeError("numpy.vander: N must be a fixed Python int (the number of columns)") from None
+    if n < 0:
+        raise ValueError("negative dimensions are not allowed")
     dtype = np.promote_types(dtype_of(x), int)
     x = convert(x, dtype)
     ones = ones_like(x, shape=(shape_of(x)[0], min(n, 1)))

@@ -63,7 +63,8 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     axis's fill, and each axis's statistics and ramps see the earlier axes' padding).
     ``constant``: concatenated fills (``constant_values`` may be traced scalars); ``edge``,
     ``reflect``, ``symmetric``, ``wrap``: one gather per axis with constant indices,
-    reflections beyond the axis length repeated as NumPy repeats them; ``maximum``,
+    reflections beyond the axis length repeated as NumPy repeats them (``reflect_type='odd'``:
+    NumPy's rounds of 2 * edge - reflection); ``maximum``,
     ``minimum``, ``mean``, ``median``: the statistic of the first / last ``stat_length``
     elements (static), rounded for integer arrays as NumPy rounds it; ``linear_ramp``:
     NumPy's linspace from ``end_values`` (constants or a traced scalar) to the edge;
@@ -79,8 +80,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
     bad = set(kwargs) - _PAD_KWARGS[mode]
     if bad:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
-    if kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError("gvmap supports numpy.pad with reflect_type='even' only")
+    odd = kwargs.get("reflect_type", "even") == "odd"
     pad_width = static_value(pad_width)
     if isinstance(pad_width, Tracer):
         raise TypeError("numpy.pad: pad_width sets the result's shape, which a traced program "
@@ -115,8 +115,36 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
             a = _pad_constant(a, axis, before, after, fills[axis])
         elif mode == "linear_ramp":
             a = _pad_linear_ramp(a, axis, before, after, fills[axis])
+        elif odd and mode in ("reflect", "symmetric") and n > 1:
+            a = _pad_reflect_odd(a, axis, before, after, mode == "symmetric")
         else:
             a = take(a, _pad_index(mode, before, after, n), axis=axis)
+    return a
+
+
+def _pad_reflect_odd(a: Any, axis: int, before: int, after: int, include_edge: bool) -> Any:
+    """reflect_type='odd': NumPy's ``_set_reflect_both`` loop, each round reflecting at most
+    the filled length (a whole number of periods) about the current edge, 2 * edge - x, so
+    a pad wider than the axis keeps climbing as NumPy's does. Static indices: one gather
+    and one subtraction per side and round."""
+    period = shape_of(a)[axis]
+    e = 1 if include_edge else 0
+    dtype = dtype_of(a)
+    while before > 0 or after > 0:
+        filled = shape_of(a)[axis]
+        usable = filled // period * period if include_edge else (filled - 1) // (period - 1) * (period - 1)
+        left = right = None
+        if before > 0:
+            k = min(usable, before)
+            chunk = take(a, np.arange(k - e, -e, -1), axis=axis)
+            left = convert(subtract(multiply(2, along(a, axis, slice(0, 1))), chunk), dtype)
+            before -= k
+        if after > 0:
+            k = min(usable, after)
+            chunk = take(a, np.arange(filled - 2 + e, filled - 2 + e - k, -1), axis=axis)
+            right = convert(subtract(multiply(2, along(a, axis, slice(filled - 1, filled))), chunk), dtype)
+            after -= k
+        a = concatenate([p for p in (left, a, right) if p is not None], axis=axis)
     return a
 
 

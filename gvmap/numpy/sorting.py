@@ -204,21 +204,40 @@ def _alpha_beta(alpha: float, beta: float):
     return lambda xp, n, q: n * q + (alpha + q * (1 - alpha - beta)) - 1
 
 
+def _discrete(offset: float, keep_previous):
+    """NumPy's ``_discrete_interpolation_to_boundaries``: the order statistic below the
+    index n * q - 1 + offset where ``keep_previous(gamma, index)``, else the one above,
+    never below 0."""
+    def index(xp, n, q):
+        virtual = n * q - 1 + offset
+        previous = xp.floor(virtual)
+        chosen = xp.where(keep_previous(xp, virtual - previous, virtual), previous, previous + 1)
+        return xp.maximum(chosen.astype(np.intp), 0)
+    return index
+
+
 # NumPy's table (numpy/lib/_function_base_impl.py, _QuantileMethods): the virtual index of
 # each method, written for xp = numpy (n a Python int) or gvmap.numpy (n traced, nan*).
 _VIRTUAL_INDEX = {
-    "linear": lambda xp, n, q: (n - 1) * q,
-    "lower": lambda xp, n, q: xp.floor((n - 1) * q).astype(np.intp),
-    "higher": lambda xp, n, q: xp.ceil((n - 1) * q).astype(np.intp),
-    "nearest": lambda xp, n, q: xp.around((n - 1) * q).astype(np.intp),
-    "midpoint": lambda xp, n, q: 0.5 * (xp.floor((n - 1) * q) + xp.ceil((n - 1) * q)),
+    "inverted_cdf": _discrete(0.0, lambda xp, gamma, index: gamma == 0),
+    "averaged_inverted_cdf": _alpha_beta(0, 1),
+    "closest_observation": _discrete(-0.5, lambda xp, gamma, index: (gamma == 0) & (xp.floor(index) % 2 == 1)),
     "interpolated_inverted_cdf": _alpha_beta(0, 1),
     "hazen": _alpha_beta(0.5, 0.5),
     "weibull": _alpha_beta(0, 0),
+    "linear": lambda xp, n, q: (n - 1) * q,
     "median_unbiased": _alpha_beta(1 / 3.0, 1 / 3.0),
     "normal_unbiased": _alpha_beta(3 / 8.0, 3 / 8.0),
+    "lower": lambda xp, n, q: xp.floor((n - 1) * q).astype(np.intp),
+    "higher": lambda xp, n, q: xp.ceil((n - 1) * q).astype(np.intp),
+    "midpoint": lambda xp, n, q: 0.5 * (xp.floor((n - 1) * q) + xp.ceil((n - 1) * q)),
+    "nearest": lambda xp, n, q: xp.around((n - 1) * q).astype(np.intp),
 }
-_DISCRETE_CDF = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation")
+# ... and its ``fix_gamma`` where it is not the identity (gamma: virtual - previous index)
+_FIX_GAMMA = {
+    "averaged_inverted_cdf": lambda xp, gamma, virtual: xp.where(gamma == 0, 0.5, 1.0),
+    "midpoint": lambda xp, gamma, virtual: xp.where(virtual % 1 == 0, 0.0, 0.5),
+}
 
 
 def _static_q(q: Any, name: str) -> tuple[np.ndarray, bool]:
@@ -235,13 +254,9 @@ def _static_q(q: Any, name: str) -> tuple[np.ndarray, bool]:
 
 
 def _check_method(method: str, name: str) -> None:
-    if method in _DISCRETE_CDF:
-        raise NotImplementedError(
-            f"numpy.{name}(..., method={method!r}) is not supported by gvmap; the supported "
-            f"methods are {', '.join(map(repr, _VIRTUAL_INDEX))}")
     if method not in _VIRTUAL_INDEX:
         raise ValueError(f"{method!r} is not a valid method. Use one of: "
-                         f"{', '.join(map(repr, list(_VIRTUAL_INDEX) + list(_DISCRETE_CDF)))}")
+                         f"{', '.join(map(repr, _VIRTUAL_INDEX))}")
 
 
 def _lerp(a: Any, b: Any, t: Any) -> Any:
@@ -271,8 +286,8 @@ def _quantile_sorted(s: Any, q: np.ndarray, weak: bool, method: str) -> Any:
         prev, nxt = np.where(above, -1, np.where(below, 0, prev)), np.where(above, -1, np.where(below, 0, nxt))
         prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
         gamma = np.asanyarray(virtual - prev)
-        if method == "midpoint":
-            gamma = np.where(virtual % 1 == 0, 0.0, 0.5)
+        if method in _FIX_GAMMA:
+            gamma = _FIX_GAMMA[method](np, gamma, virtual)
         gamma = np.asanyarray(gamma, dtype=virtual.dtype)
         t = float(gamma) if weak else gamma.reshape(virtual.shape + (1,) * len(lanes))
         result = _lerp(take(s0, prev, axis=0), take(s0, nxt, axis=0), t)
@@ -300,8 +315,8 @@ def _quantile_function(name: str, scale: int, nan: bool, doc: str):
 
 
 quantile = _quantile_function("quantile", 1, False, """numpy.quantile with constant q (a
-    Python number or array): the sort is traced, the indices and weights of every method but
-    the three discrete-CDF ones are NumPy's, found when the function is traced.""")
+    Python number or array): the sort is traced, the indices and weights of every method
+    are NumPy's, found when the function is traced.""")
 percentile = _quantile_function(
     "percentile", 100, False,
     "numpy.percentile: ``quantile`` of q / 100 (divided as NumPy divides it).")
@@ -361,8 +376,8 @@ def _nanquantile(a: Any, qs: np.ndarray, weak: bool, axis: Any, method: str, kee
         prev_i = where(above, -1.0, where(below, 0.0, prev))
         next_i = where(above, -1.0, where(below, 0.0, add(prev, 1)))
         gamma = subtract(virtual, prev_i)
-        if method == "midpoint":
-            gamma = where(equal(virtual % 1, 0), 0.0, 0.5)
+        if method in _FIX_GAMMA:
+            gamma = _FIX_GAMMA[method](gnp, gamma, virtual)
         gamma = convert(gamma, dtype_of(virtual))
         lo = _take_along_q(s, _resolve(prev_i, valid), qs, lanes)
         hi = _take_along_q(s, _resolve(next_i, valid), qs, lanes)
@@ -585,10 +600,30 @@ def _data_edges(x: Any, bins: int) -> Any:
                        f"create {bins} finite-sized bins", hint="fewer bins, or range=(lo, hi)")
 
 
+def _checked_bins(rows: Any, m: int) -> Any:
+    """The traced bin indices of np.bincount(x, minlength=m), checked when the plan runs:
+    NumPy's ValueError for a negative value, and an ExampleShapeError for a value >= m,
+    whose NumPy result would have max(x) + 1 bins where every other example has m."""
+    from .checks import raise_where
+    from .reductions import any as any_
+
+    rows = raise_where(rows, any_(less(rows, 0)), error="ValueError", function="bincount",
+                       reason="'list' argument must have no negative elements")
+    return raise_where(rows, any_(greater_equal(rows, m)), error="ShapeError",
+                       function="bincount", reason=f"a value >= minlength={m} (NumPy's result "
+                       f"would have max(x) + 1 bins, not the {m} fixed when tracing)",
+                       hint=f"raise minlength to the number of values x can take, or count "
+                       f"np.clip(x, 0, {m - 1})")
+
+
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """numpy.bincount where the output length is known when the function is traced: x a
-    constant (weights traced), or x bool or unsigned with ``minlength`` at least its dtype's
-    range. Otherwise the length, max(x) + 1, is data: refused with a rewrite."""
+    constant (weights traced), x bool or unsigned with ``minlength`` at least its dtype's
+    range, or any traced ints with ``minlength`` m > 0, the number of bins the user means
+    (HOG orientations, LBP codes, class labels): m bins, checked when the plan runs, since
+    a negative value is NumPy's ValueError and a value >= m would make NumPy's result longer
+    (``ExampleShapeError``, naming the example). Without minlength the length, max(x) + 1,
+    is data: refused with a rewrite."""
     minlength = operator.index(minlength)
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
@@ -603,18 +638,26 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
         rows = xs.astype(np.intp)
     else:
         dt = x.dtype
-        bound = 2 if dt == np.bool_ else (2 ** (8 * dt.itemsize) if dt.kind == "u" else None)
+        if dt.kind not in "biu":
+            raise TypeError(f"Cannot cast array data from dtype('{dt}') to dtype('int64') "
+                            f"according to the rule 'safe' (numpy.bincount counts integers: "
+                            f"x.astype(np.intp) first)")
         if ndim_of(x) != 1:
             raise ValueError("object too deep for desired array")
-        if bound is None or minlength < bound:
+        bound = 2 if dt == np.bool_ else (2 ** (8 * dt.itemsize) if dt.kind == "u" else None)
+        if minlength == 0:
+            w = "w" if weights is not None else "1"
             raise NotImplementedError(
-                f"numpy.bincount of a traced {dt} array: its output length, max(x) + 1, "
-                f"depends on the data, so each example could need another shape. Count a "
-                f"known number of bins m instead: counts = np.zeros(m, np.intp); "
-                f"np.add.at(counts, x, 1) (one scatter; IndexError for values outside [-m, m)), "
-                f"or pass a bool/unsigned x with minlength >= its range")
+                f"numpy.bincount of a traced {dt} array without minlength: its output length, "
+                f"max(x) + 1, depends on the data, so each example could need another shape. "
+                f"Give the number of bins m: np.bincount(x, {'weights=w, ' if w == 'w' else ''}"
+                f"minlength=m) (values must lie in [0, m), checked when it runs), or "
+                f"counts = np.zeros(m); np.add.at(counts, x, {w}) (IndexError for values "
+                f"outside [-m, m))")
         length = minlength
-        rows = convert(x, np.intp)  # every value of the dtype is a bin: no index check
+        rows = convert(x, np.intp)
+        if bound is None or minlength < bound:  # values the dtype allows may miss the bins
+            rows = _checked_bins(rows, minlength)
     # one scatter-add of the counts (or weights) into the bins, in order as NumPy adds them:
     # O(len(x) + length), where comparing each value with each bin was their product
     count = shape_of(rows)[0]
