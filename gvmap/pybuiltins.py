@@ -38,7 +38,7 @@ from .concrete import ambiguous_truth_error
 from .pyscalars import kind_of, mark, to_int
 from .tracing import Tracer
 
-__all__ = ["BUILTINS", "NUMBER_TYPES"]
+__all__ = ["BUILTINS", "NUMBER_TYPES", "StandInMeta"]
 
 _MISSING = object()
 
@@ -180,34 +180,40 @@ def _truth(name: str, combine: str, start: bool) -> Callable:
 
 # ---------------------------------------------------------------- float() and int()
 
-class _NumberTypeMeta(type):
-    """Makes ``float`` / ``int`` as traced code sees them act as the builtins everywhere
-    (``dtype=float``, ``isinstance(v, int)``, ``{float: ...}[type(v)]``, ``float("inf")``,
-    ``int("7", 8)``): they compare and hash as the builtin, and are subclasses of it, so
-    NumPy's ``np.dtype(float)`` is float64. Only a call on one traced value differs: it
-    converts as the loop's ``float(x[0])`` does, to a traced Python number."""
+class StandInMeta(type):
+    """The metaclass of a type traced code sees in place of another (``stands_for``: a
+    Python number type here, a NumPy scalar type in ``rebinding``), a subclass of it: it
+    compares and hashes as that type (``{float: ...}[type(v)]``, ``x.dtype == np.float64``),
+    answers ``issubclass`` as it, and prints as it; only ``is`` tells them apart."""
 
-    python_type: type
+    stands_for: type
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls.stands_for)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, cls.stands_for)
+
+    def __eq__(cls, other: Any) -> bool:
+        return other is cls or other is cls.stands_for
+
+    def __hash__(cls) -> int:
+        return hash(cls.stands_for)
+
+    def __repr__(cls) -> str:
+        return repr(cls.stands_for)
+
+
+class _NumberTypeMeta(StandInMeta):
+    """Makes ``float`` / ``int`` as traced code sees them act as the builtins everywhere
+    (``dtype=float``, ``isinstance(v, int)``, ``float("inf")``, ``int("7", 8)``; as
+    subclasses, NumPy's ``np.dtype(float)`` is float64). Only a call on one traced value
+    differs: it converts as the loop's ``float(x[0])`` does, to a traced Python number."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs and _traced(args[0]):
             return cls.convert(args[0])
-        return cls.python_type(*args, **kwargs)
-
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, cls.python_type)
-
-    def __subclasscheck__(cls, sub: type) -> bool:
-        return issubclass(sub, cls.python_type)
-
-    def __eq__(cls, other: Any) -> bool:
-        return other is cls or other is cls.python_type
-
-    def __hash__(cls) -> int:
-        return hash(cls.python_type)
-
-    def __repr__(cls) -> str:
-        return repr(cls.python_type)
+        return cls.stands_for(*args, **kwargs)
 
 
 def _to_float(x: Tracer) -> Tracer:
@@ -229,7 +235,7 @@ def _to_int(x: Tracer) -> Tracer:
 
 def _number_type(python_type: type, convert: Callable) -> type:
     return _NumberTypeMeta(python_type.__name__, (python_type,), {
-        "python_type": python_type, "convert": staticmethod(convert),
+        "stands_for": python_type, "convert": staticmethod(convert),
         "__module__": "builtins", "__doc__": python_type.__doc__})
 
 

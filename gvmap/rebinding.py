@@ -52,7 +52,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES
+from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES, StandInMeta
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code
 from .aliasing import call_leaves, numpy_result
@@ -158,7 +158,7 @@ _BUILTINS = {"isinstance": _traced_isinstance, "hasattr": _traced_hasattr,
              "type": _TracedBuiltinType, **FOLDING_BUILTINS}
 
 
-class _ScalarTypeMeta(type):
+class _ScalarTypeMeta(StandInMeta):
     """A traced type (``np.ndarray``, ``np.float64``, ``np.floating``...) compares, hashes
     and answers ``issubclass`` as the NumPy type it stands for (``x.dtype == np.float64``,
     ``{np.float32: ...}`` lookups, ``np.issubdtype(x.dtype, np.floating)`` keep working;
@@ -170,22 +170,10 @@ class _ScalarTypeMeta(type):
         if isinstance(obj, Tracer):
             if obj._python is not None:  # a Python number is no NumPy type's instance
                 return False
-            if cls.numpy_type is np.ndarray:
+            if cls.stands_for is np.ndarray:
                 return not obj._scalar
-            return obj._scalar and issubclass(obj.dtype.type, cls.numpy_type)
-        return isinstance(obj, cls.numpy_type)
-
-    def __subclasscheck__(cls, sub: type) -> bool:
-        return issubclass(sub, cls.numpy_type)
-
-    def __eq__(cls, other: Any) -> bool:
-        return other is cls or other is cls.numpy_type
-
-    def __hash__(cls) -> int:
-        return hash(cls.numpy_type)
-
-    def __repr__(cls) -> str:
-        return repr(cls.numpy_type)
+            return obj._scalar and issubclass(obj.dtype.type, cls.stands_for)
+        return isinstance(obj, cls.stands_for)
 
 
 @functools.lru_cache(maxsize=None)
@@ -211,7 +199,7 @@ def _traced_type(numpy_type: type) -> type:
         return numpy_type(*args, **kwargs)
 
     return _ScalarTypeMeta(numpy_type.__name__, (numpy_type,),
-                           {"numpy_type": numpy_type, "__new__": __new__,
+                           {"stands_for": numpy_type, "__new__": __new__,
                             "__module__": numpy_type.__module__,
                             "__doc__": numpy_type.__doc__})
 

@@ -58,7 +58,7 @@ def _new_dtype(x: Any, dtype: Any) -> np.dtype:
 
 def _is_ndarray_type(t: Any) -> bool:
     """np.ndarray itself or as traced code sees it (rebinding's subclass of it)."""
-    return t is np.ndarray or getattr(t, "numpy_type", None) is np.ndarray
+    return t is np.ndarray or getattr(t, "stands_for", None) is np.ndarray
 
 
 def view(x: Any, dtype: Any = None, type: Any = None) -> Any:
