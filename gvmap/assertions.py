@@ -19,9 +19,8 @@ branch that does more than raise) is Python control flow, refused as before with
 np.where rewrite. An ``assert`` message that is not a constant is not evaluated (it may hold traced
 values): the note quotes the statement instead.
 
-Several failing conditions are checked in program order, each over the whole batch: where
-different examples fail different ones, the first condition's first failing example is
-named, which the loop may reach later than another's.
+Several conditions are one check (``checks.raise_first``): the first example where any
+fails raises the exception of the first condition failing there, as the loop does.
 """
 from __future__ import annotations
 
@@ -158,8 +157,12 @@ def attach(raises: list, leaves: list) -> list:
             f"`{raised.source}` tests a traced value in a function that returns nothing, so "
             f"there is no batched value to check it with. Return something (the checked "
             f"value itself), or test the batch after the call")
-    out = leaves[0]
-    for bad, raised in raises:
-        out = bind(P.check_p, out, bad, error=raised, function="", reason="", hint="",
+    from .numpy.checks import raise_first
+
+    if len(raises) == 1:
+        (bad, raised), = raises
+        out = bind(P.check_p, leaves[0], bad, error=raised, function="", reason="", hint="",
                    batch_dims=0)
+    else:
+        out = raise_first(leaves[0], list(raises))
     return [out] + list(leaves[1:])

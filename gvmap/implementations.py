@@ -665,11 +665,16 @@ def _check_impl(xp, avals, error, function, reason, hint, batch_dims):
     queued before it); the first failing example's index is read only on the error path."""
     def run(x, bad):
         if bad.size and bool(bad.any()):
-            flat = int(xp.argmax(bad.reshape(-1)))
+            flat_bad = bad.reshape(-1)
+            flat = int(xp.argmax(flat_bad != 0))
             index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))[:batch_dims]
-            if isinstance(error, LoopRaise):  # the user's assert / raise (gvmap.assertions)
-                raise error.make(index)
-            raise EXAMPLE_ERRORS[error](function, reason, index, hint)
+            spec = error if isinstance(error, LoopRaise) else (error, function, reason, hint)
+            if isinstance(error, tuple):  # several: the code says which the example fails
+                spec = error[int(flat_bad[flat]) - 1]
+            if isinstance(spec, LoopRaise):  # the user's assert / raise (gvmap.assertions)
+                raise spec.make(index)
+            kind, name, why, rewrite = spec
+            raise EXAMPLE_ERRORS[kind](name, why, index, rewrite)
         return x
     return run
 

@@ -684,7 +684,11 @@ UNARY.add(bitcast_convert_type_p)
 
 # ``check[error, function, reason, hint, batch_dims](x, bad)``: x itself, once no element of
 # the bool ``bad`` is True; otherwise it raises NumPy's error for the first failing example
-# (``gvmap.errors.ExampleError``: ``error`` names one of EXAMPLE_ERRORS). The per-example
+# (``gvmap.errors.ExampleError``: ``error`` names one of EXAMPLE_ERRORS; or a user's assert,
+# an ``errors.LoopRaise``). With several errors (``error`` a tuple of alternatives, each
+# ``(error, function, reason, hint)`` or a LoopRaise), ``bad`` is an integer code: 0, or
+# which alternative the example fails first, so one check raises the loop's error for the
+# loop's first failing example whichever condition that is. The per-example
 # program raises where NumPy's function does (np.nanargmax of an all-NaN slice, np.geomspace
 # with an endpoint 0), and so the batched one can: the first True of ``bad`` in C order is
 # the first failing example of the loop, whose index is ``bad``'s leading ``batch_dims``
@@ -694,13 +698,23 @@ UNARY.add(bitcast_convert_type_p)
 CHECK_ERRORS = tuple(EXAMPLE_ERRORS)  # the built-in errors a check raises, by name
 
 
-def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: str, function: str, reason: str,
-                hint: str, batch_dims: int):
+def _check_error(error: Any) -> None:
     if not isinstance(error, LoopRaise) and error not in CHECK_ERRORS:
         raise TypeError(f"check: error must be one of {CHECK_ERRORS} or a LoopRaise, got {error!r}")
-    if bad.dtype != np.bool_ or not 0 <= batch_dims <= bad.ndim:
-        raise TypeError(f"check needs a bool condition with at least {batch_dims} (batch) "
-                        f"dims, got {bad}")
+
+
+def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: Any, function: str, reason: str,
+                hint: str, batch_dims: int):
+    if isinstance(error, tuple):  # several: bad is a code, 0 or the 1-based alternative
+        for alternative in error:
+            _check_error(alternative if isinstance(alternative, LoopRaise) else alternative[0])
+        kind_ok = bad.dtype.kind in "iu"
+    else:
+        _check_error(error)
+        kind_ok = bad.dtype == np.bool_
+    if not kind_ok or not 0 <= batch_dims <= bad.ndim:
+        raise TypeError(f"check needs a bool condition (an integer code for several errors) "
+                        f"with at least {batch_dims} (batch) dims, got {bad}")
     return [x]
 
 

@@ -23,8 +23,8 @@ float64 / int64 / bool value) keeps all three:
   NaN or an infinity raise as Python's int conversion does.
 
 Each error is a ``check`` (``checks.raise_where``): the loop's exception, naming the first
-failing example, on every backend. Where one function can raise two kinds, each is checked
-in turn, so with both in one batch the first kind's first example is the one named.
+failing example, on every backend. Where one function can raise several kinds, they are
+one check (``checks.raise_first``): the first failing example raises the kind it fails.
 
 Python ints are int64 here: making one that int64 cannot hold (``math.floor(1e30)``)
 raises ``BeyondInt64Error`` naming the example, and arithmetic on them past 2**63 wraps
@@ -111,6 +111,13 @@ def _check(value: Any, bad: Any, error: str, function: str, reason: str, hint: s
     return raise_where(value, bad, error=error, function=function, reason=reason, hint=hint)
 
 
+def _checks(value: Any, *conditions: tuple) -> Any:
+    """``value`` checked against ``(bad, error, function, reason, hint)`` conditions in the
+    loop's order: the first failing example raises the first error failing there."""
+    from .numpy.checks import raise_first
+    return raise_first(value, [c if len(c) == 5 else c + ("",) for c in conditions])
+
+
 def _python_error(expression: Callable[[], Any]) -> str:
     """Python's own message for an error ``expression`` raises (it differs by version)."""
     try:
@@ -162,16 +169,14 @@ def _float_power_errors(result: Any, x: Any, y: Any, where: str) -> Any:
     gnp = _gnp()
     finite = gnp.logical_and(gnp.isfinite(x), gnp.isfinite(y))
     zero_base = gnp.logical_and(gnp.equal(x, 0), gnp.less(y, 0))
-    result = _check(result, zero_base, "ZeroDivisionError", where,
-                    _python_error(lambda: 0.0 ** -1.0))
     fractional = gnp.logical_and(gnp.not_equal(y, gnp.floor(y)), finite)
-    result = _check(result, gnp.logical_and(gnp.less(x, 0), fractional), "ValueError", where,
-                    "a negative float to a fractional power is a complex number in Python, "
-                    "which gvmap does not support",
-                    "write np.power(a, b) (NaN there) or np.abs(a) ** b")
     overflow = gnp.logical_and(gnp.isinf(result), finite)
-    return _check(result, overflow, "OverflowError", where,
-                  _python_error(lambda: 10.0 ** 400.0))
+    return _checks(
+        result, (zero_base, "ZeroDivisionError", where, _python_error(lambda: 0.0 ** -1.0)),
+        (gnp.logical_and(gnp.less(x, 0), fractional), "ValueError", where,
+         "a negative float to a fractional power is a complex number in Python, which gvmap "
+         "does not support", "write np.power(a, b) (NaN there) or np.abs(a) ** b"),
+        (overflow, "OverflowError", where, _python_error(lambda: 10.0 ** 400.0)))
 
 
 def unary(name: str, x: Tracer) -> Any:
@@ -227,8 +232,8 @@ def _domain(result: Any, inputs: tuple, function: str, overflow: bool) -> Any:
     inf_out = gnp.logical_and(gnp.isinf(result), finite_in)
     name = f"math.{function}"
     if overflow:
-        result = _check(result, nan_out, "ValueError", name, "math domain error")
-        return _check(result, inf_out, "OverflowError", name, "math range error")
+        return _checks(result, (nan_out, "ValueError", name, "math domain error"),
+                       (inf_out, "OverflowError", name, "math range error"))
     return _check(result, gnp.logical_or(nan_out, inf_out), "ValueError", name,
                   "math domain error")
 
@@ -281,10 +286,9 @@ def _pow(x: Any, y: Any) -> Any:
     zero = gnp.equal(a, 0)
     domain = gnp.logical_or(gnp.logical_and(gnp.isnan(result), gnp.logical_not(nan_in)),
                             gnp.logical_and(inf_out, zero))
-    result = _check(result, domain, "ValueError", "math.pow", "math domain error")
     overflow = gnp.logical_and(inf_out, gnp.logical_not(zero))
-    return mark(_check(result, overflow, "OverflowError", "math.pow", "math range error"),
-                 float)
+    return mark(_checks(result, (domain, "ValueError", "math.pow", "math domain error"),
+                        (overflow, "OverflowError", "math.pow", "math range error")), float)
 
 
 @_twin("hypot")
@@ -318,14 +322,12 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
     if x.dtype.kind in "biu":
         return mark(_as(x, int), int)
     rounded = getattr(gnp, rounding)(x)
-    rounded = _check(rounded, gnp.isnan(x), "ValueError", function,
-                     _python_error(lambda: int(float("nan"))))
-    rounded = _check(rounded, gnp.isinf(x), "OverflowError", function,
-                     _python_error(lambda: int(float("inf"))))
-    rounded = _check(rounded, (rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error",
-                     function, "the integer does not fit in int64, which gvmap's traced Python "
-                     "ints are (the loop's have arbitrary precision)",
-                     f"keep it a float: np.{rounding}(x)")
+    rounded = _checks(
+        rounded, (gnp.isnan(x), "ValueError", function, _python_error(lambda: int(float("nan")))),
+        (gnp.isinf(x), "OverflowError", function, _python_error(lambda: int(float("inf")))),
+        ((rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error", function,
+         "the integer does not fit in int64, which gvmap's traced Python ints are (the loop's "
+         "have arbitrary precision)", f"keep it a float: np.{rounding}(x)"))
     return mark(_as(rounded, int), int)
 
 

@@ -186,3 +186,24 @@ def test_a_loop_before_a_raise_is_control_flow():
 
     with pytest.raises(TracerConversionError, match="np.where"):
         gvmap.vmap(f)(RNG.randn(3, 2))
+
+
+def test_several_conditions_raise_the_loops_first_failure(plan_kind):
+    """The second condition failing in an earlier example than the first: the loop raises
+    the second's exception there (one coded check, not one check per condition)."""
+    x = np.abs(RNG.randn(8, 4)) + 0.1
+    x[5, 0] = -1.0        # fails the first assert, in example 5
+    x[1, 2] = 5e6         # fails the second (total < 1e6), in example 1
+    err = check_raises(normalise, x)
+    assert type(err) is AssertionError and err.args == () and err.gvmap_example == (1,)
+
+
+def test_a_single_assert(plan_kind):
+    def f(v):
+        assert v.min() > -2, "too small"
+        return v * 2
+
+    x = RNG.randn(6, 3) * 0.1
+    assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+    x[4, 1] = -3.0
+    check_raises(f, x)

@@ -240,3 +240,13 @@ def test_nested_and_in_axes(plan_kind):
     want = np.stack([np.stack([f(x3[i, :, j], w) for j in range(3)])
                      for i, w in enumerate([0.5, -2.0])])
     np.testing.assert_allclose(gvmap.device_get(got), want)
+
+
+def test_several_error_kinds_raise_the_loops_first_failure(plan_kind):
+    """int() of inf in example 1 and of NaN in example 3: the loop stops at example 1 with
+    OverflowError (the kinds were checked in turn, so NaN's ValueError named example 3)."""
+    x = np.array([[1.5], [np.inf], [2.0], [np.nan]])
+    with pytest.raises(OverflowError, match="in example 1"):
+        gvmap.vmap(lambda v: math.floor(v[0]))(x)
+    with pytest.raises(ValueError, match="in example 0"):
+        gvmap.vmap(lambda v: math.floor(v[0]))(x[::-1].copy())

@@ -22,7 +22,7 @@ from ._core import check_operand, dtype_of, reject_kwargs
 from .elementwise import isnan, where
 from .reductions import all as all_, argmax, argmin
 
-__all__ = ["nanargmax", "nanargmin"]
+__all__ = ["nanargmax", "nanargmin"]  # (raise_where, raise_first: for other modules)
 
 
 def raise_where(value: Any, bad: Any, *, error: str, function: str, reason: str,
@@ -35,6 +35,23 @@ def raise_where(value: Any, bad: Any, *, error: str, function: str, reason: str,
         return value
     return bind(P.check_p, value, bad, error=error, function=function, reason=reason,
                 hint=hint, batch_dims=0)
+
+
+def raise_first(value: Any, conditions: list) -> Any:
+    """``value``, checked against several conditions in program order, each ``(bad, error,
+    function, reason, hint)`` or ``(bad, LoopRaise)``: the first example where any holds
+    raises the error of the first condition that holds THERE, as the loop does (checked
+    one after the other, a later condition's earlier example would lose to an earlier
+    condition's later one). One check, on an int8 code per example."""
+    if len(conditions) == 1 and len(conditions[0]) == 5:
+        bad, error, function, reason, hint = conditions[0]
+        return raise_where(value, bad, error=error, function=function, reason=reason, hint=hint)
+    code: Any = np.int8(0)
+    for k in reversed(range(len(conditions))):
+        code = where(conditions[k][0], np.int8(k + 1), code)
+    specs = tuple(c[1] if len(c) == 2 else tuple(c[1:]) for c in conditions)
+    return bind(P.check_p, value, code, error=specs, function="", reason="", hint="",
+                batch_dims=0)
 
 
 def _nanarg(name: str, fill: float, arg: Any) -> Any:
