@@ -114,6 +114,10 @@ class ExampleValueError(ExampleError, ValueError):
     kind = "ValueError"
 
 
+class ExampleTypeError(ExampleError, TypeError):
+    kind = "TypeError"
+
+
 class ExampleIndexError(ExampleError, IndexError):
     kind = "IndexError"
 
@@ -199,6 +203,6 @@ class ExampleShapeError(ExampleError, NotImplementedError):
         return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
 
 
-EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleIndexError,
+EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleTypeError, ExampleIndexError,
                                             ExampleOverflowError, ExampleZeroDivisionError,
                                             BeyondInt64Error, ExampleShapeError)}

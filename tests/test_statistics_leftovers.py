@@ -44,20 +44,38 @@ def test_var_where_all_false_lane_is_nan(backend):
     assert np.isnan(got[1, 0]) and not np.isnan(got[0]).any()
 
 
-def test_traced_weights_numpy_would_reject_give_nan(backend):
-    """NumPy raises for negative or non-integer weights; per example a traced program cannot
-    raise, so that example's covariance is all NaN and the others are untouched."""
-    f = lambda x, fw, aw: (np.cov(x, fweights=fw), np.cov(x, aweights=aw))
+def test_traced_weights_numpy_would_reject_raise_its_error_naming_the_example(backend):
+    """NumPy raises for non-integer fweights (TypeError), negative weights (ValueError) and
+    weights summing to 0 (ZeroDivisionError): so does gvmap, for the loop's first failing
+    example, with the error that example fails first in NumPy's order (they gave an all-NaN
+    covariance, silently, where the loop raises)."""
+    f = lambda x, fw, aw: np.cov(x, fweights=fw, aweights=aw)
     fw = RNG.randint(1, 4, size=(5, 4)).astype(float)
     aw = RNG.rand(5, 4) + 0.1
-    fw[2, 1], aw[3, 0] = 1.5, -0.5
-    got = gvmap.device_get(gvmap.vmap(f)(X, fw, aw))
-    ok_f, ok_a = [0, 1, 3, 4], [0, 1, 2, 4]
-    assert np.isnan(got[0][2]).all() and np.isnan(got[1][3]).all()
-    expected = oracle(f)(X[ok_f], fw[ok_f], np.abs(aw[ok_f]))
-    np.testing.assert_allclose(got[0][ok_f], expected[0])
-    expected = oracle(f)(X[ok_a], np.abs(fw[ok_a]).round(), aw[ok_a])
-    np.testing.assert_allclose(got[1][ok_a], expected[1])
+    # (NumPy's cov multiplies float fweights by aweights IN PLACE: the oracle gets copies)
+    assert_tree_close(gvmap.vmap(f)(X, fw, aw), oracle(f)(X, fw.copy(), aw))
+    cases = [((2, 1), 1.5, None, TypeError, "fweights must be integer in example 2"),
+             ((3, 0), None, -0.5, ValueError, "aweights cannot be negative in example 3"),
+             ((1, 2), -1.0, -0.5, ValueError, "fweights cannot be negative in example 1"),
+             ((4, 0), np.nan, None, TypeError, "fweights must be integer in example 4")]
+    for (i, j), bad_f, bad_a, error, message in cases:
+        f2, a2 = fw.copy(), aw.copy()
+        if bad_f is not None:
+            f2[i, j] = bad_f
+        if bad_a is not None:
+            a2[i, j] = bad_a
+        with pytest.raises(error):
+            oracle(f)(X, f2.copy(), a2)
+        with pytest.raises(error, match=message):
+            gvmap.vmap(f)(X, f2, a2)
+    late, early = fw.copy(), aw.copy()
+    late[4, 0], early[1, 3] = 2.5, -1.0   # a TypeError in example 4, a ValueError in 1
+    with pytest.raises(ValueError, match="aweights cannot be negative in example 1"):
+        gvmap.vmap(f)(X, late, early)
+    zero = fw.copy()
+    zero[3] = 0.0
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero.* in example 3"):
+        gvmap.vmap(lambda x, w: np.cov(x, fweights=w))(X, zero)
 
 
 @pytest.mark.parametrize("kwargs,error", [

@@ -19,8 +19,9 @@ from ..tracing import Tracer, bind
 from ._core import (check_operand, common_dtype, convert, dtype_of, ndim_of, normalize_axis,
                     operand, result_dtype, shape_of)
 from .clip import clip
+from .checks import raise_first
 from .construction import array
-from .elementwise import (add, bitwise_or, equal, floor, less, less_equal, multiply, negative,
+from .elementwise import (add, equal, floor, less, less_equal, multiply, negative,
                           not_equal, rint, sqrt, subtract, true_divide, where)
 from . import reductions, sorting
 from .reductions import any as any_, mean, sum as sum_
@@ -492,10 +493,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     ``v1 - ddof * sum(w * aweights) / v1``; ``fact <= 0`` becomes 0 (inf/NaN results).
 
     Constant weights are checked as NumPy checks them (and ``fact`` computed once, with
-    NumPy's warning). Traced weights: their shape is checked while tracing; their values
-    cannot raise per example, so an example whose weights NumPy would reject (a negative
-    weight, a non-integer frequency) gets an all-NaN covariance, and weights summing to 0
-    give NaN where NumPy raises ZeroDivisionError."""
+    NumPy's warning). Traced weights: their shape is checked while tracing, their values
+    when the batch runs (``checks.raise_first``): the first example whose weights NumPy
+    rejects raises NumPy's error for it (a non-integer frequency TypeError, a negative
+    weight ValueError, weights summing to 0 average's ZeroDivisionError, in NumPy's order)."""
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = operand(m, "cov")
@@ -516,8 +517,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
         c = matmul(x, transpose(x))
         return squeeze(convert(multiply(c, np.float64(scale)), dtype_of(c)))
     n = shape_of(x)[1]
-    f, f_bad = (None, None) if fweights is None else _cov_weights(fweights, n, "fweights")
-    a, a_bad = (None, None) if aweights is None else _cov_weights(aweights, n, "aweights")
+    f, f_bad = (None, []) if fweights is None else _cov_weights(fweights, n, "fweights")
+    a, a_bad = (None, []) if aweights is None else _cov_weights(aweights, n, "aweights")
     w = f if a is None else a if f is None else multiply(f, a)
     wide = np.result_type(dtype, np.float64)  # average's result dtype for X and float64 w
     if isinstance(w, Tracer):
@@ -534,9 +535,10 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     x = convert(subtract(x, expand_dims(avg, 1)), dtype)  # NumPy's X -= avg[:, None]
     c = matmul(x, transpose(multiply(x, w)))
     c = convert(multiply(c, scale), dtype_of(c))
-    bad = f_bad if a_bad is None else a_bad if f_bad is None else bitwise_or(f_bad, a_bad)
-    if bad is not None:
-        c = where(bad, np.asarray(np.nan, dtype_of(c))[()], c)
+    if isinstance(w, Tracer):  # NumPy's checks, in its order (average's last)
+        zero = (equal(v1, 0), "ZeroDivisionError", "cov", "Weights sum to zero, can't be "
+                "normalized", "weights with a positive sum in every example")
+        c = raise_first(c, f_bad + a_bad + [zero])
     return squeeze(c)
 
 
@@ -545,7 +547,7 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
     non-negative, and for ``fweights`` integer-valued. Constant weights are checked as
     NumPy checks them (same errors, same order) and come back as a NumPy array; traced
     ones are checked for shape only and come back with a traced bool scalar: whether this
-    example's weights break the value rules (NumPy would raise for it)."""
+    example's weights break the value rules: ``checks.raise_first`` conditions."""
     values = static_value(values)
     if not isinstance(values, Tracer):
         w = np.asarray(values, dtype=float)
@@ -557,17 +559,20 @@ def _cov_weights(values: Any, n: int, name: str) -> tuple[Any, Any]:
             raise RuntimeError(f"incompatible numbers of samples and {name}")
         if any(w < 0):
             raise ValueError(f"{name} cannot be negative")
-        return w, None
+        return w, []
     values = check_operand(values, "cov")
     if ndim_of(values) > 1:
         raise RuntimeError(f"cannot handle multidimensional {name}")
     if shape_of(values)[0] != n:
         raise RuntimeError(f"incompatible numbers of samples and {name}")
     w = convert(values, np.float64)
-    bad = less(w, 0.0)
-    if name == "fweights" and dtype_of(values).kind == "f":
-        bad = bitwise_or(bad, not_equal(w, rint(w)))  # NaN is not an integer either
-    return w, any_(bad)
+    conditions = []
+    if name == "fweights" and dtype_of(values).kind == "f":  # NaN is not an integer either
+        conditions.append((any_(not_equal(w, rint(w))), "TypeError", "cov",
+                           "fweights must be integer", "np.rint(fweights)"))
+    conditions.append((any_(less(w, 0.0)), "ValueError", "cov", f"{name} cannot be negative",
+                       f"np.maximum({name}, 0)"))
+    return w, conditions
 
 
 def _inverse_fact(fact: Any) -> Any:
