@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gvmap
 from oracle import assert_tree_close, oracle, tree_leaves
@@ -192,3 +194,26 @@ def test_an_integer_beyond_int64_raises_naming_the_example():
             gvmap.vmap(f)(x)
         assert issubclass(BeyondInt64Error, OverflowError)
     check(lambda v: int(v[0]), np.array([[-2.0 ** 63], [2.0 ** 62]]))  # the edges that fit
+
+
+_SPECIAL = [np.nan, -np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 2.0, 5e-324, -5e-324,
+            1.7976931348623157e308]
+
+
+@given(rows=st.lists(st.lists(st.sampled_from(_SPECIAL), min_size=4, max_size=4),
+                     min_size=1, max_size=6),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_folds_follow_python_on_random_special_values(rows, dtype):
+    """Python's fold over NaNs, signed zeros, subnormals and extremes, every order."""
+    x = np.array(rows, dtype=dtype)
+    f = lambda v: (max(v), min(v), max(v[0], v[1], v[2]), min(v[3], v[1]), max(v, key=abs),
+                   min(range(4), key=lambda j: v[j]), any(v), all(v))
+    with np.errstate(all="ignore"):
+        got = gvmap.device_get(gvmap.vmap(f)(x))
+        expected = oracle(f)(x)
+    for g, e in zip(got, expected):
+        g, e = np.asarray(g), np.asarray(e)
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)   # NaN where NaN
+        if g.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(e))
