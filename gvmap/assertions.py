@@ -16,8 +16,8 @@ for the bool: a conditional jump between going on and exactly ``assert`` (any me
 b`` and ``if a or b: raise E`` are a check per condition. Anything else there (a computed
 message for ``raise``, a call with keywords, ``assert a or b``, ``if a and b: raise``, a
 branch that does more than raise) is Python control flow, refused as before with the
-np.where rewrite. An ``assert`` message that is not a constant is not evaluated (it may hold traced
-values): the note quotes the statement instead.
+np.where rewrite. An ``assert`` message that is not a constant is not evaluated (it may
+hold traced values): the note quotes the statement instead.
 
 Several conditions are one check (``checks.raise_first``): the first example where any
 fails raises the exception of the first condition failing there, as the loop does.
@@ -146,10 +146,9 @@ def defer(x: Any, site: tuple[LoopRaise, bool]) -> bool:
 
 
 def attach(raises: list, leaves: list) -> list:
-    """``leaves`` (a traced function's outputs) with the recorded raises threaded through
-    the first, in program order, so that they run with every output."""
-    from .tracing import bind
-    from . import primitives as P
+    """``leaves`` (a traced function's outputs) with the recorded raises, one check in
+    program order, threaded through the first, so that it runs with every output."""
+    from .numpy.checks import raise_first
 
     if not leaves:
         raised = raises[0][1]
@@ -157,12 +156,4 @@ def attach(raises: list, leaves: list) -> list:
             f"`{raised.source}` tests a traced value in a function that returns nothing, so "
             f"there is no batched value to check it with. Return something (the checked "
             f"value itself), or test the batch after the call")
-    from .numpy.checks import raise_first
-
-    if len(raises) == 1:
-        (bad, raised), = raises
-        out = bind(P.check_p, leaves[0], bad, error=raised, function="", reason="", hint="",
-                   batch_dims=0)
-    else:
-        out = raise_first(leaves[0], list(raises))
-    return [out] + list(leaves[1:])
+    return [raise_first(leaves[0], list(raises))] + list(leaves[1:])

@@ -200,7 +200,8 @@ class ExampleShapeError(ExampleError, NotImplementedError):
         where = self._in_example()
         if where:
             where += ", where the loop over examples gives a result of another shape"
-        return f"numpy.{self.function}: {self.reason}{where}" + (f"; {self.hint}" if self.hint else "")
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"numpy.{self.function}: {self.reason}{where}{hint}"
 
 
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleTypeError, ExampleIndexError,

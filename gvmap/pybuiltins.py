@@ -1,4 +1,5 @@
-"""Python's ``max``, ``min``, ``any`` and ``all`` of traced values, as the loop computes them.
+"""Python's builtins of traced values as the loop computes them: ``max``, ``min``, ``any``,
+``all`` (folds made of selects), ``float`` and ``int`` (traced Python numbers).
 
 Per-example code reaches for the builtins as often as for NumPy: ``F[i, j] = max(match,
 delete, insert)`` in a dynamic program, ``best = max(range(k), key=lambda j: score[j])``,
@@ -15,9 +16,15 @@ it only by an item whose key is strictly greater (``min``: strictly less), so
 * the result is one of the items, of its type (a Python number stays one).
 
 ``any`` / ``all`` test each item's truth (NaN is true, as ``bool(nan)``) and give a Python
-bool. An item (a key) that is an array of more than one element has no truth value in the loop
-(NumPy raises ValueError); here too, and the message names NumPy's elementwise form. Where no item is traced the builtin itself runs, so its errors (an empty
-sequence, ``default=`` with several arguments) are Python's own.
+bool. An item (a key) that is an array of more than one element has no truth value in the
+loop (NumPy raises ValueError); here too, and the message names NumPy's elementwise form.
+Where no item is traced the builtin itself runs, so its errors (an empty sequence,
+``default=`` with several arguments) are Python's own.
+
+``float(x[0])`` / ``int(x[0])`` give traced Python numbers (``pyscalars``), as the loop's
+conversions give Python numbers: ``[float(a) for a in v]`` and ``i = int(np.argmax(v))``
+then ``v[i]`` batch. The names are rebound to stand-ins of the builtins (``StandInMeta``),
+which are the builtins everywhere else.
 
 One difference is left: where the items differ in type, the loop's result type depends on
 which item wins, per example. Here every example gets one type: a Python number where a
@@ -108,12 +115,12 @@ _PICKABLE = (bool, int, float, np.generic, np.ndarray, Tracer)
 def _fold(items: list, keys: list, better: Callable, name: str) -> Any:
     """Python's loop over the items, each comparison a select where it is traced."""
     gnp = _gnp()
-    if not all(isinstance(item, _PICKABLE) for item in items):
+    odd = next((item for item in items if not isinstance(item, _PICKABLE)), None)
+    if odd is not None:
         raise TypeError(
             f"{name}(..., key=) of traced keys picks an item per example, and gvmap can pick "
-            f"numbers and arrays only, not {type(next(i for i in items if not isinstance(i, _PICKABLE))).__name__}: "
-            f"pick an index instead, j = np.arg{name}(np.stack(keys)), and look the item up "
-            f"with it")
+            f"numbers and arrays only, not {type(odd).__name__}: pick an index instead, "
+            f"j = np.arg{name}(np.stack(keys)), and look the item up with it")
     shapes = {np.shape(item) for item in items}
     if len(shapes) > 1:
         raise TypeError(

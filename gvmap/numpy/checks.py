@@ -43,8 +43,12 @@ def raise_first(value: Any, conditions: list) -> Any:
     raises the error of the first condition that holds THERE, as the loop does (checked
     one after the other, a later condition's earlier example would lose to an earlier
     condition's later one). One check, on an int8 code per example."""
-    if len(conditions) == 1 and len(conditions[0]) == 5:
-        bad, error, function, reason, hint = conditions[0]
+    if len(conditions) == 1:
+        bad, *spec = conditions[0]
+        if len(spec) == 1:  # a LoopRaise (gvmap.assertions)
+            return bind(P.check_p, value, bad, error=spec[0], function="", reason="", hint="",
+                        batch_dims=0)
+        error, function, reason, hint = spec
         return raise_where(value, bad, error=error, function=function, reason=reason, hint=hint)
     code: Any = np.int8(0)
     for k in reversed(range(len(conditions))):
