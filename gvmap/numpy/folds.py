@@ -7,7 +7,7 @@ Per-example code reduces with them: the parity of an even-odd point-in-polygon t
 a checksum (``np.bitwise_xor.reduce(words)``). Each is associative and commutative exactly
 (bit by bit), so the axis (moved last, several axes flattened into one) reduces as a tree
 of floor(log2 n) elementwise equations over its halves, which fuse and run on every backend,
-and the primitive set stays as it is (gcd / lcm's folds are in rational.py).
+and the primitive set stays as it is (gcd.reduce, in rational.py, is the same tree).
 
 NumPy's dtypes: the bitwise reductions keep an integer or bool operand's dtype (``dtype=``
 names another; floats are NumPy's TypeError), starting from the identity (-1, all bits
@@ -30,10 +30,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._core import check_operand, convert, dtype_of, ndim_of, normalize_axes, reject_kwargs, shape_of
+from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axis, normalize_axes,
+                    reject_kwargs, shape_of)
 from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, left_shift, logical_xor,
                           multiply, not_equal, right_shift, subtract)
-from ._core import normalize_axis
 from .indexing import getitem
 from .reductions import _ufunc_axis, sum as sum_
 from .shape import concatenate, expand_dims, full_like, moveaxis, ravel, reshape, transpose

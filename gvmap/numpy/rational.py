@@ -7,8 +7,8 @@ into one) fuse and run on every backend, so the primitive set stays as it is.
 - gcd: NumPy starts from its identity 0, so a single element gives its absolute value
   (``np.gcd.reduce([-4])`` is 4, as is each value with ``axis=()``) and an empty axis gives
   0 (or ``initial``). gcd is associative, commutative and idempotent exactly (Euclid on the
-  absolute values, |MIN| kept as MIN's bits), so the reduction is a tree: floor(log2 n)
-  levels, each one gcd of the axis's two halves (an odd element out joining every pair).
+  absolute values, |MIN| kept as MIN's bits), so the reduction is folds.py's tree of the
+  axis's halves (an odd element out joining at the end).
 - lcm: no identity (an empty axis raises NumPy's ValueError), the first element starts the
   fold, and a product that overflows wraps, so the order matters: NumPy's left fold, n - 1
   equations. Like NumPy, it reduces over one axis at most (it is not reorderable).
@@ -24,25 +24,10 @@ from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axes, r
 from .elementwise import gcd, lcm
 from .indexing import getitem
 from .reductions import _ufunc_axis
-from .shape import expand_dims, full_like, reshape, transpose
+from .folds import _halves, _last_axis
+from .shape import expand_dims, full_like, reshape
 
 __all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
-
-
-def _last(x: Any, start: int, stop: int) -> Any:
-    return getitem(x, (Ellipsis, slice(start, stop)))
-
-
-def _gcd_tree(x: Any) -> Any:
-    """gcd over the last axis (of length >= 2): pairs of halves until one value is left. An
-    odd element out joins every pair (broadcast): gcd is idempotent, so meeting it in every
-    lane changes nothing, and no concatenate splits the elementwise steps."""
-    while shape_of(x)[-1] > 1:
-        n = shape_of(x)[-1]
-        half = n // 2
-        paired = gcd(_last(x, 0, half), _last(x, half, 2 * half))
-        x = paired if n % 2 == 0 else gcd(paired, _last(x, n - 1, n))
-    return getitem(x, (Ellipsis, 0))
 
 
 def _lcm_fold(x: Any, start: Any) -> Any:
@@ -77,10 +62,8 @@ def _reduce_method(name: str):
             has_initial or name == "gcd") else None
         if not axes:  # reducing nothing: each value combined with the start
             return a if start is None else combine(start, a)
-        kept = [d for d in range(ndim_of(a)) if d not in axes]
-        shape = shape_of(a)
-        n = int(np.prod([shape[d] for d in axes], dtype=np.int64))
-        x = reshape(transpose(a, kept + list(axes)), tuple(shape[d] for d in kept) + (n,))
+        x = _last_axis(a, axes)
+        n = shape_of(x)[-1]
         if n == 0:
             if start is None:
                 raise ValueError("zero-size array to reduction operation lcm which has no identity")
@@ -90,7 +73,7 @@ def _reduce_method(name: str):
         elif n == 1:
             result = gcd(getitem(x, (Ellipsis, 0)), start)
         else:  # (the tree's gcds already make 0's absolute values)
-            result = _gcd_tree(x)
+            result = _halves(x, gcd)
             result = gcd(result, start) if has_initial else result
         return expand_dims(result, axes) if keepdims else result
 
