@@ -34,7 +34,7 @@ import numpy as np
 
 from .errors import LoopRaise, TracerConversionError
 
-__all__ = ["raise_site", "defer", "attach"]
+__all__ = ["raise_site", "in_assert", "defer", "attach"]
 
 _JUMPS = {"POP_JUMP_IF_TRUE": True, "POP_JUMP_FORWARD_IF_TRUE": True,
           "POP_JUMP_BACKWARD_IF_TRUE": True, "POP_JUMP_IF_FALSE": False,
@@ -100,6 +100,37 @@ def _skips(jump: Any, instructions: list, end: int) -> bool:
         and jump.argval == instructions[end + 1].offset
 
 
+def _jump(frame: Any) -> tuple[list, dict[int, int], int] | None:
+    """``frame``'s instructions, their positions by offset, and the index of the conditional
+    jump it is asking a bool for (after Python 3.13's TO_BOOL); None elsewhere."""
+    if frame is None:
+        return None
+    instructions, position = _instructions(frame.f_code)
+    at = position.get(frame.f_lasti)
+    if at is not None and instructions[at].opname == "TO_BOOL":  # 3.13: the bool, the jump
+        at += 1
+    if at is None or at + 1 >= len(instructions) or instructions[at].opname not in _JUMPS:
+        return None
+    return instructions, position, at
+
+
+def in_assert(frame: Any) -> bool:
+    """Whether ``frame`` is testing a condition of an ``assert`` statement (for the refusal's
+    message, where ``raise_site`` did not take it): its jump falls through to, or (``assert
+    a and b``) jumps to, the assertion's ``LOAD_ASSERTION_ERROR``, or (``assert a or b``)
+    jumps past the assertion's raise."""
+    found = _jump(frame)
+    if found is None:
+        return False
+    instructions, position, at = found
+    end = position.get(instructions[at].argval)
+    target = instructions[end] if end is not None else None
+    if "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None)):
+        return True
+    return end is not None and end > at + 1 and instructions[end - 1].opname == "RAISE_VARARGS" \
+        and any(ins.opname == "LOAD_ASSERTION_ERROR" for ins in instructions[at + 1:end])
+
+
 def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
     """``(what the loop raises, the truth value that goes on)`` where ``frame`` asks for a
     bool to choose between raising and going on (module docstring); else None.
@@ -109,16 +140,12 @@ def raise_site(frame: Any) -> tuple[LoopRaise, bool] | None:
     ``if a or b: raise E``), which the last condition's jump skips. Both jumps must go
     forward to just past the raise, which keeps loops (``while c: ...`` followed by a
     raise) out."""
-    if frame is None:
+    found = _jump(frame)
+    if found is None:
         return None
-    instructions, position = _instructions(frame.f_code)
-    at = position.get(frame.f_lasti)
-    if at is None:
-        return None
-    if instructions[at].opname == "TO_BOOL":  # Python 3.13: the bool, then the jump
-        at += 1
-    jump = instructions[at] if at < len(instructions) else None
-    if jump is None or jump.opname not in _JUMPS or jump.argval <= jump.offset:
+    instructions, position, at = found
+    jump = instructions[at]
+    if jump.argval <= jump.offset:
         return None
     follows = _raise_block(frame, instructions, at + 1)
     if follows is not None and _skips(jump, instructions, follows[1]):

@@ -75,26 +75,6 @@ def _control_flow_error(what: str, hint: str = "") -> TracerConversionError:
         + hint)
 
 
-def _in_assert(frame: Any) -> bool:
-    """Whether ``frame`` is testing the condition of an ``assert`` statement: its jump on
-    the condition falls through to, or (the ``and`` of ``assert a and b``) jumps to, the
-    assertion's ``LOAD_ASSERTION_ERROR``, or (the ``or`` of ``assert a or b``) jumps past
-    the assertion's raise."""
-    if frame is None:
-        return False
-    instructions = [ins for ins in dis.get_instructions(frame.f_code) if ins.opname != "CACHE"]
-    by_offset = {ins.offset: ins for ins in instructions}
-    at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
-    if at is None or not instructions[at].opname.startswith("POP_JUMP") or at + 1 >= len(instructions):
-        return False
-    target = by_offset.get(instructions[at].argval)
-    if "LOAD_ASSERTION_ERROR" in (instructions[at + 1].opname, getattr(target, "opname", None)):
-        return True
-    end = instructions.index(target) if target is not None else at
-    return end > at + 1 and instructions[end - 1].opname == "RAISE_VARARGS" and any(
-        ins.opname == "LOAD_ASSERTION_ERROR" for ins in instructions[at + 1:end])
-
-
 ASSERT_HINT = (" gvmap checks an `assert` of ONE traced condition, or an `and` of several "
                "(gvmap.assertions: it raises for the first failing example, as the loop "
                "does), not an `or`, which Python tests one by one: write one condition "
@@ -271,7 +251,8 @@ def refusal(caller: Any, what: str, hint: str = "", source: str = "") -> TracerC
     applies; ``source`` (" (computed from argument 0 ('x'))") follows the request named."""
     if _in_item_assignment(caller):
         return _assignment_error()
-    if _in_assert(caller):
+    from .assertions import in_assert
+    if in_assert(caller):
         return _control_flow_error("Python `assert` on a traced array" + source, ASSERT_HINT)
     called = _called_function(caller)
     error = _math_error(called) or _builtin_error(called) or _ufunc_list_error(called)
