@@ -24,14 +24,13 @@ from typing import Any, Callable
 import numpy as np
 
 from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of, normalize_axis,
-                    operand, refused, shape_of)
+                    operand, refused, reject_kwargs, shape_of)
 from ..tracing import Tracer
 from .. import primitives as P
 from .elementwise import (_ufunc, absolute, add, ceil, equal, floor, greater, greater_equal,
-                          isnan, less, logical_and, logical_not, remainder, subtract, where)
+                          isinf, isnan, less, logical_and, logical_not, remainder, subtract, where)
 from .extras import diff, isclose
 from .indexing import along, getitem, take
-from .elementwise import isinf, logical_not as not_, where as select_
 from .reductions import all as all_, any as any_, cumprod, cumsum, prod
 from .shape import (atleast_1d, broadcast_to, concatenate, expand_dims, flat_axis, ravel, reshape,
                     transpose)
@@ -260,23 +259,25 @@ def ix_(*args: Any) -> tuple:
     return tuple(out)
 
 
+_where = where
+
+
 def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
             initial: Any = None, where: Any = None) -> Any:
     """numpy.nanprod: NaNs replaced by 1 (float operands only, as NumPy's _replace_nan),
     then numpy.prod with the same keywords."""
     a = operand(a, "nanprod")
     if dtype_of(a).kind == "f":
-        a = select_(isnan(a), np.ones((), dtype_of(a))[()], a)
+        a = _where(isnan(a), np.ones((), dtype_of(a))[()], a)  # (`where` is an argument)
     return prod(a, axis, dtype, out, keepdims, initial, where)
 
 
 def _signed_inf(name: str, negative: bool) -> Callable:
     def fn(x: Any, out: Any = None) -> Any:
-        if out is not None:
-            raise TypeError(f"numpy.{name}(..., out=...) writes in place; use the returned value")
+        reject_kwargs(name, out=out)
         x = check_operand(x, name)
         sign = signbit(x)
-        return logical_and(isinf(x), sign if negative else not_(sign))
+        return logical_and(isinf(x), sign if negative else logical_not(sign))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"numpy.{name}: isinf(x) and {'' if negative else 'not '}signbit(x), as "
                   f"NumPy computes it (False for ints and bools).")
@@ -290,8 +291,7 @@ isneginf = _signed_inf("isneginf", True)
 def _cumulative(name: str, scan: Callable, identity: int) -> Callable:
     def fn(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
            include_initial: bool = False) -> Any:
-        if out is not None:
-            raise TypeError(f"numpy.{name}(..., out=...) writes in place; use the returned value")
+        reject_kwargs(name, out=out)
         x = atleast_1d(operand(x, name))
         if axis is None:
             if ndim_of(x) >= 2:
