@@ -110,8 +110,8 @@ _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-
 def _called_function(frame: Any) -> Any:
     """The function ``frame`` is calling at its current instruction when the callee is a
     name or a dotted name of modules (``math.erf``, ``erf`` imported from math), or a
-    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything;
-    None otherwise."""
+    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything,
+    or ``list.sort`` for ``values.sort()``; None otherwise."""
     if frame is None:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
@@ -130,6 +130,8 @@ def _called_function(frame: Any) -> Any:
     obj = next((scope[name] for scope in scopes if name in scope), None)
     for k, ins in enumerate(callee[first + 1:]):
         last = k == len(callee) - first - 2
+        if last and isinstance(obj, list) and ins.argval == "sort":
+            return list.sort  # values.sort(): in place, refused with sorted()'s rewrite
         if not (isinstance(obj, types.ModuleType) or last and isinstance(obj, np.ufunc)):
             return None  # (a ufunc's method, np.maximum.reduce, is looked up too)
         obj = getattr(obj, ins.argval, None)
@@ -217,6 +219,8 @@ _BUILTIN_REWRITES = {
     min: "np.minimum(a, b) for two values, np.min(np.stack([a, b, c])) for several, "
          "x.min() for the elements of an array",
     sorted: "np.sort(x) (np.sort(np.stack([a, b, c])) for separate values)",
+    list.sort: "values = sorted(values), which batches (list.sort() sorts the list in place "
+               "with concrete comparisons)",
     any: "np.any(x) (x.any())",
     all: "np.all(x) (x.all())",
 }
@@ -240,9 +244,9 @@ def _builtin_error(fn: Any) -> TracerConversionError | None:
     if rewrite is None:
         return None
     return TracerConversionError(
-        f"Python's {fn.__name__}() of traced values compares or tests them one by one, which "
+        f"Python's {fn.__qualname__}() of traced values compares or tests them one by one, which "
         f"needs concrete values; inside gvmap.vmap/jit a traced value stands for every "
-        f"example of the batch at once. Use NumPy's batched form instead: {rewrite}")
+        f"example of the batch at once. Use the batched form instead: {rewrite}")
 
 
 def refusal(caller: Any, what: str, hint: str = "", source: str = "") -> TracerConversionError:
