@@ -543,10 +543,37 @@ def _with_out(ufunc: np.ufunc, method: str, name: str, inputs: tuple, kwargs: di
             f"condition is False uninitialised; pass an initialised out= "
             f"(np.{name}(..., out=np.zeros_like(a), where=mask)) or write "
             f"np.where(mask, np.{name}(...), 0)")
+    if where is not True:
+        inputs = _masked_inputs(ufunc, inputs, where)
     results = getattr(ufunc, method)(*inputs, **kwargs)  # traced, without out=
     results = results if isinstance(results, tuple) else (results,)
     given = [r if o is None else write_out(name, r, o, where) for o, r in zip(outs, results)]
     return given[0] if len(given) == 1 else tuple(given)
+
+
+_HARMLESS = (1, 0.5, 2, 0)  # tried in turn: the first the ufunc takes without a warning
+
+
+def _masked_inputs(ufunc: np.ufunc, inputs: tuple, where: Any) -> tuple:
+    """The array inputs of ``np.divide(a, b, out=r, where=b != 0)`` with a harmless value
+    where ``where`` is False: NumPy never computes there, so the loop warns of no division
+    by zero; gvmap computes every element and keeps ``out``'s there, and with the inputs
+    as they are would warn where NumPy does not. The value is the first of ``_HARMLESS``
+    that the ufunc takes, in these dtypes, without a floating-point error."""
+    arrays = [isinstance(x, Tracer | np.ndarray) for x in inputs]
+    if not any(arrays):
+        return inputs
+    dtypes = [x.dtype if is_array else np.result_type(x) for x, is_array in zip(inputs, arrays)]
+    for value in _HARMLESS:
+        try:
+            with np.errstate(all="raise"):
+                ufunc(*(np.asarray(value).astype(dt) for dt in dtypes))
+        except (FloatingPointError, TypeError, ValueError):
+            continue
+        gnp = _gnp()
+        return tuple(gnp.where(where, x, np.asarray(value).astype(x.dtype)[()]) if is_array
+                     else x for x, is_array in zip(inputs, arrays))
+    return inputs
 
 
 def write_out(name: str, result: Any, out: Any, where: Any = True) -> Any:

@@ -4,6 +4,8 @@ every backend and plan kind: ``y = x.copy(); y[i] = v``, ``y[idx] += v``, ``y[2:
 writes through views, and the refusals that keep NumPy's meaning (arguments, live views)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -611,6 +613,32 @@ def test_ufunc_out_and_where_write_into_local_arrays(plan_kind, f):
     x[:, 1] = x[:, 0]
     with np.errstate(all="ignore"):
         assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
+
+
+def _masked_domains(v):
+    d = v - v[0]
+    i = (v * 4).astype(np.int64)
+    return (np.divide(v, d, out=np.zeros_like(v), where=d != 0),
+            np.log(v, out=np.full_like(v, -1.0), where=v > 0),
+            np.arctanh(v, out=np.zeros_like(v), where=np.abs(v) < 1),
+            np.arccosh(v + 1, out=np.zeros_like(v), where=v >= 0),
+            np.floor_divide(7, i, out=np.zeros_like(i), where=i != 0),
+            np.power(v, -1.0, out=np.ones_like(v), where=v != 0))
+
+
+def test_where_warns_only_where_the_loop_computes(plan_kind):
+    """NumPy computes np.divide(a, b, out=r, where=b != 0) only where the mask holds, so
+    the loop warns of no division by zero; gvmap computes every element, with a harmless
+    value where the mask is False, and warns as little (a warning is an error here)."""
+    x = np.random.RandomState(4).randn(3, 4)
+    x[:, 1] = x[:, 0]
+    x[0, 2] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_tree_close(gvmap.vmap(_masked_domains)(x), oracle(_masked_domains)(x))
+    with pytest.warns(RuntimeWarning, match="divide by zero"):  # where the loop warns too
+        gvmap.vmap(lambda v: np.divide(v, v - v[0], out=np.zeros_like(v), where=v > 0))(
+            np.abs(x) + 1)
 
 
 @pytest.mark.parametrize("f,error,message", [
