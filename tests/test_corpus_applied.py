@@ -1328,5 +1328,5 @@ REFUSED = [
 ]
 
 
-test_applied_corpus_function, test_applied_corpus_refusal_and_its_rewrite, test_applied_corpus_size = corpus_tests(
-    CASES, REFUSED, (111, 8))
+(test_applied_corpus_function, test_applied_corpus_refusal_and_its_rewrite,
+ test_applied_corpus_size) = corpus_tests(CASES, REFUSED, (111, 8))

@@ -714,5 +714,5 @@ REFUSED = [
 ]
 
 
-test_data_corpus_function, test_data_corpus_refusal_and_its_rewrite, test_data_corpus_size = corpus_tests(
-    CASES, REFUSED, (81, 3))
+(test_data_corpus_function, test_data_corpus_refusal_and_its_rewrite,
+ test_data_corpus_size) = corpus_tests(CASES, REFUSED, (81, 3))

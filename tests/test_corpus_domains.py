@@ -1615,5 +1615,5 @@ REFUSED = [
 ]
 
 
-test_domains_corpus_function, test_domains_corpus_refusal_and_its_rewrite, test_domains_corpus_size = corpus_tests(
-    CASES, REFUSED, (141, 5))
+(test_domains_corpus_function, test_domains_corpus_refusal_and_its_rewrite,
+ test_domains_corpus_size) = corpus_tests(CASES, REFUSED, (141, 5))

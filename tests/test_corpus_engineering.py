@@ -1004,5 +1004,5 @@ REFUSED = [
 ]
 
 
-test_engineering_corpus_function, test_engineering_corpus_refusal_and_its_rewrite, test_engineering_corpus_size = corpus_tests(
-    CASES, REFUSED, (90, 2))
+(test_engineering_corpus_function, test_engineering_corpus_refusal_and_its_rewrite,
+ test_engineering_corpus_size) = corpus_tests(CASES, REFUSED, (90, 2))

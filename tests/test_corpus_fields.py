@@ -1125,5 +1125,5 @@ REFUSED = [
 ]
 
 
-test_fields_corpus_function, test_fields_corpus_refusal_and_its_rewrite, test_fields_corpus_size = corpus_tests(
-    CASES, REFUSED, (100, 6))
+(test_fields_corpus_function, test_fields_corpus_refusal_and_its_rewrite,
+ test_fields_corpus_size) = corpus_tests(CASES, REFUSED, (100, 6))
