@@ -9,15 +9,14 @@ import pytest
 
 import gvmap
 from gvmap.errors import TracerConversionError
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 RNG = np.random.RandomState(7)
 X35 = RNG.randn(3, 5)
 X344 = RNG.randn(3, 4, 4)
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 @pytest.mark.parametrize("f", [

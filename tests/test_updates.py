@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 
 import gvmap
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 X = np.random.RandomState(0).randn(5, 6)
