@@ -125,21 +125,26 @@ def _extreme(name: str, better: Callable) -> Callable:
 _PICKABLE = (bool, int, float, np.generic, np.ndarray, Tracer)
 
 
+def _check_pickable(values: Any, what: str, rewrite: str, elementwise: str = "") -> None:
+    """Can a select pick one of ``values`` per example? Numbers and arrays of one shape
+    can; else the TypeError naming ``rewrite`` (an index picked instead)."""
+    odd = next((v for v in values if not isinstance(v, _PICKABLE)), None)
+    if odd is not None:
+        raise TypeError(f"{what} of traced keys picks an item per example, and gvmap can pick "
+                        f"numbers and arrays only, not {type(odd).__name__}: {rewrite}")
+    shapes = {np.shape(v) for v in values}
+    if len(shapes) > 1:
+        raise TypeError(
+            f"{what} of traced values picks an item per example, and these items differ in "
+            f"shape {sorted(shapes)}, so the examples' results would too. Broadcast them to "
+            f"one shape first (np.broadcast_to){elementwise}")
+
+
 def _fold(items: list, keys: list, better: Callable, name: str) -> Any:
     """Python's loop over the items, each comparison a select where it is traced."""
     gnp = _gnp()
-    odd = next((item for item in items if not isinstance(item, _PICKABLE)), None)
-    if odd is not None:
-        raise TypeError(
-            f"{name}(..., key=) of traced keys picks an item per example, and gvmap can pick "
-            f"numbers and arrays only, not {type(odd).__name__}: pick an index instead, "
-            f"j = np.arg{name}(np.stack(keys)), and look the item up with it")
-    shapes = {np.shape(item) for item in items}
-    if len(shapes) > 1:
-        raise TypeError(
-            f"{name}() of traced values picks an item per example, and these items differ "
-            f"in shape {sorted(shapes)}, so the examples' results would too. Broadcast them "
-            f"to one shape first (np.broadcast_to), or use np.{name}imum elementwise")
+    _check_pickable(items, f"{name}()", f"pick an index instead, j = np.arg{name}(np.stack(keys)), "
+                    f"and look the item up with it", f", or use np.{name}imum elementwise")
     value, current = items[0], keys[0]
     traced_pick = False
     for item, k in zip(items[1:], keys[1:]):
@@ -278,15 +283,8 @@ def _picked(items: list, order: Any) -> list:
                         "order = np.argsort(np.stack(keys)), then look the items up")
     n, columns = len(items), []
     for position in zip(*(leaves for leaves, _ in flat)):
-        odd = next((v for v in position if not isinstance(v, _PICKABLE)), None)
-        if odd is not None:
-            raise TypeError(
-                f"sorted() of traced keys picks items per example, and gvmap can pick numbers "
-                f"and arrays only, not {type(odd).__name__}: sort an index instead, order = "
-                f"np.argsort(np.stack(keys)), and look the items up with it")
-        if len({np.shape(v) for v in position}) > 1:
-            raise TypeError("sorted() of traced keys picks items per example, and these items "
-                            "differ in shape; broadcast them to one shape first")
+        _check_pickable(position, "sorted()", "sort an index instead, order = "
+                        "np.argsort(np.stack(keys)), and look the items up with it")
         picked = gnp.take(gnp.stack(list(position)), order, axis=0)
         columns.append([_result(picked[i], list(position)) for i in range(n)])
     return [tree.unflatten(treedef, [column[i] for column in columns]) for i in range(n)]
