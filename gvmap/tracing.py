@@ -151,9 +151,11 @@ class Trace:
         self._const_values: dict[Var, Any] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
-        # (bad, errors.LoopRaise) of each assert / `if bad: raise` on a traced value, in
-        # program order: checks threaded through the outputs (gvmap.assertions)
-        self.raises: list[tuple[Any, Any]] = []
+        # the checks deferred so far, in program order: (bad, errors.LoopRaise) of each
+        # assert / `if bad: raise` on a traced value (gvmap.assertions), (bad, error,
+        # function, reason, hint) of each NumPy / math error (numpy.checks.raise_first);
+        # bound as one check before the next equation that may raise, and at the end
+        self.raises: list[tuple] = []
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
@@ -235,10 +237,25 @@ class Trace:
         return var
 
     def record(self, eqn: Eqn) -> None:
-        """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations."""
+        """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations.
+        An equation that may raise (``Primitive.raises``) comes after the checks deferred
+        before it, as in the loop."""
         _check_rank(eqn)
+        if eqn.primitive.raises and self.raises:
+            self.flush_raises()
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
+
+    def flush_raises(self) -> None:
+        """Bind the deferred checks (``raises``) as one ``check`` equation, which runs even
+        where nothing reads it (``Primitive.raises``)."""
+        from .numpy.checks import bind_check
+
+        if not self.raises:
+            return
+        pending, self.raises = self.raises, []
+        assert current_trace() is self, "deferred checks bound outside their trace"
+        bind_check(pending[0][0], pending)
 
     def note_untracked_view(self, var: Var, view: "Tracer") -> None:
         """``view`` is a view of ``var`` that no write follows (``x.T``; NumPy's
@@ -494,9 +511,11 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
                     f"be arrays or numbers, or tuples/lists/dicts of them")
         leaves = [np.asarray(x)[()] if isinstance(x, (int, float, bool, complex)) else x
                   for x in leaves]
-        if trace.raises:
-            from .assertions import attach
-            leaves = attach(trace.raises, leaves)
+        if trace.raises and leaves:  # the last deferred checks, threaded through an output
+            from .numpy.checks import bind_check
+            pending, trace.raises = trace.raises, []
+            leaves = [bind_check(leaves[0], pending)] + list(leaves[1:])
+        trace.flush_raises()  # (none left, or no output to thread them through)
         graph = trace.to_graph(leaves)
     return graph, treedef
 
