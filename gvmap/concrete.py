@@ -116,6 +116,8 @@ def _called_function(frame: Any) -> Any:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
     at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if at is not None and instructions[at].opname == "PRECALL":
+        at += 1  # Python 3.11 specializes a warm PRECALL to make the call itself (a C method)
     if at is None or instructions[at].opname != "CALL" or instructions[at].positions is None:
         return None
     start = instructions[at].positions[::2]  # (lineno, col_offset) where the call begins

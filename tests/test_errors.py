@@ -239,6 +239,22 @@ def test_ufunc_of_a_list_of_traced_values_names_np_stack(name):
         gvmap.vmap(f)(np.ones((4, 3, 2)))
 
 
+@pytest.mark.parametrize("name", list(UFUNC_OF_A_LIST) + list(MATH_ON_TRACED))
+def test_call_refusals_name_the_callee_after_the_loop_warmed_the_code(name):
+    # The loop (the oracle, a first unbatched try) runs the same code first, and Python
+    # 3.11 then specializes a C method's PRECALL to make the call itself: the call site is
+    # read at the PRECALL, not the CALL (np.minimum.reduce([...]) said np.asarray() before)
+    f, message = {**UFUNC_OF_A_LIST, **MATH_ON_TRACED}[name]
+    x = np.ones((4, 3, 2)) if name in UFUNC_OF_A_LIST else np.ones((4, 3))
+    for _ in range(20):
+        try:
+            f(x[0])
+        except Exception:
+            pass
+    with pytest.raises(TypeError, match=message):
+        gvmap.vmap(f)(x)
+
+
 def test_control_flow_error_is_the_gvmap_class():
     from gvmap.errors import TracerConversionError
 
