@@ -691,3 +691,22 @@ def test_constant_boolean_masks_of_several_dims_select_as_numpy(plan_kind):
                                          "axis 2; size of axis is 3 but size of corresponding "
                                          "boolean axis is 2"):
         gvmap.vmap(lambda v: v[..., np.ones((2, 2), bool)])(np.ones((3, 4, 2, 3)))
+
+
+def sieve_lookup(n, N=30):
+    # a table written with constants only stays known: Python `if` may branch on it
+    is_p = np.ones(N + 1, dtype=bool)
+    is_p[:2] = False
+    for p in range(2, int(N ** 0.5) + 1):
+        if is_p[p]:
+            is_p[p * p::p] = False
+    weights = np.zeros(4)
+    weights[[0, 2]] = 1.5
+    if weights.sum() > 2:
+        weights[3] = 7.0
+    return is_p[n], weights * n
+
+
+def test_writes_of_constants_into_a_known_array_keep_it_known(plan_kind):
+    # was refused: the first constant write made the table traced ("Python `if` ...")
+    check(sieve_lookup, np.array([0, 1, 2, 9, 17, 29, 30]))
