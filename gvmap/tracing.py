@@ -948,6 +948,9 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 def _binop(name: str, reflected: bool = False):
     def op(self, other):
+        if getattr(other, "__array_priority__", 0) > Tracer.__array_priority__ and \
+                not isinstance(other, Tracer):
+            return NotImplemented  # as NumPy's arrays defer: k * x[mask] is the selection's
         a, b = (other, self) if reflected else (self, other)
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules

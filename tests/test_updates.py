@@ -304,6 +304,24 @@ def test_traced_mask_updates_and_reductions(plan_kind, f):
     check(f, x.T, in_axes=1)
 
 
+def scale_selected_by_traced_scalar(x):
+    # a traced 0-d value on the LEFT of a selection: Tracer's operator defers to it, as
+    # NumPy's arrays defer (was refused: "gvmap.numpy.multiply of x[mask]")
+    k = x.max()
+    y = x.copy()
+    y[x > 0] = k * y[x > 0] - k
+    y[x < 0] = k / (1.0 + y[x < 0] ** 2)
+    pw = np.piecewise(x, [x < 0, x >= 0], [lambda v, k: -k * v, lambda v, k: k * v * v], k)
+    return y, pw, (k - x[x > 0]).sum()
+
+
+def test_traced_scalar_operator_selection(plan_kind):
+    check(scale_selected_by_traced_scalar, X)
+    check(scale_selected_by_traced_scalar, X.astype(np.float32))
+    with pytest.raises(NotImplementedError, match="combining an array"):
+        gvmap.vmap(lambda x: x[:3].sum() * x - x[x > 0])(X)   # an array still is refused
+
+
 def test_traced_mask_on_integers(backend):
     xi = (X * 3).astype(np.int64)
     check(lambda v: (lambda y: (y.__setitem__(y < 0, 7), y)[1])(v.copy()), xi)
