@@ -21,11 +21,13 @@ inf / NaN / -0.0, uint8 and uint64 wrap-around, an LCG, float16 / float32 inputs
 in-place ops on slices), with in_axes None and 1, out_axes 1 / None / tuples and nested
 vmaps, each function unmodified, against the loop oracle on every backend and plan kind.
 
-Of the 103 cases here 101 batched on arrival and matched the loop on every backend and plan
-kind; no case gave a wrong answer, nor did ~100 further edge probes written around them
+Of the 104 cases here 101 batched on arrival and matched the loop on every backend and plan
+kind; no case gave a wrong answer, nor did ~110 further edge probes written around them
 (negative and traced indices, repeated-index writes, NaN orderings, half-even rounding,
-shift counts past the width, integer powers, float16 accumulation). The two that did not
-batch, fixed here:
+shift counts past the width, integer powers, float16 accumulation), nor the whole corpus
+again with chunk_size=2, under jit, with batches of 1 and 0, and with its float inputs as
+float32 / float16 and its int inputs as int32 / int16. The three that did not batch, fixed
+here:
 
 * ``sieve_lookup``: a table built from constants alone (``is_p = np.ones(31, bool);
   is_p[:2] = False``) became traced at its first write, so ``if is_p[p]:`` was refused
@@ -37,6 +39,12 @@ batch, fixed here:
   gvmap.numpy.multiply and was refused as data-dependent; Tracer's operators now return
   NotImplemented to an operand of higher ``__array_priority__``, as NumPy's arrays defer,
   and the selection takes it (gvmap/tracing.py; tests/test_updates.py).
+* ``depth_valid_mean`` (found running the corpus on uint16 inputs): ``d > -1`` of a
+  uint16 array raised OverflowError ("Python integer -1 out of bounds for uint16"), where
+  NumPy 2 compares the values exactly, and so did ``np.where(valid, d, -1)``, which NumPy
+  casts wrapping; a comparison with a Python int outside the dtype is one truth value
+  broadcast now, and np.where / np.select cast as NumPy's (gvmap/numpy/elementwise.py,
+  conditional.py; tests/test_edge_values.py).
 
 One refusal message was wrong when the loop had run first: Python 3.11 specializes a warm
 ``PRECALL`` of a C method to make the call itself, so ``np.minimum.reduce([a, b, c])``
@@ -785,6 +793,13 @@ def uint_overflow(x):
     return y + np.uint8(200), y * np.uint8(3), y - np.uint8(100), (y.astype(np.uint16) << 8) | y
 
 
+def depth_valid_mean(d):
+    # uint16 depth frames: the range checks written with Python ints as in the sensor's docs
+    valid = (d != 0) & (d < 65536) & (d > -1)
+    filled = np.where(valid, d, -1)          # NumPy casts -1 into uint16: 65535
+    return valid.sum(), np.where(valid, d, 0).sum() / np.maximum(valid.sum(), 1), filled
+
+
 def float16_stats(x):
     return x.sum(), x.mean(), (x * x).astype(np.float32).sum(), np.float16(2) * x
 
@@ -1033,6 +1048,7 @@ CASES = [
     ("clip_shared_bounds", clip_with_arrays, (rng.randn(B, 6), -np.ones(6), np.ones(6)), (0, None, None), 0),
     ("floor_div_mod_negatives", floor_div_mod_negatives, (rng.randint(-20, 20, (B, 7)),), 0, 0),
     ("uint_overflow", uint_overflow, (rng.randint(0, 256, (B, 6)),), 0, 0),
+    ("depth_valid_mean", depth_valid_mean, (rng.randint(0, 4, (B, 3, 4)).astype(np.uint16) * 1000,), 0, 0),
     ("float16_stats", float16_stats, (rng.randn(B, 8).astype(np.float16),), 0, 0),
     ("inplace_slices", inplace_slices, (rng.randn(B, 7),), 0, 0),
     ("ufunc_out_slices", ufunc_out_slices, (rng.randn(B, 5),), 0, 0),
@@ -1107,4 +1123,4 @@ def test_algorithms_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error
 
 
 def test_algorithms_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (103, 9)
+    assert (len(CASES), len(REFUSED)) == (104, 9)
