@@ -754,13 +754,45 @@ class Tracer(TracedArray):
     __complex__ = _concrete(complex, "complex() on a traced array")
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
-    item = _concrete(np.ndarray.item, ".item() on a traced array")
+    def item(self, *args):
+        """ndarray.item: the element as a Python number, traced like ``float(x[0])``
+        (``gvmap.pyscalars``): a float, int or bool of the element's exact value. A known
+        array answers with NumPy's; a uint64 element (a Python int past int64) is refused."""
+        if self._value is not None:
+            return self._value.item(*args)
+        x = self
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        if len(args) == 1 and isinstance(args[0], (int, np.integer)) and self.ndim != 1:
+            if not -self.size <= args[0] < self.size:
+                raise IndexError(f"index {args[0]} is out of bounds for size {self.size}")
+            x = _gnp().ravel(x)[args[0]]
+        elif args:
+            x = x[args]
+        elif self.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        else:
+            x = _gnp().reshape(x, ())
+        kind = {"b": bool, "i": int, "u": int, "f": float}.get(self.dtype.kind)
+        if kind is None or self.dtype == np.uint64:
+            raise self._concrete_value_error(".item() on a traced array")
+        return pyscalars.mark(x.astype({bool: np.bool_, int: np.int64, float: np.float64}[kind]), kind)
+
+    def tolist(self):
+        """ndarray.tolist: nested lists of the elements as Python numbers (``item``), so
+        ``sum(x.tolist())`` and ``max(x.tolist())`` batch as the loop computes them."""
+        if self._value is not None:
+            return self._value.tolist()
+        if self.ndim == 0:
+            return self.item()
+        if self.dtype.kind not in "biuf" or self.dtype == np.uint64:
+            raise self._concrete_value_error(".tolist() on a traced array")
+        return [self[i].tolist() if self.ndim > 1 else self[i].item() for i in range(self.shape[0])]
     as_integer_ratio = _concrete(
         lambda v: v[()].as_integer_ratio(),
         "x.as_integer_ratio() (which the statistics and fractions modules call) on a traced "
         "value", " For statistics.mean / median / stdev / variance of a traced array write "
         "np.mean(x) / np.median(x) / np.std(x, ddof=1) / np.var(x, ddof=1).")
-    tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
     def __round__(self, ndigits: int | None = None):
         """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (traced:
