@@ -688,6 +688,12 @@ class Tracer(TracedArray):
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
             return known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
+            if ufunc.__name__.endswith(" (vectorized)"):  # np.frompyfunc's
+                raise NotImplementedError(
+                    f"gvmap cannot trace the ufunc np.frompyfunc made of "
+                    f"{ufunc.__name__[:-13]}: it calls the Python function once per element, "
+                    f"on concrete values. Write np.vectorize(f, otypes=[float]) instead (gvmap "
+                    f"traces f once, on a traced element), or call f on the arrays")
             label = (f"numpy.{name}" if getattr(np, ufunc.__name__, None) is ufunc else
                      f"the ufunc {name} (not NumPy's)")  # scipy.special's name no module
             raise NotImplementedError(

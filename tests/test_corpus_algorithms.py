@@ -21,13 +21,13 @@ inf / NaN / -0.0, uint8 and uint64 wrap-around, an LCG, float16 / float32 inputs
 in-place ops on slices), with in_axes None and 1, out_axes 1 / None / tuples and nested
 vmaps, each function unmodified, against the loop oracle on every backend and plan kind.
 
-Of the 104 cases here 101 batched on arrival and matched the loop on every backend and plan
+Of the 107 cases here 102 batched on arrival and matched the loop on every backend and plan
 kind; no case gave a wrong answer, nor did ~110 further edge probes written around them
 (negative and traced indices, repeated-index writes, NaN orderings, half-even rounding,
 shift counts past the width, integer powers, float16 accumulation), nor the whole corpus
 again with chunk_size=2, under jit, with batches of 1 and 0, and with its float inputs as
-float32 / float16 and its int inputs as int32 / int16. The three that did not batch, fixed
-here:
+float32 / float16 and its int inputs as int32 / int16 / uint8 / uint16. The five that did
+not batch, fixed here:
 
 * ``sieve_lookup``: a table built from constants alone (``is_p = np.ones(31, bool);
   is_p[:2] = False``) became traced at its first write, so ``if is_p[p]:`` was refused
@@ -45,6 +45,12 @@ here:
   casts wrapping; a comparison with a Python int outside the dtype is one truth value
   broadcast now, and np.where / np.select cast as NumPy's (gvmap/numpy/elementwise.py,
   conditional.py; tests/test_edge_values.py).
+* ``max_subarray_tolist`` and ``normalise_by_item``: ``x.tolist()`` and ``x.max().item()``
+  were refused as requests for concrete values, although ``float(x[0])`` gives a traced
+  Python number; ``item`` / ``tolist`` give the same now (nested lists of them for
+  tolist; uint64, whose Python ints may pass int64, stays refused), so Kadane on
+  ``vals = x.tolist()`` with the builtin max batches as the loop computes it
+  (gvmap/tracing.py; tests/test_pybuiltins.py).
 
 One refusal message was wrong when the loop had run first: Python 3.11 specializes a warm
 ``PRECALL`` of a C method to make the call itself, so ``np.minimum.reduce([a, b, c])``
@@ -52,14 +58,16 @@ and ``math.gamma(x[0])`` after the oracle's loop said "np.asarray() on a traced 
 instead of naming np.stack / NumPy's function (gvmap/concrete.py reads the PRECALL as its
 CALL; tests/test_errors.py warms each refused function before the call).
 
-The 9 in ``REFUSED`` stay refused, each with a message naming a rewrite that is a case
+The 10 in ``REFUSED`` stay refused, each with a message naming a rewrite that is a case
 here: Python ``if`` on traced values (a bubble sort's swap test, grades by a conditional
 expression, a function given to np.vectorize, whose message says gvmap traces it once on
 one traced element; heapq.nlargest, which compares in library code), ``while`` until a
 tolerance and ``break`` when a grid stops changing (fixed iterations instead),
 np.argwhere (a data-dependent shape: a stable argsort of the mask), a ufunc's reduce of a
 Python list of traced values (NumPy builds the array from the list in C before a traced
-value can take the call: np.stack first) and np.sum(..., out=) (the returned value).
+value can take the call: np.stack first), np.frompyfunc's ufunc (it calls Python per
+element; its message, which said only "not NumPy's", names np.vectorize now) and
+np.sum(..., out=) (the returned value).
 One difference from the loop remains that no test here checks: a floating-point warning
 that the function silences with ``np.errstate`` (``errstate_safe_divide``,
 ``float_div_mod_specials``) is silenced only while tracing, and the batched run warns.
@@ -426,6 +434,16 @@ def max_subarray_kadane(x):
     return best
 
 
+def max_subarray_tolist(x):
+    # Kadane on Python floats, as written from a textbook
+    vals = x.tolist()
+    best = cur = vals[0]
+    for v in vals[1:]:
+        cur = max(v, cur + v)
+        best = max(best, cur)
+    return best, sum(vals) / len(vals)
+
+
 def edit_distance_int(s, t):
     n, m = len(s), len(t)
     d = np.zeros((n + 1, m + 1), dtype=np.int32)
@@ -722,6 +740,21 @@ def ising_metropolis(spins, uniforms, beta=0.4):
     return s, s.mean()
 
 
+def frompyfunc_payoff(s):
+    payoff = np.frompyfunc(lambda s, k: max(s - k, 0.0), 2, 1)
+    return payoff(s, 100.0).astype(float).mean()
+
+
+def vectorize_payoff(s):
+    payoff = np.vectorize(lambda s, k: np.maximum(s - k, 0.0), otypes=[float])
+    return payoff(s, 100.0).mean()
+
+
+def normalise_by_item(x):
+    scale = x.max().item()
+    return x / scale, x.argmax().item() + 1
+
+
 def gbm_paths(z, s0=100.0, mu=0.05, sigma=0.2, dt=1 / 12):
     log_ret = (mu - 0.5 * sigma ** 2) * dt + sigma * math.sqrt(dt) * z
     return s0 * np.exp(np.cumsum(log_ret, axis=-1))
@@ -996,6 +1029,7 @@ CASES = [
     ("prefix_sums", prefix_sums, (rng.randn(B, 8),), 0, 0),
     ("sliding_window_max", sliding_window_max, (rng.randn(B, 9),), 0, 0),
     ("max_subarray_kadane", max_subarray_kadane, (rng.randn(B, 10),), 0, 0),
+    ("max_subarray_tolist", max_subarray_tolist, (rng.randn(B, 10),), 0, 0),
     ("edit_distance_int", edit_distance_int, (rng.randint(0, 3, (B, 5)), rng.randint(0, 3, (B, 6))), 0, 0),
     ("topk_partition", topk_partition, (rng.randn(B, 9),), 0, 0),
     ("lexsort_records", lexsort_records, (rng.randint(0, 3, (B, 7, 2)),), 0, 0),
@@ -1029,6 +1063,8 @@ CASES = [
     ("random_walk_absorb", random_walk_absorb, (rng.choice([-1, 1], (B, 30)),), 0, 0),
     ("metropolis_gauss", metropolis_gauss, (rng.randn(B, 20), rng.rand(B, 20)), 0, 0),
     ("ising_metropolis", ising_metropolis, (rng.choice([-1, 1], (B, 8)), rng.rand(B, 3, 8)), 0, 0),
+    ("vectorize_payoff", vectorize_payoff, (rng.uniform(80, 120, (B, 8)),), 0, 0),
+    ("normalise_by_item", normalise_by_item, (rng.rand(B, 6) + 0.1,), 0, 0),
     ("gbm_paths_axis1", gbm_paths, (rng.randn(12, B),), 1, 1),
     ("piecewise_tax", piecewise_tax, (rng.uniform(0, 80, (B, 6)),), 0, 0),
     ("select_grades", select_grades, (rng.uniform(30, 100, (B, 6)),), 0, 0),
@@ -1103,6 +1139,8 @@ REFUSED = [
      r"Python `if`.*np\.where\(cond, x, y\)", "topk_partition"),
     ("spread_until_stable", spread_until_stable, (rng.randn(B, 6),), 0, TracerConversionError,
      r"Python `if`.*computed from argument 0 \('g'\)", "components_min_label"),
+    ("frompyfunc_payoff", frompyfunc_payoff, (rng.uniform(80, 120, (B, 8)),), 0, NotImplementedError,
+     r"np\.frompyfunc made of <lambda>.*np\.vectorize\(f, otypes=\[float\]\)", "vectorize_payoff"),
     ("block_sums_out", block_sums_out, (rng.randn(B, 6),), 0, TypeError,
      r"numpy\.sum\(\.\.\., out=\.\.\.\).*use the returned value", "block_sums_returned"),
 ]
@@ -1123,4 +1161,4 @@ def test_algorithms_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error
 
 
 def test_algorithms_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (104, 9)
+    assert (len(CASES), len(REFUSED)) == (107, 10)
