@@ -736,7 +736,8 @@ class Tracer(TracedArray):
             raise concrete.table_index_error()
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
-            + concrete.numpy_caller_hint(sys._getframe(1)),
+            + (concrete.library_caller_hint(sys._getframe(1))
+               or concrete.numpy_caller_hint(sys._getframe(1))),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "

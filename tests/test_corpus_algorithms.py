@@ -68,6 +68,11 @@ Python list of traced values (NumPy builds the array from the list in C before a
 value can take the call: np.stack first), np.frompyfunc's ufunc (it calls Python per
 element; its message, which said only "not NumPy's", names np.vectorize now) and
 np.sum(..., out=) (the returned value).
+Probing around the corpus, Game of Life by ``scipy.signal.convolve2d`` is refused (scipy
+converts the traced board with np.asarray; gvmap traces NumPy only), and its message,
+which named only np.asarray, names the library function now (gvmap/concrete.py;
+tests/test_errors.py, which skips without scipy, so it is not a case here; the rewrite
+is ``life_shifted_copies``).
 One difference from the loop remains that no test here checks: a floating-point warning
 that the function silences with ``np.errstate`` (``errstate_safe_divide``,
 ``float_div_mod_specials``) is silenced only while tracing, and the batched run warns.

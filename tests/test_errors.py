@@ -463,3 +463,16 @@ def test_inplace_operator_on_traced_array_is_not_silent():
         return
     np.testing.assert_array_equal(out, np.full((4, 3), 2.0))
     np.testing.assert_array_equal(x, np.ones((4, 3)))
+
+
+def test_library_code_converting_a_traced_array_is_named():
+    # scipy converts its argument with np.asarray: the message named only np.asarray
+    signal = pytest.importorskip("scipy.signal")
+
+    def life(b):
+        n = signal.convolve2d(b, np.ones((3, 3)), mode="same") - b
+        return (n == 3) | (b & (n == 2))
+
+    with pytest.raises(TypeError, match=r"inside scipy\.signal\.\S*convolve2d, library code.*"
+                                        r"write the computation with NumPy"):
+        gvmap.vmap(life)(np.ones((2, 4, 4), int))
