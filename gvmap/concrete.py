@@ -51,6 +51,31 @@ def numpy_caller_hint(frame: Any) -> str:
             + (f"; write {rewrite}" if rewrite else "") + ")")
 
 
+_GVMAP_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def library_caller_hint(frame: Any) -> str:
+    """`` (inside scipy.signal._signaltools.convolve2d, library code ...)``: the library
+    function the traced code called that asked (other than NumPy's, which
+    ``numpy_caller_hint`` names), found as the outermost library frame below user code."""
+    from .sources import _is_user_code
+
+    entry, f = None, frame
+    while f is not None and not _is_user_code(f.f_code):
+        if f.f_code.co_filename.startswith(_GVMAP_DIR):
+            return ""  # gvmap's own call
+        entry, f = f, f.f_back
+    if entry is None or f is None:
+        return ""
+    module = entry.f_globals.get("__name__") or "?"
+    if module.split(".")[0] == "numpy":
+        return ""
+    return (f" (inside {module}.{entry.f_code.co_name}, library code: gvmap traces NumPy's "
+            f"functions, not other libraries', and this one converts the traced array to a "
+            f"NumPy array; write the computation with NumPy (gvmap.numpy lists what batches) "
+            f"or compute it outside the vmapped function)")
+
+
 # float(x) / int(x): Python needs a real number there, which a traced value is not
 NUMBER_HINT = (" For a number to compute with, write np.%s(x) (or x.astype(...)), which "
                "batches (math functions take it too); unlike a Python number it promotes "
@@ -116,6 +141,8 @@ def _called_function(frame: Any) -> Any:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
     at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if at is not None and instructions[at].opname == "PRECALL":
+        at += 1  # Python 3.11 specializes a warm PRECALL to make the call itself (a C method)
     if at is None or instructions[at].opname != "CALL" or instructions[at].positions is None:
         return None
     start = instructions[at].positions[::2]  # (lineno, col_offset) where the call begins

@@ -734,6 +734,12 @@ class Tracer(TracedArray):
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
             return known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
+            if ufunc.__name__.endswith(" (vectorized)"):  # np.frompyfunc's
+                raise NotImplementedError(
+                    f"gvmap cannot trace the ufunc np.frompyfunc made of "
+                    f"{ufunc.__name__[:-13]}: it calls the Python function once per element, "
+                    f"on concrete values. Write np.vectorize(f, otypes=[float]) instead (gvmap "
+                    f"traces f once, on a traced element), or call f on the arrays")
             label = (f"numpy.{name}" if getattr(np, ufunc.__name__, None) is ufunc else
                      f"the ufunc {name} (not NumPy's)")  # scipy.special's name no module
             raise NotImplementedError(
@@ -776,7 +782,8 @@ class Tracer(TracedArray):
             raise concrete.table_index_error()
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
-            + concrete.numpy_caller_hint(sys._getframe(1)),
+            + (concrete.library_caller_hint(sys._getframe(1))
+               or concrete.numpy_caller_hint(sys._getframe(1))),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "
@@ -800,13 +807,45 @@ class Tracer(TracedArray):
     __complex__ = _concrete(complex, "complex() on a traced array")
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
-    item = _concrete(np.ndarray.item, ".item() on a traced array")
+    def item(self, *args):
+        """ndarray.item: the element as a Python number, traced like ``float(x[0])``
+        (``gvmap.pyscalars``): a float, int or bool of the element's exact value. A known
+        array answers with NumPy's; a uint64 element (a Python int past int64) is refused."""
+        if self._value is not None:
+            return self._value.item(*args)
+        x = self
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        if len(args) == 1 and isinstance(args[0], (int, np.integer)) and self.ndim != 1:
+            if not -self.size <= args[0] < self.size:
+                raise IndexError(f"index {args[0]} is out of bounds for size {self.size}")
+            x = _gnp().ravel(x)[args[0]]
+        elif args:
+            x = x[args]
+        elif self.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        else:
+            x = _gnp().reshape(x, ())
+        kind = {"b": bool, "i": int, "u": int, "f": float}.get(self.dtype.kind)
+        if kind is None or self.dtype == np.uint64:
+            raise self._concrete_value_error(".item() on a traced array")
+        return pyscalars.mark(x.astype({bool: np.bool_, int: np.int64, float: np.float64}[kind]), kind)
+
+    def tolist(self):
+        """ndarray.tolist: nested lists of the elements as Python numbers (``item``), so
+        ``sum(x.tolist())`` and ``max(x.tolist())`` batch as the loop computes them."""
+        if self._value is not None:
+            return self._value.tolist()
+        if self.ndim == 0:
+            return self.item()
+        if self.dtype.kind not in "biuf" or self.dtype == np.uint64:
+            raise self._concrete_value_error(".tolist() on a traced array")
+        return [self[i].tolist() if self.ndim > 1 else self[i].item() for i in range(self.shape[0])]
     as_integer_ratio = _concrete(
         lambda v: v[()].as_integer_ratio(),
         "x.as_integer_ratio() (which the statistics and fractions modules call) on a traced "
         "value", " For statistics.mean / median / stdev / variance of a traced array write "
         "np.mean(x) / np.median(x) / np.std(x, ddof=1) / np.var(x, ddof=1).")
-    tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
 
     def __round__(self, ndigits: int | None = None):
         """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (traced:
@@ -994,6 +1033,9 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 def _binop(name: str, reflected: bool = False):
     def op(self, other):
+        if getattr(other, "__array_priority__", 0) > Tracer.__array_priority__ and \
+                not isinstance(other, Tracer):
+            return NotImplemented  # as NumPy's arrays defer: k * x[mask] is the selection's
         a, b = (other, self) if reflected else (self, other)
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules

@@ -162,6 +162,28 @@ def test_float_and_int_of_traced_values(plan_kind):
     check(lambda v: (int(v[0]), float(v[1]), int(v[0] > 0)), EDGES[[2, 3, 6, 8]])  # -0.0
 
 
+def _items(v):
+    M = v.reshape(2, -1)
+    first = v[0].item()                                # a Python number, as float(v[0])
+    return (v * first, v.max().item() + 1, M.item(1, 0), M.item(3), M.item((0, 1)) * 2,
+            sum(v.tolist()), max(v.tolist()), min(M.tolist()[1]), type(first) is float,
+            [type(a) for a in v.tolist()] == [type(v[0].item())] * len(v))
+
+
+def test_item_and_tolist_of_traced_values(plan_kind):
+    """x.item() / x.tolist(): traced Python numbers as float() / int() give (were refused
+    as concrete-value requests): sum(x.tolist()) and max(x.tolist()) batch as the loop's."""
+    for x in (RNG.randn(7, 4) * 3, RNG.randn(5, 4).astype(np.float32), RNG.randint(-9, 9, (5, 4)),
+              RNG.randint(0, 255, (5, 4)).astype(np.uint8), RNG.randn(5, 4) > 0):
+        check(_items, x)
+    with pytest.raises(ValueError, match="can only convert an array of size 1"):
+        gvmap.vmap(lambda v: v.item())(EDGES)
+    with pytest.raises(IndexError, match="out of bounds"):
+        gvmap.vmap(lambda v: v.reshape(2, 2).item(4))(EDGES[:, :4])
+    with pytest.raises(TypeError, match=r"\.item\(\)"):      # a uint64's Python int may pass int64
+        gvmap.vmap(lambda v: v.astype(np.uint64)[0].item())(EDGES)
+
+
 def test_float_and_int_errors_are_the_loops():
     with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
         gvmap.vmap(lambda v: int(v[0]))(EDGES)

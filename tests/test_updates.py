@@ -305,6 +305,24 @@ def test_traced_mask_updates_and_reductions(plan_kind, f):
     check(f, x.T, in_axes=1)
 
 
+def scale_selected_by_traced_scalar(x):
+    # a traced 0-d value on the LEFT of a selection: Tracer's operator defers to it, as
+    # NumPy's arrays defer (was refused: "gvmap.numpy.multiply of x[mask]")
+    k = x.max()
+    y = x.copy()
+    y[x > 0] = k * y[x > 0] - k
+    y[x < 0] = k / (1.0 + y[x < 0] ** 2)
+    pw = np.piecewise(x, [x < 0, x >= 0], [lambda v, k: -k * v, lambda v, k: k * v * v], k)
+    return y, pw, (k - x[x > 0]).sum()
+
+
+def test_traced_scalar_operator_selection(plan_kind):
+    check(scale_selected_by_traced_scalar, X)
+    check(scale_selected_by_traced_scalar, X.astype(np.float32))
+    with pytest.raises(NotImplementedError, match="combining an array"):
+        gvmap.vmap(lambda x: x[:3].sum() * x - x[x > 0])(X)   # an array still is refused
+
+
 def test_traced_mask_on_integers(backend):
     xi = (X * 3).astype(np.int64)
     check(lambda v: (lambda y: (y.__setitem__(y < 0, 7), y)[1])(v.copy()), xi)
@@ -718,3 +736,22 @@ def test_constant_boolean_masks_of_several_dims_select_as_numpy(plan_kind):
                                          "axis 2; size of axis is 3 but size of corresponding "
                                          "boolean axis is 2"):
         gvmap.vmap(lambda v: v[..., np.ones((2, 2), bool)])(np.ones((3, 4, 2, 3)))
+
+
+def sieve_lookup(n, N=30):
+    # a table written with constants only stays known: Python `if` may branch on it
+    is_p = np.ones(N + 1, dtype=bool)
+    is_p[:2] = False
+    for p in range(2, int(N ** 0.5) + 1):
+        if is_p[p]:
+            is_p[p * p::p] = False
+    weights = np.zeros(4)
+    weights[[0, 2]] = 1.5
+    if weights.sum() > 2:
+        weights[3] = 7.0
+    return is_p[n], weights * n
+
+
+def test_writes_of_constants_into_a_known_array_keep_it_known(plan_kind):
+    # was refused: the first constant write made the table traced ("Python `if` ...")
+    check(sieve_lookup, np.array([0, 1, 2, 9, 17, 29, 30]))
