@@ -579,6 +579,7 @@ def _masked_inputs(ufunc: np.ufunc, inputs: tuple, where: Any) -> tuple:
     by zero; gvmap computes every element and keeps ``out``'s there, and with the inputs
     as they are would warn where NumPy does not. The value is the first of ``_HARMLESS``
     that the ufunc takes, in these dtypes, without a floating-point error."""
+    inputs = tuple(np.asarray(x) if isinstance(x, list | tuple) else x for x in inputs)
     arrays = [isinstance(x, Tracer | np.ndarray) for x in inputs]
     if not any(arrays):
         return inputs
