@@ -55,7 +55,7 @@ import numpy as np
 
 from . import tree
 from .concrete import ambiguous_truth_error
-from .pyscalars import kind_of, mark, to_int
+from .pyscalars import kind_of, mark, modular_power, to_int
 from .tracing import Tracer
 
 __all__ = ["BUILTINS", "NUMBER_TYPES", "StandInMeta"]
@@ -356,6 +356,15 @@ def _number_type(python_type: type, convert: Callable) -> type:
 NUMBER_TYPES: dict[type, type] = {float: _number_type(float, _to_float),
                                   int: _number_type(int, _to_int)}
 
+def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
+    """``pow(base, exp, mod)``: Python's three-argument power where one of them is traced
+    (``pyscalars.modular_power``; Python calls only the base's ``__pow__`` with a modulus,
+    so ``pow(2, e, m)`` needs the builtin rebound); the builtin otherwise."""
+    if mod is not None and any(isinstance(v, Tracer) for v in (base, exp, mod)):
+        return modular_power(base, exp, mod)
+    return pow(base, exp) if mod is None else pow(base, exp, mod)
+
+
 # the builtins traced code reads as these versions (``rebinding`` puts them in its globals)
 BUILTINS: dict[str, Callable] = {
     "float": NUMBER_TYPES[float], "int": NUMBER_TYPES[int],
@@ -364,4 +373,5 @@ BUILTINS: dict[str, Callable] = {
     "any": _truth("any", "logical_or", False),
     "all": _truth("all", "logical_and", True),
     "sorted": _sorted,
+    "pow": _pow,
 }

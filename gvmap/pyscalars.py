@@ -43,7 +43,7 @@ import numpy as np
 from .aliasing import call_leaves
 from .tracing import Tracer
 
-__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int", "MATH_FUNCTIONS",
+__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "modular_power", "unary", "to_int", "MATH_FUNCTIONS",
            "NUMPY_NAMES"]
 
 _DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
@@ -177,6 +177,89 @@ def _float_power_errors(result: Any, x: Any, y: Any, where: str) -> Any:
          "a negative float to a fractional power is a complex number in Python, which gvmap "
          "does not support", "write np.power(a, b) (NaN there) or np.abs(a) ** b"),
         (overflow, "OverflowError", where, _python_error(lambda: 10.0 ** 400.0)))
+
+
+# the largest |mod| whose residues multiply without passing int64: (_MOD_LIMIT - 1) ** 2 < 2 ** 63
+_MOD_LIMIT = 3037000500
+
+
+def modular_power(a: Any, b: Any, m: Any) -> Any:
+    """Python's ``pow(a, b, m)`` with one of them (or more) traced: square and multiply over
+    the exponent's bits (all 63 for a traced one), every step reduced mod |m|, then Python's
+    ``% m`` (the sign of m). A negative exponent takes the inverse of a mod |m| by the
+    extended Euclid algorithm (48 steps bound every pair below the limit), raising Python's
+    ValueError where there is none. Products of residues stay exact in int64 while |m| <=
+    3037000500: a larger constant m is refused, a larger traced one raises
+    ``BeyondInt64Error`` naming the example. NumPy values (``pow(x[0], 5, m)``) raise the
+    loop's TypeError: NumPy has no three-argument power."""
+    gnp = _gnp()
+    operands = (a, b, m)
+    kinds = [kind_of(v) for v in operands]
+    if any(k is None for k in kinds):  # NumPy operands: NumPy's own TypeError, as the loop
+        stand_ins = [v if not isinstance(v, Tracer) else
+                     (v.dtype.type(1) if v._scalar else np.ones(v.shape, v.dtype))
+                     if v._python is None else v._python(1) for v in operands]
+        pow(*stand_ins)
+        raise TypeError("pow() with three arguments needs Python ints: write "
+                        "pow(int(a), int(b), m)")  # pragma: no cover (NumPy raised above)
+    # Python's TypeError for floats, its ValueError for a constant m of 0 (a base of 1 is
+    # invertible whatever the modulus, so a constant negative exponent passes here)
+    pow(*[k(1) if isinstance(v, Tracer) else v for v, k in zip(operands, kinds)])
+    if not isinstance(m, Tracer) and abs(m) > _MOD_LIMIT:
+        raise NotImplementedError(
+            f"pow(a, b, {m}) of a traced value: gvmap's traced Python ints are int64 and the "
+            f"products of residues mod {m} would pass it (|m| <= {_MOD_LIMIT} is exact); "
+            f"use a smaller modulus")
+    x, e, mod = (_as(v, int) if isinstance(v, Tracer) else int(v) for v in operands)
+    where = "pow(a, b, m)"
+    conditions = []
+    if isinstance(mod, Tracer):
+        conditions += [(gnp.equal(mod, 0), "ValueError", where, _python_error(lambda: pow(1, 1, 0))),
+                       (gnp.logical_or(gnp.greater(mod, _MOD_LIMIT), gnp.less(mod, -_MOD_LIMIT)),
+                        "BeyondInt64Error", where,
+                        f"the products of residues mod m pass int64, which gvmap's traced Python "
+                        f"ints are (|m| <= {_MOD_LIMIT} is exact; the loop's ints have arbitrary "
+                        f"precision)", "use a smaller modulus")]
+        mod = gnp.where(gnp.equal(mod, 0), 1, mod)
+    n = gnp.absolute(mod) if isinstance(mod, Tracer) else abs(mod)
+    base = gnp.remainder(x, n)
+    negative = gnp.less(e, 0) if isinstance(e, Tracer) else e < 0
+    if isinstance(e, Tracer) or e < 0:
+        inverse, invertible = _modular_inverse(base, n)
+        if isinstance(negative, Tracer) or negative:
+            conditions.append((gnp.logical_and(negative, gnp.logical_not(invertible)), "ValueError",
+                               where, _python_error(lambda: pow(2, -1, 4))))
+            base = gnp.where(negative, inverse, base)
+    e = gnp.absolute(e) if isinstance(e, Tracer) else abs(e)
+    result = gnp.remainder(gnp.ones_like(base), n)  # 1 % n: 0 for n == 1
+    bits = 63 if isinstance(e, Tracer) else e.bit_length()
+    for i in range(bits):
+        bit = gnp.bitwise_and(gnp.right_shift(e, i), 1) if isinstance(e, Tracer) else (e >> i) & 1
+        if isinstance(bit, Tracer):
+            result = gnp.where(gnp.not_equal(bit, 0), gnp.remainder(gnp.multiply(result, base), n),
+                               result)
+        elif bit:
+            result = gnp.remainder(gnp.multiply(result, base), n)
+        if i + 1 < bits:
+            base = gnp.remainder(gnp.multiply(base, base), n)
+    result = gnp.remainder(result, mod)
+    if conditions:
+        result = _checks(result, *conditions)
+    return mark(_as(result, int), int)
+
+
+def _modular_inverse(a: Any, n: Any) -> tuple[Any, Any]:
+    """The inverse of ``a`` (in [0, n)) mod ``n`` by the extended Euclid algorithm in 48
+    fixed steps (enough for every n <= _MOD_LIMIT), and whether it exists (gcd 1)."""
+    gnp = _gnp()
+    old_r, r = a, gnp.add(gnp.multiply(a, 0), n)
+    old_s, s = gnp.add(gnp.multiply(a, 0), 1), gnp.multiply(a, 0)
+    for _ in range(48):
+        nonzero = gnp.not_equal(r, 0)
+        q = gnp.floor_divide(old_r, gnp.where(nonzero, r, 1))
+        old_r, r = gnp.where(nonzero, r, old_r), gnp.where(nonzero, old_r - q * r, r)
+        old_s, s = gnp.where(nonzero, s, old_s), gnp.where(nonzero, old_s - q * s, s)
+    return gnp.remainder(old_s, n), gnp.equal(old_r, 1)
 
 
 def unary(name: str, x: Tracer) -> Any:

@@ -1041,6 +1041,13 @@ def _binop(name: str, reflected: bool = False):
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules
         return scalar_if_0d(fresh(getattr(_gnp(), name)(a, b), (self, other)))
+
+    if name == "power" and not reflected:
+        def power(self, other, modulo=None):
+            if modulo is not None:  # pow(x, e, m): Python's three-argument power
+                return pyscalars.modular_power(self, other, modulo)
+            return op(self, other)
+        return power
     return op
 
 

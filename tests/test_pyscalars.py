@@ -244,3 +244,43 @@ def test_several_error_kinds_raise_the_loops_first_failure(plan_kind):
         gvmap.vmap(lambda v: math.floor(v[0]))(x)
     with pytest.raises(ValueError, match="in example 0"):
         gvmap.vmap(lambda v: math.floor(v[0]))(x[::-1].copy())
+
+
+INTS = np.array([[3, 4, 7], [2, 5, 7], [6, 3, 0], [4, -2, 8], [5, 2, -7]])
+
+
+@pytest.mark.parametrize("f,first", [
+    (lambda v: pow(int(v[0]), int(v[1]), int(v[2])), 2),     # m == 0: ValueError
+    (lambda v: pow(int(v[0]), int(v[1]) - 3, 8), 3),          # 4 ** -5 mod 8: no inverse
+    (lambda v: pow(int(v[0]), -1, int(v[2]) - 1), 0),         # 3 mod 6: no inverse
+    (lambda v: pow(2, int(v[1]), int(v[2]) * 10 ** 9), 0),    # |m| past int64's exact limit:
+    # BeyondInt64Error (the loop's ints are exact there)
+])
+def test_modular_power_raises_the_loops_error_at_the_first_failing_example(plan_kind, f, first):
+    """pow(a, b, m) of traced Python ints: Python's errors, naming the first failing example
+    (the old Tracer.__pow__ took two arguments: pow(int(a), b, m) raised a TypeError about
+    gvmap's own function)."""
+    with pytest.raises((ValueError, OverflowError), match=rf"in example {first}\b"):
+        gvmap.vmap(f)(INTS)
+
+
+def test_modular_power_matches_python(plan_kind):
+    def f(v):
+        a, e, m = int(v[0]), int(v[1]), int(v[2])
+        return (pow(a, e, m), pow(a, -e, m), pow(-a, e, -m), pow(7, e, m), pow(a, 5, m),
+                a.__pow__(e, m), pow(a, e, mod=m))
+
+    ints = np.array([[3, 4, 7], [10 ** 9, 10 ** 9 + 7, 2 ** 31 - 1], [-5, 0, 1], [2, 62, -97], [0, 0, 11]])
+    check(f, ints)
+
+
+def test_modular_power_refusals_are_the_loops():
+    for f in (lambda v: pow(v[0], 5, 7), lambda v: pow(int(v[0]), 2, v[1]),
+              lambda v: pow(float(v[0]), 2, 5)):
+        with pytest.raises(TypeError) as loop:
+            f(INTS[0])
+        with pytest.raises(TypeError, match=str(loop.value).replace("(", r"\(").replace(")", r"\)")
+                           .replace("*", r"\*")):
+            gvmap.vmap(f)(INTS)
+    with pytest.raises(NotImplementedError, match=r"\|m\| <= 3037000500"):
+        gvmap.vmap(lambda v: pow(int(v[0]), 2, 2 ** 61 - 1))(INTS)
