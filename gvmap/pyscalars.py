@@ -397,13 +397,16 @@ def _dist(p: Any, q: Any) -> Any:
 def to_int(x: Any, rounding: str, function: str) -> Any:
     """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)`` / ``int(x)``: a traced Python
     int; NaN and the infinities raise as Python's int conversion does, and an integer
-    beyond int64 raises ``BeyondInt64Error`` (a Python int would hold it)."""
+    beyond int64 (a float's, or a uint64 of 2**63 or more) raises ``BeyondInt64Error`` (a
+    Python int would hold it)."""
     gnp = _gnp()
     if x.ndim:
         raise TypeError(f"{function}(): only 0-dimensional arrays can be converted to Python "
                         f"scalars (the loop's array has shape {x.shape})")
+    if x.dtype.kind in "biu" and x._python is None and function in ("math.floor", "math.ceil"):
+        x = _as(x, float)  # NumPy's integer scalars have no __floor__: Python takes float(x)
     if x.dtype.kind in "biu":
-        return mark(_as(x, int), int)
+        return mark(_exact_int64(x, function), int)
     rounded = getattr(gnp, rounding)(x)
     rounded = _checks(
         rounded, (gnp.isnan(x), "ValueError", function, _python_error(lambda: int(float("nan")))),
@@ -412,6 +415,18 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
          "the integer does not fit in int64, which gvmap's traced Python ints are (the loop's "
          "have arbitrary precision)", f"keep it a float: np.{rounding}(x)"))
     return mark(_as(rounded, int), int)
+
+
+def _exact_int64(x: Tracer, function: str) -> Tracer:
+    """An integer or bool tracer as the int64 that stands for its Python int: a uint64 of
+    2**63 or more, which int64 cannot hold, raises ``BeyondInt64Error`` naming the example
+    (converted, it would wrap to a negative number)."""
+    if x.dtype == np.uint64:
+        x = _check(x, _gnp().greater_equal(x, np.uint64(2 ** 63)), "BeyondInt64Error", function,
+                   "the uint64 value is 2**63 or more, which gvmap's traced Python ints (int64) "
+                   "cannot hold (the loop's have arbitrary precision)",
+                   "keep the NumPy scalar: x[i] % m and x[i] >> k stay uint64")
+    return _as(x, int)
 
 
 def _int_function(name: str, rounding: str) -> Callable:
@@ -464,14 +479,14 @@ def _modf(x: Any) -> Any:
     return mark(_gnp().modf(_argument(x, "modf")), float)
 
 
-def _integer(x: Any) -> Any:
+def _integer(x: Any, function: str) -> Any:
     """An integer argument as the math module takes it (a traced int64, or a Python int);
-    a float raises Python's TypeError."""
+    a float raises Python's TypeError, a uint64 past int64 ``BeyondInt64Error``."""
     if isinstance(x, Tracer):
         if x.dtype.kind not in "biu" or x.ndim:
             what = "float" if x.dtype.kind == "f" else "numpy.ndarray"
             raise TypeError(f"'{what}' object cannot be interpreted as an integer")
-        return _as(x, int)
+        return _exact_int64(x, function)
     return operator.index(x)
 
 
@@ -481,7 +496,7 @@ def _ldexp(x: Any, i: Any) -> Any:
     if kind_of(i) is float or isinstance(i, Tracer) and i.dtype.kind not in "biu":
         raise TypeError("Expected an int as second argument to ldexp.")
     a = _argument(x, "ldexp")
-    result = _gnp().ldexp(a, _integer(i))
+    result = _gnp().ldexp(a, _integer(i, "math.ldexp"))
     overflow = _gnp().logical_and(_gnp().isinf(result), _gnp().isfinite(a))
     return mark(_check(result, overflow, "OverflowError", "math.ldexp", "math range error"),
                 float)
@@ -492,7 +507,7 @@ def _gcd_function(name: str) -> Callable:
     def fn(*integers: Any) -> Any:
         """math.gcd / math.lcm of any number of integers: a Python int (int64 here, where
         Python's lcm past 2**63 would grow)."""
-        xs = [_integer(x) for x in integers]
+        xs = [_integer(x, f"math.{name}") for x in integers]
         result = xs[0] if len(xs) > 1 else _gnp().absolute(xs[0])
         for x in xs[1:]:
             result = getattr(_gnp(), name)(result, x)

@@ -284,3 +284,25 @@ def test_modular_power_refusals_are_the_loops():
             gvmap.vmap(f)(INTS)
     with pytest.raises(NotImplementedError, match=r"\|m\| <= 3037000500"):
         gvmap.vmap(lambda v: pow(int(v[0]), 2, 2 ** 61 - 1))(INTS)
+
+
+def test_uint64_to_python_int_past_int64_raises_naming_the_example(plan_kind):
+    """int(u[0]) and math.gcd(u[0], 6) of a uint64 of 2**63 or more: the loop's Python int
+    is exact, gvmap's int64 would wrap negative (math.gcd(2**63 + 2, 6) gave 6, not 2);
+    below 2**63 they batch."""
+    below = np.array([[2 ** 63 - 2, 7], [12, 5]], np.uint64)
+    check(lambda u: (int(u[0]) % 7, math.gcd(u[0], 6), math.lcm(u[1], 4)), below)
+    past = np.array([[12, 7], [2 ** 63 + 2, 5], [2 ** 64 - 1, 1]], np.uint64)
+    for f in (lambda u: int(u[0]) % 7, lambda u: math.gcd(u[0], 6)):
+        with pytest.raises(OverflowError, match=r"uint64 value is 2\*\*63 or more.* in example 1\b"):
+            gvmap.vmap(f)(past)
+
+
+def test_math_floor_of_a_numpy_integer_goes_through_float(plan_kind):
+    """NumPy's integer scalars have no __floor__ / __ceil__, so math.floor(x[0]) is
+    math.floor(float(x[0])) in the loop: 2**62 + 1 floors to 2**62 (gvmap gave the exact
+    int); a traced Python int's floor stays exact."""
+    ints = np.array([[2 ** 62 + 1, -(2 ** 60) - 1, 7], [3, 2 ** 53 + 1, -5]])
+    check(lambda v: (math.floor(v[0]), math.ceil(v[1]), math.floor(int(v[0])), math.floor(v[2] > 0)),
+          ints)
+    check(lambda u: math.floor(u[0]), np.array([[2 ** 62 + 3], [5]], np.uint64))
