@@ -134,6 +134,13 @@ def binary(name: str, a: Any, b: Any) -> Any:
     and errors (module docstring)."""
     gnp, op = _gnp(), _OPERATORS[name]
     ka, kb = kind_of(a), kind_of(b)
+    for v in (a, b):
+        if type(v) is int and not -2 ** 63 <= v < 2 ** 63:
+            raise OverflowError(
+                f"the Python int {v} meets a traced Python int in `a {_SYMBOLS.get(name, name)} "
+                f"b`: gvmap's traced Python ints are int64, which cannot hold it (the loop's "
+                f"have arbitrary precision); reduce the constant first (e.g. c % m) or keep "
+                f"the values as floats")
     # Python's result type, from sample values (a Python operand's own value: 3 / 0 raises
     # as the loop does for every example)
     sample = op(ka(3) if isinstance(a, Tracer) else a, kb(2) if isinstance(b, Tracer) else b)

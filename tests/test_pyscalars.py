@@ -223,6 +223,11 @@ def test_refusals_name_why():
         gvmap.vmap(lambda v: ~math.sqrt(v[0]))(X)
     with pytest.raises(TypeError, match=r"only 0-dimensional arrays.*np\.sqrt"):
         gvmap.vmap(lambda v: math.sqrt(v))(X)
+    # a constant past int64 meeting a traced Python int (it said "Python int too large to
+    # convert to C long")
+    with pytest.raises(OverflowError, match=r"Python int 1180591620717411303424 meets a traced "
+                                            r"Python int in `a \+ b`.*int64"):
+        gvmap.vmap(lambda v: math.floor(v[0]) + 2 ** 70)(X)
 
 
 def test_nested_and_in_axes(plan_kind):
