@@ -240,6 +240,39 @@ def _to_int(x: Tracer) -> Tracer:
     return x if x._python is int else to_int(x, "trunc", "builtins.int")
 
 
+def python_item(x: Tracer, args: tuple) -> Any:
+    """``x.item(*args)`` of a traced array: the element as the Python number NumPy's
+    ``item`` gives (a bool, an int, a float), traced (``pyscalars``), as ``float(x[0])``:
+    no index for an array of one element, one flat index, or one index per axis."""
+    if len(args) == 1 and isinstance(args[0], tuple):
+        args = args[0]
+    if not args:
+        if x.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        element = x.reshape(())
+    elif len(args) == 1:
+        element = x.reshape(-1)[args[0]]
+    else:
+        element = x[tuple(args)]
+    kind = element.dtype.kind
+    if kind == "b":
+        return mark(element, bool)
+    if kind in "iu":
+        return to_int(element, "trunc", "ndarray.item")
+    if kind == "f":
+        return _to_float(element)
+    raise TypeError(f".item() of a traced {element.dtype} value: gvmap computes real and "
+                    f"integer dtypes only")
+
+
+def python_list(x: Tracer) -> Any:
+    """``x.tolist()`` of a traced array: nested lists of its elements as traced Python
+    numbers (``python_item``), as NumPy's nested lists of Python numbers."""
+    if not x.ndim:
+        return python_item(x, ())
+    return [python_list(x[k]) for k in range(x.shape[0])]
+
+
 def _number_type(python_type: type, convert: Callable) -> type:
     return _NumberTypeMeta(python_type.__name__, (python_type,), {
         "stands_for": python_type, "convert": staticmethod(convert),

@@ -319,6 +319,10 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
     if x.ndim:
         raise TypeError(f"{function}(): only 0-dimensional arrays can be converted to Python "
                         f"scalars (the loop's array has shape {x.shape})")
+    if x.dtype == np.uint64:  # past 2**63 int64 would wrap: the loop's int holds it
+        x = _check(x, gnp.greater(x, np.uint64(2 ** 63 - 1)), "BeyondInt64Error", function,
+                   "the integer does not fit in int64, which gvmap's traced Python ints are "
+                   "(the loop's have arbitrary precision)", "keep it a NumPy uint64: x[0]")
     if x.dtype.kind in "biu":
         return mark(_as(x, int), int)
     rounded = getattr(gnp, rounding)(x)
@@ -381,6 +385,23 @@ def _modf(x: Any) -> Any:
     return mark(_gnp().modf(_argument(x, "modf")), float)
 
 
+@_twin("remainder")
+def _remainder(x: Any, y: Any) -> Any:
+    """math.remainder: IEEE 754's x - n * y with n the integer nearest x / y (ties to even),
+    as CPython's m_remainder computes it from fmod; NaN from non-NaN inputs (y == 0, x
+    infinite) is a domain error. (np.remainder is Python's floor modulo, another function.)"""
+    gnp = _gnp()
+    a, b = _argument(x, "remainder"), _argument(y, "remainder")
+    absx, absy = gnp.absolute(a), gnp.absolute(b)
+    m = gnp.fmod(absx, absy)
+    c = gnp.subtract(absy, m)
+    tie = gnp.subtract(m, gnp.multiply(2.0, gnp.fmod(gnp.multiply(0.5, gnp.subtract(absx, m)),
+                                                      absy)))
+    r = gnp.where(gnp.less(m, c), m, gnp.where(gnp.greater(m, c), gnp.negative(c), tie))
+    result = gnp.multiply(gnp.copysign(1.0, a), r)
+    return mark(_domain(result, (a, b), "remainder", False), float)
+
+
 def _integer(x: Any) -> Any:
     """An integer argument as the math module takes it (a traced int64, or a Python int);
     a float raises Python's TypeError."""
@@ -432,6 +453,7 @@ _FLOAT_FUNCTIONS = [
     ("fabs", "absolute", 1, False, False), ("degrees", "degrees", 1, False, False),
     ("radians", "radians", 1, False, False), ("atan2", "arctan2", 2, False, False),
     ("copysign", "copysign", 2, False, False), ("fmod", "fmod", 2, False, True),
+    ("nextafter", "nextafter", 2, False, False),
 ]
 if hasattr(math, "cbrt"):  # Python 3.11+
     _FLOAT_FUNCTIONS += [("cbrt", "cbrt", 1, False, False), ("exp2", "exp2", 1, True, True)]
@@ -449,4 +471,4 @@ MATH_FUNCTIONS.update({
     math.ceil: _int_function("ceil", "ceil"), math.trunc: _int_function("trunc", "trunc"),
     math.isnan: _predicate("isnan"), math.isinf: _predicate("isinf"),
     math.isfinite: _predicate("isfinite"), math.frexp: _frexp, math.modf: _modf,
-    math.ldexp: _ldexp, math.gcd: _gcd_function("gcd"), math.lcm: _gcd_function("lcm")})
+    math.ldexp: _ldexp, math.remainder: _remainder, math.gcd: _gcd_function("gcd"), math.lcm: _gcd_function("lcm")})

@@ -154,6 +154,9 @@ class Trace:
         # (bad, errors.LoopRaise) of each assert / `if bad: raise` on a traced value, in
         # program order: checks threaded through the outputs (gvmap.assertions)
         self.raises: list[tuple[Any, Any]] = []
+        # the refusal of a per-example error the user's try / except would catch, raised
+        # again when the function returns in case that except swallowed it (gvmap.trycatch)
+        self.caught_refusal: Exception | None = None
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
@@ -476,6 +479,8 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
             trace.unbatched_scalars.update(inputs[k]._var for k in unbatched_scalars
                                            if inputs[k]._var in trace.input_names)
             out = fun(*inputs)
+            if trace.caught_refusal is not None:
+                raise trace.caught_refusal
         except ValueError as e:
             # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
             # "setting an array element with a sequence" (a Tracer is a sequence); ours says
@@ -659,9 +664,18 @@ class Tracer(TracedArray):
         return str(self._value) if self._value is not None else repr(self)
 
     def __format__(self, spec: str) -> str:
+        """A known value formatted as NumPy's; a traced one without a format spec (``print(
+        f"{s}")`` while debugging) is its repr, shape and dtype, printed once, when traced;
+        with a spec (``f"{s:.3f}"``) it needs the number, which differs per example."""
         if self._value is not None:
             return format(self._value, spec)
-        return object.__format__(self, spec)
+        if not spec:
+            return str(self)
+        raise self._concrete_value_error(
+            f"format(x, {spec!r}) (an f-string `{{x:{spec}}}`, str.format) on a traced array",
+            " Each example has its own value: return it from the function and format the "
+            "result after the call (`{x}` without a format spec prints the traced shape and "
+            "dtype, once, when the function is traced).")
 
     def __hash__(self) -> int:
         """As NumPy hashes: a NumPy scalar by its value (``set(x)``, a dict key,
@@ -751,16 +765,31 @@ class Tracer(TracedArray):
             "Python `if`/`while`/`and`/`or`/bool() on a traced array")
     __float__ = _concrete(float, "float() on a traced array", concrete.NUMBER_HINT % "float64")
     __int__ = _concrete(int, "int() on a traced array", concrete.NUMBER_HINT % "int64")
-    __complex__ = _concrete(complex, "complex() on a traced array")
+    __complex__ = _concrete(complex, "complex() on a traced array", concrete.COMPLEX_HINT)
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
-    item = _concrete(np.ndarray.item, ".item() on a traced array")
+
+    def item(self, *args):
+        """The element as a Python number, traced (``pybuiltins.python_item``) as
+        ``float(x[0])`` is: ``x.sum().item()``, ``v.item(2)``, ``m.item(1, 0)``."""
+        if self._value is not None:
+            return self._value.item(*args)
+        from .pybuiltins import python_item
+        return python_item(self, args)
+
     as_integer_ratio = _concrete(
         lambda v: v[()].as_integer_ratio(),
         "x.as_integer_ratio() (which the statistics and fractions modules call) on a traced "
         "value", " For statistics.mean / median / stdev / variance of a traced array write "
         "np.mean(x) / np.median(x) / np.std(x, ddof=1) / np.var(x, ddof=1).")
-    tolist = _concrete(np.ndarray.tolist, ".tolist() on a traced array")
+
+    def tolist(self):
+        """Nested lists of the elements as traced Python numbers (``float(a)`` each, as
+        NumPy's ``tolist`` gives Python numbers): ``sum(x.tolist())`` batches."""
+        if self._value is not None:
+            return self._value.tolist()
+        from .pybuiltins import python_list
+        return python_list(self)
 
     def __round__(self, ndigits: int | None = None):
         """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (traced:

@@ -35,7 +35,7 @@ _ONE = {name: getattr(math, name) for name in (
     "atan", "sinh", "cosh", "tanh", "asinh", "atanh", "fabs", "degrees", "radians", "floor",
     "ceil", "trunc", "isnan", "isinf", "isfinite") + (("cbrt", "exp2") if hasattr(math, "cbrt") else ())}
 _TWO = {name: getattr(math, name) for name in ("atan2", "copysign", "fmod", "pow", "hypot", "log",
-                                                "isclose")}
+                                                "isclose", "remainder", "nextafter")}
 
 
 def _anatomy(v):

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from ..errors import EXAMPLE_ERRORS
+from ..errors import EXAMPLE_ERRORS, LoopRaise
+from ..trycatch import refuse_if_caught
 from ..tracing import Tracer, bind
 from ._core import check_operand, dtype_of, reject_kwargs
 from .elementwise import isnan, where
@@ -33,8 +34,19 @@ def raise_where(value: Any, bad: Any, *, error: str, function: str, reason: str,
         if np.any(known):
             raise EXAMPLE_ERRORS[error](function, reason, (), hint)
         return value
+    _refuse_if_caught(function, (error,))
     return bind(P.check_p, value, bad, error=error, function=function, reason=reason,
                 hint=hint, batch_dims=0)
+
+
+def _refuse_if_caught(function: str, errors: tuple) -> None:
+    """Refused where the user's try / except would catch the loop's error (gvmap.trycatch);
+    the errors only gvmap raises (an int past int64, a longer result) are no loop's."""
+    loop = tuple(e.cls if isinstance(e, LoopRaise) else EXAMPLE_ERRORS[e] for e in errors
+                 if isinstance(e, LoopRaise) or e not in ("BeyondInt64Error", "ShapeError"))
+    if loop:
+        refuse_if_caught(function if "." in function or " " in function or not function
+                         else f"numpy.{function}", loop, "check")
 
 
 def raise_first(value: Any, conditions: list) -> Any:
@@ -54,6 +66,8 @@ def raise_first(value: Any, conditions: list) -> Any:
     for k in reversed(range(len(conditions))):
         code = where(conditions[k][0], np.int8(k + 1), code)
     specs = tuple(c[1] if len(c) == 2 else tuple(c[1:]) for c in conditions)
+    _refuse_if_caught(next((c[2] for c in conditions if len(c) > 2), "the check"),
+                      tuple(c[1] for c in conditions))
     return bind(P.check_p, value, code, error=specs, function="", reason="", hint="",
                 batch_dims=0)
 
