@@ -43,7 +43,8 @@ import numpy as np
 from .aliasing import call_leaves
 from .tracing import Tracer
 
-__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int", "MATH_FUNCTIONS",
+__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int",
+           "python_round", "MATH_FUNCTIONS",
            "NUMPY_NAMES"]
 
 _DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
@@ -309,6 +310,93 @@ def _dist(p: Any, q: Any) -> Any:
         raise ValueError("both points must have the same number of dimensions")
     return _hypot(*[_gnp().subtract(_argument(a, "dist"), _argument(b, "dist"))
                     for a, b in zip(p, q)])
+
+
+# round(t, n) of a traced Python float, correctly rounded as CPython's (the decimal string
+# of t to n digits, read back): the nearest integer m to the EXACT t * 10**n (ties to even),
+# then the double nearest m / 10**n. np.round scales in floating point, and t * 10**n rounds
+# there: round(5.4885, 3) is 5.489 in Python (5.4885 is 5.48850000000000016...) and 5.488 in
+# np.round, as for about a third of such halfway-looking inputs. The exact product is split
+# into two exact ones (``_exact_product``); every product here is exact, so a compiler
+# contracting a multiply and an add into an FMA (CUDA does) changes no result.
+_ROUND_DIGITS = 11  # 10**11 = 5**11 * 2**11 has 26 significant bits: 26 x 27 bits is exact
+_HIGH_BITS = np.uint64(0xFFFFFFFFF8000000)  # the top 26 bits of the significand, sign, exponent
+
+
+def _exact_product(x: Any, p: float) -> tuple[Any, Any]:
+    """``(hi, lo)``, floats with hi + lo exactly x * p, for p of at most 26 significant bits:
+    x split by its bits into 26 + 27 (two exact products), summed by Knuth's TwoSum."""
+    gnp = _gnp()
+    x_hi = gnp.asarray(x).view(np.uint64)
+    x_hi = (x_hi & _HIGH_BITS).view(np.float64)
+    a, b = gnp.multiply(x_hi, p), gnp.multiply(gnp.subtract(x, x_hi), p)
+    hi = gnp.add(a, b)
+    bb = gnp.subtract(hi, a)
+    lo = gnp.add(gnp.subtract(a, gnp.subtract(hi, bb)), gnp.subtract(b, bb))
+    return hi, lo
+
+
+def _nearest_even(hi: Any, lo: Any) -> Any:
+    """The integer nearest hi + lo (exact, |lo| <= ulp(hi) / 2, |hi| < 2**53), ties to even:
+    np.rint(hi) unless hi is a half (lo decides) or lo is one (the even neighbour)."""
+    gnp = _gnp()
+    r = gnp.rint(hi)
+    d = gnp.subtract(hi, r)  # exact: 0, +-0.5, or less than 0.5 - ulp(hi), which lo cannot cross
+    half_up = gnp.logical_or(gnp.logical_and(gnp.equal(d, 0.5), gnp.greater(lo, 0.0)),
+                             gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(lo, 0.5)))
+    half_down = gnp.logical_or(gnp.logical_and(gnp.equal(d, -0.5), gnp.less(lo, 0.0)),
+                               gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(lo, -0.5)))
+    odd = gnp.not_equal(gnp.fmod(r, 2.0), 0.0)
+    tie = gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(gnp.absolute(lo), 0.5))
+    up = gnp.logical_and(half_up, gnp.logical_or(gnp.logical_not(tie), odd))
+    down = gnp.logical_and(half_down, gnp.logical_or(gnp.logical_not(tie), odd))
+    return gnp.subtract(gnp.add(r, gnp.where(up, 1.0, 0.0)), gnp.where(down, 1.0, 0.0))
+
+
+def python_round(x: Any, ndigits: Any) -> Any:
+    """``round(t, n)`` of a traced Python number, as Python computes it: a float correctly
+    rounded (above), an int exactly, halves to even either way; a Python number of t's type
+    (an int for a bool)."""
+    gnp = _gnp()
+    n = operator.index(ndigits)
+    if x._python is not float:
+        x = _as(x, int)
+        if n >= 0:
+            return mark(x, int)
+        if -n > 18:
+            raise NotImplementedError(
+                f"round(t, {n}) of a traced Python int: 10**{-n} is past int64, which gvmap's "
+                f"traced ints are; round to at most 18 digits")
+        p = np.int64(10 ** -n)
+        q = gnp.floor_divide(x, p)
+        twice = gnp.multiply(gnp.subtract(x, gnp.multiply(q, p)), 2)
+        up = gnp.logical_or(gnp.greater(twice, p), gnp.logical_and(
+            gnp.equal(twice, p), gnp.not_equal(gnp.remainder(q, 2), 0)))
+        return mark(gnp.multiply(gnp.add(q, up.astype(np.int64)), p), int)
+    if abs(n) > _ROUND_DIGITS:
+        raise NotImplementedError(
+            f"round(t, {n}) of a traced Python float: gvmap rounds exactly (as Python, to the "
+            f"nearest decimal) for |ndigits| <= {_ROUND_DIGITS} only; write np.round(t, {n}), "
+            f"NumPy's scaled rounding (it can differ from Python's in the last digit)")
+    p = 10.0 ** abs(n)
+    finite = gnp.isfinite(x)
+    if n >= 0:
+        # past 2**53, x * 10**n is within half an ulp of x's own digits: round gives x
+        near = gnp.logical_and(finite, gnp.less(gnp.absolute(gnp.multiply(x, p)), 2.0 ** 53))
+        hi, lo = _exact_product(gnp.where(near, x, 0.0), p)
+        result = gnp.true_divide(_nearest_even(hi, lo), p)
+    else:
+        # past 2**52 (x / 10**-n), 10**-n is at most x's ulp: round gives x
+        q = gnp.true_divide(x, p)
+        near = gnp.logical_and(finite, gnp.less(gnp.absolute(q), 2.0 ** 52))
+        f = gnp.floor(gnp.where(near, q, 0.0))  # the exact quotient is in (f - 1/4, f + 1)
+        mid_hi, mid_lo = _exact_product(f, p)   # f * 10**-n exactly; the half is p / 2
+        side = gnp.subtract(gnp.subtract(gnp.subtract(gnp.where(near, x, 0.0), mid_hi), p / 2),
+                            mid_lo)           # the sign of x - (f + 1/2) * 10**-n
+        odd = gnp.not_equal(gnp.fmod(f, 2.0), 0.0)
+        up = gnp.logical_or(gnp.greater(side, 0.0), gnp.logical_and(gnp.equal(side, 0.0), odd))
+        result = gnp.multiply(gnp.add(f, gnp.where(up, 1.0, 0.0)), p)  # |m| <= 2**52: exact
+    return mark(gnp.where(near, gnp.copysign(result, x), x), float)
 
 
 def to_int(x: Any, rounding: str, function: str) -> Any:

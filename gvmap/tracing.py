@@ -803,8 +803,10 @@ class Tracer(TracedArray):
             if self._value is not None:
                 return round(self._value[()])
             return pyscalars.to_int(self, "rint", "builtins.round")
-        if self._python is not None:  # round(t, n) of a Python number: one of its type
-            return pyscalars.mark(_gnp().round(self, ndigits), self._python)
+        if self._python is not None:  # round(t, n) of a Python number: Python's rounding
+            if self._value is not None:
+                return round(self._value[()].item(), ndigits)
+            return pyscalars.python_round(self, ndigits)
         return scalar_if_0d(_gnp().round(self, ndigits))
 
     @property
