@@ -42,7 +42,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .concrete import ambiguous_truth_error
-from .pyscalars import kind_of, mark, to_int
+from .pyscalars import kind_of, mark, modular_pow, to_int
 from .tracing import Tracer
 
 __all__ = ["BUILTINS", "NUMBER_TYPES", "StandInMeta"]
@@ -94,7 +94,8 @@ def _extreme(name: str, better: Callable) -> Callable:
             return builtin(*args, key=key, default=default)  # Python's TypeError
         items = list(args[0]) if len(args) == 1 else list(args)
         keys = items if key is None else [key(item) for item in items]
-        if not any(map(_traced, items + keys)):  # the builtin's answer (or its error)
+        if not any(map(_traced, keys)):  # the builtin's answer (or its error): static keys
+            # (min(parts, key=len)) pick statically, whatever the items are
             options = {} if default is _MISSING else {"default": _MISSING}
             i = builtin(range(len(items)), key=keys.__getitem__, **options)
             return default if i is _MISSING else items[i]
@@ -273,6 +274,15 @@ def python_list(x: Tracer) -> Any:
     return [python_list(x[k]) for k in range(x.shape[0])]
 
 
+def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
+    """``pow``: the builtin, but ``pow(a, b, m)`` with a traced int among b and m (which
+    Python hands to no ``__rpow__``) is ``pyscalars.modular_pow``."""
+    if mod is not None and not (isinstance(base, Tracer) and base.known is None) and \
+            any(isinstance(x, Tracer) and x.known is None for x in (exp, mod)):
+        return modular_pow(base, exp, mod)
+    return builtins.pow(base, exp) if mod is None else builtins.pow(base, exp, mod)
+
+
 def _number_type(python_type: type, convert: Callable) -> type:
     return _NumberTypeMeta(python_type.__name__, (python_type,), {
         "stands_for": python_type, "convert": staticmethod(convert),
@@ -291,4 +301,5 @@ BUILTINS: dict[str, Callable] = {
     "min": _extreme("min", operator.lt),
     "any": _truth("any", "logical_or", False),
     "all": _truth("all", "logical_and", True),
+    "pow": _pow,
 }

@@ -44,7 +44,7 @@ from .aliasing import call_leaves
 from .tracing import Tracer
 
 __all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int",
-           "python_round", "MATH_FUNCTIONS",
+           "python_round", "modular_pow", "number_method", "MATH_FUNCTIONS",
            "NUMPY_NAMES"]
 
 _DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
@@ -397,6 +397,85 @@ def python_round(x: Any, ndigits: Any) -> Any:
         up = gnp.logical_or(gnp.greater(side, 0.0), gnp.logical_and(gnp.equal(side, 0.0), odd))
         result = gnp.multiply(gnp.add(f, gnp.where(up, 1.0, 0.0)), p)  # |m| <= 2**52: exact
     return mark(gnp.where(near, gnp.copysign(result, x), x), float)
+
+
+_POW_MODULUS_MAX = 3037000499  # the largest m whose residues' products fit in int64
+
+
+def modular_pow(base: Any, exponent: Any, modulus: Any) -> Any:
+    """``pow(a, b, m)`` of Python ints, one of them traced: a**b % m by squarings, each
+    reduced mod m with Python's sign rule (the result has m's sign); a static b >= 0."""
+    gnp = _gnp()
+    args = (base, exponent, modulus)
+    if any(kind_of(x) not in (int, bool) and not isinstance(x, (int, np.integer)) or
+           isinstance(x, Tracer) and (x.dtype.kind not in "biu" or x.ndim) for x in args):
+        raise TypeError("pow() 3rd argument not allowed unless all arguments are integers")
+    if isinstance(exponent, Tracer):
+        raise NotImplementedError(
+            "pow(a, b, m) with a traced exponent b: a negative b is a modular inverse, which "
+            "gvmap does not compute; make b a static int (or, for b >= 0, square by its bits: "
+            "r = 1; for k in range(nbits): r = np.where((b >> k) & 1, r * a % m, r); "
+            "a = a * a % m)")
+    b = operator.index(exponent)
+    if b < 0:
+        raise NotImplementedError(
+            f"pow(a, {b}, m) of a traced value: a modular inverse, which gvmap does not compute")
+    m = _as(modulus, int) if isinstance(modulus, Tracer) else operator.index(modulus)
+    if not isinstance(m, Tracer):
+        if m == 0:
+            raise ValueError("pow() 3rd argument cannot be 0")
+        if abs(m) > _POW_MODULUS_MAX:
+            raise NotImplementedError(
+                f"pow(a, b, {m}) of a traced value: products of residues mod {m} do not fit "
+                f"in int64, which gvmap's traced ints are (|m| <= {_POW_MODULUS_MAX} do)")
+        m = np.int64(m)
+    else:
+        m = _checks(m, (gnp.equal(m, 0), "ValueError", "builtins.pow",
+                        "pow() 3rd argument cannot be 0"),
+                    (gnp.greater(gnp.absolute(m), _POW_MODULUS_MAX), "BeyondInt64Error",
+                     "builtins.pow", "products of residues mod m do not fit in int64, which "
+                     "gvmap's traced Python ints are (the loop's have arbitrary precision)",
+                     f"keep |m| <= {_POW_MODULUS_MAX}"))
+    a = gnp.remainder(_as(base, int) if isinstance(base, Tracer) else np.int64(base), m)
+    result = gnp.remainder(np.int64(1), m)
+    while b:
+        if b & 1:
+            result = gnp.remainder(gnp.multiply(result, a), m)
+        b >>= 1
+        if b:
+            a = gnp.remainder(gnp.multiply(a, a), m)
+    return mark(gnp.asarray(result), int)
+
+
+def _is_integer(x: Tracer) -> Any:
+    """``t.is_integer()`` of a traced float (Python's or NumPy's): finite and whole."""
+    gnp = _gnp()
+    if x.dtype.kind != "f":
+        return True
+    return mark(gnp.logical_and(gnp.isfinite(x), gnp.equal(gnp.floor(x), x)), bool)
+
+
+def _bit_length(x: Tracer) -> Any:
+    """``k.bit_length()`` of a traced Python int: the bits of |k| (64 for -2**63)."""
+    gnp = _gnp()
+    u = gnp.where(gnp.less(x, 0), gnp.negative(x), x).astype(np.uint64)  # -2**63 -> 2**63
+    bits = np.int64(0)
+    for j in range(64):
+        bits = gnp.add(bits, gnp.greater_equal(u, np.uint64(1 << j)).astype(np.int64))
+    return mark(gnp.asarray(bits), int)
+
+
+def number_method(x: Tracer, name: str) -> Callable | None:
+    """The Python (or NumPy scalar) number method ``name`` of a traced number, or None:
+    ``t.is_integer()``, ``k.bit_length()`` as in the loop."""
+    if not x._scalar:
+        return None
+    python = x._python
+    if name == "is_integer" and (python is float or python is None or hasattr(int, name)):
+        return lambda: _is_integer(x)
+    if name == "bit_length" and python in (int, bool):
+        return lambda: _bit_length(_as(x, int))
+    return None
 
 
 def to_int(x: Any, rounding: str, function: str) -> Any:

@@ -908,6 +908,9 @@ class Tracer(TracedArray):
             return method
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
+        method = pyscalars.number_method(self, name)  # t.is_integer(), k.bit_length()
+        if method is not None:
+            return method
         raise AttributeError(f"traced arrays have no attribute '{name}'")
 
 
@@ -978,7 +981,15 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 
 def _binop(name: str, reflected: bool = False):
-    def op(self, other):
+    def op(self, other, modulo=None):
+        if modulo is not None:  # pow(a, b, m): Python ints only, as in the loop
+            if reflected:
+                return NotImplemented  # (three-argument pow calls no __rpow__)
+            if self._python is None:
+                raise TypeError(f"unsupported operand type(s) for ** or pow(): "
+                                f"'numpy.{self.dtype.type.__name__}', "
+                                f"'{type(other).__name__}', '{type(modulo).__name__}'")
+            return pyscalars.modular_pow(self, other, modulo)
         a, b = (other, self) if reflected else (self, other)
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules

@@ -55,6 +55,11 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   catch it (``except KeyError``), ``finally`` and ``with`` blocks are not refused
   (``keyerror_try_not_refused``, ``with_finally_not_refused``), nor a try around the vmap
   call itself;
+* refusals a user would not expect, now batching: ``pow(a, b, m)`` of traced Python ints
+  (a static exponent; modular squarings, Python's sign rule, ``m == 0`` Python's
+  ValueError; ``pow_mod_hash``), ``k.bit_length()`` and ``t.is_integer()`` of traced
+  numbers (``number_methods``), and ``min(parts, key=len)`` / ``max`` with static keys over
+  traced items of different shapes, which pick statically (``min_static_key``);
 * clearer refusals: ``f"{s:.3f}"`` of a traced value was Python's "unsupported format
   string" TypeError, and ``{s}`` without a spec (print while debugging) printed the tracer
   only by accident: it prints the traced shape and dtype once, at trace time, and a format
@@ -63,12 +68,13 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   np.sqrt, which gives NaN for negatives); math.comb / factorial / perm / isqrt / ulp of
   traced values name a table or NumPy rewrite.
 
-80 of the 90 cases here batch on the code before this work (and one of those,
-``python_round_report``, gave a wrong answer). The 8 in ``REFUSED`` stay
+81 of the 94 cases here batched on the code before this work; of the 13 others
+``python_round_report`` gave a wrong answer and 12 were refused. The 9 in ``REFUSED`` stay
 refused, each naming a rewrite that is a case here: complex numbers (``complex()``,
 cmath: gvmap has no complex dtype), a format spec of a traced value (each example has its
 own string; return the value), try / except fallbacks (four: cholesky, a division, solve,
-and ``except Exception``), and math.comb of a traced n (a closed-over table).
+and ``except Exception``), math.comb of a traced n (a closed-over table) and ``pow(a, b,
+m)`` with a traced exponent (negative ones are modular inverses; squarings over its bits).
 
 Left: ``with np.errstate(...)`` inside the function silences nothing when the plan runs
 (gvmap's executor warns where the loop would not; results are right); ``with
@@ -748,6 +754,38 @@ ROUND_ROWS = np.array([[5.4885, 0.0, 25.0], [5.4495, 0.0, 35.0], [4.2375, 0.0, -
                        [53216190477870.414, 0.07, 5.0]])
 
 
+def pow_mod_hash(tokens, base=131, m=1000003):
+    # a polynomial string hash with Python's three-argument pow (Python ints, modulus static)
+    n = len(tokens)
+    h = sum(int(t) * pow(base, n - 1 - k, m) for k, t in enumerate(tokens)) % m
+    return h, pow(int(tokens[0]), 5, m), pow(int(tokens[1]) + 2, 3, int(tokens[2]) + 11)
+
+
+def pow_traced_exponent(k, m=97):
+    return pow(int(k[0]), int(k[1]), m)
+
+
+def pow_mod_bits(k, m=97):
+    # the same by squarings over the exponent's bits (b < 256)
+    a, b = int(k[0]) % m, int(k[1])
+    r = 1
+    for j in range(8):
+        r = np.where((b >> j) & 1, r * a % m, r)
+        a = a * a % m
+    return r
+
+
+def number_methods(x):
+    k = int(x[0] * 1000)
+    return k.bit_length(), (-k).bit_length(), float(x[1] * 4).is_integer(), (x[1] * 4).is_integer()
+
+
+def min_static_key(x):
+    # the keys are static (len): the pick is too, whatever the items' shapes
+    parts = [x[:2], x[:5], x[:3]]
+    return min(parts, key=len).sum(), max(parts, key=len)
+
+
 PSPD = np.stack([(lambda M: M @ M.T + 0.1 * np.eye(3))(rng.randn(3, 3)) for _ in range(B)])
 PIND = PSPD.copy()
 PIND[1] -= 2.0 * np.eye(3) * np.linalg.eigvalsh(PIND[1])[-1]
@@ -824,6 +862,10 @@ CASES = [
     ("nested_kernel_rows", nested_kernel_rows, (rng.randn(B, 4, 2), rng.randn(B, 3, 2)), 0, 0),
     ("calls_jit", calls_jit, (rng.randn(B, 4),), 0, 0),
     ("python_round_report", python_round_report, (ROUND_ROWS,), 0, 0),
+    ("pow_mod_hash", pow_mod_hash, (rng.randint(0, 1000, (B, 6)),), 0, 0),
+    ("pow_mod_bits", pow_mod_bits, (np.stack([rng.randint(-500, 500, B), rng.randint(0, 256, B)], 1),), 0, 0),
+    ("number_methods", number_methods, (np.round(rng.randn(B, 2) * 8) / 8,), 0, 0),
+    ("min_static_key", min_static_key, (rng.randn(B, 6),), 0, 0),
     ("tolist_traced", tolist_traced, (rng.randn(B, 4),), 0, 0),
     ("print_fstring", print_fstring, (rng.randn(B, 4),), 0, 0),
     ("math_remainder_ties", math_remainder_ties,
@@ -873,6 +915,10 @@ REFUSED = [
      TracerConversionError, CAUGHT.format(r"numpy\.linalg\.LinAlgError") + r".*lstsq", "solve_guarded"),
     ("cholesky_except_exception", cholesky_except_exception, (PSPD,), 0, TracerConversionError,
      CAUGHT.format(r"numpy\.linalg\.LinAlgError"), "cholesky_jitter_where"),
+    ("pow_traced_exponent", pow_traced_exponent,
+     (np.stack([rng.randint(-500, 500, B), rng.randint(0, 256, B)], 1),), 0, NotImplementedError,
+     r"pow\(a, b, m\) with a traced exponent b: a negative b is a modular inverse.*np\.where\(\(b >> k\) & 1",
+     "pow_mod_bits"),
     ("comb_of_traced", lambda x: math.comb(int(x[0] * 4) + 4, 2), (rng.rand(B, 2),), 0,
      TracerConversionError, r"math\.comb\(\) of a traced.*C\[n, k\]", "binomial_pmf"),
 ]
@@ -893,7 +939,7 @@ def test_python_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, me
 
 
 def test_python_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (len(CASES), 8)
+    assert (len(CASES), len(REFUSED)) == (len(CASES), 9)
 
 
 def test_python_corpus_uint64_past_int64_raises():
