@@ -12,8 +12,8 @@ branch for the others. gvmap runs one program for the whole batch: the failure i
 only when the plan runs, after the function has returned, so no ``except`` branch can be
 taken per example (gvmap would raise the error for the first failing example, saying the
 loop raises too, which is false here). So wherever gvmap records an operation that raises
-for some examples' values (a linear-algebra routine that can fail, a check of
-``gvmap.numpy.checks``: ``1.0 / t``, ``math.sqrt(t)``, ``np.nanargmax``...) it asks whether
+for some examples' values (a linear-algebra routine that can fail, an index traced into an array
+(``x[i]``, ``np.take``), a check of ``gvmap.numpy.checks``: ``1.0 / t``, ``math.sqrt(t)``, ``np.nanargmax``...) it asks whether
 a frame of the user's code on the stack is inside a ``try`` whose ``except`` clause catches
 that error (read from the frame's exception table, the clause's classes evaluated in the
 frame), and if so refuses at once, naming the call site and the ``np.where`` rewrite.
@@ -46,6 +46,8 @@ _REWRITES = {
                "makes every example positive definite: a + max(0, eps - "
                "np.linalg.eigvalsh(a)[0]) * np.eye(n)); for solve / inv, a determinant or "
                "condition-number test, or np.linalg.lstsq / np.linalg.pinv, which cannot fail"),
+    "index": ("clip the index and choose with np.where: ok = (i >= -n) & (i < n); v = "
+              "np.where(ok, x[np.clip(i, -n, n - 1)], fallback)"),
     "check": ("test the failure condition first and choose with np.where, computing the "
               "fallback for every example: for a division, r = np.where(b != 0, a / np.where("
               "b != 0, b, 1), fallback); for math.sqrt / math.log, np.where(x > 0, np.sqrt("

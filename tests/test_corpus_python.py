@@ -45,7 +45,8 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   that is what the loop's values are (``item_float_int``, ``item_index``, ``tolist_traced``,
   ``tolist_nested``, ``tolist_int_labels``; gvmap/pybuiltins.py ``python_item``);
 * a try / except around an operation that raises for some examples (np.linalg.cholesky /
-  solve / inv, ``1.0 / t``, ``math.sqrt(t)``, any ``gvmap.numpy.checks`` check) ran the
+  solve / inv, ``1.0 / t``, ``math.sqrt(t)``, ``row[int(k)]``, any ``gvmap.numpy.checks``
+  check) ran the
   ``try`` branch for the batch and, where an example failed, raised saying "the loop over
   examples raises too" -- false, the loop takes the except branch. gvmap.trycatch now reads
   the user frames' exception tables while tracing and refuses where an ``except`` clause
@@ -68,15 +69,17 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   np.sqrt, which gives NaN for negatives); math.comb / factorial / perm / isqrt / ulp of
   traced values name a table or NumPy rewrite.
 
-81 of the 94 cases here batched on the code before this work; of the 13 others
-``python_round_report`` gave a wrong answer and 12 were refused. The 9 in ``REFUSED`` stay
+82 of the 95 cases here batched on the code before this work; of the 13 others
+``python_round_report`` gave a wrong answer and 12 were refused. The 10 in ``REFUSED`` stay
 refused, each naming a rewrite that is a case here: complex numbers (``complex()``,
 cmath: gvmap has no complex dtype), a format spec of a traced value (each example has its
-own string; return the value), try / except fallbacks (four: cholesky, a division, solve,
-and ``except Exception``), math.comb of a traced n (a closed-over table) and ``pow(a, b,
+own string; return the value), try / except fallbacks (five: cholesky, a division, solve, a
+traced index past the row, and ``except Exception``), math.comb of a traced n (a closed-over table) and ``pow(a, b,
 m)`` with a traced exponent (negative ones are modular inverses; squarings over its bits).
 
-Left: ``with np.errstate(...)`` inside the function silences nothing when the plan runs
+Left: ``str(t)`` / ``f"{t}"`` of a traced value is its description (``Tracer<f64[]>``), so
+print works, but a string of it used as data (``len(str(x.sum()))``) differs from the
+loop's, silently, as under every tracer; ``with np.errstate(...)`` inside the function silences nothing when the plan runs
 (gvmap's executor warns where the loop would not; results are right); ``with
 contextlib.suppress(LinAlgError)`` around a failing routine is not detected (the error says
 the loop raises); an ``assert`` inside a try is not detected either; gvmap's other
@@ -571,6 +574,20 @@ def division_where(x):
     return np.where(x[0] != 0, 1.0 / np.where(x[0] != 0, x[0], 1.0), 0.0)
 
 
+def lookup_fallback(table_row, k):
+    # the loop's except IndexError runs for the examples whose k is past the row
+    try:
+        return table_row[int(k)]
+    except IndexError:
+        return 0.0
+
+
+def lookup_clip_where(table_row, k):
+    n = len(table_row)
+    i = int(k)
+    return np.where((i >= -n) & (i < n), table_row[np.clip(i, -n, n - 1)], 0.0)
+
+
 def cholesky_except_exception(A):
     # swallowing gvmap's refusal here would take the fallback for every example: the
     # refusal is raised again when the function returns
@@ -866,6 +883,7 @@ CASES = [
     ("pow_mod_bits", pow_mod_bits, (np.stack([rng.randint(-500, 500, B), rng.randint(0, 256, B)], 1),), 0, 0),
     ("number_methods", number_methods, (np.round(rng.randn(B, 2) * 8) / 8,), 0, 0),
     ("min_static_key", min_static_key, (rng.randn(B, 6),), 0, 0),
+    ("lookup_clip_where", lookup_clip_where, (rng.randn(B, 4), np.array([0.0, 3.0, 4.0, -5.0, 9.0])), 0, 0),
     ("tolist_traced", tolist_traced, (rng.randn(B, 4),), 0, 0),
     ("print_fstring", print_fstring, (rng.randn(B, 4),), 0, 0),
     ("math_remainder_ties", math_remainder_ties,
@@ -919,6 +937,8 @@ REFUSED = [
      (np.stack([rng.randint(-500, 500, B), rng.randint(0, 256, B)], 1),), 0, NotImplementedError,
      r"pow\(a, b, m\) with a traced exponent b: a negative b is a modular inverse.*np\.where\(\(b >> k\) & 1",
      "pow_mod_bits"),
+    ("lookup_fallback", lookup_fallback, (rng.randn(B, 4), np.array([0.0, 3.0, 4.0, -5.0, 9.0])), 0,
+     TracerConversionError, CAUGHT.format("IndexError") + r".*np\.clip\(i, -n, n - 1\)", "lookup_clip_where"),
     ("comb_of_traced", lambda x: math.comb(int(x[0] * 4) + 4, 2), (rng.rand(B, 2),), 0,
      TracerConversionError, r"math\.comb\(\) of a traced.*C\[n, k\]", "binomial_pmf"),
 ]
@@ -939,7 +959,7 @@ def test_python_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, me
 
 
 def test_python_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (len(CASES), 9)
+    assert (len(CASES), len(REFUSED)) == (len(CASES), 10)
 
 
 def test_python_corpus_uint64_past_int64_raises():
