@@ -56,6 +56,15 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   catch it (``except KeyError``), ``finally`` and ``with`` blocks are not refused
   (``keyerror_try_not_refused``, ``with_finally_not_refused``), nor a try around the vmap
   call itself;
+* a wrong answer: a callable object updating its own state per call (``self.running =
+  0.9 * self.running + 0.1 * x``, a BatchNorm-style running mean) or a function assigning a
+  ``global``: the loop's example k reads what examples before it stored; gvmap computed
+  every example from the state before the call and left a dead tracer in the attribute
+  (the next use raised LeakedTracerError). After tracing, gvmap.transform now looks at
+  the callable's attributes and the globals its code assigns, puts any traced value back
+  to the old one and refuses, naming the attribute and the functional rewrite
+  (``running_norm_state``, ``running_norm_functional``); storing static values
+  (``self.shape_seen = x.shape``) is not refused;
 * refusals a user would not expect, now batching: ``pow(a, b, m)`` of traced Python ints
   (a static exponent; modular squarings, Python's sign rule, ``m == 0`` Python's
   ValueError; ``pow_mod_hash``), ``k.bit_length()`` and ``t.is_integer()`` of traced
@@ -69,22 +78,23 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   np.sqrt, which gives NaN for negatives); math.comb / factorial / perm / isqrt / ulp of
   traced values name a table or NumPy rewrite.
 
-82 of the 95 cases here batched on the code before this work; of the 13 others
-``python_round_report`` gave a wrong answer and 12 were refused. The 10 in ``REFUSED`` stay
-refused, each naming a rewrite that is a case here: complex numbers (``complex()``,
-cmath: gvmap has no complex dtype), a format spec of a traced value (each example has its
-own string; return the value), try / except fallbacks (five: cholesky, a division, solve, a
-traced index past the row, and ``except Exception``), math.comb of a traced n (a closed-over table) and ``pow(a, b,
-m)`` with a traced exponent (negative ones are modular inverses; squarings over its bits).
+83 of the 96 cases here batched on the code before this work; of the 13 others
+``python_round_report`` gave a wrong answer and 12 were refused. The 11 in ``REFUSED`` stay
+refused, each naming a rewrite that is a case here: complex numbers (``complex()``, cmath:
+gvmap has no complex dtype), a format spec of a traced value (each example has its own string;
+return the value), try / except fallbacks (five: cholesky, a division, solve, a traced index
+past the row, and ``except Exception``), math.comb of a traced n (a closed-over table), state
+updated per call (``running_norm_state``: return the new state) and ``pow(a, b, m)`` with a
+traced exponent (negative ones are modular inverses; squarings over its bits).
 
 Left: ``str(t)`` / ``f"{t}"`` of a traced value is its description (``Tracer<f64[]>``), so
-print works, but a string of it used as data (``len(str(x.sum()))``) differs from the
-loop's, silently, as under every tracer; ``with np.errstate(...)`` inside the function silences nothing when the plan runs
-(gvmap's executor warns where the loop would not; results are right); ``with
-contextlib.suppress(LinAlgError)`` around a failing routine is not detected (the error says
-the loop raises); an ``assert`` inside a try is not detected either; gvmap's other
-refusals (TracerConversionError, a TypeError) raised inside a user's ``except TypeError``
-or ``except Exception`` can still be swallowed by it.
+print works, but a string of it used as data (``len(str(x.sum()))``) differs from the loop's,
+silently, as under every tracer; ``with np.errstate(...)`` inside the function silences nothing
+when the plan runs (gvmap's executor warns where the loop would not; results are right); ``with
+contextlib.suppress(LinAlgError)`` around a failing routine is not detected (the error says the
+loop raises); an ``assert`` inside a try is not detected either; gvmap's other refusals
+(TracerConversionError, a TypeError) raised inside a user's ``except TypeError`` or ``except
+Exception`` can still be swallowed by it.
 """
 from __future__ import annotations
 
@@ -103,7 +113,7 @@ import numpy as np
 import pytest
 
 import gvmap
-from gvmap.errors import TracerConversionError
+from gvmap.errors import LeakedTracerError, TracerConversionError
 from oracle import assert_tree_close, oracle
 
 rng = np.random.RandomState(20261203)
@@ -588,6 +598,29 @@ def lookup_clip_where(table_row, k):
     return np.where((i >= -n) & (i < n), table_row[np.clip(i, -n, n - 1)], 0.0)
 
 
+class RunningNorm:
+    """A layer keeping a running mean, updated by each call (as BatchNorm's in training)."""
+
+    def __init__(self, n):
+        self.running = np.zeros(n)
+
+    def __call__(self, x):
+        self.running = 0.9 * self.running + 0.1 * x
+        return x - self.running
+
+    def step(self, x, running):
+        new = 0.9 * running + 0.1 * x
+        return x - new, new
+
+
+RUNNING = RunningNorm(3)
+
+
+def running_norm_functional(x):
+    # the state in and out as values: each example from the state before the call
+    return RUNNING.step(x, RUNNING.running)
+
+
 def cholesky_except_exception(A):
     # swallowing gvmap's refusal here would take the fallback for every example: the
     # refusal is raised again when the function returns
@@ -884,6 +917,7 @@ CASES = [
     ("number_methods", number_methods, (np.round(rng.randn(B, 2) * 8) / 8,), 0, 0),
     ("min_static_key", min_static_key, (rng.randn(B, 6),), 0, 0),
     ("lookup_clip_where", lookup_clip_where, (rng.randn(B, 4), np.array([0.0, 3.0, 4.0, -5.0, 9.0])), 0, 0),
+    ("running_norm_functional", running_norm_functional, (rng.randn(B, 3),), 0, 0),
     ("tolist_traced", tolist_traced, (rng.randn(B, 4),), 0, 0),
     ("print_fstring", print_fstring, (rng.randn(B, 4),), 0, 0),
     ("math_remainder_ties", math_remainder_ties,
@@ -939,6 +973,10 @@ REFUSED = [
      "pow_mod_bits"),
     ("lookup_fallback", lookup_fallback, (rng.randn(B, 4), np.array([0.0, 3.0, 4.0, -5.0, 9.0])), 0,
      TracerConversionError, CAUGHT.format("IndexError") + r".*np\.clip\(i, -n, n - 1\)", "lookup_clip_where"),
+    ("running_norm_state", RUNNING, (rng.randn(B, 3),), 0, LeakedTracerError,
+     r"stored a traced value in RunningNorm\.running: in the loop over examples each call "
+     r"updates it in turn.*put the old value back.*Return the new value as an output",
+     "running_norm_functional"),
     ("comb_of_traced", lambda x: math.comb(int(x[0] * 4) + 4, 2), (rng.rand(B, 2),), 0,
      TracerConversionError, r"math\.comb\(\) of a traced.*C\[n, k\]", "binomial_pmf"),
 ]
@@ -959,7 +997,7 @@ def test_python_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, me
 
 
 def test_python_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (len(CASES), 10)
+    assert (len(CASES), len(REFUSED)) == (len(CASES), 11)
 
 
 def test_python_corpus_uint64_past_int64_raises():
@@ -971,6 +1009,26 @@ def test_python_corpus_uint64_past_int64_raises():
         gvmap.vmap(int_of_uint64)(h)
     with pytest.raises(OverflowError, match=r"does not fit in int64.* in example 1"):
         gvmap.vmap(lambda v: v.item(0) + 1)(np.array([[3], [2 ** 63]], dtype=np.uint64))
+
+
+def test_python_corpus_state_written_is_put_back():
+    """The refused call leaves the object's state as it was (no dead tracer in it), and
+    a global the function assigns is refused too."""
+    with pytest.raises(LeakedTracerError):
+        gvmap.vmap(RUNNING)(np.ones((2, 3)))
+    assert type(RUNNING.running) is np.ndarray and not RUNNING.running.any()
+    with pytest.raises(LeakedTracerError, match="the global _TOTAL"):
+        gvmap.vmap(_accumulate)(np.ones((2, 3)))
+    assert _TOTAL == 0.0
+
+
+_TOTAL = 0.0
+
+
+def _accumulate(x):
+    global _TOTAL
+    _TOTAL = _TOTAL + x.sum()
+    return x * 2
 
 
 def test_python_corpus_math_remainder_domain():
