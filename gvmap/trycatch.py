@@ -16,7 +16,8 @@ for some examples' values (a linear-algebra routine that can fail, an index trac
 (``x[i]``, ``np.take``), a check of ``gvmap.numpy.checks``: ``1.0 / t``, ``math.sqrt(t)``, ``np.nanargmax``...) it asks whether
 a frame of the user's code on the stack is inside a ``try`` whose ``except`` clause catches
 that error (read from the frame's exception table, the clause's classes evaluated in the
-frame), and if so refuses at once, naming the call site and the ``np.where`` rewrite.
+frame, a clause that always raises again not counting), and if so refuses at once,
+naming the call site and the ``np.where`` rewrite.
 
 The refusal is raised inside the user's ``try``, where an ``except Exception`` would swallow
 it and take the fallback for every example (a silently wrong answer): it is also recorded on
@@ -88,7 +89,7 @@ def _clauses_catch(frame: Any, start: int, errors: tuple) -> bool | None:
     while k < len(instructions):
         ins = instructions[k]
         if ins.opname == "POP_TOP":
-            return True  # a bare except
+            return not _reraises(instructions, k + 1)  # a bare except
         if ins.opname == "RERAISE":
             return False  # no clause matched
         stack: list = []
@@ -109,13 +110,27 @@ def _clauses_catch(frame: Any, start: int, errors: tuple) -> bool | None:
         if not stack or k >= len(instructions):
             return None
         classes = stack[-1] if isinstance(stack[-1], tuple) else (stack[-1],)
-        if any(isinstance(c, type) and issubclass(e, c) for c in classes for e in errors):
-            return True
         jump = instructions[k + 1] if k + 1 < len(instructions) else None
+        if any(isinstance(c, type) and issubclass(e, c) for c in classes for e in errors):
+            return not _reraises(instructions, k + 2)
         if jump is None or "JUMP" not in jump.opname or jump.argval not in position:
             return None
         k = position[jump.argval]
     return None
+
+
+def _reraises(instructions: tuple, k: int) -> bool:
+    """Does the except clause whose body starts at instruction ``k`` raise, on every path,
+    before it ends (``except LinAlgError as e: log(e); raise RuntimeError(...) from e``)?
+    Then the loop raises for that example too, and nothing is caught: no jump before the
+    raise, and no POP_EXCEPT (the clause's end)."""
+    for ins in instructions[k:]:
+        if ins.opname in ("RAISE_VARARGS", "RERAISE"):
+            return True
+        if ins.opname == "POP_EXCEPT" or "JUMP" in ins.opname or ins.opname.startswith(
+                ("RETURN", "FOR_ITER")):
+            return False
+    return False
 
 
 def _catching_handler(frame: Any, errors: tuple) -> bool:

@@ -54,8 +54,8 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   again when the function returns, so an ``except Exception`` cannot swallow it and take the
   fallback for every example (``cholesky_except_exception``). A try whose clauses cannot
   catch it (``except KeyError``), ``finally`` and ``with`` blocks are not refused
-  (``keyerror_try_not_refused``, ``with_finally_not_refused``), nor a try around the vmap
-  call itself;
+  (``keyerror_try_not_refused``, ``with_finally_not_refused``), nor a clause that always
+  raises again (``reraise_wrapper_not_refused``), nor a try around the vmap call itself;
 * a wrong answer: a callable object updating its own state per call (``self.running =
   0.9 * self.running + 0.1 * x``, a BatchNorm-style running mean) or a function assigning a
   ``global``: the loop's example k reads what examples before it stored; gvmap computed
@@ -78,7 +78,7 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   np.sqrt, which gives NaN for negatives); math.comb / factorial / perm / isqrt / ulp of
   traced values name a table or NumPy rewrite.
 
-83 of the 96 cases here batched on the code before this work; of the 13 others
+84 of the 97 cases here batched on the code before this work; of the 13 others
 ``python_round_report`` gave a wrong answer and 12 were refused. The 11 in ``REFUSED`` stay
 refused, each naming a rewrite that is a case here: complex numbers (``complex()``, cmath:
 gvmap has no complex dtype), a format spec of a traced value (each example has its own string;
@@ -621,6 +621,15 @@ def running_norm_functional(x):
     return RUNNING.step(x, RUNNING.running)
 
 
+def reraise_wrapper_not_refused(A):
+    # an except clause that always raises again catches nothing: the loop raises too
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError as e:
+        warnings.warn(f"inv failed: {e}")
+        raise RuntimeError("inverse failed") from e
+
+
 def cholesky_except_exception(A):
     # swallowing gvmap's refusal here would take the fallback for every example: the
     # refusal is raised again when the function returns
@@ -917,6 +926,7 @@ CASES = [
     ("number_methods", number_methods, (np.round(rng.randn(B, 2) * 8) / 8,), 0, 0),
     ("min_static_key", min_static_key, (rng.randn(B, 6),), 0, 0),
     ("lookup_clip_where", lookup_clip_where, (rng.randn(B, 4), np.array([0.0, 3.0, 4.0, -5.0, 9.0])), 0, 0),
+    ("reraise_wrapper_not_refused", reraise_wrapper_not_refused, (PSPD,), 0, 0),
     ("running_norm_functional", running_norm_functional, (rng.randn(B, 3),), 0, 0),
     ("tolist_traced", tolist_traced, (rng.randn(B, 4),), 0, 0),
     ("print_fstring", print_fstring, (rng.randn(B, 4),), 0, 0),
