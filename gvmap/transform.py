@@ -88,7 +88,9 @@ class _StateWrites:
         written = []
         if self.owner is not None:
             for name, value in list(vars(self.owner).items()):
-                if isinstance(value, Tracer):
+                if isinstance(value, Tracer) and value.known is not None:
+                    setattr(self.owner, name, _concrete(value))  # what the loop stores
+                elif isinstance(value, Tracer):
                     written.append(f"{type(self.owner).__name__}.{name}")
                     old = self.attrs.get(name, _ABSENT)
                     if old is _ABSENT:
@@ -96,7 +98,10 @@ class _StateWrites:
                     else:
                         setattr(self.owner, name, old)
         for name, old in self.global_values.items():
-            if isinstance(self.globals.get(name), Tracer):
+            value = self.globals.get(name)
+            if isinstance(value, Tracer) and value.known is not None:
+                self.globals[name] = _concrete(value)
+            elif isinstance(value, Tracer):
                 written.append(f"the global {name}")
                 if old is _ABSENT:
                     del self.globals[name]
@@ -115,6 +120,14 @@ class _StateWrites:
 
 
 _ABSENT = object()
+
+
+def _concrete(x: Tracer) -> Any:
+    """A known tracer as the loop's value: an array (a copy, writable), a NumPy scalar, or a
+    Python number."""
+    if x._python is not None:
+        return x._python(x.known[()])
+    return x.known[()] if x._scalar else np.array(x.known)
 
 
 class Transformation:
