@@ -56,6 +56,9 @@ _REWRITES = {
 }
 
 
+_user_code = functools.lru_cache(maxsize=4096)(_is_user_code)  # by code object
+
+
 @functools.lru_cache(maxsize=1024)
 def _table(code: Any) -> tuple:
     parse = getattr(dis, "_parse_exception_table", None)
@@ -162,7 +165,7 @@ def _catching_site(errors: tuple) -> str | None:
     while frame is not None and levels:
         if frame.f_code is trace_function.__code__:
             levels -= 1
-        elif _is_user_code(frame.f_code) and _catching_handler(frame, errors):
+        elif _user_code(frame.f_code) and _catching_handler(frame, errors):
             return f"{frame.f_code.co_filename}:{frame.f_lineno}, in {frame.f_code.co_name}"
         frame = frame.f_back
     return None
