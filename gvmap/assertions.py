@@ -19,8 +19,10 @@ branch that does more than raise) is Python control flow, refused as before with
 np.where rewrite. An ``assert`` message that is not a constant is not evaluated (it may
 hold traced values): the note quotes the statement instead.
 
-Several conditions are one check (``checks.raise_first``): the first example where any
-fails raises the exception of the first condition failing there, as the loop does.
+The conditions are deferred with NumPy's and the math module's (``Trace.raises``) and
+bound as one check (``checks.bind_check``) before the next equation that may raise and at
+the end: the first example where any fails raises the exception of the first condition
+failing there, as the loop does, also in a function that returns nothing.
 """
 from __future__ import annotations
 
@@ -32,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import LoopRaise, TracerConversionError
+from .errors import LoopRaise
 
-__all__ = ["raise_site", "in_assert", "defer", "attach"]
+__all__ = ["raise_site", "in_assert", "defer"]
 
 _JUMPS = {"POP_JUMP_IF_TRUE": True, "POP_JUMP_FORWARD_IF_TRUE": True,
           "POP_JUMP_BACKWARD_IF_TRUE": True, "POP_JUMP_IF_FALSE": False,
@@ -170,17 +172,3 @@ def defer(x: Any, site: tuple[LoopRaise, bool]) -> bool:
     truth = gnp.reshape(x if x.dtype == np.bool_ else gnp.not_equal(x, 0), ())
     current_trace().raises.append((gnp.logical_not(truth) if skip else truth, raised))
     return skip
-
-
-def attach(raises: list, leaves: list) -> list:
-    """``leaves`` (a traced function's outputs) with the recorded raises, one check in
-    program order, threaded through the first, so that it runs with every output."""
-    from .numpy.checks import raise_first
-
-    if not leaves:
-        raised = raises[0][1]
-        raise TracerConversionError(
-            f"`{raised.source}` tests a traced value in a function that returns nothing, so "
-            f"there is no batched value to check it with. Return something (the checked "
-            f"value itself), or test the batch after the call")
-    return [raise_first(leaves[0], list(raises))] + list(leaves[1:])

@@ -51,6 +51,31 @@ def numpy_caller_hint(frame: Any) -> str:
             + (f"; write {rewrite}" if rewrite else "") + ")")
 
 
+_GVMAP_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def library_caller_hint(frame: Any) -> str:
+    """`` (inside scipy.signal._signaltools.convolve2d, library code ...)``: the library
+    function the traced code called that asked (other than NumPy's, which
+    ``numpy_caller_hint`` names), found as the outermost library frame below user code."""
+    from .sources import _is_user_code
+
+    entry, f = None, frame
+    while f is not None and not _is_user_code(f.f_code):
+        if f.f_code.co_filename.startswith(_GVMAP_DIR):
+            return ""  # gvmap's own call
+        entry, f = f, f.f_back
+    if entry is None or f is None:
+        return ""
+    module = entry.f_globals.get("__name__") or "?"
+    if module.split(".")[0] == "numpy":
+        return ""
+    return (f" (inside {module}.{entry.f_code.co_name}, library code: gvmap traces NumPy's "
+            f"functions, not other libraries', and this one converts the traced array to a "
+            f"NumPy array; write the computation with NumPy (gvmap.numpy lists what batches) "
+            f"or compute it outside the vmapped function)")
+
+
 # float(x) / int(x): Python needs a real number there, which a traced value is not
 COMPLEX_HINT = (" gvmap computes real dtypes only: carry a complex number as its real and "
                 "imaginary parts, two real values (cmath.phase(complex(re, im)) is math.atan2(im, "
@@ -125,12 +150,14 @@ _ERF_HINT = ("NumPy has no erf: write it with NumPy operations, e.g. Abramowitz-
 def _called_function(frame: Any) -> Any:
     """The function ``frame`` is calling at its current instruction when the callee is a
     name or a dotted name of modules (``math.erf``, ``erf`` imported from math), or a
-    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything;
-    None otherwise."""
+    method of a ufunc so named (``np.maximum.reduce``), looked up without running anything,
+    or ``list.sort`` for ``values.sort()``; None otherwise."""
     if frame is None:
         return None
     instructions = list(dis.get_instructions(frame.f_code))
     at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if at is not None and instructions[at].opname == "PRECALL":
+        at += 1  # Python 3.11 specializes a warm PRECALL to make the call itself (a C method)
     if at is None or instructions[at].opname != "CALL" or instructions[at].positions is None:
         return None
     start = instructions[at].positions[::2]  # (lineno, col_offset) where the call begins
@@ -145,6 +172,8 @@ def _called_function(frame: Any) -> Any:
     obj = next((scope[name] for scope in scopes if name in scope), None)
     for k, ins in enumerate(callee[first + 1:]):
         last = k == len(callee) - first - 2
+        if last and isinstance(obj, list) and ins.argval == "sort":
+            return list.sort  # values.sort(): in place, refused with sorted()'s rewrite
         if not (isinstance(obj, types.ModuleType) or last and isinstance(obj, np.ufunc)):
             return None  # (a ufunc's method, np.maximum.reduce, is looked up too)
         obj = getattr(obj, ins.argval, None)
@@ -236,6 +265,8 @@ _BUILTIN_REWRITES = {
     min: "np.minimum(a, b) for two values, np.min(np.stack([a, b, c])) for several, "
          "x.min() for the elements of an array",
     sorted: "np.sort(x) (np.sort(np.stack([a, b, c])) for separate values)",
+    list.sort: "values = sorted(values), which batches (list.sort() sorts the list in place "
+               "with concrete comparisons)",
     any: "np.any(x) (x.any())",
     all: "np.all(x) (x.all())",
 }
@@ -259,9 +290,9 @@ def _builtin_error(fn: Any) -> TracerConversionError | None:
     if rewrite is None:
         return None
     return TracerConversionError(
-        f"Python's {fn.__name__}() of traced values compares or tests them one by one, which "
+        f"Python's {fn.__qualname__}() of traced values compares or tests them one by one, which "
         f"needs concrete values; inside gvmap.vmap/jit a traced value stands for every "
-        f"example of the batch at once. Use NumPy's batched form instead: {rewrite}")
+        f"example of the batch at once. Use the batched form instead: {rewrite}")
 
 
 def refusal(caller: Any, what: str, hint: str = "", source: str = "") -> TracerConversionError:

@@ -232,11 +232,13 @@ def _print_graph(g: Graph) -> str:
 
 
 def live_eqns(eqns: Sequence[Eqn], outvars: Sequence[Atom]) -> list[Eqn]:
-    """Dead-code elimination: the equations that some output depends on, in order."""
+    """Dead-code elimination: the equations that some output depends on, and those that
+    may raise (``Primitive.raises``: the loop raises there whatever reads the result), in
+    order."""
     needed = {v for v in outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(eqns):
-        if any(v in needed for v in eqn.outvars):
+        if eqn.primitive.raises or any(v in needed for v in eqn.outvars):
             kept.append(eqn)
             needed.update(a for a in eqn.invars if isinstance(a, Var))
     kept.reverse()

@@ -383,7 +383,7 @@ impl_rules[P.batched_take_p] = _batched_take_rule
 # A plan-only primitive (lowering.py puts it last in fused plans; nothing traces to it):
 # reads the out-of-range flag of every traced gather index and the indices themselves, and
 # raises the first violation. Its output is the flag, which nothing reads.
-check_indices_p = P.Primitive("check_indices")
+check_indices_p = P.Primitive("check_indices", raises=True)
 
 
 def _check_indices_abstract_eval(flag: AbstractArray, *indices: AbstractArray, sizes):

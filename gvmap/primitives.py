@@ -90,15 +90,21 @@ class Primitive:
     ``results``: how many outputs an equation of it has (``bind`` returns a list when > 1).
     ``launch``: how a plan's text names a lone call of it (default: ``ufunc`` or the name).
     ``kernel_name``: its part of a generated kernel's name (short, readable in profilers).
+    ``raises``: it may raise for some example's values when the plan runs (a check, a
+    gather's or scatter's IndexError, np.linalg's LinAlgError), as the loop raises there
+    even where nothing reads the result: dead-code elimination keeps its equations, and
+    the checks a trace defers (``Trace.raises``) run before it, in program order.
     """
 
     __slots__ = ("name", "ufunc", "view", "bool_output", "monoid", "results", "launch",
-                 "kernel_name")
+                 "kernel_name", "raises")
 
     def __init__(self, name: str, *, ufunc: str | None = None, view: bool | str = False,
                  bool_output: bool = False, monoid: Monoid | None = None, results: int = 1,
-                 launch: str | None = None, kernel_name: str | None = None):
+                 launch: str | None = None, kernel_name: str | None = None,
+                 raises: bool = False):
         self.name = name
+        self.raises = raises
         self.ufunc = ufunc
         self.view = view
         self.bool_output = bool_output
@@ -454,8 +460,9 @@ expand_dims_p = _new("expand_dims", STRUCTURAL, _expand_dims_rule, view="always"
 slice_p = _new("slice", STRUCTURAL, _slice_rule, view="always", launch="slice (view)")
 rev_p = _new("rev", STRUCTURAL, _rev_rule, view="always", launch="flip (view)")
 concatenate_p = _new("concatenate", STRUCTURAL, _concatenate_rule)
-take_p = _new("take", STRUCTURAL, _take_rule)
-batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)")
+take_p = _new("take", STRUCTURAL, _take_rule, raises=True)
+batched_take_p = _new("batched_take", STRUCTURAL, _batched_take_rule, launch="take (batched)",
+                      raises=True)
 
 
 # --- running extrema (issue 12: np.maximum.accumulate / np.minimum.accumulate) ---
@@ -520,7 +527,7 @@ def _scatter_rule(x: AbstractArray, idx: AbstractArray, updates: AbstractArray, 
     return [x]
 
 
-scatter_p = _new("scatter", STRUCTURAL, _scatter_rule)
+scatter_p = _new("scatter", STRUCTURAL, _scatter_rule, raises=True)
 
 # ---------------------------------------------------------------- linear algebra
 #
@@ -581,19 +588,23 @@ def _svdvals_rule(a: AbstractArray, *, batch_dims: int):
     return [AbstractArray(stack + (min(m, n),), a.dtype)]
 
 
-def _linalg(name: str, rule: Callable, results: int = 1, launch: str | None = None) -> Primitive:
-    return _new(name, LINALG, rule, results=results, launch=launch or f"linalg.{name[7:]}")
+def _linalg(name: str, rule: Callable, results: int = 1, launch: str | None = None,
+            raises: bool = False) -> Primitive:
+    return _new(name, LINALG, rule, results=results, launch=launch or f"linalg.{name[7:]}",
+                raises=raises)
 
 
-linalg_solve_p = _linalg("linalg_solve", _solve_rule)
+# solve / inv (singular), cholesky (not positive definite) and svd (a non-finite matrix)
+# raise LinAlgError (linalg_impl.FAILURES); det, slogdet, eigh, eigvalsh and qr never do
+linalg_solve_p = _linalg("linalg_solve", _solve_rule, raises=True)
 linalg_inv_p = _linalg("linalg_inv", _square_rule(
-    "linalg_inv", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]))
+    "linalg_inv", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]), raises=True)
 linalg_det_p = _linalg("linalg_det", _square_rule(
     "linalg_det", lambda s, n, dt: [AbstractArray(s, dt)]))
 linalg_slogdet_p = _linalg("linalg_slogdet", _square_rule(
     "linalg_slogdet", lambda s, n, dt: [AbstractArray(s, dt)] * 2), results=2)
 linalg_cholesky_p = _linalg("linalg_cholesky", _square_rule(
-    "linalg_cholesky", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]))
+    "linalg_cholesky", lambda s, n, dt: [AbstractArray(s + (n, n), dt)]), raises=True)
 # eigh / eigvalsh take ``uplo`` ("L" or "U": the triangle read, as NumPy's UPLO)
 linalg_eigh_p = _linalg("linalg_eigh", _square_rule(
     "linalg_eigh", lambda s, n, dt: [AbstractArray(s + (n,), dt), AbstractArray(s + (n, n), dt)]),
@@ -601,8 +612,9 @@ linalg_eigh_p = _linalg("linalg_eigh", _square_rule(
 linalg_eigvalsh_p = _linalg("linalg_eigvalsh", _square_rule(
     "linalg_eigvalsh", lambda s, n, dt: [AbstractArray(s + (n,), dt)]))
 linalg_qr_p = _linalg("linalg_qr", _qr_rule, results=2)          # mode="reduced"
-linalg_svd_p = _linalg("linalg_svd", _svd_rule, results=3)       # full_matrices=False
-linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (values)")
+linalg_svd_p = _linalg("linalg_svd", _svd_rule, results=3, raises=True)  # full_matrices=False
+linalg_svdvals_p = _linalg("linalg_svdvals", _svdvals_rule, launch="linalg.svd (values)",
+                           raises=True)
 
 
 # --- small NumPy habits ---
@@ -718,4 +730,5 @@ def _check_rule(x: AbstractArray, bad: AbstractArray, *, error: Any, function: s
     return [x]
 
 
-check_p = _new("check", STRUCTURAL, _check_rule, view=True, launch="check (raises)")
+check_p = _new("check", STRUCTURAL, _check_rule, view=True, launch="check (raises)",
+               raises=True)

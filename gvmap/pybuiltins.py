@@ -1,5 +1,6 @@
 """Python's builtins of traced values as the loop computes them: ``max``, ``min``, ``any``,
-``all`` (folds made of selects), ``float`` and ``int`` (traced Python numbers).
+``all`` (folds made of selects), ``sorted`` (a batched stable sort), ``float`` and ``int``
+(traced Python numbers).
 
 Per-example code reaches for the builtins as often as for NumPy: ``F[i, j] = max(match,
 delete, insert)`` in a dynamic program, ``best = max(range(k), key=lambda j: score[j])``,
@@ -21,6 +22,16 @@ loop (NumPy raises ValueError); here too, and the message names NumPy's elementw
 Where no item is traced the builtin itself runs, so its errors (an empty sequence,
 ``default=`` with several arguments) are Python's own.
 
+``sorted(items, key=, reverse=)`` is a stable argsort of the keys (``np.lexsort`` of a
+tuple key's components), and the items picked through it: a list, as the loop's. Python's
+sort is stable and compares keys with ``<``; where the keys of an example are ordered (no
+NaN among them) every stable sort gives that one answer, so the batched sort is the
+loop's, ties (``-0.0`` / ``0.0`` included) in their order and ``reverse=True`` keeping it
+too (CPython reverses, sorts, and reverses back). A NaN key compares False both ways, and
+where it lands depends on the comparisons CPython's timsort happens to make (which
+changed in Python 3.13); gvmap does not emulate them, and raises ``ExampleOrderError`` for
+the first example holding one, naming ``np.sort`` (NaNs last) as the rewrite.
+
 ``float(x[0])`` / ``int(x[0])`` give traced Python numbers (``pyscalars``), as the loop's
 conversions give Python numbers: ``[float(a) for a in v]`` and ``i = int(np.argmax(v))``
 then ``v[i]`` batch. The names are rebound to stand-ins of the builtins (``StandInMeta``),
@@ -36,11 +47,13 @@ float32 item gives float32 in the loop.
 from __future__ import annotations
 
 import builtins
+import itertools
 import operator
 from typing import Any, Callable
 
 import numpy as np
 
+from . import tree
 from .concrete import ambiguous_truth_error
 from .pyscalars import kind_of, mark, modular_pow, to_int
 from .tracing import Tracer
@@ -113,21 +126,26 @@ def _extreme(name: str, better: Callable) -> Callable:
 _PICKABLE = (bool, int, float, np.generic, np.ndarray, Tracer)
 
 
+def _check_pickable(values: Any, what: str, rewrite: str, elementwise: str = "") -> None:
+    """Can a select pick one of ``values`` per example? Numbers and arrays of one shape
+    can; else the TypeError naming ``rewrite`` (an index picked instead)."""
+    odd = next((v for v in values if not isinstance(v, _PICKABLE)), None)
+    if odd is not None:
+        raise TypeError(f"{what} of traced keys picks an item per example, and gvmap can pick "
+                        f"numbers and arrays only, not {type(odd).__name__}: {rewrite}")
+    shapes = {np.shape(v) for v in values}
+    if len(shapes) > 1:
+        raise TypeError(
+            f"{what} of traced values picks an item per example, and these items differ in "
+            f"shape {sorted(shapes)}, so the examples' results would too. Broadcast them to "
+            f"one shape first (np.broadcast_to){elementwise}")
+
+
 def _fold(items: list, keys: list, better: Callable, name: str) -> Any:
     """Python's loop over the items, each comparison a select where it is traced."""
     gnp = _gnp()
-    odd = next((item for item in items if not isinstance(item, _PICKABLE)), None)
-    if odd is not None:
-        raise TypeError(
-            f"{name}(..., key=) of traced keys picks an item per example, and gvmap can pick "
-            f"numbers and arrays only, not {type(odd).__name__}: pick an index instead, "
-            f"j = np.arg{name}(np.stack(keys)), and look the item up with it")
-    shapes = {np.shape(item) for item in items}
-    if len(shapes) > 1:
-        raise TypeError(
-            f"{name}() of traced values picks an item per example, and these items differ "
-            f"in shape {sorted(shapes)}, so the examples' results would too. Broadcast them "
-            f"to one shape first (np.broadcast_to), or use np.{name}imum elementwise")
+    _check_pickable(items, f"{name}()", f"pick an index instead, j = np.arg{name}(np.stack(keys)), "
+                    f"and look the item up with it", f", or use np.{name}imum elementwise")
     value, current = items[0], keys[0]
     traced_pick = False
     for item, k in zip(items[1:], keys[1:]):
@@ -186,6 +204,93 @@ def _truth(name: str, combine: str, start: bool) -> Callable:
     return test
 
 
+# ---------------------------------------------------------------- sorted()
+
+def _sorted(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list:
+    """Python's sorted() of traced values (module docstring)."""
+    items = list(iterable)
+    keys = items if key is None else [key(item) for item in items]
+    if not any(map(_traced, tree.flatten(keys)[0])):  # the order is known: Python's
+        order = builtins.sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
+        return [items[i] for i in order]
+    gnp = _gnp()
+    columns = _key_columns(keys)
+    known = [c for c in itertools.takewhile(lambda c: isinstance(c, np.ndarray), columns)]
+    if known and len(set(zip(*known))) == len(items):  # the known components decide
+        ranks = list(zip(*known))
+        order = builtins.sorted(range(len(items)), key=ranks.__getitem__, reverse=reverse)
+        return [items[i] for i in order]
+    if reverse:  # CPython: reverse, sort stably, reverse back (ties keep their order)
+        columns = [c[::-1] for c in columns]
+    order = gnp.argsort(columns[0]) if len(columns) == 1 else gnp.lexsort(columns[::-1])
+    if reverse:
+        order = (len(items) - 1 - order)[::-1]
+    nan = [gnp.isnan(c) for c in columns if np.issubdtype(c.dtype, np.inexact)] \
+        if len(items) > 1 else []  # one item is never compared
+    if nan:
+        from .numpy.checks import raise_where
+        bad = gnp.any(gnp.stack(nan)) if len(nan) > 1 else gnp.any(nan[0])
+        order = raise_where(
+            order, bad, error="OrderError", function="builtins.sorted",
+            reason="a key is NaN (it compares False with every other key)",
+            hint="np.sort(x) puts NaNs last (list(np.sort(x)) for a list), or drop the NaNs "
+                 "first: np.where(np.isnan(x), np.inf, x)")
+    return _picked(items, order)
+
+
+def _key_columns(keys: list) -> list:
+    """The keys as arrays over the items, one per component of a tuple key (compared in
+    turn, as Python compares tuples)."""
+    gnp = _gnp()
+    lengths = {len(k) if isinstance(k, tuple) else None for k in keys}
+    if len(lengths) > 1:
+        raise TypeError("sorted() of traced keys: every key must be a tuple of one length, "
+                        "or none a tuple (gvmap compares the components in turn)")
+    width = lengths.pop()
+    parts = [list(k) for k in keys] if width is not None else [[k] for k in keys]
+    columns = []
+    for j in range(width or 1):
+        column = [p[j] for p in parts]
+        if not any(map(_traced, column)):  # known (names, say): ranks by Python's order
+            columns.append(np.array(_ranks(column)))
+            continue
+        if not all(map(_one_element, column)):
+            raise ambiguous_truth_error(builtins.sorted)
+        column = [gnp.reshape(c, ()) if isinstance(c, Tracer | np.ndarray) else c
+                  for c in column]
+        columns.append(gnp.stack([gnp.asarray(c) for c in column]))
+    return columns
+
+
+def _ranks(values: list) -> list[int]:
+    """Each value's place in Python's order of ``values``, equal values sharing one."""
+    order = builtins.sorted(range(len(values)), key=values.__getitem__)
+    ranks, rank = [0] * len(values), 0
+    for pos, i in enumerate(order):
+        rank += pos > 0 and values[order[pos - 1]] < values[i]
+        ranks[i] = rank
+    return ranks
+
+
+def _picked(items: list, order: Any) -> list:
+    """The items in the traced ``order`` (a permutation per example): each leaf position
+    stacked over the items, gathered, and split back into items."""
+    gnp = _gnp()
+    flat = [tree.flatten(item) for item in items]
+    treedef = flat[0][1]
+    if any(td != treedef for _, td in flat):
+        raise TypeError("sorted() of traced keys picks items per example, and these items "
+                        "differ in structure; sort an index instead: "
+                        "order = np.argsort(np.stack(keys)), then look the items up")
+    n, columns = len(items), []
+    for position in zip(*(leaves for leaves, _ in flat)):
+        _check_pickable(position, "sorted()", "sort an index instead, order = "
+                        "np.argsort(np.stack(keys)), and look the items up with it")
+        picked = gnp.take(gnp.stack(list(position)), order, axis=0)
+        columns.append([_result(picked[i], list(position)) for i in range(n)])
+    return [tree.unflatten(treedef, [column[i] for column in columns]) for i in range(n)]
+
+
 # ---------------------------------------------------------------- float() and int()
 
 class StandInMeta(type):
@@ -241,39 +346,6 @@ def _to_int(x: Tracer) -> Tracer:
     return x if x._python is int else to_int(x, "trunc", "builtins.int")
 
 
-def python_item(x: Tracer, args: tuple) -> Any:
-    """``x.item(*args)`` of a traced array: the element as the Python number NumPy's
-    ``item`` gives (a bool, an int, a float), traced (``pyscalars``), as ``float(x[0])``:
-    no index for an array of one element, one flat index, or one index per axis."""
-    if len(args) == 1 and isinstance(args[0], tuple):
-        args = args[0]
-    if not args:
-        if x.size != 1:
-            raise ValueError("can only convert an array of size 1 to a Python scalar")
-        element = x.reshape(())
-    elif len(args) == 1:
-        element = x.reshape(-1)[args[0]]
-    else:
-        element = x[tuple(args)]
-    kind = element.dtype.kind
-    if kind == "b":
-        return mark(element, bool)
-    if kind in "iu":
-        return to_int(element, "trunc", "ndarray.item")
-    if kind == "f":
-        return _to_float(element)
-    raise TypeError(f".item() of a traced {element.dtype} value: gvmap computes real and "
-                    f"integer dtypes only")
-
-
-def python_list(x: Tracer) -> Any:
-    """``x.tolist()`` of a traced array: nested lists of its elements as traced Python
-    numbers (``python_item``), as NumPy's nested lists of Python numbers."""
-    if not x.ndim:
-        return python_item(x, ())
-    return [python_list(x[k]) for k in range(x.shape[0])]
-
-
 def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
     """``pow``: the builtin, but ``pow(a, b, m)`` with a traced int among b and m (which
     Python hands to no ``__rpow__``) is ``pyscalars.modular_pow``."""
@@ -302,4 +374,5 @@ BUILTINS: dict[str, Callable] = {
     "any": _truth("any", "logical_or", False),
     "all": _truth("all", "logical_and", True),
     "pow": _pow,
+    "sorted": _sorted,
 }

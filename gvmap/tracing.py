@@ -151,9 +151,11 @@ class Trace:
         self._const_values: dict[Var, Any] = {}
         self._const_index: dict[int, Var] = {}
         self._keepalive: list[Any] = []  # ids in _const_index must not be reused while we trace
-        # (bad, errors.LoopRaise) of each assert / `if bad: raise` on a traced value, in
-        # program order: checks threaded through the outputs (gvmap.assertions)
-        self.raises: list[tuple[Any, Any]] = []
+        # the checks deferred so far, in program order: (bad, errors.LoopRaise) of each
+        # assert / `if bad: raise` on a traced value (gvmap.assertions), (bad, error,
+        # function, reason, hint) of each NumPy / math error (numpy.checks.raise_first);
+        # bound as one check before the next equation that may raise, and at the end
+        self.raises: list[tuple] = []
         # the refusal of a per-example error the user's try / except would catch, raised
         # again when the function returns in case that except swallowed it (gvmap.trycatch)
         self.caught_refusal: Exception | None = None
@@ -238,10 +240,25 @@ class Trace:
         return var
 
     def record(self, eqn: Eqn) -> None:
-        """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations."""
+        """Append ``eqn``, noting what ``x op= y`` must know without scanning the equations.
+        An equation that may raise (``Primitive.raises``) comes after the checks deferred
+        before it, as in the loop."""
         _check_rank(eqn)
+        if eqn.primitive.raises and self.raises:
+            self.flush_raises()
         self.eqns.append(eqn)
         self.computed.update(eqn.outvars)
+
+    def flush_raises(self) -> None:
+        """Bind the deferred checks (``raises``) as one ``check`` equation, which runs even
+        where nothing reads it (``Primitive.raises``)."""
+        from .numpy.checks import bind_check
+
+        if not self.raises:
+            return
+        pending, self.raises = self.raises, []
+        assert current_trace() is self, "deferred checks bound outside their trace"
+        bind_check(pending[0][0], pending)
 
     def note_untracked_view(self, var: Var, view: "Tracer") -> None:
         """``view`` is a view of ``var`` that no write follows (``x.T``; NumPy's
@@ -499,9 +516,11 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
                     f"be arrays or numbers, or tuples/lists/dicts of them")
         leaves = [np.asarray(x)[()] if isinstance(x, (int, float, bool, complex)) else x
                   for x in leaves]
-        if trace.raises:
-            from .assertions import attach
-            leaves = attach(trace.raises, leaves)
+        if trace.raises and leaves:  # the last deferred checks, threaded through an output
+            from .numpy.checks import bind_check
+            pending, trace.raises = trace.raises, []
+            leaves = [bind_check(leaves[0], pending)] + list(leaves[1:])
+        trace.flush_raises()  # (none left, or no output to thread them through)
         graph = trace.to_graph(leaves)
     return graph, treedef
 
@@ -548,10 +567,37 @@ def _with_out(ufunc: np.ufunc, method: str, name: str, inputs: tuple, kwargs: di
             f"condition is False uninitialised; pass an initialised out= "
             f"(np.{name}(..., out=np.zeros_like(a), where=mask)) or write "
             f"np.where(mask, np.{name}(...), 0)")
+    if where is not True:
+        inputs = _masked_inputs(ufunc, inputs, where)
     results = getattr(ufunc, method)(*inputs, **kwargs)  # traced, without out=
     results = results if isinstance(results, tuple) else (results,)
     given = [r if o is None else write_out(name, r, o, where) for o, r in zip(outs, results)]
     return given[0] if len(given) == 1 else tuple(given)
+
+
+_HARMLESS = (1, 0.5, 2, 0)  # tried in turn: the first the ufunc takes without a warning
+
+
+def _masked_inputs(ufunc: np.ufunc, inputs: tuple, where: Any) -> tuple:
+    """The array inputs of ``np.divide(a, b, out=r, where=b != 0)`` with a harmless value
+    where ``where`` is False: NumPy never computes there, so the loop warns of no division
+    by zero; gvmap computes every element and keeps ``out``'s there, and with the inputs
+    as they are would warn where NumPy does not. The value is the first of ``_HARMLESS``
+    that the ufunc takes, in these dtypes, without a floating-point error."""
+    arrays = [isinstance(x, Tracer | np.ndarray) for x in inputs]
+    if not any(arrays):
+        return inputs
+    dtypes = [x.dtype if is_array else np.result_type(x) for x, is_array in zip(inputs, arrays)]
+    for value in _HARMLESS:
+        try:
+            with np.errstate(all="raise"):
+                ufunc(*(np.asarray(value).astype(dt) for dt in dtypes))
+        except (FloatingPointError, TypeError, ValueError):
+            continue
+        gnp = _gnp()
+        return tuple(gnp.where(where, x, np.asarray(value).astype(x.dtype)[()]) if is_array
+                     else x for x, is_array in zip(inputs, arrays))
+    return inputs
 
 
 def write_out(name: str, result: Any, out: Any, where: Any = True) -> Any:
@@ -702,6 +748,12 @@ class Tracer(TracedArray):
             # a ufunc gvmap does not trace (scipy.special's, say) on known values: NumPy's
             return known_call(getattr(ufunc, method), inputs, kwargs)
         if impl is None:
+            if ufunc.__name__.endswith(" (vectorized)"):  # np.frompyfunc's
+                raise NotImplementedError(
+                    f"gvmap cannot trace the ufunc np.frompyfunc made of "
+                    f"{ufunc.__name__[:-13]}: it calls the Python function once per element, "
+                    f"on concrete values. Write np.vectorize(f, otypes=[float]) instead (gvmap "
+                    f"traces f once, on a traced element), or call f on the arrays")
             label = (f"numpy.{name}" if getattr(np, ufunc.__name__, None) is ufunc else
                      f"the ufunc {name} (not NumPy's)")  # scipy.special's name no module
             raise NotImplementedError(
@@ -744,7 +796,8 @@ class Tracer(TracedArray):
             raise concrete.table_index_error()
         raise self._concrete_value_error(
             "np.asarray()/np.array()/np.ascontiguousarray() on a traced array"
-            + concrete.numpy_caller_hint(sys._getframe(1)),
+            + (concrete.library_caller_hint(sys._getframe(1))
+               or concrete.numpy_caller_hint(sys._getframe(1))),
             " The traced value is already an array: use it as it is, x.astype(dtype) for "
             "another dtype, or x.copy() for a copy. To build an array from traced values "
             "(np.array([c, -s])), write np.stack([c, -s]) (np.stack([np.stack([c, -s]), "
@@ -768,28 +821,45 @@ class Tracer(TracedArray):
     __complex__ = _concrete(complex, "complex() on a traced array", concrete.COMPLEX_HINT)
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
-
     def item(self, *args):
-        """The element as a Python number, traced (``pybuiltins.python_item``) as
-        ``float(x[0])`` is: ``x.sum().item()``, ``v.item(2)``, ``m.item(1, 0)``."""
+        """ndarray.item: the element as a Python number, traced like ``float(x[0])``
+        (``gvmap.pyscalars``): a float, int or bool of the element's exact value. A known
+        array answers with NumPy's; a uint64 element (a Python int past int64) is refused."""
         if self._value is not None:
             return self._value.item(*args)
-        from .pybuiltins import python_item
-        return python_item(self, args)
+        x = self
+        if len(args) == 1 and isinstance(args[0], tuple):
+            args = args[0]
+        if len(args) == 1 and isinstance(args[0], (int, np.integer)) and self.ndim != 1:
+            if not -self.size <= args[0] < self.size:
+                raise IndexError(f"index {args[0]} is out of bounds for size {self.size}")
+            x = _gnp().ravel(x)[args[0]]
+        elif args:
+            x = x[args]
+        elif self.size != 1:
+            raise ValueError("can only convert an array of size 1 to a Python scalar")
+        else:
+            x = _gnp().reshape(x, ())
+        kind = {"b": bool, "i": int, "u": int, "f": float}.get(self.dtype.kind)
+        if kind is None or self.dtype == np.uint64:
+            raise self._concrete_value_error(".item() on a traced array")
+        return pyscalars.mark(x.astype({bool: np.bool_, int: np.int64, float: np.float64}[kind]), kind)
 
+    def tolist(self):
+        """ndarray.tolist: nested lists of the elements as Python numbers (``item``), so
+        ``sum(x.tolist())`` and ``max(x.tolist())`` batch as the loop computes them."""
+        if self._value is not None:
+            return self._value.tolist()
+        if self.ndim == 0:
+            return self.item()
+        if self.dtype.kind not in "biuf" or self.dtype == np.uint64:
+            raise self._concrete_value_error(".tolist() on a traced array")
+        return [self[i].tolist() if self.ndim > 1 else self[i].item() for i in range(self.shape[0])]
     as_integer_ratio = _concrete(
         lambda v: v[()].as_integer_ratio(),
         "x.as_integer_ratio() (which the statistics and fractions modules call) on a traced "
         "value", " For statistics.mean / median / stdev / variance of a traced array write "
         "np.mean(x) / np.median(x) / np.std(x, ddof=1) / np.var(x, ddof=1).")
-
-    def tolist(self):
-        """Nested lists of the elements as traced Python numbers (``float(a)`` each, as
-        NumPy's ``tolist`` gives Python numbers): ``sum(x.tolist())`` batches."""
-        if self._value is not None:
-            return self._value.tolist()
-        from .pybuiltins import python_list
-        return python_list(self)
 
     def __round__(self, ndigits: int | None = None):
         """round(s, n) of a NumPy scalar is np.round(s, n); round(s) a Python int (traced:
@@ -990,6 +1060,9 @@ def _binop(name: str, reflected: bool = False):
                                 f"'numpy.{self.dtype.type.__name__}', "
                                 f"'{type(other).__name__}', '{type(modulo).__name__}'")
             return pyscalars.modular_pow(self, other, modulo)
+        if getattr(other, "__array_priority__", 0) > Tracer.__array_priority__ and \
+                not isinstance(other, Tracer):
+            return NotImplemented  # as NumPy's arrays defer: k * x[mask] is the selection's
         a, b = (other, self) if reflected else (self, other)
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules

@@ -211,3 +211,29 @@ def assert_tree_close(actual: Any, expected: Any, backend: str | None = None) ->
     _check_structure(host, expected, "output")
     for i, (a, e) in enumerate(zip(tree_leaves(host), tree_leaves(expected))):
         assert_leaf_close(a, e, where=f"output leaf {i}")
+
+
+def check_vmap(f: Callable, *args: Any, in_axes: Any = 0, out_axes: Any = 0,
+               quiet: bool = False, signs: bool = False) -> Any:
+    """``gvmap.vmap(f, in_axes, out_axes)(*args)`` against the loop oracle (values, dtypes,
+    shapes, structure; NaN where the loop has NaN), returned. ``quiet``: NumPy's
+    floating-point RuntimeWarnings are not shown (edge values make them, in the loop too);
+    ``signs``: the sign bits of float outputs must be the loop's too (-0.0 is not 0.0)."""
+    import contextlib
+    import warnings
+
+    import gvmap
+
+    with warnings.catch_warnings(), np.errstate(all="ignore") if quiet else contextlib.nullcontext():
+        if quiet:
+            warnings.simplefilter("ignore", RuntimeWarning)
+        expected = oracle(f, in_axes, out_axes)(*args)
+        got = gvmap.vmap(f, in_axes, out_axes)(*args)
+    assert_tree_close(got, expected)
+    if signs:
+        for i, (g, e) in enumerate(zip(tree_leaves(gvmap.device_get(got)), tree_leaves(expected))):
+            g, e = np.asarray(g), np.asarray(e)
+            if g.dtype.kind == "f":
+                np.testing.assert_array_equal(np.signbit(g), np.signbit(e),
+                                              err_msg=f"sign bits of output leaf {i}")
+    return got

@@ -5,7 +5,7 @@ a traced program cannot do, the kernels they become, and the CuPy rule of the ru
 extrema checked on NumPy."""
 from __future__ import annotations
 
-import warnings
+import functools
 
 import numpy as np
 import pytest
@@ -14,19 +14,14 @@ import gvmap
 import gvmap.numpy as gnp
 from gvmap import primitives as P
 from gvmap.implementations import doubling_scan
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 rng = np.random.RandomState(12)
 X = rng.randn(5, 4, 3)
 V = rng.randn(5, 6)
 
 
-def check(f, *args, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        expected = oracle(f, **kw)(*args)
-        got = gvmap.vmap(f, **kw)(*args)
-    assert_tree_close(got, expected)
+check = functools.partial(check_vmap, quiet=True)  # vmap(f) against the loop
 
 
 def same_error(f, *args):

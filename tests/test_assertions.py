@@ -136,11 +136,21 @@ def test_what_is_still_control_flow():
         with pytest.raises(TracerConversionError, match="np.where"):
             gvmap.vmap(f)(x)
 
-    def no_output(v):
-        assert np.all(v > -10)
 
-    with pytest.raises(TracerConversionError, match="returns nothing"):
+
+def test_a_function_that_returns_nothing_still_checks(backend):
+    """The check runs whatever reads it (Primitive.raises), so an assert in a function
+    that returns nothing raises where the loop's does (it was refused: no output to
+    thread the check through)."""
+    def no_output(v):
+        assert np.all(v > -10), "too small"
+
+    x = np.zeros((4, 3))
+    assert gvmap.vmap(no_output)(x) is None
+    x[2, 1] = -11
+    with pytest.raises(AssertionError, match="too small") as info:
         gvmap.vmap(no_output)(x)
+    assert "example 2" in str(getattr(info.value, "__notes__", info.value.args))
 
 
 def test_an_array_condition_raises_numpys_error():

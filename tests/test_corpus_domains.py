@@ -58,9 +58,8 @@ import math
 import numpy as np
 import pytest
 
-import gvmap
 from gvmap.errors import TracerConversionError
-from oracle import assert_tree_close, oracle
+from corpus import corpus_tests
 
 # np.cross of 2-vectors warns (NumPy 2 deprecates them) in the loop and in gvmap alike
 pytestmark = pytest.mark.filterwarnings("ignore:Arrays of 2-dimensional vectors:DeprecationWarning")
@@ -1616,19 +1615,5 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("name,f,args,in_axes,out_axes", CASES, ids=[c[0] for c in CASES])
-def test_domains_corpus_function(plan_kind, name, f, args, in_axes, out_axes):
-    expected = oracle(f, in_axes, out_axes)(*args)
-    assert_tree_close(gvmap.vmap(f, in_axes, out_axes)(*args), expected)
-
-
-@pytest.mark.parametrize("name,f,args,in_axes,error,message,rewrite", REFUSED,
-                         ids=[c[0] for c in REFUSED])
-def test_domains_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, message, rewrite):
-    with pytest.raises(error, match=message):
-        gvmap.vmap(f, in_axes)(*args)
-    assert rewrite in {c[0] for c in CASES}   # the rewrite batches: test_domains_corpus_function
-
-
-def test_domains_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (141, 5)
+(test_domains_corpus_function, test_domains_corpus_refusal_and_its_rewrite,
+ test_domains_corpus_size) = corpus_tests(CASES, REFUSED, (141, 5))

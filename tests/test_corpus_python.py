@@ -43,7 +43,8 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
 * ``x.item()`` / ``x.item(k)`` / ``x.item(i, j)`` and ``x.tolist()`` were refused; they give
   traced Python numbers (nested lists of them for tolist), as ``float(x[0])`` already did:
   that is what the loop's values are (``item_float_int``, ``item_index``, ``tolist_traced``,
-  ``tolist_nested``, ``tolist_int_labels``; gvmap/pybuiltins.py ``python_item``);
+  ``tolist_nested``, ``tolist_int_labels``). main made them batch at the same time; its
+  ``Tracer.item`` / ``tolist`` are the ones kept (a uint64 element is refused there);
 * a try / except around an operation that raises for some examples (np.linalg.cholesky /
   solve / inv, ``1.0 / t``, ``math.sqrt(t)``, ``row[int(k)]``, any ``gvmap.numpy.checks``
   check) ran the
@@ -1028,7 +1029,7 @@ def test_python_corpus_uint64_past_int64_raises():
     with pytest.raises(OverflowError, match=r"builtins\.int: the integer does not fit in int64.* in "
                                             r"example 0"):
         gvmap.vmap(int_of_uint64)(h)
-    with pytest.raises(OverflowError, match=r"does not fit in int64.* in example 1"):
+    with pytest.raises(TracerConversionError, match=r"\.item\(\) on a traced array"):
         gvmap.vmap(lambda v: v.item(0) + 1)(np.array([[3], [2 ** 63]], dtype=np.uint64))
 
 

@@ -950,3 +950,19 @@ def test_frexp_modf_ldexp_gcd_with_out_and_where(backend):
     k = np.array([[2, -1, 0], [5, 3, -4]], np.int32)
     check(lambda a, b: f(a, b)[1:], v.astype(np.float32), k)
     assert gvmap.device_get(gvmap.vmap(lambda a, b: f(a, b)[0])(v, k)).all()
+
+
+def compare_outside_range(x):
+    # NumPy 2 compares an integer array with a Python int outside its dtype exactly
+    # (every element on one side), and np.where / np.select cast such an int wrapping
+    return (x <= -5, x > -1, x == 70000, -1 < x, x < 2 ** 70, x[0] >= -3, np.not_equal(x, 2 ** 40),
+            np.where(x > 1, x, -1), np.where(x > 1, 70000, x), np.select([x > 2], [x], -1))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int8, np.int32, np.uint64])
+def test_integer_compared_with_a_python_int_outside_its_range(plan_kind, dtype):
+    # were OverflowError ("Python integer -5 out of bounds for uint16") where the loop works
+    x = np.array([[0, 3, 100], [1, 2, 127]]).astype(dtype)
+    check(compare_outside_range, x)
+    with pytest.raises(OverflowError):   # arithmetic and assignment still raise, as NumPy's
+        gvmap.vmap(lambda x: np.maximum(x, 2 ** 70))(x)

@@ -98,7 +98,14 @@ def test_quick_runs_the_suite_on_cupy_under_xdist_and_one_bench_size(fake, tmp_p
     runner = fake()
     gpu_check.main(["--out", str(tmp_path), "--quick"])
     tests_cmd, tests_env, _ = runner.calls["tests"]
-    assert tests_cmd[tests_cmd.index("-n") + 1] == "12" and tests_cmd[-1] == "tests"
+    assert tests_cmd[tests_cmd.index("-n") + 1] == "12"
+    # the whole suite, file by file, the files reaching CuPy-only code first
+    files = [a for a in tests_cmd if a.startswith("tests/")]
+    every = sorted(n for n in os.listdir(os.path.join(REPO, "tests"))
+                   if n.startswith("test_") and n.endswith(".py"))
+    assert sorted(os.path.basename(f) for f in files) == every
+    assert files[:2] == ["tests/test_cupy_launcher.py", "tests/test_backend_semantics.py"]
+    assert files.index("tests/test_primitives.py") < files.index("tests/test_api.py")
     assert tests_env["GVMAP_BACKEND"] == "cupy"
     assert runner.calls["seed"][1]["GVMAP_BACKEND"] == "cupy"
     bench_cmd = runner.calls["bench"][0]

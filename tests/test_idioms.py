@@ -9,14 +9,13 @@ import pytest
 
 import gvmap
 import gvmap.numpy as gnp
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 RNG = np.random.RandomState(11)
 SIZES = [0, 1, 7]
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 def floats(n, *shape, dtype=np.float64):

@@ -243,8 +243,11 @@ CONTROL_FLOW = {
     "int": (lambda x: _HOLDER.to_int(x), r"int\(\)"),
     "asarray": (lambda x: _real_numpy().asarray(x), r"asarray"),
     "array": (lambda x: _real_numpy().array(x), r"array"),
-    # x.item() / x.tolist() give traced Python numbers (tests/test_corpus_python.py);
-    # complex() does not (gvmap has no complex dtype)
+    # .item() / .tolist() give traced Python numbers (tests/test_pybuiltins.py), but not of
+    # uint64, whose Python ints may pass int64
+    "item": (lambda x: x.astype(np.uint64).sum().item(), r"\.item\(\)"),
+    "tolist": (lambda x: x.astype(np.uint64).tolist(), r"tolist"),
+    # complex() is refused (gvmap has no complex dtype)
     "complex": (lambda x: complex(x.sum()), r"complex\(\).*real dtypes only"),
     "range": (lambda x: [x[i] for i in range(x[0])], r"index|size"),
     "index_by_tracer": (lambda x: _HOLDER.table[x.sum()], r"traced index.*np\.take\(table, i, axis=0\)"),

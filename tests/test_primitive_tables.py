@@ -152,3 +152,18 @@ def test_linalg_primitives_are_stack_calls_not_fused():
         else:
             assert "batched" in ROW_KERNEL_UNSUPPORTED[prim]
         assert CUPY_AUDIT[prim].kind in ("same", "checked"), prim
+
+
+def test_the_primitives_that_may_raise_are_the_ones_whose_runs_raise():
+    """``Primitive.raises`` (kept from dead-code elimination, the deferred checks bound
+    before it): the check, the gathers and scatters of traced indices, and the np.linalg
+    routines that raise LinAlgError (linalg_impl.FAILURES, and the SVDs of non-finite
+    matrices); nothing elementwise, nothing that only moves data."""
+    from gvmap.implementations import check_indices_p
+    from gvmap.linalg_impl import FAILURES
+
+    raising = {p for p in P.ALL if p.raises}
+    assert raising == {P.check_p, P.take_p, P.batched_take_p, P.scatter_p, P.linalg_solve_p,
+                       P.linalg_inv_p, P.linalg_cholesky_p, P.linalg_svd_p, P.linalg_svdvals_p}
+    assert set(FAILURES) <= raising and check_indices_p.raises
+    assert not raising & (P.ELEMENTWISE | P.REDUCTIONS)

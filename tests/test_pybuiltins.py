@@ -6,6 +6,7 @@ items that are Python numbers, NumPy scalars, or arrays picked whole, and the re
 type; the loop's errors where the builtin has no answer."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gvmap
-from oracle import assert_tree_close, oracle, tree_leaves
+from oracle import assert_tree_close, check_vmap, oracle, tree_leaves
 
 RNG = np.random.RandomState(5)
 NAN, INF = np.nan, np.inf
@@ -32,18 +33,8 @@ EDGES = np.array([
 ])
 
 
-def check(f, *args, **kw):
-    with np.errstate(all="ignore"):
-        expected = oracle(f, **kw)(*args)
-        got = gvmap.vmap(f, **kw)(*args)
-    assert_tree_close(got, expected)
-    for g, e in zip(tree_leaves(gvmap.device_get(got)), tree_leaves(expected)):
-        g, e = np.asarray(g), np.asarray(e)
-        assert g.dtype == e.dtype
-        if g.dtype.kind == "f":  # the first of -0.0 / 0.0, and NaN where the loop has it
-            np.testing.assert_array_equal(np.signbit(g), np.signbit(e))
-            np.testing.assert_array_equal(np.isnan(g), np.isnan(e))
-    return got
+# vmap(f) against the loop: the first of -0.0 / 0.0, and NaN where the loop has it
+check = functools.partial(check_vmap, quiet=True, signs=True)
 
 
 def _pairs(v):
@@ -171,6 +162,28 @@ def test_float_and_int_of_traced_values(plan_kind):
     check(lambda v: (int(v[0]), float(v[1]), int(v[0] > 0)), EDGES[[2, 3, 6, 8]])  # -0.0
 
 
+def _items(v):
+    M = v.reshape(2, -1)
+    first = v[0].item()                                # a Python number, as float(v[0])
+    return (v * first, v.max().item() + 1, M.item(1, 0), M.item(3), M.item((0, 1)) * 2,
+            sum(v.tolist()), max(v.tolist()), min(M.tolist()[1]), type(first) is float,
+            [type(a) for a in v.tolist()] == [type(v[0].item())] * len(v))
+
+
+def test_item_and_tolist_of_traced_values(plan_kind):
+    """x.item() / x.tolist(): traced Python numbers as float() / int() give (were refused
+    as concrete-value requests): sum(x.tolist()) and max(x.tolist()) batch as the loop's."""
+    for x in (RNG.randn(7, 4) * 3, RNG.randn(5, 4).astype(np.float32), RNG.randint(-9, 9, (5, 4)),
+              RNG.randint(0, 255, (5, 4)).astype(np.uint8), RNG.randn(5, 4) > 0):
+        check(_items, x)
+    with pytest.raises(ValueError, match="can only convert an array of size 1"):
+        gvmap.vmap(lambda v: v.item())(EDGES)
+    with pytest.raises(IndexError, match="out of bounds"):
+        gvmap.vmap(lambda v: v.reshape(2, 2).item(4))(EDGES[:, :4])
+    with pytest.raises(TypeError, match=r"\.item\(\)"):      # a uint64's Python int may pass int64
+        gvmap.vmap(lambda v: v.astype(np.uint64)[0].item())(EDGES)
+
+
 def test_float_and_int_errors_are_the_loops():
     with pytest.raises(ValueError, match="cannot convert float NaN to integer"):
         gvmap.vmap(lambda v: int(v[0]))(EDGES)
@@ -215,5 +228,143 @@ def test_folds_follow_python_on_random_special_values(rows, dtype):
         g, e = np.asarray(g), np.asarray(e)
         assert g.dtype == e.dtype
         np.testing.assert_array_equal(g, e)   # NaN where NaN
+        if g.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(g), np.signbit(e))
+
+
+# --- sorted() -----------------------------------------------------------------------------
+# rows without NaN: signed-zero ties in both orders, infinities, extremes, subnormals, ties
+ORDERED = np.array([
+    [-0.0, 0.0, -0.0, 0.0, 1.0],
+    [0.0, -0.0, 0.0, -0.0, -1.0],
+    [-INF, INF, 3.0, INF, -INF],
+    [2.0, 5.0, 5.0, -7.0, 2.0],
+    [5e-324, -5e-324, 0.0, 1.7976931348623157e308, -1.7976931348623157e308],
+    [1.0, 2.0, 3.0, 4.0, 5.0],
+    [5.0, 4.0, 3.0, 2.0, 1.0],
+])
+
+
+def _orders(v):
+    s = sorted(v)
+    return (np.array(s), s[len(s) // 2], sorted(v, reverse=True),
+            sorted(v[::-1]), sorted([v[1], v[4], v[0]]), sorted(v, key=abs),
+            sorted(v, key=abs, reverse=True), sorted(v, key=lambda a: -a))
+
+
+def _keyed(v):
+    idx = sorted(range(len(v)), key=lambda j: v[j])           # argsort, stable
+    top = sorted(range(len(v)), key=lambda j: v[j], reverse=True)[:2]
+    pairs = [b for _, b in sorted(zip(v, range(len(v))))]     # tuples: value, then index
+    by_two = sorted(range(4), key=lambda j: (v[j] > 0, -v[j]))
+    return idx, top, pairs, by_two, sorted(v, key=lambda a: (a * a, a))
+
+
+@pytest.mark.parametrize("f", [_orders, _keyed], ids=lambda f: f.__name__)
+def test_sorted_follows_python_without_nans(plan_kind, f):
+    """Stable, with Python's reverse (ties keep their order: the first of -0.0 / 0.0 stays
+    first in both directions) and tuple keys compared component by component."""
+    check(f, ORDERED)
+    with np.errstate(over="ignore"):  # the extremes become infinities
+        check(f, ORDERED.astype(np.float32))
+    check(f, RNG.randn(7, 5))
+    check(f, RNG.randint(-3, 3, (7, 5)))                      # many ties
+    check(f, np.round(RNG.randn(5, 6) * 2), in_axes=1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_sorted_batch_sizes(plan_kind, n):
+    check(_orders, RNG.randn(n, 5))
+    check(lambda v: sorted(v > 0), RNG.randn(n, 5))          # bools: False < True
+
+
+def test_sorted_picks_items_whole(plan_kind):
+    """Rows sorted by a key, items that are tuples (zip), Python numbers kept Python's."""
+    m = RNG.randn(6, 4, 3)
+    check(lambda r: np.stack(sorted(r, key=lambda row: row.sum())), m)
+    check(lambda r: sorted(zip(r[:, 0], r[:, 1]), key=lambda p: p[1]), m)
+    check(lambda r: [t * np.float32(2) for t in sorted([float(r[0, 0]), float(r[1, 1])])],
+          m.astype(np.float32))                               # Python floats: weak
+    check(lambda r: sorted([r[0, 0], 2.0, r[1, 1], -1.0])[1], m)
+    check(lambda r: sorted(r[:, 0], key=lambda a: 1.0)[0], m)     # constant keys: as given
+    check(lambda r: [v for _, v in sorted({"b": r[0, 0], "a": r[1, 1], "c": r[2, 0]}.items())], m)
+
+
+def test_sorted_nested_and_in_a_program(plan_kind):
+    x = RNG.randn(3, 4, 5)
+    expected = np.stack([[sorted(r)[1] - sorted(r)[-2] for r in m] for m in x])
+    got = gvmap.vmap(gvmap.vmap(lambda r: sorted(r)[1] - sorted(r)[-2]))(x)
+    assert_tree_close(gvmap.device_get(got), expected)
+
+    def trimmed_mean(v, k=1):                                 # a robust mean, as written
+        s = sorted(v)
+        return sum(s[k:len(s) - k]) / (len(s) - 2 * k)
+    check(trimmed_mean, RNG.randn(7, 9))
+
+
+def test_sorted_of_a_nan_key_raises_naming_the_example():
+    """Where a NaN lands in Python's sort depends on its comparisons: gvmap raises for the
+    first example holding one (its order equals Python's for every other example)."""
+    from gvmap.errors import ExampleOrderError
+
+    x = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 2.0], [3.0, NAN, 1.0], [NAN, 1.0, 2.0]])
+    for f in (lambda v: sorted(v), lambda v: sorted(range(3), key=lambda j: v[j]),
+              lambda v: sorted(v, key=lambda a: (0, a)), lambda v: sorted(v, reverse=True)):
+        with pytest.raises(ExampleOrderError, match=r"builtins\.sorted: a key is NaN .* in "
+                           r"example 2, where the loop's order depends .*np\.sort\(x\)"):
+            gvmap.vmap(f)(x)
+    assert issubclass(ExampleOrderError, NotImplementedError)
+    check(lambda v: sorted(v[:1]) + sorted([v[0], v[1]], key=np.isnan), x)  # nothing NaN compared
+    check(lambda v: np.array(sorted(v))[:0], x[:2])
+
+
+def test_sorted_errors_are_the_loops():
+    x = RNG.randn(5, 3, 4)
+    with pytest.raises(ValueError, match="ambiguous.*np.sort"):  # rows compare elementwise
+        gvmap.vmap(lambda m: sorted(m))(x)
+    with pytest.raises(TypeError, match="tuple of one length"):
+        gvmap.vmap(lambda m: sorted(range(2), key=lambda j: (m[0, j],) * (j + 1)))(x)
+    with pytest.raises(TypeError, match="differ in shape"):
+        gvmap.vmap(lambda m: sorted([m[0], m[1, 0]], key=lambda r: np.sum(r)))(x)
+    with pytest.raises(TypeError, match="sort an index instead"):
+        gvmap.vmap(lambda m: sorted(["a", "b"], key=lambda s: m[0, 0] if s == "a" else m[0, 1]))(x)
+    with pytest.raises(TypeError, match="sort an index instead"):  # ties on "b": traced order
+        gvmap.vmap(lambda m: sorted(zip("bab", m[0, :3])))(x)
+    # no traced key: Python's own sort (items may be traced), errors included
+    check(lambda m: sorted([m[1], m[0]], key=lambda r: r is m[0]), x)
+    with pytest.raises(TypeError, match="not supported between"):
+        gvmap.vmap(lambda m: m * len(sorted(["a", 1])))(x)
+
+
+def test_list_sort_is_refused_naming_sorted():
+    """values.sort() sorts in place with concrete comparisons; sorted(values) batches."""
+    def f(v):
+        vals = [v[0], v[1], v[2]]
+        vals.sort()
+        return vals[1]
+
+    with pytest.raises(TypeError, match=r"list\.sort\(\) of traced values.*values = sorted"):
+        gvmap.vmap(f)(ORDERED)
+
+
+_ORDERED_SPECIAL = [s for s in _SPECIAL if s == s]
+
+
+@given(rows=st.lists(st.lists(st.sampled_from(_ORDERED_SPECIAL), min_size=5, max_size=5),
+                     min_size=1, max_size=6),
+       dtype=st.sampled_from([np.float64, np.float32]), reverse=st.booleans())
+def test_sorted_follows_python_on_random_special_values(rows, dtype, reverse):
+    """Python's stable sort over signed zeros, subnormals, infinities and extremes: values
+    and sign bits, every order, both directions, by value and by a key."""
+    with np.errstate(over="ignore"):
+        x = np.array(rows, dtype=dtype)
+    f = lambda v: (sorted(v, reverse=reverse), sorted(v, key=abs, reverse=reverse),
+                   sorted(range(5), key=lambda j: (v[j] > 0, v[j]), reverse=reverse))
+    got = gvmap.device_get(gvmap.vmap(f)(x))
+    expected = oracle(f)(x)
+    for g, e in zip(tree_leaves(got), tree_leaves(expected)):
+        g, e = np.asarray(g), np.asarray(e)
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g, e)
         if g.dtype.kind == "f":
             np.testing.assert_array_equal(np.signbit(g), np.signbit(e))

@@ -1428,7 +1428,19 @@ INT_UNARY.extend(_BUILTIN_FOLDS[2:])
 BINARY.append("max(np.mean({x}), np.mean({y})) + {x}")
 
 
+# sorted() of traced values (a stable argsort; NaN keys raise, so they are replaced first)
+_BUILTIN_SORTS = [
+    "{x} + sum(sorted(np.nan_to_num(np.ravel({x})[:5]))[1:3])",
+    "{x} * sum(sorted(np.nan_to_num(np.ravel({x})[:4]), reverse=True)[:1])",
+    "{x} - sum(sorted(np.nan_to_num(np.ravel({x})[::2][:3]), key=abs)[-2:])",
+]
+FLOAT_UNARY.extend(_BUILTIN_SORTS)
+INT_UNARY.extend(_BUILTIN_SORTS)
+
+
 def test_generator_reaches_the_folding_builtins():
-    """Some random program calls Python's max / min / any / all / float / int on traced values."""
+    """Some random program calls Python's max / min / any / all / float / int / sorted on
+    traced values."""
     assert_generated(["max(np.ravel(", "any(np.ravel(", "float(np.sum(", "int(np.clip(",
-                      "min(np.max(", "all(np.ravel(", "max(np.mean("])
+                      "min(np.max(", "all(np.ravel(", "max(np.mean(", "sum(sorted(",
+                      "reverse=True)", "key=abs)[-2:]"])

@@ -15,7 +15,7 @@ from numpy import array as np_array, zeros as np_zeros
 
 import gvmap
 from gvmap.errors import TracerConversionError
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 RNG = np.random.RandomState(3)
 T = RNG.uniform(-3, 3, size=7)
@@ -27,8 +27,7 @@ TOK = np.array([1, 3, 9, 0, -1, 2, -10])
 COUNTS = np.array([0, 1, 2, 3, 4, 5, 6])
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 # --- arrays built from traced values -----------------------------------------------------------

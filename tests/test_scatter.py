@@ -19,13 +19,12 @@ from gvmap.codegen.scatter import (SCATTER_PREAMBLE, scatter_operation, scatter_
 from gvmap.graph import AbstractArray
 from gvmap.implementations import make_impl
 from host_build import build_and_run, nvcc_or_skip
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 RNG = np.random.RandomState(0)
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 def writes(x, idx, v):

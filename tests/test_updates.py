@@ -4,15 +4,16 @@ every backend and plan kind: ``y = x.copy(); y[i] = v``, ``y[idx] += v``, ``y[2:
 writes through views, and the refusals that keep NumPy's meaning (arguments, live views)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 import gvmap
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, check_vmap, oracle
 
 
-def check(f, *args, in_axes=0):
-    assert_tree_close(gvmap.vmap(f, in_axes=in_axes)(*args), oracle(f, in_axes=in_axes)(*args))
+check = check_vmap  # vmap(f) against the loop (tests/oracle.py)
 
 
 X = np.random.RandomState(0).randn(5, 6)
@@ -302,6 +303,24 @@ def test_traced_mask_updates_and_reductions(plan_kind, f):
     check(f, x.astype(np.float32))
     check(f, x[:0])
     check(f, x.T, in_axes=1)
+
+
+def scale_selected_by_traced_scalar(x):
+    # a traced 0-d value on the LEFT of a selection: Tracer's operator defers to it, as
+    # NumPy's arrays defer (was refused: "gvmap.numpy.multiply of x[mask]")
+    k = x.max()
+    y = x.copy()
+    y[x > 0] = k * y[x > 0] - k
+    y[x < 0] = k / (1.0 + y[x < 0] ** 2)
+    pw = np.piecewise(x, [x < 0, x >= 0], [lambda v, k: -k * v, lambda v, k: k * v * v], k)
+    return y, pw, (k - x[x > 0]).sum()
+
+
+def test_traced_scalar_operator_selection(plan_kind):
+    check(scale_selected_by_traced_scalar, X)
+    check(scale_selected_by_traced_scalar, X.astype(np.float32))
+    with pytest.raises(NotImplementedError, match="combining an array"):
+        gvmap.vmap(lambda x: x[:3].sum() * x - x[x > 0])(X)   # an array still is refused
 
 
 def test_traced_mask_on_integers(backend):
@@ -613,6 +632,32 @@ def test_ufunc_out_and_where_write_into_local_arrays(plan_kind, f):
         assert_tree_close(gvmap.vmap(f)(x), oracle(f)(x))
 
 
+def _masked_domains(v):
+    d = v - v[0]
+    i = (v * 4).astype(np.int64)
+    return (np.divide(v, d, out=np.zeros_like(v), where=d != 0),
+            np.log(v, out=np.full_like(v, -1.0), where=v > 0),
+            np.arctanh(v, out=np.zeros_like(v), where=np.abs(v) < 1),
+            np.arccosh(v + 1, out=np.zeros_like(v), where=v >= 0),
+            np.floor_divide(7, i, out=np.zeros_like(i), where=i != 0),
+            np.power(v, -1.0, out=np.ones_like(v), where=v != 0))
+
+
+def test_where_warns_only_where_the_loop_computes(plan_kind):
+    """NumPy computes np.divide(a, b, out=r, where=b != 0) only where the mask holds, so
+    the loop warns of no division by zero; gvmap computes every element, with a harmless
+    value where the mask is False, and warns as little (a warning is an error here)."""
+    x = np.random.RandomState(4).randn(3, 4)
+    x[:, 1] = x[:, 0]
+    x[0, 2] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_tree_close(gvmap.vmap(_masked_domains)(x), oracle(_masked_domains)(x))
+    with pytest.warns(RuntimeWarning, match="divide by zero"):  # where the loop warns too
+        gvmap.vmap(lambda v: np.divide(v, v - v[0], out=np.zeros_like(v), where=v > 0))(
+            np.abs(x) + 1)
+
+
 @pytest.mark.parametrize("f,error,message", [
     (lambda v: np.add(v, 1, where=v > 0), NotImplementedError, r"without out=.*np\.zeros_like"),
     (lambda v: np.add(v, 1.5, out=np.zeros(4, np.int64)), TypeError,
@@ -691,3 +736,22 @@ def test_constant_boolean_masks_of_several_dims_select_as_numpy(plan_kind):
                                          "axis 2; size of axis is 3 but size of corresponding "
                                          "boolean axis is 2"):
         gvmap.vmap(lambda v: v[..., np.ones((2, 2), bool)])(np.ones((3, 4, 2, 3)))
+
+
+def sieve_lookup(n, N=30):
+    # a table written with constants only stays known: Python `if` may branch on it
+    is_p = np.ones(N + 1, dtype=bool)
+    is_p[:2] = False
+    for p in range(2, int(N ** 0.5) + 1):
+        if is_p[p]:
+            is_p[p * p::p] = False
+    weights = np.zeros(4)
+    weights[[0, 2]] = 1.5
+    if weights.sum() > 2:
+        weights[3] = 7.0
+    return is_p[n], weights * n
+
+
+def test_writes_of_constants_into_a_known_array_keep_it_known(plan_kind):
+    # was refused: the first constant write made the table traced ("Python `if` ...")
+    check(sieve_lookup, np.array([0, 1, 2, 9, 17, 29, 30]))

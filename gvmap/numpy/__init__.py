@@ -202,17 +202,11 @@ for _name in ("cond", "vector_norm", "matrix_norm"):
 for _name in ("add", "multiply", "maximum", "minimum"):
     _HANDLED_UFUNCS[f"{_name}.reduceat"] = _idioms.reduceat(_name)
 
-# --- number theory: gcd / lcm ufunc reductions (the elementwise ufuncs are in elementwise.py) ---
-from . import rational as _rational  # noqa: E402
-
-_HANDLED_UFUNCS["gcd.reduce"] = _rational.gcd_reduce
-_HANDLED_UFUNCS["lcm.reduce"] = _rational.lcm_reduce
-
-# --- bitwise and logical_xor ufunc reductions: trees of the elementwise primitives ---
+# --- bitwise, gcd / lcm and logical_xor ufunc reductions: folds of the elementwise primitives ---
 from . import folds as _folds  # noqa: E402
 
-for _name in _folds.COMBINE:
-    _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.bitwise_reduce(_name)
+for _name in _folds.FOLDS:
+    _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.ufunc_reduce(_name)
 _HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
 _HANDLED_UFUNCS["bitwise_count"] = bitwise_count = _folds.bitwise_count
 packbits, unpackbits = _folds.packbits, _folds.unpackbits

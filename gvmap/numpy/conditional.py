@@ -14,7 +14,7 @@ import numpy as np
 
 from ..tracing import Tracer
 from ._core import check_operand, common_dtype, convert, dtype_of, ndim_of, shape_of
-from .elementwise import logical_not, logical_or, where
+from .elementwise import logical_not, logical_or, where, where_operand
 from .indexing import take
 from .masked import Selection, write_selected
 from .shape import broadcast_to, ravel, reshape, zeros_like
@@ -34,9 +34,9 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     choices = [check_operand(c, "select") for c in choicelist]
     default = check_operand(default, "select")
     dtype = common_dtype(*choices, default)
-    out = convert(default, dtype)
+    out = where_operand(default, dtype)
     for cond, choice in zip(reversed(conds), reversed(choices)):
-        out = where(cond, convert(choice, dtype), out)
+        out = where(cond, where_operand(choice, dtype), out)
     return out
 
 

@@ -22,6 +22,22 @@ __all__: list[str] = []  # filled below
 UFUNCS: dict[str, Callable] = {}
 
 
+def _compared_outside(np_fn: np.ufunc, args: list, dtype: np.dtype) -> Any:
+    """A comparison of an integer array with a Python int outside its dtype's range
+    (``x_uint16 <= -5``, ``x_int8 == 200``): NumPy 2 compares the values exactly, so every
+    element is on the same side of the int and the answer is one truth value, which
+    NumPy gives for any element (0 here), broadcast to the array's shape (``x == x``, or
+    ``x != x``). None where no operand is such an int."""
+    info = np.iinfo(dtype)
+    for i, a in enumerate(args):
+        if type(a) is int and not info.min <= a <= info.max:
+            other = args[1 - i]
+            zero = np.zeros((), dtype)
+            truth = bool(np_fn(zero, a) if i == 1 else np_fn(a, zero))
+            return (equal if truth else not_equal)(other, other)
+    return None
+
+
 def _ufunc(np_fn: np.ufunc, prim: P.Primitive, compute: str = "out", name: str | None = None):
     """compute: which dtype the primitive computes in.
     "out": NumPy's output dtype (arithmetic, transcendental: int inputs to float functions
@@ -44,6 +60,10 @@ def _ufunc(np_fn: np.ufunc, prim: P.Primitive, compute: str = "out", name: str |
             in_dtype = common_dtype(*args)
         else:
             in_dtype = out_dtype
+        if compute == "common" and nin == 2 and in_dtype.kind in "iu":
+            outside = _compared_outside(np_fn, args, in_dtype)
+            if outside is not None:
+                return outside
         args = equalize_ranks([convert(a, in_dtype) for a in args])
         result = bind(prim, *args)
         if compute == "out" and dtype is not None:
@@ -191,7 +211,16 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     condition, x, y = (check_operand(a, "where") for a in (condition, x, y))
     dtype = result_dtype(lambda c, a, b: np.where(c, a, b), np.bool_(True), x, y)
     cond = convert(condition, np.bool_) if dtype_of(condition) == np.bool_ else not_equal(condition, 0)
-    return bind(P.select_p, *equalize_ranks([cond, convert(x, dtype), convert(y, dtype)]))
+    return bind(P.select_p, *equalize_ranks([cond, where_operand(x, dtype), where_operand(y, dtype)]))
+
+
+def where_operand(v: Any, dtype: np.dtype) -> Any:
+    """An operand of numpy.where / select as ``dtype``: a Python int outside an integer
+    dtype's range is cast as NumPy's where casts it, wrapping (``np.where(c, x_uint16, -1)``
+    holds 65535), where an assignment or an arithmetic operator raises OverflowError."""
+    if type(v) is int and dtype.kind in "iu" and not np.iinfo(dtype).min <= v <= np.iinfo(dtype).max:
+        return np.asarray(v).astype(dtype)[()]
+    return convert(v, dtype)
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:

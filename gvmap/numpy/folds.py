@@ -1,17 +1,26 @@
-"""``np.bitwise_and / bitwise_or / bitwise_xor / logical_xor .reduce``: folds of elementwise
-primitives, with no reduction primitive of their own; and ``np.bitwise_count``, the fold of
-each element's own bits (a population count).
+"""``np.bitwise_and / bitwise_or / bitwise_xor / gcd / lcm / logical_xor .reduce``: folds of
+elementwise primitives, with no reduction primitive of their own; and ``np.bitwise_count``,
+the fold of each element's own bits (a population count).
 
 Per-example code reduces with them: the parity of an even-odd point-in-polygon test
 (``np.logical_xor.reduce(crossings)``), a bit mask of flags (``np.bitwise_or.reduce(bits)``),
 a checksum (``np.bitwise_xor.reduce(words)``). Each is associative and commutative exactly
 (bit by bit), so the axis (moved last, several axes flattened into one) reduces as a tree
 of floor(log2 n) elementwise equations over its halves, which fuse and run on every backend,
-and the primitive set stays as it is (gcd.reduce, in rational.py, is the same tree).
+and the primitive set stays as it is. ``ufunc_reduce`` is the one skeleton (NumPy's
+accumulator dtype and TypeError, ``axis`` / ``keepdims`` / ``initial``, the 0-d operand,
+the empty axis) for every such ufunc, each with its fold:
 
-NumPy's dtypes: the bitwise reductions keep an integer or bool operand's dtype (``dtype=``
-names another; floats are NumPy's TypeError), starting from the identity (-1, all bits
-set, for ``and``; 0 for ``or`` / ``xor``), which an empty axis gives. ``logical_xor``
+- bitwise_and / or / xor: the tree, from the identity (-1, all bits set, for ``and``; 0
+  for ``or`` / ``xor``), which an empty axis gives; an integer or bool operand's dtype
+  (``dtype=`` names another; floats are NumPy's TypeError).
+- gcd: the tree too (Euclid on the absolute values, |MIN| kept as MIN's bits: associative,
+  commutative and idempotent exactly). NumPy starts from its identity 0, so a single
+  element gives its absolute value (``np.gcd.reduce([-4])`` is 4, as is each value with
+  ``axis=()``) and an empty axis gives 0 (or ``initial``).
+- lcm: no identity (an empty axis raises NumPy's ValueError), the first element starts the
+  fold, and a product that overflows wraps, so the order matters: NumPy's left fold, n - 1
+  equations. Like NumPy, it reduces over one axis at most (it is not reorderable). ``logical_xor``
 gives bool for every operand: True where an odd number of elements are nonzero, which is
 how it is computed (a count, then its lowest bit), exactly as the fold would give.
 
@@ -32,16 +41,19 @@ import numpy as np
 
 from ._core import (check_operand, convert, dtype_of, ndim_of, normalize_axis, normalize_axes,
                     reject_kwargs, shape_of)
-from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, left_shift, logical_xor,
-                          multiply, not_equal, right_shift, subtract)
+from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, gcd, lcm,
+                          left_shift, logical_xor, multiply, not_equal, right_shift, subtract)
 from .indexing import getitem
 from .reductions import _ufunc_axis, sum as sum_
 from .shape import concatenate, expand_dims, full_like, moveaxis, ravel, reshape, transpose
 
 __all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
 
-COMBINE: dict[str, Callable] = {"bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
-                                "bitwise_xor": bitwise_xor}
+# each ufunc reduced here: its elementwise equation, and the fold's order ("tree": exactly
+# associative and commutative; "left": NumPy's order, not reorderable)
+FOLDS: dict[str, tuple[Callable, str]] = {
+    "bitwise_and": (bitwise_and, "tree"), "bitwise_or": (bitwise_or, "tree"),
+    "bitwise_xor": (bitwise_xor, "tree"), "gcd": (gcd, "tree"), "lcm": (lcm, "left")}
 
 
 def _halves(x: Any, combine: Callable) -> Any:
@@ -69,34 +81,56 @@ def _last_axis(a: Any, axes: tuple[int, ...]) -> Any:
     return reshape(transpose(a, kept + list(axes)), tuple(shape[d] for d in kept) + (n,))
 
 
-def bitwise_reduce(name: str) -> Callable:
-    """numpy.<name>.reduce (axis, dtype, keepdims, initial) for a bitwise ufunc."""
-    ufunc, combine = getattr(np, name), COMBINE[name]
+def _left(x: Any, combine: Callable, start: Any) -> Any:
+    """``combine`` over the last axis (length >= 1), left to right from ``start`` (None:
+    from the first element)."""
+    result = getitem(x, (Ellipsis, 0))
+    result = result if start is None else combine(start, result)
+    for i in range(1, shape_of(x)[-1]):
+        result = combine(result, getitem(x, (Ellipsis, i)))
+    return result
+
+
+def ufunc_reduce(name: str) -> Callable:
+    """numpy.<name>.reduce (axis, dtype, keepdims, initial) for a ufunc of ``FOLDS``."""
+    ufunc, (combine, order) = getattr(np, name), FOLDS[name]
 
     def reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None, keepdims: bool = False,
                initial: Any = np._NoValue, where: Any = True) -> Any:
         reject_kwargs(f"{name}.reduce", out=out, where=None if where is True else where)
         a = check_operand(array, f"{name}.reduce")
-        # NumPy's accumulator dtype and identity, and its TypeError for floats
-        identity = ufunc.reduce(np.ones(0, dtype_of(a)), dtype=dtype)
-        a = convert(a, identity.dtype)
+        # NumPy's accumulator dtype (its TypeError for floats, and bools for gcd / lcm) and
+        # identity in it (None for lcm), which starts the fold unless initial does
+        acc = np.asarray(ufunc.reduce(np.ones(1, dtype_of(a)), dtype=dtype)).dtype
+        a = convert(a, acc)
+        if initial is not np._NoValue and initial is not None:
+            start = np.asarray(initial, acc)[()]
+        else:
+            start = ufunc.reduce(np.ones(0, acc)) if ufunc.identity is not None else None
         if ndim_of(a) == 0 and _ufunc_axis(a, axis) is None and not isinstance(axis, tuple):
             a, axis = reshape(a, (1,)), 0  # axis 0 or -1 of a 0-d array: its one element
         axes = normalize_axes(axis, ndim_of(a))
-        has_initial = initial is not np._NoValue and initial is not None
-        start = np.asarray(initial, identity.dtype)[()] if has_initial else None
-        if not axes:  # reducing nothing: each value (combined with initial)
+        if order == "left" and len(axes) > 1:
+            raise ValueError(f"reduction operation '{name}' is not reorderable, so at most "
+                             f"one axis may be specified")
+        if not axes:  # reducing nothing: each value combined with the start
             return a if start is None else combine(a, start)
         x = _last_axis(a, axes)
         if shape_of(x)[-1] == 0:
-            result = full_like(x, identity if start is None else start, shape=shape_of(x)[:-1])
-        else:
+            if start is None:
+                raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                                 f"identity")
+            result = full_like(x, start, shape=shape_of(x)[:-1])
+        elif order == "left":
+            result = _left(x, combine, start)
+        else:  # the start combined once (gcd's 0 makes a single value's absolute value)
             result = _halves(x, combine)
             result = result if start is None else combine(result, start)
         return expand_dims(result, axes) if keepdims else result
 
     reduce.__name__ = reduce.__qualname__ = f"{name}_reduce"
-    reduce.__doc__ = f"numpy.{name}.reduce (axis, dtype, keepdims, initial), as a tree of ``{name}`` equations."
+    reduce.__doc__ = (f"numpy.{name}.reduce (axis, dtype, keepdims, initial), as a "
+                      f"{'tree' if order == 'tree' else 'left fold'} of ``{name}`` equations.")
     return reduce
 
 

@@ -4,6 +4,9 @@ A traced array is a value in a graph, so a write into it is recorded as a new va
 the tracer then stands for (``Tracer.__setitem__``; the in-place rules live there). Each
 path, and what it costs per example (n elements in x, K written):
 
+* ``x[key] = v`` where x, the key and v are all known at trace time (``is_p =
+  np.ones(31, bool); is_p[4::2] = False``, a sieve or table built from constants): NumPy
+  computes the new value now, and x stays known, so ``if is_p[p]:`` still branches on it;
 * ``x[key] = v`` with a key known at trace time (ints, slices, ``None``, ``...``, integer
   arrays, boolean masks): NumPy itself computes, once, which element of ``v`` lands where
   (``positions[key] = arange(count)``, so repeated indices keep the LAST write, exactly
@@ -37,7 +40,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..aliasing import static_key
-from ..tracing import Tracer, bind
+from ..tracing import Tracer, all_known, bind, known_call
 from ._core import broadcast_shapes, check_operand, convert, shape_of
 from .elementwise import add, multiply, where
 from .indexing import list_index_key, take
@@ -45,6 +48,12 @@ from .masked import write_selected
 from .shape import broadcast_to, ravel, reshape
 
 __all__ = ["setitem", "has_traced_index", "ufunc_at"]
+
+
+def _numpy_setitem(x: np.ndarray, key: Any, value: Any) -> np.ndarray:
+    out = x.copy()
+    out[key] = value
+    return out
 
 
 def broadcast_written(value: Any, shape: tuple) -> Any:
@@ -63,6 +72,8 @@ def has_traced_index(key: Any) -> bool:
 
 def setitem(x: Tracer, key: Any, value: Any) -> Tracer:
     """The value of ``x`` after ``x[key] = value`` (``x`` itself is not changed)."""
+    if all_known((x, key, value)):  # constants alone: NumPy's answer now, a known array
+        return known_call(_numpy_setitem, (x, key, value), {})
     key = list_index_key(static_key(key))  # x[[k, p]] = ... with a traced p: an index array
     if isinstance(key, Tracer) and key.dtype == np.bool_:
         return write_selected(x, key, value)  # x[mask] = v: a select
