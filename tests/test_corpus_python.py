@@ -53,7 +53,8 @@ needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed
   the user frames' exception tables while tracing and refuses where an ``except`` clause
   would catch the error, naming the call site and an np.where rewrite; the refusal is raised
   again when the function returns, so an ``except Exception`` cannot swallow it and take the
-  fallback for every example (``cholesky_except_exception``). A try whose clauses cannot
+  fallback for every example (``cholesky_except_exception``); an ``assert`` inside
+  ``try: ... except AssertionError`` is refused too. A try whose clauses cannot
   catch it (``except KeyError``), ``finally`` and ``with`` blocks are not refused
   (``keyerror_try_not_refused``, ``with_finally_not_refused``), nor a clause that always
   raises again (``reraise_wrapper_not_refused``), nor a try around the vmap call itself;
@@ -94,9 +95,10 @@ print works, but a string of it used as data (``len(str(x.sum()))``) differs fro
 silently, as under every tracer; ``with np.errstate(...)`` inside the function silences nothing
 when the plan runs (gvmap's executor warns where the loop would not; results are right); ``with
 contextlib.suppress(LinAlgError)`` around a failing routine is not detected (the error says the
-loop raises); an ``assert`` inside a try is not detected either; gvmap's other refusals
-(TracerConversionError, a TypeError) raised inside a user's ``except TypeError`` or ``except
-Exception`` can still be swallowed by it.
+loop raises); gvmap's other refusals (TracerConversionError, a TypeError) raised inside a
+user's ``except TypeError`` or ``except Exception`` can still be swallowed by it; state kept in
+a container (``history.append(x)`` in a closure) is still found only when used later
+(LeakedTracerError).
 """
 from __future__ import annotations
 
@@ -1051,6 +1053,22 @@ def _accumulate(x):
     global _TOTAL
     _TOTAL = _TOTAL + x.sum()
     return x * 2
+
+
+# compiled from source: pytest rewrites the assert statements of test modules
+_USER_CODE: dict = {"np": np}
+exec("def assert_fallback(x):\n"
+     "    try:\n"
+     "        assert x.sum() > 0, 'negative total'\n"
+     "        return x\n"
+     "    except AssertionError:\n"
+     "        return -x\n", _USER_CODE)
+
+
+def test_python_corpus_assert_inside_try_is_refused():
+    """The loop's except AssertionError runs for the examples whose assert fails."""
+    with pytest.raises(TracerConversionError, match=CAUGHT.format("AssertionError")):
+        gvmap.vmap(_USER_CODE["assert_fallback"])(np.array([[1.0, 2.0], [-3.0, 1.0]]))
 
 
 def test_python_corpus_math_remainder_domain():
