@@ -638,4 +638,5 @@ MATH_FUNCTIONS.update({
     math.ceil: _int_function("ceil", "ceil"), math.trunc: _int_function("trunc", "trunc"),
     math.isnan: _predicate("isnan"), math.isinf: _predicate("isinf"),
     math.isfinite: _predicate("isfinite"), math.frexp: _frexp, math.modf: _modf,
-    math.ldexp: _ldexp, math.remainder: _remainder, math.gcd: _gcd_function("gcd"), math.lcm: _gcd_function("lcm")})
+    math.ldexp: _ldexp, math.remainder: _remainder, math.gcd: _gcd_function("gcd"),
+    math.lcm: _gcd_function("lcm")})

@@ -8,16 +8,16 @@ Per-example code guards a routine that can fail with a fallback::
         L = np.linalg.cholesky(A + 1e-3 * np.eye(len(A)))
 
 The loop runs the ``except`` branch for each example where cholesky raises and the ``try``
-branch for the others. gvmap runs one program for the whole batch: the failure is known
-only when the plan runs, after the function has returned, so no ``except`` branch can be
-taken per example (gvmap would raise the error for the first failing example, saying the
-loop raises too, which is false here). So wherever gvmap records an operation that raises
-for some examples' values (a linear-algebra routine that can fail, an index traced into an array
-(``x[i]``, ``np.take``), a check of ``gvmap.numpy.checks``: ``1.0 / t``, ``math.sqrt(t)``, ``np.nanargmax``...) it asks whether
-a frame of the user's code on the stack is inside a ``try`` whose ``except`` clause catches
-that error (read from the frame's exception table, the clause's classes evaluated in the
-frame, a clause that always raises again not counting), and if so refuses at once,
-naming the call site and the ``np.where`` rewrite.
+branch for the others. gvmap runs one program for the whole batch: the failure is known only
+when the plan runs, after the function has returned, so no ``except`` branch can be taken
+per example (gvmap would raise the error for the first failing example, saying the loop
+raises too, which is false here). So wherever gvmap records an operation that raises for
+some examples' values (a linear-algebra routine that can fail, an index traced into an array
+(``x[i]``, ``np.take``), a check of ``gvmap.numpy.checks``: ``1.0 / t``, ``math.sqrt(t)``,
+``np.nanargmax``...) it asks whether a frame of the user's code on the stack is inside a
+``try`` whose ``except`` clause catches that error (read from the frame's exception table,
+the clause's classes evaluated in the frame, a clause that always raises again not
+counting), and if so refuses at once, naming the call site and the ``np.where`` rewrite.
 
 The refusal is raised inside the user's ``try``, where an ``except Exception`` would swallow
 it and take the fallback for every example (a silently wrong answer): it is also recorded on
