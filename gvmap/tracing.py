@@ -156,6 +156,9 @@ class Trace:
         # function, reason, hint) of each NumPy / math error (numpy.checks.raise_first);
         # bound as one check before the next equation that may raise, and at the end
         self.raises: list[tuple] = []
+        # NumPy's floating-point error handling when tracing began: an equation bound
+        # under another (the code's own np.errstate) keeps that one (``Eqn.errstate``)
+        self.ambient = np.geterr()
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
@@ -349,7 +352,9 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         tracers = [trace.constant(v, owned=True) for v in folded]
     else:
         outs = tuple(Var(aval) for aval in avals)
-        trace.record(Eqn(prim, atoms, outs, params))
+        state = np.geterr()  # the traced code's own error handling, where it set one
+        trace.record(Eqn(prim, atoms, outs, params,
+                         None if state == trace.ambient else tuple(sorted(state.items()))))
         tracers = [Tracer(trace, v) for v in outs]
     if prim.view:
         source = operands[0]
@@ -536,7 +541,8 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
     read = lambda a: env[a] if isinstance(a, Var) else a
     for eqn in graph.eqns:
         outvars = tuple(Var(v.aval) for v in eqn.outvars)
-        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
+        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params,
+                         eqn.errstate))
         env.update(zip(eqn.outvars, outvars))
     outs = [read(a) for a in graph.outvars]
     return [a.value if isinstance(a, Literal) else Tracer(trace, a) for a in outs]
