@@ -132,7 +132,13 @@ def _python_error(expression: Callable[[], Any]) -> str:
 
 def binary(name: str, a: Any, b: Any) -> Any:
     """``a <op> b`` for Python numbers, one of them (or both) traced: Python's result type
-    and errors (module docstring)."""
+    and errors (module docstring); Python's arithmetic raises or gives inf / nan, never a
+    warning, so neither does the batch."""
+    with np.errstate(all="ignore"):
+        return _binary(name, a, b)
+
+
+def _binary(name: str, a: Any, b: Any) -> Any:
     gnp, op = _gnp(), _OPERATORS[name]
     ka, kb = kind_of(a), kind_of(b)
     # Python's result type, from sample values (a Python operand's own value: 3 / 0 raises
@@ -216,7 +222,10 @@ def _twin(name: str) -> Callable:
     def decorate(traced: Callable) -> Callable:
         @functools.wraps(traced)
         def fn(*args: Any, **kwargs: Any) -> Any:
-            return traced(*args, **kwargs) if _traced(args) else original(*args, **kwargs)
+            if not _traced(args):
+                return original(*args, **kwargs)
+            with np.errstate(all="ignore"):  # the math module raises (the checks), never warns
+                return traced(*args, **kwargs)
         fn.__name__ = fn.__qualname__ = name
         return fn
     return decorate
@@ -499,7 +508,8 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
         ((rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error", function,
          "the integer does not fit in int64, which gvmap's traced Python ints are (the loop's "
          "have arbitrary precision)", f"keep it a float: np.{rounding}(x)"))
-    return mark(_as(rounded, int), int)
+    with np.errstate(all="ignore"):  # NaN / inf raise (the checks), as int() does: no warning
+        return mark(_as(rounded, int), int)
 
 
 def _int_function(name: str, rounding: str) -> Callable:

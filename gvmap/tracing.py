@@ -159,6 +159,9 @@ class Trace:
         # the refusal of a per-example error the user's try / except would catch, raised
         # again when the function returns in case that except swallowed it (gvmap.trycatch)
         self.caught_refusal: Exception | None = None
+        # NumPy's floating-point error handling when tracing began: an equation bound
+        # under another (the code's own np.errstate) keeps that one (``Eqn.errstate``)
+        self.ambient = np.geterr()
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
@@ -352,7 +355,9 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         tracers = [trace.constant(v, owned=True) for v in folded]
     else:
         outs = tuple(Var(aval) for aval in avals)
-        trace.record(Eqn(prim, atoms, outs, params))
+        state = np.geterr()  # the traced code's own error handling, where it set one
+        trace.record(Eqn(prim, atoms, outs, params,
+                         None if state == trace.ambient else tuple(sorted(state.items()))))
         tracers = [Tracer(trace, v) for v in outs]
     if prim.view:
         source = operands[0]
@@ -541,7 +546,8 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
     read = lambda a: env[a] if isinstance(a, Var) else a
     for eqn in graph.eqns:
         outvars = tuple(Var(v.aval) for v in eqn.outvars)
-        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
+        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params,
+                         eqn.errstate))
         env.update(zip(eqn.outvars, outvars))
     outs = [read(a) for a in graph.outvars]
     return [a.value if isinstance(a, Literal) else Tracer(trace, a) for a in outs]
@@ -584,6 +590,7 @@ def _masked_inputs(ufunc: np.ufunc, inputs: tuple, where: Any) -> tuple:
     by zero; gvmap computes every element and keeps ``out``'s there, and with the inputs
     as they are would warn where NumPy does not. The value is the first of ``_HARMLESS``
     that the ufunc takes, in these dtypes, without a floating-point error."""
+    inputs = tuple(np.asarray(x) if isinstance(x, list | tuple) else x for x in inputs)
     arrays = [isinstance(x, Tracer | np.ndarray) for x in inputs]
     if not any(arrays):
         return inputs

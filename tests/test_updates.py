@@ -640,7 +640,8 @@ def _masked_domains(v):
             np.arctanh(v, out=np.zeros_like(v), where=np.abs(v) < 1),
             np.arccosh(v + 1, out=np.zeros_like(v), where=v >= 0),
             np.floor_divide(7, i, out=np.zeros_like(i), where=i != 0),
-            np.power(v, -1.0, out=np.ones_like(v), where=v != 0))
+            np.power(v, -1.0, out=np.ones_like(v), where=v != 0),
+            np.divide([1.0, 2.0, 3.0, 4.0], d, out=np.zeros(4), where=d != 0))  # a list
 
 
 def test_where_warns_only_where_the_loop_computes(plan_kind):
