@@ -1,6 +1,6 @@
-"""Per-example NumPy code that leans on Python's own habits, each function unmodified, against
-the loop oracle on every backend and plan kind: object-oriented models (a layer class with
-its weights as attributes and ``__call__``, an MLP of them, properties, a classmethod building
+"""Per-example NumPy code that leans on Python's own habits, each function unmodified, against the
+loop oracle on every backend and plan kind: object-oriented models (a layer class with its
+weights as attributes and ``__call__``, an MLP of them, properties, a classmethod building
 Chebyshev coefficients, a kernel class whose subclass overrides a method or calls
 ``super().__call__``, an object counting its own calls, bound methods and instances passed to
 ``vmap``), dataclasses and NamedTuples as inputs and outputs (with ``_replace`` and methods),
@@ -12,13 +12,15 @@ recursion of a static depth, a ``nonlocal`` counter, lambda defaults, ``*args`` 
 forwarding, star unpacking, the walrus, a deque ring buffer, dict / list / tuple outputs and
 dict comprehensions), the ``math`` and ``operator`` modules (prod, hypot(*v), isclose,
 copysign, fmod, remainder, frexp / ldexp, nextafter, comb on static ints, itemgetter,
-attrgetter, methodcaller), numerics dressing (``np.errstate``, ``warnings.catch_warnings``,
-``np.float32(x)`` / ``np.int64(x)``, ``float`` / ``int`` / ``.item()`` / ``.tolist()``, astype
-chains, ``np.result_type``, ``np.finfo`` / ``np.iinfo``, ``np.ndim`` / ``np.shape`` /
-``np.isscalar`` / ``len``, ``isinstance`` on ``np.ndarray`` and ``numbers.Number``, ``x.T`` /
-``x.flat`` / ``x.flatten()``, ``copy.copy`` / ``deepcopy``, ``print`` of traced values) and
-exception-based control flow (try / except around np.linalg.cholesky, solve and a division),
-with None arguments, axis-1 batches, pytree in_axes / out_axes, nested vmaps and gvmap.jit.
+attrgetter, methodcaller), numerics dressing (``np.errstate`` (main meanwhile runs each
+equation under the traced code's own error state, so it silences the plan too),
+``warnings.catch_warnings``, ``np.float32(x)`` / ``np.int64(x)``, ``float`` / ``int`` /
+``.item()`` / ``.tolist()``, astype chains, ``np.result_type``, ``np.finfo`` / ``np.iinfo``,
+``np.ndim`` / ``np.shape`` / ``np.isscalar`` / ``len``, ``isinstance`` on ``np.ndarray`` and
+``numbers.Number``, ``x.T`` / ``x.flat`` / ``x.flatten()``, ``copy.copy`` / ``deepcopy``,
+``print`` of traced values) and exception-based control flow (try / except around
+np.linalg.cholesky, solve and a division), with None arguments, axis-1 batches, pytree in_axes
+/ out_axes, nested vmaps and gvmap.jit.
 
 Of the 66 cases first written, 64 batched on arrival and matched the loop, the other two
 needed ``math.remainder`` and ``x.item()``. Probing around them found, and fixed:
@@ -92,13 +94,11 @@ traced exponent (negative ones are modular inverses; squarings over its bits).
 
 Left: ``str(t)`` / ``f"{t}"`` of a traced value is its description (``Tracer<f64[]>``), so
 print works, but a string of it used as data (``len(str(x.sum()))``) differs from the loop's,
-silently, as under every tracer; ``with np.errstate(...)`` inside the function silences nothing
-when the plan runs (gvmap's executor warns where the loop would not; results are right); ``with
-contextlib.suppress(LinAlgError)`` around a failing routine is not detected (the error says the
-loop raises); gvmap's other refusals (TracerConversionError, a TypeError) raised inside a
-user's ``except TypeError`` or ``except Exception`` can still be swallowed by it; state kept in
-a container (``history.append(x)`` in a closure) is still found only when used later
-(LeakedTracerError).
+silently, as under every tracer; ``with contextlib.suppress(LinAlgError)`` around a failing
+routine is not detected (the error says the loop raises); gvmap's other refusals
+(TracerConversionError, a TypeError) raised inside a user's ``except TypeError`` or ``except
+Exception`` can still be swallowed by it; state kept in a container (``history.append(x)`` in a
+closure) is still found only when used later (LeakedTracerError).
 """
 from __future__ import annotations
 
