@@ -118,7 +118,7 @@ import pytest
 
 import gvmap
 from gvmap.errors import LeakedTracerError, TracerConversionError
-from oracle import assert_tree_close, oracle
+from corpus import corpus_tests
 
 rng = np.random.RandomState(20261203)
 B = 5  # examples per batch
@@ -1006,22 +1006,8 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("name,f,args,in_axes,out_axes", CASES, ids=[c[0] for c in CASES])
-def test_python_corpus_function(plan_kind, name, f, args, in_axes, out_axes):
-    expected = oracle(f, in_axes, out_axes)(*args)
-    assert_tree_close(gvmap.vmap(f, in_axes, out_axes)(*args), expected)
-
-
-@pytest.mark.parametrize("name,f,args,in_axes,error,message,rewrite", REFUSED,
-                         ids=[c[0] for c in REFUSED])
-def test_python_corpus_refusal_and_its_rewrite(name, f, args, in_axes, error, message, rewrite):
-    with pytest.raises(error, match=message):
-        gvmap.vmap(f, in_axes)(*args)
-    assert rewrite in {c[0] for c in CASES}   # the rewrite batches: test_python_corpus_function
-
-
-def test_python_corpus_size():
-    assert (len(CASES), len(REFUSED)) == (len(CASES), 11)
+(test_python_corpus_function, test_python_corpus_refusal_and_its_rewrite,
+ test_python_corpus_size) = corpus_tests(CASES, REFUSED, (98, 11))
 
 
 def test_python_corpus_uint64_past_int64_raises():
