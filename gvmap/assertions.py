@@ -170,5 +170,7 @@ def defer(x: Any, site: tuple[LoopRaise, bool]) -> bool:
         raise ValueError("The truth value of an array with more than one element is ambiguous. "
                          "Use a.any() or a.all()")
     truth = gnp.reshape(x if x.dtype == np.bool_ else gnp.not_equal(x, 0), ())
+    from .trycatch import refuse_if_caught  # the loop's except would catch it: refused
+    refuse_if_caught("an assert (or `if bad: raise`)", (raised.cls,), "check")
     current_trace().raises.append((gnp.logical_not(truth) if skip else truth, raised))
     return skip

@@ -13,6 +13,7 @@ bdim 1 until ``reduce_sum`` drops dim 0. ``out_axes`` is applied once, at the en
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable, Sequence
 
 from . import primitives as P
@@ -46,13 +47,16 @@ def batch_graph(graph: Graph, in_bdims: Sequence[int | None], axis_size: int,
 
         for eqn in graph.eqns:
             vals, bdims = zip(*map(read, eqn.invars))
-            if all(b is None for b in bdims):
-                out, out_bdim = bind(eqn.primitive, *vals, **eqn.params), None
-            else:
-                rule = batch_rules.get(eqn.primitive)
-                if rule is None:
-                    raise NotImplementedError(f"primitive '{eqn.primitive}' has no batching rule")
-                out, out_bdim = rule(axis_size, list(vals), list(bdims), **eqn.params)
+            # the batched equations keep the traced code's error handling (Eqn.errstate)
+            with np.errstate(**dict(eqn.errstate)) if eqn.errstate else contextlib.nullcontext():
+                if all(b is None for b in bdims):
+                    out, out_bdim = bind(eqn.primitive, *vals, **eqn.params), None
+                else:
+                    rule = batch_rules.get(eqn.primitive)
+                    if rule is None:
+                        raise NotImplementedError(
+                            f"primitive '{eqn.primitive}' has no batching rule")
+                    out, out_bdim = rule(axis_size, list(vals), list(bdims), **eqn.params)
             if not eqn.primitive.multiple_results:
                 out, out_bdim = [out], [out_bdim]
             elif out_bdim is None or isinstance(out_bdim, int):  # one bdim for every result

@@ -77,6 +77,11 @@ def library_caller_hint(frame: Any) -> str:
 
 
 # float(x) / int(x): Python needs a real number there, which a traced value is not
+COMPLEX_HINT = (" gvmap computes real dtypes only: carry a complex number as its real and "
+                "imaginary parts, two real values (cmath.phase(complex(re, im)) is math.atan2(im, "
+                "re), abs(z) is math.hypot(re, im), cmath.exp(z) is math.exp(re) * "
+                "(math.cos(im) + 1j * math.sin(im)) as the pair (math.exp(re) * math.cos(im), "
+                "math.exp(re) * math.sin(im))).")
 NUMBER_HINT = (" For a number to compute with, write np.%s(x) (or x.astype(...)), which "
                "batches (math functions take it too); unlike a Python number it promotes "
                "strongly: a float32 array times np.float64(x) is float64.")
@@ -123,6 +128,16 @@ _MATH_REWRITES = {  # math functions whose NumPy form is not a same-named ufunc 
     "fsum": "np.sum(x) (pairwise summation, not fsum's exactly rounded sum)",
     "prod": "np.prod(x)", "sumprod": "np.dot(p, q)", "dist": "np.linalg.norm(p - q)",
     "isclose": "np.isclose(a, b, rtol=1e-09, atol=0.0) (math.isclose's defaults)",
+    "factorial": ("a table made outside the function, F = np.array([math.factorial(k) for k in "
+                  "range(21)]) (20! is int64's last), then F[n]"),
+    "comb": ("a table made outside the function, C = np.array([[math.comb(n, k) for k in "
+             "range(N)] for n in range(N)]) (N <= 67 fits int64), then C[n, k]"),
+    "perm": ("a table made outside the function, P = np.array([[math.perm(n, k) for k in "
+             "range(N)] for n in range(N)]) (N <= 20 fits int64), then P[n, k]"),
+    "isqrt": "np.floor(np.sqrt(n)).astype(np.int64), exact for n < 2**52",
+    "ulp": "np.spacing(np.abs(x)) (for finite x below the largest float)",
+    "remainder": "x - np.round(x / y) * y (np.round rounds halves to even, as remainder; "
+                 "np.remainder is Python's floor modulo, another function)",
     **{name: f"np.{name}(x).astype(int) (np.{name}(x) alone keeps x's float dtype; math.{name} "
              f"gives an int)" for name in ("floor", "ceil", "trunc")},
 }
@@ -174,6 +189,10 @@ def _math_error(fn: Any) -> TracerConversionError | None:
     from .pyscalars import NUMPY_NAMES
 
     name = fn.__name__
+    if fn.__module__ == "cmath":
+        return TracerConversionError(
+            f"cmath.{name}() of a traced value: its result is a complex number (for a real "
+            f"argument too)." + COMPLEX_HINT)
     np_name = NUMPY_NAMES.get(name, name)
     ufunc = getattr(np, np_name, None)
     rewrite = (_MATH_REWRITES[name] if name in _MATH_REWRITES else

@@ -105,12 +105,19 @@ Atom = Any  # Var | Literal
 
 @dataclass(frozen=True, eq=False)
 class Eqn:
-    """``outvars = primitive[params] invars``. Params are hashable (tuples, ints, dtypes)."""
+    """``outvars = primitive[params] invars``. Params are hashable (tuples, ints, dtypes).
+
+    ``errstate``: NumPy's floating-point error handling where the traced code set its own
+    (``with np.errstate(divide="ignore"):``, or gvmap for Python's number arithmetic,
+    which never warns), as sorted ``np.geterr()`` items; None elsewhere. The NumPy backend
+    runs the equation under it, so the batch warns where the loop does, not where it does
+    not; it is no param (no rule reads it, fusion ignores it)."""
 
     primitive: Any  # primitives.Primitive
     invars: tuple
     outvars: tuple
     params: Mapping[str, Any] = field(default_factory=dict)
+    errstate: tuple | None = None
 
 
 class GraphError(AssertionError):

@@ -33,12 +33,13 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
             replaced[eqn.outvars[0]] = invars[0]
             continue
         # Vars are keys by identity, Literals by dtype and bits (0.0 and -0.0 stay apart)
-        key = (eqn.primitive, invars, tuple(sorted(eqn.params.items())))
+        key = (eqn.primitive, invars, tuple(sorted(eqn.params.items())), eqn.errstate)
         first = seen.get(key)
         if first is not None:
             replaced.update(zip(eqn.outvars, first.outvars))
             continue
-        new = eqn if invars == eqn.invars else Eqn(eqn.primitive, invars, eqn.outvars, eqn.params)
+        new = eqn if invars == eqn.invars else Eqn(eqn.primitive, invars, eqn.outvars,
+                                                   eqn.params, eqn.errstate)
         seen[key] = new
         eqns.append(new)
     if not replaced:

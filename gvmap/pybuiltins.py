@@ -55,7 +55,7 @@ import numpy as np
 
 from . import tree
 from .concrete import ambiguous_truth_error
-from .pyscalars import kind_of, mark, modular_power, to_int
+from .pyscalars import kind_of, mark, modular_pow, to_int
 from .tracing import Tracer
 
 __all__ = ["BUILTINS", "NUMBER_TYPES", "StandInMeta"]
@@ -107,7 +107,8 @@ def _extreme(name: str, better: Callable) -> Callable:
             return builtin(*args, key=key, default=default)  # Python's TypeError
         items = list(args[0]) if len(args) == 1 else list(args)
         keys = items if key is None else [key(item) for item in items]
-        if not any(map(_traced, items + keys)):  # the builtin's answer (or its error)
+        if not any(map(_traced, keys)):  # the builtin's answer (or its error): static keys
+            # (min(parts, key=len)) pick statically, whatever the items are
             options = {} if default is _MISSING else {"default": _MISSING}
             i = builtin(range(len(items)), key=keys.__getitem__, **options)
             return default if i is _MISSING else items[i]
@@ -345,6 +346,15 @@ def _to_int(x: Tracer) -> Tracer:
     return x if x._python is int else to_int(x, "trunc", "builtins.int")
 
 
+def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
+    """``pow``: the builtin, but ``pow(a, b, m)`` with a traced int among b and m (which
+    Python hands to no ``__rpow__``) is ``pyscalars.modular_pow``."""
+    if mod is not None and not (isinstance(base, Tracer) and base.known is None) and \
+            any(isinstance(x, Tracer) and x.known is None for x in (exp, mod)):
+        return modular_pow(base, exp, mod)
+    return builtins.pow(base, exp) if mod is None else builtins.pow(base, exp, mod)
+
+
 def _number_type(python_type: type, convert: Callable) -> type:
     return _NumberTypeMeta(python_type.__name__, (python_type,), {
         "stands_for": python_type, "convert": staticmethod(convert),
@@ -356,15 +366,6 @@ def _number_type(python_type: type, convert: Callable) -> type:
 NUMBER_TYPES: dict[type, type] = {float: _number_type(float, _to_float),
                                   int: _number_type(int, _to_int)}
 
-def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
-    """``pow(base, exp, mod)``: Python's three-argument power where one of them is traced
-    (``pyscalars.modular_power``; Python calls only the base's ``__pow__`` with a modulus,
-    so ``pow(2, e, m)`` needs the builtin rebound); the builtin otherwise."""
-    if mod is not None and any(isinstance(v, Tracer) for v in (base, exp, mod)):
-        return modular_power(base, exp, mod)
-    return pow(base, exp) if mod is None else pow(base, exp, mod)
-
-
 # the builtins traced code reads as these versions (``rebinding`` puts them in its globals)
 BUILTINS: dict[str, Callable] = {
     "float": NUMBER_TYPES[float], "int": NUMBER_TYPES[int],
@@ -372,6 +373,6 @@ BUILTINS: dict[str, Callable] = {
     "min": _extreme("min", operator.lt),
     "any": _truth("any", "logical_or", False),
     "all": _truth("all", "logical_and", True),
-    "sorted": _sorted,
     "pow": _pow,
+    "sorted": _sorted,
 }

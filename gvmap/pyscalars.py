@@ -43,7 +43,8 @@ import numpy as np
 from .aliasing import call_leaves
 from .tracing import Tracer
 
-__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "modular_power", "unary", "to_int", "MATH_FUNCTIONS",
+__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int",
+           "python_round", "modular_pow", "number_method", "MATH_FUNCTIONS",
            "NUMPY_NAMES"]
 
 _DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
@@ -131,7 +132,13 @@ def _python_error(expression: Callable[[], Any]) -> str:
 
 def binary(name: str, a: Any, b: Any) -> Any:
     """``a <op> b`` for Python numbers, one of them (or both) traced: Python's result type
-    and errors (module docstring)."""
+    and errors (module docstring); Python's arithmetic raises or gives inf / nan, never a
+    warning, so neither does the batch."""
+    with np.errstate(all="ignore"):
+        return _binary(name, a, b)
+
+
+def _binary(name: str, a: Any, b: Any) -> Any:
     gnp, op = _gnp(), _OPERATORS[name]
     ka, kb = kind_of(a), kind_of(b)
     for v in (a, b):
@@ -186,17 +193,13 @@ def _float_power_errors(result: Any, x: Any, y: Any, where: str) -> Any:
         (overflow, "OverflowError", where, _python_error(lambda: 10.0 ** 400.0)))
 
 
-# the largest |mod| whose residues multiply without passing int64: (_MOD_LIMIT - 1) ** 2 < 2 ** 63
-_MOD_LIMIT = 3037000500
-
-
-def modular_power(a: Any, b: Any, m: Any) -> Any:
+def modular_pow(a: Any, b: Any, m: Any) -> Any:
     """Python's ``pow(a, b, m)`` with one of them (or more) traced: square and multiply over
     the exponent's bits (all 63 for a traced one), every step reduced mod |m|, then Python's
     ``% m`` (the sign of m). A negative exponent takes the inverse of a mod |m| by the
     extended Euclid algorithm (48 steps bound every pair below the limit), raising Python's
     ValueError where there is none. Products of residues stay exact in int64 while |m| <=
-    3037000500: a larger constant m is refused, a larger traced one raises
+    3037000499: a larger constant m is refused, a larger traced one raises
     ``BeyondInt64Error`` naming the example. NumPy values (``pow(x[0], 5, m)``) raise the
     loop's TypeError: NumPy has no three-argument power."""
     gnp = _gnp()
@@ -212,24 +215,26 @@ def modular_power(a: Any, b: Any, m: Any) -> Any:
     # Python's TypeError for floats, its ValueError for a constant m of 0 (a base of 1 is
     # invertible whatever the modulus, so a constant negative exponent passes here)
     pow(*[k(1) if isinstance(v, Tracer) else v for v, k in zip(operands, kinds)])
-    if not isinstance(m, Tracer) and abs(m) > _MOD_LIMIT:
+    if not isinstance(m, Tracer) and abs(m) > _POW_MODULUS_MAX:
         raise NotImplementedError(
             f"pow(a, b, {m}) of a traced value: gvmap's traced Python ints are int64 and the "
-            f"products of residues mod {m} would pass it (|m| <= {_MOD_LIMIT} is exact); "
+            f"products of residues mod {m} would pass it (|m| <= {_POW_MODULUS_MAX} is exact); "
             f"use a smaller modulus")
     x, e, mod = (_as(v, int) if isinstance(v, Tracer) else int(v) for v in operands)
     where = "pow(a, b, m)"
     conditions = []
     if isinstance(mod, Tracer):
-        conditions += [(gnp.equal(mod, 0), "ValueError", where, _python_error(lambda: pow(1, 1, 0))),
-                       (gnp.logical_or(gnp.greater(mod, _MOD_LIMIT), gnp.less(mod, -_MOD_LIMIT)),
-                        "BeyondInt64Error", where,
+        too_big = gnp.logical_or(gnp.greater(mod, _POW_MODULUS_MAX),
+                                 gnp.less(mod, -_POW_MODULUS_MAX))
+        zero = _python_error(lambda: pow(1, 1, 0))
+        conditions += [(gnp.equal(mod, 0), "ValueError", where, zero),
+                       (too_big, "BeyondInt64Error", where,
                         f"the products of residues mod m pass int64, which gvmap's traced Python "
-                        f"ints are (|m| <= {_MOD_LIMIT} is exact; the loop's ints have arbitrary "
-                        f"precision)", "use a smaller modulus")]
+                        f"ints are (|m| <= {_POW_MODULUS_MAX} is exact; the loop's ints have "
+                        f"arbitrary precision)", "use a smaller modulus")]
         mod = gnp.where(gnp.equal(mod, 0), 1, mod)
     n = gnp.absolute(mod) if isinstance(mod, Tracer) else abs(mod)
-    base = gnp.remainder(x, n)
+    base = x % n if not isinstance(x, Tracer) and not isinstance(n, Tracer) else gnp.remainder(x, n)
     negative = gnp.less(e, 0) if isinstance(e, Tracer) else e < 0
     if isinstance(e, Tracer) or e < 0:
         inverse, invertible = _modular_inverse(base, n)
@@ -257,7 +262,7 @@ def modular_power(a: Any, b: Any, m: Any) -> Any:
 
 def _modular_inverse(a: Any, n: Any) -> tuple[Any, Any]:
     """The inverse of ``a`` (in [0, n)) mod ``n`` by the extended Euclid algorithm in 48
-    fixed steps (enough for every n <= _MOD_LIMIT), and whether it exists (gcd 1)."""
+    fixed steps (enough for every n <= _POW_MODULUS_MAX), and whether it exists (gcd 1)."""
     gnp = _gnp()
     old_r, r = a, gnp.add(gnp.multiply(a, 0), n)
     old_s, s = gnp.add(gnp.multiply(a, 0), 1), gnp.multiply(a, 0)
@@ -305,7 +310,10 @@ def _twin(name: str) -> Callable:
     def decorate(traced: Callable) -> Callable:
         @functools.wraps(traced)
         def fn(*args: Any, **kwargs: Any) -> Any:
-            return traced(*args, **kwargs) if _traced(args) else original(*args, **kwargs)
+            if not _traced(args):
+                return original(*args, **kwargs)
+            with np.errstate(all="ignore"):  # the math module raises (the checks), never warns
+                return traced(*args, **kwargs)
         fn.__name__ = fn.__qualname__ = name
         return fn
     return decorate
@@ -401,6 +409,127 @@ def _dist(p: Any, q: Any) -> Any:
                     for a, b in zip(p, q)])
 
 
+# round(t, n) of a traced Python float, correctly rounded as CPython's (the decimal string
+# of t to n digits, read back): the nearest integer m to the EXACT t * 10**n (ties to even),
+# then the double nearest m / 10**n. np.round scales in floating point, and t * 10**n rounds
+# there: round(5.4885, 3) is 5.489 in Python (5.4885 is 5.48850000000000016...) and 5.488 in
+# np.round, as for about a third of such halfway-looking inputs. The exact product is split
+# into two exact ones (``_exact_product``); every product here is exact, so a compiler
+# contracting a multiply and an add into an FMA (CUDA does) changes no result.
+_ROUND_DIGITS = 11  # 10**11 = 5**11 * 2**11 has 26 significant bits: 26 x 27 bits is exact
+_HIGH_BITS = np.uint64(0xFFFFFFFFF8000000)  # the top 26 bits of the significand, sign, exponent
+
+
+def _exact_product(x: Any, p: float) -> tuple[Any, Any]:
+    """``(hi, lo)``, floats with hi + lo exactly x * p, for p of at most 26 significant bits:
+    x split by its bits into 26 + 27 (two exact products), summed by Knuth's TwoSum."""
+    gnp = _gnp()
+    x_hi = gnp.asarray(x).view(np.uint64)
+    x_hi = (x_hi & _HIGH_BITS).view(np.float64)
+    a, b = gnp.multiply(x_hi, p), gnp.multiply(gnp.subtract(x, x_hi), p)
+    hi = gnp.add(a, b)
+    bb = gnp.subtract(hi, a)
+    lo = gnp.add(gnp.subtract(a, gnp.subtract(hi, bb)), gnp.subtract(b, bb))
+    return hi, lo
+
+
+def _nearest_even(hi: Any, lo: Any) -> Any:
+    """The integer nearest hi + lo (exact, |lo| <= ulp(hi) / 2, |hi| < 2**53), ties to even:
+    np.rint(hi) unless hi is a half (lo decides) or lo is one (the even neighbour)."""
+    gnp = _gnp()
+    r = gnp.rint(hi)
+    d = gnp.subtract(hi, r)  # exact: 0, +-0.5, or less than 0.5 - ulp(hi), which lo cannot cross
+    half_up = gnp.logical_or(gnp.logical_and(gnp.equal(d, 0.5), gnp.greater(lo, 0.0)),
+                             gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(lo, 0.5)))
+    half_down = gnp.logical_or(gnp.logical_and(gnp.equal(d, -0.5), gnp.less(lo, 0.0)),
+                               gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(lo, -0.5)))
+    odd = gnp.not_equal(gnp.fmod(r, 2.0), 0.0)
+    tie = gnp.logical_and(gnp.equal(d, 0.0), gnp.equal(gnp.absolute(lo), 0.5))
+    up = gnp.logical_and(half_up, gnp.logical_or(gnp.logical_not(tie), odd))
+    down = gnp.logical_and(half_down, gnp.logical_or(gnp.logical_not(tie), odd))
+    return gnp.subtract(gnp.add(r, gnp.where(up, 1.0, 0.0)), gnp.where(down, 1.0, 0.0))
+
+
+def python_round(x: Any, ndigits: Any) -> Any:
+    """``round(t, n)`` of a traced Python number, as Python computes it: a float correctly
+    rounded (above), an int exactly, halves to even either way; a Python number of t's type
+    (an int for a bool)."""
+    gnp = _gnp()
+    n = operator.index(ndigits)
+    if x._python is not float:
+        x = _as(x, int)
+        if n >= 0:
+            return mark(x, int)
+        if -n > 18:
+            raise NotImplementedError(
+                f"round(t, {n}) of a traced Python int: 10**{-n} is past int64, which gvmap's "
+                f"traced ints are; round to at most 18 digits")
+        p = np.int64(10 ** -n)
+        q = gnp.floor_divide(x, p)
+        twice = gnp.multiply(gnp.subtract(x, gnp.multiply(q, p)), 2)
+        up = gnp.logical_or(gnp.greater(twice, p), gnp.logical_and(
+            gnp.equal(twice, p), gnp.not_equal(gnp.remainder(q, 2), 0)))
+        return mark(gnp.multiply(gnp.add(q, up.astype(np.int64)), p), int)
+    if abs(n) > _ROUND_DIGITS:
+        raise NotImplementedError(
+            f"round(t, {n}) of a traced Python float: gvmap rounds exactly (as Python, to the "
+            f"nearest decimal) for |ndigits| <= {_ROUND_DIGITS} only; write np.round(t, {n}), "
+            f"NumPy's scaled rounding (it can differ from Python's in the last digit)")
+    p = 10.0 ** abs(n)
+    finite = gnp.isfinite(x)
+    if n >= 0:
+        # past 2**53, x * 10**n is within half an ulp of x's own digits: round gives x
+        near = gnp.logical_and(finite, gnp.less(gnp.absolute(gnp.multiply(x, p)), 2.0 ** 53))
+        hi, lo = _exact_product(gnp.where(near, x, 0.0), p)
+        result = gnp.true_divide(_nearest_even(hi, lo), p)
+    else:
+        # past 2**52 (x / 10**-n), 10**-n is at most x's ulp: round gives x
+        q = gnp.true_divide(x, p)
+        near = gnp.logical_and(finite, gnp.less(gnp.absolute(q), 2.0 ** 52))
+        f = gnp.floor(gnp.where(near, q, 0.0))  # the exact quotient is in (f - 1/4, f + 1)
+        mid_hi, mid_lo = _exact_product(f, p)   # f * 10**-n exactly; the half is p / 2
+        side = gnp.subtract(gnp.subtract(gnp.subtract(gnp.where(near, x, 0.0), mid_hi), p / 2),
+                            mid_lo)           # the sign of x - (f + 1/2) * 10**-n
+        odd = gnp.not_equal(gnp.fmod(f, 2.0), 0.0)
+        up = gnp.logical_or(gnp.greater(side, 0.0), gnp.logical_and(gnp.equal(side, 0.0), odd))
+        result = gnp.multiply(gnp.add(f, gnp.where(up, 1.0, 0.0)), p)  # |m| <= 2**52: exact
+    return mark(gnp.where(near, gnp.copysign(result, x), x), float)
+
+
+_POW_MODULUS_MAX = 3037000499  # the largest m whose residues' products fit in int64
+
+
+def _is_integer(x: Tracer) -> Any:
+    """``t.is_integer()`` of a traced float (Python's or NumPy's): finite and whole."""
+    gnp = _gnp()
+    if x.dtype.kind != "f":
+        return True
+    return mark(gnp.logical_and(gnp.isfinite(x), gnp.equal(gnp.floor(x), x)), bool)
+
+
+def _bit_length(x: Tracer) -> Any:
+    """``k.bit_length()`` of a traced Python int: the bits of |k| (64 for -2**63)."""
+    gnp = _gnp()
+    u = gnp.where(gnp.less(x, 0), gnp.negative(x), x).astype(np.uint64)  # -2**63 -> 2**63
+    bits = np.int64(0)
+    for j in range(64):
+        bits = gnp.add(bits, gnp.greater_equal(u, np.uint64(1 << j)).astype(np.int64))
+    return mark(gnp.asarray(bits), int)
+
+
+def number_method(x: Tracer, name: str) -> Callable | None:
+    """The Python (or NumPy scalar) number method ``name`` of a traced number, or None:
+    ``t.is_integer()``, ``k.bit_length()`` as in the loop."""
+    if not x._scalar:
+        return None
+    python = x._python
+    if name == "is_integer" and (python is float or python is None or hasattr(int, name)):
+        return lambda: _is_integer(x)
+    if name == "bit_length" and python in (int, bool):
+        return lambda: _bit_length(_as(x, int))
+    return None
+
+
 def to_int(x: Any, rounding: str, function: str) -> Any:
     """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)`` / ``int(x)``: a traced Python
     int; NaN and the infinities raise as Python's int conversion does, and an integer
@@ -421,7 +550,8 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
         ((rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error", function,
          "the integer does not fit in int64, which gvmap's traced Python ints are (the loop's "
          "have arbitrary precision)", f"keep it a float: np.{rounding}(x)"))
-    return mark(_as(rounded, int), int)
+    with np.errstate(all="ignore"):  # NaN / inf raise (the checks), as int() does: no warning
+        return mark(_as(rounded, int), int)
 
 
 def _exact_int64(x: Tracer, function: str) -> Tracer:
@@ -430,9 +560,9 @@ def _exact_int64(x: Tracer, function: str) -> Tracer:
     (converted, it would wrap to a negative number)."""
     if x.dtype == np.uint64:
         x = _check(x, _gnp().greater_equal(x, np.uint64(2 ** 63)), "BeyondInt64Error", function,
-                   "the uint64 value is 2**63 or more, which gvmap's traced Python ints (int64) "
-                   "cannot hold (the loop's have arbitrary precision)",
-                   "keep the NumPy scalar: x[i] % m and x[i] >> k stay uint64")
+                   "the integer does not fit in int64, which gvmap's traced Python ints are "
+                   "(the loop's have arbitrary precision)",
+                   "keep it a NumPy uint64: x[0] % m and x[0] >> k stay uint64")
     return _as(x, int)
 
 
@@ -486,6 +616,23 @@ def _modf(x: Any) -> Any:
     return mark(_gnp().modf(_argument(x, "modf")), float)
 
 
+@_twin("remainder")
+def _remainder(x: Any, y: Any) -> Any:
+    """math.remainder: IEEE 754's x - n * y with n the integer nearest x / y (ties to even),
+    as CPython's m_remainder computes it from fmod; NaN from non-NaN inputs (y == 0, x
+    infinite) is a domain error. (np.remainder is Python's floor modulo, another function.)"""
+    gnp = _gnp()
+    a, b = _argument(x, "remainder"), _argument(y, "remainder")
+    absx, absy = gnp.absolute(a), gnp.absolute(b)
+    m = gnp.fmod(absx, absy)
+    c = gnp.subtract(absy, m)
+    tie = gnp.subtract(m, gnp.multiply(2.0, gnp.fmod(gnp.multiply(0.5, gnp.subtract(absx, m)),
+                                                      absy)))
+    r = gnp.where(gnp.less(m, c), m, gnp.where(gnp.greater(m, c), gnp.negative(c), tie))
+    result = gnp.multiply(gnp.copysign(1.0, a), r)
+    return mark(_domain(result, (a, b), "remainder", False), float)
+
+
 def _integer(x: Any, function: str) -> Any:
     """An integer argument as the math module takes it (a traced int64, or a Python int);
     a float raises Python's TypeError, a uint64 past int64 ``BeyondInt64Error``."""
@@ -537,6 +684,7 @@ _FLOAT_FUNCTIONS = [
     ("fabs", "absolute", 1, False, False), ("degrees", "degrees", 1, False, False),
     ("radians", "radians", 1, False, False), ("atan2", "arctan2", 2, False, False),
     ("copysign", "copysign", 2, False, False), ("fmod", "fmod", 2, False, True),
+    ("nextafter", "nextafter", 2, False, False),
 ]
 if hasattr(math, "cbrt"):  # Python 3.11+
     _FLOAT_FUNCTIONS += [("cbrt", "cbrt", 1, False, False), ("exp2", "exp2", 1, True, True)]
@@ -554,4 +702,5 @@ MATH_FUNCTIONS.update({
     math.ceil: _int_function("ceil", "ceil"), math.trunc: _int_function("trunc", "trunc"),
     math.isnan: _predicate("isnan"), math.isinf: _predicate("isinf"),
     math.isfinite: _predicate("isfinite"), math.frexp: _frexp, math.modf: _modf,
-    math.ldexp: _ldexp, math.gcd: _gcd_function("gcd"), math.lcm: _gcd_function("lcm")})
+    math.ldexp: _ldexp, math.remainder: _remainder, math.gcd: _gcd_function("gcd"),
+    math.lcm: _gcd_function("lcm")})

@@ -156,6 +156,12 @@ class Trace:
         # function, reason, hint) of each NumPy / math error (numpy.checks.raise_first);
         # bound as one check before the next equation that may raise, and at the end
         self.raises: list[tuple] = []
+        # the refusal of a per-example error the user's try / except would catch, raised
+        # again when the function returns in case that except swallowed it (gvmap.trycatch)
+        self.caught_refusal: Exception | None = None
+        # NumPy's floating-point error handling when tracing began: an equation bound
+        # under another (the code's own np.errstate) keeps that one (``Eqn.errstate``)
+        self.ambient = np.geterr()
         # what the user calls each input ("argument 0 ('cam') at [1]"), where the caller
         # knows it, so that a refused write into one names it
         self.input_names: dict[Var, str] = {}
@@ -349,7 +355,9 @@ def bind(prim: P.Primitive, *operands: Any, **params: Any) -> Any:
         tracers = [trace.constant(v, owned=True) for v in folded]
     else:
         outs = tuple(Var(aval) for aval in avals)
-        trace.record(Eqn(prim, atoms, outs, params))
+        state = np.geterr()  # the traced code's own error handling, where it set one
+        trace.record(Eqn(prim, atoms, outs, params,
+                         None if state == trace.ambient else tuple(sorted(state.items()))))
         tracers = [Tracer(trace, v) for v in outs]
     if prim.view:
         source = operands[0]
@@ -493,6 +501,8 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
             trace.unbatched_scalars.update(inputs[k]._var for k in unbatched_scalars
                                            if inputs[k]._var in trace.input_names)
             out = fun(*inputs)
+            if trace.caught_refusal is not None:
+                raise trace.caught_refusal
         except ValueError as e:
             # `a[i] = v` into a NumPy float array: NumPy replaces the error of float(v) with
             # "setting an array element with a sequence" (a Tracer is a sequence); ours says
@@ -536,7 +546,8 @@ def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
     read = lambda a: env[a] if isinstance(a, Var) else a
     for eqn in graph.eqns:
         outvars = tuple(Var(v.aval) for v in eqn.outvars)
-        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params))
+        trace.record(Eqn(eqn.primitive, tuple(read(a) for a in eqn.invars), outvars, eqn.params,
+                         eqn.errstate))
         env.update(zip(eqn.outvars, outvars))
     outs = [read(a) for a in graph.outvars]
     return [a.value if isinstance(a, Literal) else Tracer(trace, a) for a in outs]
@@ -706,9 +717,18 @@ class Tracer(TracedArray):
         return str(self._value) if self._value is not None else repr(self)
 
     def __format__(self, spec: str) -> str:
+        """A known value formatted as NumPy's; a traced one without a format spec (``print(
+        f"{s}")`` while debugging) is its repr, shape and dtype, printed once, when traced;
+        with a spec (``f"{s:.3f}"``) it needs the number, which differs per example."""
         if self._value is not None:
             return format(self._value, spec)
-        return object.__format__(self, spec)
+        if not spec:
+            return str(self)
+        raise self._concrete_value_error(
+            f"format(x, {spec!r}) (an f-string `{{x:{spec}}}`, str.format) on a traced array",
+            " Each example has its own value: return it from the function and format the "
+            "result after the call (`{x}` without a format spec prints the traced shape and "
+            "dtype, once, when the function is traced).")
 
     def __hash__(self) -> int:
         """As NumPy hashes: a NumPy scalar by its value (``set(x)``, a dict key,
@@ -805,7 +825,7 @@ class Tracer(TracedArray):
             "Python `if`/`while`/`and`/`or`/bool() on a traced array")
     __float__ = _concrete(float, "float() on a traced array", concrete.NUMBER_HINT % "float64")
     __int__ = _concrete(int, "int() on a traced array", concrete.NUMBER_HINT % "int64")
-    __complex__ = _concrete(complex, "complex() on a traced array")
+    __complex__ = _concrete(complex, "complex() on a traced array", concrete.COMPLEX_HINT)
     __index__ = _concrete(operator.index, "using a traced array as a Python index or size",
                           concrete.INDEX_HINT)
     def item(self, *args):
@@ -860,8 +880,10 @@ class Tracer(TracedArray):
             if self._value is not None:
                 return round(self._value[()])
             return pyscalars.to_int(self, "rint", "builtins.round")
-        if self._python is not None:  # round(t, n) of a Python number: one of its type
-            return pyscalars.mark(_gnp().round(self, ndigits), self._python)
+        if self._python is not None:  # round(t, n) of a Python number: Python's rounding
+            if self._value is not None:
+                return round(self._value[()].item(), ndigits)
+            return pyscalars.python_round(self, ndigits)
         return scalar_if_0d(_gnp().round(self, ndigits))
 
     @property
@@ -963,6 +985,9 @@ class Tracer(TracedArray):
             return method
         if name in _KNOWN_ATTRIBUTES and self._value is not None:
             return getattr(self._value, name)
+        method = pyscalars.number_method(self, name)  # t.is_integer(), k.bit_length()
+        if method is not None:
+            return method
         raise AttributeError(f"traced arrays have no attribute '{name}'")
 
 
@@ -1033,7 +1058,15 @@ def _shares_memory(out: np.ndarray, inputs: Any) -> bool:
 
 
 def _binop(name: str, reflected: bool = False):
-    def op(self, other):
+    def op(self, other, modulo=None):
+        if modulo is not None:  # pow(a, b, m): Python ints only, as in the loop
+            if reflected:
+                return NotImplemented  # (three-argument pow calls no __rpow__)
+            if self._python is None:
+                raise TypeError(f"unsupported operand type(s) for ** or pow(): "
+                                f"'numpy.{self.dtype.type.__name__}', "
+                                f"'{type(other).__name__}', '{type(modulo).__name__}'")
+            return pyscalars.modular_pow(self, other, modulo)
         if getattr(other, "__array_priority__", 0) > Tracer.__array_priority__ and \
                 not isinstance(other, Tracer):
             return NotImplemented  # as NumPy's arrays defer: k * x[mask] is the selection's
@@ -1041,13 +1074,6 @@ def _binop(name: str, reflected: bool = False):
         if self._python is not None and pyscalars.python_operands(a, b):
             return pyscalars.binary(name, a, b)  # Python numbers: Python's rules
         return scalar_if_0d(fresh(getattr(_gnp(), name)(a, b), (self, other)))
-
-    if name == "power" and not reflected:
-        def power(self, other, modulo=None):
-            if modulo is not None:  # pow(x, e, m): Python's three-argument power
-                return pyscalars.modular_power(self, other, modulo)
-            return op(self, other)
-        return power
     return op
 
 

@@ -62,6 +62,74 @@ class CallInfo:
     key: tuple
 
 
+class _StateWrites:
+    """State the traced call writes a traced value into: an attribute of the callable
+    object (``model(x)``, ``model.step``: ``self.running = 0.9 * self.running + 0.1 * x``)
+    or a global its code assigns (``global total``). In the loop each call updates it in
+    turn, so example k reads what the examples before it wrote; one batched program cannot
+    follow that, and computed every example from the state before the call (a silently
+    wrong answer), leaving a dead tracer behind. The state is put back and the call
+    refused, naming it and the rewrite."""
+
+    def __init__(self, fun: Callable):
+        owner = getattr(fun, "__self__", None) if inspect.ismethod(fun) else \
+            None if inspect.isfunction(fun) or isinstance(fun, functools.partial) else fun
+        self.owner = owner if hasattr(owner, "__dict__") and not isinstance(owner, type) else None
+        self.attrs = dict(vars(self.owner)) if self.owner is not None else {}
+        code = getattr(inspect.unwrap(fun) if inspect.isfunction(fun) else
+                       getattr(fun, "__func__", None), "__code__", None)
+        self.globals = getattr(inspect.unwrap(fun) if inspect.isfunction(fun) else
+                               getattr(fun, "__func__", None), "__globals__", {})
+        names = {ins.argval for ins in __import__("dis").get_instructions(code)
+                 if ins.opname == "STORE_GLOBAL"} if code is not None else set()
+        self.global_values = {n: self.globals.get(n, _ABSENT) for n in names}
+
+    def verify(self, refuse: bool = True) -> None:
+        written = []
+        if self.owner is not None:
+            for name, value in list(vars(self.owner).items()):
+                if isinstance(value, Tracer) and value.known is not None:
+                    setattr(self.owner, name, _concrete(value))  # what the loop stores
+                elif isinstance(value, Tracer):
+                    written.append(f"{type(self.owner).__name__}.{name}")
+                    old = self.attrs.get(name, _ABSENT)
+                    if old is _ABSENT:
+                        delattr(self.owner, name)
+                    else:
+                        setattr(self.owner, name, old)
+        for name, old in self.global_values.items():
+            value = self.globals.get(name)
+            if isinstance(value, Tracer) and value.known is not None:
+                self.globals[name] = _concrete(value)
+            elif isinstance(value, Tracer):
+                written.append(f"the global {name}")
+                if old is _ABSENT:
+                    del self.globals[name]
+                else:
+                    self.globals[name] = old
+        if written and refuse:
+            from .errors import LeakedTracerError
+            raise LeakedTracerError(
+                f"the function stored a traced value in {', '.join(written)}: in the loop "
+                f"over examples each call updates it in turn, so an example reads what the "
+                f"examples before it stored (a running statistic, a counter), which one "
+                f"batched program cannot follow (gvmap put the old value back). Return the "
+                f"new value as an output and update the state after the call, e.g. `out, "
+                f"new = gvmap.vmap(step)(x); model.running = new[-1]` (or a scan written as "
+                f"a Python loop over the batch outside vmap)")
+
+
+_ABSENT = object()
+
+
+def _concrete(x: Tracer) -> Any:
+    """A known tracer as the loop's value: an array (a copy, writable), a NumPy scalar, or a
+    Python number."""
+    if x._python is not None:
+        return x._python(x.known[()])
+    return x.known[()] if x._scalar else np.array(x.known)
+
+
 class Transformation:
     """Shared machinery of ``vmap`` and ``jit`` (``jit`` is the case with no batch axes).
 
@@ -225,7 +293,13 @@ class Transformation:
         randomness = RandomnessCheck(self._watch or Watch(fun))
         names = [self._describe(treedef, i) for i in traced]
         scalars = [k for k, i in enumerate(traced) if info.axes[i] is None and not avals[k].shape]
-        graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names, scalars)
+        state = _StateWrites(fun)
+        try:
+            graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names, scalars)
+        except BaseException:
+            state.verify(refuse=False)  # put the state back; the trace's own error stands
+            raise
+        state.verify()
         randomness.verify(describe(fun))
         return graph, traced, out_treedef
 

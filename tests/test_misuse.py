@@ -247,6 +247,8 @@ CONTROL_FLOW = {
     # uint64, whose Python ints may pass int64
     "item": (lambda x: x.astype(np.uint64).sum().item(), r"\.item\(\)"),
     "tolist": (lambda x: x.astype(np.uint64).tolist(), r"tolist"),
+    # complex() is refused (gvmap has no complex dtype)
+    "complex": (lambda x: complex(x.sum()), r"complex\(\).*real dtypes only"),
     "range": (lambda x: [x[i] for i in range(x[0])], r"index|size"),
     "index_by_tracer": (lambda x: _HOLDER.table[x.sum()], r"traced index.*np\.take\(table, i, axis=0\)"),
     "math": (lambda x: __import__("math").exp(x.sum()), r"float"),

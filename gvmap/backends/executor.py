@@ -56,7 +56,8 @@ def _step_callable(step: Step, backend: Any) -> Callable:
     backends the region's equations in sequence (the same calls an unfused plan makes)."""
     if step.kernel is None:
         eqn = step.eqns[0]
-        return make_impl(eqn.primitive, backend.xp, [a.aval for a in eqn.invars], eqn.params)
+        return _under_errstate(eqn, backend.xp, make_impl(
+            eqn.primitive, backend.xp, [a.aval for a in eqn.invars], eqn.params))
     build = getattr(backend, "build_kernel", None)
     if build is not None:
         return build(step.kernel, [v.aval for v in step.out_vars])
@@ -66,7 +67,8 @@ def _step_callable(step: Step, backend: Any) -> Callable:
 def _interpret(step: Step, xp: Any) -> Callable:
     from ..graph import Literal
 
-    impls = [make_impl(e.primitive, xp, [a.aval for a in e.invars], e.params) for e in step.eqns]
+    impls = [_under_errstate(e, xp, make_impl(e.primitive, xp, [a.aval for a in e.invars],
+                                              e.params)) for e in step.eqns]
     eqns, in_vars, out_vars = step.eqns, step.in_vars, step.out_vars
 
     def run(*args):
@@ -77,6 +79,20 @@ def _interpret(step: Step, xp: Any) -> Callable:
         return tuple(env[v] for v in out_vars)
 
     return run
+
+
+def _under_errstate(eqn: Any, xp: Any, fn: Callable) -> Callable:
+    """``fn`` under the equation's own floating-point error handling (``Eqn.errstate``:
+    the traced code's np.errstate, Python arithmetic's silence), on NumPy; CuPy's kernels
+    never warn."""
+    if eqn.errstate is None or xp is not np:
+        return fn
+    state = dict(eqn.errstate)
+
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(**state):
+            return fn(*args, **kwargs)
+    return quiet
 
 
 def _make_step(step: Step, fn: Callable) -> Callable[[list], None]:

@@ -24,7 +24,7 @@ from ._core import (broadcast_shapes, check_operand, convert, dtype_of, ndim_of,
 from .checks import raise_where
 from .elementwise import (add, equal, floor, log10, logical_or, multiply, power, sign, subtract,
                           true_divide, where)
-from .indexing import along, constant_indices, getitem, take, wrap_traced
+from .indexing import along, constant_indices, gather, getitem, take, wrap_traced
 from .reductions import any as any_, argmax, sum as sum_
 from .shape import (broadcast_to, concatenate, expand_dims, flip, moveaxis, ravel, reshape,
                     transpose)
@@ -94,7 +94,7 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
         if isinstance(fixed, Tracer) else offsets + fixed * stride
     if bad is not None:  # past its own axis: make the linear index fail the gather too
         linear = where(bad, math.prod(shape_of(arr)), linear)
-    return bind(P.take_p, ravel(arr), linear, axis=0)
+    return gather(ravel(arr), linear, 0)
 
 
 def _strides(shape: Sequence[int]) -> list[int]:

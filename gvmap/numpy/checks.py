@@ -19,6 +19,7 @@ import numpy as np
 from .. import primitives as P
 from ..errors import EXAMPLE_ERRORS
 from ..tracing import Tracer, bind
+from ..trycatch import refuse_if_caught
 from ._core import check_operand, dtype_of, ndim_of, reject_kwargs
 from .elementwise import isnan, where
 from .reductions import all as all_, any as any_, argmax, argmin
@@ -54,8 +55,28 @@ def raise_first(value: Any, conditions: list) -> Any:
                 raise _error(condition[1:], ())
             continue
         deferred.append(condition)
+    if deferred:
+        _refuse_if_caught(deferred)
     current_trace().raises.extend(deferred)
     return value
+
+
+def _refuse_if_caught(conditions: list) -> None:
+    """Refused where the user's try / except would catch the loop's error for one of
+    ``conditions`` (gvmap.trycatch); the errors only gvmap raises (an int past int64, a
+    longer result) are no loop's."""
+    loop, function = [], None
+    for condition in conditions:
+        spec = condition[1:]
+        if len(spec) == 1:  # a LoopRaise
+            loop.append(spec[0].cls)
+        elif spec[0] not in ("BeyondInt64Error", "ShapeError"):
+            loop.append(EXAMPLE_ERRORS[spec[0]])
+            function = function or spec[1]
+    if loop:
+        what = ("the check" if not function else function if "." in function or " " in function
+                else f"numpy.{function}")
+        refuse_if_caught(what, tuple(loop), "check")
 
 
 def _error(spec: tuple, example: tuple) -> BaseException:

@@ -16,7 +16,9 @@ import numpy as np
 
 from .. import primitives as P
 from ..aliasing import static_key
+from ..implementations import GATHER_NAME, index_bounds
 from ..tracing import Tracer, bind
+from ..trycatch import refuse_if_caught
 from ._core import broadcast_shapes, ndim_of, operand, shape_of
 from .construction import array
 from .elementwise import add, greater_equal, less, logical_or, multiply, where
@@ -69,6 +71,15 @@ def take(a: Any, indices: Any, axis: Any = None, out=None, mode: Any = None) -> 
     indices = list_index_key(indices) if isinstance(indices, list) else indices
     idx = _index_operand(indices if isinstance(indices, Tracer) else np.asarray(indices),
                          shape_of(a)[axis], axis)
+    return gather(a, idx, axis)
+
+
+def gather(a: Any, idx: Any, axis: int) -> Any:
+    """``take_p``, refused where the user's try / except would catch the IndexError an
+    example's traced index can raise (gvmap.trycatch)."""
+    if isinstance(idx, Tracer) and idx.known is None and \
+            index_bounds(idx.dtype, shape_of(a)[axis]) != (None, None):
+        refuse_if_caught(GATHER_NAME, (IndexError,), "index")
     return bind(P.take_p, a, idx, axis=axis)
 
 
@@ -284,7 +295,7 @@ def _advanced(x: Any, key: list) -> Any:
     if len(dims) > 1:
         merged = shape_of(out)[:pos] + (int(np.prod(sizes)),) + shape_of(out)[pos + len(dims):]
         out = reshape(out, merged)
-    out = bind(P.take_p, out, linear, axis=pos)
+    out = gather(out, linear, pos)
     return expand_dims(out, tuple(new_axes)) if new_axes else out
 
 

@@ -27,7 +27,8 @@ import numpy as np
 import numpy.linalg._linalg as _nplinalg
 
 from .. import primitives as P
-from ..tracing import bind
+from ..tracing import Tracer, bind
+from ..trycatch import refuse_if_caught
 from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
                     operand, refused, reject_kwargs, shape_of)
 from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
@@ -69,9 +70,15 @@ def _stack_of_matrices(x: Any, name: str, square: bool = True) -> Any:
     return x
 
 
+def _traced(x: Any) -> bool:
+    return isinstance(x, Tracer) and x.known is None
+
+
 def _unary(prim: P.Primitive, name: str, square: bool = True):
     def fn(a: Any, **params: Any) -> Any:
         a = _stack_of_matrices(_float(a, name), name, square)
+        if prim in (P.linalg_inv_p, P.linalg_cholesky_p) and _traced(a):
+            refuse_if_caught(f"np.linalg.{name}", (np.linalg.LinAlgError,), "linalg")
         return bind(prim, a, batch_dims=0, **params)
     return fn
 
@@ -108,6 +115,8 @@ def solve(a: Any, b: Any) -> Any:
     stack = broadcast_shapes(shape_of(a)[:-2], shape_of(b)[:-2])
     a = broadcast_to(a, stack + shape_of(a)[-2:])
     b = broadcast_to(b, stack + shape_of(b)[-2:])
+    if _traced(a) or _traced(b):
+        refuse_if_caught("np.linalg.solve", (np.linalg.LinAlgError,), "linalg")
     x = bind(P.linalg_solve_p, a, b, batch_dims=0)
     return squeeze(x, -1) if vector else x
 
