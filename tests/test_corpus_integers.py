@@ -25,33 +25,37 @@ and np.clip; bool arithmetic; Python constants past 32 bits), with in_axes None 
 tuple outputs, out_axes 1 and nested vmaps, each function unmodified, against the loop
 oracle on every backend and plan kind.
 
-Of the 127 cases here 122 batched on arrival and matched the loop on every backend and
-plan kind, and so did the whole corpus with chunk_size=2 and under jit; the CUDA source of
-every kernel the cupy plans generate for it (both plan kinds) compiles with NVRTC (no GPU
-was available to run them). Nor did ~70 further edge probes written around them give a
-wrong NumPy-level answer (uint64 sorts and reductions near 2**64, comparisons with Python
-ints outside the dtype, np.where / np.clip / np.maximum with them, int8 reductions and
-matmuls that wrap, integer rounding with negative decimals, astype of NaN / inf on the CPU
-backends, which call NumPy's own cast). Found and fixed, in the traced Python numbers
-(gvmap/pyscalars.py, gvmap/pybuiltins.py, gvmap/tracing.py; tests/test_pyscalars.py):
+Of the 127 cases here 121 batched on the code this work started from (9c28558) and matched
+the loop on every backend and plan kind, and so did the whole corpus with chunk_size=2 and
+under jit; the CUDA source of every kernel the cupy plans generate for it (382, both plan
+kinds) compiles with NVRTC (no GPU was available to run them). Nor did ~70 further edge
+probes written around them give a wrong NumPy-level answer (uint64 sorts and reductions
+near 2**64, comparisons with Python ints outside the dtype, np.where / np.clip /
+np.maximum with them, int8 reductions and matmuls that wrap, integer rounding with negative
+decimals, astype of NaN / inf on the CPU backends, which call NumPy's own cast). The
+wrong answers and refusals were all in the traced Python numbers, fixed here
+(gvmap/pyscalars.py, gvmap/pybuiltins.py, gvmap/tracing.py; tests/test_pyscalars.py); main
+meanwhile gained probe9's ``modular_pow`` (a static exponent >= 0) and its BeyondInt64Error
+for ``int()`` of a uint64 past int64, merged here into one implementation:
 
 * ``modpow_python``, ``modpow_python_list``, ``modinv_pow``, ``pow_traced_modulus``,
   ``pow_mixed_sign``: Python's three-argument ``pow(int(a), e, m)`` raised a TypeError about
-  gvmap's own two-argument ``__pow__``. It batches now as square and multiply mod |m| (all
-  63 exponent bits when the exponent is traced), with Python's sign of m, the extended
-  Euclid inverse for a negative exponent, and Python's ValueErrors (m == 0, no inverse)
-  naming the first failing example; the builtin ``pow`` is rebound, since Python calls only
-  the base's ``__pow__`` with a modulus (``pow(3, e, m)``). Residue products stay exact in
-  int64 for |m| <= 3037000499: a larger constant m is refused, a larger traced one raises
-  BeyondInt64Error naming the example. ``pow(x[0], 5, m)`` of a NumPy scalar raises the
-  loop's own TypeError.
-* wrong answers, ``uint64_bucket_python`` / ``uint64_floor_digits`` (found probing uint64
-  meeting Python ints): ``int(u[0])`` and ``math.gcd(u[0], 360)`` of a uint64 of 2**63 or
-  more wrapped to a negative int64 (``math.gcd(2**63 + 2, 6)`` gave 6, not 2); they raise
-  BeyondInt64Error naming the example now (below 2**63 they batch). And
+  gvmap's own two-argument ``__pow__`` (main's modular_pow took a static exponent >= 0 only,
+  refusing the four with a traced or negative one). It batches now as square and multiply
+  mod |m| (all 63 exponent bits when the exponent is traced), with Python's sign of m, the
+  extended Euclid inverse for a negative exponent, and Python's ValueErrors (m == 0, no
+  inverse) naming the first failing example; the builtin ``pow`` is rebound, since Python
+  calls only the base's ``__pow__`` with a modulus (``pow(3, e, m)``). Residue products stay
+  exact in int64 for |m| <= 3037000499: a larger constant m is refused, a larger traced one
+  raises BeyondInt64Error naming the example. ``pow(x[0], 5, m)`` of a NumPy scalar raises
+  the loop's own TypeError.
+* wrong answers: ``int(u[0])`` and ``math.gcd(u[0], 360)`` of a uint64 of 2**63 or more
+  (``uint64_bucket_past_int64``) wrapped to a negative int64 (``math.gcd(2**63 + 2, 6)``
+  gave 6, not 2); they raise BeyondInt64Error naming the example now (below 2**63,
+  ``uint64_bucket_python``, they batch; main's fix covered ``int()``). And
   ``math.floor(x[0])`` / ``math.ceil`` of a NumPy integer scalar gave the exact integer,
   while NumPy's integer scalars have no ``__floor__``, so the loop's math.floor takes
-  ``float(x)``: 2**62 + 1 floors to 2**62 there, and in gvmap now.
+  ``float(x)``: 2**62 + 1 floors to 2**62 there, and in gvmap now (``uint64_floor_digits``).
 * ``python_int_from_big_constant``: a Python constant past int64 meeting a traced Python
   int said "Python int too large to convert to C long"; the message names the constant,
   the operator and why (traced Python ints are int64) now.
