@@ -1067,4 +1067,4 @@ REFUSED = [
 
 
 (test_integers_corpus_function, test_integers_corpus_refusal_and_its_rewrite,
- test_integers_corpus_size) = corpus_tests(CASES, REFUSED, (len(CASES), len(REFUSED)))
+ test_integers_corpus_size) = corpus_tests(CASES, REFUSED, (127, 3))
