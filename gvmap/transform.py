@@ -9,6 +9,7 @@ the enclosing trace, so nesting yields one flat graph.
 """
 from __future__ import annotations
 
+import dis
 import functools
 import inspect
 import struct
@@ -80,7 +81,7 @@ class _StateWrites:
                        getattr(fun, "__func__", None), "__code__", None)
         self.globals = getattr(inspect.unwrap(fun) if inspect.isfunction(fun) else
                                getattr(fun, "__func__", None), "__globals__", {})
-        names = {ins.argval for ins in __import__("dis").get_instructions(code)
+        names = {ins.argval for ins in dis.get_instructions(code)
                  if ins.opname == "STORE_GLOBAL"} if code is not None else set()
         self.global_values = {n: self.globals.get(n, _ABSENT) for n in names}
 
