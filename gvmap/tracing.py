@@ -521,11 +521,9 @@ def trace_function(fun: Callable, avals: Sequence[AbstractArray],
                     f"be arrays or numbers, or tuples/lists/dicts of them")
         leaves = [np.asarray(x)[()] if isinstance(x, (int, float, bool, complex)) else x
                   for x in leaves]
-        if trace.raises and leaves:  # the last deferred checks, threaded through an output
-            from .numpy.checks import bind_check
-            pending, trace.raises = trace.raises, []
-            leaves = [bind_check(leaves[0], pending)] + list(leaves[1:])
-        trace.flush_raises()  # (none left, or no output to thread them through)
+        # the last deferred checks: an equation of their own, which runs as it may raise
+        # (threaded through an output, they would make an unbatched one batched)
+        trace.flush_raises()
         graph = trace.to_graph(leaves)
     return graph, treedef
 

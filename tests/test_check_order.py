@@ -147,3 +147,19 @@ def test_nested_vmap_keeps_the_order_of_outer_and_inner_checks(backend):
     with pytest.raises(ValueError) as info:
         gvmap.vmap(f)(x)
     assert info.value.function == "math.log" and info.value.example == (2, 2)
+
+
+def test_checks_leave_an_unbatched_output_unbatched(backend):
+    """A check on batched values runs as an equation of its own: threaded through the first
+    output, it made an unbatched one batched (out_axes=None refused it)."""
+    def f(x, c):
+        assert x[0] > -10, "too small"
+        math.sqrt(x[1])
+        return c * 2.0, x
+
+    x, c = np.ones((4, 2)), np.float64(3.0)
+    got = gvmap.vmap(f, in_axes=(0, None), out_axes=(None, 0))(x, c)
+    assert float(gvmap.device_get(got[0])) == 6.0
+    x[2, 0] = -20.0
+    with pytest.raises(AssertionError, match="too small"):
+        gvmap.vmap(f, in_axes=(0, None), out_axes=(None, 0))(x, c)
