@@ -478,6 +478,16 @@ row("np.gcd_lcm.reduce", lambda xp, x: (np.gcd.reduce(x), np.gcd.reduce(x * 6, a
                                         np.gcd.reduce(x, axis=None, keepdims=True), np.lcm.reduce(x[:, :2], initial=3),
                                         np.gcd.reduce(x[:, :0], axis=1), np.gcd.reduce(x[0]), np.gcd.reduce(x, axis=())),
     [A((3, 5))], INT)
+# their ufunc .accumulate (folds.py: a Hillis-Steele scan, lcm's left fold) and the logical
+# ones' (bool results, NaN true), along every axis
+row("np.ufunc.accumulate", lambda xp, x: (np.bitwise_or.accumulate(x), np.bitwise_xor.accumulate(x, axis=1),
+                                          np.gcd.accumulate(x, axis=-1), np.lcm.accumulate(x[:, :3], axis=1),
+                                          np.bitwise_and.accumulate(x, axis=1, dtype=np.int64),
+                                          np.logical_or.accumulate(x > 1, axis=1), np.logical_xor.accumulate(x, 1)),
+    [A((3, 5))], INT)
+row("np.logical.accumulate", lambda xp, x: (np.logical_or.accumulate(x, axis=1), np.logical_and.accumulate(x),
+                                            np.logical_xor.accumulate(x, axis=-1)), [A((3, 6), "nan")],
+    FLOAT + (b1, i32))
 # float anatomy: spacing, modf (two results), frexp (float mantissa, int32 exponent) and
 # ldexp (int32 / int64 / int8 / Python int exponents; int x gives float64, as NumPy's loops)
 row("np.spacing_modf", lambda xp, x: (xp.spacing(x), xp.spacing(-x), xp.spacing(x * 0.0), xp.modf(x),

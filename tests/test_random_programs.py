@@ -1396,9 +1396,19 @@ FLOAT_UNARY.extend([
     "axis=-1, keepdims=True)"])
 
 
+# their .accumulate and the logical ufuncs' (a scan of elementwise equations; 0-d operands
+# are NumPy's error, hence atleast_1d)
+INT_UNARY.append("np.bitwise_xor.accumulate(np.atleast_1d({x}), axis=-1)")
+FLOAT_UNARY.extend([
+    "np.where(np.logical_or.accumulate(np.atleast_1d({x}) > 0.5, axis=-1), {x}, -1.0)",
+    "np.lcm.accumulate(np.atleast_1d(np.clip(np.nan_to_num({x}), -9, 9).astype(np.int32))[..., :3], "
+    "axis=-1)"])
+
+
 def test_generator_reaches_number_theory_and_float_anatomy():
     assert_generated(["np.gcd(", "np.lcm(", "np.spacing(", "np.modf(", "np.frexp(", "np.ldexp(",
-                      "np.gcd.reduce(", "np.lcm.reduce("])
+                      "np.gcd.reduce(", "np.lcm.reduce(", "np.logical_or.accumulate(",
+                      "np.lcm.accumulate("])
 
 
 # --- NumPy 2's array-API spellings (gvmap/numpy/array_api.py) ---

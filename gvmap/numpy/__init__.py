@@ -207,6 +207,8 @@ from . import folds as _folds  # noqa: E402
 
 for _name in _folds.FOLDS:
     _HANDLED_UFUNCS[f"{_name}.reduce"] = _folds.ufunc_reduce(_name)
+for _name in (*_folds.FOLDS, "logical_or", "logical_and", "logical_xor"):
+    _HANDLED_UFUNCS[f"{_name}.accumulate"] = _folds.ufunc_accumulate(_name)
 _HANDLED_UFUNCS["logical_xor.reduce"] = _folds.logical_xor_reduce
 _HANDLED_UFUNCS["bitwise_count"] = bitwise_count = _folds.bitwise_count
 packbits, unpackbits = _folds.packbits, _folds.unpackbits

@@ -1,6 +1,7 @@
-"""``np.bitwise_and / bitwise_or / bitwise_xor / gcd / lcm / logical_xor .reduce``: folds of
-elementwise primitives, with no reduction primitive of their own; and ``np.bitwise_count``,
-the fold of each element's own bits (a population count).
+"""``np.bitwise_and / bitwise_or / bitwise_xor / gcd / lcm / logical_xor .reduce`` and the
+``.accumulate`` of these and of logical_or / logical_and: folds and scans of elementwise
+primitives, with no reduction primitive of their own; and ``np.bitwise_count``, the fold of
+each element's own bits (a population count).
 
 Per-example code reduces with them: the parity of an even-odd point-in-polygon test
 (``np.logical_xor.reduce(crossings)``), a bit mask of flags (``np.bitwise_or.reduce(bits)``),
@@ -24,6 +25,13 @@ the empty axis) for every such ufunc, each with its fold:
 gives bool for every operand: True where an odd number of elements are nonzero, which is
 how it is computed (a count, then its lowest bit), exactly as the fold would give.
 
+``.accumulate`` (a running mask, ``np.logical_or.accumulate(x > limit)``: "from the first
+crossing on"; running flags and checksums) is the inclusive scan along the axis: for the
+tree ufuncs ceil(log2 n) steps, each combining the axis with itself shifted by 2**k (Hillis
+and Steele), for lcm NumPy's left order, one element at a time. The first element is the
+operand's own (``np.gcd.accumulate([-4, 6])`` starts at -4), in NumPy's result dtype (bool
+for the logical ufuncs, whatever the operand).
+
 ``np.bitwise_count`` (NumPy 2: bitboards, adjacency masks) counts the 1-bits of |x| (of
 MIN's bits, where |MIN| wraps), a uint8 for every integer dtype (bools as int8; floats are
 NumPy's TypeError), by the shift-and-mask steps of a SWAR popcount in the unsigned dtype of
@@ -45,7 +53,8 @@ from .elementwise import (absolute, add, bitwise_and, bitwise_or, bitwise_xor, g
                           left_shift, logical_xor, multiply, not_equal, right_shift, subtract)
 from .indexing import getitem
 from .reductions import _ufunc_axis, sum as sum_
-from .shape import concatenate, expand_dims, full_like, moveaxis, ravel, reshape, transpose
+from .shape import (concatenate, expand_dims, full_like, moveaxis, ravel, reshape, stack,
+                    transpose)
 
 __all__: list[str] = []  # ufunc methods, registered in gvmap/numpy/__init__.py
 
@@ -132,6 +141,61 @@ def ufunc_reduce(name: str) -> Callable:
     reduce.__doc__ = (f"numpy.{name}.reduce (axis, dtype, keepdims, initial), as a "
                       f"{'tree' if order == 'tree' else 'left fold'} of ``{name}`` equations.")
     return reduce
+
+
+# the logical ufuncs accumulate as the bitwise ones of the bools (``a != 0``)
+_LOGICAL = {"logical_or": bitwise_or, "logical_and": bitwise_and, "logical_xor": bitwise_xor}
+
+
+def ufunc_accumulate(name: str) -> Callable:
+    """numpy.<name>.accumulate (axis, dtype) for a ufunc of ``FOLDS`` or a logical one."""
+    ufunc = getattr(np, name)
+    combine, order = FOLDS[name] if name in FOLDS else (_LOGICAL[name], "tree")
+
+    def accumulate(array: Any, axis: int = 0, dtype: Any = None, out=None) -> Any:
+        reject_kwargs(f"{name}.accumulate", out=out)
+        a = check_operand(array, f"{name}.accumulate")
+        # NumPy's errors (a 0-d operand, an axis tuple, floats for the bitwise ufuncs) and
+        # result dtype, on a stand-in of the example's shape
+        result_dtype = ufunc.accumulate(np.zeros(shape_of(a), dtype_of(a)), axis=axis,
+                                        dtype=dtype).dtype
+        axis = normalize_axis(axis, ndim_of(a))
+        x = moveaxis(a, axis, -1)
+        if name in _LOGICAL:  # bool(first element) starts, as NumPy's: a bool scan
+            x = not_equal(x, np.zeros((), dtype_of(x))[()])
+        else:
+            x = convert(x, result_dtype)
+        if shape_of(x)[-1] > 1:
+            x = _left_scan(x, combine) if order == "left" else _tree_scan(x, combine)
+        return moveaxis(convert(x, result_dtype), -1, axis)
+
+    accumulate.__name__ = accumulate.__qualname__ = f"{name}_accumulate"
+    accumulate.__doc__ = (f"numpy.{name}.accumulate (axis, dtype): the running ``{name}`` "
+                          f"along the axis, as a {'left fold' if order == 'left' else 'scan'} "
+                          f"of elementwise equations.")
+    return accumulate
+
+
+def _tree_scan(x: Any, combine: Callable) -> Any:
+    """The inclusive scan of an exactly associative ``combine`` over the last axis in
+    ceil(log2 n) steps (Hillis and Steele): step k combines each element with the one 2**k
+    before it; the first 2**k, already complete, stay."""
+    n, k = shape_of(x)[-1], 1
+    while k < n:
+        head = getitem(x, (Ellipsis, slice(0, k)))
+        x = concatenate([head, combine(getitem(x, (Ellipsis, slice(0, n - k))),
+                                       getitem(x, (Ellipsis, slice(k, n))))], axis=-1)
+        k *= 2
+    return x
+
+
+def _left_scan(x: Any, combine: Callable) -> Any:
+    """The running ``combine`` over the last axis in NumPy's order, one element at a time
+    (lcm: a product that wraps makes the order matter)."""
+    running = [getitem(x, (Ellipsis, 0))]
+    for i in range(1, shape_of(x)[-1]):
+        running.append(combine(running[-1], getitem(x, (Ellipsis, i))))
+    return stack(running, axis=-1)
 
 
 def logical_xor_reduce(array: Any, axis: Any = 0, dtype: Any = None, out=None,
