@@ -24,10 +24,11 @@ math.remainder of negatives and -0.0, np.modf / np.divmod of negative floats, np
 copysign / sign / signbit of +-0 and +-inf, hypot near overflow, 1 - cos against
 2 sin^2(x/2), a Kahan sum, frexp / ldexp of subnormals, nextafter / spacing, builtin round /
 divmod / int() % 7 / math.isclose / math.hypot of three / math.dist on traced numbers, and
-float16 / float32 inputs; with in_axes None and 1, out_axes 1 and tuples, a dict output and
-two nested vmaps (stations x satellites, sources x targets).
+float16 / float32 inputs; with in_axes None and 1, a dict in_axes with a None leaf (a
+station's height), out_axes 1 and tuples, dict outputs and three nested vmaps (stations x
+satellites, sources x targets, dates x sun elevations).
 
-All 119 cases batched on arrival and gave the loop's values within the oracle's tolerance,
+All 122 cases batched on arrival and gave the loop's values within the oracle's tolerance,
 with the same sign of every zero and the same NaN placement (checked apart from the oracle,
 whose allclose ignores the sign of zero), and again with chunk_size=2 and under jit. Run
 again with every float64 input as float32 and as float16, and with NaN / inf / -0.0 planted
@@ -829,6 +830,20 @@ def sep_all_pairs(ra1, dec1, ra2s, dec2s):
     return gvmap.vmap(sep_grid, in_axes=(None, None, 0, 0))(ra1, dec1, ra2s, dec2s)
 
 
+def station_range(st, sat):
+    ref = geodetic_to_ecef(st["lat"], st["lon"], st["h"])
+    d = sat - ref
+    return {"range": np.linalg.norm(d), "unit": d / np.linalg.norm(d)}
+
+
+def sun_table(jds, lat):
+    return gvmap.vmap(lambda jd: solar_elevation(jd, lat, 10.0))(jds)
+
+
+def unwrap_columns(h):
+    return np.unwrap(h, axis=0, period=360)
+
+
 # --- the corpus ------------------------------------------------------------------------------
 lat_a = rng.uniform(-80, 80, B)
 lon_a = rng.uniform(-180, 180, B)
@@ -975,6 +990,11 @@ CASES = [
     ("nextafter_ulp", nextafter_ulp, (np.array([1.0, 2451545.0, -0.0, 1e-320, 360.0]),), 0, 0),
     ("angle_clip_arccos", angle_clip_arccos, (rng.randn(B, 4, 3), rng.randn(B, 4, 3)), 0, 0),
     ("stations_by_times", stations_by_times, (stations, sats), (0, None), 0),
+    ("station_range_dict_in", station_range,
+     ({"lat": rng.uniform(-60, 60, B), "lon": rng.uniform(-180, 180, B), "h": 100.0}, rng.randn(B, 3) * 2e7),
+     ({"lat": 0, "lon": 0, "h": None}, 0), {"range": 0, "unit": 1}),
+    ("sun_table_nested", sun_table, (2451545.0 + rng.uniform(0, 3000, (B, 6)), rng.uniform(-60, 60, B)), 0, 0),
+    ("unwrap_columns_axis1", unwrap_columns, (rng.uniform(0, 360, (7, B, 2)),), 1, 1),
     ("sep_all_pairs", sep_all_pairs, (rng.uniform(0, 6, B), rng.uniform(-1, 1, B), rng.uniform(0, 6, (4, 3)), rng.uniform(-1, 1, (4, 3))), (0, 0, None, None), 1),
     ("round_builtin", round_builtin, (np.array([2.675, -0.125, 1.005, -2.5, 0.5]),), 0, 0),
     ("divmod_builtin", divmod_builtin, (neg_angles,), 0, 0),
@@ -1011,4 +1031,4 @@ REFUSED = [
 
 
 (test_geo_corpus_function, test_geo_corpus_refusal_and_its_rewrite,
- test_geo_corpus_size) = corpus_tests(CASES, REFUSED, (119, 6))
+ test_geo_corpus_size) = corpus_tests(CASES, REFUSED, (122, 6))
