@@ -966,3 +966,34 @@ def test_integer_compared_with_a_python_int_outside_its_range(plan_kind, dtype):
     check(compare_outside_range, x)
     with pytest.raises(OverflowError):   # arithmetic and assignment still raise, as NumPy's
         gvmap.vmap(lambda x: np.maximum(x, 2 ** 70))(x)
+
+
+def degree_conversions(x):
+    return np.degrees(x), np.rad2deg(x), np.radians(x), np.deg2rad(x), np.degrees(np.arcsin(x / 400))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_degrees_and_radians_round_as_numpy(plan_kind, dtype):
+    # float32 was x * float32(180 / pi), one ulp from NumPy's 180.0f / NPY_PIf in 3 of 4
+    # elements (a NOAA sun position on float32 dates differed by 2e-6 degrees), and float16
+    # rounded the factor to float16 where NumPy's loop computes in float32
+    x = np.random.RandomState(7).uniform(-400, 400, (3, 400)).astype(dtype)
+    expected = oracle(degree_conversions)(x)
+    for got, want in zip(gvmap.device_get(gvmap.vmap(degree_conversions)(x)), expected):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def float16_means(x):
+    return (np.mean(x), np.mean(x, axis=1), np.mean(x, axis=0, keepdims=True), x.mean(),
+            np.mean(x, where=x > 0), np.mean(x, dtype=np.float16))
+
+
+def test_float16_mean_sums_in_float32_as_numpy(plan_kind):
+    # summed and divided in float16, where NumPy's mean of float16 works in float32 and
+    # rounds once: the circular mean of float16 headings differed in a third of examples
+    x = np.random.RandomState(3).uniform(-1, 1, (300, 4, 6)).astype(np.float16)
+    expected = oracle(float16_means)(x)
+    for got, want in zip(gvmap.device_get(gvmap.vmap(float16_means)(x)), expected):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)

@@ -246,3 +246,20 @@ def test_einsum_broadcasts_size_one_dims(plan_kind):
     assert_tree_close(gvmap.vmap(_einsum_broadcasts)(x), oracle(_einsum_broadcasts)(x))
     with pytest.raises(ValueError, match="has sizes 3 and 2"):
         gvmap.vmap(lambda v: np.einsum("ij,ij->ij", v, v[:, :2]))(x)
+
+
+def float16_norms(v, m):
+    return (np.linalg.norm(v), np.linalg.norm(v, 2), np.linalg.norm(m), np.linalg.norm(m, "fro"),
+            np.linalg.norm(v, keepdims=True), np.linalg.norm(m, keepdims=True))
+
+
+def test_norm_of_a_whole_array_is_sqrt_of_dot_as_numpy(plan_kind):
+    # float16 was sqrt(sum(x * x)), each square rounded to float16, where NumPy takes
+    # sqrt(x.ravel().dot(x.ravel())), rounded once: one norm in ten was an ulp apart
+    r = np.random.RandomState(3)
+    v = (r.randn(300, 3) * 30).astype(np.float16)
+    m = (r.randn(300, 2, 3) * 30).astype(np.float16)
+    expected = oracle(float16_norms)(v, m)
+    for got, want in zip(gvmap.device_get(gvmap.vmap(float16_norms)(v, m)), expected):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)

@@ -185,17 +185,23 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
     return moveaxis(c, -1, normalize_axis(axisc, ndim_of(c), "axisc"))
 
 
-def _scale(factor: float, name: str):
+def _scale(numerator: float, denominator: float, name: str):
     def fn(x: Any) -> Any:
         x = check_operand(x, name)
         dtype = result_dtype(getattr(np, name), x)
-        return multiply(convert(x, dtype), np.asarray(factor, dtype)[()])
+        if dtype == np.float64:
+            return multiply(convert(x, dtype), np.asarray(numerator / denominator, dtype)[()])
+        # NumPy's float32 loop multiplies by 180.0f / NPY_PIf (a quotient of float32s, one
+        # ulp from float32(180 / pi)); its float16 loop computes that in float32 and rounds.
+        work = np.float32 if dtype == np.float16 else dtype
+        factor = np.asarray(numerator, work)[()] / np.asarray(denominator, work)[()]
+        return convert(multiply(convert(x, work), factor), dtype)
     fn.__name__ = name
     return fn
 
 
-degrees = rad2deg = _scale(180.0 / np.pi, "degrees")
-radians = deg2rad = _scale(np.pi / 180.0, "radians")
+degrees = rad2deg = _scale(180.0, np.pi, "degrees")
+radians = deg2rad = _scale(np.pi, 180.0, "radians")
 
 
 def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -22,7 +22,7 @@ from ._core import (as_operand, broadcast_shapes, common_dtype, convert, dtype_o
 from .arrays import diagonal
 from .elementwise import absolute, multiply, not_equal, power, sqrt
 from .reductions import max as max_, min as min_, sum as sum_
-from .shape import broadcast_to, expand_dims, ravel, transpose
+from .shape import broadcast_to, expand_dims, ravel, reshape, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "tensordot", "einsum", "outer", "norm"]
 
@@ -230,6 +230,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     dtype = np.linalg.norm(np.zeros((1,), dtype_of(x))).dtype
     x = convert(x, dtype)
     nd = ndim_of(x)
+    if axis is None and (ord is None or (ord == "fro" and nd == 2) or (ord == 2 and nd == 1)):
+        # NumPy's own path: sqrt(dot) of the raveled array, whose float16 dot rounds once
+        # (sum(x * x) rounded each square to float16 and gave one float16 norm in ten apart)
+        flat = ravel(x)
+        r = sqrt(dot(flat, flat))
+        return reshape(r, (1,) * nd) if keepdims else r
     axes = normalize_axes(axis, nd) if axis is not None else tuple(range(nd))
     if len(axes) == 2 or (axis is None and nd != 1):
         if ord not in (None, "fro"):

@@ -107,6 +107,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out=None, keepdims: bool =
     reject_kwargs("mean", out=out)
     a = operand(a, "mean")
     acc = result_dtype(np.mean, a, dtype=dtype)
+    if acc == np.float16 and dtype is None:  # NumPy's: summed and divided in float32
+        return convert(mean(convert(a, np.float32), axis, keepdims=keepdims, where=where), acc)
     mask = _mask(a, where, "mean")
     if mask is not None:  # NumPy's: the masked sum over an intp count (computed in float64
         # for float32 sums), cast back to the sum's dtype
