@@ -525,6 +525,9 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     alt = add(multiply(slope, subtract(x, xj1)), fj1)
     alt = where(logical_and(isnan(alt), equal(fj, fj1)), fj, alt)
     res = where(nan_res, alt, res)
+    # NumPy takes fp itself where x is a sample point ("avoid potential non-finite
+    # interpolation"): 1 at xp = [1, 2], fp = [1, inf], where the slope gives inf * 0
+    res = where(equal(x, xj), fj, res)
     x_last, f_last = getitem(xp_, -1), getitem(fp_, -1)
     res = where(equal(x, x_last), f_last, res)
     res = where(less(x, getitem(xp_, 0)), lval, res)
