@@ -997,3 +997,36 @@ def test_float16_mean_sums_in_float32_as_numpy(plan_kind):
     for got, want in zip(gvmap.device_get(gvmap.vmap(float16_means)(x)), expected):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+# --- non-finite values where NumPy's loops never reach them (found by tests/test_corpus_series.py)
+
+def test_interp_at_a_sample_point_next_to_a_non_finite_one(plan_kind):
+    # NumPy takes fp[j] where x == xp[j] ("avoid potential non-finite interpolation");
+    # the slope to an inf neighbour gave inf * 0 = NaN there
+    xp = np.array([[0.0, 1, 2, 3, 4], [0, 1, 1, 2, 3]])
+    fp = np.array([[1.0, np.inf, 3, -np.inf, np.nan], [np.inf, 1, 2, -np.inf, 5]])
+    q = np.array([0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, np.nan, -np.inf])
+    f = lambda q, xp, fp: np.interp(q, xp, fp)
+    with np.errstate(invalid="ignore"):
+        check(f, np.stack([q, q[::-1]]), xp, fp)
+        check(f, np.stack([q, q[::-1]]), xp[0], fp[0], in_axes=(0, None, None))
+        check(f, q, xp, fp, in_axes=(None, 0, 0))
+
+
+@pytest.mark.parametrize("taps", [3, 20])  # the fused shifted-slice sum, and the windows
+def test_convolve_padding_never_meets_a_non_finite_tap(plan_kind, taps):
+    # NumPy sums only the overlap in 'full' / 'same'; the zero padding times an inf or
+    # NaN tap gave NaN in outputs that never see it
+    rng = np.random.RandomState(3)
+    a, v = rng.randn(2, 30), rng.randn(2, taps)
+    v[0, 1], v[1, -1] = np.inf, np.nan
+    a[1, 2] = -np.inf
+    fs = [lambda a, v: np.convolve(a, v, "full"), lambda a, v: np.convolve(a, v, "same"),
+          lambda a, v: np.correlate(a, v, "full"), lambda a, v: np.correlate(v, a, "same"),
+          lambda a, v: np.convolve(v, a, "valid")]
+    with np.errstate(invalid="ignore"):
+        for f in fs:
+            check(f, a, v)
+            check(f, a[0], v, in_axes=(None, 0))
+            check(f, a, v[0], in_axes=(0, None))

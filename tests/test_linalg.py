@@ -263,3 +263,21 @@ def test_norm_of_a_whole_array_is_sqrt_of_dot_as_numpy(plan_kind):
     for got, want in zip(gvmap.device_get(gvmap.vmap(float16_norms)(v, m)), expected):
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+def test_lstsq_of_a_non_finite_b_is_nan_as_numpys(plan_kind):
+    # gelsd makes every x NaN when b holds an inf or NaN (np.polyfit of a series with an
+    # inf); the SVD products gave inf / -inf in some places (tests/test_corpus_series.py)
+    rng = np.random.RandomState(5)
+    X = rng.randn(8, 3)
+    y = rng.randn(4, 8)
+    y[0, 2], y[1, 5] = np.inf, np.nan
+    t = np.linspace(0, 1, 8)
+    fs = [lambda y: np.linalg.lstsq(X, y, rcond=None)[0], lambda y: np.polyfit(t, y, 2),
+          lambda y: np.linalg.lstsq(X, np.stack([y, -y], 1), rcond=None)[0],
+          lambda y, X: np.linalg.lstsq(X, y, rcond=None)[0]]
+    with np.errstate(all="ignore"):
+        for f in fs[:3]:
+            assert_tree_close(gvmap.vmap(f)(y), oracle(f, 0, 0)(y))
+        Xs = np.stack([X] * 4)
+        assert_tree_close(gvmap.vmap(fs[3])(y, Xs), oracle(fs[3], 0, 0)(y, Xs))

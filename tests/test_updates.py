@@ -329,6 +329,54 @@ def test_traced_mask_on_integers(backend):
     check(lambda v: v[v > 0].mean(), xi)   # NumPy: float64
 
 
+def interp_gaps(x):
+    t = np.arange(len(x))
+    good = ~np.isnan(x)
+    return np.interp(t, t[good], x[good])
+
+
+def interp_gaps_written_back(x):
+    t = np.linspace(0.0, 1.0, len(x))
+    ok = np.isfinite(x)
+    out = x.copy()
+    out[~ok] = np.interp(t[~ok], t[ok], x[ok], right=-7.0)
+    return out, np.interp(t + 0.1, t[ok], x[ok], left=x[0] * 0 + 3.0)
+
+
+def kept_spread(x):
+    c = x[~np.isnan(x)]
+    return c.std(), c.var(ddof=1), np.std(c, ddof=1), np.var(c)
+
+
+@pytest.mark.parametrize("f", [interp_gaps, interp_gaps_written_back, kept_spread],
+                         ids=lambda f: f.__name__)
+def test_traced_mask_interp_and_spread(plan_kind, f):
+    # np.interp of the kept points and x[mask].std()/.var() (were refused: "numpy.interp
+    # of x[mask]", ".std of x[mask]"); gaps first and last, one point kept, every point kept
+    x = X.copy()
+    x[0, [0, 1, 4]] = x[1, [2, 3, 5]] = x[2, :5] = x[3, 1:] = np.nan
+    x[4, 0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # ddof=1 of one kept point: 0/0
+        check(f, x)
+        check(f, x.astype(np.float32))
+        check(f, x.T, in_axes=1)
+
+
+def test_traced_mask_interp_of_no_point_is_nan(backend):
+    # NumPy raises for an empty xp; one batched example cannot raise alone: NaN there
+    x = X[:2].copy()
+    x[0] = np.nan
+    out = gvmap.vmap(interp_gaps)(x)
+    assert np.isnan(out[0]).all()
+    np.testing.assert_allclose(out[1], x[1])
+
+
+def test_traced_mask_order_statistic_names_the_nan_form():
+    with pytest.raises(NotImplementedError, match=r"np\.nanmedian\(np\.where\(mask, x, np\.nan\)\)"):
+        gvmap.vmap(lambda x: np.median(x[x > 0]))(X)
+
+
 @pytest.mark.parametrize("f,what", [
     (lambda x: x[x > 0], "returning"),
     (lambda x: len(x[x > 0]) * x, "len"),

@@ -31,7 +31,8 @@ from ..tracing import Tracer, bind
 from ..trycatch import refuse_if_caught
 from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, normalize_axis,
                     operand, refused, reject_kwargs, shape_of)
-from .elementwise import absolute, greater, multiply, sqrt, subtract, true_divide, where
+from .elementwise import (absolute, greater, isfinite, logical_not, multiply, sqrt, subtract,
+                          true_divide, where)
 from .extras import count_nonzero
 from .reductions import any as any_, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, swapaxes
@@ -218,7 +219,8 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     """numpy.linalg.lstsq by the SVD (NumPy's gelsd is SVD-based too): x, residuals, rank
     and the singular values. rcond None: machine precision times max(M, N). Residuals have
     shape (K,) ((1,) for a 1-D b) whenever M > N, the squared norms of b - a @ x, and (0,)
-    otherwise; NumPy's are empty for a rank-deficient example, a shape a batch cannot hold."""
+    otherwise; NumPy's are empty for a rank-deficient example, a shape a batch cannot hold.
+    A non-finite b gives NaN x as NumPy's (its residuals are LAPACK's, not matched)."""
     a, b = _common(_float(a, "lstsq"), _float(b, "lstsq"))
     if ndim_of(a) != 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.lstsq: {ndim_of(a)}-dimensional array given. "
@@ -244,6 +246,9 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     large = greater(s, cutoff)
     s_inv = where(large, true_divide(dtype.type(1), where(large, s, dtype.type(1))), dtype.type(0))
     x = _matT(vh) @ (expand_dims(s_inv, 1) * (_matT(u) @ b))
+    # an inf or NaN anywhere in b: gelsd's scaling makes every x NaN (np.polyfit of a
+    # series with an inf is all NaN), where the SVD products give inf in some places
+    x = where(any_(logical_not(isfinite(b))), dtype.type(np.nan), x)
     rank = sum_(large, dtype=np.int32)
     if m > n:
         r = subtract(b, a @ x)

@@ -7,7 +7,11 @@ a batched program cannot hold it. But the commonest uses never need that shape:
   ``np.where(mask, v, x)``;
 * ``x[mask] += 1``, ``x[mask] = np.sqrt(x[mask]) * 2``: elementwise work on the selected
   elements, written back into the same places;
-* ``x[mask].sum()``, ``x[mask].mean()``: a masked reduction.
+* ``x[mask].sum()``, ``x[mask].mean()``, ``.var(ddof=)`` / ``.std(ddof=)``: a masked
+  reduction;
+* ``np.interp(t, t[ok], x[ok])``, filling gaps from the points kept: the kept points moved
+  to the front in order, the rest past the last one with its value, and x itself may be a
+  selection (``np.interp(t[~ok], t[ok], x[ok])``).
 
 So ``x[mask]`` returns a ``Selection``: the elements of ``x`` at ``mask``, held at their
 places in x's shape (the other places do not matter). Elementwise ufuncs and operators
@@ -41,6 +45,11 @@ def _refusal(what: str) -> NotImplementedError:
         f"np.where(mask, f(x), x) for an update, np.where(mask, x, 0).sum() for a sum "
         f"(gvmap computes x[mask] = v, x[mask] op= v, elementwise work on x[mask] written "
         f"back, and x[mask].sum()/.mean() this way)")
+
+
+_NAN_FORMS = {"median": "nanmedian", "percentile": "nanpercentile", "quantile": "nanquantile",
+              "min": "nanmin", "max": "nanmax", "amin": "nanmin", "amax": "nanmax",
+              "argmin": "nanargmin", "argmax": "nanargmax", "cumsum": "nancumsum"}
 
 
 def _mask_dims(x: Tracer, mask: Tracer) -> int:
@@ -114,9 +123,17 @@ class Selection:
         return self._with(out)
 
     def __array_function__(self, func, types, args, kwargs):
-        if func in (np.sum, np.mean) and args and args[0] is self:
+        if func in (np.sum, np.mean, np.var, np.std) and args and args[0] is self:
             return getattr(self, func.__name__)(*args[1:], **kwargs)
-        raise _refusal(f"numpy.{func.__name__}")
+        if func is np.interp:
+            return interp_selected(*args, **kwargs)
+        name = func.__name__
+        if name in _NAN_FORMS:  # an order statistic of the kept elements: NaN the rest
+            raise NotImplementedError(
+                f"{_refusal(f'numpy.{name}')}. For numpy.{name} of the elements a mask "
+                f"keeps, NaN the others and use NumPy's NaN-ignoring form: "
+                f"np.{_NAN_FORMS[name]}(np.where(mask, x, np.nan))")
+        raise _refusal(f"numpy.{name}")
 
     def __array__(self, *args, **kwargs):
         raise _refusal("np.asarray")
@@ -140,6 +157,23 @@ class Selection:
         if dtype is None and np.dtype(total.dtype).kind in "biu":  # NumPy's mean: float64
             total = total.astype(np.float64)
         return total / convert(count, total.dtype)  # NumPy's mean keeps a float32 sum's dtype
+
+    def var(self, axis: Any = None, dtype: Any = None, ddof: Any = 0, **kwargs: Any) -> Any:
+        """NumPy's two-pass variance of the selected elements (their mean, then the mean
+        of the squared deviations, divided by count - ddof)."""
+        if axis is not None or kwargs:
+            raise _refusal("a variance along an axis")
+        mask = broadcast_to(_expanded(self.mask, np.ndim(self.values)), np.shape(self.values))
+        values = self.values
+        if np.dtype(values.dtype).kind in "biu":
+            values = astype(values, np.float64)
+        dev = elementwise.subtract(values, self._with(values).mean(dtype=dtype))
+        sq = sum_(where(mask, elementwise.multiply(dev, dev), 0), dtype=dtype)
+        count = elementwise.subtract(sum_(mask), ddof)
+        return sq / convert(elementwise.maximum(count, 0), sq.dtype)
+
+    def std(self, axis: Any = None, dtype: Any = None, ddof: Any = 0, **kwargs: Any) -> Any:
+        return elementwise.sqrt(self.var(axis, dtype, ddof, **kwargs))
 
     # ---- what needs the selection's own shape
     def __len__(self):
@@ -197,6 +231,42 @@ for _dunder, _fn in [("neg", "negative"), ("pos", "positive"), ("abs", "absolute
     setattr(Selection, f"__{_dunder}__",
             (lambda f: lambda self: self._with(getattr(elementwise, f)(self.values)))(_fn))
 Selection.__hash__ = None
+
+
+def interp_selected(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
+                    period: Any = None) -> Any:
+    """np.interp(x, xp[mask], fp[mask]) for one traced 1-D mask: the kept points first, in
+    order (a stable argsort of ~mask), the places after them past the last kept point
+    with its value, so each example interpolates between its own kept points as NumPy does. An
+    example that keeps no point (NumPy: "array of sample points is empty") gives NaN."""
+    from .arrays import arange
+    from .indexing import take
+    from .sorting import argsort, interp
+
+    if period is not None:
+        raise _refusal("numpy.interp with period=")
+    if not (isinstance(xp, Selection) and isinstance(fp, Selection)) \
+            or not same_mask(xp.mask, fp.mask) or np.ndim(xp.values) != 1 \
+            or np.shape(xp.values) != np.shape(fp.values):
+        raise _refusal("numpy.interp with points selected by different masks")
+    mask = xp.mask
+    n = mask.shape[0]
+    order = argsort(elementwise.logical_not(mask), kind="stable")
+    count = sum_(astype(mask, np.int64))
+    last = take(order, elementwise.maximum(elementwise.subtract(count, 1), 0))
+    kept = elementwise.less(arange(n), count)
+    at = where(kept, order, last)
+    # past the last kept point the places climb by one from it, with its value: no empty
+    # interval (no 0/0 where the loop warns of none), and `right` put back after
+    x_last, f_last = take(xp.values, last), take(fp.values, last)
+    climb = astype(elementwise.maximum(elementwise.subtract(arange(n) + 1, count), 0), np.float64)
+    xs = elementwise.add(take(xp.values, at), climb)
+    fs = take(fp.values, at)
+    query = x.values if isinstance(x, Selection) else x
+    out = interp(query, xs, fs, left)
+    out = where(elementwise.greater(query, x_last), f_last if right is None else right, out)
+    out = where(elementwise.greater(count, 0), out, np.nan)
+    return Selection(out, x.mask) if isinstance(x, Selection) else out
 
 
 def select(x: Tracer, mask: Tracer) -> Selection:

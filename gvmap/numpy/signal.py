@@ -274,17 +274,26 @@ def _pad_constant(a: Any, axis: int, before: int, after: int, fill: tuple) -> An
 FUSED_TAPS = 16
 
 
-def _correlate_valid(a: Any, v: Any) -> Any:
-    """c[k] = sum_j a[k + j] * v[j] for k in [0, n - m], n >= m: O((n - m + 1) * m)."""
+def _correlate_valid(a: Any, v: Any, real: Any = None) -> Any:
+    """c[k] = sum_j a[k + j] * v[j] for k in [0, n - m], n >= m: O((n - m + 1) * m).
+    ``real`` (a constant bool array over a, or None): the places of a that are not zero
+    padding; only those terms are summed, as NumPy's overlap sums, so an inf or NaN in v
+    reaches only the outputs whose overlap holds it (0 * inf would be NaN everywhere)."""
     n, m = shape_of(a)[0], shape_of(v)[0]
     length = n - m + 1
     if m <= FUSED_TAPS:
         out = None
         for j in range(m):
             term = multiply(getitem(a, slice(j, j + length)), getitem(v, j))
+            if real is not None and not real[j:j + length].all():
+                term = where(real[j:j + length], term, np.zeros((), dtype_of(term))[()])
             out = term if out is None else add(out, term)
         return out
-    windows = take(a, np.arange(length)[:, None] + np.arange(m)[None, :], axis=0)  # (L, m)
+    at = np.arange(length)[:, None] + np.arange(m)[None, :]
+    windows = take(a, at, axis=0)  # (L, m)
+    if real is not None:
+        terms = multiply(windows, v)
+        return sum_(where(real[at], terms, np.zeros((), dtype_of(terms))[()]), axis=1)
     return bind(P.dot_general_p, windows, v, dimension_numbers=(((1,), (0,)), ((), ())))
 
 
@@ -302,10 +311,12 @@ def _correlate(a: Any, v: Any, mode: str, name: str) -> Any:
     a, v = convert(a, dtype), convert(v, dtype)
     left = {"full": m - 1, "same": m // 2, "valid": 0}[mode]
     right = {"full": m - 1, "same": m - 1 - m // 2, "valid": 0}[mode]
+    real = None
     if left or right:
         zero = np.zeros((), dtype)[()]
         a = concatenate([broadcast_to(zero, (left,)), a, broadcast_to(zero, (right,))])
-    return _correlate_valid(a, v)
+        real = np.r_[np.zeros(left, bool), np.ones(n, bool), np.zeros(right, bool)]
+    return _correlate_valid(a, v, real)
 
 
 def _signal_operands(a: Any, v: Any, name: str) -> tuple[Any, Any]:

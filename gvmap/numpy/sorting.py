@@ -479,7 +479,11 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
            period: Any = None) -> Any:
     """numpy.interp, as NumPy's C loop computes it (compiled_base.c): the interval j with
     xp[j] <= x < xp[j + 1] found by counting, the slope, and NumPy's fallbacks where the
-    slope times a distance is NaN. ``xp`` and ``fp`` may be traced or constant."""
+    slope times a distance is NaN. ``xp`` and ``fp`` may be traced or constant, or the
+    points a traced mask keeps (``t[ok], x[ok]``: masked.interp_selected)."""
+    from .masked import Selection, interp_selected
+    if any(isinstance(v, Selection) for v in (x, xp, fp)):
+        return interp_selected(x, xp, fp, left, right, period)
     x = check_operand(x, "interp")
     xp_, fp_ = operand(xp, "interp"), operand(fp, "interp")
     if ndim_of(xp_) != 1 or ndim_of(fp_) != 1:
@@ -521,6 +525,9 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     alt = add(multiply(slope, subtract(x, xj1)), fj1)
     alt = where(logical_and(isnan(alt), equal(fj, fj1)), fj, alt)
     res = where(nan_res, alt, res)
+    # NumPy takes fp itself where x is a sample point ("avoid potential non-finite
+    # interpolation"): 1 at xp = [1, 2], fp = [1, inf], where the slope gives inf * 0
+    res = where(equal(x, xj), fj, res)
     x_last, f_last = getitem(xp_, -1), getitem(fp_, -1)
     res = where(equal(x, x_last), f_last, res)
     res = where(less(x, getitem(xp_, 0)), lval, res)
