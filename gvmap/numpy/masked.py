@@ -238,8 +238,10 @@ def interp_selected(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = Non
     """np.interp(x, xp[mask], fp[mask]) for one traced 1-D mask: the kept points first, in
     order (a stable argsort of ~mask), the places after them past the last kept point
     with its value, so each example interpolates between its own kept points as NumPy does. An
-    example that keeps no point (NumPy: "array of sample points is empty") gives NaN."""
+    example that keeps no point raises NumPy's ValueError ("array of sample points is
+    empty"), naming it."""
     from .arrays import arange
+    from .checks import raise_where
     from .indexing import take
     from .sorting import argsort, interp
 
@@ -265,7 +267,13 @@ def interp_selected(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = Non
     query = x.values if isinstance(x, Selection) else x
     out = interp(query, xs, fs, left)
     out = where(elementwise.greater(query, x_last), f_last if right is None else right, out)
-    out = where(elementwise.greater(count, 0), out, np.nan)
+    # an example that keeps no point: NumPy's ValueError there, naming it
+    out = raise_where(where(elementwise.greater(count, 0), out, np.nan),
+                      elementwise.equal(count, 0), error="ValueError", function="interp",
+                      reason="array of sample points is empty",
+                      hint="keep a point in every example, or choose a fallback with "
+                           "np.where(mask.any(), np.interp(...), fallback) after making the "
+                           "mask of an empty example all True")
     return Selection(out, x.mask) if isinstance(x, Selection) else out
 
 
