@@ -63,6 +63,8 @@ class LinAlgError(_FailedExample, _np.linalg.LinAlgError):
     matrix); ``routine`` and ``reason`` say what failed, as NumPy's message does.
     """
 
+    kind = "LinAlgError"  # raised by a check too (``numpy.checks``: its matrix is ())
+
     def __init__(self, routine: str, reason: str, example: tuple = (), matrix: tuple = ()):
         self.routine, self.reason = routine, reason
         self.example, self.matrix = tuple(example), tuple(matrix)
@@ -75,10 +77,12 @@ class LinAlgError(_FailedExample, _np.linalg.LinAlgError):
         where = self._in_example()
         if self.matrix:
             where += f" (matrix {self.matrix} of {'that example' if self.example else 'the stack'})"
+        fix = ("replace that example's inf / NaN entries first (np.nan_to_num(a), or a mask "
+               "and np.where)" if "converge" in self.reason else
+               "fix that example's input (e.g. regularise: a + eps * np.eye(n)) or compute a "
+               "routine that cannot fail (np.linalg.lstsq, np.linalg.pinv)")
         return (f"numpy.{self.routine}: {self.reason}{where}, where the loop over examples "
-                f"raises numpy.linalg.LinAlgError too; fix that example's input (e.g. "
-                f"regularise: a + eps * np.eye(n)) or compute a routine that cannot fail "
-                f"(np.linalg.lstsq, np.linalg.pinv)")
+                f"raises numpy.linalg.LinAlgError too; {fix}")
 
 
 class ExampleError(_FailedExample, Exception):
@@ -223,4 +227,4 @@ class ExampleOrderError(ExampleError, NotImplementedError):
 EXAMPLE_ERRORS = {cls.kind: cls for cls in (ExampleValueError, ExampleTypeError, ExampleIndexError,
                                             ExampleOverflowError, ExampleZeroDivisionError,
                                             BeyondInt64Error, ExampleShapeError,
-                                            ExampleOrderError)}
+                                            ExampleOrderError, LinAlgError)}

@@ -281,3 +281,19 @@ def test_lstsq_of_a_non_finite_b_is_nan_as_numpys(plan_kind):
             assert_tree_close(gvmap.vmap(f)(y), oracle(f, 0, 0)(y))
         Xs = np.stack([X] * 4)
         assert_tree_close(gvmap.vmap(fs[3])(y, Xs), oracle(fs[3], 0, 0)(y, Xs))
+
+
+def test_lstsq_and_polyfit_of_a_non_finite_a_raise_as_numpys(backend):
+    """NumPy's gelsd fails for an inf or NaN in a (LinAlgError 'SVD did not converge in
+    Linear Least Squares'), where gvmap's SVD-based lstsq gave NaN silently."""
+    rng = np.random.RandomState(6)
+    X, y = rng.randn(4, 6, 2), rng.randn(4, 6)
+    X[2, 3, 1] = np.inf
+    with pytest.raises(LinAlgError, match=r"lstsq: SVD did not converge in Linear Least "
+                       r"Squares in example 2.*np\.nan_to_num") as info:
+        gvmap.vmap(lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0])(X, y)
+    assert isinstance(info.value, np.linalg.LinAlgError) and info.value.example == (2,)
+    t = np.stack([np.linspace(0.0, 1.0, 6)] * 4)
+    t[1, 2] = np.nan
+    with pytest.raises(np.linalg.LinAlgError, match="in example 1"):
+        gvmap.vmap(lambda x, v: np.polyfit(x, v, 1))(t, y)

@@ -33,6 +33,7 @@ from ._core import (as_operand, broadcast_shapes, convert, dtype_of, ndim_of, no
                     operand, refused, reject_kwargs, shape_of)
 from .elementwise import (absolute, greater, isfinite, logical_not, multiply, sqrt, subtract,
                           true_divide, where)
+from .checks import raise_where
 from .extras import count_nonzero
 from .reductions import any as any_, max as max_, min as min_, sum as sum_
 from .shape import broadcast_to, expand_dims, moveaxis, reshape, squeeze, swapaxes
@@ -220,7 +221,8 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     and the singular values. rcond None: machine precision times max(M, N). Residuals have
     shape (K,) ((1,) for a 1-D b) whenever M > N, the squared norms of b - a @ x, and (0,)
     otherwise; NumPy's are empty for a rank-deficient example, a shape a batch cannot hold.
-    A non-finite b gives NaN x as NumPy's (its residuals are LAPACK's, not matched)."""
+    A non-finite b gives NaN x as NumPy's (its residuals are LAPACK's, not matched); a
+    non-finite a raises NumPy's LinAlgError, naming the example."""
     a, b = _common(_float(a, "lstsq"), _float(b, "lstsq"))
     if ndim_of(a) != 2:
         raise np.linalg.LinAlgError(f"numpy.linalg.lstsq: {ndim_of(a)}-dimensional array given. "
@@ -249,6 +251,9 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     # an inf or NaN anywhere in b: gelsd's scaling makes every x NaN (np.polyfit of a
     # series with an inf is all NaN), where the SVD products give inf in some places
     x = where(any_(logical_not(isfinite(b))), dtype.type(np.nan), x)
+    # an inf or NaN in a: gelsd's scaling fails, and NumPy raises (the SVD alone gives NaN)
+    x = raise_where(x, any_(logical_not(isfinite(a))), error="LinAlgError",
+                    function="linalg.lstsq", reason="SVD did not converge in Linear Least Squares")
     rank = sum_(large, dtype=np.int32)
     if m > n:
         r = subtract(b, a @ x)
