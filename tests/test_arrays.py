@@ -217,6 +217,12 @@ def test_long_kernels_are_one_contraction():
     k = rng.randn(20)
     graph = gvmap.make_graph(lambda v: np.convolve(v, k, "valid"))(rng.randn(40))
     assert [str(e.primitive) for e in graph.eqns].count("dot_general") == 1
+    # 'same' / 'full': the windows inside v are one contraction too, the m - 1 at each end
+    # that reach into the padding sum their real terms (an inf tap meets no padding)
+    for mode in ("same", "full"):
+        graph = gvmap.make_graph(lambda v: np.convolve(v, k, mode))(rng.randn(40))
+        prims = [str(e.primitive) for e in graph.eqns]
+        assert prims.count("dot_general") == 1 and prims.count("reduce_sum") == 2, prims
 
 
 def test_small_running_extrema_are_a_row_kernel(monkeypatch):

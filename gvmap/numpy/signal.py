@@ -290,10 +290,27 @@ def _correlate_valid(a: Any, v: Any, real: Any = None) -> Any:
             out = term if out is None else add(out, term)
         return out
     at = np.arange(length)[:, None] + np.arange(m)[None, :]
-    windows = take(a, at, axis=0)  # (L, m)
-    if real is not None:
-        terms = multiply(windows, v)
-        return sum_(where(real[at], terms, np.zeros((), dtype_of(terms))[()]), axis=1)
+    if real is None:
+        return _contracted(a, at, v)
+    # the windows that lie in a alone are one contraction; those reaching into the padding
+    # (at most m - 1 at each end) sum their real terms only
+    inside = real[at].all(axis=1)
+    first, last = (np.flatnonzero(inside)[[0, -1]] if inside.any() else (length, length - 1))
+    parts = []
+    for rows in (at[:first], at[first:last + 1], at[max(first, last + 1):]):
+        if not len(rows):
+            continue
+        if real[rows].all():
+            parts.append(_contracted(a, rows, v))
+        else:
+            terms = multiply(take(a, rows, axis=0), v)
+            parts.append(sum_(where(real[rows], terms, np.zeros((), dtype_of(terms))[()]), axis=1))
+    return parts[0] if len(parts) == 1 else concatenate(parts)
+
+
+def _contracted(a: Any, at: np.ndarray, v: Any) -> Any:
+    """The windows ``a[at]`` ((L, m), gathered once) contracted with the taps: one matmul."""
+    windows = take(a, at, axis=0)
     return bind(P.dot_general_p, windows, v, dimension_numbers=(((1,), (0,)), ((), ())))
 
 
