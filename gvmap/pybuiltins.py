@@ -55,7 +55,7 @@ import numpy as np
 
 from . import tree
 from .concrete import ambiguous_truth_error
-from .pyscalars import kind_of, mark, modular_pow, to_int
+from .pyscalars import as_python, kind_of, mark, modular_pow, to_int
 from .tracing import Tracer
 
 __all__ = ["BUILTINS", "NUMBER_TYPES", "StandInMeta"]
@@ -94,7 +94,7 @@ def _result(x: Any, items: list) -> Any:
     category = max(_KINDS.index(kind) if kind else _CATEGORY.get(np.dtype(item.dtype).kind, 2)
                    for item, kind in zip(items, kinds))
     kind = _KINDS[category]
-    return mark(x.astype(np.dtype({bool: np.bool_, int: np.int64, float: np.float64}[kind])), kind)
+    return as_python(x, kind)
 
 
 def _extreme(name: str, better: Callable) -> Callable:
@@ -337,7 +337,7 @@ def _to_float(x: Tracer) -> Tracer:
     if x.ndim:
         raise TypeError("float(): only 0-dimensional arrays can be converted to Python "
                         f"scalars (the loop's array has shape {x.shape})")
-    return mark(x.astype(np.float64), float)
+    return as_python(x, float)
 
 
 def _to_int(x: Tracer) -> Tracer:
@@ -349,8 +349,7 @@ def _to_int(x: Tracer) -> Tracer:
 def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
     """``pow``: the builtin, but ``pow(a, b, m)`` with a traced int among b and m (which
     Python hands to no ``__rpow__``) is ``pyscalars.modular_pow``."""
-    if mod is not None and not (isinstance(base, Tracer) and base.known is None) and \
-            any(isinstance(x, Tracer) and x.known is None for x in (exp, mod)):
+    if mod is not None and not _traced(base) and (_traced(exp) or _traced(mod)):
         return modular_pow(base, exp, mod)
     return builtins.pow(base, exp) if mod is None else builtins.pow(base, exp, mod)
 

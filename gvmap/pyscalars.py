@@ -43,8 +43,8 @@ import numpy as np
 from .aliasing import call_leaves
 from .tracing import Tracer
 
-__all__ = ["kind_of", "python_operands", "mark", "numpy_scalar", "binary", "unary", "to_int",
-           "python_round", "modular_pow", "number_method", "MATH_FUNCTIONS",
+__all__ = ["kind_of", "python_operands", "mark", "as_python", "numpy_scalar", "binary", "unary",
+           "to_int", "python_round", "modular_pow", "number_method", "MATH_FUNCTIONS",
            "NUMPY_NAMES"]
 
 _DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64)}
@@ -105,6 +105,12 @@ def numpy_scalar(x: Tracer) -> Tracer:
 def _as(x: Any, kind: type) -> Any:
     from .numpy._core import convert
     return convert(x, _DTYPES[kind]) if isinstance(x, Tracer) else kind(x)
+
+
+def as_python(x: Tracer, kind: type) -> Tracer:
+    """A traced scalar converted to the dtype that stands for the Python number type
+    ``kind`` (bool, int64, float64) and marked as one: ``float(x[0])``, ``x.item()``."""
+    return mark(_as(x, kind), kind)
 
 
 def _check(value: Any, bad: Any, error: str, function: str, reason: str, hint: str = "") -> Any:
@@ -257,7 +263,7 @@ def modular_pow(a: Any, b: Any, m: Any) -> Any:
     result = gnp.remainder(result, mod)
     if conditions:
         result = _checks(result, *conditions)
-    return mark(_as(result, int), int)
+    return as_python(result, int)
 
 
 def _modular_inverse(a: Any, n: Any) -> tuple[Any, Any]:
@@ -530,6 +536,10 @@ def number_method(x: Tracer, name: str) -> Callable | None:
     return None
 
 
+_BEYOND_INT64 = ("the integer does not fit in int64, which gvmap's traced Python ints are (the "
+                 "loop's have arbitrary precision)")
+
+
 def to_int(x: Any, rounding: str, function: str) -> Any:
     """``math.floor(x)`` / ``ceil`` / ``trunc`` / ``round(x)`` / ``int(x)``: a traced Python
     int; NaN and the infinities raise as Python's int conversion does, and an integer
@@ -548,10 +558,9 @@ def to_int(x: Any, rounding: str, function: str) -> Any:
         rounded, (gnp.isnan(x), "ValueError", function, _python_error(lambda: int(float("nan")))),
         (gnp.isinf(x), "OverflowError", function, _python_error(lambda: int(float("inf")))),
         ((rounded >= 2.0 ** 63) | (rounded < -2.0 ** 63), "BeyondInt64Error", function,
-         "the integer does not fit in int64, which gvmap's traced Python ints are (the loop's "
-         "have arbitrary precision)", f"keep it a float: np.{rounding}(x)"))
+         _BEYOND_INT64, f"keep it a float: np.{rounding}(x)"))
     with np.errstate(all="ignore"):  # NaN / inf raise (the checks), as int() does: no warning
-        return mark(_as(rounded, int), int)
+        return as_python(rounded, int)
 
 
 def _exact_int64(x: Tracer, function: str) -> Tracer:
@@ -560,9 +569,7 @@ def _exact_int64(x: Tracer, function: str) -> Tracer:
     (converted, it would wrap to a negative number)."""
     if x.dtype == np.uint64:
         x = _check(x, _gnp().greater_equal(x, np.uint64(2 ** 63)), "BeyondInt64Error", function,
-                   "the integer does not fit in int64, which gvmap's traced Python ints are "
-                   "(the loop's have arbitrary precision)",
-                   "keep it a NumPy uint64: x[0] % m and x[0] >> k stay uint64")
+                   _BEYOND_INT64, "keep it a NumPy uint64: x[0] % m and x[0] >> k stay uint64")
     return _as(x, int)
 
 
@@ -607,7 +614,7 @@ def _isclose(a: Any, b: Any, *, rel_tol: float = 1e-09, abs_tol: float = 0.0) ->
 def _frexp(x: Any) -> Any:
     """math.frexp: (mantissa, exponent), a Python float and int (0 for inf and NaN)."""
     mantissa, exponent = _gnp().frexp(_argument(x, "frexp"))
-    return mark(mantissa, float), mark(_as(exponent, int), int)
+    return mark(mantissa, float), as_python(exponent, int)
 
 
 @_twin("modf")

@@ -848,7 +848,7 @@ class Tracer(TracedArray):
         kind = {"b": bool, "i": int, "u": int, "f": float}.get(self.dtype.kind)
         if kind is None or self.dtype == np.uint64:
             raise self._concrete_value_error(".item() on a traced array")
-        return pyscalars.mark(x.astype({bool: np.bool_, int: np.int64, float: np.float64}[kind]), kind)
+        return pyscalars.as_python(x, kind)
 
     def tolist(self):
         """ndarray.tolist: nested lists of the elements as Python numbers (``item``), so
