@@ -211,15 +211,12 @@ def _sorted(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list
     items = list(iterable)
     keys = items if key is None else [key(item) for item in items]
     if not any(map(_traced, tree.flatten(keys)[0])):  # the order is known: Python's
-        order = builtins.sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
-        return [items[i] for i in order]
+        return _in_order(items, keys, reverse)
     gnp = _gnp()
     columns = _key_columns(keys)
-    known = [c for c in itertools.takewhile(lambda c: isinstance(c, np.ndarray), columns)]
+    known = list(itertools.takewhile(lambda c: isinstance(c, np.ndarray), columns))
     if known and len(set(zip(*known))) == len(items):  # the known components decide
-        ranks = list(zip(*known))
-        order = builtins.sorted(range(len(items)), key=ranks.__getitem__, reverse=reverse)
-        return [items[i] for i in order]
+        return _in_order(items, list(zip(*known)), reverse)
     if reverse:  # CPython: reverse, sort stably, reverse back (ties keep their order)
         columns = [c[::-1] for c in columns]
     order = gnp.argsort(columns[0]) if len(columns) == 1 else gnp.lexsort(columns[::-1])
@@ -229,13 +226,19 @@ def _sorted(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list
         if len(items) > 1 else []  # one item is never compared
     if nan:
         from .numpy.checks import raise_where
-        bad = gnp.any(gnp.stack(nan)) if len(nan) > 1 else gnp.any(nan[0])
+        bad = gnp.stack(nan) if len(nan) > 1 else nan[0]  # any NaN of the example's keys
         order = raise_where(
             order, bad, error="OrderError", function="builtins.sorted",
             reason="a key is NaN (it compares False with every other key)",
             hint="np.sort(x) puts NaNs last (list(np.sort(x)) for a list), or drop the NaNs "
                  "first: np.where(np.isnan(x), np.inf, x)")
     return _picked(items, order)
+
+
+def _in_order(items: list, keys: list, reverse: bool) -> list:
+    """The items in Python's order of their known ``keys``."""
+    order = builtins.sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
+    return [items[i] for i in order]
 
 
 def _key_columns(keys: list) -> list:
