@@ -50,10 +50,10 @@ def _source(code: types.CodeType, lineno: int | None) -> str:
     return line or f"line {lineno} of {code.co_filename}"
 
 
-@functools.lru_cache(maxsize=256)
-def _instructions(code: types.CodeType) -> tuple[list, dict[int, int]]:
-    """``code``'s instructions (an assert in a loop asks again each time), and each one's
-    position by offset."""
+@functools.lru_cache(maxsize=1024)
+def code_instructions(code: types.CodeType) -> tuple[list, dict[int, int]]:
+    """``code``'s instructions (an assert in a loop asks again each time; gvmap.trycatch
+    reads them for every check), and each one's position by offset."""
     instructions = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
     return instructions, {i.offset: k for k, i in enumerate(instructions)}
 
@@ -107,7 +107,7 @@ def _jump(frame: Any) -> tuple[list, dict[int, int], int] | None:
     jump it is asking a bool for (after Python 3.13's TO_BOOL); None elsewhere."""
     if frame is None:
         return None
-    instructions, position = _instructions(frame.f_code)
+    instructions, position = code_instructions(frame.f_code)
     at = position.get(frame.f_lasti)
     if at is not None and instructions[at].opname == "TO_BOOL":  # 3.13: the bool, the jump
         at += 1

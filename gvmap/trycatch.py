@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .assertions import code_instructions
 from .errors import TracerConversionError
 from .sources import _is_user_code
 
@@ -65,12 +66,6 @@ def _table(code: Any) -> tuple:
     return tuple(parse(code)) if parse is not None and hasattr(code, "co_exceptiontable") else ()
 
 
-@functools.lru_cache(maxsize=1024)
-def _instructions(code: Any) -> tuple[tuple, dict]:
-    instructions = tuple(dis.get_instructions(code))
-    return instructions, {ins.offset: k for k, ins in enumerate(instructions)}
-
-
 def _covering(table: tuple, offset: int) -> Any:
     return next((e for e in table if e.start <= offset < e.end), None)
 
@@ -87,7 +82,7 @@ def _clauses_catch(frame: Any, start: int, errors: tuple) -> bool | None:
     """Whether the ``except`` clauses that begin at instruction ``start`` (just after the
     handler's PUSH_EXC_INFO) catch one of ``errors``; None for a handler that is no list of
     except clauses (a ``finally`` body)."""
-    instructions, position = _instructions(frame.f_code)
+    instructions, position = code_instructions(frame.f_code)
     k = start
     while k < len(instructions):
         ins = instructions[k]
@@ -143,7 +138,7 @@ def _catching_handler(frame: Any, errors: tuple) -> bool:
     table = _table(frame.f_code)
     if not table:
         return False
-    instructions, position = _instructions(frame.f_code)
+    instructions, position = code_instructions(frame.f_code)
     entry, seen = _covering(table, frame.f_lasti), set()
     while entry is not None and entry.target not in seen:
         seen.add(entry.target)
