@@ -77,10 +77,10 @@ class _StateWrites:
             None if inspect.isfunction(fun) or isinstance(fun, functools.partial) else fun
         self.owner = owner if hasattr(owner, "__dict__") and not isinstance(owner, type) else None
         self.attrs = dict(vars(self.owner)) if self.owner is not None else {}
-        code = getattr(inspect.unwrap(fun) if inspect.isfunction(fun) else
-                       getattr(fun, "__func__", None), "__code__", None)
-        self.globals = getattr(inspect.unwrap(fun) if inspect.isfunction(fun) else
-                               getattr(fun, "__func__", None), "__globals__", {})
+        function = inspect.unwrap(fun) if inspect.isfunction(fun) else \
+            getattr(fun, "__func__", None)  # a bound method's function
+        code = getattr(function, "__code__", None)
+        self.globals = getattr(function, "__globals__", {})
         names = {ins.argval for ins in dis.get_instructions(code)
                  if ins.opname == "STORE_GLOBAL"} if code is not None else set()
         self.global_values = {n: self.globals.get(n, _ABSENT) for n in names}

@@ -142,6 +142,10 @@ class Selection:
         return self._with(astype(self.values, dtype))
 
     # ---- reductions that keep a static shape
+    def _full_mask(self) -> Any:
+        """The mask over every element of the values (a row mask broadcast along them)."""
+        return broadcast_to(_expanded(self.mask, np.ndim(self.values)), np.shape(self.values))
+
     def sum(self, axis: Any = None, dtype: Any = None, **kwargs: Any) -> Any:
         if axis is not None or kwargs:
             raise _refusal("a sum along an axis")
@@ -151,8 +155,7 @@ class Selection:
     def mean(self, axis: Any = None, dtype: Any = None, **kwargs: Any) -> Any:
         if axis is not None or kwargs:
             raise _refusal("a mean along an axis")
-        count = sum_(broadcast_to(_expanded(self.mask, np.ndim(self.values)),
-                                  np.shape(self.values)))
+        count = sum_(self._full_mask())
         total = self.sum(dtype=dtype)
         if dtype is None and np.dtype(total.dtype).kind in "biu":  # NumPy's mean: float64
             total = total.astype(np.float64)
@@ -163,7 +166,7 @@ class Selection:
         of the squared deviations, divided by count - ddof)."""
         if axis is not None or kwargs:
             raise _refusal("a variance along an axis")
-        mask = broadcast_to(_expanded(self.mask, np.ndim(self.values)), np.shape(self.values))
+        mask = self._full_mask()
         values = self.values
         if np.dtype(values.dtype).kind in "biu":
             values = astype(values, np.float64)
