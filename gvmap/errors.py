@@ -18,6 +18,19 @@ class TracerConversionError(TypeError):
 class LeakedTracerError(RuntimeError):
     """A traced value escaped the function being traced and was used afterwards."""
 
+    @classmethod
+    def state_written(cls, places: list[str]) -> "LeakedTracerError":
+        """The refusal of a traced value stored in state that outlives the call (an
+        attribute of the callable, a global, a module's attribute), ``places`` naming it."""
+        return cls(
+            f"the function stored a traced value in {', '.join(places)}: in the loop "
+            f"over examples each call updates it in turn, so an example reads what the "
+            f"examples before it stored (a running statistic, a counter), which one "
+            f"batched program cannot follow (gvmap put the old value back). Return the "
+            f"new value as an output and update the state after the call, e.g. `out, "
+            f"new = gvmap.vmap(step)(x); model.running = new[-1]` (or a scan written as "
+            f"a Python loop over the batch outside vmap)")
+
 
 class TracedRandomnessError(RuntimeError):
     """The function drew random numbers while being traced (they would be frozen into the

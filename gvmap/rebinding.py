@@ -21,14 +21,16 @@ rebound, wherever Python itself looks them up:
 * closed-over NumPy arrays become *known* tracers (``Tracer.known``): they act as the
   arrays they are (``float``, ``len``, ``.tolist()``, ``if W.max() > 1:`` and every
   computation on constants alone happen at once, with NumPy), and become graph constants
-  where they meet traced values, so ``EMB[tokens]`` gathers.
+  where they meet traced values, so ``EMB[tokens]`` gathers;
+* a module of the user's own (``import mylib``) becomes a ``_UserModule`` view, whose
+  attributes are read as globals are (``mylib.helper(x)``, ``mylib.TABLE[i]``).
 
 In ``TRACED_NUMPY`` a function with a traced value among its arguments runs gvmap's
 implementation; otherwise NumPy's own runs, and the arrays it returns are known tracers,
 which the function may write into (``out[0] = v``) as into any array it made.
 
-Where it stops (documented in README): names reached through attributes (``self.table``,
-``cfg.W``, ``mylib.helper``) and the contents of containers are not rebound; library code
+Where it stops (documented in README): attributes of other objects (``self.table``,
+``cfg.W``) and the contents of containers are not rebound; library code
 (anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a
@@ -44,7 +46,6 @@ gvmap's tracer.
 """
 from __future__ import annotations
 
-import dis
 import functools
 import math
 import types
@@ -54,9 +55,10 @@ import numpy as np
 
 from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES, StandInMeta
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
-from .sources import _global_names, _is_user_code
+from .sources import _global_names, _is_user_code, is_user_module, stored_names
 from .aliasing import call_leaves, numpy_result
-from .tracing import HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, numpy_answers
+from .tracing import (HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, loop_value,
+                      numpy_answers)
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
 
@@ -284,18 +286,6 @@ TRACED_LINALG = TracedModule(np.linalg)
 TRACED_MATH = TracedModule(math)  # its functions of traced values: gvmap.pyscalars
 
 
-@functools.lru_cache(maxsize=4096)
-def _writes(code: types.CodeType, opnames: frozenset) -> frozenset[str]:
-    """The names ``code`` (and the code nested in it) stores with one of ``opnames``."""
-    names: set[str] = set()
-    stack = [code]
-    while stack:
-        c = stack.pop()
-        names.update(ins.argval for ins in dis.get_instructions(c) if ins.opname in opnames)
-        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-    return frozenset(names)
-
-
 class _Rebinder:
     """One trace's rebuilt functions: each user function once, one copy of each module's
     globals shared by its functions (so they call each other's copies), one known tracer
@@ -305,6 +295,7 @@ class _Rebinder:
         self.functions: dict[int, Any] = {}
         self.globals: dict[int, dict] = {}
         self.arrays: dict[int, Any] = {}
+        self.modules: dict[int, _UserModule] = {}
         self.keep: list[Any] = []  # ids above must stay unique while we trace
 
     def value(self, v: Any) -> Any:
@@ -321,6 +312,11 @@ class _Rebinder:
             return self.function(v) if _is_user_code(v.__code__) else replacement(v)
         if v is np.r_ or v is np.c_:  # ``from numpy import r_``: not callable, rebound too
             return replacement(v)
+        if is_user_module(v):
+            view = self.modules.get(id(v))
+            if view is None:
+                view = self.modules[id(v)] = _UserModule(v, self)
+            return view
         if isinstance(v, types.ModuleType) or callable(v):
             if isinstance(v, functools.partial):
                 return functools.partial(self.value(v.func), *map(self.value, v.args),
@@ -348,11 +344,11 @@ class _Rebinder:
         if done is not None:
             return done
         code = f.__code__
-        if len(self.functions) >= _MAX_FUNCTIONS or _writes(code, _GLOBAL_WRITES) \
+        if len(self.functions) >= _MAX_FUNCTIONS or stored_names(code, _GLOBAL_WRITES) \
                 or "globals" in _global_names(code) and "globals" not in f.__globals__:
             self.functions[id(f)] = f
             return f
-        written = _writes(code, _CELL_WRITES)
+        written = stored_names(code, _CELL_WRITES)
         originals = f.__closure__ or ()
         cells = tuple(cell if name in written else types.CellType()
                       for name, cell in zip(code.co_freevars, originals))
@@ -385,6 +381,53 @@ class _Rebinder:
         if copy is None:
             copy = self.globals[id(source)] = dict(source)
         return copy
+
+
+_OWN_DICT = types.ModuleType.__dict__["__dict__"].__get__  # a module object's own namespace
+
+
+class _UserModule(types.ModuleType):
+    """A module of the user's own (``import mylib``) as traced code sees it: each attribute
+    read through the trace's ``_Rebinder``, as a global is (``mylib.helper(x)`` calls the
+    rebuilt helper, ``mylib.TABLE[i]`` gathers from a known array, ``mylib.np`` is
+    ``TRACED_NUMPY``). Nothing is cached here, so a write to the real module (an
+    assignment through this view, or a helper's ``global`` statement) is read back as in
+    the loop; assignments and deletions go to the real module (a traced value stored
+    there is refused, as a global is: ``transform._StateWrites``). ``mylib.__dict__`` and
+    ``vars(mylib)`` are the real module's namespace, as they are."""
+
+    def __init__(self, module: types.ModuleType, rebinder: _Rebinder):
+        super().__init__(module.__name__, module.__doc__)
+        own = _OWN_DICT(self)
+        for name in ("__package__", "__loader__", "__spec__"):  # the module's own, read through
+            del own[name]
+        own.update(_module=module, _rebinder=rebinder)
+
+    @property  # type: ignore[override]
+    def __dict__(self) -> dict:
+        return vars(_OWN_DICT(self)["_module"])
+
+    def __getattr__(self, name: str) -> Any:
+        own = _OWN_DICT(self)
+        return own["_rebinder"].value(getattr(own["_module"], name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        module = _OWN_DICT(self)["_module"]
+        if isinstance(value, Tracer):
+            if value.known is None:  # each example's call would store its own in turn
+                from .errors import LeakedTracerError
+                raise LeakedTracerError.state_written([f"{module.__name__}.{name}"])
+            value = loop_value(value)  # a constant: what the loop stores
+        setattr(module, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(_OWN_DICT(self)["_module"], name)
+
+    def __dir__(self) -> list[str]:
+        return dir(_OWN_DICT(self)["_module"])
+
+    def __repr__(self) -> str:
+        return f"<module {self.__name__!r} as gvmap traces it>"
 
 
 def rebound(fun: Callable) -> Callable:

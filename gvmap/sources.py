@@ -10,13 +10,17 @@ through the routes Python itself resolves them:
 * its closure cells,
 * the globals its code (and the code of lambdas/comprehensions nested in it) loads,
 
+* the attributes of the user's own modules it reads by name (``mylib.SCALE``,
+  ``mylib.helper``, ``pkg.sub.T``: a module's attributes are its globals),
+
 and, recursively, the same for every user-defined function reached through those names
 (helpers the function calls, the function inside a nested ``vmap``/``jit``, the pieces of a
 ``functools.partial``). ``Watch.changed()`` is then one identity test per name: rebinding
 any of them (``W = new_W``, ``T = 2.0``, ``helper = other_helper``) makes the next call
 trace again. What is NOT watched, and stays a snapshot as under ``jax.jit``: the contents
 of mutable containers (a list or dict the function reads items from), attributes of
-objects and modules (``cfg.T``, ``np.pi``), and arrays mutated in place.
+objects and of library modules (``cfg.T``, ``np.pi``), attributes of user modules reached
+otherwise (``getattr(mylib, name)``), and arrays mutated in place.
 
 Library code (NumPy, gvmap itself, anything installed under the interpreter's prefix) is
 not walked: its globals are not the user's state.
@@ -56,11 +60,68 @@ _LIBRARY_ROOTS = _library_roots()
 
 
 def _is_user_code(code: types.CodeType) -> bool:
-    filename = code.co_filename
+    return _is_user_file(code.co_filename)
+
+
+def _is_user_file(filename: str) -> bool:
     if filename.startswith("<") and not filename.startswith(("<stdin", "<string", "<ipython")):
         return False  # frozen modules and the like
     path = os.path.abspath(filename)
     return not path.startswith(_LIBRARY_ROOTS)
+
+
+def is_user_module(value: Any) -> bool:
+    """Is ``value`` a module of the user's own (``import mylib``, ``from . import utils``):
+    one loaded from a file outside the library roots? Its attributes are then read like
+    globals (``mylib.helper(x)``, ``mylib.TABLE[i]``): watched here, rebound in
+    ``gvmap.rebinding``."""
+    if type(value) is not types.ModuleType:
+        return False  # NumPy's traced modules and other module subclasses are not
+    filename = getattr(value, "__file__", None)
+    return isinstance(filename, str) and _is_user_file(filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def stored_names(code: types.CodeType, opnames: frozenset) -> frozenset[str]:
+    """The names ``code`` (and the code nested in it) stores with one of ``opnames``
+    (``STORE_GLOBAL``: what its ``global`` statements assign)."""
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        names.update(ins.argval for ins in dis.get_instructions(c) if ins.opname in opnames)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return frozenset(names)
+
+
+_ATTRIBUTE_OPS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+_ROOT_OPS = {"LOAD_GLOBAL": "global", "LOAD_NAME": "global", "LOAD_DEREF": "cell",
+             "LOAD_CLASSDEREF": "cell"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _attribute_chains(code: types.CodeType) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """``(kind, name, attributes)`` for each ``name.a.b`` that ``code`` (and the code nested
+    in it) reads, with ``name`` a global (kind "global") or a closed-over variable ("cell"):
+    ``mylib.sub.helper(x)`` is ``("global", "mylib", ("sub", "helper"))``."""
+    chains: dict[tuple, None] = {}
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        root: tuple | None = None
+        attrs: list[str] = []
+        for ins in dis.get_instructions(c):
+            if ins.opname in _ATTRIBUTE_OPS and root is not None:
+                attrs.append(ins.argval)
+                continue
+            if root is not None and attrs:
+                chains[(*root, tuple(attrs))] = None
+            root = (_ROOT_OPS[ins.opname], ins.argval) if ins.opname in _ROOT_OPS else None
+            attrs = []
+        if root is not None and attrs:
+            chains[(*root, tuple(attrs))] = None
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return tuple(chains)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,9 +190,34 @@ def _walk(fun: Any) -> tuple[list, list, list]:
                 continue  # a builtin, or a name the traced path never read
             globals_.append((glob, name, value))
             values.append(value)
+        _module_attributes(f, globals_, values)
         for value in values:
             pending.extend(_unwrap(value))
     return globals_, cells, functions
+
+
+def _module_attributes(f: types.FunctionType, globals_: list, values: list) -> None:
+    """The attributes of user modules that ``f`` reads (``mylib.helper``, ``pkg.sub.T``),
+    as ``(module dict, name, value)`` entries of ``globals_``: a module's attributes are
+    its globals, and the traced code reads them rebound (``gvmap.rebinding``)."""
+    cells = dict(zip(f.__code__.co_freevars, f.__closure__ or ()))
+    for kind, name, attrs in _attribute_chains(f.__code__):
+        if kind == "global":
+            value = f.__globals__.get(name, _MISSING)
+        else:
+            try:
+                value = cells[name].cell_contents if name in cells else _MISSING
+            except ValueError:  # an empty cell
+                value = _MISSING
+        for attr in attrs:
+            if not is_user_module(value):
+                break
+            d = vars(value)
+            value = d.get(attr, _MISSING)
+            if value is _MISSING:
+                break  # a module's __getattr__, or never read on the traced path
+            globals_.append((d, attr, value))
+            values.append(value)
 
 
 class Watch:
@@ -162,6 +248,10 @@ class Watch:
                 if any(current.get(k, _MISSING) is not v for k, v in kwdefaults):
                     return True
         return False
+
+    def functions(self) -> Iterator[types.FunctionType]:
+        """The user functions the walk reached, the traced one first."""
+        yield from (f for f, _, _ in self._functions)
 
     def values(self) -> Iterator[Any]:
         """Every object a watched name held at trace time."""

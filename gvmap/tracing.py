@@ -1033,6 +1033,14 @@ def known_call(fn: Callable, args: Sequence[Any], kwargs: dict) -> Any:
     return as_known(out, (args, kwargs))
 
 
+def loop_value(x: "Tracer") -> Any:
+    """A known tracer as the loop's value: an array (a copy, writable), a NumPy scalar, or a
+    Python number (what the loop stores where traced code stores it in outside state)."""
+    if x._python is not None:
+        return x._python(x.known[()])
+    return x.known[()] if x._scalar else np.array(x.known)
+
+
 def as_known(out: Any, inputs: Any) -> Any:
     """NumPy's result ``out`` as the trace sees it: each numeric ndarray in it (or in a
     tuple/list of results) a known tracer, which the function may write into unless it

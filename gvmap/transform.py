@@ -9,7 +9,6 @@ the enclosing trace, so nesting yields one flat graph.
 """
 from __future__ import annotations
 
-import dis
 import functools
 import inspect
 import struct
@@ -24,10 +23,10 @@ from .backends.executor import Executable, executable_for
 from .cache import DEFAULT_CACHE_SIZE, CacheInfo, LRUCache
 from .graph import AbstractArray, Graph
 from .lowering import Lowered, lower_graph, lower_rows
-from .sources import RandomnessCheck, Watch, describe
+from .sources import RandomnessCheck, Watch, describe, stored_names
 from .rebinding import rebound
 from .tracing import (Snapshots, Tracer, check_plain_ndarray, current_trace, inline_graph,
-                      is_array, trace_function)
+                      is_array, loop_value, trace_function)
 from .tree import TreeDef, flatten, leaf_paths, unflatten
 
 __all__ = ["Transformation", "Built", "CallInfo", "is_array_leaf"]
@@ -72,25 +71,25 @@ class _StateWrites:
     wrong answer), leaving a dead tracer behind. The state is put back and the call
     refused, naming it and the rewrite."""
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, watch: Watch):
         owner = getattr(fun, "__self__", None) if inspect.ismethod(fun) else \
             None if inspect.isfunction(fun) or isinstance(fun, functools.partial) else fun
         self.owner = owner if hasattr(owner, "__dict__") and not isinstance(owner, type) else None
         self.attrs = dict(vars(self.owner)) if self.owner is not None else {}
-        function = inspect.unwrap(fun) if inspect.isfunction(fun) else \
-            getattr(fun, "__func__", None)  # a bound method's function
-        code = getattr(function, "__code__", None)
-        self.globals = getattr(function, "__globals__", {})
-        names = {ins.argval for ins in dis.get_instructions(code)
-                 if ins.opname == "STORE_GLOBAL"} if code is not None else set()
-        self.global_values = {n: self.globals.get(n, _ABSENT) for n in names}
+        # the globals any user function the call reaches assigns (``global total`` in it or
+        # in a helper, of its module or of another), with their values before the call
+        functions = list(watch.functions())
+        self.home = functions[0].__globals__ if functions else None  # the function's module
+        stores = {(id(f.__globals__), name): (f.__globals__, name) for f in functions
+                  for name in stored_names(f.__code__, _GLOBAL_STORES)}
+        self.global_values = [(g, name, g.get(name, _ABSENT)) for g, name in stores.values()]
 
     def verify(self, refuse: bool = True) -> None:
         written = []
         if self.owner is not None:
             for name, value in list(vars(self.owner).items()):
                 if isinstance(value, Tracer) and value.known is not None:
-                    setattr(self.owner, name, _concrete(value))  # what the loop stores
+                    setattr(self.owner, name, loop_value(value))  # what the loop stores
                 elif isinstance(value, Tracer):
                     written.append(f"{type(self.owner).__name__}.{name}")
                     old = self.attrs.get(name, _ABSENT)
@@ -98,37 +97,24 @@ class _StateWrites:
                         delattr(self.owner, name)
                     else:
                         setattr(self.owner, name, old)
-        for name, old in self.global_values.items():
-            value = self.globals.get(name)
+        for glob, name, old in self.global_values:
+            value = glob.get(name)
             if isinstance(value, Tracer) and value.known is not None:
-                self.globals[name] = _concrete(value)
+                glob[name] = loop_value(value)
             elif isinstance(value, Tracer):
-                written.append(f"the global {name}")
+                written.append(f"the global {name}" + (
+                    f" of {glob.get('__name__')}" if glob is not self.home else ""))
                 if old is _ABSENT:
-                    del self.globals[name]
+                    del glob[name]
                 else:
-                    self.globals[name] = old
+                    glob[name] = old
         if written and refuse:
             from .errors import LeakedTracerError
-            raise LeakedTracerError(
-                f"the function stored a traced value in {', '.join(written)}: in the loop "
-                f"over examples each call updates it in turn, so an example reads what the "
-                f"examples before it stored (a running statistic, a counter), which one "
-                f"batched program cannot follow (gvmap put the old value back). Return the "
-                f"new value as an output and update the state after the call, e.g. `out, "
-                f"new = gvmap.vmap(step)(x); model.running = new[-1]` (or a scan written as "
-                f"a Python loop over the batch outside vmap)")
+            raise LeakedTracerError.state_written(written)
 
 
 _ABSENT = object()
-
-
-def _concrete(x: Tracer) -> Any:
-    """A known tracer as the loop's value: an array (a copy, writable), a NumPy scalar, or a
-    Python number."""
-    if x._python is not None:
-        return x._python(x.known[()])
-    return x.known[()] if x._scalar else np.array(x.known)
+_GLOBAL_STORES = frozenset({"STORE_GLOBAL"})
 
 
 class Transformation:
@@ -294,7 +280,7 @@ class Transformation:
         randomness = RandomnessCheck(self._watch or Watch(fun))
         names = [self._describe(treedef, i) for i in traced]
         scalars = [k for k, i in enumerate(traced) if info.axes[i] is None and not avals[k].shape]
-        state = _StateWrites(fun)
+        state = _StateWrites(fun, self._watch or Watch(fun))
         try:
             graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names, scalars)
         except BaseException:

@@ -14,7 +14,8 @@ import pytest
 from numpy import array as np_array, zeros as np_zeros
 
 import gvmap
-from gvmap.errors import TracerConversionError
+import user_helpers
+from gvmap.errors import LeakedTracerError, TracerConversionError
 from oracle import assert_tree_close, check_vmap, oracle
 
 RNG = np.random.RandomState(3)
@@ -331,6 +332,118 @@ def test_attribute_table_message_leads_with_the_indexing(backend):
                        match=r"^`table\[i\]` with a traced index.*self\.emb\[i\].*"
                              r"np\.take\(self\.emb, tokens, axis=0\)"):
         gvmap.vmap(_Embedder())(TOK)
+
+
+# --- a module of the user's own (tests/user_helpers.py) ----------------------------------------
+
+def module_rotation(t):
+    return user_helpers.rotation(t) @ np.ones(2)
+
+
+def module_lookup(i):
+    return user_helpers.lookup(i) + user_helpers.TABLE[i]
+
+
+def module_roots(t):
+    return user_helpers.smallest_root(np.abs(t) + 0.1)
+
+
+def module_chain(v):
+    return user_helpers.inner.padded(v) + user_helpers.through_inner(v)
+
+
+def module_numpy(t):
+    return user_helpers.np.array([t, 2 * t])          # the module's np is rebound too
+
+
+def _module_in_a_closure():
+    import user_helpers as helpers                    # a closure cell holds the module
+
+    def module_in_a_closure(t):
+        return helpers.rotation(t).sum(0)
+    return module_in_a_closure
+
+
+MODULE_USES = [(module_rotation, T), (module_lookup, TOK), (module_roots, T),
+               (module_chain, V3), (module_numpy, T), (_module_in_a_closure(), T)]
+
+
+@pytest.mark.parametrize("f, arg", MODULE_USES, ids=[f.__name__ for f, _ in MODULE_USES])
+def test_helpers_of_a_user_module(plan_kind, f, arg):
+    """``mylib.helper(x)``, ``mylib.TABLE[i]``, ``mylib.sub.f(x)``: a module of the user's
+    own is read as globals are, rebound (np.array of traced values, table lookups, math,
+    sorted and made arrays written with traced values all trace), and left untouched."""
+    check(f, arg)
+    assert user_helpers.np is np and type(user_helpers.TABLE) is np.ndarray
+    assert user_helpers.inner.padded.__globals__["np"] is np
+
+
+def test_a_user_module_namespace_is_the_real_one(backend):
+    seen = {}
+
+    def f(t):
+        seen["vars"] = vars(user_helpers)
+        seen["dict"] = user_helpers.__dict__
+        seen["spec"] = user_helpers.__spec__
+        return t * user_helpers.SCALE
+
+    check(f, T)
+    assert seen["vars"] is seen["dict"] is vars(user_helpers)
+    assert seen["spec"] is user_helpers.__spec__
+
+
+def test_rebinding_a_module_attribute_retraces(backend):
+    """A user module's attributes are watched as globals are: ``mylib.SCALE = 3.0`` or a
+    new ``mylib.lookup`` traces again at the next call."""
+    f = gvmap.vmap(lambda i: user_helpers.TABLE[i] * user_helpers.SCALE + user_helpers.lookup(i))
+    saved = user_helpers.SCALE, user_helpers.lookup
+    i = np.array([1, 2, 3])
+    try:
+        assert_tree_close(f(i), np.array([1.0, 4.0, 9.0]) * 4)
+        user_helpers.SCALE = 3.0
+        assert_tree_close(f(i), np.array([1.0, 4.0, 9.0]) * 6)
+        user_helpers.lookup = lambda k: -user_helpers.TABLE[k]
+        assert_tree_close(f(i), np.array([1.0, 4.0, 9.0]) * 2)
+    finally:
+        user_helpers.SCALE, user_helpers.lookup = saved
+
+
+def _store_in_module(t):
+    user_helpers.LAST = t
+    return t
+
+
+def test_a_traced_value_stored_in_a_user_module_is_refused(backend):
+    """In the loop each call stores its own example's value in turn; the write is refused
+    (through the module, ``mylib.last = t``, and by a helper's ``global`` statement), and
+    the module keeps its value. A constant is stored as the loop stores it."""
+    with pytest.raises(LeakedTracerError, match=r"user_helpers\.LAST"):
+        gvmap.vmap(_store_in_module)(T)
+    with pytest.raises(LeakedTracerError, match=r"the global LAST of user_helpers"):
+        gvmap.vmap(lambda t: user_helpers.remember(t) * 2)(T)
+    assert user_helpers.LAST is None
+    try:
+        check(lambda t: _store_in_module(np.float64(0.5)) + t, T)
+        assert user_helpers.LAST == 0.5 and type(user_helpers.LAST) is np.float64
+    finally:
+        user_helpers.LAST = None
+
+
+LATEST = None
+
+
+def _remember_latest(t):
+    global LATEST
+    LATEST = t
+    return t + 1
+
+
+def test_a_helper_assigning_a_global_with_a_traced_value_is_refused(backend):
+    """A helper's ``global`` write (not the traced function's own) is state too: it was a
+    tracer left in the module, silently."""
+    with pytest.raises(LeakedTracerError, match=r"the global LATEST\b"):
+        gvmap.vmap(lambda t: _remember_latest(t) * 2)(T)
+    assert LATEST is None
 
 
 COUNTER = 0
