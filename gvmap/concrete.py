@@ -23,7 +23,7 @@ __all__ = ["refusal", "table_index_error", "numpy_caller_hint", "in_subscript", 
 
 
 INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]` with "
-              "`table` reached through an attribute or a container, which gvmap does not "
+              "`table` reached through a library object or an OrderedDict, which gvmap does not "
               "rebind; NumPy's own indexing cannot see traced values), write "
               "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
               "where np is not your module's numpy).")
@@ -233,11 +233,12 @@ def in_subscript(frame: Any) -> bool:
 def table_index_error() -> TracerConversionError:
     return TracerConversionError(
         "`table[i]` with a traced index i, where table is a NumPy array gvmap does not see "
-        "(reached through an attribute or a container: self.emb[i], cfg['W'][i], which gvmap "
-        "does not rebind): NumPy's own indexing needs concrete indices, and a traced value "
-        "stands for every example of the batch at once. Write np.take(table, i, axis=0) "
-        "(np.take(self.emb, tokens, axis=0) for self.emb[tokens]), or gvmap.numpy.take where "
-        "np is not your module's numpy")
+        "(reached through an object that is not of a class of yours, cfg.W[i] of a "
+        "SimpleNamespace, or an OrderedDict, which gvmap does not rebind): NumPy's own "
+        "indexing needs concrete indices, and a traced value stands for every example of "
+        "the batch at once. Write np.take(table, i, axis=0) (np.take(cfg.W, tokens, axis=0) "
+        "for cfg.W[tokens]), "
+        "or gvmap.numpy.take where np is not your module's numpy")
 
 
 def _assignment_error() -> TracerConversionError:

@@ -22,15 +22,18 @@ rebound, wherever Python itself looks them up:
   arrays they are (``float``, ``len``, ``.tolist()``, ``if W.max() > 1:`` and every
   computation on constants alone happen at once, with NumPy), and become graph constants
   where they meet traced values, so ``EMB[tokens]`` gathers;
-* a module of the user's own (``import mylib``) becomes a ``_UserModule`` view, whose
-  attributes are read as globals are (``mylib.helper(x)``, ``mylib.TABLE[i]``).
+* a module, class or object of the user's own (``import mylib``, ``Quat``, ``self``)
+  becomes a view (``gvmap.views``), whose attributes are read as globals are
+  (``mylib.helper(x)``, ``self.rotation(t)``, ``self.emb[tokens]``, ``Quat(*v).unit()``).
 
 In ``TRACED_NUMPY`` a function with a traced value among its arguments runs gvmap's
 implementation; otherwise NumPy's own runs, and the arrays it returns are known tracers,
 which the function may write into (``out[0] = v``) as into any array it made.
 
-Where it stops (documented in README): attributes of other objects (``self.table``,
-``cfg.W``) and the contents of containers are not rebound; library code
+The items of lists, tuples and dicts read there are rebound too (``views.container_view``).
+
+Where it stops (documented in README): objects of library classes, of classes deriving
+from a builtin type, and other containers (sets, deques, OrderedDicts) are not rebound; library code
 (anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a
@@ -56,8 +59,10 @@ import numpy as np
 from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES, StandInMeta
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code, is_user_module, stored_names
+from .views import (ClassView, DictView, ListView, ModuleView, ObjectView, container_view,
+                    is_user_class, is_user_instance, traced_super, unview)
 from .aliasing import call_leaves, numpy_result
-from .tracing import (HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call, loop_value,
+from .tracing import (HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call,
                       numpy_answers)
 
 __all__ = ["rebound", "TRACED_NUMPY", "TRACED_LINALG"]
@@ -140,6 +145,10 @@ class _BuiltinTypeMeta(type):
             x = args[0]  # a Python number's type is Python's own (as traced code sees it)
             return NUMBER_TYPES.get(x._python, x._python) or _traced_type(_loop_type(x))
         out = type(*args, **kwargs)
+        if len(args) == 1 and (out is ListView or out is DictView):
+            return list if out is ListView else dict  # a container read with its items rebound
+        if len(args) == 1 and issubclass(out, ObjectView):  # an object of the user's: its
+            return object.__getattribute__(args[0], "_rebound")(type(unview(args[0])))  # class
         return NUMBER_TYPES.get(out, out) if len(args) == 1 else out
 
     def __instancecheck__(cls, obj: Any) -> bool:
@@ -157,7 +166,7 @@ class _TracedBuiltinType(type, metaclass=_BuiltinTypeMeta):
 
 # builtins that traced code reads in gvmap's version (a rebuilt function's globals hold them)
 _BUILTINS = {"isinstance": _traced_isinstance, "hasattr": _traced_hasattr,
-             "type": _TracedBuiltinType, **FOLDING_BUILTINS}
+             "type": _TracedBuiltinType, "super": traced_super, **FOLDING_BUILTINS}
 
 
 class _ScalarTypeMeta(StandInMeta):
@@ -295,7 +304,7 @@ class _Rebinder:
         self.functions: dict[int, Any] = {}
         self.globals: dict[int, dict] = {}
         self.arrays: dict[int, Any] = {}
-        self.modules: dict[int, _UserModule] = {}
+        self.views: dict[int, Any] = {}  # one view per module or object of the user's
         self.keep: list[Any] = []  # ids above must stay unique while we trace
 
     def value(self, v: Any) -> Any:
@@ -312,20 +321,40 @@ class _Rebinder:
             return self.function(v) if _is_user_code(v.__code__) else replacement(v)
         if v is np.r_ or v is np.c_:  # ``from numpy import r_``: not callable, rebound too
             return replacement(v)
-        if is_user_module(v):
-            view = self.modules.get(id(v))
-            if view is None:
-                view = self.modules[id(v)] = _UserModule(v, self)
-            return view
+        if is_user_module(v) or is_user_instance(v) or is_user_class(v):
+            return self.view(v)
+        if type(v) is list or type(v) is tuple or type(v) is dict:
+            return self.container(v)
         if isinstance(v, types.ModuleType) or callable(v):
             if isinstance(v, functools.partial):
                 return functools.partial(self.value(v.func), *map(self.value, v.args),
                                          **{k: self.value(a) for k, a in v.keywords.items()})
             if isinstance(v, types.MethodType) and isinstance(v.__func__, types.FunctionType):
-                func = self.value(v.__func__)
-                return v if func is v.__func__ else types.MethodType(func, v.__self__)
+                func, owner = self.value(v.__func__), self.value(v.__self__)
+                return v if func is v.__func__ and owner is v.__self__ else \
+                    types.MethodType(func, owner)
             return replacement(v)
         return v
+
+    def container(self, v: Any) -> Any:
+        """A list, tuple or dict with its items rebound (``views.container_view``), one per
+        container; one holding itself is left as it is."""
+        done = self.views.get(id(v))
+        if done is None:
+            self.views[id(v)] = v  # while its items are rebound: a cycle reads it as it is
+            self.keep.append(v)
+            done = self.views[id(v)] = container_view(v, self.value)
+        return done
+
+    def view(self, v: Any) -> Any:
+        """The view of a module, class or object of the user's (``gvmap.views``), one per
+        object."""
+        view = self.views.get(id(v))
+        if view is None:
+            view = self.views[id(v)] = ModuleView(v, self.value) if is_user_module(v) else \
+                ClassView(v, self.value) if isinstance(v, type) else ObjectView.of(v, self.value)
+            self.keep.append(v)
+        return view
 
     def callable(self, fun: Any) -> Any:
         """``fun`` rebuilt; a callable object's user-defined ``__call__`` too."""
@@ -381,53 +410,6 @@ class _Rebinder:
         if copy is None:
             copy = self.globals[id(source)] = dict(source)
         return copy
-
-
-_OWN_DICT = types.ModuleType.__dict__["__dict__"].__get__  # a module object's own namespace
-
-
-class _UserModule(types.ModuleType):
-    """A module of the user's own (``import mylib``) as traced code sees it: each attribute
-    read through the trace's ``_Rebinder``, as a global is (``mylib.helper(x)`` calls the
-    rebuilt helper, ``mylib.TABLE[i]`` gathers from a known array, ``mylib.np`` is
-    ``TRACED_NUMPY``). Nothing is cached here, so a write to the real module (an
-    assignment through this view, or a helper's ``global`` statement) is read back as in
-    the loop; assignments and deletions go to the real module (a traced value stored
-    there is refused, as a global is: ``transform._StateWrites``). ``mylib.__dict__`` and
-    ``vars(mylib)`` are the real module's namespace, as they are."""
-
-    def __init__(self, module: types.ModuleType, rebinder: _Rebinder):
-        super().__init__(module.__name__, module.__doc__)
-        own = _OWN_DICT(self)
-        for name in ("__package__", "__loader__", "__spec__"):  # the module's own, read through
-            del own[name]
-        own.update(_module=module, _rebinder=rebinder)
-
-    @property  # type: ignore[override]
-    def __dict__(self) -> dict:
-        return vars(_OWN_DICT(self)["_module"])
-
-    def __getattr__(self, name: str) -> Any:
-        own = _OWN_DICT(self)
-        return own["_rebinder"].value(getattr(own["_module"], name))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        module = _OWN_DICT(self)["_module"]
-        if isinstance(value, Tracer):
-            if value.known is None:  # each example's call would store its own in turn
-                from .errors import LeakedTracerError
-                raise LeakedTracerError.state_written([f"{module.__name__}.{name}"])
-            value = loop_value(value)  # a constant: what the loop stores
-        setattr(module, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        delattr(_OWN_DICT(self)["_module"], name)
-
-    def __dir__(self) -> list[str]:
-        return dir(_OWN_DICT(self)["_module"])
-
-    def __repr__(self) -> str:
-        return f"<module {self.__name__!r} as gvmap traces it>"
 
 
 def rebound(fun: Callable) -> Callable:

@@ -163,6 +163,9 @@ def _flatten(x: Any, leaves: list, is_leaf) -> TreeDef:
         return LEAF
     if x is None:
         return NONE
+    real = getattr(type(x), "gvmap_object_of", None)
+    if real is not None:  # an object of the user's seen through a view (gvmap.views)
+        x = real(x)
     kind = _node_kind(x)
     if kind is None:
         leaves.append(x)

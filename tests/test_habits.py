@@ -4,6 +4,8 @@ round() and the refusals of Python's sorted, and of max / min / any / all where 
 not rebound): keyword cases and errors, each against the per-example loop."""
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -222,27 +224,30 @@ def test_flat_read_does_not_see_later_writes(backend):
     check(f, X35)
 
 
-class _Helpers:
-    """Methods reached through an attribute are not rebound (rebinding's docstring): the
-    builtins there are Python's own, which refuse traced values, naming NumPy's form."""
-
-    def largest(self, v):
-        return max(v[0], v[1])
-
-    def smallest(self, v):
-        return min([v[0], v[1], v[2]])
-
-    def some(self, v):
-        return any(v > 0)
-
-    def ordered(self, v):
-        return sorted(v)
-
-    def every(self, v):
-        return all(v > 0)
+def _largest(v):
+    return max(v[0], v[1])
 
 
-_HELPERS = _Helpers()
+def _smallest(v):
+    return min([v[0], v[1], v[2]])
+
+
+def _some(v):
+    return any(v > 0)
+
+
+def _ordered(v):
+    return sorted(v)
+
+
+def _every(v):
+    return all(v > 0)
+
+
+# Functions kept in a library object are not rebound (rebinding's docstring): the builtins
+# there are Python's own, which refuse traced values, naming NumPy's form.
+_HELPERS = types.SimpleNamespace(largest=_largest, smallest=_smallest, some=_some,
+                                 ordered=_ordered, every=_every)
 
 
 @pytest.mark.parametrize("f,error,message", [

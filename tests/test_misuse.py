@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import types
+
 import numpy as np
 import pytest
 
@@ -238,7 +240,7 @@ CONTROL_FLOW = {
     "and": (lambda x: (x > 0) and x, r"and|bool"),
     "bool": (lambda x: bool(x[0]), r"bool"),
     # the builtins float / int give traced Python numbers (tests/test_pybuiltins.py), but
-    # not where they are not rebound (a method reached through an attribute)
+    # not where they are not rebound (a function kept in a library object)
     "float": (lambda x: _HOLDER.to_float(x), r"float\(\)"),
     "int": (lambda x: _HOLDER.to_int(x), r"int\(\)"),
     "asarray": (lambda x: _real_numpy().asarray(x), r"asarray"),
@@ -262,17 +264,17 @@ def _real_numpy():
     return numpy
 
 
-class _Holder:
-    table = np.ones(5)  # an attribute: not rebound, so NumPy's own indexing sees x
-
-    def to_float(self, x):
-        return float(x.sum())
-
-    def to_int(self, x):
-        return int(x[0])
+def _to_float(x):
+    return float(x.sum())
 
 
-_HOLDER = _Holder()
+def _to_int(x):
+    return int(x[0])
+
+
+# the attributes of a library object are not rebound, so NumPy's own indexing sees x, and
+# the functions run with the builtin float / int
+_HOLDER = types.SimpleNamespace(table=np.ones(5), to_float=_to_float, to_int=_to_int)
 
 
 def _while(x):

@@ -5,8 +5,14 @@ oracle on every backend and plan kind; then where the rebinding stops, and that 
 changes the user's module."""
 from __future__ import annotations
 
+import abc
+import collections
+import copy
+import dataclasses
 import functools
+import math
 import threading
+import types
 
 import numpy as np
 import numpy.linalg as la
@@ -307,15 +313,6 @@ class _Config:
 CFG = _Config()
 
 
-def test_attribute_table_names_the_rewrite(backend):
-    """``cfg.table[i]``: an attribute is not rebound; NumPy's indexing asks the tracer for
-    an index, and the message names np.take, which works there (the traced index is an
-    argument NumPy's rebound take sees)."""
-    with pytest.raises(TracerConversionError, match=r"np\.take\(table, i, axis=0\)"):
-        gvmap.vmap(lambda tok: CFG.table[tok])(TOK)
-    check(lambda tok: np.take(CFG.table, tok, axis=0), TOK)
-
-
 class _Embedder:
     def __init__(self):
         self.emb = EMB
@@ -324,14 +321,50 @@ class _Embedder:
         return self.emb[tokens].mean(0)
 
 
-def test_attribute_table_message_leads_with_the_indexing(backend):
-    """``self.emb[tokens]`` in a method: the refusal says first that a NumPy table was
-    indexed with a traced index and names np.take with the user's own names, not the
-    np.asarray/np.where wording of a conversion the user never wrote."""
+def test_attribute_tables_of_the_users_objects_gather(plan_kind):
+    """``cfg.table[i]``, ``self.emb[tokens]``: an object of the user's is read through a
+    view (gvmap.views), so its arrays are known values and gather."""
+    check(lambda tok: CFG.table[tok], TOK)
+    check(_Embedder(), TOK)
+    check(lambda tok: np.take(CFG.table, tok, axis=0), TOK)
+
+
+TABLES = {"emb": EMB, "layers": [EMB, EMB32]}
+LIBRARY_HOLDER = types.SimpleNamespace(emb=EMB, tables=collections.OrderedDict(emb=EMB))
+
+
+def test_container_tables_gather(plan_kind):
+    """Lists, tuples and dicts the traced code reads have their items rebound: a table in
+    one gathers."""
+    check(lambda tok: TABLES["emb"][tok] + TABLES["layers"][1][tok], TOK)
+
+
+def test_library_object_table_names_the_rewrite(backend):
+    """``ns.emb[i]`` of a library object (and an OrderedDict's items) are not rebound;
+    NumPy's indexing asks the tracer for an index, and the message names np.take, which
+    works there (the traced index is an argument NumPy's rebound take sees)."""
+    for f in (lambda tok: LIBRARY_HOLDER.emb[tok], lambda tok: LIBRARY_HOLDER.tables["emb"][tok]):
+        with pytest.raises(TracerConversionError,
+                           match=r"^`table\[i\]` with a traced index.*np\.take\(table, i, axis=0\)"):
+            gvmap.vmap(f)(TOK)
+    check(lambda tok: np.take(LIBRARY_HOLDER.emb, tok, axis=0), TOK)
+
+
+def test_container_table_message_leads_with_the_indexing(backend):
+    """A method indexing a container's table: the refusal says first that a NumPy table
+    was indexed with a traced index and names np.take, not the np.asarray/np.where wording
+    of a conversion the user never wrote."""
+    class Lookup:
+        def __init__(self):
+            self.tables = collections.OrderedDict(emb=EMB)
+
+        def __call__(self, tokens):
+            return self.tables["emb"][tokens].mean(0)
+
     with pytest.raises(TracerConversionError,
-                       match=r"^`table\[i\]` with a traced index.*self\.emb\[i\].*"
-                             r"np\.take\(self\.emb, tokens, axis=0\)"):
-        gvmap.vmap(_Embedder())(TOK)
+                       match=r"^`table\[i\]` with a traced index.*"
+                             r"np\.take\(cfg\.W, tokens, axis=0\)"):
+        gvmap.vmap(Lookup())(TOK)
 
 
 # --- a module of the user's own (tests/user_helpers.py) ----------------------------------------
@@ -444,6 +477,356 @@ def test_a_helper_assigning_a_global_with_a_traced_value_is_refused(backend):
     with pytest.raises(LeakedTracerError, match=r"the global LATEST\b"):
         gvmap.vmap(lambda t: _remember_latest(t) * 2)(T)
     assert LATEST is None
+
+
+# --- objects of the user's own (gvmap.views) -------------------------------------------------
+
+class Arm:
+    """A planar two-link arm: methods calling methods, each a habit that needs rebinding."""
+
+    def __init__(self):
+        self.lengths = np.array([1.0, 0.5])
+        self.offsets = np.arange(5.0)
+
+    def rotation(self, t):
+        c, s = np.cos(t), np.sin(t)
+        return np.array([[c, -s], [s, c]])
+
+    @property
+    def reach(self):
+        return math.fsum(self.lengths.tolist())
+
+    def tip(self, t):
+        return self.rotation(t) @ self.lengths / self.reach
+
+    def __call__(self, t):
+        k = int(abs(t) * 1.5)                       # a traced Python int
+        return self.tip(t) + self.offsets[k]        # an attribute table, a traced index
+
+
+class DampedArm(Arm):
+    def __call__(self, t):
+        return 0.5 * super().__call__(t) + math.exp(-abs(t))
+
+
+class Rotation:
+    """A value type with operators, closed over by the traced code."""
+
+    def __init__(self, angle):
+        self.angle = angle
+
+    def __matmul__(self, v):
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
+
+    def __rmul__(self, k):
+        return Rotation(self.angle * k)
+
+
+class Lookup:
+    """A container class of the user's: ``lut[i]``, ``len(lut)``, iteration."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __getitem__(self, i):
+        return self.values[i]
+
+    def __len__(self):
+        return len(self.values)
+
+    def __iter__(self):
+        return iter(self.values.tolist())
+
+
+@dataclasses.dataclass(frozen=True)
+class Params:
+    W: np.ndarray
+    scale: float = 2.0
+
+    def apply(self, v):
+        return self.W[:, :3] @ v * self.scale
+
+
+ROT = Rotation(0.3)
+LUT = Lookup(np.array([0.5, -1.0, 2.0, 4.0, 8.0, 16.0, -2.0, 1.0, 3.0, 5.0]))
+PARAMS = Params(EMB.T)
+
+
+def rotate_closed_over(v):
+    return ROT @ v[:2] + (2 * ROT) @ v[1:]
+
+
+def container_class(i):
+    total = sum(LUT) / len(LUT)                      # the object's own protocols
+    return LUT[i] * total + LUT[(i + 1) % len(LUT)]
+
+
+def dataclass_object(v):
+    names = [f.name for f in dataclasses.fields(PARAMS)]
+    assert isinstance(PARAMS, Params) and type(PARAMS) is Params and names == ["W", "scale"]
+    return PARAMS.apply(v) + dataclasses.replace(PARAMS, scale=1.0).apply(v)
+
+
+def identity_and_hashing(v):
+    seen = {LUT: 1.0, ROT: 2.0, Rotation: 3.0}       # the objects and a class as keys
+    assert ROT == ROT and ROT != LUT and not callable(ROT) and callable(Arm())
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(PARAMS)                                 # a frozen dataclass of an array field
+    return v * seen[LUT] + seen[ROT] + seen[type(ROT)] + (ROT in [LUT, ROT])
+
+
+OBJECT_USES = [(Arm(), T), (DampedArm(), T), (Arm().tip, T), (rotate_closed_over, V3),
+               (container_class, TOK), (dataclass_object, V3), (identity_and_hashing, V3)]
+
+
+@pytest.mark.parametrize("f, arg", OBJECT_USES,
+                         ids=[getattr(f, "__name__", type(f).__name__) for f, _ in OBJECT_USES])
+def test_methods_and_attributes_of_the_users_objects(plan_kind, f, arg):
+    """``self.rotation(t)``, ``self.emb[tokens]``, ``super().__call__(t)``, properties,
+    operators and protocols of the user's classes run rebuilt on a view of the object
+    (gvmap.views), against the loop; the objects themselves are untouched."""
+    check(f, arg)
+    assert type(ROT) is Rotation and type(PARAMS.W) is np.ndarray
+
+
+class Quat:
+    """A value type the traced code makes: operators returning new instances, math on
+    traced numbers, a classmethod constructor, ``type(self)(...)``."""
+
+    def __init__(self, w, x, y, z):
+        self.v = np.array([w, x, y, z])              # traced numbers, built in __init__
+
+    @classmethod
+    def about_z(cls, angle):
+        return cls(math.cos(angle / 2), 0.0, 0.0, math.sin(angle / 2))
+
+    def __mul__(self, o):
+        w1, x1, y1, z1 = self.v
+        w2, x2, y2, z2 = o.v
+        return type(self)(w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+                          w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
+
+    @property
+    def norm(self):
+        return math.sqrt(float(self.v @ self.v))
+
+    def unit(self):
+        return Quat(*(self.v / self.norm))
+
+
+class UnitQuat(Quat):
+    def __init__(self, w, x, y, z):
+        super().__init__(w, x, y, z)
+        self.v = self.v / np.sqrt(self.v @ self.v)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stats:
+    mean: np.ndarray
+    spread: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "scale", self.spread * 2.0)    # the frozen idiom
+
+    def z(self, v):
+        return (v - self.mean) / self.scale
+
+
+def quaternions_made_inside(v):
+    q = Quat(*v[:4]).unit() * Quat.about_z(float(v[0]))
+    u = UnitQuat(v[0], v[1], 1.0, 2.0)
+    assert isinstance(q, Quat) and type(q) is Quat and isinstance(u, Quat)
+    assert issubclass(type(u), Quat) and not isinstance(q, UnitQuat)
+    return q.v + u.v + q.norm
+
+
+def dataclass_made_and_returned(v):
+    s = Stats(v.mean(), v.std() + 1.0)
+    return Stats(s.z(v), dataclasses.replace(s, mean=0.0).z(v))          # a pytree output
+
+
+MADE_INSIDE = [quaternions_made_inside, dataclass_made_and_returned]
+
+
+@pytest.mark.parametrize("f", MADE_INSIDE, ids=lambda f: f.__name__)
+def test_objects_the_traced_code_makes_of_the_users_classes(plan_kind, f):
+    """``Quat(*v).unit() * Quat.about_z(t)``: a class of the user's, called in the traced
+    code, makes a view whose ``__init__`` and methods run rebuilt; a dataclass made there
+    may hold traced values and is an output (a pytree)."""
+    check(f, RNG.uniform(0.5, 2.0, size=(7, 5)))
+
+
+class Shape(abc.ABC):
+    WEIGHTS = np.array([1.0, 2.0, 3.0, 4.0])        # a class attribute, read through self
+
+    @abc.abstractmethod
+    def corners(self, v): ...
+
+    def weighted(self, v):
+        return self.corners(v) * self.WEIGHTS[int(v[0])]
+
+
+class Square(Shape):
+    def corners(self, v):
+        return np.array([math.sqrt(v[0]), v[1]])
+
+
+class ScaledSquare(Square):
+    def corners(self, v):
+        return super(ScaledSquare, self).corners(v) * 2      # the two-argument form
+
+
+class Slotted:
+    __slots__ = ("w",)
+
+    def __init__(self):
+        self.w = np.arange(4.0)
+
+    def __call__(self, v):
+        return np.array([self.w[int(v[0])], v[1]])
+
+
+class Cached:
+    @functools.cached_property
+    def table(self):
+        return np.linspace(0, 1, 5)
+
+    def __call__(self, v):
+        return self.table[int(v[0])] + v
+
+
+def copied_object(v):
+    made = copy.copy(PARAMS)                          # a copy is a view too
+    deep = copy.deepcopy(Quat(v[0], v[1], v[2], v[3]))
+    return made.apply(v[:3]) + deep.unit().v[:1]
+
+
+def class_in_the_function(v):
+    class Pair:
+        def __init__(self, a):
+            self.a = a
+
+        def both(self):
+            return np.array([self.a, math.sin(self.a)])
+    return Pair(v[0]).both()
+
+
+MORE_OBJECTS = [Square().weighted, ScaledSquare().weighted, Slotted(), Cached(),
+                copied_object, class_in_the_function]
+
+
+@pytest.mark.parametrize("f", MORE_OBJECTS,
+                         ids=["abc", "super_two_args", "slots", "cached_property", "copy",
+                              "local_class"])
+def test_more_habits_of_classes(plan_kind, f):
+    check(f, RNG.uniform(0.5, 2.0, size=(7, 4)))
+
+
+class Tanh:
+    def __call__(self, x):
+        return np.array([math.tanh(x[0]), x[1], x[2]])
+
+
+class Layers:
+    """An MLP-like stack: its layers in a list, a dict and a tuple."""
+
+    def __init__(self):
+        self.layers = [Tanh(), Tanh()]
+        self.named = {"first": Tanh(), "scale": np.array([2.0, 1.0, 0.5])}
+        self.pair = (Tanh(), np.arange(3.0))
+
+    def __call__(self, v):
+        for layer in self.layers:
+            v = layer(v)
+        first, table = self.pair
+        return self.named["first"](v) * self.named["scale"] + first(v) + table[int(v[0] > 0)]
+
+
+def test_objects_and_tables_in_containers(plan_kind):
+    """``for layer in self.layers``, ``self.named["scale"]``, a tuple unpacked: the items of
+    lists, dicts and tuples the traced code reads are rebound too."""
+    check(Layers(), V3)
+
+
+LOG = []
+MEMO = {}
+
+
+def test_writes_into_a_read_container_reach_the_real_one(backend):
+    """A list or dict read with its items rebound is written through to the real one, as
+    in the loop (here with constants; traced values there are state, as before)."""
+    def f(v):
+        LOG.append(np.ones(2))                       # a list holding an array: rebound
+        LOG.extend([v.shape[0]])
+        MEMO.setdefault("basis", np.eye(3))
+        MEMO["table"] = TABLE
+        LOG.sort(key=lambda x: 0 if isinstance(x, int) else 1)
+        return v @ MEMO["basis"] + LOG[-1][0]
+
+    LOG[:] = [np.zeros(2)]
+    MEMO.clear()
+    MEMO["emb"] = EMB
+    try:
+        got = gvmap.vmap(f)(V3)
+        assert type(LOG[0]) is int and LOG[0] == 3 and type(LOG[1]) is np.ndarray
+        assert len(LOG) == 3 and set(MEMO) == {"emb", "basis", "table"}
+        assert all(type(x) is np.ndarray for x in MEMO.values())
+        assert np.array_equal(MEMO["table"], TABLE)         # (a copy of it: a snapshot)
+        assert_tree_close(got, V3 + 1.0)
+    finally:
+        LOG.clear()
+        MEMO.clear()
+
+
+class Counter:
+    def __init__(self):
+        self.calls = 0
+        self.basis = None
+        self.last = None
+
+    def __call__(self, t):
+        self.calls += 1                              # a Python int: once, while tracing
+        self.basis = np.eye(2)                       # a constant: stored as the loop stores it
+        return t * self.basis[0, 0]
+
+
+class Recorder:
+    def __init__(self):
+        self.last = None
+
+    def __call__(self, t):
+        HISTORY.last = t                             # another object of the user's
+        return t
+
+
+HISTORY = Recorder()
+
+
+def test_writes_through_an_object_view_reach_the_object(backend):
+    counter = Counter()
+    check(counter, T)
+    assert counter.calls == 1 + len(T)               # the trace, then the oracle's loop
+    assert type(counter.basis) is np.ndarray
+    with pytest.raises(LeakedTracerError, match=r"stored a traced value in Recorder\.last"):
+        gvmap.vmap(Recorder())(T)
+    assert HISTORY.last is None
+
+
+def test_which_objects_are_viewed():
+    from gvmap.views import is_user_instance
+
+    class Tuple2(tuple):
+        pass
+
+    class Plain:
+        pass
+
+    assert is_user_instance(Plain()) and is_user_instance(ROT) and is_user_instance(PARAMS)
+    assert not is_user_instance(Tuple2((1, 2)))             # a builtin base
+    assert not is_user_instance(np.random.default_rng(0))   # a library class
+    assert not is_user_instance(Rotation) and not is_user_instance(user_helpers)
+    assert not is_user_instance(threading.Lock())
 
 
 COUNTER = 0
