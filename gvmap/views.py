@@ -135,11 +135,12 @@ def _abc_meta() -> type:
 
 
 def _defined_by_user(c: type) -> bool:
-    """A class written in the user's code: one of its functions is, or its module is."""
-    for v in vars(c).values():
-        f = v.fget if isinstance(v, property) else getattr(v, "__func__", v)
-        if isinstance(f, types.FunctionType):
-            return _is_user_code(f.__code__)
+    """A class written in the user's code: one of its functions is, or, where it has none
+    (a class of constants), its module is."""
+    functions = [f for f in (v.fget if isinstance(v, property) else getattr(v, "__func__", v)
+                             for v in vars(c).values()) if isinstance(f, types.FunctionType)]
+    if functions:
+        return any(_is_user_code(f.__code__) for f in functions)
     module = sys.modules.get(c.__module__)
     return module is not None and (is_user_module(module) or c.__module__ == "__main__")
 
@@ -248,7 +249,10 @@ def _on_view(value: Any, obj: Any, view: Any, rebound: Callable[[Any], Any]) -> 
     """An attribute read through ``view``: a method bound to ``obj`` becomes the rebuilt
     method bound to the view, so ``self`` stays a view down the call."""
     if isinstance(value, types.MethodType) and value.__self__ is obj:
-        return types.MethodType(rebound(value.__func__), view)
+        func = value.__func__
+        if isinstance(func, types.FunctionType) and _is_user_code(func.__code__):
+            return types.MethodType(rebound(func), view)
+        return value  # a library's function (a decorator's): on the object itself
     return rebound(value)
 
 
@@ -368,6 +372,8 @@ class ClassView:
         cls = object.__getattribute__(self, "_cls")
         if name == "__class__":
             return type(cls)
+        if name == "__mro_entries__":  # ``class Local(Quat):`` in the traced code
+            return object.__getattribute__(self, name)
         if name == "__dict__":
             return cls.__dict__
         value = getattr(cls, name)
