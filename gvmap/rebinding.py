@@ -33,8 +33,8 @@ which the function may write into (``out[0] = v``) as into any array it made.
 The items of lists, tuples and dicts read there are rebound too (``views.container_view``).
 
 Where it stops (documented in README): objects of library classes, of classes deriving
-from a builtin type, and other containers (sets, deques, OrderedDicts) are not rebound; library code
-(anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
+from a builtin type, and other containers (sets, deques, OrderedDicts) are not rebound;
+library code (anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a
 NumPy array indexed by a traced value is refused with a message naming the rewrite

@@ -24,7 +24,8 @@ stays a view down every call.
   write the real container too.
 
 Nothing the views read is cached, so writes are read back as in the loop. Writes go to the
-real module or object; a traced value stored in one that outlives the call is refused (``LeakedTracerError``): in
+real module or object; a traced value stored in one that outlives the call is refused
+(``LeakedTracerError``): in
 the loop each example's call stores its own in turn, which one batched program cannot
 follow. A constant is stored as the loop stores it.
 
@@ -270,7 +271,8 @@ _FORWARDED += ["__divmod__", "__rdivmod__"]
 
 def _forwarding(name: str) -> Callable:
     def method(self: ObjectView, *args: Any) -> Any:
-        return ObjectView.__getattribute__(self, name)(*args)  # the class's own, rebuilt, on the view
+        # the class's own method, rebuilt, bound to the view
+        return ObjectView.__getattribute__(self, name)(*args)
     method.__name__ = method.__qualname__ = name
     return method
 
