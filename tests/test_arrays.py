@@ -6,6 +6,7 @@ extrema checked on NumPy."""
 from __future__ import annotations
 
 import functools
+import types
 
 import numpy as np
 import pytest
@@ -87,13 +88,25 @@ def test_put_along_axis_into_an_argument_is_refused():
 
 
 def test_put_along_axis_into_a_numpy_array_with_traced_values_is_refused():
-    held = [np.zeros((4, 3))]  # in a container: a real NumPy array while tracing
+    # a library object is not rebound: its array is a real NumPy array while tracing
+    held = types.SimpleNamespace(a=np.zeros((4, 3)))
+
+    def f(x):
+        np.put_along_axis(held.a, np.array([[0]]), x[0, :1], axis=0)
+        return held.a
+    with pytest.raises(TypeError, match="y = np.zeros_like"):
+        gvmap.vmap(f)(X)
+
+
+def test_put_along_axis_into_an_array_of_a_closed_over_list_is_refused():
+    held = [np.zeros((4, 3))]  # the user's list: its items are read rebound
 
     def f(x):
         np.put_along_axis(held[0], np.array([[0]]), x[0, :1], axis=0)
         return held[0]
-    with pytest.raises(TypeError, match="y = np.zeros_like"):
+    with pytest.raises(TypeError, match=r"closes over.*arr = arr.copy\(\)"):
         gvmap.vmap(f)(X)
+    assert not held[0].any()
 
 
 def test_put_along_axis_into_an_array_made_in_the_function(backend):
