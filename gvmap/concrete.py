@@ -23,8 +23,8 @@ __all__ = ["refusal", "table_index_error", "numpy_caller_hint", "in_subscript", 
 
 
 INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]` with "
-              "`table` reached through a library object or an OrderedDict, which gvmap does not "
-              "rebind; NumPy's own indexing cannot see traced values), write "
+              "`table` reached through an object of a library's class, or a container other than "
+              "a list, tuple, dict or namedtuple, which gvmap does not rebind; NumPy's own indexing cannot see traced values), write "
               "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
               "where np is not your module's numpy).")
 
@@ -233,8 +233,8 @@ def in_subscript(frame: Any) -> bool:
 def table_index_error() -> TracerConversionError:
     return TracerConversionError(
         "`table[i]` with a traced index i, where table is a NumPy array gvmap does not see "
-        "(reached through an object that is not of a class of yours, cfg.W[i] of a "
-        "SimpleNamespace, or an OrderedDict, which gvmap does not rebind): NumPy's own "
+        "(reached through an object of a library's class, cfg.W[i], or a container other "
+        "than a list, tuple, dict or namedtuple, which gvmap does not rebind): NumPy's own "
         "indexing needs concrete indices, and a traced value stands for every example of "
         "the batch at once. Write np.take(table, i, axis=0) (np.take(cfg.W, tokens, axis=0) "
         "for cfg.W[tokens]), "

@@ -30,10 +30,13 @@ In ``TRACED_NUMPY`` a function with a traced value among its arguments runs gvma
 implementation; otherwise NumPy's own runs, and the arrays it returns are known tracers,
 which the function may write into (``out[0] = v``) as into any array it made.
 
-The items of lists, tuples and dicts read there are rebound too (``views.container_view``).
+The items of lists, tuples, namedtuples and dicts (OrderedDicts, defaultdicts) read there
+are rebound too (``views.container_view``), and a namedtuple class's own methods
+(``views.namedtuple_view_type``).
 
-Where it stops (documented in README): objects of library classes, of classes deriving
-from a builtin type, and other containers (sets, deques, OrderedDicts) are not rebound;
+Where it stops (documented in README): objects of library classes (but
+``SimpleNamespace`` / ``argparse.Namespace``), of classes deriving from a builtin type, and
+other containers (sets, deques, mappingproxies) are not rebound;
 library code (anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a
@@ -59,8 +62,9 @@ import numpy as np
 from .pybuiltins import BUILTINS as FOLDING_BUILTINS, NUMBER_TYPES, StandInMeta
 from .pyscalars import MATH_FUNCTIONS, numpy_scalar
 from .sources import _global_names, _is_user_code, is_user_module, stored_names
-from .views import (ClassView, DictView, ListView, ModuleView, ObjectView, container_view,
-                    is_user_class, is_user_instance, traced_super, unview)
+from .views import (ClassView, ModuleView, ObjectView, container_view, is_container,
+                    is_namedtuple_class, is_user_class, is_user_instance, namedtuple_view_type,
+                    traced_super, unview)
 from .aliasing import call_leaves, numpy_result
 from .tracing import (HANDLED_FUNCTIONS, Tracer, as_known, current_trace, known_call,
                       numpy_answers)
@@ -145,8 +149,9 @@ class _BuiltinTypeMeta(type):
             x = args[0]  # a Python number's type is Python's own (as traced code sees it)
             return NUMBER_TYPES.get(x._python, x._python) or _traced_type(_loop_type(x))
         out = type(*args, **kwargs)
-        if len(args) == 1 and (out is ListView or out is DictView):
-            return list if out is ListView else dict  # a container read with its items rebound
+        real = getattr(out, "gvmap_real_type", None) if len(args) == 1 else None
+        if real is not None:  # a container read with its items rebound: its own type
+            return real
         if len(args) == 1 and issubclass(out, ObjectView):  # an object of the user's: its
             return object.__getattribute__(args[0], "_rebound")(type(unview(args[0])))  # class
         return NUMBER_TYPES.get(out, out) if len(args) == 1 else out
@@ -323,8 +328,10 @@ class _Rebinder:
             return replacement(v)
         if is_user_module(v) or is_user_instance(v) or is_user_class(v):
             return self.view(v)
-        if type(v) is list or type(v) is tuple or type(v) is dict:
+        if is_container(v):
             return self.container(v)
+        if is_namedtuple_class(v):
+            return self.namedtuple_class(v)
         if isinstance(v, types.ModuleType) or callable(v):
             if isinstance(v, functools.partial):
                 return functools.partial(self.value(v.func), *map(self.value, v.args),
@@ -344,6 +351,16 @@ class _Rebinder:
             self.views[id(v)] = v  # while its items are rebound: a cycle reads it as it is
             self.keep.append(v)
             done = self.views[id(v)] = container_view(v, self.value)
+        return done
+
+    def namedtuple_class(self, cls: type) -> type:
+        """A namedtuple class with its methods rebuilt (``views.namedtuple_view_type``),
+        one per class."""
+        done = self.views.get(id(cls))
+        if done is None:
+            self.keep.append(cls)
+            done = self.views[id(cls)] = namedtuple_view_type(
+                cls, self.value, lambda sub: self.views.__setitem__(id(cls), sub))
         return done
 
     def view(self, v: Any) -> Any:

@@ -19,9 +19,14 @@ stays a view down every call.
 * ``ClassView``: such a class (``is_user_class``). Calling it makes a *local* view (the
   traced code's own object, which may hold traced values), its ``__init__`` rebuilt;
   gvmap's ``type`` of a view is the class's view, so ``type(q) is Quat`` holds.
-* ``ListView`` / ``DictView`` (and a new tuple): a list, tuple or dict read by the traced
-  code, its items rebound (``container_view``), where any item changes; their methods
-  write the real container too.
+* ``ListView`` / ``DictView`` / ``OrderedDictView`` / ``DefaultDictView`` (and a new
+  tuple or namedtuple): a container read by the traced code, its items rebound
+  (``container_view``). A list or dict is always viewed, so that its methods write the
+  real container too and a traced value stored there is refused; a tuple only where an
+  item changes. A namedtuple class the user's code gives methods is a subclass with them
+  rebuilt, one per trace (``namedtuple_view_type``).
+* ``types.SimpleNamespace`` and ``argparse.Namespace`` objects (attribute bags of
+  configuration) are read as the user's objects are.
 
 Nothing the views read is cached, so writes are read back as in the loop. Writes go to the
 real module or object; a traced value stored in one that outlives the call is refused
@@ -29,14 +34,18 @@ real module or object; a traced value stored in one that outlives the call is re
 the loop each example's call stores its own in turn, which one batched program cannot
 follow. A constant is stored as the loop stores it.
 
+A traced value stored through a view is refused even inside a container stored there
+(``self.last = (t, 1)``), whose known items are stored as the loop's values.
+
 Not viewed: instances of classes that are not the user's (NumPy's, the standard
 library's, installed packages'), of classes deriving from a builtin type other than
-``object`` (tuple, dict, list, Exception...: their C-level behaviour has no Python
-attribute to route), of classes with another metaclass (enums), and of array-likes
-(``__array__``, ``__array_ufunc__``...), which NumPy must see as they are.
+``object`` (dict, list, Exception...: their C-level behaviour has no Python attribute to
+route; namedtuples are containers above), of classes with another metaclass (enums), and
+of array-likes (``__array__``, ``__array_ufunc__``...), which NumPy must see as they are.
 """
 from __future__ import annotations
 
+import collections
 import copy
 import functools
 import sys
@@ -47,8 +56,10 @@ from .errors import LeakedTracerError
 from .sources import _is_user_code, is_user_module
 from .tracing import Tracer, loop_value
 
-__all__ = ["ClassView", "DictView", "ListView", "ModuleView", "ObjectView", "container_view",
-           "is_user_class", "is_user_instance", "unview", "traced_super"]
+__all__ = ["ClassView", "DefaultDictView", "DictView", "ListView", "ModuleView", "ObjectView",
+           "OrderedDictView", "container_view", "is_container", "is_namedtuple_class",
+           "is_user_class", "is_user_instance", "namedtuple_view_type", "unview",
+           "traced_super"]
 
 _OWN_DICT = types.ModuleType.__dict__["__dict__"].__get__  # a module object's own namespace
 _ARRAY_PROTOCOLS = ("__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
@@ -65,7 +76,26 @@ def _stored(where: str, value: Any, local: bool = False) -> Any:
         if value.known is None:
             raise LeakedTracerError.state_written([where])
         return loop_value(value)
-    return unview(value)
+    value = unview(value)
+    cls = type(value)
+    if cls is list or cls is tuple or cls in _DICT_VIEWS or _is_namedtuple(cls):
+        return _stored_items(where, value)  # ``self.last = (t, 1)``: the items too
+    return value
+
+
+def _stored_items(where: str, value: Any) -> Any:
+    """A container stored through a view: itself where no item is traced, else a copy of
+    it holding the loop's values (an unknown traced item is refused)."""
+    is_dict = isinstance(value, dict)
+    items = list(value.values() if is_dict else value)
+    stored = [_stored(where, x) for x in items]
+    if all(a is b for a, b in zip(stored, items)):
+        return value
+    if is_dict:
+        out = copy.copy(value)
+        out.update(zip(value.keys(), stored))
+        return out
+    return type(value)(stored) if type(value) in (list, tuple) else type(value)._make(stored)
 
 
 def unview(value: Any) -> Any:
@@ -74,8 +104,10 @@ def unview(value: Any) -> Any:
         return object.__getattribute__(value, "_obj")
     if type(value) is ClassView:
         return object.__getattribute__(value, "_cls")
-    if type(value) is ListView or type(value) is DictView:
+    if type(value) in _VIEW_TYPES:
         return value._real
+    if isinstance(value, tuple) and "gvmap_object_of" in vars(type(value)):
+        return type(value).gvmap_object_of(value)  # a namedtuple of the trace's subclass
     if type(value) is ModuleView:
         return _OWN_DICT(value)["_module"]
     return value
@@ -146,12 +178,19 @@ def _defined_by_user(c: type) -> bool:
     return module is not None and (is_user_module(module) or c.__module__ == "__main__")
 
 
+def _is_record(cls: type) -> bool:
+    """A library's attribute bag, read as the user's objects are: ``types.SimpleNamespace``
+    and ``argparse.Namespace`` (a configuration: ``cfg.table[i]``, ``args.scale``)."""
+    return cls is types.SimpleNamespace or \
+        cls.__name__ == "Namespace" and cls.__module__ == "argparse"
+
+
 def is_user_instance(value: Any) -> bool:
-    """Is ``value`` an instance of a class of the user's own, which traced code reads
-    through an ``ObjectView``?"""
+    """Is ``value`` an instance of a class of the user's own (or a ``SimpleNamespace``),
+    which traced code reads through an ``ObjectView``?"""
     cls = type(value)
     return isinstance(cls, type) and not isinstance(value, (type, types.ModuleType)) and \
-        _is_user_class(cls)
+        (_is_user_class(cls) or _is_record(cls))
 
 
 def _class_attribute(cls: type, name: str) -> Any:
@@ -194,8 +233,8 @@ class ObjectView:
             return obj.__dict__
         rebound = object.__getattribute__(self, "_rebound")
         static = _class_attribute(type(obj), name)
-        if static is None and name in _VIEW_COPIES:  # copy.copy(view): the view's own
-            return object.__getattribute__(self, name)
+        if static is None and name in _VIEW_COPIES or name in _VIEW_WRITES:
+            return object.__getattribute__(self, name)  # copy.copy(view), view.__setattr__
         if isinstance(static, property) and isinstance(static.fget, types.FunctionType) \
                 and _is_user_code(static.fget.__code__):
             return rebound(static.fget)(self)  # the getter rebuilt, on the view
@@ -244,6 +283,7 @@ class ObjectView:
 
 
 _VIEW_COPIES = ("__copy__", "__deepcopy__")  # what copy reads off an object, made views
+_VIEW_WRITES = ("__setattr__", "__delattr__")  # spelled out, they write through the view
 
 
 def _on_view(value: Any, obj: Any, view: Any, rebound: Callable[[Any], Any]) -> Any:
@@ -439,6 +479,16 @@ class ListView(list):
     append its own), a constant is stored as the loop's value."""
 
     __slots__ = ("_real",)
+    gvmap_real_type = list
+    gvmap_object_of = staticmethod(list)  # read by gvmap.tree: an output is a plain list
+
+    def copy(self) -> list:  # a new list of the traced code's
+        return list(self)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo: dict) -> list:
+        return copy.deepcopy(list(self), memo)
 
     def append(self, x: Any) -> None:
         self._real.append(_stored(_LIST, x))
@@ -496,19 +546,20 @@ class ListView(list):
         list.__setitem__(self, slice(None), [list.__getitem__(self, i) for i in order])
 
 
-class DictView(dict):
-    """A dict the traced code reads (``params["emb"][tokens]``), its values rebound; its
-    methods write the real dict too."""
+class _DictWrites:
+    """The methods of a dict view that write: each writes the real dict too. ``super()``
+    reaches the view's own dict type (dict, OrderedDict, defaultdict), whose bookkeeping
+    (an OrderedDict's order, a defaultdict's ``__missing__``) runs as it does."""
 
-    __slots__ = ("_real",)
+    __slots__ = ()
 
     def __setitem__(self, k: Any, v: Any) -> None:
         self._real[k] = _stored(_DICT, v)
-        dict.__setitem__(self, k, v)
+        super().__setitem__(k, v)
 
     def __delitem__(self, k: Any) -> None:
         del self._real[k]
-        dict.__delitem__(self, k)
+        super().__delitem__(k)
 
     def setdefault(self, k: Any, v: Any = None) -> Any:
         if k not in self:
@@ -519,37 +570,147 @@ class DictView(dict):
         for k, v in dict(*other, **kwargs).items():
             self[k] = v
 
-    def __ior__(self, other: Any) -> "DictView":
+    def __ior__(self, other: Any) -> Any:
         self.update(other)
         return self
 
     def pop(self, k: Any, *default: Any) -> Any:
         self._real.pop(k, *default)
-        return dict.pop(self, k, *default)
+        return super().pop(k, *default)
 
-    def popitem(self) -> tuple:
-        self._real.popitem()
-        return dict.popitem(self)
+    def popitem(self, *last: Any) -> tuple:  # (OrderedDict's takes ``last``)
+        self._real.popitem(*last)
+        return super().popitem(*last)
+
+    def move_to_end(self, k: Any, last: bool = True) -> None:  # OrderedDict's
+        self._real.move_to_end(k, last)
+        super().move_to_end(k, last)
 
     def clear(self) -> None:
         self._real.clear()
-        dict.clear(self)
+        super().clear()
+
+    def copy(self) -> Any:  # a new container of the traced code's: the real type's
+        return type(self).gvmap_object_of(self)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return copy.deepcopy(type(self).gvmap_object_of(self), memo)
+
+
+class DictView(_DictWrites, dict):
+    """A dict the traced code reads (``params["emb"][tokens]``), its values rebound; its
+    methods write the real dict too. Returned, it is a dict of its items."""
+
+    __slots__ = ("_real",)
+    gvmap_real_type = dict
+    gvmap_object_of = staticmethod(dict)  # read by gvmap.tree: an output is a plain dict
+
+
+class OrderedDictView(_DictWrites, collections.OrderedDict):
+    """An ``OrderedDict`` the traced code reads, as ``DictView``."""
+
+    gvmap_real_type = collections.OrderedDict
+    gvmap_object_of = staticmethod(collections.OrderedDict)
+
+
+class DefaultDictView(_DictWrites, collections.defaultdict):
+    """A ``defaultdict`` the traced code reads, as ``DictView``: a missing key's default is
+    made, and stored in the real dict too, as in the loop."""
+
+    __slots__ = ("_real",)
+    gvmap_real_type = collections.defaultdict
+
+    @staticmethod
+    def gvmap_object_of(view: Any) -> Any:
+        return collections.defaultdict(view.default_factory, view)
+
+
+_DICT_VIEWS = {dict: DictView, collections.OrderedDict: OrderedDictView,
+               collections.defaultdict: DefaultDictView}
+_VIEW_TYPES = frozenset({ListView, *_DICT_VIEWS.values()})
+
+
+def _is_namedtuple(cls: type) -> bool:
+    return issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_make")
+
+
+def _namedtuple_methods(cls: type) -> dict[str, Any]:
+    """The functions, properties, static- and classmethods the user's code gives a
+    namedtuple class (``class Layer(NamedTuple): ... def __call__(self, x)``), by name, as
+    the class resolves them (the generated ``__new__`` / ``__repr__`` are not the user's)."""
+    found: dict[str, Any] = {}
+    for c in reversed(cls.__mro__[:cls.__mro__.index(tuple)]):
+        for name, v in vars(c).items():
+            f = v.fget if isinstance(v, property) else getattr(v, "__func__", v)
+            if isinstance(f, types.FunctionType) and _is_user_code(f.__code__) and \
+                    not f.__globals__.get("__name__", "").startswith("namedtuple_"):
+                found[name] = v
+            elif name in found:
+                del found[name]
+    return found
+
+
+def namedtuple_view_type(cls: type, rebound: Callable[[Any], Any],
+                         made: Callable[[type], None]) -> type:
+    """A namedtuple class of the user's as one trace sees it: where the user's code gives
+    it methods, a subclass of it with them rebuilt (``self.rot(t)`` building
+    ``np.array([[c, -s], [s, c]])``), which the trace's ``Layer(w, b)``, ``_make`` and
+    ``_replace`` make; returned, its objects are the class's own. ``cls`` itself where
+    it has none. ``made(subclass)`` is called before the methods are rebuilt, so that
+    those naming the class (``return Layer(...)``) find the subclass."""
+    methods = _namedtuple_methods(cls)
+    if not methods:
+        return cls
+    sub = type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__,
+                                      "__qualname__": cls.__qualname__,
+                                      "gvmap_object_of": staticmethod(cls._make)})
+    made(sub)
+    for name, v in methods.items():
+        if isinstance(v, property):
+            v = property(*(f and rebound(f) for f in (v.fget, v.fset, v.fdel)), v.__doc__)
+        elif isinstance(v, (staticmethod, classmethod)):
+            v = type(v)(rebound(v.__func__))
+        else:
+            v = rebound(v)
+        setattr(sub, name, v)
+    return sub
+
+
+def is_namedtuple_class(value: Any) -> bool:
+    return isinstance(value, type) and _is_namedtuple(value)
+
+
+def is_container(value: Any) -> bool:
+    """Is ``value`` a container whose items traced code reads rebound (``container_view``):
+    a list, tuple, namedtuple, dict, OrderedDict or defaultdict?"""
+    cls = type(value)
+    return cls is list or cls is tuple or cls in _DICT_VIEWS or _is_namedtuple(cls)
 
 
 def container_view(value: Any, rebound: Callable[[Any], Any]) -> Any:
-    """``value`` (a list, tuple or dict, of exactly those types) with its items rebound, or
-    ``value`` itself where no item changes (a list of floats, a dict of strings)."""
-    if type(value) is dict:
+    """``value`` (``is_container``) with its items rebound, or ``value`` itself where no
+    item changes (a list of floats, a dict of strings). A tuple or namedtuple becomes a new
+    one of its type, a list or dict a view that writes the real one too."""
+    cls = type(value)
+    if cls in _DICT_VIEWS:  # (viewed even where no item changes: its writes are checked)
         items = {k: rebound(v) for k, v in value.items()}
-        if all(items[k] is v for k, v in value.items()):
-            return value
-        view: Any = DictView(items)
-    else:
-        items = [rebound(v) for v in value]
-        if all(a is b for a, b in zip(items, value)):
-            return value
-        if type(value) is tuple:
-            return tuple(items)
-        view = ListView(items)
+        view: Any = _DICT_VIEWS[cls].__new__(_DICT_VIEWS[cls])
+        view._real = value
+        if cls is collections.defaultdict:
+            view.default_factory = value.default_factory
+        for k, v in items.items():  # (the base type's own __setitem__: no write-through)
+            cls.__setitem__(view, k, v)
+        return view
+    items = [rebound(v) for v in value]
+    seen = cls if cls is list or cls is tuple else rebound(cls)  # (a namedtuple's methods)
+    if seen is cls is not list and all(a is b for a, b in zip(items, value)):
+        return value
+    if cls is tuple:
+        return tuple(items)
+    if cls is not list:  # a namedtuple: of its class as the trace sees it, items rebound
+        return seen._make(items)
+    view = ListView(items)
     view._real = value
     return view

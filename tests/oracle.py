@@ -13,6 +13,7 @@ bool/int, within a dtype-dependent tolerance for floats).
 from __future__ import annotations
 
 import dataclasses
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -237,3 +238,13 @@ def check_vmap(f: Callable, *args: Any, in_axes: Any = 0, out_axes: Any = 0,
                 np.testing.assert_array_equal(np.signbit(g), np.signbit(e),
                                               err_msg=f"sign bits of output leaf {i}")
     return got
+
+
+def library_object(**attributes: Any) -> types.ModuleType:
+    """An object holding ``attributes`` that gvmap does not rebind, as it does not a
+    library's objects: a module made in memory (no file of the user's). Tests of what traced
+    code reaches unrebound go through one."""
+    holder = types.ModuleType("library_object")
+    vars(holder).update(attributes)
+    return holder
+

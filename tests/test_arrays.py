@@ -6,7 +6,6 @@ extrema checked on NumPy."""
 from __future__ import annotations
 
 import functools
-import types
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ import gvmap
 import gvmap.numpy as gnp
 from gvmap import primitives as P
 from gvmap.implementations import doubling_scan
-from oracle import assert_tree_close, check_vmap, oracle
+from oracle import assert_tree_close, check_vmap, library_object, oracle
 
 rng = np.random.RandomState(12)
 X = rng.randn(5, 4, 3)
@@ -89,7 +88,7 @@ def test_put_along_axis_into_an_argument_is_refused():
 
 def test_put_along_axis_into_a_numpy_array_with_traced_values_is_refused():
     # a library object is not rebound: its array is a real NumPy array while tracing
-    held = types.SimpleNamespace(a=np.zeros((4, 3)))
+    held = library_object(a=np.zeros((4, 3)))
 
     def f(x):
         np.put_along_axis(held.a, np.array([[0]]), x[0, :1], axis=0)

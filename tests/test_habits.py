@@ -4,14 +4,13 @@ round() and the refusals of Python's sorted, and of max / min / any / all where 
 not rebound): keyword cases and errors, each against the per-example loop."""
 from __future__ import annotations
 
-import types
 
 import numpy as np
 import pytest
 
 import gvmap
 from gvmap.errors import TracerConversionError
-from oracle import assert_tree_close, check_vmap, oracle
+from oracle import assert_tree_close, check_vmap, library_object, oracle
 
 RNG = np.random.RandomState(7)
 X35 = RNG.randn(3, 5)
@@ -246,8 +245,8 @@ def _every(v):
 
 # Functions kept in a library object are not rebound (rebinding's docstring): the builtins
 # there are Python's own, which refuse traced values, naming NumPy's form.
-_HELPERS = types.SimpleNamespace(largest=_largest, smallest=_smallest, some=_some,
-                                 ordered=_ordered, every=_every)
+_HELPERS = library_object(largest=_largest, smallest=_smallest, some=_some, ordered=_ordered,
+                          every=_every)
 
 
 @pytest.mark.parametrize("f,error,message", [

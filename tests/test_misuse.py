@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 
-import types
 
 import numpy as np
 import pytest
 
 import gvmap
 from gvmap.errors import LeakedTracerError, TracerConversionError
-from oracle import assert_tree_close, oracle
+from oracle import assert_tree_close, library_object, oracle
 
 
 def message(exc_type, f, *args, **kwargs) -> str:
@@ -274,7 +273,7 @@ def _to_int(x):
 
 # the attributes of a library object are not rebound, so NumPy's own indexing sees x, and
 # the functions run with the builtin float / int
-_HOLDER = types.SimpleNamespace(table=np.ones(5), to_float=_to_float, to_int=_to_int)
+_HOLDER = library_object(table=np.ones(5), to_float=_to_float, to_int=_to_int)
 
 
 def _while(x):
@@ -452,8 +451,19 @@ def test_leaked_tracer():
         leaked.append(x)
         return x * 2
 
-    gvmap.vmap(f)(X)
-    msg = message(LeakedTracerError, gvmap.vmap(lambda y: y + leaked[0]), X)
+    # a list the function reads is written through a view, which refuses the traced value
+    message(LeakedTracerError, gvmap.vmap(f), X)
+    assert leaked == []
+    # one reached through a library's object is not: the tracer left there is refused
+    # where it is used
+    holder = library_object(items=[])
+
+    def g(x):
+        holder.items.append(x)
+        return x * 2
+
+    gvmap.vmap(g)(X)
+    msg = message(LeakedTracerError, gvmap.vmap(lambda y: y + holder.items[0]), X)
     assert "leak" in msg and "return" in msg, msg
     assert isinstance(LeakedTracerError("x"), RuntimeError)
 

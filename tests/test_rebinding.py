@@ -6,6 +6,7 @@ changes the user's module."""
 from __future__ import annotations
 
 import abc
+import argparse
 import collections
 import copy
 import dataclasses
@@ -13,6 +14,7 @@ import functools
 import math
 import threading
 import types
+from typing import NamedTuple
 
 import numpy as np
 import numpy.linalg as la
@@ -22,7 +24,7 @@ from numpy import array as np_array, zeros as np_zeros
 import gvmap
 import user_helpers
 from gvmap.errors import LeakedTracerError, TracerConversionError
-from oracle import assert_tree_close, check_vmap, oracle
+from oracle import assert_tree_close, check_vmap, library_object, oracle
 
 RNG = np.random.RandomState(3)
 T = RNG.uniform(-3, 3, size=7)
@@ -330,7 +332,7 @@ def test_attribute_tables_of_the_users_objects_gather(plan_kind):
 
 
 TABLES = {"emb": EMB, "layers": [EMB, EMB32]}
-LIBRARY_HOLDER = types.SimpleNamespace(emb=EMB, tables=collections.OrderedDict(emb=EMB))
+LIBRARY_HOLDER = library_object(emb=EMB, tables=types.MappingProxyType({"emb": EMB}))
 
 
 def test_container_tables_gather(plan_kind):
@@ -340,7 +342,7 @@ def test_container_tables_gather(plan_kind):
 
 
 def test_library_object_table_names_the_rewrite(backend):
-    """``ns.emb[i]`` of a library object (and an OrderedDict's items) are not rebound;
+    """``ns.emb[i]`` of a library object (and a mappingproxy's items) are not rebound;
     NumPy's indexing asks the tracer for an index, and the message names np.take, which
     works there (the traced index is an argument NumPy's rebound take sees)."""
     for f in (lambda tok: LIBRARY_HOLDER.emb[tok], lambda tok: LIBRARY_HOLDER.tables["emb"][tok]):
@@ -356,7 +358,7 @@ def test_container_table_message_leads_with_the_indexing(backend):
     of a conversion the user never wrote."""
     class Lookup:
         def __init__(self):
-            self.tables = collections.OrderedDict(emb=EMB)
+            self.tables = types.MappingProxyType({"emb": EMB})
 
         def __call__(self, tokens):
             return self.tables["emb"][tokens].mean(0)
@@ -777,6 +779,152 @@ def test_writes_into_a_read_container_reach_the_real_one(backend):
     finally:
         LOG.clear()
         MEMO.clear()
+
+
+# --- namedtuples, namespaces, OrderedDicts and defaultdicts ----------------------------------
+
+EmbParams = collections.namedtuple("EmbParams", "emb scale")
+
+
+class Pose(NamedTuple):
+    """A value class written as a typing.NamedTuple, its methods building arrays of traced
+    values and new poses (``self.rot()``, ``Pose(...)``, ``_replace``)."""
+    angle: float
+    shift: float = 0.0
+
+    def rot(self):
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        return np.array([[c, -s], [s, c]])
+
+    def then(self, other):
+        return Pose(self.angle + other.angle, self.shift + other.shift)
+
+    @property
+    def offset(self):
+        return np.array([self.shift, -self.shift])
+
+    def apply(self, v):
+        return self.rot() @ v + self.offset
+
+
+class Layer(collections.namedtuple("Layer", "w b")):
+    def __call__(self, v):
+        return np.maximum(v @ self.w + self.b, np.zeros(self.b.shape))
+
+
+PARAMS_NT = EmbParams(EMB, 2.0)
+POSE = Pose(0.3, 1.0)
+LAYERS_NT = [Layer(EMB[:3], EMB[3]), Layer(EMB[4:8], EMB[8])]
+CONFIG_NS = types.SimpleNamespace(emb=EMB, scale=3.0, helper=rotation)
+ARGS_NS = argparse.Namespace(emb=EMB32, scale=0.5)
+ORDERED = collections.OrderedDict(emb=EMB, scale=2.0)
+DEFAULTED = collections.defaultdict(lambda: EMB32, emb=EMB)
+
+
+@pytest.mark.parametrize("f,arg", [
+    (lambda tok: PARAMS_NT.emb[tok] * PARAMS_NT.scale + PARAMS_NT[0][tok], TOK),
+    (lambda tok: CONFIG_NS.emb[tok] * CONFIG_NS.scale, TOK),
+    (lambda t: CONFIG_NS.helper(t) @ np.ones(2), T),
+    (lambda tok: ARGS_NS.emb[tok] * ARGS_NS.scale + vars(ARGS_NS)["scale"], TOK),
+    (lambda tok: ORDERED["emb"][tok] * ORDERED["scale"] + sum(1 for _ in ORDERED), TOK),
+    (lambda tok: DEFAULTED["emb"][tok] + DEFAULTED["other"][tok], TOK),
+    (lambda t: POSE.apply(np.array([t, 1.0])), T),
+    (lambda t: POSE.then(Pose(t, t)).apply(np.ones(2)) + POSE._replace(shift=t).offset, T),
+    (lambda t: (type(POSE.then(Pose(t))) is Pose) + isinstance(Pose(t), Pose) * t, T),
+    (lambda v: functools.reduce(lambda h, layer: layer(h), LAYERS_NT, v), V3),
+], ids=["namedtuple", "simplenamespace", "namespace_function", "argparse", "ordereddict",
+        "defaultdict", "namedtuple_methods", "namedtuple_made", "namedtuple_type",
+        "namedtuple_layers"])
+def test_namedtuples_namespaces_and_dict_kinds(plan_kind, f, arg):
+    """The items of namedtuples, ``SimpleNamespace`` / ``argparse.Namespace`` attributes
+    and the items of OrderedDicts and defaultdicts are rebound: tables gather, and a
+    namedtuple's own methods run rebuilt (np.array of traced values)."""
+    check(f, arg)
+
+
+def test_a_namedtuple_output_is_of_its_own_class(backend):
+    out = gvmap.vmap(lambda t: Pose(t, 2 * t).then(POSE))(T)
+    assert type(out) is Pose and type(gvmap.vmap(lambda t: POSE)(T)) is Pose
+    assert_tree_close(out, oracle(lambda t: Pose(t, 2 * t).then(POSE))(T))
+
+
+def test_a_read_list_or_dict_is_an_output(backend):
+    """A list or dict the function reads, returned, is a pytree of its items (session 8's
+    views made it an unknown leaf)."""
+    TABLES["scale"] = 2.0
+    try:
+        for f in (lambda t: TABLES, lambda t: (t, ORDERED), lambda t: TABLES["layers"],
+                  lambda t: copy.copy(TABLES), lambda t: copy.deepcopy(TABLES["layers"])):
+            out = gvmap.vmap(f, out_axes=0)(T)
+            assert_tree_close(out, oracle(f)(T))
+        assert type(gvmap.vmap(lambda t: (t, ORDERED))(T)[1]) is collections.OrderedDict
+    finally:
+        del TABLES["scale"]
+
+
+def test_writes_into_ordered_and_default_dicts_reach_the_real_ones(backend):
+    ordered = collections.OrderedDict(a=np.ones(2), b=2.0)
+    counts = collections.defaultdict(int, seen=EMB)
+
+    def f(t):
+        ordered.move_to_end("a")
+        ordered["c"] = 3.0
+        counts["calls"] += 1
+        return t * ordered["b"] + counts["seen"][0, 0]
+
+    got = gvmap.vmap(f)(T)
+    assert list(ordered) == ["b", "a", "c"] and counts["calls"] == 1
+    assert_tree_close(got, T * 2.0 + EMB[0, 0])
+
+
+HISTORY_LIST = []
+FLOATS = [0.0]
+
+
+class Holder:
+    def __init__(self):
+        self.last = None
+
+
+@pytest.mark.parametrize("store,where", [
+    (lambda t: HISTORY_LIST.append(t), "a list the function reads"),
+    (lambda t: FLOATS.append(t), "a list the function reads"),
+    (lambda t: FLOATS.extend([t, 1.0]), "a list the function reads"),
+    (lambda t: HOLDER.__setattr__("last", (t, 1)), r"Holder\.last"),
+    (lambda t: HOLDER.__setattr__("last", {"t": [t]}), r"Holder\.last"),
+    (lambda t: ORDERED.__setitem__("t", t), "a dict the function reads"),
+    (lambda t: CONFIG_NS.__setattr__("t", t), r"SimpleNamespace\.t"),
+])
+def test_a_traced_value_stored_in_outside_state_is_refused(backend, store, where):
+    """Where it is stored, even inside a container stored there, and into an empty list or
+    a list of numbers (which used to take the tracer, refused only where used later)."""
+    def f(t):
+        store(t)
+        return t
+
+    with pytest.raises(LeakedTracerError, match=where):
+        gvmap.vmap(f)(T)
+    assert HISTORY_LIST == [] and FLOATS == [0.0] and HOLDER.last is None
+    assert "t" not in ORDERED and not hasattr(CONFIG_NS, "t")
+
+
+HOLDER = Holder()
+
+
+def test_a_constant_container_stored_in_outside_state_is_the_loops_value(backend):
+    holder = Holder()
+
+    def f(t):
+        holder.last = (TABLE, [1.0, EMB[0]])  # known values: stored as the loop's arrays
+        return t
+
+    gvmap.vmap(f)(T)
+    first, (one, row) = holder.last
+    gvmap.vmap(lambda t: holder.__setattr__("pose", Pose(1.0)) or t)(T)
+    assert type(holder.pose) is Pose                  # not the trace's subclass of it
+    assert type(first) is np.ndarray and type(row) is np.ndarray and one == 1.0
+    np.testing.assert_array_equal(first, TABLE)
+    np.testing.assert_array_equal(row, EMB[0])
 
 
 class Counter:
