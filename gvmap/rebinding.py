@@ -305,7 +305,8 @@ class _Rebinder:
     globals shared by its functions (so they call each other's copies), one known tracer
     per closed-over array."""
 
-    def __init__(self) -> None:
+    def __init__(self, reads: list | None = None) -> None:
+        self.reads = reads  # (namespace, name) / (container, None) the views read
         self.functions: dict[int, Any] = {}
         self.globals: dict[int, dict] = {}
         self.arrays: dict[int, Any] = {}
@@ -351,6 +352,8 @@ class _Rebinder:
             self.views[id(v)] = v  # while its items are rebound: a cycle reads it as it is
             self.keep.append(v)
             done = self.views[id(v)] = container_view(v, self.value)
+            if self.reads is not None and type(v) is not tuple and not isinstance(v, tuple):
+                self.reads.append((v, None))  # a list or dict: its items are watched
         return done
 
     def namedtuple_class(self, cls: type) -> type:
@@ -429,7 +432,8 @@ class _Rebinder:
         return copy
 
 
-def rebound(fun: Callable) -> Callable:
+def rebound(fun: Callable, reads: list | None = None) -> Callable:
     """``fun`` as the active trace runs it: its NumPy names rebound (module docstring).
-    Callables that are not user code come back unchanged."""
-    return _Rebinder().callable(fun)
+    Callables that are not user code come back unchanged. ``reads`` collects what the
+    views read of outside state (``views.note_read``), for ``sources.Watch.add_reads``."""
+    return _Rebinder(reads).callable(fun)

@@ -15,12 +15,15 @@ through the routes Python itself resolves them:
 
 and, recursively, the same for every user-defined function reached through those names
 (helpers the function calls, the function inside a nested ``vmap``/``jit``, the pieces of a
-``functools.partial``). ``Watch.changed()`` is then one identity test per name: rebinding
-any of them (``W = new_W``, ``T = 2.0``, ``helper = other_helper``) makes the next call
-trace again. What is NOT watched, and stays a snapshot as under ``jax.jit``: the contents
-of mutable containers (a list or dict the function reads items from), attributes of
-objects and of library modules (``cfg.T``, ``np.pi``), attributes of user modules reached
-otherwise (``getattr(mylib, name)``), and arrays mutated in place.
+``functools.partial``). A trace adds what it read through ``gvmap.views`` (``Watch.
+add_reads``): the attributes of the user's objects and classes and of namespaces
+(``model.W``, ``cfg.T``), and the lists and dicts it read, item by item. ``Watch.changed()``
+is then one identity test per name, attribute and item: rebinding any of them
+(``W = new_W``, ``T = 2.0``, ``helper = other_helper``, ``model.W = new_W``,
+``params["W"] = ...``) makes the next call trace again. What is NOT watched, and stays a
+snapshot as under ``jax.jit``: arrays mutated in place, the items of tuples and of
+containers reached through a library's objects, attributes of library modules
+(``np.pi``), and attributes of user modules reached otherwise (``getattr(mylib, name)``).
 
 Library code (NumPy, gvmap itself, anything installed under the interpreter's prefix) is
 not walked: its globals are not the user's state.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import dis
 import functools
+import operator
 import os
 import sysconfig
 import types
@@ -223,10 +227,32 @@ def _module_attributes(f: types.FunctionType, globals_: list, values: list) -> N
 class Watch:
     """The names a traced function read, with the objects they held at trace time."""
 
-    __slots__ = ("_globals", "_cells", "_functions")
+    __slots__ = ("_globals", "_cells", "_functions", "_reads", "_attributes", "_lists",
+                 "_dicts")
 
     def __init__(self, fun: Any):
         self._globals, self._cells, self._functions = _walk(fun)
+        self._reads: dict[tuple[int, Any], tuple[Any, Any]] = {}
+        self._attributes: list[tuple[Any, Any, Any]] = []  # (namespace, name, value)
+        self._lists: list[tuple[list, tuple]] = []         # (list, its items)
+        self._dicts: list[tuple[dict, tuple]] = []         # (dict, its items)
+
+    def add_reads(self, reads: list[tuple[Any, Any]]) -> None:
+        """Watch what a trace read through views of the user's objects, classes and
+        containers (``gvmap.views.note_read``): ``(namespace, name)`` by the identity of
+        the value it holds, as a global is, and ``(container, None)`` by the identity of
+        each item (and each key, for a dict). Every such read is taken as it is now,
+        after the trace: the trace's own writes (``log.append(...)``, ``self.calls += 1``)
+        must not make the next call trace again, and a change made outside since the last
+        call was seen by ``changed()`` before this trace began."""
+        for holder, key in reads:
+            self._reads[(id(holder), key)] = (holder, key)
+        self._attributes = [(h, k, h.get(k, _MISSING)) for h, k in self._reads.values()
+                            if k is not None]
+        self._lists = [(h, tuple(h)) for h, k in self._reads.values()
+                       if k is None and not isinstance(h, dict)]
+        self._dicts = [(h, tuple(h.items())) for h, k in self._reads.values()
+                       if k is None and isinstance(h, dict)]
 
     def changed(self) -> bool:
         """Has any watched name been rebound since? An identity test per name: this runs
@@ -247,6 +273,15 @@ class Watch:
                 current = f.__kwdefaults__ or {}
                 if any(current.get(k, _MISSING) is not v for k, v in kwdefaults):
                     return True
+        for namespace, name, value in self._attributes:
+            if namespace.get(name, _MISSING) is not value:
+                return True
+        for items, seen in self._lists:
+            if len(items) != len(seen) or not all(map(operator.is_, items, seen)):
+                return True
+        for items, seen in self._dicts:
+            if len(items) != len(seen) or any(items.get(k, _MISSING) is not v for k, v in seen):
+                return True
         return False
 
     def functions(self) -> Iterator[types.FunctionType]:

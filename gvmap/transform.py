@@ -274,7 +274,9 @@ class Transformation:
             for i, v in zip(traced, values):
                 full[i] = v
             args, kwargs = unflatten(treedef, full)
-            return rebound(fun)(*args, **kwargs)  # its NumPy names rebound, in this trace
+            return rebound(fun, reads)(*args, **kwargs)  # its NumPy names rebound, in this trace
+
+        reads: list = []  # what the views read of objects and containers (sources.Watch)
 
         avals = [avals_of(i, leaves[i]) for i in traced]
         randomness = RandomnessCheck(self._watch or Watch(fun))
@@ -288,6 +290,8 @@ class Transformation:
             raise
         state.verify()
         randomness.verify(describe(fun))
+        if self._watch is not None:
+            self._watch.add_reads(reads)  # as they are after the trace (its own writes too)
         return graph, traced, out_treedef
 
     def _compiled_for(self, info: CallInfo, backend: Any) -> tuple[Built, Executable]:

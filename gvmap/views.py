@@ -28,9 +28,10 @@ stays a view down every call.
 * ``types.SimpleNamespace`` and ``argparse.Namespace`` objects (attribute bags of
   configuration) are read as the user's objects are.
 
-Nothing the views read is cached, so writes are read back as in the loop. Writes go to the
-real module or object; a traced value stored in one that outlives the call is refused
-(``LeakedTracerError``): in
+Nothing the views read is cached, so writes are read back as in the loop; what they read
+of outside state is told to the trace (``note_read``), whose function then traces again
+when it is rebound (``sources.Watch.add_reads``). Writes go to the real module or object;
+a traced value stored in one that outlives the call is refused (``LeakedTracerError``): in
 the loop each example's call stores its own in turn, which one batched program cannot
 follow. A constant is stored as the loop stores it.
 
@@ -58,7 +59,7 @@ from .tracing import Tracer, loop_value
 
 __all__ = ["ClassView", "DefaultDictView", "DictView", "ListView", "ModuleView", "ObjectView",
            "OrderedDictView", "container_view", "is_container", "is_namedtuple_class",
-           "is_user_class", "is_user_instance", "namedtuple_view_type", "unview",
+           "is_user_class", "is_user_instance", "namedtuple_view_type", "note_read", "unview",
            "traced_super"]
 
 _OWN_DICT = types.ModuleType.__dict__["__dict__"].__get__  # a module object's own namespace
@@ -111,6 +112,23 @@ def unview(value: Any) -> Any:
     if type(value) is ModuleView:
         return _OWN_DICT(value)["_module"]
     return value
+
+
+def note_read(rebound: Callable[[Any], Any], holder: Any, key: Any = None) -> None:
+    """Tell the trace whose rebinder ``rebound`` is (``rebinding._Rebinder.value``) that it
+    read ``holder[key]`` (an object's or class's namespace and an attribute name), or the
+    items of the container ``holder`` (``key`` None): ``sources.Watch.add_reads`` watches
+    them, so that rebinding ``model.W`` or ``params["W"]`` traces again."""
+    reads = getattr(getattr(rebound, "__self__", None), "reads", None)
+    if reads is not None:
+        reads.append((holder, key))
+
+
+def _defining_namespace(cls: type, name: str) -> Any:
+    for c in cls.__mro__:
+        if name in vars(c):
+            return vars(c)
+    return None
 
 
 class ModuleView(types.ModuleType):
@@ -232,6 +250,12 @@ class ObjectView:
         if name == "__dict__":
             return obj.__dict__
         rebound = object.__getattribute__(self, "_rebound")
+        if not object.__getattribute__(self, "_local"):  # (the trace's own objects die)
+            namespace = getattr(obj, "__dict__", None)
+            if type(namespace) is dict and name in namespace:
+                note_read(rebound, namespace, name)
+            elif (namespace := _defining_namespace(type(obj), name)) is not None:
+                note_read(rebound, namespace, name)
         static = _class_attribute(type(obj), name)
         if static is None and name in _VIEW_COPIES or name in _VIEW_WRITES:
             return object.__getattribute__(self, name)  # copy.copy(view), view.__setattr__
@@ -420,6 +444,9 @@ class ClassView:
             return cls.__dict__
         value = getattr(cls, name)
         rebound = object.__getattribute__(self, "_rebound")
+        namespace = _defining_namespace(cls, name)
+        if namespace is not None:
+            note_read(rebound, namespace, name)
         if isinstance(value, types.MethodType) and value.__self__ is cls:
             return types.MethodType(rebound(value.__func__), self)  # a classmethod: cls a view
         return rebound(value)

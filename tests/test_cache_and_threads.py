@@ -17,6 +17,8 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
+import types
+
 import numpy as np
 
 import gvmap
@@ -511,14 +513,63 @@ def test_rebinding_a_closure_scalar_retraces(backend):
     assert_tree_close(g(x), x * 4.0)
 
 
-def test_contents_of_containers_are_snapshotted(backend):
-    """Documented: item updates inside a closed-over list are not watched (as jax.jit)."""
-    table = [1.0]
-    g = gvmap.vmap(lambda v: v * table[0])
-    x = np.ones((2, 2))
-    assert_tree_close(g(x), x)
+class _Model:
+    scale = 1.0  # a class attribute, read through the instance
+
+    def __init__(self):
+        self.w = np.ones(2)
+
+    def __call__(self, v):
+        return v @ self.w * self.scale
+
+
+def test_items_and_attributes_read_are_watched(backend):
+    """A list's or dict's items, an object's or class's attributes the traced code read:
+    rebinding one traces again (``model.w = new_w``, ``params["w"] = ...``); arrays
+    changed in place stay snapshotted, as under jax.jit."""
+    table, params, model = [1.0], {"w": np.ones(2)}, _Model()
+    ns = types.SimpleNamespace(bias=0.0)
+    g = gvmap.vmap(lambda v: v @ params["w"] * table[0] + ns.bias)
+    m = gvmap.vmap(model)
+    x = np.ones((3, 2))
+    assert_tree_close(g(x), np.full(3, 2.0))
+    assert_tree_close(m(x), np.full(3, 2.0))
     table[0] = 9.0
-    assert_tree_close(g(x), x)
+    assert_tree_close(g(x), np.full(3, 18.0))
+    params["w"] = np.full(2, 2.0)
+    assert_tree_close(g(x), np.full(3, 36.0))
+    ns.bias = 1.0
+    assert_tree_close(g(x), np.full(3, 37.0))
+    table.append(5.0)                        # an item the trace never read: traces again
+    assert_tree_close(g(x), np.full(3, 37.0))
+    model.w = np.full(2, 3.0)
+    assert_tree_close(m(x), np.full(3, 6.0))
+    _Model.scale = 2.0
+    try:
+        assert_tree_close(m(x), np.full(3, 12.0))
+    finally:
+        _Model.scale = 1.0
+    assert_tree_close(m(x), np.full(3, 6.0))
+    params["w"][:] = 0.0                     # in place: the snapshot stands (documented)
+    assert_tree_close(g(x), np.full(3, 37.0))
+    assert g.cache_info().misses == 5 and m.cache_info().misses == 4
+
+
+def test_the_traces_own_writes_do_not_trace_again(backend):
+    """State the traced code writes while tracing (a constant appended, a counter) is
+    taken as the trace left it: later calls run the plan."""
+    log, counter = [], types.SimpleNamespace(calls=0)
+
+    def f(v):
+        log.append(v.shape)
+        counter.calls += 1
+        return v * len(log)
+
+    g = gvmap.vmap(f)
+    x = np.ones((3, 2))
+    for _ in range(3):
+        assert_tree_close(g(x), x)
+    assert log == [(2,)] and counter.calls == 1 and g.cache_info().misses == 1
 
 
 def _module_level(v):
