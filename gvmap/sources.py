@@ -22,8 +22,8 @@ is then one identity test per name, attribute and item: rebinding any of them
 (``W = new_W``, ``T = 2.0``, ``helper = other_helper``, ``model.W = new_W``,
 ``params["W"] = ...``) makes the next call trace again. What is NOT watched, and stays a
 snapshot as under ``jax.jit``: arrays mutated in place, the items of tuples and of
-containers reached through a library's objects, attributes of library modules
-(``np.pi``), and attributes of user modules reached otherwise (``getattr(mylib, name)``).
+containers reached through a library's objects, and attributes of library modules
+(``np.pi``).
 
 Library code (NumPy, gvmap itself, anything installed under the interpreter's prefix) is
 not walked: its globals are not the user's state.

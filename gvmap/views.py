@@ -149,6 +149,9 @@ class ModuleView(types.ModuleType):
 
     def __getattr__(self, name: str) -> Any:
         own = _OWN_DICT(self)
+        namespace = vars(own["_module"])
+        if name in namespace:  # (read by name, sources watches it already: this is the rest,
+            note_read(own["_rebound"], namespace, name)  # getattr(mylib, name) among them)
         return own["_rebound"](getattr(own["_module"], name))
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -443,6 +443,17 @@ def test_rebinding_a_module_attribute_retraces(backend):
         user_helpers.SCALE, user_helpers.lookup = saved
 
 
+def test_a_module_attribute_read_by_getattr_is_watched(backend):
+    name = "SCALE"
+    f = gvmap.vmap(lambda t: t * getattr(user_helpers, name))
+    try:
+        assert_tree_close(f(T), T * 2.0)
+        user_helpers.SCALE = 5.0
+        assert_tree_close(f(T), T * 5.0)
+    finally:
+        user_helpers.SCALE = 2.0
+
+
 def _store_in_module(t):
     user_helpers.LAST = t
     return t
