@@ -17,7 +17,8 @@ and, recursively, the same for every user-defined function reached through those
 (helpers the function calls, the function inside a nested ``vmap``/``jit``, the pieces of a
 ``functools.partial``). A trace adds what it read through ``gvmap.views`` (``Watch.
 add_reads``): the attributes of the user's objects and classes and of namespaces
-(``model.W``, ``cfg.T``), and the lists and dicts it read, item by item. ``Watch.changed()``
+(``model.W``, ``cfg.T``), and the lists and dicts it read, item by item (one of more than
+``_WATCHED_ITEMS`` items by its length alone, a per-call cost). ``Watch.changed()``
 is then one identity test per name, attribute and item: rebinding any of them
 (``W = new_W``, ``T = 2.0``, ``helper = other_helper``, ``model.W = new_W``,
 ``params["W"] = ...``) makes the next call trace again. What is NOT watched, and stays a
@@ -224,6 +225,15 @@ def _module_attributes(f: types.FunctionType, globals_: list, values: list) -> N
             values.append(value)
 
 
+_WATCHED_ITEMS = 256  # a longer list or dict is watched by its length alone: a per-call cost
+
+
+def _watched_items(items: Any) -> tuple[int, tuple]:
+    """A container's length, and its items where there are at most ``_WATCHED_ITEMS``."""
+    size = len(items)
+    return size, tuple(items) if size <= _WATCHED_ITEMS else ()
+
+
 class Watch:
     """The names a traced function read, with the objects they held at trace time."""
 
@@ -249,10 +259,9 @@ class Watch:
             self._reads[(id(holder), key)] = (holder, key)
         self._attributes = [(h, k, h.get(k, _MISSING)) for h, k in self._reads.values()
                             if k is not None]
-        self._lists = [(h, tuple(h)) for h, k in self._reads.values()
-                       if k is None and not isinstance(h, dict)]
-        self._dicts = [(h, tuple(h.items())) for h, k in self._reads.values()
-                       if k is None and isinstance(h, dict)]
+        containers = [h for h, k in self._reads.values() if k is None]
+        self._lists = [(h, _watched_items(h)) for h in containers if not isinstance(h, dict)]
+        self._dicts = [(h, _watched_items(h.items())) for h in containers if isinstance(h, dict)]
 
     def changed(self) -> bool:
         """Has any watched name been rebound since? An identity test per name: this runs
@@ -276,11 +285,11 @@ class Watch:
         for namespace, name, value in self._attributes:
             if namespace.get(name, _MISSING) is not value:
                 return True
-        for items, seen in self._lists:
-            if len(items) != len(seen) or not all(map(operator.is_, items, seen)):
+        for items, (size, seen) in self._lists:
+            if len(items) != size or not all(map(operator.is_, items, seen)):
                 return True
-        for items, seen in self._dicts:
-            if len(items) != len(seen) or any(items.get(k, _MISSING) is not v for k, v in seen):
+        for items, (size, seen) in self._dicts:
+            if len(items) != size or any(items.get(k, _MISSING) is not v for k, v in seen):
                 return True
         return False
 

@@ -550,6 +550,13 @@ def test_items_and_attributes_read_are_watched(backend):
     finally:
         _Model.scale = 1.0
     assert_tree_close(m(x), np.full(3, 6.0))
+    big = list(range(300))                   # past 256 items: watched by its length alone
+    h = gvmap.vmap(lambda v: v * big[0])
+    assert_tree_close(h(x), x * 0)
+    big[0] = 1
+    assert_tree_close(h(x), x * 0)
+    big.append(1)
+    assert_tree_close(h(x), x)
     params["w"][:] = 0.0                     # in place: the snapshot stands (documented)
     assert_tree_close(g(x), np.full(3, 37.0))
     assert g.cache_info().misses == 5 and m.cache_info().misses == 4
