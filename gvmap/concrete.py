@@ -23,10 +23,11 @@ __all__ = ["refusal", "table_index_error", "numpy_caller_hint", "in_subscript", 
 
 
 INDEX_HINT = (" If this came from indexing a NumPy array with a traced index (`table[i]` with "
-              "`table` reached through an object of a library's class, or a container other than "
-              "a list, tuple, dict or namedtuple, which gvmap does not rebind; NumPy's own indexing cannot see traced values), write "
-              "np.take(table, i, axis=0) instead (or gvmap.numpy.take(table, i, axis=0) "
-              "where np is not your module's numpy).")
+              "`table` reached through an object of a library's class, or a container other "
+              "than a list, tuple, dict or namedtuple, which gvmap does not rebind; NumPy's "
+              "own indexing cannot see traced values), write np.take(table, i, axis=0) "
+              "instead (or gvmap.numpy.take(table, i, axis=0) where np is not your module's "
+              "numpy).")
 
 
 # NumPy functions that convert their arguments with np.array (so never dispatch to a

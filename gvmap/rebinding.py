@@ -352,7 +352,7 @@ class _Rebinder:
             self.views[id(v)] = v  # while its items are rebound: a cycle reads it as it is
             self.keep.append(v)
             done = self.views[id(v)] = container_view(v, self.value)
-            if self.reads is not None and type(v) is not tuple and not isinstance(v, tuple):
+            if self.reads is not None and not isinstance(v, tuple):
                 self.reads.append((v, None))  # a list or dict: its items are watched
         return done
 

@@ -249,16 +249,17 @@ class Watch:
 
     def add_reads(self, reads: list[tuple[Any, Any]]) -> None:
         """Watch what a trace read through views of the user's objects, classes and
-        containers (``gvmap.views.note_read``): ``(namespace, name)`` by the identity of
-        the value it holds, as a global is, and ``(container, None)`` by the identity of
-        each item (and each key, for a dict). Every such read is taken as it is now,
+        containers (``gvmap.views.note_read``): ``(namespace or class, name)`` by the
+        identity of the value it holds, as a global is, and ``(container, None)`` by the
+        identity of each item (and each key, for a dict). Every such read is taken as it is now,
         after the trace: the trace's own writes (``log.append(...)``, ``self.calls += 1``)
         must not make the next call trace again, and a change made outside since the last
         call was seen by ``changed()`` before this trace began."""
         for holder, key in reads:
             self._reads[(id(holder), key)] = (holder, key)
-        self._attributes = [(h, k, h.get(k, _MISSING)) for h, k in self._reads.values()
-                            if k is not None]
+        namespaces = [(vars(h) if isinstance(h, type) else h, k)  # (a class: its namespace)
+                      for h, k in self._reads.values() if k is not None]
+        self._attributes = [(d, k, d.get(k, _MISSING)) for d, k in namespaces]
         containers = [h for h, k in self._reads.values() if k is None]
         self._lists = [(h, _watched_items(h)) for h in containers if not isinstance(h, dict)]
         self._dicts = [(h, _watched_items(h.items())) for h in containers if isinstance(h, dict)]

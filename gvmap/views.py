@@ -116,18 +116,18 @@ def unview(value: Any) -> Any:
 
 def note_read(rebound: Callable[[Any], Any], holder: Any, key: Any = None) -> None:
     """Tell the trace whose rebinder ``rebound`` is (``rebinding._Rebinder.value``) that it
-    read ``holder[key]`` (an object's or class's namespace and an attribute name), or the
-    items of the container ``holder`` (``key`` None): ``sources.Watch.add_reads`` watches
-    them, so that rebinding ``model.W`` or ``params["W"]`` traces again."""
+    read attribute ``key`` of ``holder`` (an object's or module's namespace, or a class),
+    or the items of the container ``holder`` (``key`` None). ``sources.Watch.add_reads``
+    watches them, so that rebinding ``model.W`` or ``params["W"]`` traces again."""
     reads = getattr(getattr(rebound, "__self__", None), "reads", None)
     if reads is not None:
         reads.append((holder, key))
 
 
-def _defining_namespace(cls: type, name: str) -> Any:
+def _defining_class(cls: type, name: str) -> type | None:
     for c in cls.__mro__:
         if name in vars(c):
-            return vars(c)
+            return c
     return None
 
 
@@ -253,12 +253,12 @@ class ObjectView:
         if name == "__dict__":
             return obj.__dict__
         rebound = object.__getattribute__(self, "_rebound")
-        if not object.__getattribute__(self, "_local"):  # (the trace's own objects die)
-            namespace = getattr(obj, "__dict__", None)
-            if type(namespace) is dict and name in namespace:
+        namespace = getattr(obj, "__dict__", None)
+        if type(namespace) is dict and name in namespace:
+            if not object.__getattribute__(self, "_local"):  # (the trace's own objects die)
                 note_read(rebound, namespace, name)
-            elif (namespace := _defining_namespace(type(obj), name)) is not None:
-                note_read(rebound, namespace, name)
+        elif (owner := _defining_class(type(obj), name)) is not None:
+            note_read(rebound, owner, name)  # the class's: a method, a class constant
         static = _class_attribute(type(obj), name)
         if static is None and name in _VIEW_COPIES or name in _VIEW_WRITES:
             return object.__getattribute__(self, name)  # copy.copy(view), view.__setattr__
@@ -447,9 +447,9 @@ class ClassView:
             return cls.__dict__
         value = getattr(cls, name)
         rebound = object.__getattribute__(self, "_rebound")
-        namespace = _defining_namespace(cls, name)
-        if namespace is not None:
-            note_read(rebound, namespace, name)
+        owner = _defining_class(cls, name)
+        if owner is not None:
+            note_read(rebound, owner, name)
         if isinstance(value, types.MethodType) and value.__self__ is cls:
             return types.MethodType(rebound(value.__func__), self)  # a classmethod: cls a view
         return rebound(value)

@@ -657,3 +657,17 @@ def test_shared_snapshot_is_uploaded_once_per_device(monkeypatch):
     for n in range(1, 6):
         g(np.ones((n, 7)))
     assert len(uploads) == 1, uploads
+
+
+def test_reads_in_a_loop_are_watched_once(backend):
+    """A method read on every pass of a loop is one watched read, not one per pass."""
+    model = _Model()
+
+    def f(v):
+        for _ in range(50):
+            v = model(v[None].repeat(2, 0))
+        return v
+
+    g = gvmap.vmap(f)
+    g(np.ones((3, 2)))
+    assert len(g._watch._attributes) == 3  # _Model.__call__, model.w, _Model.scale
