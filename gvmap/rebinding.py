@@ -30,13 +30,13 @@ In ``TRACED_NUMPY`` a function with a traced value among its arguments runs gvma
 implementation; otherwise NumPy's own runs, and the arrays it returns are known tracers,
 which the function may write into (``out[0] = v``) as into any array it made.
 
-The items of lists, tuples, namedtuples and dicts (OrderedDicts, defaultdicts) read there
-are rebound too (``views.container_view``), and a namedtuple class's own methods
+The items of lists, tuples, namedtuples, deques and dicts (OrderedDicts, defaultdicts) read
+there are rebound too (``views.container_view``), and a namedtuple class's own methods
 (``views.namedtuple_view_type``).
 
 Where it stops (documented in README): objects of library classes (but
 ``SimpleNamespace`` / ``argparse.Namespace``), of classes deriving from a builtin type, and
-other containers (sets, deques, mappingproxies) are not rebound;
+other containers (sets, mappingproxies) are not rebound;
 library code (anything installed, NumPy, gvmap) is never rewritten; a function that assigns globals
 (``global``) or writes a closed-over variable (``nonlocal``) keeps those names as they
 are; ``import numpy`` inside the function body binds the real module. In those places a

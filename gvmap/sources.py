@@ -47,7 +47,7 @@ import numpy as np
 
 from .errors import TracedRandomnessError
 
-__all__ = ["Watch", "RandomnessCheck", "describe"]
+__all__ = ["Watch", "RandomnessCheck", "attribute_or_none", "describe"]
 
 _MISSING = object()
 _GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
@@ -143,13 +143,23 @@ def _global_names(code: types.CodeType) -> tuple[str, ...]:
     return tuple(names)
 
 
+def attribute_or_none(value: Any, name: str) -> Any:
+    """``getattr(value, name, None)`` for any object of the user's: a ``__getattr__``
+    raising something other than AttributeError (``def __getattr__(self, k): return
+    self[k]``, a KeyError) answers None too, instead of crashing gvmap's probing."""
+    try:
+        return getattr(value, name, None)
+    except Exception:
+        return None
+
+
 def _unwrap(fun: Any) -> Iterator[Any]:
     """The Python functions (and other values) a callable stands for: itself, the function
     a ``vmap``/``jit`` object or a ``functools.wraps`` decorator wraps (``__wrapped__``),
     the pieces of a ``functools.partial``, the function of a bound method."""
     if isinstance(fun, types.FunctionType):
         yield fun
-    wrapped = getattr(fun, "__wrapped__", None) if not isinstance(fun, type) else None
+    wrapped = attribute_or_none(fun, "__wrapped__") if not isinstance(fun, type) else None
     if wrapped is not None:
         yield wrapped
     if isinstance(fun, functools.partial):
@@ -315,7 +325,7 @@ def _generators(values: Iterator[Any]) -> list[tuple[str, Any]]:
     found: dict[int, tuple[str, Any]] = {}
     kinds = (np.random.Generator, np.random.RandomState, np.random.BitGenerator)
     for v in values:
-        owner = v if isinstance(v, kinds) else getattr(v, "__self__", None)
+        owner = v if isinstance(v, kinds) else attribute_or_none(v, "__self__")
         if isinstance(owner, kinds):
             found[id(owner)] = (f"the closed-over {type(owner).__name__}", owner)
     return list(found.values())
@@ -367,6 +377,6 @@ class RandomnessCheck:
 
 
 def describe(fun: Callable) -> str:
-    name = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None)
+    name = attribute_or_none(fun, "__qualname__") or attribute_or_none(fun, "__name__")
     return f"the function {name!r}" if name else "the traced function"
 

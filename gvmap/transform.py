@@ -132,7 +132,12 @@ class Transformation:
         if not callable(fun):
             raise TypeError(f"expected a function to transform, got a {type(fun).__name__}")
         self.fun = fun
-        functools.update_wrapper(self, fun, updated=())
+        for name in functools.WRAPPER_ASSIGNMENTS:  # functools.update_wrapper, but for a
+            try:                                   # __getattr__ raising a KeyError
+                setattr(self, name, getattr(fun, name))
+            except Exception:
+                pass
+        self.__wrapped__ = fun
         self._lock = threading.Lock()
         self._positional = _positional_parameters(fun)
         self._fast: dict[tuple, tuple] = {}
@@ -414,7 +419,7 @@ def _positional_parameters(fun: Callable) -> list[inspect.Parameter]:
     signature cannot be read."""
     try:
         params = inspect.signature(fun).parameters.values()
-    except (TypeError, ValueError):
+    except Exception:  # (TypeError, ValueError; a __getattr__'s KeyError for __wrapped__)
         return []
     return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 

@@ -19,9 +19,9 @@ stays a view down every call.
 * ``ClassView``: such a class (``is_user_class``). Calling it makes a *local* view (the
   traced code's own object, which may hold traced values), its ``__init__`` rebuilt;
   gvmap's ``type`` of a view is the class's view, so ``type(q) is Quat`` holds.
-* ``ListView`` / ``DictView`` / ``OrderedDictView`` / ``DefaultDictView`` (and a new
-  tuple or namedtuple): a container read by the traced code, its items rebound
-  (``container_view``). A list or dict is always viewed, so that its methods write the
+* ``ListView`` / ``DictView`` / ``OrderedDictView`` / ``DefaultDictView`` /
+  ``DequeView`` (and a new tuple or namedtuple): a container read by the traced code, its
+  items rebound (``container_view``). A list, deque or dict is always viewed, so that its methods write the
   real container too and a traced value stored there is refused; a tuple only where an
   item changes. A namedtuple class the user's code gives methods is a subclass with them
   rebuilt, one per trace (``namedtuple_view_type``).
@@ -57,7 +57,7 @@ from .errors import LeakedTracerError
 from .sources import _is_user_code, is_user_module
 from .tracing import Tracer, loop_value
 
-__all__ = ["ClassView", "DefaultDictView", "DictView", "ListView", "ModuleView", "ObjectView",
+__all__ = ["ClassView", "DefaultDictView", "DequeView", "DictView", "ListView", "ModuleView", "ObjectView",
            "OrderedDictView", "container_view", "is_container", "is_namedtuple_class",
            "is_user_class", "is_user_instance", "namedtuple_view_type", "note_read", "unview",
            "traced_super"]
@@ -78,8 +78,7 @@ def _stored(where: str, value: Any, local: bool = False) -> Any:
             raise LeakedTracerError.state_written([where])
         return loop_value(value)
     value = unview(value)
-    cls = type(value)
-    if cls is list or cls is tuple or cls in _DICT_VIEWS or _is_namedtuple(cls):
+    if is_container(value):
         return _stored_items(where, value)  # ``self.last = (t, 1)``: the items too
     return value
 
@@ -96,6 +95,8 @@ def _stored_items(where: str, value: Any) -> Any:
         out = copy.copy(value)
         out.update(zip(value.keys(), stored))
         return out
+    if type(value) is collections.deque:
+        return collections.deque(stored, value.maxlen)
     return type(value)(stored) if type(value) in (list, tuple) else type(value)._make(stored)
 
 
@@ -657,9 +658,87 @@ class DefaultDictView(_DictWrites, collections.defaultdict):
         return collections.defaultdict(view.default_factory, view)
 
 
+class DequeView(collections.deque):
+    """A ``deque`` the traced code reads (``self.history``), its items rebound; its methods
+    write the real deque too (``maxlen`` as it has it), a traced value there refused."""
+
+    __slots__ = ("_real",)
+    gvmap_real_type = collections.deque
+
+    @staticmethod
+    def gvmap_object_of(view: Any) -> collections.deque:
+        return collections.deque(view, view.maxlen)
+
+    def copy(self) -> collections.deque:  # a new deque of the traced code's
+        return DequeView.gvmap_object_of(self)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo: dict) -> collections.deque:
+        return copy.deepcopy(DequeView.gvmap_object_of(self), memo)
+
+    def append(self, x: Any) -> None:
+        self._real.append(_stored(_DEQUE, x))
+        super().append(x)
+
+    def appendleft(self, x: Any) -> None:
+        self._real.appendleft(_stored(_DEQUE, x))
+        super().appendleft(x)
+
+    def extend(self, items: Any) -> None:
+        items = list(items)
+        self._real.extend(_real_items(items, _DEQUE))
+        super().extend(items)
+
+    def extendleft(self, items: Any) -> None:
+        items = list(items)
+        self._real.extendleft(_real_items(items, _DEQUE))
+        super().extendleft(items)
+
+    def __iadd__(self, items: Any) -> "DequeView":
+        self.extend(items)
+        return self
+
+    def insert(self, i: int, x: Any) -> None:
+        self._real.insert(i, _stored(_DEQUE, x))
+        super().insert(i, x)
+
+    def __setitem__(self, i: int, x: Any) -> None:
+        self._real[i] = _stored(_DEQUE, x)
+        super().__setitem__(i, x)
+
+    def __delitem__(self, i: int) -> None:
+        del self._real[i]
+        super().__delitem__(i)
+
+    def pop(self) -> Any:
+        self._real.pop()
+        return super().pop()
+
+    def popleft(self) -> Any:
+        self._real.popleft()
+        return super().popleft()
+
+    def remove(self, x: Any) -> None:
+        del self[self.index(x)]
+
+    def rotate(self, n: int = 1) -> None:
+        self._real.rotate(n)
+        super().rotate(n)
+
+    def reverse(self) -> None:
+        self._real.reverse()
+        super().reverse()
+
+    def clear(self) -> None:
+        self._real.clear()
+        super().clear()
+
+
+_DEQUE = "a deque the function reads"
 _DICT_VIEWS = {dict: DictView, collections.OrderedDict: OrderedDictView,
                collections.defaultdict: DefaultDictView}
-_VIEW_TYPES = frozenset({ListView, *_DICT_VIEWS.values()})
+_VIEW_TYPES = frozenset({ListView, DequeView, *_DICT_VIEWS.values()})
 
 
 def _is_namedtuple(cls: type) -> bool:
@@ -714,9 +793,10 @@ def is_namedtuple_class(value: Any) -> bool:
 
 def is_container(value: Any) -> bool:
     """Is ``value`` a container whose items traced code reads rebound (``container_view``):
-    a list, tuple, namedtuple, dict, OrderedDict or defaultdict?"""
+    a list, tuple, namedtuple, dict, OrderedDict, defaultdict or deque?"""
     cls = type(value)
-    return cls is list or cls is tuple or cls in _DICT_VIEWS or _is_namedtuple(cls)
+    return cls is list or cls is tuple or cls in _DICT_VIEWS or cls is collections.deque or \
+        _is_namedtuple(cls)
 
 
 def container_view(value: Any, rebound: Callable[[Any], Any]) -> Any:
@@ -734,11 +814,16 @@ def container_view(value: Any, rebound: Callable[[Any], Any]) -> Any:
             cls.__setitem__(view, k, v)
         return view
     items = [rebound(v) for v in value]
-    seen = cls if cls is list or cls is tuple else rebound(cls)  # (a namedtuple's methods)
-    if seen is cls is not list and all(a is b for a, b in zip(items, value)):
+    seen = cls if cls in (list, tuple, collections.deque) else rebound(cls)  # (a namedtuple's)
+    immutable = cls is not list and cls is not collections.deque  # a tuple or namedtuple
+    if immutable and seen is cls and all(a is b for a, b in zip(items, value)):
         return value
     if cls is tuple:
         return tuple(items)
+    if cls is collections.deque:
+        view = DequeView(items, value.maxlen)
+        view._real = value
+        return view
     if cls is not list:  # a namedtuple: of its class as the trace sees it, items rebound
         return seen._make(items)
     view = ListView(items)

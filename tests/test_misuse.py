@@ -534,3 +534,29 @@ def test_inner_function_traced_once_per_outer_signature():
     for _ in range(3):
         assert_tree_close(outer(x), x * 2)
     assert calls == [(4,)]
+
+
+class _AttrDict(dict):
+    """The attribute-dict idiom: its ``__getattr__`` raises KeyError, not AttributeError."""
+
+    def __getattr__(self, name):
+        return self[name]
+
+
+class _CallableAttrDict(_AttrDict):
+    def __call__(self, x):
+        return x * self.scale
+
+
+_ATTRS = _AttrDict(table=np.ones(5))
+
+
+def test_a_getattr_raising_keyerror_is_refused_clearly():
+    """gvmap probing such an object (``__wrapped__``, ``__self__``, ``__name__``) crashed
+    with the KeyError; now its table lookup is the named refusal, whose rewrite works."""
+    i = np.arange(3)
+    with pytest.raises(TracerConversionError, match=r"np\.take\(table, i, axis=0\)"):
+        gvmap.vmap(lambda i: _ATTRS.table[i])(i)
+    assert_tree_close(gvmap.vmap(lambda i: np.take(_ATTRS.table, i, axis=0))(i), np.ones(3))
+    f = _CallableAttrDict(scale=2.0)
+    assert_tree_close(gvmap.vmap(f)(X), X * 2.0)

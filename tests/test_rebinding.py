@@ -830,6 +830,7 @@ CONFIG_NS = types.SimpleNamespace(emb=EMB, scale=3.0, helper=rotation)
 ARGS_NS = argparse.Namespace(emb=EMB32, scale=0.5)
 ORDERED = collections.OrderedDict(emb=EMB, scale=2.0)
 DEFAULTED = collections.defaultdict(lambda: EMB32, emb=EMB)
+WINDOW = collections.deque([EMB, EMB32], maxlen=2)
 
 
 @pytest.mark.parametrize("f,arg", [
@@ -843,9 +844,10 @@ DEFAULTED = collections.defaultdict(lambda: EMB32, emb=EMB)
     (lambda t: POSE.then(Pose(t, t)).apply(np.ones(2)) + POSE._replace(shift=t).offset, T),
     (lambda t: (type(POSE.then(Pose(t))) is Pose) + isinstance(Pose(t), Pose) * t, T),
     (lambda v: functools.reduce(lambda h, layer: layer(h), LAYERS_NT, v), V3),
+    (lambda tok: WINDOW[0][tok] + WINDOW[-1][tok] * len(WINDOW), TOK),
 ], ids=["namedtuple", "simplenamespace", "namespace_function", "argparse", "ordereddict",
         "defaultdict", "namedtuple_methods", "namedtuple_made", "namedtuple_type",
-        "namedtuple_layers"])
+        "namedtuple_layers", "deque"])
 def test_namedtuples_namespaces_and_dict_kinds(plan_kind, f, arg):
     """The items of namedtuples, ``SimpleNamespace`` / ``argparse.Namespace`` attributes
     and the items of OrderedDicts and defaultdicts are rebound: tables gather, and a
@@ -885,6 +887,15 @@ def test_writes_into_ordered_and_default_dicts_reach_the_real_ones(backend):
 
     got = gvmap.vmap(f)(T)
     assert list(ordered) == ["b", "a", "c"] and counts["calls"] == 1
+    window = collections.deque([1.0, 2.0], maxlen=2)
+
+    def g(t):
+        window.append(3.0)
+        window.rotate(1)
+        return t * window[0] + len(window)
+
+    assert_tree_close(gvmap.vmap(g)(T), T * 3.0 + 2)
+    assert list(window) == [3.0, 2.0] and window.maxlen == 2
     assert_tree_close(got, T * 2.0 + EMB[0, 0])
 
 
@@ -905,6 +916,8 @@ class Holder:
     (lambda t: HOLDER.__setattr__("last", {"t": [t]}), r"Holder\.last"),
     (lambda t: ORDERED.__setitem__("t", t), "a dict the function reads"),
     (lambda t: CONFIG_NS.__setattr__("t", t), r"SimpleNamespace\.t"),
+    (lambda t: WINDOW.append(t), "a deque the function reads"),
+    (lambda t: HOLDER.__setattr__("last", collections.deque([t])), r"Holder\.last"),
 ])
 def test_a_traced_value_stored_in_outside_state_is_refused(backend, store, where):
     """Where it is stored, even inside a container stored there, and into an empty list or
@@ -916,7 +929,7 @@ def test_a_traced_value_stored_in_outside_state_is_refused(backend, store, where
     with pytest.raises(LeakedTracerError, match=where):
         gvmap.vmap(f)(T)
     assert HISTORY_LIST == [] and FLOATS == [0.0] and HOLDER.last is None
-    assert "t" not in ORDERED and not hasattr(CONFIG_NS, "t")
+    assert "t" not in ORDERED and not hasattr(CONFIG_NS, "t") and WINDOW[1] is EMB32
 
 
 HOLDER = Holder()
