@@ -274,6 +274,10 @@ class Watch:
         self._lists = [(h, _watched_items(h)) for h in containers if not isinstance(h, dict)]
         self._dicts = [(h, _watched_items(h.items())) for h in containers if isinstance(h, dict)]
 
+    def reads(self) -> list[tuple[Any, Any]]:
+        """The ``(holder, key)`` reads ``add_reads`` took (for an enclosing trace's own)."""
+        return list(self._reads.values())
+
     def changed(self) -> bool:
         """Has any watched name been rebound since? An identity test per name: this runs
         on every call, cached ones included."""

@@ -9,6 +9,7 @@ the enclosing trace, so nesting yields one flat graph.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import struct
@@ -288,11 +289,14 @@ class Transformation:
         names = [self._describe(treedef, i) for i in traced]
         scalars = [k for k, i in enumerate(traced) if info.axes[i] is None and not avals[k].shape]
         state = _StateWrites(fun, self._watch or Watch(fun))
+        token = _TRACE_READS.set(reads)
         try:
             graph, out_treedef = trace_function(flat_fun, avals, self._snapshots, names, scalars)
         except BaseException:
             state.verify(refuse=False)  # put the state back; the trace's own error stands
             raise
+        finally:
+            _TRACE_READS.reset(token)
         state.verify()
         randomness.verify(describe(fun))
         if self._watch is not None:
@@ -350,6 +354,9 @@ class Transformation:
         info = self._info_flat(leaves, treedef)
         if current_trace() is not None:  # inside another trace: its graph joins that one
             built = self._get_built(info)
+            enclosing = _TRACE_READS.get()
+            if enclosing is not None and self._watch is not None:
+                enclosing.extend(self._watch.reads())  # that plan depends on them too
             outs = inline_graph(built.graph, [info.leaves[i] for i in built.traced])
             return unflatten(built.out_treedef, outs)
         out = self._call(info)
@@ -412,6 +419,13 @@ def _backend_name(name: str) -> str:
     if name in ("numpy", "numpy-fused", "cupy"):
         return name
     return resolve(name).name
+
+
+# what the views read in the trace now running in this thread (``Transformation._trace``):
+# a nested vmap / jit adds its own reads there, so the enclosing plan, which inlines its
+# graph, is watched for them too
+_TRACE_READS: contextvars.ContextVar[list | None] = contextvars.ContextVar("gvmap_trace_reads",
+                                                                            default=None)
 
 
 def _positional_parameters(fun: Callable) -> list[inspect.Parameter]:

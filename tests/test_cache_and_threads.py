@@ -671,3 +671,16 @@ def test_reads_in_a_loop_are_watched_once(backend):
     g = gvmap.vmap(f)
     g(np.ones((3, 2)))
     assert len(g._watch._attributes) == 3  # _Model.__call__, model.w, _Model.scale
+
+
+def test_reads_of_a_nested_vmap_are_watched_by_the_enclosing_one(backend):
+    """The enclosing plan inlines the inner one's graph, so it depends on what the inner
+    trace read (here the inner function ran on its own first, and its plan is reused)."""
+    model = _Model()
+    inner = gvmap.vmap(model)
+    outer = gvmap.vmap(lambda x: inner(x))
+    x = np.ones((3, 4, 2))
+    assert_tree_close(inner(x[0]), np.full(4, 2.0))
+    assert_tree_close(outer(x), np.full((3, 4), 2.0))
+    model.w = np.full(2, 5.0)
+    assert_tree_close(outer(x), np.full((3, 4), 10.0))
