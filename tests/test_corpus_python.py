@@ -99,8 +99,9 @@ print works, but a string of it used as data (``len(str(x.sum()))``) differs fro
 silently, as under every tracer; ``with contextlib.suppress(LinAlgError)`` around a failing
 routine is not detected (the error says the loop raises); gvmap's other refusals
 (TracerConversionError, a TypeError) raised inside a user's ``except TypeError`` or ``except
-Exception`` can still be swallowed by it; state kept in a container (``history.append(x)`` in a
-closure) is still found only when used later (LeakedTracerError).
+Exception`` can still be swallowed by it. State kept in a container (``history.append(x)`` in a
+closure) is refused where it is stored since session 9 (LeakedTracerError); one reached
+through a library's object is still found only when used later.
 """
 from __future__ import annotations
 
