@@ -216,10 +216,8 @@ def is_user_instance(value: Any) -> bool:
 
 
 def _class_attribute(cls: type, name: str) -> Any:
-    for c in cls.__mro__:
-        if name in vars(c):
-            return vars(c)[name]
-    return None
+    owner = _defining_class(cls, name)
+    return None if owner is None else vars(owner)[name]
 
 
 class ObjectView:
@@ -254,13 +252,14 @@ class ObjectView:
         if name == "__dict__":
             return obj.__dict__
         rebound = object.__getattribute__(self, "_rebound")
+        owner = _defining_class(type(obj), name)  # (one walk of the MRO per read)
         namespace = getattr(obj, "__dict__", None)
         if type(namespace) is dict and name in namespace:
             if not object.__getattribute__(self, "_local"):  # (the trace's own objects die)
                 note_read(rebound, namespace, name)
-        elif (owner := _defining_class(type(obj), name)) is not None:
+        elif owner is not None:
             note_read(rebound, owner, name)  # the class's: a method, a class constant
-        static = _class_attribute(type(obj), name)
+        static = None if owner is None else vars(owner)[name]
         if static is None and name in _VIEW_COPIES or name in _VIEW_WRITES:
             return object.__getattribute__(self, name)  # copy.copy(view), view.__setattr__
         if isinstance(static, property) and isinstance(static.fget, types.FunctionType) \
