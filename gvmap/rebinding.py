@@ -300,6 +300,11 @@ TRACED_LINALG = TracedModule(np.linalg)
 TRACED_MATH = TracedModule(math)  # its functions of traced values: gvmap.pyscalars
 
 
+# Values that are never rebound, tested by exact type first: a closed-over list or dict of
+# 1e5 floats or strings is mostly these, and was 3.5 us an item through the tests below.
+_PLAIN = frozenset({int, float, complex, bool, str, bytes, type(None), type(Ellipsis)})
+
+
 class _Rebinder:
     """One trace's rebuilt functions: each user function once, one copy of each module's
     globals shared by its functions (so they call each other's copies), one known tracer
@@ -314,6 +319,8 @@ class _Rebinder:
         self.keep: list[Any] = []  # ids above must stay unique while we trace
 
     def value(self, v: Any) -> Any:
+        if type(v) in _PLAIN:  # most items of a big table: nothing to rebind, said at once
+            return v
         if type(v) is np.ndarray:
             if v.ndim == 0 or v.dtype.kind not in "biuf":
                 return v  # 0-d arrays are literals already; others are refused where used
