@@ -500,7 +500,75 @@ def _real_items(items: Any, where: str) -> list:
     return [_stored(where, x) for x in items]
 
 
-class ListView(list):
+class _ViewCopies:
+    """A container view's copies: new containers of the traced code's, of the real type
+    (``gvmap_object_of``: a deque keeps its ``maxlen``, a defaultdict its factory)."""
+
+    __slots__ = ()
+
+    def copy(self) -> Any:
+        return type(self).gvmap_object_of(self)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        return copy.deepcopy(type(self).gvmap_object_of(self), memo)
+
+
+class _SequenceWrites(_ViewCopies):
+    """The methods a list view and a deque view share that write: each writes the real
+    container too (a traced value stored there refused by ``_stored``, naming ``_where``),
+    then the view's own type (``super()``) as it does."""
+
+    __slots__ = ()
+    _where = ""
+
+    def append(self, x: Any) -> None:
+        self._real.append(_stored(self._where, x))
+        super().append(x)
+
+    def extend(self, items: Any) -> None:
+        items = list(items)
+        self._real.extend(_real_items(items, self._where))
+        super().extend(items)
+
+    def __iadd__(self, items: Any) -> Any:
+        self.extend(items)
+        return self
+
+    def insert(self, i: Any, x: Any) -> None:
+        self._real.insert(i, _stored(self._where, x))
+        super().insert(i, x)
+
+    def __setitem__(self, i: Any, x: Any) -> None:
+        if isinstance(i, slice):  # (a list's; a deque's real one refuses it as the loop's)
+            x = list(x)
+            self._real[i] = _real_items(x, self._where)
+        else:
+            self._real[i] = _stored(self._where, x)
+        super().__setitem__(i, x)
+
+    def __delitem__(self, i: Any) -> None:
+        del self._real[i]
+        super().__delitem__(i)
+
+    def pop(self, *i: Any) -> Any:  # (a list's takes an index, a deque's none)
+        self._real.pop(*i)
+        return super().pop(*i)
+
+    def remove(self, x: Any) -> None:
+        del self[self.index(x)]
+
+    def reverse(self) -> None:
+        self._real.reverse()
+        super().reverse()
+
+    def clear(self) -> None:
+        self._real.clear()
+        super().clear()
+
+
+class ListView(_SequenceWrites, list):
     """A list the traced code reads (``self.layers``, a closed-over list of tables): its
     items rebound (``for layer in self.layers: x = layer(x)`` runs each layer's methods
     rebuilt; ``TABLES[k][i]`` gathers). Its methods write the real list too, as the loop
@@ -509,65 +577,14 @@ class ListView(list):
     append its own), a constant is stored as the loop's value."""
 
     __slots__ = ("_real",)
+    _where = _LIST
     gvmap_real_type = list
     gvmap_object_of = staticmethod(list)  # read by gvmap.tree: an output is a plain list
-
-    def copy(self) -> list:  # a new list of the traced code's
-        return list(self)
-
-    __copy__ = copy
-
-    def __deepcopy__(self, memo: dict) -> list:
-        return copy.deepcopy(list(self), memo)
-
-    def append(self, x: Any) -> None:
-        self._real.append(_stored(_LIST, x))
-        list.append(self, x)
-
-    def extend(self, items: Any) -> None:
-        items = list(items)
-        self._real.extend(_real_items(items, _LIST))
-        list.extend(self, items)
-
-    def __iadd__(self, items: Any) -> "ListView":
-        self.extend(items)
-        return self
 
     def __imul__(self, n: Any) -> "ListView":
         self._real *= n
         list.__imul__(self, n)
         return self
-
-    def insert(self, i: Any, x: Any) -> None:
-        self._real.insert(i, _stored(_LIST, x))
-        list.insert(self, i, x)
-
-    def __setitem__(self, i: Any, x: Any) -> None:
-        if isinstance(i, slice):
-            x = list(x)
-            self._real[i] = _real_items(x, _LIST)
-        else:
-            self._real[i] = _stored(_LIST, x)
-        list.__setitem__(self, i, x)
-
-    def __delitem__(self, i: Any) -> None:
-        del self._real[i]
-        list.__delitem__(self, i)
-
-    def pop(self, i: Any = -1) -> Any:
-        self._real.pop(i)
-        return list.pop(self, i)
-
-    def remove(self, x: Any) -> None:
-        del self[self.index(x)]
-
-    def clear(self) -> None:
-        self._real.clear()
-        list.clear(self)
-
-    def reverse(self) -> None:
-        self._real.reverse()
-        list.reverse(self)
 
     def sort(self, *, key: Any = None, reverse: bool = False) -> None:
         order = sorted(range(len(self)), key=lambda i: key(self[i]) if key else self[i],
@@ -576,7 +593,7 @@ class ListView(list):
         list.__setitem__(self, slice(None), [list.__getitem__(self, i) for i in order])
 
 
-class _DictWrites:
+class _DictWrites(_ViewCopies):
     """The methods of a dict view that write: each writes the real dict too. ``super()``
     reaches the view's own dict type (dict, OrderedDict, defaultdict), whose bookkeeping
     (an OrderedDict's order, a defaultdict's ``__missing__``) runs as it does."""
@@ -620,14 +637,6 @@ class _DictWrites:
         self._real.clear()
         super().clear()
 
-    def copy(self) -> Any:  # a new container of the traced code's: the real type's
-        return type(self).gvmap_object_of(self)
-
-    __copy__ = copy
-
-    def __deepcopy__(self, memo: dict) -> Any:
-        return copy.deepcopy(type(self).gvmap_object_of(self), memo)
-
 
 class DictView(_DictWrites, dict):
     """A dict the traced code reads (``params["emb"][tokens]``), its values rebound; its
@@ -657,84 +666,36 @@ class DefaultDictView(_DictWrites, collections.defaultdict):
         return collections.defaultdict(view.default_factory, view)
 
 
-class DequeView(collections.deque):
+class DequeView(_SequenceWrites, collections.deque):
     """A ``deque`` the traced code reads (``self.history``), its items rebound; its methods
     write the real deque too (``maxlen`` as it has it), a traced value there refused."""
 
     __slots__ = ("_real",)
+    _where = "a deque the function reads"
     gvmap_real_type = collections.deque
 
     @staticmethod
     def gvmap_object_of(view: Any) -> collections.deque:
         return collections.deque(view, view.maxlen)
 
-    def copy(self) -> collections.deque:  # a new deque of the traced code's
-        return DequeView.gvmap_object_of(self)
-
-    __copy__ = copy
-
-    def __deepcopy__(self, memo: dict) -> collections.deque:
-        return copy.deepcopy(DequeView.gvmap_object_of(self), memo)
-
-    def append(self, x: Any) -> None:
-        self._real.append(_stored(_DEQUE, x))
-        super().append(x)
-
     def appendleft(self, x: Any) -> None:
-        self._real.appendleft(_stored(_DEQUE, x))
+        self._real.appendleft(_stored(self._where, x))
         super().appendleft(x)
-
-    def extend(self, items: Any) -> None:
-        items = list(items)
-        self._real.extend(_real_items(items, _DEQUE))
-        super().extend(items)
 
     def extendleft(self, items: Any) -> None:
         items = list(items)
-        self._real.extendleft(_real_items(items, _DEQUE))
+        self._real.extendleft(_real_items(items, self._where))
         super().extendleft(items)
-
-    def __iadd__(self, items: Any) -> "DequeView":
-        self.extend(items)
-        return self
-
-    def insert(self, i: int, x: Any) -> None:
-        self._real.insert(i, _stored(_DEQUE, x))
-        super().insert(i, x)
-
-    def __setitem__(self, i: int, x: Any) -> None:
-        self._real[i] = _stored(_DEQUE, x)
-        super().__setitem__(i, x)
-
-    def __delitem__(self, i: int) -> None:
-        del self._real[i]
-        super().__delitem__(i)
-
-    def pop(self) -> Any:
-        self._real.pop()
-        return super().pop()
 
     def popleft(self) -> Any:
         self._real.popleft()
         return super().popleft()
 
-    def remove(self, x: Any) -> None:
-        del self[self.index(x)]
-
     def rotate(self, n: int = 1) -> None:
         self._real.rotate(n)
         super().rotate(n)
 
-    def reverse(self) -> None:
-        self._real.reverse()
-        super().reverse()
 
-    def clear(self) -> None:
-        self._real.clear()
-        super().clear()
-
-
-_DEQUE = "a deque the function reads"
 _DICT_VIEWS = {dict: DictView, collections.OrderedDict: OrderedDictView,
                collections.defaultdict: DefaultDictView}
 _VIEW_TYPES = frozenset({ListView, DequeView, *_DICT_VIEWS.values()})

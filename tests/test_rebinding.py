@@ -899,6 +899,72 @@ def test_writes_into_ordered_and_default_dicts_reach_the_real_ones(backend):
     assert_tree_close(got, T * 2.0 + EMB[0, 0])
 
 
+
+def _list_writes(c):
+    c.append(4.0)
+    c.extend([5.0, 6.0])
+    c += [7.0]
+    c.insert(1, 8.0)
+    c[0] = 9.0
+    c[2:4] = [1.5]
+    del c[-1]
+    c.pop()
+    c.pop(0)
+    c.remove(1.5)
+    c.reverse()
+    c *= 2
+    c.sort(reverse=True)
+    return c.copy()
+
+
+def _deque_writes(c):
+    c.append(4.0)
+    c.appendleft(0.5)
+    c.extend([5.0, 6.0])
+    c.extendleft([7.0])
+    c += [8.0]                 # (at maxlen: the left end drops, as in the loop)
+    c.pop()
+    c.insert(1, 9.0)
+    c[0] = 1.5
+    del c[-1]
+    c.popleft()
+    c.remove(9.0)
+    c.rotate(2)
+    c.reverse()
+    return c.copy()
+
+
+@pytest.mark.parametrize("make,writes", [(lambda: [1.0, 2.0, 3.0], _list_writes),
+                                         (lambda: collections.deque([1.0, 2.0, 3.0], maxlen=6),
+                                          _deque_writes)], ids=["list", "deque"])
+def test_every_write_of_a_read_sequence_reaches_the_real_one(make, writes):
+    """Each of a list's / deque's writing methods, run on a closed-over one while tracing,
+    leaves the real container as one call of the function leaves it (the trace is that one
+    call), and the traced code reads what it wrote."""
+    seen, expected = make(), make()
+    snapshot = writes(expected)
+
+    def f(t):
+        mine = writes(seen)
+        return t * mine[0] + sum(mine) + len(seen)
+
+    got = gvmap.vmap(f)(T)
+    assert type(seen) is type(expected) and list(seen) == list(expected)
+    assert getattr(seen, "maxlen", None) == getattr(expected, "maxlen", None)
+    assert_tree_close(got, T * snapshot[0] + sum(snapshot) + len(expected))
+
+
+@pytest.mark.parametrize("write", [
+    lambda c, t: c.appendleft(t), lambda c, t: c.extendleft([t]), lambda c, t: c.insert(0, t),
+    lambda c, t: c.__setitem__(0, t), lambda c, t: c.__iadd__([1.0, t])],
+    ids=["appendleft", "extendleft", "insert", "setitem", "iadd"])
+def test_a_traced_value_written_into_a_read_deque_is_refused(write):
+    window = collections.deque([1.0, 2.0], maxlen=3)
+    with pytest.raises(LeakedTracerError, match="a deque the function reads"):
+        gvmap.vmap(lambda t: write(window, t) or t)(T)
+    assert list(window) == [1.0, 2.0]
+
+
 HISTORY_LIST = []
 FLOATS = [0.0]
 
